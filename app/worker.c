@@ -1,0 +1,179 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The poll-mode worker: RX burst -> owner check (software steering) ->
+ * parse -> answer or drop -> TX burst. No locks, no allocation, no syscalls
+ * and no logging per packet.
+ */
+#include <unistd.h>
+
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+#include <rte_prefetch.h>
+#include <rte_ring.h>
+
+#include "weir.h"
+
+static inline void
+count_drop(struct weir_worker *w, enum weir_pkt_drop why, struct rte_mbuf *m)
+{
+	w->stats.drops[why]++;
+	rte_pktmbuf_free(m);
+}
+
+static inline void
+tx_flush(struct weir_worker *w, unsigned int pi)
+{
+	struct weir_txbuf *b = &w->tx[pi];
+	uint16_t sent, i;
+
+	if (b->n == 0)
+		return;
+	sent = rte_eth_tx_burst(weir.ports[pi].port_id, (uint16_t)w->id, b->pkts, b->n);
+	w->stats.tx += sent;
+	for (i = sent; i < b->n; i++)
+		count_drop(w, WEIR_DROP_TX_FULL, b->pkts[i]);
+	b->n = 0;
+}
+
+/* Act on a packet this worker owns, already parsed into p. */
+static inline void
+handle_parsed(struct weir_worker *w, struct rte_mbuf *m, const struct weir_pkt *p)
+{
+	uint8_t *buf = rte_pktmbuf_mtod(m, uint8_t *);
+	unsigned int pi = weir.port_index[m->port];
+	const struct weir_port *port = &weir.ports[pi];
+	enum weir_pkt_drop why;
+	size_t out_len;
+
+	if (unlikely(m->nb_segs > 1)) {
+		count_drop(w, WEIR_DROP_MULTISEG, m);
+		return;
+	}
+	if (weir_pkt_respond(buf, m->data_len, m->data_len + rte_pktmbuf_tailroom(m), p,
+			     &weir.addrs, port->mac.addr_bytes, &out_len,
+			     &why) != WEIR_VERDICT_TX) {
+		count_drop(w, why, m);
+		return;
+	}
+	m->data_len = (uint16_t)out_len;
+	m->pkt_len = (uint32_t)out_len;
+	m->ol_flags = 0;
+	w->tx[pi].pkts[w->tx[pi].n++] = m;
+	if (w->tx[pi].n == RTE_DIM(w->tx[pi].pkts))
+		tx_flush(w, pi);
+}
+
+static inline void
+handle(struct weir_worker *w, struct rte_mbuf *m)
+{
+	enum weir_pkt_drop why;
+	struct weir_pkt p;
+
+	why = weir_pkt_parse(rte_pktmbuf_mtod(m, uint8_t *), m->data_len, &p);
+	if (unlikely(why != WEIR_DROP_NONE)) {
+		count_drop(w, why, m);
+		return;
+	}
+	handle_parsed(w, m, &p);
+}
+
+/*
+ * Packets that landed on our queue but belong to another worker go to it
+ * through the SPSC ring between the two of us. The owner is a pure function
+ * of the packet (hash of the client address), so every worker agrees.
+ */
+static inline void
+steer_burst(struct weir_worker *w, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct rte_mbuf *out[WEIR_MAX_WORKERS][WEIR_BURST];
+	uint16_t n_out[WEIR_MAX_WORKERS] = {0};
+	unsigned int nw = weir.n_workers, i, owner;
+	enum weir_pkt_drop why;
+	struct weir_pkt p;
+
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+
+		if (i + 1 < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
+		why = weir_pkt_parse(rte_pktmbuf_mtod(m, uint8_t *), m->data_len, &p);
+		/* Unparseable packets are dropped where they land: nobody owns them. */
+		if (unlikely(why != WEIR_DROP_NONE)) {
+			count_drop(w, why, m);
+			continue;
+		}
+		owner = weir_pkt_client_hash(rte_pktmbuf_mtod(m, uint8_t *), &p) % nw;
+		if (owner == w->id)
+			handle_parsed(w, m, &p);
+		else
+			out[owner][n_out[owner]++] = m;
+	}
+	for (owner = 0; owner < nw; owner++) {
+		unsigned int done, k;
+
+		if (n_out[owner] == 0)
+			continue;
+		done = rte_ring_enqueue_burst(w->steer_out[owner], (void **)out[owner],
+					      n_out[owner], NULL);
+		w->stats.steered_out += done;
+		for (k = done; k < n_out[owner]; k++)
+			count_drop(w, WEIR_DROP_STEER_FULL, out[owner][k]);
+	}
+}
+
+int
+weir_worker_loop(void *arg)
+{
+	struct weir_worker *w = arg;
+	struct rte_mbuf *pkts[WEIR_BURST];
+	unsigned int pi, i, idle = 0;
+	uint16_t n, k;
+
+	while (!weir.quit) {
+		unsigned int got = 0;
+
+		for (pi = 0; pi < weir.n_ports; pi++) {
+			const struct weir_port *port = &weir.ports[pi];
+
+			if (w->id >= port->n_rxq)
+				continue;
+			n = rte_eth_rx_burst(port->port_id, (uint16_t)w->id, pkts, WEIR_BURST);
+			if (n == 0)
+				continue;
+			got += n;
+			w->stats.rx += n;
+			if (weir.n_workers > 1 && !port->rss) {
+				steer_burst(w, pkts, n);
+				continue;
+			}
+			for (k = 0; k < n; k++) {
+				if (k + 1 < n)
+					rte_prefetch0(rte_pktmbuf_mtod(pkts[k + 1], void *));
+				handle(w, pkts[k]);
+			}
+		}
+		for (i = 0; i < weir.n_workers; i++) {
+			if (w->steer_in[i] == NULL)
+				continue;
+			n = (uint16_t)rte_ring_dequeue_burst(w->steer_in[i], (void **)pkts,
+							     WEIR_BURST, NULL);
+			got += n;
+			w->stats.steered_in += n;
+			for (k = 0; k < n; k++)
+				handle(w, pkts[k]);
+		}
+		for (pi = 0; pi < weir.n_ports; pi++)
+			tx_flush(w, pi);
+
+		/* Optional back-off for shared CPUs (tests, demos); 0 keeps pure polling. */
+		if (got == 0 && weir.cfg->idle_sleep_us != 0) {
+			if (++idle >= 64)
+				usleep(weir.cfg->idle_sleep_us);
+		} else {
+			idle = 0;
+		}
+	}
+	for (pi = 0; pi < weir.n_ports; pi++)
+		tx_flush(w, pi);
+	return 0;
+}

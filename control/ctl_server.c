@@ -1,0 +1,350 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ctl_server.h"
+#include "weir_ctl_proto.h"
+
+#define MAX_CLIENTS 32
+#define MAX_PENDING_OUT (4u << 20) /* a client that reads nothing is cut off here */
+#define IDLE_TIMEOUT_MS 30000
+
+struct client {
+	int fd;
+	size_t in_len;
+	char in[WEIR_CTL_MAX_REQUEST];
+	char *out;
+	size_t out_len, out_off;
+	uint64_t last_ms;
+	int closing; /* flush what is queued, then close */
+};
+
+struct weir_ctl_server {
+	int fd;
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	weir_ctl_handler_t handler;
+	void *arg;
+	struct client *clients[MAX_CLIENTS];
+};
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static int
+mkdir_parent(const char *path)
+{
+	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	char *slash;
+	size_t i;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (slash == NULL || slash == dir)
+		return 0;
+	*slash = '\0';
+	for (i = 1; dir[i] != '\0'; i++) {
+		if (dir[i] != '/')
+			continue;
+		dir[i] = '\0';
+		if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+			return -errno;
+		dir[i] = '/';
+	}
+	if (mkdir(dir, 0750) != 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+struct weir_ctl_server *
+weir_ctl_server_open(const char *path, weir_ctl_handler_t handler, void *arg, char *err,
+		     size_t errlen)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct weir_ctl_server *s;
+	int fd, rc;
+
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		snprintf(err, errlen, "socket path %s is too long", path);
+		errno = ENAMETOOLONG;
+		return NULL;
+	}
+	strcpy(sa.sun_path, path);
+	rc = mkdir_parent(path);
+	if (rc != 0) {
+		snprintf(err, errlen, "cannot create the directory of %s: %s", path,
+			 strerror(-rc));
+		errno = -rc;
+		return NULL;
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		snprintf(err, errlen, "socket: %s", strerror(errno));
+		return NULL;
+	}
+	/* A socket file nobody answers on is a leftover of a crash: replace it. */
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 || errno == EAGAIN) {
+		snprintf(err, errlen, "another daemon is answering on %s", path);
+		close(fd);
+		errno = EADDRINUSE;
+		return NULL;
+	}
+	close(fd);
+	unlink(path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
+	    chmod(path, 0660) != 0 || listen(fd, 16) != 0) {
+		rc = errno;
+		snprintf(err, errlen, "cannot listen on %s: %s", path, strerror(rc));
+		if (fd >= 0)
+			close(fd);
+		errno = rc;
+		return NULL;
+	}
+	s = calloc(1, sizeof(*s));
+	if (s == NULL) {
+		close(fd);
+		unlink(path);
+		snprintf(err, errlen, "out of memory");
+		errno = ENOMEM;
+		return NULL;
+	}
+	s->fd = fd;
+	strcpy(s->path, path);
+	s->handler = handler;
+	s->arg = arg;
+	return s;
+}
+
+static void
+client_drop(struct weir_ctl_server *s, unsigned int i)
+{
+	close(s->clients[i]->fd);
+	free(s->clients[i]->out);
+	free(s->clients[i]);
+	s->clients[i] = NULL;
+}
+
+static void
+client_queue(struct client *c, json_t *msg)
+{
+	char *line = json_dumps(msg, JSON_COMPACT);
+	size_t n;
+	char *grown;
+
+	json_decref(msg);
+	if (line == NULL) {
+		c->closing = 1;
+		return;
+	}
+	n = strlen(line);
+	if (c->out_len - c->out_off + n + 1 > MAX_PENDING_OUT) {
+		c->closing = 1; /* not reading its answers: stop serving it */
+		free(line);
+		return;
+	}
+	if (c->out_off > 0) {
+		memmove(c->out, c->out + c->out_off, c->out_len - c->out_off);
+		c->out_len -= c->out_off;
+		c->out_off = 0;
+	}
+	grown = realloc(c->out, c->out_len + n + 1);
+	if (grown == NULL) {
+		c->closing = 1;
+		free(line);
+		return;
+	}
+	c->out = grown;
+	memcpy(c->out + c->out_len, line, n);
+	c->out[c->out_len + n] = '\n';
+	c->out_len += n + 1;
+	free(line);
+}
+
+static json_t *
+error_reply(const char *msg)
+{
+	return json_pack("{s:i, s:b, s:s}", WEIR_CTL_KEY_VERSION, WEIR_CTL_VERSION, WEIR_CTL_KEY_OK,
+			 0, WEIR_CTL_KEY_ERROR, msg);
+}
+
+static void
+client_request(struct weir_ctl_server *s, struct client *c, const char *line, size_t len)
+{
+	char err[256] = "";
+	json_error_t jerr;
+	json_t *req, *v, *cmd, *res;
+
+	req = json_loadb(line, len, 0, &jerr);
+	if (req == NULL || !json_is_object(req)) {
+		snprintf(err, sizeof(err), "bad request: %s",
+			 req == NULL ? jerr.text : "expected a JSON object");
+		json_decref(req);
+		client_queue(c, error_reply(err));
+		return;
+	}
+	v = json_object_get(req, WEIR_CTL_KEY_VERSION);
+	cmd = json_object_get(req, WEIR_CTL_KEY_CMD);
+	if (!json_is_integer(v) || json_integer_value(v) != WEIR_CTL_VERSION) {
+		snprintf(err, sizeof(err), "unsupported protocol version: this daemon speaks \"v\": %d",
+			 WEIR_CTL_VERSION);
+		client_queue(c, error_reply(err));
+	} else if (!json_is_string(cmd)) {
+		client_queue(c, error_reply("bad request: \"cmd\" must be a string"));
+	} else {
+		res = s->handler(json_string_value(cmd), req, s->arg, err, sizeof(err));
+		if (res == NULL)
+			client_queue(c, error_reply(err[0] ? err : "command failed"));
+		else
+			client_queue(c, json_pack("{s:i, s:b, s:o}", WEIR_CTL_KEY_VERSION,
+						  WEIR_CTL_VERSION, WEIR_CTL_KEY_OK, 1,
+						  WEIR_CTL_KEY_RESULT, res));
+	}
+	json_decref(req);
+}
+
+static void
+client_read(struct weir_ctl_server *s, struct client *c)
+{
+	ssize_t n;
+	char *nl;
+
+	n = read(c->fd, c->in + c->in_len, sizeof(c->in) - c->in_len);
+	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+		/* Peer closed: answer what it already sent, then close. */
+		c->closing = 1;
+		return;
+	}
+	if (n < 0)
+		return;
+	c->in_len += (size_t)n;
+	while ((nl = memchr(c->in, '\n', c->in_len)) != NULL) {
+		size_t len = (size_t)(nl - c->in);
+
+		if (len > 0)
+			client_request(s, c, c->in, len);
+		memmove(c->in, nl + 1, c->in_len - len - 1);
+		c->in_len -= len + 1;
+	}
+	if (c->in_len == sizeof(c->in)) {
+		client_queue(c, error_reply("bad request: line longer than 65536 bytes"));
+		c->in_len = 0;
+		c->closing = 1;
+	}
+}
+
+static int
+client_write(struct client *c)
+{
+	ssize_t n;
+
+	while (c->out_off < c->out_len) {
+		n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off, MSG_NOSIGNAL);
+		if (n < 0)
+			return errno == EAGAIN || errno == EINTR ? 0 : -1;
+		c->out_off += (size_t)n;
+	}
+	c->out_off = c->out_len = 0;
+	return 0;
+}
+
+static void
+accept_clients(struct weir_ctl_server *s)
+{
+	unsigned int i;
+	int fd;
+
+	while ((fd = accept4(s->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
+		for (i = 0; i < MAX_CLIENTS; i++)
+			if (s->clients[i] == NULL)
+				break;
+		if (i == MAX_CLIENTS) {
+			static const char busy[] = "{\"v\":1,\"ok\":false,\"error\":\"too many "
+						   "admin clients\"}\n";
+
+			if (send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
+				/* nothing more to do for a client we refuse */
+			}
+			close(fd);
+			continue;
+		}
+		s->clients[i] = calloc(1, sizeof(struct client));
+		if (s->clients[i] == NULL) {
+			close(fd);
+			continue;
+		}
+		s->clients[i]->fd = fd;
+		s->clients[i]->last_ms = now_ms();
+	}
+}
+
+void
+weir_ctl_server_poll(struct weir_ctl_server *s, int timeout_ms)
+{
+	struct pollfd pfd[MAX_CLIENTS + 1];
+	unsigned int idx[MAX_CLIENTS + 1];
+	unsigned int i, n = 0;
+	uint64_t now;
+
+	pfd[n].fd = s->fd;
+	pfd[n].events = POLLIN;
+	n++;
+	for (i = 0; i < MAX_CLIENTS; i++) {
+		struct client *c = s->clients[i];
+
+		if (c == NULL)
+			continue;
+		pfd[n].fd = c->fd;
+		pfd[n].events = (short)((c->closing ? 0 : POLLIN) |
+					(c->out_len > c->out_off ? POLLOUT : 0));
+		idx[n] = i;
+		n++;
+	}
+	if (poll(pfd, n, timeout_ms) < 0)
+		return;
+	now = now_ms();
+	for (i = 1; i < n; i++) {
+		struct client *c = s->clients[idx[i]];
+
+		if (pfd[i].revents & (POLLIN | POLLHUP)) {
+			client_read(s, c);
+			c->last_ms = now;
+		}
+		if ((c->out_len > c->out_off && client_write(c) != 0) ||
+		    (pfd[i].revents & (POLLERR | POLLNVAL)) ||
+		    (c->closing && c->out_len == c->out_off) || now - c->last_ms > IDLE_TIMEOUT_MS)
+			client_drop(s, idx[i]);
+	}
+	if (pfd[0].revents & POLLIN)
+		accept_clients(s);
+}
+
+void
+weir_ctl_server_close(struct weir_ctl_server *s)
+{
+	unsigned int i;
+
+	if (s == NULL)
+		return;
+	for (i = 0; i < MAX_CLIENTS; i++)
+		if (s->clients[i] != NULL)
+			client_drop(s, i);
+	close(s->fd);
+	unlink(s->path);
+	free(s);
+}

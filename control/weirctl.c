@@ -1,0 +1,333 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * weirctl: the operator's client for weir's admin socket. Sends one request,
+ * prints the answer as a table (or as the daemon's JSON with --json).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "weir_ctl_proto.h"
+
+#define EXIT_FAIL 1
+#define EXIT_USAGE 2
+#define MAX_ANSWER (64u << 20)
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+		"usage: weirctl [--socket PATH] [--json] [--timeout SECONDS] COMMAND\n"
+		"\n"
+		"Talk to a running weir daemon over its admin socket.\n"
+		"\n"
+		"Commands:\n"
+		"  status   version, uptime, config source, workers and ports\n"
+		"  stats    per-worker rx/tx/steering counters, drops by reason, port counters\n"
+		"  ports    ports with driver, MAC, link, queues, steering and addresses; VIPs\n"
+		"\n"
+		"Options:\n"
+		"  --socket PATH    admin socket (default %s, or $WEIR_SOCKET)\n"
+		"  --json           print the daemon's JSON answer (the \"result\" object)\n"
+		"  --timeout SECS   give up after this long (default 5)\n"
+		"  --help           this text\n"
+		"\n"
+		"Exit status: 0 on success, 1 if the daemon cannot be reached or refuses,\n"
+		"2 on a bad command line.\n",
+		WEIR_CTL_DEFAULT_SOCKET);
+}
+
+static long
+ms_left(const struct timespec *deadline)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (deadline->tv_sec - now.tv_sec) * 1000 + (deadline->tv_nsec - now.tv_nsec) / 1000000;
+}
+
+/* Send one request line, read one answer line. Returns the parsed answer. */
+static json_t *
+call(const char *path, const char *cmd, double timeout_s)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct timespec deadline;
+	size_t len = 0, cap = 65536, sent = 0;
+	char *buf, *line;
+	json_error_t jerr;
+	json_t *req, *ans;
+	int fd;
+
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		fprintf(stderr, "weirctl: socket path too long: %s\n", path);
+		return NULL;
+	}
+	strcpy(sa.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+		fprintf(stderr, "weirctl: cannot connect to %s: %s (is weir running?)\n", path,
+			strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += (time_t)timeout_s;
+	deadline.tv_nsec += (long)((timeout_s - (double)(time_t)timeout_s) * 1e9);
+	if (deadline.tv_nsec >= 1000000000) {
+		deadline.tv_sec++;
+		deadline.tv_nsec -= 1000000000;
+	}
+
+	req = json_pack("{s:i, s:s}", WEIR_CTL_KEY_VERSION, WEIR_CTL_VERSION, WEIR_CTL_KEY_CMD,
+			cmd);
+	line = json_dumps(req, JSON_COMPACT);
+	json_decref(req);
+	buf = malloc(cap);
+	if (line == NULL || buf == NULL) {
+		fprintf(stderr, "weirctl: out of memory\n");
+		goto fail;
+	}
+	len = strlen(line);
+	line[len++] = '\n'; /* json_dumps left room for the NUL we overwrite */
+	while (sent < len) {
+		ssize_t n = send(fd, line + sent, len - sent, MSG_NOSIGNAL);
+
+		if (n < 0) {
+			fprintf(stderr, "weirctl: send to %s: %s\n", path, strerror(errno));
+			goto fail;
+		}
+		sent += (size_t)n;
+	}
+	len = 0;
+	for (;;) {
+		struct pollfd pfd = {.fd = fd, .events = POLLIN};
+		long left = ms_left(&deadline);
+		ssize_t n;
+		char *nl;
+
+		if (left <= 0 || poll(&pfd, 1, (int)left) == 0) {
+			fprintf(stderr, "weirctl: no answer from %s within %.1f s\n", path,
+				timeout_s);
+			goto fail;
+		}
+		if (len + 1 >= cap) {
+			char *grown = cap < MAX_ANSWER ? realloc(buf, cap * 2) : NULL;
+
+			if (grown == NULL) {
+				fprintf(stderr, "weirctl: answer too large\n");
+				goto fail;
+			}
+			buf = grown;
+			cap *= 2;
+		}
+		n = read(fd, buf + len, cap - len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			fprintf(stderr, "weirctl: %s closed the connection without answering\n",
+				path);
+			goto fail;
+		}
+		len += (size_t)n;
+		buf[len] = '\0';
+		nl = memchr(buf, '\n', len);
+		if (nl != NULL) {
+			*nl = '\0';
+			break;
+		}
+	}
+	ans = json_loads(buf, 0, &jerr);
+	if (ans == NULL)
+		fprintf(stderr, "weirctl: unreadable answer: %s\n", jerr.text);
+	free(line);
+	free(buf);
+	close(fd);
+	return ans;
+fail:
+	free(line);
+	free(buf);
+	close(fd);
+	return NULL;
+}
+
+static json_int_t
+geti(json_t *o, const char *k)
+{
+	return json_integer_value(json_object_get(o, k));
+}
+
+static const char *
+gets_(json_t *o, const char *k)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+
+	return s != NULL ? s : "-";
+}
+
+static void
+print_status(json_t *r)
+{
+	json_t *lc, *v;
+	size_t i;
+
+	printf("version      %s (protocol %lld)\n", gets_(r, "version"), geti(r, "protocol"));
+	printf("pid          %lld\n", geti(r, "pid"));
+	printf("uptime       %lld s\n", geti(r, "uptime_s"));
+	printf("config       %s\n", gets_(r, "config"));
+	printf("socket       %s\n", gets_(r, "socket"));
+	printf("main lcore   %lld\n", geti(r, "main_lcore"));
+	printf("workers      %lld (lcores", geti(r, "workers"));
+	lc = json_object_get(r, "worker_lcores");
+	json_array_foreach(lc, i, v)
+		printf(" %lld", json_integer_value(v));
+	printf(")\nports        %lld\n", geti(r, "ports"));
+}
+
+static void
+print_stats(json_t *r)
+{
+	json_t *workers = json_object_get(r, "workers"), *total = json_object_get(r, "total");
+	json_t *w, *drops, *v;
+	const char *k;
+	size_t i;
+	int any = 0;
+
+	printf("%-8s %-6s %14s %14s %12s %12s %12s\n", "worker", "lcore", "rx", "tx",
+	       "steered_out", "steered_in", "dropped");
+	json_array_foreach(workers, i, w)
+		printf("%-8lld %-6lld %14lld %14lld %12lld %12lld %12lld\n", geti(w, "id"),
+		       geti(w, "lcore"), geti(w, "rx"), geti(w, "tx"), geti(w, "steered_out"),
+		       geti(w, "steered_in"), geti(w, "dropped"));
+	printf("%-8s %-6s %14lld %14lld %12lld %12lld %12lld\n", "total", "", geti(total, "rx"),
+	       geti(total, "tx"), geti(total, "steered_out"), geti(total, "steered_in"),
+	       geti(total, "dropped"));
+
+	printf("\ndrops by reason\n");
+	drops = json_object_get(total, "drops");
+	json_object_foreach(drops, k, v) {
+		if (json_integer_value(v) == 0)
+			continue;
+		printf("  %-24s %14lld\n", k, json_integer_value(v));
+		any = 1;
+	}
+	if (!any)
+		printf("  (none)\n");
+
+	printf("\n%-12s %14s %14s %10s %10s %10s %10s\n", "port", "ipackets", "opackets",
+	       "imissed", "ierrors", "oerrors", "rx_nombuf");
+	json_array_foreach(json_object_get(r, "ports"), i, w)
+		printf("%-12s %14lld %14lld %10lld %10lld %10lld %10lld\n", gets_(w, "name"),
+		       geti(w, "ipackets"), geti(w, "opackets"), geti(w, "imissed"),
+		       geti(w, "ierrors"), geti(w, "oerrors"), geti(w, "rx_nombuf"));
+}
+
+static void
+print_ports(json_t *r)
+{
+	json_t *p, *a;
+	size_t i, j;
+
+	printf("%-10s %-4s %-14s %-17s %-5s %-4s %-4s %-9s %s\n", "name", "id", "driver", "mac",
+	       "link", "rxq", "txq", "steering", "addresses");
+	json_array_foreach(json_object_get(r, "ports"), i, p) {
+		printf("%-10s %-4lld %-14s %-17s %-5s %-4lld %-4lld %-9s", gets_(p, "name"),
+		       geti(p, "port_id"), gets_(p, "driver"), gets_(p, "mac"),
+		       json_is_true(json_object_get(p, "link_up")) ? "up" : "down",
+		       geti(p, "rx_queues"), geti(p, "tx_queues"), gets_(p, "steering"));
+		json_array_foreach(json_object_get(p, "addresses"), j, a)
+			printf(" %s", json_string_value(a));
+		printf("\n             devargs %s\n", gets_(p, "devargs"));
+	}
+	printf("\nVIPs:");
+	json_array_foreach(json_object_get(r, "vips"), j, a)
+		printf(" %s", json_string_value(a));
+	printf("\n");
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"socket", required_argument, NULL, 's'},
+		{"json", no_argument, NULL, 'j'},
+		{"timeout", required_argument, NULL, 't'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *path = getenv("WEIR_SOCKET"), *cmd;
+	double timeout_s = 5.0;
+	int json_out = 0, c, rc = EXIT_FAIL;
+	json_t *ans, *res;
+	char *end;
+
+	if (path == NULL || *path == '\0')
+		path = WEIR_CTL_DEFAULT_SOCKET;
+	while ((c = getopt_long(argc, argv, "s:jt:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			path = optarg;
+			break;
+		case 'j':
+			json_out = 1;
+			break;
+		case 't':
+			timeout_s = strtod(optarg, &end);
+			if (*end != '\0' || !(timeout_s > 0 && timeout_s <= 3600)) {
+				fprintf(stderr, "weirctl: --timeout '%s': expected seconds in (0, 3600]\n",
+					optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind + 1 != argc) {
+		fprintf(stderr, optind == argc ? "weirctl: missing COMMAND\n"
+					       : "weirctl: one COMMAND at a time\n");
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	cmd = argv[optind];
+	if (strcmp(cmd, "status") != 0 && strcmp(cmd, "stats") != 0 && strcmp(cmd, "ports") != 0) {
+		fprintf(stderr, "weirctl: unknown command '%s' (known: status, stats, ports)\n", cmd);
+		return EXIT_USAGE;
+	}
+
+	ans = call(path, cmd, timeout_s);
+	if (ans == NULL)
+		return EXIT_FAIL;
+	res = json_object_get(ans, WEIR_CTL_KEY_RESULT);
+	if (!json_is_true(json_object_get(ans, WEIR_CTL_KEY_OK)) || res == NULL) {
+		fprintf(stderr, "weirctl: weir refused '%s': %s\n", cmd,
+			gets_(ans, WEIR_CTL_KEY_ERROR));
+	} else if (json_out) {
+		json_dumpf(res, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
+		printf("\n");
+		rc = 0;
+	} else {
+		if (strcmp(cmd, "status") == 0)
+			print_status(res);
+		else if (strcmp(cmd, "stats") == 0)
+			print_stats(res);
+		else
+			print_ports(res);
+		rc = 0;
+	}
+	json_decref(ans);
+	return rc;
+}

@@ -1,0 +1,598 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Packet parsing and in-place answers. All multi-byte fields are read and
+ * written through memcpy so the code is correct at any alignment (mbuf data
+ * after a VLAN tag is not 4-byte aligned) and clean under UBSan.
+ */
+#include <string.h>
+
+#include "weir_pkt.h"
+
+#define ETH_HLEN 14
+#define ETHERTYPE_ARP 0x0806
+#define ETHERTYPE_IPV4 0x0800
+#define ETHERTYPE_IPV6 0x86dd
+#define ETHERTYPE_VLAN 0x8100
+#define ETHERTYPE_QINQ 0x88a8
+#define ARP_LEN 28
+#define IPV4_HLEN 20
+#define IPV6_HLEN 40
+
+#define PROTO_ICMP 1
+#define PROTO_TCP 6
+#define PROTO_UDP 17
+#define PROTO_ICMPV6 58
+#define PROTO_V6_HOPOPTS 0
+#define PROTO_V6_ROUTING 43
+#define PROTO_V6_FRAGMENT 44
+#define PROTO_V6_AH 51
+#define PROTO_V6_DSTOPTS 60
+
+#define ICMP_ECHO_REPLY 0
+#define ICMP_ECHO_REQUEST 8
+#define ICMP6_ECHO_REQUEST 128
+#define ICMP6_ECHO_REPLY 129
+#define ICMP6_NS 135
+#define ICMP6_NA 136
+#define ND_OPT_SLLA 1
+#define ND_OPT_TLLA 2
+#define ND_NS_LEN 24			/* type, code, csum, reserved, target */
+#define ND_NA_LEN (24 + 8)		/* with a target link-layer address option */
+
+#define REPLY_TTL 64
+#define ND_HOP_LIMIT 255
+
+static const char *const drop_names[WEIR_DROP__MAX] = {
+	[WEIR_DROP_NONE] = "none",
+	[WEIR_DROP_RUNT] = "runt",
+	[WEIR_DROP_VLAN_TRUNC] = "vlan_trunc",
+	[WEIR_DROP_VLAN_TOO_MANY] = "vlan_too_many",
+	[WEIR_DROP_L2_FOREIGN] = "l2_foreign",
+	[WEIR_DROP_ETHERTYPE] = "ethertype_unsupported",
+	[WEIR_DROP_ARP_MALFORMED] = "arp_malformed",
+	[WEIR_DROP_ARP_IGNORED] = "arp_ignored",
+	[WEIR_DROP_ARP_NOT_OURS] = "arp_not_ours",
+	[WEIR_DROP_IPV4_TRUNC] = "ipv4_trunc",
+	[WEIR_DROP_IPV4_BAD_VERSION] = "ipv4_bad_version",
+	[WEIR_DROP_IPV4_BAD_IHL] = "ipv4_bad_ihl",
+	[WEIR_DROP_IPV4_BAD_LEN] = "ipv4_bad_len",
+	[WEIR_DROP_IPV4_BAD_CSUM] = "ipv4_bad_csum",
+	[WEIR_DROP_IPV4_FRAGMENT] = "ipv4_fragment",
+	[WEIR_DROP_IPV6_TRUNC] = "ipv6_trunc",
+	[WEIR_DROP_IPV6_BAD_VERSION] = "ipv6_bad_version",
+	[WEIR_DROP_IPV6_EXT_TRUNC] = "ipv6_ext_trunc",
+	[WEIR_DROP_IPV6_EXT_LIMIT] = "ipv6_ext_limit",
+	[WEIR_DROP_IPV6_FRAGMENT] = "ipv6_fragment",
+	[WEIR_DROP_L4_TRUNC] = "l4_trunc",
+	[WEIR_DROP_TCP_BAD_DOFF] = "tcp_bad_doff",
+	[WEIR_DROP_UDP_BAD_LEN] = "udp_bad_len",
+	[WEIR_DROP_ICMP_BAD_CSUM] = "icmp_bad_csum",
+	[WEIR_DROP_ICMP_UNHANDLED] = "icmp_unhandled",
+	[WEIR_DROP_ND_MALFORMED] = "nd_malformed",
+	[WEIR_DROP_NOT_OURS] = "not_ours",
+	[WEIR_DROP_NO_SERVICE] = "no_service",
+	[WEIR_DROP_MULTISEG] = "multiseg",
+	[WEIR_DROP_TX_FULL] = "tx_full",
+	[WEIR_DROP_STEER_FULL] = "steer_full",
+};
+
+const char *
+weir_pkt_drop_name(enum weir_pkt_drop reason)
+{
+	if ((unsigned int)reason >= WEIR_DROP__MAX)
+		return "unknown";
+	return drop_names[reason];
+}
+
+static inline uint16_t
+rd16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static inline void
+wr16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+uint32_t
+weir_csum_add(const void *data, size_t len, uint32_t sum)
+{
+	const uint8_t *p = data;
+	size_t i;
+
+	for (i = 0; i + 1 < len; i += 2)
+		sum += rd16(p + i);
+	if (len & 1)
+		sum += (uint32_t)p[len - 1] << 8;
+	/* Fold early so a long buffer cannot overflow 32 bits. */
+	sum = (sum & 0xffff) + (sum >> 16);
+	return sum;
+}
+
+uint16_t
+weir_csum_fold(uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+static enum weir_pkt_drop
+parse_l4(const uint8_t *buf, struct weir_pkt *p)
+{
+	const uint8_t *l4 = buf + p->l4_off;
+
+	switch (p->l4_proto) {
+	case PROTO_TCP:
+		if (p->l4_len < 20)
+			return WEIR_DROP_L4_TRUNC;
+		if ((l4[12] >> 4) < 5 || (size_t)(l4[12] >> 4) * 4 > p->l4_len)
+			return WEIR_DROP_TCP_BAD_DOFF;
+		break;
+	case PROTO_UDP:
+		if (p->l4_len < 8)
+			return WEIR_DROP_L4_TRUNC;
+		if (rd16(l4 + 4) != p->l4_len)
+			return WEIR_DROP_UDP_BAD_LEN;
+		break;
+	case PROTO_ICMP:
+	case PROTO_ICMPV6:
+		if (p->l4_len < 8)
+			return WEIR_DROP_L4_TRUNC;
+		break;
+	default:
+		break;
+	}
+	return WEIR_DROP_NONE;
+}
+
+static enum weir_pkt_drop
+parse_ipv4(const uint8_t *buf, size_t len, struct weir_pkt *p)
+{
+	const uint8_t *ip = buf + p->l2_len;
+	size_t avail = len - p->l2_len;
+	size_t ihl, total;
+
+	if (avail < IPV4_HLEN)
+		return WEIR_DROP_IPV4_TRUNC;
+	if ((ip[0] >> 4) != 4)
+		return WEIR_DROP_IPV4_BAD_VERSION;
+	ihl = (size_t)(ip[0] & 0xf) * 4;
+	if (ihl < IPV4_HLEN)
+		return WEIR_DROP_IPV4_BAD_IHL;
+	if (ihl > avail)
+		return WEIR_DROP_IPV4_TRUNC;
+	total = rd16(ip + 2);
+	if (total < ihl)
+		return WEIR_DROP_IPV4_BAD_LEN;
+	if (total > avail)
+		return WEIR_DROP_IPV4_TRUNC;
+	if (weir_csum_fold(weir_csum_add(ip, ihl, 0)) != 0)
+		return WEIR_DROP_IPV4_BAD_CSUM;
+
+	p->l3 = WEIR_L3_IPV4;
+	p->l3_len = (uint16_t)ihl;
+	p->l3_total = (uint16_t)total;
+	p->l4_proto = ip[9];
+	p->l4_off = (uint16_t)(p->l2_len + ihl);
+	p->l4_len = (uint16_t)(total - ihl);
+	if (ihl > IPV4_HLEN)
+		p->flags |= WEIR_PKT_F_IPV4_OPTS;
+	if (rd16(ip + 6) & 0x3fff) { /* MF set or offset != 0 */
+		p->flags |= WEIR_PKT_F_FRAG;
+		return WEIR_DROP_NONE; /* later fragments have no L4 header to check */
+	}
+	return parse_l4(buf, p);
+}
+
+static enum weir_pkt_drop
+parse_ipv6(const uint8_t *buf, size_t len, struct weir_pkt *p)
+{
+	const uint8_t *ip = buf + p->l2_len;
+	size_t avail = len - p->l2_len;
+	size_t total, off;
+	uint8_t nh;
+	unsigned int n;
+
+	if (avail < IPV6_HLEN)
+		return WEIR_DROP_IPV6_TRUNC;
+	if ((ip[0] >> 4) != 6)
+		return WEIR_DROP_IPV6_BAD_VERSION;
+	total = IPV6_HLEN + (size_t)rd16(ip + 4);
+	if (total > avail)
+		return WEIR_DROP_IPV6_TRUNC;
+
+	p->l3 = WEIR_L3_IPV6;
+	p->l3_total = (uint16_t)total;
+	nh = ip[6];
+	off = IPV6_HLEN;
+	for (n = 0;; n++) {
+		size_t hlen;
+
+		if (nh != PROTO_V6_HOPOPTS && nh != PROTO_V6_ROUTING && nh != PROTO_V6_DSTOPTS &&
+		    nh != PROTO_V6_FRAGMENT && nh != PROTO_V6_AH)
+			break;
+		if (n == WEIR_PKT_MAX_IPV6_EXT)
+			return WEIR_DROP_IPV6_EXT_LIMIT;
+		p->flags |= WEIR_PKT_F_IPV6_EXT;
+		if (off + 2 > total)
+			return WEIR_DROP_IPV6_EXT_TRUNC;
+		if (nh == PROTO_V6_FRAGMENT)
+			hlen = 8;
+		else if (nh == PROTO_V6_AH)
+			hlen = ((size_t)ip[off + 1] + 2) * 4;
+		else
+			hlen = ((size_t)ip[off + 1] + 1) * 8;
+		if (off + hlen > total)
+			return WEIR_DROP_IPV6_EXT_TRUNC;
+		if (nh == PROTO_V6_FRAGMENT) {
+			p->flags |= WEIR_PKT_F_FRAG;
+			if (rd16(ip + off + 2) & 0xfff8) { /* offset != 0: no L4 header here */
+				p->l4_proto = ip[off];
+				p->l3_len = (uint16_t)(off + hlen);
+				p->l4_off = (uint16_t)(p->l2_len + off + hlen);
+				p->l4_len = (uint16_t)(total - off - hlen);
+				return WEIR_DROP_NONE;
+			}
+		}
+		nh = ip[off];
+		off += hlen;
+	}
+	p->l3_len = (uint16_t)off;
+	p->l4_proto = nh;
+	p->l4_off = (uint16_t)(p->l2_len + off);
+	p->l4_len = (uint16_t)(total - off);
+	if (p->flags & WEIR_PKT_F_FRAG)
+		return WEIR_DROP_NONE;
+	return parse_l4(buf, p);
+}
+
+enum weir_pkt_drop
+weir_pkt_parse(const uint8_t *buf, size_t len, struct weir_pkt *p)
+{
+	uint16_t type;
+	size_t off;
+
+	memset(p, 0, sizeof(*p));
+	if (len < ETH_HLEN)
+		return WEIR_DROP_RUNT;
+	/* Frames beyond 64 KiB cannot come out of one mbuf segment. */
+	if (len > UINT16_MAX)
+		len = UINT16_MAX;
+	if (buf[0] & 1) {
+		p->flags |= WEIR_PKT_F_L2_MCAST;
+		if (memcmp(buf, "\xff\xff\xff\xff\xff\xff", 6) == 0)
+			p->flags |= WEIR_PKT_F_L2_BCAST;
+	}
+	type = rd16(buf + 12);
+	off = ETH_HLEN;
+	while (type == ETHERTYPE_VLAN || type == ETHERTYPE_QINQ) {
+		if (p->vlan_count == WEIR_PKT_MAX_VLAN)
+			return WEIR_DROP_VLAN_TOO_MANY;
+		if (off + 4 > len)
+			return WEIR_DROP_VLAN_TRUNC;
+		if (p->vlan_count == 0)
+			p->vlan_tci = rd16(buf + off);
+		p->vlan_count++;
+		type = rd16(buf + off + 2);
+		off += 4;
+	}
+	p->l2_len = (uint16_t)off;
+	p->ether_type = type;
+
+	switch (type) {
+	case ETHERTYPE_ARP: {
+		const uint8_t *a = buf + off;
+
+		if (len - off < ARP_LEN || rd16(a) != 1 || rd16(a + 2) != ETHERTYPE_IPV4 ||
+		    a[4] != 6 || a[5] != 4)
+			return WEIR_DROP_ARP_MALFORMED;
+		p->l3 = WEIR_L3_ARP;
+		p->l3_len = ARP_LEN;
+		p->l3_total = ARP_LEN;
+		return WEIR_DROP_NONE;
+	}
+	case ETHERTYPE_IPV4:
+		return parse_ipv4(buf, len, p);
+	case ETHERTYPE_IPV6:
+		return parse_ipv6(buf, len, p);
+	default:
+		return WEIR_DROP_ETHERTYPE;
+	}
+}
+
+const struct weir_addr *
+weir_addrs_find(const struct weir_addrs *set, int family, const uint8_t *ip)
+{
+	size_t n = family == 4 ? 4 : 16;
+	unsigned int i;
+
+	/* A handful of addresses for now: services bring a hash table. */
+	for (i = 0; i < set->n; i++)
+		if (set->a[i].family == family && memcmp(set->a[i].ip, ip, n) == 0)
+			return &set->a[i];
+	return NULL;
+}
+
+uint32_t
+weir_pkt_client_hash(const uint8_t *buf, const struct weir_pkt *p)
+{
+	uint64_t k;
+
+	switch (p->l3) {
+	case WEIR_L3_ARP:
+		k = (uint64_t)rd16(buf + p->l2_len + 14) << 16 | rd16(buf + p->l2_len + 16);
+		break;
+	case WEIR_L3_IPV4:
+		k = (uint64_t)rd16(buf + p->l2_len + 12) << 16 | rd16(buf + p->l2_len + 14);
+		break;
+	case WEIR_L3_IPV6:
+		/* The /64 prefix: one client network, one owner (per-prefix limits). */
+		memcpy(&k, buf + p->l2_len + 8, 8);
+		break;
+	default:
+		return 0;
+	}
+	/* murmur3's 64-bit finaliser: every input bit reaches every output bit. */
+	k ^= k >> 33;
+	k *= 0xff51afd7ed558ccdULL;
+	k ^= k >> 33;
+	k *= 0xc4ceb9fe1a85ec53ULL;
+	k ^= k >> 33;
+	return (uint32_t)k;
+}
+
+static void
+eth_turn_around(uint8_t *buf, const uint8_t mac[6])
+{
+	memmove(buf, buf + 6, 6);
+	memcpy(buf + 6, mac, 6);
+}
+
+static enum weir_pkt_drop
+answer_arp(uint8_t *buf, const struct weir_pkt *p, const struct weir_addrs *set,
+	   const uint8_t mac[6])
+{
+	uint8_t *a = buf + p->l2_len;
+	uint8_t spa[4];
+
+	if (rd16(a + 6) != 1)
+		return WEIR_DROP_ARP_IGNORED;
+	if (memcmp(a + 14, a + 24, 4) == 0) /* gratuitous: an announcement, not a question */
+		return WEIR_DROP_ARP_IGNORED;
+	if (weir_addrs_find(set, 4, a + 24) == NULL)
+		return WEIR_DROP_ARP_NOT_OURS;
+
+	memcpy(spa, a + 14, 4);
+	wr16(a + 6, 2);
+	memcpy(a + 18, a + 8, 6);  /* tha = requester's sha */
+	memcpy(a + 14, a + 24, 4); /* spa = the address asked for */
+	memcpy(a + 24, spa, 4);    /* tpa = requester's spa */
+	memcpy(a + 8, mac, 6);     /* sha = us */
+	memcpy(buf, a + 18, 6);
+	memcpy(buf + 6, mac, 6);
+	return WEIR_DROP_NONE;
+}
+
+static uint32_t
+ipv6_pseudo_sum(const uint8_t *ip6, uint32_t l4_len, uint8_t proto)
+{
+	uint8_t tail[8] = {
+		(uint8_t)(l4_len >> 24), (uint8_t)(l4_len >> 16), (uint8_t)(l4_len >> 8),
+		(uint8_t)l4_len, 0, 0, 0, proto,
+	};
+
+	return weir_csum_add(tail, sizeof(tail), weir_csum_add(ip6 + 8, 32, 0));
+}
+
+static enum weir_pkt_drop
+answer_icmp4(uint8_t *buf, const struct weir_pkt *p, const struct weir_addrs *set,
+	     const uint8_t mac[6])
+{
+	uint8_t *ip = buf + p->l2_len;
+	uint8_t *icmp = buf + p->l4_off;
+	uint8_t tmp[4];
+
+	if (p->flags & WEIR_PKT_F_FRAG)
+		return WEIR_DROP_IPV4_FRAGMENT;
+	if (weir_addrs_find(set, 4, ip + 16) == NULL)
+		return WEIR_DROP_NOT_OURS;
+	if (p->l4_proto != PROTO_ICMP)
+		return WEIR_DROP_NO_SERVICE;
+	if (icmp[0] != ICMP_ECHO_REQUEST || icmp[1] != 0)
+		return WEIR_DROP_ICMP_UNHANDLED;
+	if (weir_csum_fold(weir_csum_add(icmp, p->l4_len, 0)) != 0)
+		return WEIR_DROP_ICMP_BAD_CSUM;
+
+	icmp[0] = ICMP_ECHO_REPLY;
+	wr16(icmp + 2, 0);
+	wr16(icmp + 2, weir_csum_fold(weir_csum_add(icmp, p->l4_len, 0)));
+	memcpy(tmp, ip + 12, 4);
+	memcpy(ip + 12, ip + 16, 4);
+	memcpy(ip + 16, tmp, 4);
+	ip[8] = REPLY_TTL;
+	wr16(ip + 10, 0);
+	wr16(ip + 10, weir_csum_fold(weir_csum_add(ip, p->l3_len, 0)));
+	eth_turn_around(buf, mac);
+	return WEIR_DROP_NONE;
+}
+
+static int
+ipv6_is_unspecified(const uint8_t *a)
+{
+	static const uint8_t zero[16];
+
+	return memcmp(a, zero, 16) == 0;
+}
+
+static int
+ipv6_is_solicited_node(const uint8_t *a)
+{
+	static const uint8_t pfx[13] = {0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01, 0xff};
+
+	return memcmp(a, pfx, sizeof(pfx)) == 0;
+}
+
+/* RFC 4861 section 7.1.1; returns the SLLA option's MAC or NULL, via *slla. */
+static enum weir_pkt_drop
+check_ns(const uint8_t *ip6, const uint8_t *icmp, size_t icmp_len, const uint8_t **slla)
+{
+	size_t off;
+
+	*slla = NULL;
+	if (ip6[7] != ND_HOP_LIMIT || icmp[1] != 0 || icmp_len < ND_NS_LEN || icmp[8] == 0xff)
+		return WEIR_DROP_ND_MALFORMED;
+	for (off = ND_NS_LEN; off < icmp_len;) {
+		size_t olen;
+
+		if (off + 2 > icmp_len)
+			return WEIR_DROP_ND_MALFORMED;
+		olen = (size_t)icmp[off + 1] * 8;
+		if (olen == 0 || off + olen > icmp_len)
+			return WEIR_DROP_ND_MALFORMED;
+		if (icmp[off] == ND_OPT_SLLA && olen >= 8)
+			*slla = icmp + off + 2;
+		off += olen;
+	}
+	if (ipv6_is_unspecified(ip6 + 8) && (!ipv6_is_solicited_node(ip6 + 24) || *slla != NULL))
+		return WEIR_DROP_ND_MALFORMED;
+	return WEIR_DROP_NONE;
+}
+
+static enum weir_pkt_drop
+answer_ns(uint8_t *buf, size_t cap, const struct weir_pkt *p, const struct weir_addrs *set,
+	  const uint8_t mac[6], size_t *out_len)
+{
+	uint8_t *ip6 = buf + p->l2_len;
+	uint8_t *icmp = buf + p->l4_off;
+	const uint8_t *slla;
+	uint8_t target[16], peer_ip[16], peer_mac[6];
+	enum weir_pkt_drop why;
+	int dad;
+	uint8_t *na;
+
+	why = check_ns(ip6, icmp, p->l4_len, &slla);
+	if (why != WEIR_DROP_NONE)
+		return why;
+	memcpy(target, icmp + 8, 16);
+	if (weir_addrs_find(set, 6, target) == NULL)
+		return WEIR_DROP_NOT_OURS;
+	if ((size_t)p->l2_len + IPV6_HLEN + ND_NA_LEN > cap)
+		return WEIR_DROP_MULTISEG; /* no room to answer in this segment */
+
+	dad = ipv6_is_unspecified(ip6 + 8);
+	if (dad) {
+		/* Answer duplicate address detection to all nodes (RFC 4861 7.2.4). */
+		static const uint8_t all_nodes[16] = {0xff, 0x02, [15] = 0x01};
+
+		memcpy(peer_ip, all_nodes, 16);
+		memcpy(peer_mac, "\x33\x33\x00\x00\x00\x01", 6);
+	} else {
+		memcpy(peer_ip, ip6 + 8, 16);
+		memcpy(peer_mac, slla != NULL ? slla : buf + 6, 6);
+	}
+
+	memcpy(buf, peer_mac, 6);
+	memcpy(buf + 6, mac, 6);
+	memset(ip6, 0, IPV6_HLEN);
+	ip6[0] = 0x60;
+	wr16(ip6 + 4, ND_NA_LEN);
+	ip6[6] = PROTO_ICMPV6;
+	ip6[7] = ND_HOP_LIMIT;
+	memcpy(ip6 + 8, target, 16);
+	memcpy(ip6 + 24, peer_ip, 16);
+
+	na = ip6 + IPV6_HLEN;
+	memset(na, 0, ND_NA_LEN);
+	na[0] = ICMP6_NA;
+	na[4] = dad ? 0x20 : 0x60; /* Solicited (unless DAD) | Override */
+	memcpy(na + 8, target, 16);
+	na[24] = ND_OPT_TLLA;
+	na[25] = 1;
+	memcpy(na + 26, mac, 6);
+	wr16(na + 2, weir_csum_fold(weir_csum_add(na, ND_NA_LEN,
+						   ipv6_pseudo_sum(ip6, ND_NA_LEN, PROTO_ICMPV6))));
+	*out_len = (size_t)p->l2_len + IPV6_HLEN + ND_NA_LEN;
+	return WEIR_DROP_NONE;
+}
+
+static enum weir_pkt_drop
+answer_icmp6(uint8_t *buf, size_t cap, const struct weir_pkt *p, const struct weir_addrs *set,
+	     const uint8_t mac[6], size_t *out_len)
+{
+	uint8_t *ip6 = buf + p->l2_len;
+	uint8_t *icmp = buf + p->l4_off;
+	uint8_t tmp[16];
+	uint16_t icmp_len = p->l4_len;
+
+	if (p->flags & WEIR_PKT_F_FRAG)
+		return WEIR_DROP_IPV6_FRAGMENT;
+	if (p->l4_proto == PROTO_ICMPV6 &&
+	    weir_csum_fold(weir_csum_add(icmp, icmp_len,
+					 ipv6_pseudo_sum(ip6, icmp_len, PROTO_ICMPV6))) != 0)
+		return WEIR_DROP_ICMP_BAD_CSUM;
+	if (p->l4_proto == PROTO_ICMPV6 && icmp[0] == ICMP6_NS)
+		return answer_ns(buf, cap, p, set, mac, out_len);
+	if (weir_addrs_find(set, 6, ip6 + 24) == NULL)
+		return WEIR_DROP_NOT_OURS;
+	if (p->l4_proto != PROTO_ICMPV6)
+		return WEIR_DROP_NO_SERVICE;
+	if (icmp[0] != ICMP6_ECHO_REQUEST || icmp[1] != 0)
+		return WEIR_DROP_ICMP_UNHANDLED;
+
+	/* The reply carries no extension headers: move the message up behind the header. */
+	if (p->l3_len != IPV6_HLEN) {
+		memmove(ip6 + IPV6_HLEN, icmp, icmp_len);
+		icmp = ip6 + IPV6_HLEN;
+		wr16(ip6 + 4, icmp_len);
+		ip6[6] = PROTO_ICMPV6;
+	}
+	memcpy(tmp, ip6 + 8, 16);
+	memcpy(ip6 + 8, ip6 + 24, 16);
+	memcpy(ip6 + 24, tmp, 16);
+	ip6[7] = REPLY_TTL;
+	icmp[0] = ICMP6_ECHO_REPLY;
+	wr16(icmp + 2, 0);
+	wr16(icmp + 2, weir_csum_fold(weir_csum_add(icmp, icmp_len,
+						     ipv6_pseudo_sum(ip6, icmp_len, PROTO_ICMPV6))));
+	eth_turn_around(buf, mac);
+	*out_len = (size_t)p->l2_len + IPV6_HLEN + icmp_len;
+	return WEIR_DROP_NONE;
+}
+
+enum weir_pkt_verdict
+weir_pkt_respond(uint8_t *buf, size_t len, size_t cap, const struct weir_pkt *p,
+		 const struct weir_addrs *set, const uint8_t mac[6], size_t *out_len,
+		 enum weir_pkt_drop *why)
+{
+	enum weir_pkt_drop d;
+
+	if (!(p->flags & WEIR_PKT_F_L2_MCAST) && memcmp(buf, mac, 6) != 0) {
+		*why = WEIR_DROP_L2_FOREIGN;
+		return WEIR_VERDICT_DROP;
+	}
+	/* Answers are never longer than the question except a NA: that checks cap. */
+	*out_len = p->l2_len + (size_t)p->l3_total;
+	if (*out_len > len)
+		*out_len = len;
+	switch (p->l3) {
+	case WEIR_L3_ARP:
+		d = answer_arp(buf, p, set, mac);
+		*out_len = len; /* keep the requester's padding: ARP has no length field */
+		break;
+	case WEIR_L3_IPV4:
+		d = answer_icmp4(buf, p, set, mac);
+		break;
+	case WEIR_L3_IPV6:
+		d = answer_icmp6(buf, cap, p, set, mac, out_len);
+		break;
+	default:
+		d = WEIR_DROP_ETHERTYPE;
+		break;
+	}
+	*why = d;
+	return d == WEIR_DROP_NONE ? WEIR_VERDICT_TX : WEIR_VERDICT_DROP;
+}

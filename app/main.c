@@ -197,7 +197,13 @@ init_one_port(unsigned int i, char *err, size_t errlen)
 		struct rte_ether_addr mac;
 
 		memcpy(mac.addr_bytes, pc->mac, 6);
-		rc = rte_eth_dev_default_mac_addr_set(port->port_id, &mac);
+		/*
+		 * Setting a tap's MAC also renames its kernel side, so weir and
+		 * its peer would share one address: keep ours in software.
+		 */
+		rc = strcmp(port->driver, "net_tap") == 0
+			     ? -ENOTSUP
+			     : rte_eth_dev_default_mac_addr_set(port->port_id, &mac);
 		/*
 		 * Drivers that cannot program a MAC (net_pcap) still see every
 		 * frame in promiscuous mode; the MAC is then ours in software.

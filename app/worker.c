@@ -35,6 +35,19 @@ tx_flush(struct weir_worker *w, unsigned int pi)
 	b->n = 0;
 }
 
+/*
+ * Headers and answers need the frame in one segment. A chained mbuf (a
+ * jumbo frame on a PMD that scatters) is refused before parsing, so it is
+ * counted as what it is rather than as a truncated IP packet.
+ */
+static inline enum weir_pkt_drop
+parse_mbuf(struct rte_mbuf *m, struct weir_pkt *p)
+{
+	if (unlikely(m->nb_segs > 1))
+		return WEIR_DROP_MULTISEG;
+	return weir_pkt_parse(rte_pktmbuf_mtod(m, uint8_t *), m->data_len, p);
+}
+
 /* Act on a packet this worker owns, already parsed into p. */
 static inline void
 handle_parsed(struct weir_worker *w, struct rte_mbuf *m, const struct weir_pkt *p)
@@ -45,10 +58,6 @@ handle_parsed(struct weir_worker *w, struct rte_mbuf *m, const struct weir_pkt *
 	enum weir_pkt_drop why;
 	size_t out_len;
 
-	if (unlikely(m->nb_segs > 1)) {
-		count_drop(w, WEIR_DROP_MULTISEG, m);
-		return;
-	}
 	if (weir_pkt_respond(buf, m->data_len, m->data_len + rte_pktmbuf_tailroom(m), p,
 			     &weir.addrs, port->mac.addr_bytes, &out_len,
 			     &why) != WEIR_VERDICT_TX) {
@@ -69,7 +78,7 @@ handle(struct weir_worker *w, struct rte_mbuf *m)
 	enum weir_pkt_drop why;
 	struct weir_pkt p;
 
-	why = weir_pkt_parse(rte_pktmbuf_mtod(m, uint8_t *), m->data_len, &p);
+	why = parse_mbuf(m, &p);
 	if (unlikely(why != WEIR_DROP_NONE)) {
 		count_drop(w, why, m);
 		return;
@@ -96,7 +105,7 @@ steer_burst(struct weir_worker *w, struct rte_mbuf **pkts, uint16_t n)
 
 		if (i + 1 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
-		why = weir_pkt_parse(rte_pktmbuf_mtod(m, uint8_t *), m->data_len, &p);
+		why = parse_mbuf(m, &p);
 		/* Unparseable packets are dropped where they land: nobody owns them. */
 		if (unlikely(why != WEIR_DROP_NONE)) {
 			count_drop(w, why, m);

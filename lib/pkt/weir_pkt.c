@@ -331,7 +331,9 @@ weir_pkt_client_hash(const uint8_t *buf, const struct weir_pkt *p)
 		break;
 	case WEIR_L3_IPV6:
 		/* The /64 prefix: one client network, one owner (per-prefix limits). */
-		memcpy(&k, buf + p->l2_len + 8, 8);
+		k = (uint64_t)rd16(buf + p->l2_len + 8) << 48 |
+		    (uint64_t)rd16(buf + p->l2_len + 10) << 32 |
+		    (uint64_t)rd16(buf + p->l2_len + 12) << 16 | rd16(buf + p->l2_len + 14);
 		break;
 	default:
 		return 0;

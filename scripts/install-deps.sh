@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Install the Debian 12 packages weir needs to build, test and run its demo.
+# Idempotent: installs only what is missing, and touches apt only then.
+set -euo pipefail
+
+packages=(
+    gcc make pkg-config meson ninja-build
+    libdpdk-dev dpdk librte-net-pcap23 librte-net-tap23 librte-net-virtio23 librte-net-vhost23
+    libjansson-dev libjwt-dev libmaxminddb-dev libcmocka-dev
+    python3 python3-scapy
+    iproute2 iputils-ping procps
+)
+
+missing=()
+for p in "${packages[@]}"; do
+    if [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" != "install ok installed" ]; then
+        missing+=("$p")
+    fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+    echo "install-deps: missing Debian packages: ${missing[*]}" >&2
+    echo "install-deps: run as root (or: sudo apt-get install ${missing[*]})" >&2
+    exit 1
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Run every meson test suite in BUILD_DIR and end with "N passed, N failed"
+# counted from meson's own test log. Exits non-zero if anything failed.
+set -u
+build=${1:?usage: run-tests.sh BUILD_DIR [meson test args]}
+shift
+
+rm -f "$build/meson-logs/testlog.json"
+meson test -C "$build" --print-errorlogs --num-processes 2 "$@"
+rc=$?
+
+/usr/bin/python3 - "$build/meson-logs/testlog.json" "$rc" <<'PY'
+import json, sys
+path, rc = sys.argv[1], int(sys.argv[2])
+passed = failed = skipped = 0
+try:
+    with open(path) as f:
+        for line in f:
+            if not line.strip():
+                continue
+            res = json.loads(line).get('result')
+            if res in ('OK', 'EXPECTEDFAIL'):
+                passed += 1
+            elif res == 'SKIP':
+                skipped += 1
+            else:
+                failed += 1
+except OSError as e:
+    print('run-tests: no test log (%s)' % e)
+# meson failing with every test passing (e.g. a build error) still fails the run.
+if rc != 0 and failed == 0:
+    failed = 1
+tail = ', %d skipped' % skipped if skipped else ''
+print('%d passed, %d failed%s' % (passed, failed, tail))
+sys.exit(1 if failed or passed == 0 else 0)
+PY

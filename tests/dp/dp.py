@@ -1,0 +1,443 @@
+#!/usr/bin/python3
+"""Packet-fixture tests: weir on net_pcap ports, input crafted by scapy.
+
+Usage: dp.py SCENARIO   (meson registers one test per scenario)
+
+Each fixture is a list of (input frame, expected answer or None, expected
+drop reason or None). weir reads the input pcap, the test waits until every
+frame is accounted for in `weirctl stats --json`, checks the counters exactly
+(every reason not expected must be 0), stops weir with SIGTERM, and compares
+the output pcap byte for byte with the expected answers, in order. The
+expected answers are built independently by scapy, checksums included.
+"""
+import os
+import socket
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
+import weirtest as wt  # noqa: E402
+
+from scapy.all import (ARP, ICMP, IP, UDP, TCP, Dot1Q, Ether, IPv6, IPv6ExtHdrHopByHop,  # noqa: E402
+                       IPv6ExtHdrDestOpt, IPv6ExtHdrFragment, ICMPv6EchoRequest, ICMPv6EchoReply,
+                       ICMPv6ND_NS, ICMPv6ND_NA, ICMPv6ND_RS, ICMPv6NDOptSrcLLAddr,
+                       ICMPv6NDOptDstLLAddr, Padding, in6_getnsma, in6_getnsmac, inet_pton, raw)
+
+MAC = '02:77:65:69:72:01'      # weir's port
+CMAC = '02:00:00:00:00:02'     # the client
+LOCAL4, LOCAL6 = '198.18.0.1', '2001:db8:0:1::1'
+VIP4, VIP6 = '198.18.1.1', '2001:db8:1::1'
+CLI4, CLI6 = '198.18.0.2', '2001:db8:0:1::2'
+
+
+def config(devargs):
+    return {
+        'workers': [1],
+        'ports': [{'name': 'p0', 'devargs': devargs, 'mac': MAC,
+                   'addresses': [LOCAL4 + '/24', LOCAL6 + '/64']}],
+        'vips': [VIP4, VIP6],
+    }
+
+
+# --- frame builders ---------------------------------------------------------
+
+def arp_req(tpa, psrc=CLI4, hwsrc=CMAC, vlan=None, op=1):
+    l2 = Ether(dst='ff:ff:ff:ff:ff:ff', src=hwsrc)
+    if vlan is not None:
+        l2 = l2 / Dot1Q(vlan=vlan)
+    return raw(l2 / ARP(op=op, hwsrc=hwsrc, psrc=psrc, hwdst='00:00:00:00:00:00', pdst=tpa))
+
+
+def arp_rep(tpa, pdst=CLI4, hwdst=CMAC, vlan=None):
+    l2 = Ether(dst=hwdst, src=MAC)
+    if vlan is not None:
+        l2 = l2 / Dot1Q(vlan=vlan)
+    return raw(l2 / ARP(op=2, hwsrc=MAC, psrc=tpa, hwdst=hwdst, pdst=pdst))
+
+
+def echo4(dst, src=CLI4, data=b'weir-echo', options=None, pad=0, icmp_id=7, seq=1):
+    ip = IP(src=src, dst=dst, id=0x1234, ttl=61, options=options or [])
+    f = Ether(dst=MAC, src=CMAC) / ip / ICMP(type=8, id=icmp_id, seq=seq) / data
+    if pad:
+        f = f / Padding(load=b'\0' * pad)
+    return raw(f)
+
+
+def echo4_rep(src, dst=CLI4, data=b'weir-echo', options=None, icmp_id=7, seq=1):
+    ip = IP(src=src, dst=dst, id=0x1234, ttl=64, options=options or [])
+    return raw(Ether(dst=CMAC, src=MAC) / ip / ICMP(type=0, id=icmp_id, seq=seq) / data)
+
+
+def echo6(dst, src=CLI6, data=b'weir-echo6', ext=None):
+    f = Ether(dst=MAC, src=CMAC) / IPv6(src=src, dst=dst, hlim=60)
+    if ext is not None:
+        f = f / ext
+    return raw(f / ICMPv6EchoRequest(id=9, seq=2, data=data))
+
+
+def echo6_rep(src, dst=CLI6, data=b'weir-echo6'):
+    return raw(Ether(dst=CMAC, src=MAC) / IPv6(src=src, dst=dst, hlim=64) /
+               ICMPv6EchoReply(id=9, seq=2, data=data))
+
+
+def ns(target, src=CLI6, hlim=255, slla=CMAC):
+    dst = in6_getnsma(inet_pton(socket.AF_INET6, target))
+    dst = socket.inet_ntop(socket.AF_INET6, dst)
+    f = (Ether(dst=in6_getnsmac(inet_pton(socket.AF_INET6, dst)), src=CMAC) /
+         IPv6(src=src, dst=dst, hlim=hlim) / ICMPv6ND_NS(tgt=target))
+    if slla is not None:
+        f = f / ICMPv6NDOptSrcLLAddr(lladdr=slla)
+    return raw(f)
+
+
+def na(target, dst=CLI6, dmac=CMAC, solicited=1):
+    return raw(Ether(dst=dmac, src=MAC) / IPv6(src=target, dst=dst, hlim=255) /
+               ICMPv6ND_NA(R=0, S=solicited, O=1, tgt=target) / ICMPv6NDOptDstLLAddr(lladdr=MAC))
+
+
+def patch(frame, off, data):
+    b = bytearray(frame)
+    b[off:off + len(data)] = data
+    return bytes(b)
+
+
+# --- scenarios --------------------------------------------------------------
+
+def fx_arp():
+    return [
+        (arp_req(LOCAL4), arp_rep(LOCAL4), None),
+        (arp_req(VIP4), arp_rep(VIP4), None),
+        (arp_req(VIP4, vlan=10), arp_rep(VIP4, vlan=10), None),
+        (arp_req(VIP4, psrc='0.0.0.0'), arp_rep(VIP4, pdst='0.0.0.0'), None),  # RFC 5227 probe
+        (arp_req('198.18.0.77'), None, 'arp_not_ours'),
+        (arp_req(VIP4, op=2), None, 'arp_ignored'),
+        (arp_req(LOCAL4, psrc=LOCAL4), None, 'arp_ignored'),  # gratuitous
+        (arp_req(VIP4)[:14 + 20], None, 'arp_malformed'),    # truncated
+        (patch(arp_req(VIP4), 14, b'\x00\x06'), None, 'arp_malformed'),  # htype 6
+    ]
+
+
+def fx_nd():
+    sol = socket.inet_ntop(socket.AF_INET6, in6_getnsma(inet_pton(socket.AF_INET6, VIP6)))
+    return [
+        (ns(LOCAL6), na(LOCAL6), None),
+        (ns(VIP6), na(VIP6), None),
+        (ns(VIP6, slla=None), na(VIP6), None),  # no option: answer the Ethernet source
+        (ns(VIP6, src='::', slla=None), na(VIP6, dst='ff02::1', dmac='33:33:00:00:00:01',
+                                          solicited=0), None),
+        (ns('2001:db8:0:1::99'), None, 'not_ours'),
+        (ns(VIP6, hlim=64), None, 'nd_malformed'),
+        (ns(VIP6, src='::'), None, 'nd_malformed'),  # DAD must not carry a source LL option
+        (patch(ns(VIP6), 14 + 40 + 24 + 1, b'\x00'), None, 'icmp_bad_csum'),
+        (raw(Ether(dst='33:33:00:00:00:02', src=CMAC) /
+             IPv6(src=CLI6, dst='ff02::2', hlim=255) / ICMPv6ND_RS()), None, 'not_ours'),
+        (raw(Ether(dst=in6_getnsmac(inet_pton(socket.AF_INET6, sol)), src=CMAC) /
+             IPv6(src=CLI6, dst=sol, hlim=255) / ICMPv6ND_NS(tgt='ff02::1')), None,
+         'nd_malformed'),  # multicast target
+    ]
+
+
+def fx_echo():
+    opts = [b'\x94\x04\x00\x00']  # router alert: IHL 6
+    return [
+        (echo4(VIP4), echo4_rep(VIP4), None),
+        (echo4(LOCAL4), echo4_rep(LOCAL4), None),
+        (echo4(VIP4, options=opts), echo4_rep(VIP4, options=opts), None),
+        (echo4(VIP4, pad=20), echo4_rep(VIP4), None),  # Ethernet padding is not echoed
+        (echo4(VIP4, data=bytes(range(256)) * 5), echo4_rep(VIP4, data=bytes(range(256)) * 5),
+         None),
+        (echo6(VIP6), echo6_rep(VIP6), None),
+        (echo6(LOCAL6), echo6_rep(LOCAL6), None),
+        (echo6(VIP6, ext=IPv6ExtHdrHopByHop() / IPv6ExtHdrDestOpt()), echo6_rep(VIP6), None),
+        (patch(echo4(VIP4), 14 + 20 + 2, b'\xde\xad'), None, 'icmp_bad_csum'),
+        (patch(echo6(VIP6), 14 + 40 + 2, b'\xde\xad'), None, 'icmp_bad_csum'),
+        (echo4(VIP4, data=b'x' * 2900), None, 'multiseg'),  # beyond one mbuf segment
+    ]
+
+
+def fx_foreign():
+    return [
+        (patch(echo4(VIP4), 0, b'\x02\x00\x00\x00\x00\x99'), None, 'l2_foreign'),
+        (raw(Ether(dst='01:80:c2:00:00:0e', src=CMAC, type=0x88cc) / (b'\0' * 46)), None,
+         'ethertype_unsupported'),
+        (echo4('198.18.5.5'), None, 'not_ours'),
+        (echo6('2001:db8:9::9'), None, 'not_ours'),
+        (raw(Ether(dst=MAC, src=CMAC) / IP(src=CLI4, dst=VIP4) / TCP(sport=40000, dport=80,
+                                                                  flags='S')), None, 'no_service'),
+        (raw(Ether(dst=MAC, src=CMAC) / IP(src=CLI4, dst=VIP4) / UDP(sport=40000, dport=53) /
+             b'q'), None, 'no_service'),
+        (raw(Ether(dst=MAC, src=CMAC) / IPv6(src=CLI6, dst=VIP6) / TCP(dport=443, flags='S')),
+         None, 'no_service'),
+        (raw(Ether(dst=MAC, src=CMAC) / IP(src=CLI4, dst=VIP4) / ICMP(type=13)), None,
+         'icmp_unhandled'),
+        (raw(Ether(dst=MAC, src=CMAC) / IP(src=CLI4, dst=VIP4, flags='MF') / ICMP() / b'frag'),
+         None, 'ipv4_fragment'),
+        (raw(Ether(dst=MAC, src=CMAC) / IP(src=CLI4, dst=VIP4, frag=10) / b'later-fragment'),
+         None, 'ipv4_fragment'),
+        (raw(Ether(dst=MAC, src=CMAC) / IPv6(src=CLI6, dst=VIP6) / IPv6ExtHdrFragment(m=1) /
+             ICMPv6EchoRequest()), None, 'ipv6_fragment'),
+    ]
+
+
+def fx_malformed():
+    e4 = echo4(VIP4)
+    e6 = echo6(VIP6)
+    syn = raw(Ether(dst=MAC, src=CMAC) / IP(src=CLI4, dst=VIP4) / TCP(dport=80, flags='S'))
+    udp = raw(Ether(dst=MAC, src=CMAC) / IP(src=CLI4, dst=VIP4) / UDP(dport=53) / b'abcd')
+
+    def ip4(frame, ihl_ver=None, tot=None, csum=True):
+        b = bytearray(frame)
+        if ihl_ver is not None:
+            b[14] = ihl_ver
+        if tot is not None:
+            b[16:18] = tot.to_bytes(2, 'big')
+        if csum:
+            b[24:26] = b'\0\0'
+            s = sum(int.from_bytes(b[14 + i:16 + i], 'big') for i in range(0, (b[14] & 15) * 4, 2))
+            while s >> 16:
+                s = (s & 0xffff) + (s >> 16)
+            b[24:26] = (~s & 0xffff).to_bytes(2, 'big')
+        return bytes(b)
+
+    hbh_chain = IPv6ExtHdrHopByHop()
+    for _ in range(8):
+        hbh_chain = hbh_chain / IPv6ExtHdrDestOpt()
+    ext_off = raw(Ether(dst=MAC, src=CMAC) / IPv6(src=CLI6, dst=VIP6) /
+                  IPv6ExtHdrHopByHop() / ICMPv6EchoRequest())
+    # Claim the hop-by-hop header is 8*(1+9) bytes long: it runs off the packet.
+    ext_off = patch(ext_off, 14 + 40 + 1, b'\x09')
+    return [
+        (b'', None, 'runt'),
+        (b'\x02' * 10, None, 'runt'),
+        (raw(Ether(dst=MAC, src=CMAC, type=0x8100))[:14] + b'\x00', None, 'vlan_trunc'),
+        (raw(Ether(dst=MAC, src=CMAC) / Dot1Q(vlan=1) / Dot1Q(vlan=2) / Dot1Q(vlan=3) /
+             IP(src=CLI4, dst=VIP4) / ICMP()), None, 'vlan_too_many'),
+        (e4[:14 + 12], None, 'ipv4_trunc'),
+        (ip4(e4, ihl_ver=0x44), None, 'ipv4_bad_ihl'),
+        (ip4(e4, ihl_ver=0x4f), None, 'ipv4_trunc'),        # IHL 60 bytes > frame
+        (ip4(e4, ihl_ver=0x55), None, 'ipv4_bad_version'),
+        (ip4(e4, tot=500), None, 'ipv4_trunc'),             # total length beyond frame
+        (ip4(e4, tot=12), None, 'ipv4_bad_len'),
+        (ip4(e4, csum=False, tot=len(e4) - 14 - 1), None, 'ipv4_bad_csum'),
+        (e6[:14 + 30], None, 'ipv6_trunc'),
+        (patch(e6, 14 + 4, b'\x04\x00'), None, 'ipv6_trunc'),  # payload length 1024
+        (patch(e6, 14, b'\x50'), None, 'ipv6_bad_version'),
+        (ext_off, None, 'ipv6_ext_trunc'),
+        (raw(Ether(dst=MAC, src=CMAC) / IPv6(src=CLI6, dst=VIP6) / hbh_chain /
+             ICMPv6EchoRequest()), None, 'ipv6_ext_limit'),
+        (ip4(syn, tot=20 + 10), None, 'l4_trunc'),           # TCP header cut by IP length
+        (patch(syn, 14 + 20 + 12, b'\x40'), None, 'tcp_bad_doff'),
+        (patch(syn, 14 + 20 + 12, b'\xf0'), None, 'tcp_bad_doff'),
+        (patch(udp, 14 + 20 + 4, b'\x00\x30'), None, 'udp_bad_len'),
+        (ip4(e4, tot=20 + 4), None, 'l4_trunc'),             # ICMP shorter than 8
+    ]
+
+
+def run_fixture(name, fixture):
+    with wt.Weir('dp-' + name) as w:
+        inp, out = os.path.join(w.tmp, 'in.pcap'), os.path.join(w.tmp, 'out.pcap')
+        wt.write_pcap(inp, [f for f, _, _ in fixture])
+        w.configure(config('net_pcap0,rx_pcap=%s,tx_pcap=%s' % (inp, out)))
+        w.start()
+        n = len(fixture)
+        st = w.wait_stats(lambda s: s['total']['rx'] == n and
+                          s['total']['tx'] + s['total']['dropped'] == n,
+                          'all %d frames to be answered or dropped' % n)
+        want_drops = {}
+        for _, _, why in fixture:
+            if why:
+                want_drops[why] = want_drops.get(why, 0) + 1
+        got_drops = {k: v for k, v in st['total']['drops'].items() if v}
+        for k in want_drops:
+            wt.check(k in st['total']['drops'], 'weirctl stats has no drop reason %r' % k)
+        wt.check(got_drops == want_drops,
+                 'drop counters: want %s, got %s' % (want_drops, got_drops))
+        want = [exp for _, exp, _ in fixture if exp is not None]
+        wt.check(st['total']['tx'] == len(want), 'tx %d, want %d' % (st['total']['tx'], len(want)))
+        wt.check(st['ports'][0]['ipackets'] == n, 'port ipackets %d, want %d' %
+                 (st['ports'][0]['ipackets'], n))
+        w.stop()
+        got = wt.read_pcap(out)
+        wt.check(len(got) == len(want), 'output pcap has %d frames, want %d' % (len(got), len(want)))
+        for i, (g, e) in enumerate(zip(got, want)):
+            if g != e:
+                wt.fail('answer %d differs:\n got  %s\n want %s\n got  %s\n want %s' %
+                        (i, g.hex(), e.hex(), Ether(g).summary(), Ether(e).summary()))
+            verify_checksums(g)
+    print('ok: %d frames, %d answers, drops %s' % (n, len(want), want_drops))
+
+
+def verify_checksums(frame):
+    """Independent check: scapy recomputes every checksum of an answer."""
+    p = Ether(frame)
+    for layer in (IP, ICMP, ICMPv6EchoReply, ICMPv6ND_NA):
+        if layer in p and hasattr(p[layer], 'chksum') and p[layer].chksum is not None:
+            q = Ether(frame)
+            del q[layer].chksum
+            rebuilt = Ether(raw(q))
+            wt.check(rebuilt[layer].chksum == p[layer].chksum,
+                     '%s checksum %#x, recomputed %#x' % (layer.__name__, p[layer].chksum,
+                                                          rebuilt[layer].chksum))
+
+
+def steering():
+    """Two workers, all frames arrive on worker 0's queue: the owner's answers
+    leave through the owner's TX queue (its own tx_pcap)."""
+    n_workers = 2
+    clients = ['198.18.0.%d' % i for i in range(10, 42)]
+    frames, want = [], {0: [], 1: []}
+    for c in clients:
+        o = wt.owner_of(c, n_workers)
+        frames.append(arp_req(VIP4, psrc=c))
+        want[o].append(arp_rep(VIP4, pdst=c))
+        frames.append(echo4(VIP4, src=c))
+        want[o].append(echo4_rep(VIP4, dst=c))
+    wt.check(want[0] and want[1], 'fixture clients all hash to one worker')
+    with wt.Weir('dp-steer', lcores='0@0,1@0,2@1') as w:
+        t = w.tmp
+        files = [os.path.join(t, f) for f in ('in0.pcap', 'in1.pcap', 'out0.pcap', 'out1.pcap')]
+        wt.write_pcap(files[0], frames)
+        wt.write_pcap(files[1], [])
+        cfg = config('net_pcap0,rx_pcap=%s,rx_pcap=%s,tx_pcap=%s,tx_pcap=%s' % tuple(files))
+        cfg['workers'] = [1, 2]
+        cfg['idle_sleep_us'] = 50  # two pollers share a CPU in this test
+        w.configure(cfg)
+        w.start()
+        n = len(frames)
+        st = w.wait_stats(lambda s: s['total']['rx'] == n and s['total']['tx'] == n,
+                          'all %d frames answered' % n)
+        ws = st['workers']
+        wt.check(ws[0]['rx'] == n and ws[1]['rx'] == 0, 'rx per worker %s' %
+                 [x['rx'] for x in ws])
+        wt.check(ws[0]['steered_out'] == len(want[1]) and ws[1]['steered_in'] == len(want[1]),
+                 'steered %d out / %d in, want %d' % (ws[0]['steered_out'], ws[1]['steered_in'],
+                                                     len(want[1])))
+        wt.check(ws[0]['tx'] == len(want[0]) and ws[1]['tx'] == len(want[1]),
+                 'tx per worker %s' % [x['tx'] for x in ws])
+        ports = w.ctl('ports')['ports']
+        wt.check(ports[0]['steering'] == 'software', 'steering mode %s' % ports[0]['steering'])
+        w.stop()
+        for q in (0, 1):
+            got = wt.read_pcap(files[2 + q])
+            wt.check(got == want[q], 'worker %d answers differ (%d got, %d want)' %
+                     (q, len(got), len(want[q])))
+    print('ok: %d frames, %d steered to worker 1' % (n, len(want[1])))
+
+
+def run(argv, **kw):
+    return subprocess.run(argv, capture_output=True, text=True, timeout=60, **kw)
+
+
+def bad_configs():
+    """Bad configs and arguments: exit 2, one line naming the key and value."""
+    weir, weirctl = wt.paths()
+    cases = [
+        ('{"workers": [1], "ports": [', 'line 1'),
+        ('{"workers": [1], "ports": [{"name": "p", "devargs": "net_null0", "mac": "zz"}]}',
+         "'ports[0].mac' = \"zz\""),
+        ('{"workers": [1], "ports": [{"name": "p", "devargs": "net_null0"}], "vip": []}',
+         "'vip': unknown key"),
+        ('{"workers": [5], "ports": [{"name": "p", "devargs": "net_null0"}]}',
+         "'workers[0]' = 5"),
+        ('{"workers": [1], "ports": [{"name": "p", "devargs": "net_bogus0,x=1"}]}',
+         "'ports[0].devargs' = \"net_bogus0,x=1\""),
+        ('{"workers": [1], "ports": [{"name": "p", "devargs": "net_null0"}], '
+         '"vips": ["198.18.1.1/32"]}', "'vips[0]' = \"198.18.1.1/32\""),
+    ]
+    for text, needle in cases:
+        with wt.Weir('dp-badcfg') as w:
+            with open(w.cfg_path, 'w') as f:
+                f.write(text)
+            r = run(w.argv())
+            wt.check(r.returncode == 2, 'config %s: exit %d, want 2\n%s' % (text, r.returncode,
+                                                                          r.stderr))
+            errs = [ln for ln in r.stderr.splitlines() if ln.startswith('weir:')]
+            wt.check(len(errs) == 1 and needle in errs[0],
+                     'config %s: want one "weir:" line containing %r, got:\n%s' %
+                     (text, needle, r.stderr))
+            wt.check(not os.path.exists(w.sock), 'socket created by a failed start')
+    with wt.Weir('dp-badcfg') as w:
+        r = run(w.argv(config_path=os.path.join(w.tmp, 'missing.json')))
+        wt.check(r.returncode == 2 and 'missing.json' in r.stderr, 'missing file: %d %s' %
+                 (r.returncode, r.stderr))
+        r = run([weir, '--', '--frobnicate'])
+        wt.check(r.returncode == 2, 'unknown option: exit %d' % r.returncode)
+        r = run([weir, '--', '--help'])
+        wt.check(r.returncode == 0 and '--config' in r.stdout, 'weir -- --help')
+        r = run([weirctl, '--socket', os.path.join(w.tmp, 'none.sock'), 'status'])
+        wt.check(r.returncode == 1 and 'cannot connect' in r.stderr, 'weirctl without daemon: %d %s'
+                 % (r.returncode, r.stderr))
+        r = run([weirctl, 'frob'])
+        wt.check(r.returncode == 2 and 'unknown command' in r.stderr, 'weirctl frob')
+        r = run([weirctl, '--help'])
+        wt.check(r.returncode == 0 and all(c in r.stdout for c in ('status', 'stats', 'ports')),
+                 'weirctl --help')
+    print('ok: %d bad configs refused with exit 2' % len(cases))
+
+
+def admin():
+    """The admin socket of a running daemon: errors answered, bad clients harmless."""
+    with wt.Weir('dp-admin') as w:
+        inp, out = os.path.join(w.tmp, 'in.pcap'), os.path.join(w.tmp, 'out.pcap')
+        wt.write_pcap(inp, [])
+        w.configure(config('net_pcap0,rx_pcap=%s,tx_pcap=%s' % (inp, out)))
+        w.start()
+        idle = socket.socket(socket.AF_UNIX)
+        idle.connect(w.sock)  # connects, never speaks
+        hog = socket.socket(socket.AF_UNIX)
+        hog.connect(w.sock)
+        hog.sendall(b'{"v":1,"cmd":"stats"}\n' * 2000)  # never reads its answers
+        s = socket.socket(socket.AF_UNIX)
+        s.connect(w.sock)
+        s.settimeout(5)
+        f = s.makefile('rwb')
+
+        def ask(line):
+            f.write(line + b'\n')
+            f.flush()
+            import json
+            return json.loads(f.readline())
+
+        r = ask(b'{"v":1,"cmd":"status"}')
+        wt.check(r['ok'] is True and r['result']['version'] and r['result']['workers'] == 1,
+                 'status: %s' % r)
+        for bad, needle in ((b'not json', 'bad request'), (b'[1,2]', 'JSON object'),
+                            (b'{"v":2,"cmd":"stats"}', 'version'),
+                            (b'{"v":1}', 'cmd'), (b'{"v":1,"cmd":"reboot"}', 'unknown command')):
+            r = ask(bad)
+            wt.check(r['ok'] is False and needle in r['error'] and r['v'] == 1,
+                     'request %r: %s' % (bad, r))
+        t0 = time.time()
+        st = w.ctl('stats')
+        wt.check(time.time() - t0 < 5, 'weirctl stalled behind idle clients')
+        wt.check(set(st['total']['drops']) >= {'runt', 'not_ours', 'ipv4_bad_ihl'},
+                 'stats lacks drop reasons')
+        table = w.ctl('stats', json_out=False).stdout
+        wt.check('drops by reason' in table and 'total' in table, 'stats table:\n' + table)
+        table = w.ctl('ports', json_out=False).stdout
+        wt.check(MAC in table and 'net_pcap' in table and VIP6 in table, 'ports table:\n' + table)
+        table = w.ctl('status', json_out=False).stdout
+        wt.check('version' in table and 'uptime' in table, 'status table:\n' + table)
+        for c in (idle, hog, s):
+            c.close()
+        w.stop()
+    print('ok: admin socket')
+
+
+SCENARIOS = {
+    'arp': lambda: run_fixture('arp', fx_arp()),
+    'nd': lambda: run_fixture('nd', fx_nd()),
+    'echo': lambda: run_fixture('echo', fx_echo()),
+    'foreign': lambda: run_fixture('foreign', fx_foreign()),
+    'malformed': lambda: run_fixture('malformed', fx_malformed()),
+    'steering': steering,
+    'config': bad_configs,
+    'admin': admin,
+}
+
+if __name__ == '__main__':
+    if len(sys.argv) != 2 or sys.argv[1] not in SCENARIOS:
+        print('usage: dp.py {%s}' % '|'.join(SCENARIOS))
+        sys.exit(2)
+    SCENARIOS[sys.argv[1]]()

@@ -1,0 +1,182 @@
+"""Helpers shared by weir's data-plane (dp) and end-to-end (e2e) tests.
+
+Run under Debian's /usr/bin/python3 (python3-scapy lives there). Every weir
+process gets its own EAL --file-prefix and admin socket, runs with --no-huge,
+is stopped by PID, and its files under /var/run/dpdk are removed afterwards.
+"""
+import json
+import os
+import shutil
+import signal
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+
+RUN_DIR = '/var/run/dpdk'
+
+
+def fail(msg):
+    print('FAIL: ' + msg, flush=True)
+    sys.exit(1)
+
+
+def check(cond, msg):
+    if not cond:
+        fail(msg)
+
+
+def paths():
+    """weir and weirctl from the build dir meson passes in the environment."""
+    build = os.environ.get('WEIR_BUILD_DIR')
+    if not build:
+        fail('WEIR_BUILD_DIR is not set (run through meson test)')
+    return os.path.join(build, 'app', 'weir'), os.path.join(build, 'control', 'weirctl')
+
+
+# --- pcap files, written and read by hand so any frame (even empty) fits ----
+
+def write_pcap(path, frames):
+    with open(path, 'wb') as f:
+        f.write(struct.pack('<IHHiIII', 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+        for i, fr in enumerate(frames):
+            f.write(struct.pack('<IIII', 1, i, len(fr), len(fr)))
+            f.write(fr)
+
+
+def read_pcap(path):
+    with open(path, 'rb') as f:
+        data = f.read()
+    check(len(data) >= 24, '%s: not a pcap file (%d bytes)' % (path, len(data)))
+    magic = struct.unpack('<I', data[:4])[0]
+    check(magic in (0xa1b2c3d4, 0xa1b23c4d), '%s: bad pcap magic %#x' % (path, magic))
+    off, frames = 24, []
+    while off < len(data):
+        _, _, incl, _ = struct.unpack('<IIII', data[off:off + 16])
+        off += 16
+        frames.append(data[off:off + incl])
+        off += incl
+    return frames
+
+
+# --- the daemon ----------------------------------------------------------
+
+class Weir:
+    """One weir process with its own config, socket, EAL prefix and temp dir."""
+
+    def __init__(self, name, lcores='0@0,1@1'):
+        self.weir, self.weirctl = paths()
+        self.tmp = tempfile.mkdtemp(prefix='weir-%s-' % name)
+        self.prefix = 'weir-%s-%d' % (name, os.getpid())
+        self.sock = os.path.join(self.tmp, 'weir.sock')
+        self.cfg_path = os.path.join(self.tmp, 'weir.json')
+        self.log_path = os.path.join(self.tmp, 'weir.log')
+        self.lcores = lcores
+        self.proc = None
+
+    def configure(self, config):
+        """Write the config file; the admin socket defaults to one in our temp dir."""
+        self.config = dict(config)
+        self.config.setdefault('control', {'socket': self.sock})
+        with open(self.cfg_path, 'w') as f:
+            json.dump(self.config, f, indent=2)
+        return self
+
+    def argv(self, config_path=None):
+        return [self.weir, '--lcores', self.lcores, '--no-huge', '-m', '256', '--no-pci',
+                '--file-prefix', self.prefix, '--log-level', 'lib.eal:warning',
+                '--', '--config', config_path or self.cfg_path]
+
+    def log(self):
+        try:
+            with open(self.log_path) as f:
+                return f.read()
+        except OSError:
+            return ''
+
+    def start(self, timeout=30):
+        self.logf = open(self.log_path, 'w')
+        env = dict(os.environ)
+        # DPDK keeps some memory until exit by design; leaks are checked in unit tests.
+        env['ASAN_OPTIONS'] = 'detect_leaks=0:abort_on_error=1'
+        self.proc = subprocess.Popen(self.argv(), stdout=self.logf, stderr=subprocess.STDOUT,
+                                     stdin=subprocess.DEVNULL, env=env)
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                fail('weir exited with %d during start-up:\n%s' % (self.proc.returncode, self.log()))
+            if os.path.exists(self.sock):
+                r = subprocess.run([self.weirctl, '--socket', self.sock, '--json', 'status'],
+                                   capture_output=True, text=True)
+                if r.returncode == 0:
+                    return self
+            time.sleep(0.1)
+        self.kill()
+        fail('weir did not answer on %s within %d s:\n%s' % (self.sock, timeout, self.log()))
+
+    def ctl(self, cmd, json_out=True, check_rc=True):
+        args = [self.weirctl, '--socket', self.sock] + (['--json'] if json_out else []) + [cmd]
+        r = subprocess.run(args, capture_output=True, text=True, timeout=30)
+        if check_rc and r.returncode != 0:
+            fail('weirctl %s exited %d: %s' % (cmd, r.returncode, r.stderr))
+        return json.loads(r.stdout) if json_out else r
+
+    def wait_stats(self, pred, what, timeout=20):
+        deadline = time.time() + timeout
+        st = None
+        while time.time() < deadline:
+            st = self.ctl('stats')
+            if pred(st):
+                return st
+            time.sleep(0.05)
+        fail('timed out waiting for %s; last stats: %s' % (what, json.dumps(st['total'])))
+
+    def stop(self, timeout=20):
+        """SIGTERM by PID; weir must exit 0 on its own."""
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            rc = self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            fail('weir did not stop within %d s of SIGTERM:\n%s' % (timeout, self.log()))
+        check(rc == 0, 'weir exited %d after SIGTERM:\n%s' % (rc, self.log()))
+        check(not os.path.exists(self.sock), 'admin socket %s left behind' % self.sock)
+        return rc
+
+    def kill(self):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+    def cleanup(self):
+        self.kill()
+        shutil.rmtree(os.path.join(RUN_DIR, self.prefix), ignore_errors=True)
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.cleanup()
+
+
+def murmur_fmix64(k):
+    m = (1 << 64) - 1
+    k ^= k >> 33
+    k = (k * 0xff51afd7ed558ccd) & m
+    k ^= k >> 33
+    k = (k * 0xc4ceb9fe1a85ec53) & m
+    k ^= k >> 33
+    return k & 0xffffffff
+
+
+def owner_of(ip, n_workers):
+    """The worker that owns a client address: lib/pkt's weir_pkt_client_hash()."""
+    import ipaddress
+    a = ipaddress.ip_address(ip)
+    if a.version == 4:
+        k = int(a)
+    else:
+        k = int.from_bytes(a.packed[:8], 'big')  # the /64 prefix
+    return murmur_fmix64(k) % n_workers

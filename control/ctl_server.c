@@ -274,12 +274,17 @@ accept_clients(struct weir_ctl_server *s)
 			if (s->clients[i] == NULL)
 				break;
 		if (i == MAX_CLIENTS) {
-			static const char busy[] = "{\"v\":1,\"ok\":false,\"error\":\"too many "
-						   "admin clients\"}\n";
+			json_t *msg = error_reply("too many admin clients");
+			char line[128];
+			size_t n = json_dumpb(msg, line, sizeof(line) - 1, JSON_COMPACT);
 
-			if (send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
-				/* nothing more to do for a client we refuse */
+			/* Best effort: a refused client gets one line, never a wait. */
+			if (n > 0 && n < sizeof(line) - 1) {
+				line[n++] = '\n';
+				if (send(fd, line, n, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+					n = 0; /* it is being refused either way */
 			}
+			json_decref(msg);
 			close(fd);
 			continue;
 		}

@@ -51,7 +51,8 @@ usage(FILE *f)
 		"  --version      print the version\n"
 		"\n"
 		"Exit status: 0 after a clean stop (SIGINT/SIGTERM), 1 on a runtime\n"
-		"failure, 2 on a bad command line or configuration.\n");
+		"failure (including EAL refusing its options), 2 on a bad weir option\n"
+		"or configuration.\n");
 }
 
 static void

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -62,6 +63,30 @@ check_keys(struct ctx *c, const char *where, json_t *obj, const char *const *all
 }
 
 static int
+ipv6_unspecified(const uint8_t *ip)
+{
+	static const uint8_t zero[16];
+
+	return memcmp(ip, zero, 16) == 0;
+}
+
+static int
+ipv6_loopback(const uint8_t *ip)
+{
+	static const uint8_t one[16] = {[15] = 1};
+
+	return memcmp(ip, one, 16) == 0;
+}
+
+static int
+ipv6_v4mapped(const uint8_t *ip)
+{
+	static const uint8_t pfx[12] = {[10] = 0xff, [11] = 0xff};
+
+	return memcmp(ip, pfx, 12) == 0;
+}
+
+static int
 get_uint(struct ctx *c, const char *key, json_t *v, unsigned long min, unsigned long max,
 	 unsigned long *out)
 {
@@ -91,15 +116,21 @@ get_string(struct ctx *c, const char *key, json_t *v, char *out, size_t outlen)
 static int
 parse_mac(const char *s, uint8_t mac[6])
 {
-	unsigned int b[6];
-	char tail;
+	static const char hex[] = "0123456789abcdef";
 	int i;
 
-	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5],
-		   &tail) != 6 || strlen(s) != 17)
+	/* Exactly xx:xx:xx:xx:xx:xx; sscanf's %x would take signs and spaces. */
+	if (strlen(s) != 17)
 		return -1;
-	for (i = 0; i < 6; i++)
-		mac[i] = (uint8_t)b[i];
+	for (i = 0; i < 6; i++) {
+		const char *hi = memchr(hex, tolower((unsigned char)s[3 * i]), 16);
+		const char *lo = memchr(hex, tolower((unsigned char)s[3 * i + 1]), 16);
+
+		if (s[3 * i] == '\0' || s[3 * i + 1] == '\0' || hi == NULL || lo == NULL ||
+		    (i < 5 && s[3 * i + 2] != ':'))
+			return -1;
+		mac[i] = (uint8_t)((hi - hex) << 4 | (lo - hex));
+	}
 	return 0;
 }
 
@@ -128,8 +159,12 @@ parse_addr(struct ctx *c, const char *key, json_t *v, int want_prefix, struct we
 	else
 		return fail(c, key, v, "not an IPv4 or IPv6 address");
 	if ((a->family == 4 && (a->ip[0] == 0 || a->ip[0] >= 224)) ||
-	    (a->family == 6 && a->ip[0] == 0xff))
+	    (a->family == 6 && (a->ip[0] == 0xff || ipv6_unspecified(a->ip))))
 		return fail(c, key, v, "must be a unicast address");
+	if ((a->family == 4 && a->ip[0] == 127) || (a->family == 6 && ipv6_loopback(a->ip)))
+		return fail(c, key, v, "must not be a loopback address");
+	if (a->family == 6 && ipv6_v4mapped(a->ip))
+		return fail(c, key, v, "IPv4-mapped IPv6 address: write the IPv4 address instead");
 	if (want_prefix && slash == NULL)
 		return fail(c, key, v, "needs a prefix length, e.g. 198.18.0.1/24");
 	if (!want_prefix && slash != NULL)
@@ -137,7 +172,7 @@ parse_addr(struct ctx *c, const char *key, json_t *v, int want_prefix, struct we
 	if (slash != NULL) {
 		errno = 0;
 		pfx = strtol(slash, &end, 10);
-		if (*slash == '\0' || *end != '\0' || errno != 0 || pfx < 1 ||
+		if (!isdigit((unsigned char)*slash) || *end != '\0' || errno != 0 || pfx < 1 ||
 		    pfx > (a->family == 4 ? 32 : 128))
 			return fail(c, key, v, "bad prefix length");
 		a->prefix = (uint8_t)pfx;
@@ -341,7 +376,8 @@ load(struct ctx *c, json_t *root, struct weir_config *cfg)
 		unsigned int a, b;
 
 		if (weir_config_addrs(cfg, &all) != 0)
-			return fail(c, "vips", NULL, "more than %d addresses in all",
+			return fail(c, "vips", NULL,
+				    "more than %d addresses in all (vips plus every port's addresses)",
 				    WEIR_ADDRS_MAX);
 		for (a = 0; a < all.n; a++)
 			for (b = 0; b < a; b++)

@@ -77,7 +77,8 @@ weir_ctl_server_open(const char *path, weir_ctl_handler_t handler, void *arg, ch
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	struct weir_ctl_server *s;
-	int fd, rc;
+	struct stat st;
+	int fd, rc, bound = 0;
 
 	if (strlen(path) >= sizeof(sa.sun_path)) {
 		snprintf(err, errlen, "socket path %s is too long", path);
@@ -97,6 +98,13 @@ weir_ctl_server_open(const char *path, weir_ctl_handler_t handler, void *arg, ch
 		snprintf(err, errlen, "socket: %s", strerror(errno));
 		return NULL;
 	}
+	/* Only ever replace a socket: a typo in control.socket must not delete a file. */
+	if (lstat(path, &st) == 0 && !S_ISSOCK(st.st_mode)) {
+		snprintf(err, errlen, "%s exists and is not a socket", path);
+		close(fd);
+		errno = EEXIST;
+		return NULL;
+	}
 	/* A socket file nobody answers on is a leftover of a crash: replace it. */
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 || errno == EAGAIN) {
 		snprintf(err, errlen, "another daemon is answering on %s", path);
@@ -107,12 +115,14 @@ weir_ctl_server_open(const char *path, weir_ctl_handler_t handler, void *arg, ch
 	close(fd);
 	unlink(path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 || !(bound = 1) ||
 	    chmod(path, 0660) != 0 || listen(fd, 16) != 0) {
 		rc = errno;
 		snprintf(err, errlen, "cannot listen on %s: %s", path, strerror(rc));
 		if (fd >= 0)
 			close(fd);
+		if (bound)
+			unlink(path);
 		errno = rc;
 		return NULL;
 	}
@@ -148,7 +158,10 @@ client_queue(struct client *c, json_t *msg)
 	char *grown;
 
 	json_decref(msg);
-	if (line == NULL) {
+	/* Once cut off, answer nothing more: a later small answer slipping in
+	 * after dropped big ones would be read as the answer to the wrong request. */
+	if (c->closing || line == NULL) {
+		free(line);
 		c->closing = 1;
 		return;
 	}
@@ -242,7 +255,7 @@ client_read(struct weir_ctl_server *s, struct client *c)
 		c->in_len -= len + 1;
 	}
 	if (c->in_len == sizeof(c->in)) {
-		client_queue(c, error_reply("bad request: line longer than 65536 bytes"));
+		client_queue(c, error_reply("bad request: line longer than 65535 bytes"));
 		c->in_len = 0;
 		c->closing = 1;
 	}
@@ -326,12 +339,22 @@ weir_ctl_server_poll(struct weir_ctl_server *s, int timeout_ms)
 	for (i = 1; i < n; i++) {
 		struct client *c = s->clients[idx[i]];
 
+		size_t pending;
+
 		if (pfd[i].revents & (POLLIN | POLLHUP)) {
 			client_read(s, c);
 			c->last_ms = now;
 		}
-		if ((c->out_len > c->out_off && client_write(c) != 0) ||
-		    (pfd[i].revents & (POLLERR | POLLNVAL)) ||
+		/* Reading our answers is activity too: a slow reader of a big
+		 * answer is not idle. */
+		pending = c->out_len - c->out_off;
+		if (pending > 0 && client_write(c) != 0) {
+			client_drop(s, idx[i]);
+			continue;
+		}
+		if (c->out_len - c->out_off < pending)
+			c->last_ms = now;
+		if ((pfd[i].revents & (POLLERR | POLLNVAL)) ||
 		    (c->closing && c->out_len == c->out_off) || now - c->last_ms > IDLE_TIMEOUT_MS)
 			client_drop(s, idx[i]);
 	}

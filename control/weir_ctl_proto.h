@@ -20,11 +20,8 @@
 /** Where the daemon listens unless the config says otherwise. */
 #define WEIR_CTL_DEFAULT_SOCKET "/run/weir/weir.sock"
 
-/** Longest request line the daemon reads; longer ones are refused. */
+/** Request buffer: a line of up to WEIR_CTL_MAX_REQUEST - 1 bytes plus its newline. */
 #define WEIR_CTL_MAX_REQUEST 65536
-
-/** Commands the daemon knows (see docs/operations.md). */
-#define WEIR_CTL_COMMANDS "status", "stats", "ports"
 
 /* Keys of the envelope. */
 #define WEIR_CTL_KEY_VERSION "v"

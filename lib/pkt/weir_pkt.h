@@ -42,12 +42,12 @@ enum weir_pkt_drop {
 	WEIR_DROP_L4_TRUNC,		/**< TCP/UDP/ICMP header runs off the IP payload */
 	WEIR_DROP_TCP_BAD_DOFF,		/**< TCP data offset below 5 or beyond the segment */
 	WEIR_DROP_UDP_BAD_LEN,		/**< UDP length disagrees with the IP payload */
-	WEIR_DROP_ICMP_BAD_CSUM,	/**< ICMP/ICMPv6 checksum wrong on a packet we answer */
+	WEIR_DROP_ICMP_BAD_CSUM,	/**< ICMP echo to us, or any ICMPv6 (checked first: ND needs it), with a wrong checksum */
 	WEIR_DROP_ICMP_UNHANDLED,	/**< ICMP type we do not answer (yet) */
 	WEIR_DROP_ND_MALFORMED,		/**< neighbour solicitation failing RFC 4861 7.1.1 */
 	WEIR_DROP_NOT_OURS,		/**< IP destination is none of our VIPs or local IPs */
 	WEIR_DROP_NO_SERVICE,		/**< TCP/UDP/other protocol to us, no service for it */
-	WEIR_DROP_MULTISEG,		/**< chained mbuf; answers need one segment */
+	WEIR_DROP_MULTISEG,		/**< chained mbuf, or no room in the segment for a neighbour advertisement */
 	WEIR_DROP_TX_FULL,		/**< the TX queue did not take the packet */
 	WEIR_DROP_STEER_FULL,		/**< the steering ring to the owner worker was full */
 	WEIR_DROP__MAX,

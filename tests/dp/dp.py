@@ -416,7 +416,7 @@ def admin():
         table = w.ctl('stats', json_out=False).stdout
         wt.check('drops by reason' in table and 'total' in table, 'stats table:\n' + table)
         table = w.ctl('ports', json_out=False).stdout
-        wt.check(MAC in table and 'net_pcap' in table and VIP6 in table, 'ports table:\n' + table)
+        wt.check(MAC.lower() in table.lower() and 'net_pcap' in table and VIP6 in table, 'ports table:\n' + table)
         table = w.ctl('status', json_out=False).stdout
         wt.check('version' in table and 'uptime' in table, 'status table:\n' + table)
         for c in (idle, hog, s):

@@ -1,0 +1,1047 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The configuration loader: the embedded default, defaults, every validation
+ * error (exact text: origin, key path, value as printed, reason), files, and
+ * the address set handed to the responders.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "weir_config.h"
+
+/* Mirrors of private constants of weir_config.c. */
+#define DEFAULT_SOCKET "/run/weir/weir.sock"
+#define DEFAULT_DESC 1024
+
+static char errbuf[512];
+static char textbuf[65536];
+static char gen[65536];
+static size_t gen_len;
+
+/* The tests write JSON with single quotes; this turns them into double quotes. */
+static const char *
+dq(const char *s)
+{
+	size_t i;
+
+	assert_true(strlen(s) < sizeof(textbuf));
+	for (i = 0; s[i] != '\0'; i++)
+		textbuf[i] = s[i] == '\'' ? '"' : s[i];
+	textbuf[i] = '\0';
+	return textbuf;
+}
+
+static struct weir_config *
+load_raw(const char *text)
+{
+	memset(errbuf, 0, sizeof(errbuf));
+	return weir_config_from_string(text, "test", errbuf, sizeof(errbuf));
+}
+
+/* Load single-quoted JSON. */
+static struct weir_config *
+load(const char *sq)
+{
+	return load_raw(dq(sq));
+}
+
+/* Load, expect success, and say why not if it fails. */
+static struct weir_config *
+load_ok(const char *sq)
+{
+	struct weir_config *cfg = load(sq);
+
+	if (cfg == NULL)
+		fail_msg("rejected: %s", errbuf);
+	assert_string_equal(errbuf, "");
+	return cfg;
+}
+
+static void
+gen_reset(void)
+{
+	gen_len = 0;
+	gen[0] = '\0';
+}
+
+static void gen_add(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Append to gen. */
+static void
+gen_add(const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(gen + gen_len, sizeof(gen) - gen_len, fmt, ap);
+	va_end(ap);
+	assert_true(n >= 0 && (size_t)n < sizeof(gen) - gen_len);
+	gen_len += (size_t)n;
+}
+
+/* NULL, errno EINVAL, and exactly this message. */
+#define assert_rejected(expr, expected)                                                            \
+	do {                                                                                       \
+		struct weir_config *cfg_;                                                          \
+		errno = 0;                                                                         \
+		cfg_ = (expr);                                                                     \
+		if (cfg_ != NULL) {                                                                \
+			weir_config_free(cfg_);                                                    \
+			fail_msg("accepted, expected: %s", (expected));                            \
+		}                                                                                  \
+		assert_int_equal(errno, EINVAL);                                                   \
+		assert_string_equal(errbuf, (expected));                                           \
+	} while (0)
+
+/* A config with one port whose keys are P. */
+#define ONE_PORT(p) "{'workers':[1],'ports':[{" p "}]}"
+/* The required keys of a port. */
+#define P0 "'name':'p0','devargs':'net_null0'"
+#define PKEY "config test: key 'ports[0]"
+
+static void
+assert_addr(const struct weir_addr *a, int family, const char *ip, unsigned int prefix,
+	    unsigned int kind)
+{
+	uint8_t want[16] = {0};
+
+	assert_int_equal(inet_pton(family == 4 ? AF_INET : AF_INET6, ip, want), 1);
+	assert_int_equal(a->family, family);
+	assert_memory_equal(a->ip, want, 16);
+	assert_int_equal(a->prefix, prefix);
+	assert_int_equal(a->kind, kind);
+}
+
+static void
+test_default_config(void **state)
+{
+	static const uint8_t mac[6] = {0x02, 0x77, 0x65, 0x69, 0x72, 0x01};
+	struct weir_config *cfg;
+	const struct weir_port_config *p;
+
+	(void)state;
+	cfg = weir_config_from_string(weir_default_config, "embedded", errbuf, sizeof(errbuf));
+	if (cfg == NULL)
+		fail_msg("embedded config rejected: %s", errbuf);
+	assert_string_equal(cfg->origin, "embedded");
+	assert_string_equal(cfg->socket_path, "/run/weir/weir.sock");
+	assert_int_equal(cfg->mbufs, 0); /* sized at start-up */
+	assert_int_equal(cfg->idle_sleep_us, 0);
+	assert_int_equal(cfg->n_workers, 1);
+	assert_int_equal(cfg->workers[0], 1);
+	assert_int_equal(cfg->n_ports, 1);
+	p = &cfg->ports[0];
+	assert_string_equal(p->name, "client");
+	assert_string_equal(p->devargs, "net_tap0,iface=weir-c0");
+	assert_int_equal(p->has_mac, 1);
+	assert_memory_equal(p->mac, mac, 6);
+	assert_int_equal(p->rx_desc, DEFAULT_DESC);
+	assert_int_equal(p->tx_desc, DEFAULT_DESC);
+	assert_int_equal(p->steering, WEIR_STEER_AUTO);
+	assert_int_equal(p->n_addrs, 2);
+	assert_addr(&p->addrs[0], 4, "198.18.0.1", 24, WEIR_ADDR_LOCAL);
+	assert_addr(&p->addrs[1], 6, "2001:db8:0:1::1", 64, WEIR_ADDR_LOCAL);
+	assert_int_equal(cfg->n_vips, 2);
+	assert_addr(&cfg->vips[0], 4, "198.18.1.1", 32, WEIR_ADDR_VIP);
+	assert_addr(&cfg->vips[1], 6, "2001:db8:1::1", 128, WEIR_ADDR_VIP);
+	weir_config_free(cfg);
+}
+
+static void
+test_minimal_defaults(void **state)
+{
+	struct weir_config *cfg;
+	const struct weir_port_config *p;
+
+	(void)state;
+	cfg = load_ok(ONE_PORT(P0));
+	assert_string_equal(cfg->origin, "test");
+	assert_string_equal(cfg->socket_path, DEFAULT_SOCKET);
+	assert_int_equal(cfg->mbufs, 0);
+	assert_int_equal(cfg->idle_sleep_us, 0);
+	assert_int_equal(cfg->n_workers, 1);
+	assert_int_equal(cfg->workers[0], 1);
+	assert_int_equal(cfg->n_ports, 1);
+	assert_int_equal(cfg->n_vips, 0);
+	p = &cfg->ports[0];
+	assert_string_equal(p->name, "p0");
+	assert_string_equal(p->devargs, "net_null0");
+	assert_int_equal(p->has_mac, 0);
+	assert_int_equal(p->rx_desc, DEFAULT_DESC);
+	assert_int_equal(p->tx_desc, DEFAULT_DESC);
+	assert_int_equal(p->steering, WEIR_STEER_AUTO);
+	assert_int_equal(p->n_addrs, 0);
+	weir_config_free(cfg);
+
+	/* An empty control object keeps the default socket. */
+	cfg = load_ok("{'control':{},'workers':[0],'ports':[{" P0 "}]}");
+	assert_string_equal(cfg->socket_path, DEFAULT_SOCKET);
+	assert_int_equal(cfg->workers[0], 0);
+	weir_config_free(cfg);
+}
+
+static void
+test_full_config(void **state)
+{
+	static const uint8_t mac[6] = {0x02, 0xab, 0xcd, 0xef, 0x00, 0x01};
+	struct weir_config *cfg;
+	const struct weir_port_config *p;
+
+	(void)state;
+	cfg = load_ok("{'control':{'socket':'/tmp/w/ctl.sock'},'mbufs':8191,'idle_sleep_us':50,"
+		      "'workers':[3,1,2],"
+		      "'ports':[{'name':'a','devargs':'0000:01:00.0','mac':'02:AB:cd:EF:00:01',"
+		      "'rx_desc':512,'tx_desc':2048,'steering':'software',"
+		      "'addresses':['10.0.0.1/8','fe80::1/10']},"
+		      "{'name':'b','devargs':'net_null1','steering':'auto'}],"
+		      "'vips':['203.0.113.7','2001:db8::7']}");
+	assert_string_equal(cfg->socket_path, "/tmp/w/ctl.sock");
+	assert_int_equal(cfg->mbufs, 8191);
+	assert_int_equal(cfg->idle_sleep_us, 50);
+	assert_int_equal(cfg->n_workers, 3);
+	assert_int_equal(cfg->workers[0], 3);
+	assert_int_equal(cfg->workers[1], 1);
+	assert_int_equal(cfg->workers[2], 2);
+	assert_int_equal(cfg->n_ports, 2);
+	p = &cfg->ports[0];
+	assert_string_equal(p->name, "a");
+	assert_string_equal(p->devargs, "0000:01:00.0");
+	assert_int_equal(p->has_mac, 1);
+	assert_memory_equal(p->mac, mac, 6);
+	assert_int_equal(p->rx_desc, 512);
+	assert_int_equal(p->tx_desc, 2048);
+	assert_int_equal(p->steering, WEIR_STEER_SOFTWARE);
+	assert_int_equal(p->n_addrs, 2);
+	assert_addr(&p->addrs[0], 4, "10.0.0.1", 8, WEIR_ADDR_LOCAL);
+	assert_addr(&p->addrs[1], 6, "fe80::1", 10, WEIR_ADDR_LOCAL);
+	p = &cfg->ports[1];
+	assert_string_equal(p->name, "b");
+	assert_string_equal(p->devargs, "net_null1");
+	assert_int_equal(p->has_mac, 0);
+	assert_int_equal(p->rx_desc, DEFAULT_DESC);
+	assert_int_equal(p->tx_desc, DEFAULT_DESC);
+	assert_int_equal(p->steering, WEIR_STEER_AUTO);
+	assert_int_equal(p->n_addrs, 0);
+	assert_int_equal(cfg->n_vips, 2);
+	assert_addr(&cfg->vips[0], 4, "203.0.113.7", 32, WEIR_ADDR_VIP);
+	assert_addr(&cfg->vips[1], 6, "2001:db8::7", 128, WEIR_ADDR_VIP);
+	weir_config_free(cfg);
+}
+
+/* Every limit's edge is accepted. */
+static void
+test_limits_accepted(void **state)
+{
+	struct weir_config *cfg;
+	char sock[108], name[32], dev[256];
+	unsigned int i, j;
+
+	(void)state;
+	memset(sock, 'a', sizeof(sock) - 1);
+	sock[0] = '/';
+	sock[sizeof(sock) - 1] = '\0';
+	memset(name, 'n', sizeof(name) - 1);
+	name[sizeof(name) - 1] = '\0';
+	memset(dev, 'd', sizeof(dev) - 1);
+	dev[sizeof(dev) - 1] = '\0';
+
+	/* 32 workers (lcores 127..96), 8 ports, 32 VIPs, and 2 ports with 16
+	 * addresses each: 64 addresses in all, the most the responders hold. */
+	gen_reset();
+	gen_add("{'control':{'socket':'%s'},'mbufs':16777216,'idle_sleep_us':100000,'workers':[",
+		sock);
+	for (i = 0; i < WEIR_MAX_WORKERS; i++)
+		gen_add("%s%u", i ? "," : "", WEIR_MAX_LCORE - i);
+	gen_add("],'ports':[");
+	for (i = 0; i < WEIR_MAX_PORTS; i++) {
+		gen_add("%s{'name':'p%u','devargs':'net_null%u'", i ? "," : "", i, i);
+		if (i < 2) {
+			gen_add(",'rx_desc':%d,'tx_desc':%d,'addresses':[", i ? 32 : 16384,
+				i ? 16384 : 32);
+			for (j = 0; j < 16; j++)
+				gen_add("%s'10.%u.0.%u/%u'", j ? "," : "", i, j + 1, j + 1);
+			gen_add("]");
+		}
+		gen_add("}");
+	}
+	gen_add("],'vips':[");
+	for (i = 0; i < 31; i++)
+		gen_add("%s'198.18.1.%u'", i ? "," : "", i + 1);
+	gen_add(",'2001:db8::1']}");
+	cfg = load_ok(gen);
+	assert_int_equal(strlen(cfg->socket_path), sizeof(cfg->socket_path) - 1);
+	assert_int_equal(cfg->mbufs, 16u << 20);
+	assert_int_equal(cfg->idle_sleep_us, 100000);
+	assert_int_equal(cfg->n_workers, WEIR_MAX_WORKERS);
+	assert_int_equal(cfg->workers[0], WEIR_MAX_LCORE);
+	assert_int_equal(cfg->workers[31], WEIR_MAX_LCORE - 31);
+	assert_int_equal(cfg->n_ports, WEIR_MAX_PORTS);
+	assert_string_equal(cfg->ports[7].name, "p7");
+	assert_int_equal(cfg->ports[0].rx_desc, 16384);
+	assert_int_equal(cfg->ports[0].tx_desc, 32);
+	assert_int_equal(cfg->ports[1].rx_desc, 32);
+	assert_int_equal(cfg->ports[1].tx_desc, 16384);
+	assert_int_equal(cfg->ports[0].n_addrs, 16);
+	assert_addr(&cfg->ports[0].addrs[0], 4, "10.0.0.1", 1, WEIR_ADDR_LOCAL);
+	assert_addr(&cfg->ports[1].addrs[15], 4, "10.1.0.16", 16, WEIR_ADDR_LOCAL);
+	assert_int_equal(cfg->n_vips, 32);
+	weir_config_free(cfg);
+
+	/* Longest name, devargs; lowest mbufs; prefix lengths /1, /32, /128. */
+	gen_reset();
+	gen_add("{'mbufs':1023,'workers':[0],'ports':[{'name':'%s','devargs':'%s',"
+		"'addresses':['1.2.3.4/1','1.2.3.5/32','2001:db8::5/128','2001:db8::6/1']}]}",
+		name, dev);
+	cfg = load_ok(gen);
+	assert_string_equal(cfg->ports[0].name, name);
+	assert_string_equal(cfg->ports[0].devargs, dev);
+	assert_int_equal(cfg->mbufs, 1023);
+	assert_int_equal(cfg->ports[0].addrs[0].prefix, 1);
+	assert_int_equal(cfg->ports[0].addrs[1].prefix, 32);
+	assert_int_equal(cfg->ports[0].addrs[2].prefix, 128);
+	assert_int_equal(cfg->ports[0].addrs[3].prefix, 1);
+	weir_config_free(cfg);
+}
+
+static void
+test_not_json(void **state)
+{
+	(void)state;
+	assert_rejected(load_raw(""),
+			"config test: line 1 column 0: '[' or '{' expected near end of file");
+	assert_rejected(load_raw("not json"),
+			"config test: line 1 column 3: '[' or '{' expected near 'not'");
+	assert_rejected(load_raw("{\n  \"workers\": [1],\n  oops\n}"),
+			"config test: line 3 column 6: string or '}' expected near 'oops'");
+	assert_rejected(load_raw("{\"workers\":[1]} x"),
+			"config test: line 1 column 17: end of file expected near 'x'");
+	/* A bare scalar is not a document. */
+	assert_rejected(load_raw("1"),
+			"config test: line 1 column 1: '[' or '{' expected near '1'");
+}
+
+static void
+test_root_not_object(void **state)
+{
+	(void)state;
+	assert_rejected(load("[]"), "config test: key '(top level)': expected a JSON object");
+	assert_rejected(load("[{'workers':[1]}]"),
+			"config test: key '(top level)': expected a JSON object");
+}
+
+static void
+test_unknown_keys(void **state)
+{
+	(void)state;
+	assert_rejected(load("{'workers':[1],'ports':[{" P0 "}],'bogus':1}"),
+			"config test: key 'bogus': unknown key");
+	/* Reported before anything else is checked. */
+	assert_rejected(load("{'worker':[1]}"), "config test: key 'worker': unknown key");
+	/* Keys are case-sensitive. */
+	assert_rejected(load("{'Workers':[1],'ports':[{" P0 "}]}"),
+			"config test: key 'Workers': unknown key");
+	assert_rejected(load(ONE_PORT(P0 ",'speed':100")), PKEY ".speed': unknown key");
+	assert_rejected(load("{'workers':[1],'ports':[{" P0 "},{'name':'p1','devargs':'d1',"
+			     "'rx_descs':64}]}"),
+			"config test: key 'ports[1].rx_descs': unknown key");
+	assert_rejected(load("{'control':{'path':'/x'},'workers':[1],'ports':[{" P0 "}]}"),
+			"config test: key 'control.path': unknown key");
+}
+
+static void
+test_duplicate_keys(void **state)
+{
+	(void)state;
+	assert_rejected(load("{'workers':[1],'workers':[2],'ports':[{" P0 "}]}"),
+			"config test: line 1 column 24: duplicate object key near '\"workers\"'");
+	assert_rejected(load(ONE_PORT(P0 ",'name':'p1'")),
+			"config test: line 1 column 65: duplicate object key near '\"name\"'");
+}
+
+static void
+test_control(void **state)
+{
+	char sock[109], expected[256];
+
+	(void)state;
+	assert_rejected(load("{'control':'/x','workers':[1],'ports':[{" P0 "}]}"),
+			"config test: key 'control' = \"/x\": expected an object");
+	assert_rejected(load("{'control':{'socket':5},'workers':[1],'ports':[{" P0 "}]}"),
+			"config test: key 'control.socket' = 5: expected a string");
+	assert_rejected(load("{'control':{'socket':null},'workers':[1],'ports':[{" P0 "}]}"),
+			"config test: key 'control.socket' = null: expected a string");
+	assert_rejected(load("{'control':{'socket':''},'workers':[1],'ports':[{" P0 "}]}"),
+			"config test: key 'control.socket' = \"\": must not be empty");
+	assert_rejected(
+		load("{'control':{'socket':'run/weir.sock'},'workers':[1],'ports':[{" P0 "}]}"),
+		"config test: key 'control.socket' = \"run/weir.sock\": must be an absolute "
+		"path");
+
+	/* 108 characters: one too many for sun_path; the value is cut at 80. */
+	memset(sock, 'a', sizeof(sock) - 1);
+	sock[0] = '/';
+	sock[sizeof(sock) - 1] = '\0';
+	gen_reset();
+	gen_add("{'control':{'socket':'%s'},'workers':[1],'ports':[{" P0 "}]}", sock);
+	snprintf(expected, sizeof(expected),
+		 "config test: key 'control.socket' = \"%.76s...: longer than 107 characters",
+		 sock);
+	assert_rejected(load(gen), expected);
+}
+
+static void
+test_mbufs_idle(void **state)
+{
+	(void)state;
+	assert_rejected(load("{'mbufs':1022,'workers':[1],'ports':[{" P0 "}]}"),
+			"config test: key 'mbufs' = 1022: expected an integer in [1023, 16777216]");
+	assert_rejected(load("{'mbufs':16777217,'workers':[1],'ports':[{" P0 "}]}"),
+			"config test: key 'mbufs' = 16777217: expected an integer in [1023, "
+			"16777216]");
+	assert_rejected(load("{'mbufs':0,'workers':[1],'ports':[{" P0 "}]}"),
+			"config test: key 'mbufs' = 0: expected an integer in [1023, 16777216]");
+	assert_rejected(load("{'mbufs':-1,'workers':[1],'ports':[{" P0 "}]}"),
+			"config test: key 'mbufs' = -1: expected an integer in [1023, 16777216]");
+	assert_rejected(load("{'mbufs':4096.0,'workers':[1],'ports':[{" P0 "}]}"),
+			"config test: key 'mbufs' = 4096.0: expected an integer in [1023, "
+			"16777216]");
+	assert_rejected(load("{'mbufs':'4096','workers':[1],'ports':[{" P0 "}]}"),
+			"config test: key 'mbufs' = \"4096\": expected an integer in [1023, "
+			"16777216]");
+	assert_rejected(load("{'idle_sleep_us':100001,'workers':[1],'ports':[{" P0 "}]}"),
+			"config test: key 'idle_sleep_us' = 100001: expected an integer in [0, "
+			"100000]");
+	assert_rejected(
+		load("{'idle_sleep_us':-1,'workers':[1],'ports':[{" P0 "}]}"),
+		"config test: key 'idle_sleep_us' = -1: expected an integer in [0, 100000]");
+	assert_rejected(load("{'idle_sleep_us':true,'workers':[1],'ports':[{" P0 "}]}"),
+			"config test: key 'idle_sleep_us' = true: expected an integer in [0, "
+			"100000]");
+}
+
+static void
+test_workers(void **state)
+{
+	unsigned int i;
+
+	(void)state;
+	assert_rejected(load("{'ports':[{" P0 "}]}"),
+			"config test: key 'workers': missing: list the worker lcores, e.g. [1]");
+	assert_rejected(load("{'workers':[],'ports':[{" P0 "}]}"),
+			"config test: key 'workers' = []: expected a non-empty array of lcore ids");
+	assert_rejected(load("{'workers':1,'ports':[{" P0 "}]}"),
+			"config test: key 'workers' = 1: expected a non-empty array of lcore ids");
+	assert_rejected(load("{'workers':{},'ports':[{" P0 "}]}"),
+			"config test: key 'workers' = {}: expected a non-empty array of lcore ids");
+	assert_rejected(load("{'workers':[128],'ports':[{" P0 "}]}"),
+			"config test: key 'workers[0]' = 128: expected an integer in [0, 127]");
+	assert_rejected(load("{'workers':[1,-1],'ports':[{" P0 "}]}"),
+			"config test: key 'workers[1]' = -1: expected an integer in [0, 127]");
+	assert_rejected(load("{'workers':['1'],'ports':[{" P0 "}]}"),
+			"config test: key 'workers[0]' = \"1\": expected an integer in [0, 127]");
+	assert_rejected(load("{'workers':[1,2,1],'ports':[{" P0 "}]}"),
+			"config test: key 'workers[2]' = 1: lcore listed twice");
+
+	gen_reset();
+	gen_add("{'workers':[");
+	for (i = 0; i <= WEIR_MAX_WORKERS; i++)
+		gen_add("%s%u", i ? "," : "", i);
+	gen_add("],'ports':[{" P0 "}]}");
+	assert_rejected(load(gen), "config test: key 'workers': more than 32 workers");
+}
+
+static void
+test_ports(void **state)
+{
+	unsigned int i;
+
+	(void)state;
+	assert_rejected(load("{'workers':[1]}"),
+			"config test: key 'ports': missing: declare at least one port");
+	assert_rejected(load("{'workers':[1],'ports':[]}"),
+			"config test: key 'ports' = []: expected a non-empty array of ports");
+	assert_rejected(load("{'workers':[1],'ports':{" P0 "}}"),
+			"config test: key 'ports' = {\"name\":\"p0\",\"devargs\":\"net_null0\"}: "
+			"expected a non-empty array of ports");
+	assert_rejected(load("{'workers':[1],'ports':['p0']}"),
+			"config test: key 'ports[0]' = \"p0\": expected an object");
+	assert_rejected(load("{'workers':[1],'ports':[{" P0 "},null]}"),
+			"config test: key 'ports[1]' = null: expected an object");
+
+	gen_reset();
+	gen_add("{'workers':[1],'ports':[");
+	for (i = 0; i <= WEIR_MAX_PORTS; i++)
+		gen_add("%s{'name':'p%u','devargs':'net_null%u'}", i ? "," : "", i, i);
+	gen_add("]}");
+	assert_rejected(load(gen), "config test: key 'ports': more than 8 ports");
+}
+
+static void
+test_port_name_devargs(void **state)
+{
+	char expected[256];
+
+	(void)state;
+	assert_rejected(load(ONE_PORT("'devargs':'net_null0'")), PKEY ".name': missing");
+	assert_rejected(load(ONE_PORT("'name':7,'devargs':'net_null0'")),
+			PKEY ".name' = 7: expected a string");
+	assert_rejected(load(ONE_PORT("'name':'','devargs':'net_null0'")),
+			PKEY ".name' = \"\": must not be empty");
+	assert_rejected(load(ONE_PORT("'name':'0123456789abcdef0123456789abcdef','devargs':'d'")),
+			PKEY ".name' = \"0123456789abcdef0123456789abcdef\": longer than 31 "
+			     "characters");
+	assert_rejected(load(ONE_PORT("'name':'p0'")), PKEY ".devargs': missing");
+	assert_rejected(load(ONE_PORT("'name':'p0','devargs':['a']")),
+			PKEY ".devargs' = [\"a\"]: expected a string");
+	assert_rejected(load(ONE_PORT("'name':'p0','devargs':''")),
+			PKEY ".devargs' = \"\": must not be empty");
+
+	gen_reset();
+	gen_add(ONE_PORT("'name':'p0','devargs':'%0256d'"), 0);
+	snprintf(expected, sizeof(expected), "%s.devargs' = \"%076d...: longer than 255 characters",
+		 PKEY, 0);
+	assert_rejected(load(gen), expected);
+
+	assert_rejected(load("{'workers':[1],'ports':[{" P0 "},{'name':'p1','devargs':'d1'},"
+			     "{'name':'p0','devargs':'d2'}]}"),
+			"config test: key 'ports[2].name' = \"p0\": same name as ports[0]");
+	assert_rejected(load("{'workers':[1],'ports':[{" P0 "},{'name':'p1','devargs':'d1'},"
+			     "{'name':'p2','devargs':'d1'}]}"),
+			"config test: key 'ports[2].devargs' = \"d1\": same device as ports[1]");
+}
+
+static void
+test_port_mac(void **state)
+{
+	static const char *const bad[] = {
+		"zz",
+		"02:00:00:00:00",
+		"2:00:00:00:00:01",
+		"2:0:0:0:0:1",
+		"02:00:00:00:00:01:02",
+		"02:00:00:00:00:01 ",
+		"02-00-00-00-00-01",
+		"02:00:00:00:00:0g",
+		"020000000001",
+		"",
+		"-2:00:00:00:00:01",
+		"+2:00:00:00:00:01",
+		" 2:00:00:00:00:01",
+		"02:00:00:00:00:1 ",
+	};
+	char text[256], expected[256];
+	unsigned int i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(text, sizeof(text), ONE_PORT(P0 ",'mac':'%s'"), bad[i]);
+		snprintf(expected, sizeof(expected),
+			 "%s.mac' = \"%s\": expected a MAC address like 02:00:00:00:00:01", PKEY,
+			 bad[i]);
+		assert_rejected(load(text), expected);
+	}
+	assert_rejected(load(ONE_PORT(P0 ",'mac':2")),
+			PKEY ".mac' = 2: expected a MAC address like 02:00:00:00:00:01");
+	assert_rejected(load(ONE_PORT(P0 ",'mac':'01:00:5e:00:00:01'")),
+			PKEY ".mac' = \"01:00:5e:00:00:01\": must be a unicast MAC address");
+	assert_rejected(load(ONE_PORT(P0 ",'mac':'ff:ff:ff:ff:ff:ff'")),
+			PKEY ".mac' = \"ff:ff:ff:ff:ff:ff\": must be a unicast MAC address");
+}
+
+static void
+test_port_desc(void **state)
+{
+	(void)state;
+	assert_rejected(load(ONE_PORT(P0 ",'rx_desc':31")),
+			PKEY ".rx_desc' = 31: expected an integer in [32, 16384]");
+	assert_rejected(load(ONE_PORT(P0 ",'rx_desc':16385")),
+			PKEY ".rx_desc' = 16385: expected an integer in [32, 16384]");
+	assert_rejected(load(ONE_PORT(P0 ",'rx_desc':'1024'")),
+			PKEY ".rx_desc' = \"1024\": expected an integer in [32, 16384]");
+	assert_rejected(load(ONE_PORT(P0 ",'tx_desc':31")),
+			PKEY ".tx_desc' = 31: expected an integer in [32, 16384]");
+	assert_rejected(load(ONE_PORT(P0 ",'tx_desc':65536")),
+			PKEY ".tx_desc' = 65536: expected an integer in [32, 16384]");
+}
+
+static void
+test_port_steering(void **state)
+{
+	(void)state;
+	assert_rejected(load(ONE_PORT(P0 ",'steering':'rss'")),
+			PKEY ".steering' = \"rss\": expected \"auto\" or \"software\"");
+	assert_rejected(load(ONE_PORT(P0 ",'steering':'Auto'")),
+			PKEY ".steering' = \"Auto\": expected \"auto\" or \"software\"");
+	assert_rejected(load(ONE_PORT(P0 ",'steering':1")),
+			PKEY ".steering' = 1: expected \"auto\" or \"software\"");
+	assert_rejected(load(ONE_PORT(P0 ",'steering':null")),
+			PKEY ".steering' = null: expected \"auto\" or \"software\"");
+}
+
+static void
+test_port_addresses(void **state)
+{
+	static const struct {
+		const char *addr;
+		const char *why;
+	} bad[] = {
+		{"198.18.0.1", "needs a prefix length, e.g. 198.18.0.1/24"},
+		{"2001:db8::1", "needs a prefix length, e.g. 198.18.0.1/24"},
+		{"198.18.0.1/33", "bad prefix length"},
+		{"198.18.0.1/0", "bad prefix length"},
+		{"198.18.0.1/-8", "bad prefix length"},
+		{"198.18.0.1/", "bad prefix length"},
+		{"198.18.0.1/24x", "bad prefix length"},
+		{"198.18.0.1/ 24", "bad prefix length"},
+		{"198.18.0.1/+24", "bad prefix length"},
+		{"198.18.0.1/99999999999999999999", "bad prefix length"},
+		{"2001:db8::1/129", "bad prefix length"},
+		{"2001:db8::1/0", "bad prefix length"},
+		{"198.18.0.256/24", "not an IPv4 or IPv6 address"},
+		{"198.18.0/24", "not an IPv4 or IPv6 address"},
+		{"port0/24", "not an IPv4 or IPv6 address"},
+		{"/24", "not an IPv4 or IPv6 address"},
+		{"2001:db8::g/64", "not an IPv4 or IPv6 address"},
+		{"", "not an IPv4 or IPv6 address"},
+		{"224.0.0.1/24", "must be a unicast address"},
+		{"255.255.255.255/32", "must be a unicast address"},
+		{"0.1.2.3/8", "must be a unicast address"},
+		{"ff02::1/64", "must be a unicast address"},
+		{"::/64", "must be a unicast address"},
+		{"0::0/128", "must be a unicast address"},
+		{"127.0.0.1/8", "must not be a loopback address"},
+		{"::1/128", "must not be a loopback address"},
+		{"::ffff:198.18.0.1/120", "IPv4-mapped IPv6 address: write the IPv4 address instead"},
+		{"::ffff:224.0.0.1/120", "IPv4-mapped IPv6 address: write the IPv4 address instead"},
+	};
+	char text[256], expected[256], longaddr[65];
+	unsigned int i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(text, sizeof(text), ONE_PORT(P0 ",'addresses':['10.0.0.1/8','%s']"),
+			 bad[i].addr);
+		snprintf(expected, sizeof(expected), "%s.addresses[1]' = \"%s\": %s", PKEY,
+			 bad[i].addr, bad[i].why);
+		assert_rejected(load(text), expected);
+	}
+
+	/* 64 characters: longer than any address, refused before parsing. */
+	memset(longaddr, '1', sizeof(longaddr) - 1);
+	longaddr[sizeof(longaddr) - 1] = '\0';
+	snprintf(text, sizeof(text), ONE_PORT(P0 ",'addresses':['%s']"), longaddr);
+	snprintf(expected, sizeof(expected),
+		 "%s.addresses[0]' = \"%s\": not an IPv4 or IPv6 address", PKEY, longaddr);
+	assert_rejected(load(text), expected);
+
+	assert_rejected(load(ONE_PORT(P0 ",'addresses':[24]")),
+			PKEY ".addresses[0]' = 24: expected an address string");
+	assert_rejected(load(ONE_PORT(P0 ",'addresses':'198.18.0.1/24'")),
+			PKEY ".addresses' = \"198.18.0.1/24\": expected an array of addresses with "
+			     "prefixes");
+	assert_rejected(load("{'workers':[1],'ports':[{" P0 "},{'name':'p1','devargs':'d1',"
+			     "'addresses':['10.0.0.1/8','10.0.0.2']}]}"),
+			"config test: key 'ports[1].addresses[1]' = \"10.0.0.2\": needs a prefix "
+			"length, e.g. 198.18.0.1/24");
+
+	gen_reset();
+	gen_add("{'workers':[1],'ports':[{" P0 ",'addresses':[");
+	for (i = 0; i < 17; i++)
+		gen_add("%s'10.0.0.%u/24'", i ? "," : "", i + 1);
+	gen_add("]}]}");
+	assert_rejected(load(gen), PKEY ".addresses': more than 16 addresses");
+}
+
+static void
+test_vips(void **state)
+{
+	unsigned int i;
+
+	(void)state;
+	assert_rejected(load("{'workers':[1],'ports':[{" P0 "}],'vips':'198.18.1.1'}"),
+			"config test: key 'vips' = \"198.18.1.1\": expected an array of addresses");
+	assert_rejected(load("{'workers':[1],'ports':[{" P0 "}],'vips':[1]}"),
+			"config test: key 'vips[0]' = 1: expected an address string");
+	assert_rejected(load("{'workers':[1],'ports':[{" P0 "}],'vips':['198.18.1.1/32']}"),
+			"config test: key 'vips[0]' = \"198.18.1.1/32\": takes no prefix length");
+	assert_rejected(load("{'workers':[1],'ports':[{" P0 "}],'vips':['198.18.1.1','vip']}"),
+			"config test: key 'vips[1]' = \"vip\": not an IPv4 or IPv6 address");
+	assert_rejected(load("{'workers':[1],'ports':[{" P0 "}],'vips':['239.1.1.1']}"),
+			"config test: key 'vips[0]' = \"239.1.1.1\": must be a unicast address");
+	assert_rejected(load("{'workers':[1],'ports':[{" P0 "}],'vips':['ff05::2']}"),
+			"config test: key 'vips[0]' = \"ff05::2\": must be a unicast address");
+	assert_rejected(load("{'workers':[1],'ports':[{" P0 "}],'vips':['::']}"),
+			"config test: key 'vips[0]' = \"::\": must be a unicast address");
+
+	gen_reset();
+	gen_add("{'workers':[1],'ports':[{" P0 "}],'vips':[");
+	for (i = 0; i < 33; i++)
+		gen_add("%s'198.18.1.%u'", i ? "," : "", i + 1);
+	gen_add("]}");
+	assert_rejected(load(gen), "config test: key 'vips': more than 32 VIPs");
+}
+
+static void
+test_duplicate_addresses(void **state)
+{
+	(void)state;
+	assert_rejected(load("{'workers':[1],'ports':[{" P0 ",'addresses':['198.18.0.1/24']}],"
+			     "'vips':['198.18.0.1']}"),
+			"config test: key 'vips/ports[].addresses': address 198.18.0.1 is declared "
+			"twice");
+	assert_rejected(
+		load("{'workers':[1],'ports':[{" P0 "}],'vips':['2001:db8::1',"
+		     "'2001:DB8:0:0::1']}"),
+		"config test: key 'vips/ports[].addresses': address 2001:db8::1 is declared "
+		"twice");
+	/* Same address on two ports, whatever the prefix. */
+	assert_rejected(load("{'workers':[1],'ports':[{" P0 ",'addresses':['10.0.0.1/8']},"
+			     "{'name':'p1','devargs':'d1','addresses':['10.0.0.1/24']}]}"),
+			"config test: key 'vips/ports[].addresses': address 10.0.0.1 is declared "
+			"twice");
+}
+
+static void
+test_too_many_addresses(void **state)
+{
+	struct weir_addrs set;
+	struct weir_config *cfg;
+	unsigned int i, j;
+
+	(void)state;
+	/* 32 VIPs and 2 x 16 port addresses: exactly WEIR_ADDRS_MAX. */
+	gen_reset();
+	gen_add("{'workers':[1],'ports':[");
+	for (i = 0; i < 3; i++) {
+		gen_add("%s{'name':'p%u','devargs':'d%u','addresses':[", i ? "," : "", i, i);
+		for (j = 0; j < (i < 2 ? 16u : 1u); j++)
+			gen_add("%s'10.%u.0.%u/24'", j ? "," : "", i, j + 1);
+		gen_add("]}");
+	}
+	gen_add("],'vips':[");
+	for (i = 0; i < 32; i++)
+		gen_add("%s'198.18.1.%u'", i ? "," : "", i + 1);
+	gen_add("]}");
+	/* ... plus the third port's one address is one too many. */
+	assert_rejected(load(gen), "config test: key 'vips': more than 64 addresses in all (vips plus every port's addresses)");
+
+	/* Without the third port it fits. */
+	gen_reset();
+	gen_add("{'workers':[1],'ports':[");
+	for (i = 0; i < 2; i++) {
+		gen_add("%s{'name':'p%u','devargs':'d%u','addresses':[", i ? "," : "", i, i);
+		for (j = 0; j < 16; j++)
+			gen_add("%s'10.%u.0.%u/24'", j ? "," : "", i, j + 1);
+		gen_add("]}");
+	}
+	gen_add("],'vips':[");
+	for (i = 0; i < 32; i++)
+		gen_add("%s'198.18.1.%u'", i ? "," : "", i + 1);
+	gen_add("]}");
+	cfg = load_ok(gen);
+	assert_int_equal(weir_config_addrs(cfg, &set), 0);
+	assert_int_equal(set.n, WEIR_ADDRS_MAX);
+	assert_addr(&set.a[0], 4, "198.18.1.1", 32, WEIR_ADDR_VIP);
+	assert_addr(&set.a[31], 4, "198.18.1.32", 32, WEIR_ADDR_VIP);
+	assert_addr(&set.a[32], 4, "10.0.0.1", 24, WEIR_ADDR_LOCAL);
+	assert_addr(&set.a[63], 4, "10.1.0.16", 24, WEIR_ADDR_LOCAL);
+	weir_config_free(cfg);
+}
+
+static void
+test_addrs_order_and_kinds(void **state)
+{
+	struct weir_addrs set;
+	struct weir_config *cfg;
+
+	(void)state;
+	cfg = load_ok("{'workers':[1],'ports':[{'name':'a','devargs':'da','addresses':"
+		      "['10.0.0.1/8','2001:db8:a::1/64']},{'name':'b','devargs':'db'},"
+		      "{'name':'c','devargs':'dc','addresses':['192.0.2.1/24']}],"
+		      "'vips':['203.0.113.1','2001:db8:f::1']}");
+	memset(&set, 0xa5, sizeof(set));
+	assert_int_equal(weir_config_addrs(cfg, &set), 0);
+	assert_int_equal(set.n, 5);
+	assert_addr(&set.a[0], 4, "203.0.113.1", 32, WEIR_ADDR_VIP);
+	assert_addr(&set.a[1], 6, "2001:db8:f::1", 128, WEIR_ADDR_VIP);
+	assert_addr(&set.a[2], 4, "10.0.0.1", 8, WEIR_ADDR_LOCAL);
+	assert_addr(&set.a[3], 6, "2001:db8:a::1", 64, WEIR_ADDR_LOCAL);
+	assert_addr(&set.a[4], 4, "192.0.2.1", 24, WEIR_ADDR_LOCAL);
+	weir_config_free(cfg);
+
+	/* No addresses at all: an empty set. */
+	cfg = load_ok(ONE_PORT(P0));
+	set.n = 99;
+	assert_int_equal(weir_config_addrs(cfg, &set), 0);
+	assert_int_equal(set.n, 0);
+	weir_config_free(cfg);
+}
+
+/* The loader refuses more than WEIR_ADDRS_MAX, so build such a config by hand. */
+static void
+test_addrs_enospc(void **state)
+{
+	struct weir_config *cfg;
+	struct weir_addrs set;
+	unsigned int i;
+
+	(void)state;
+	cfg = calloc(1, sizeof(*cfg));
+	assert_non_null(cfg);
+	cfg->n_vips = 32;
+	for (i = 0; i < 32; i++) {
+		cfg->vips[i].family = 4;
+		cfg->vips[i].ip[3] = (uint8_t)i;
+	}
+	cfg->n_ports = 2;
+	cfg->ports[0].n_addrs = 16;
+	cfg->ports[1].n_addrs = 16;
+	assert_int_equal(weir_config_addrs(cfg, &set), 0);
+	assert_int_equal(set.n, WEIR_ADDRS_MAX);
+
+	cfg->n_ports = 3;
+	cfg->ports[2].n_addrs = 1;
+	assert_int_equal(weir_config_addrs(cfg, &set), -ENOSPC);
+
+	/* VIPs alone can overflow only a hand-made config. */
+	cfg->n_ports = 0;
+	cfg->n_vips = 32;
+	assert_int_equal(weir_config_addrs(cfg, &set), 0);
+	assert_int_equal(set.n, 32);
+	weir_config_free(cfg);
+}
+
+/* A small error buffer gets a cut, terminated message. */
+static void
+test_small_err_buffer(void **state)
+{
+	char small[20];
+	struct weir_config *cfg;
+
+	(void)state;
+	memset(small, 'x', sizeof(small));
+	errno = 0;
+	cfg = weir_config_from_string("{\"workers\":[1]}", "test", small, sizeof(small));
+	assert_null(cfg);
+	assert_int_equal(errno, EINVAL);
+	assert_string_equal(small, "config test: key 'p");
+
+	memset(small, 'x', sizeof(small));
+	cfg = weir_config_from_string("{", "test", small, sizeof(small));
+	assert_null(cfg);
+	assert_string_equal(small, "config test: line 1");
+}
+
+static void
+test_free_null(void **state)
+{
+	(void)state;
+	weir_config_free(NULL);
+}
+
+/* Files: each test gets its own directory. */
+
+static int
+rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static int
+dir_setup(void **state)
+{
+	char *dir = strdup("/tmp/weir-test-config-XXXXXX");
+
+	if (dir == NULL || mkdtemp(dir) == NULL) {
+		free(dir);
+		return -1;
+	}
+	*state = dir;
+	return 0;
+}
+
+static int
+dir_teardown(void **state)
+{
+	char *dir = *state;
+	int rc = nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+
+	free(dir);
+	return rc;
+}
+
+static void
+write_file(const char *path, const char *data, size_t len)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	assert_int_equal(fwrite(data, 1, len, f), len);
+	assert_int_equal(fclose(f), 0);
+}
+
+static struct weir_config *
+load_file(const char *path)
+{
+	memset(errbuf, 0, sizeof(errbuf));
+	return weir_config_from_file(path, errbuf, sizeof(errbuf));
+}
+
+static void
+test_file_valid(void **state)
+{
+	const char *dir = *state;
+	char path[256];
+	struct weir_config *cfg;
+
+	snprintf(path, sizeof(path), "%s/weir.json", dir);
+	write_file(path, weir_default_config, strlen(weir_default_config));
+	cfg = load_file(path);
+	if (cfg == NULL)
+		fail_msg("rejected: %s", errbuf);
+	assert_string_equal(cfg->origin, path);
+	assert_int_equal(cfg->n_ports, 1);
+	assert_string_equal(cfg->ports[0].name, "client");
+	assert_int_equal(cfg->n_vips, 2);
+	weir_config_free(cfg);
+}
+
+static void
+test_file_missing(void **state)
+{
+	const char *dir = *state;
+	char path[256], expected[512];
+
+	snprintf(path, sizeof(path), "%s/nope.json", dir);
+	snprintf(expected, sizeof(expected), "config %s: cannot open: No such file or directory",
+		 path);
+	assert_rejected(load_file(path), expected);
+
+	snprintf(path, sizeof(path), "%s/nodir/weir.json", dir);
+	snprintf(expected, sizeof(expected), "config %s: cannot open: No such file or directory",
+		 path);
+	assert_rejected(load_file(path), expected);
+}
+
+static void
+test_file_directory(void **state)
+{
+	const char *dir = *state;
+	char expected[512], cut[512];
+	struct weir_config *cfg;
+
+	errno = 0;
+	cfg = load_file(dir);
+	if (cfg != NULL) {
+		weir_config_free(cfg);
+		fail_msg("a directory was accepted");
+	}
+	assert_int_equal(errno, EINVAL);
+	/* ext4 reports a huge size, tmpfs/overlayfs refuse SEEK_END: same message.
+	 * A file system that gives a small size fails at the read instead. */
+	snprintf(expected, sizeof(expected), "config %s: not a readable file of at most 16 MiB",
+		 dir);
+	snprintf(cut, sizeof(cut), "config %s: cannot read", dir);
+	if (strcmp(errbuf, expected) != 0)
+		assert_string_equal(errbuf, cut);
+}
+
+static void
+test_file_nul_byte(void **state)
+{
+	static const char text[] = "{\"workers\":[1],\0\"ports\":[]}";
+	const char *dir = *state;
+	char path[256], expected[512];
+
+	snprintf(path, sizeof(path), "%s/nul.json", dir);
+	write_file(path, text, sizeof(text) - 1);
+	snprintf(expected, sizeof(expected), "config %s: contains a NUL byte", path);
+	assert_rejected(load_file(path), expected);
+}
+
+static void
+test_file_errors_name_the_file(void **state)
+{
+	const char *dir = *state;
+	char path[256], expected[512];
+	const char *text;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/empty.json", dir);
+	write_file(path, "", 0);
+	snprintf(expected, sizeof(expected),
+		 "config %s: line 1 column 0: '[' or '{' expected near end of file", path);
+	assert_rejected(load_file(path), expected);
+
+	snprintf(path, sizeof(path), "%s/bad.json", dir);
+	text = dq("{'workers':[1],'ports':[{'name':'a'}]}\n");
+	write_file(path, text, strlen(text));
+	snprintf(expected, sizeof(expected), "config %s: key 'ports[0].devargs': missing", path);
+	assert_rejected(load_file(path), expected);
+
+	/* Over 16 MiB (sparse: costs no disk). */
+	snprintf(path, sizeof(path), "%s/huge.json", dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, (16 << 20) + 1), 0);
+	close(fd);
+	snprintf(expected, sizeof(expected), "config %s: not a readable file of at most 16 MiB",
+		 path);
+	assert_rejected(load_file(path), expected);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_default_config),
+		cmocka_unit_test(test_minimal_defaults),
+		cmocka_unit_test(test_full_config),
+		cmocka_unit_test(test_limits_accepted),
+		cmocka_unit_test(test_not_json),
+		cmocka_unit_test(test_root_not_object),
+		cmocka_unit_test(test_unknown_keys),
+		cmocka_unit_test(test_duplicate_keys),
+		cmocka_unit_test(test_control),
+		cmocka_unit_test(test_mbufs_idle),
+		cmocka_unit_test(test_workers),
+		cmocka_unit_test(test_ports),
+		cmocka_unit_test(test_port_name_devargs),
+		cmocka_unit_test(test_port_mac),
+		cmocka_unit_test(test_port_desc),
+		cmocka_unit_test(test_port_steering),
+		cmocka_unit_test(test_port_addresses),
+		cmocka_unit_test(test_vips),
+		cmocka_unit_test(test_duplicate_addresses),
+		cmocka_unit_test(test_too_many_addresses),
+		cmocka_unit_test(test_addrs_order_and_kinds),
+		cmocka_unit_test(test_addrs_enospc),
+		cmocka_unit_test(test_small_err_buffer),
+		cmocka_unit_test(test_free_null),
+		cmocka_unit_test_setup_teardown(test_file_valid, dir_setup, dir_teardown),
+		cmocka_unit_test_setup_teardown(test_file_missing, dir_setup, dir_teardown),
+		cmocka_unit_test_setup_teardown(test_file_directory, dir_setup, dir_teardown),
+		cmocka_unit_test_setup_teardown(test_file_nul_byte, dir_setup, dir_teardown),
+		cmocka_unit_test_setup_teardown(test_file_errors_name_the_file, dir_setup,
+						dir_teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

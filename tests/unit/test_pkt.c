@@ -1,0 +1,1300 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Unit tests of lib/pkt: the parser's verdict for every drop reason, a
+ * truncation sweep run on exact-length heap copies (so ASan catches any read
+ * past the frame), the answers built by the responder byte by byte with
+ * their checksums, the owner hash and the Internet checksum.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "weir_pkt.h"
+
+static const uint8_t MAC[6] = {0x02, 0x77, 0x65, 0x69, 0x72, 0x01};
+static const uint8_t CMAC[6] = {0x02, 0x00, 0x00, 0x00, 0x00, 0x02};
+static const uint8_t BCAST[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+static const uint8_t VIP4[4] = {198, 18, 1, 1};
+static const uint8_t LOCAL4[4] = {198, 18, 0, 1};
+static const uint8_t CLI4[4] = {198, 18, 0, 2};
+static const uint8_t OTHER4[4] = {198, 18, 9, 9};
+static const uint8_t VIP6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 1, [15] = 1};
+static const uint8_t LOCAL6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 1, [15] = 1};
+static const uint8_t CLI6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 1, [15] = 2};
+static const uint8_t OTHER6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 9, [15] = 9};
+
+/* ---- frame builder -------------------------------------------------------- */
+
+struct frame {
+	uint8_t b[2048];
+	size_t len;
+	size_t l3;   /* offset of the IP header */
+	size_t l4;   /* offset of the L4 header */
+};
+
+static void
+put(struct frame *f, const void *d, size_t n)
+{
+	assert_true(f->len + n <= sizeof(f->b));
+	memcpy(f->b + f->len, d, n);
+	f->len += n;
+}
+
+static void
+put8(struct frame *f, uint8_t v)
+{
+	put(f, &v, 1);
+}
+
+static void
+put16(struct frame *f, uint16_t v)
+{
+	uint8_t b[2] = {(uint8_t)(v >> 8), (uint8_t)v};
+
+	put(f, b, 2);
+}
+
+static uint16_t
+get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static void
+set16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static void
+eth(struct frame *f, const uint8_t *dst, const uint8_t *src, int vlans, uint16_t type)
+{
+	int i;
+
+	memset(f, 0, sizeof(*f));
+	put(f, dst, 6);
+	put(f, src, 6);
+	for (i = 0; i < vlans; i++) {
+		put16(f, i == 0 && vlans > 1 ? 0x88a8 : 0x8100);
+		put16(f, (uint16_t)(100 + i));
+	}
+	put16(f, type);
+	f->l3 = f->len;
+}
+
+static void
+arp(struct frame *f, const uint8_t *dst, uint16_t op, const uint8_t *spa, const uint8_t *tpa)
+{
+	static const uint8_t zero[6];
+
+	eth(f, dst, CMAC, 0, 0x0806);
+	put16(f, 1);
+	put16(f, 0x0800);
+	put8(f, 6);
+	put8(f, 4);
+	put16(f, op);
+	put(f, CMAC, 6);
+	put(f, spa, 4);
+	put(f, zero, 6);
+	put(f, tpa, 4);
+}
+
+/* IPv4 header with nopt bytes of options (multiple of 4); total set later. */
+static void
+ipv4(struct frame *f, const uint8_t *dst_mac, const uint8_t *src, const uint8_t *dst,
+     uint8_t proto, size_t nopt)
+{
+	size_t i;
+
+	eth(f, dst_mac, CMAC, 0, 0x0800);
+	put8(f, (uint8_t)(0x40 | (5 + nopt / 4)));
+	put8(f, 0);
+	put16(f, 0);      /* total length: ipv4_finish() */
+	put16(f, 0x1234); /* id */
+	put16(f, 0);      /* flags, fragment offset */
+	put8(f, 61);
+	put8(f, proto);
+	put16(f, 0);
+	put(f, src, 4);
+	put(f, dst, 4);
+	for (i = 0; i < nopt; i++)
+		put8(f, i + 1 == nopt ? 0 : 1); /* NOPs, then end of options */
+	f->l4 = f->len;
+}
+
+static void
+ipv4_csum(struct frame *f)
+{
+	uint8_t *ip = f->b + f->l3;
+	size_t ihl = (size_t)(ip[0] & 0xf) * 4;
+
+	set16(ip + 10, 0);
+	set16(ip + 10, weir_csum_fold(weir_csum_add(ip, ihl, 0)));
+}
+
+static void
+ipv4_finish(struct frame *f)
+{
+	set16(f->b + f->l3 + 2, (uint16_t)(f->len - f->l3));
+	ipv4_csum(f);
+}
+
+static void
+icmp_csum(struct frame *f)
+{
+	uint8_t *icmp = f->b + f->l4;
+
+	set16(icmp + 2, 0);
+	set16(icmp + 2, weir_csum_fold(weir_csum_add(icmp, f->len - f->l4, 0)));
+}
+
+static void
+echo4(struct frame *f, const uint8_t *dst_mac, const uint8_t *dst, size_t nopt)
+{
+	ipv4(f, dst_mac, CLI4, dst, 1, nopt);
+	put8(f, 8);
+	put8(f, 0);
+	put16(f, 0);
+	put16(f, 7);
+	put16(f, 1);
+	put(f, "weir-echo", 9);
+	icmp_csum(f);
+	ipv4_finish(f);
+}
+
+/* IPv6 header; payload length set by ipv6_finish(). */
+static void
+ipv6(struct frame *f, const uint8_t *dst_mac, const uint8_t *src, const uint8_t *dst, uint8_t nh,
+     uint8_t hop)
+{
+	eth(f, dst_mac, CMAC, 0, 0x86dd);
+	put16(f, 0x6000);
+	put16(f, 0);
+	put16(f, 0);
+	put8(f, nh);
+	put8(f, hop);
+	put(f, src, 16);
+	put(f, dst, 16);
+	f->l4 = f->len;
+}
+
+/* An extension header of 8 * (1 + hlen8) bytes. */
+static void
+ipv6_ext(struct frame *f, uint8_t next, uint8_t hlen8)
+{
+	size_t i;
+
+	put8(f, next);
+	put8(f, hlen8);
+	for (i = 2; i < 8 * (1 + (size_t)hlen8); i++)
+		put8(f, i == 2 ? 1 : 0); /* PadN option then zeros (Pad1) */
+	f->l4 = f->len;
+}
+
+static uint32_t
+pseudo6(const uint8_t *ip6, size_t l4len, uint8_t proto)
+{
+	uint8_t tail[8] = {0, 0, (uint8_t)(l4len >> 8), (uint8_t)l4len, 0, 0, 0, proto};
+
+	return weir_csum_add(tail, 8, weir_csum_add(ip6 + 8, 32, 0));
+}
+
+static void
+ipv6_finish(struct frame *f)
+{
+	set16(f->b + f->l3 + 4, (uint16_t)(f->len - f->l3 - 40));
+}
+
+static void
+icmp6_csum(struct frame *f)
+{
+	uint8_t *icmp = f->b + f->l4;
+	size_t n = f->len - f->l4;
+
+	set16(icmp + 2, 0);
+	set16(icmp + 2, weir_csum_fold(weir_csum_add(icmp, n, pseudo6(f->b + f->l3, n, 58))));
+}
+
+static void
+echo6_body(struct frame *f)
+{
+	put8(f, 128);
+	put8(f, 0);
+	put16(f, 0);
+	put16(f, 7);
+	put16(f, 1);
+	put(f, "weir-echo6", 10);
+	ipv6_finish(f);
+	icmp6_csum(f);
+}
+
+static void
+echo6(struct frame *f, const uint8_t *dst)
+{
+	ipv6(f, MAC, CLI6, dst, 58, 64);
+	echo6_body(f);
+}
+
+static const uint8_t SOLICITED_VIP6[16] = {0xff, 0x02, [11] = 0x01, 0xff, 0x00, 0x00, 0x01};
+static const uint8_t UNSPEC6[16];
+
+/* A neighbour solicitation for target; slla adds the source link-layer option. */
+static void
+ns(struct frame *f, const uint8_t *src, const uint8_t *dst, const uint8_t *target, int slla,
+   uint8_t hop)
+{
+	static const uint8_t mmac[6] = {0x33, 0x33, 0xff, 0x00, 0x00, 0x01};
+
+	ipv6(f, mmac, src, dst, 58, hop);
+	put8(f, 135);
+	put8(f, 0);
+	put16(f, 0);
+	put16(f, 0);
+	put16(f, 0);
+	put(f, target, 16);
+	if (slla) {
+		put8(f, 1);
+		put8(f, 1);
+		put(f, CMAC, 6);
+	}
+	ipv6_finish(f);
+	icmp6_csum(f);
+}
+
+static void
+tcp4(struct frame *f, const uint8_t *dst, uint8_t doff, size_t payload)
+{
+	size_t i;
+
+	ipv4(f, MAC, CLI4, dst, 6, 0);
+	put16(f, 40000);
+	put16(f, 80);
+	put16(f, 0);
+	put16(f, 1);
+	put16(f, 0);
+	put16(f, 0);
+	put8(f, (uint8_t)(doff << 4));
+	put8(f, 0x02);
+	put16(f, 65535);
+	put16(f, 0);
+	put16(f, 0);
+	for (i = 0; i < payload; i++)
+		put8(f, (uint8_t)i);
+	ipv4_finish(f);
+}
+
+static void
+udp4(struct frame *f, const uint8_t *dst, size_t payload, int len_delta)
+{
+	size_t i;
+
+	ipv4(f, MAC, CLI4, dst, 17, 0);
+	put16(f, 40000);
+	put16(f, 53);
+	put16(f, (uint16_t)((int)(8 + payload) + len_delta));
+	put16(f, 0);
+	for (i = 0; i < payload; i++)
+		put8(f, (uint8_t)i);
+	ipv4_finish(f);
+}
+
+static struct weir_addrs
+owned(void)
+{
+	struct weir_addrs s;
+
+	memset(&s, 0, sizeof(s));
+	s.a[0] = (struct weir_addr){.family = 4, .kind = WEIR_ADDR_VIP};
+	memcpy(s.a[0].ip, VIP4, 4);
+	s.a[1] = (struct weir_addr){.family = 6, .kind = WEIR_ADDR_VIP};
+	memcpy(s.a[1].ip, VIP6, 16);
+	s.a[2] = (struct weir_addr){.family = 4, .kind = WEIR_ADDR_LOCAL, .prefix = 24};
+	memcpy(s.a[2].ip, LOCAL4, 4);
+	s.a[3] = (struct weir_addr){.family = 6, .kind = WEIR_ADDR_LOCAL, .prefix = 64};
+	memcpy(s.a[3].ip, LOCAL6, 16);
+	s.n = 4;
+	return s;
+}
+
+/* Parse an exact-length heap copy: any read past the frame is an ASan error. */
+static enum weir_pkt_drop
+parse_exact(const uint8_t *b, size_t len, struct weir_pkt *p)
+{
+	uint8_t *copy = malloc(len ? len : 1);
+	enum weir_pkt_drop d;
+
+	assert_non_null(copy);
+	memcpy(copy, b, len);
+	d = weir_pkt_parse(copy, len, p);
+	free(copy);
+	return d;
+}
+
+static enum weir_pkt_drop
+parse_frame(const struct frame *f, struct weir_pkt *p)
+{
+	return parse_exact(f->b, f->len, p);
+}
+
+/* Parse and answer in a heap buffer of exactly cap bytes; returns the verdict. */
+static enum weir_pkt_verdict
+respond(struct frame *f, size_t cap, size_t *out_len, enum weir_pkt_drop *why)
+{
+	struct weir_addrs set = owned();
+	struct weir_pkt p;
+	enum weir_pkt_verdict v;
+	uint8_t *buf;
+
+	assert_true(cap >= f->len && cap <= sizeof(f->b));
+	buf = malloc(cap);
+	assert_non_null(buf);
+	memcpy(buf, f->b, f->len);
+	assert_int_equal(weir_pkt_parse(buf, f->len, &p), WEIR_DROP_NONE);
+	*out_len = 0;
+	*why = WEIR_DROP__MAX;
+	v = weir_pkt_respond(buf, f->len, cap, &p, &set, MAC, out_len, why);
+	if (v == WEIR_VERDICT_TX) {
+		assert_true(*out_len <= cap);
+		memcpy(f->b, buf, *out_len);
+		f->len = *out_len;
+	}
+	free(buf);
+	return v;
+}
+
+static enum weir_pkt_drop
+respond_drop(struct frame *f)
+{
+	enum weir_pkt_drop why;
+	size_t out;
+
+	assert_int_equal(respond(f, f->len, &out, &why), WEIR_VERDICT_DROP);
+	return why;
+}
+
+/* ---- checksum ------------------------------------------------------------- */
+
+static void
+test_csum_rfc1071(void **state)
+{
+	/* RFC 1071 section 3's example: the sum of these words is 0xddf2. */
+	static const uint8_t d[8] = {0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7};
+	uint8_t odd[3] = {0x12, 0x34, 0x56};
+	uint8_t big[70000];
+
+	(void)state;
+	assert_int_equal(weir_csum_fold(weir_csum_add(d, 8, 0)), (uint16_t)~0xddf2);
+	/* Split anywhere on an even boundary: same sum. */
+	assert_int_equal(weir_csum_fold(weir_csum_add(d + 4, 4, weir_csum_add(d, 4, 0))),
+			 (uint16_t)~0xddf2);
+	/* An odd tail is padded with a zero byte. */
+	assert_int_equal(weir_csum_fold(weir_csum_add(odd, 3, 0)), (uint16_t)~(0x1234 + 0x5600));
+	/* No 32-bit overflow on a long run of 0xffff words. */
+	memset(big, 0xff, sizeof(big));
+	assert_int_equal(weir_csum_fold(weir_csum_add(big, sizeof(big), 0)), 0);
+	assert_int_equal(weir_csum_fold(0), 0xffff);
+}
+
+/* ---- names ---------------------------------------------------------------- */
+
+static void
+test_drop_names(void **state)
+{
+	unsigned int i, j;
+
+	(void)state;
+	assert_string_equal(weir_pkt_drop_name(WEIR_DROP_NONE), "none");
+	assert_string_equal(weir_pkt_drop_name(WEIR_DROP_IPV6_EXT_TRUNC), "ipv6_ext_trunc");
+	assert_string_equal(weir_pkt_drop_name(WEIR_DROP__MAX), "unknown");
+	assert_string_equal(weir_pkt_drop_name((enum weir_pkt_drop)-1), "unknown");
+	for (i = 0; i < WEIR_DROP__MAX; i++) {
+		const char *n = weir_pkt_drop_name(i);
+
+		assert_non_null(n);
+		assert_string_not_equal(n, "unknown");
+		assert_true(strspn(n, "abcdefghijklmnopqrstuvwxyz0123456789_") == strlen(n));
+		for (j = 0; j < i; j++)
+			assert_string_not_equal(n, weir_pkt_drop_name(j));
+	}
+}
+
+/* ---- Ethernet and VLAN ---------------------------------------------------- */
+
+static void
+test_runt(void **state)
+{
+	struct frame f;
+	struct weir_pkt p;
+	size_t n;
+
+	(void)state;
+	echo4(&f, MAC, VIP4, 0);
+	for (n = 0; n < 14; n++)
+		assert_int_equal(parse_exact(f.b, n, &p), WEIR_DROP_RUNT);
+	assert_int_not_equal(parse_exact(f.b, 14, &p), WEIR_DROP_RUNT);
+}
+
+static void
+test_vlan(void **state)
+{
+	struct frame f;
+	struct weir_pkt p;
+
+	(void)state;
+	eth(&f, BCAST, CMAC, 1, 0x0806);
+	put(&f, (uint8_t[28]){0, 1, 8, 0, 6, 4, 0, 1}, 28);
+	assert_int_equal(parse_frame(&f, &p), WEIR_DROP_NONE);
+	assert_int_equal(p.vlan_count, 1);
+	assert_int_equal(p.vlan_tci, 100);
+	assert_int_equal(p.l2_len, 18);
+	assert_int_equal(p.ether_type, 0x0806);
+	assert_int_equal(p.l3, WEIR_L3_ARP);
+	assert_true(p.flags & WEIR_PKT_F_L2_BCAST);
+	assert_true(p.flags & WEIR_PKT_F_L2_MCAST);
+
+	eth(&f, MAC, CMAC, 2, 0x0806); /* 802.1ad outer, 802.1Q inner */
+	put(&f, (uint8_t[28]){0, 1, 8, 0, 6, 4, 0, 1}, 28);
+	assert_int_equal(parse_frame(&f, &p), WEIR_DROP_NONE);
+	assert_int_equal(p.vlan_count, 2);
+	assert_int_equal(p.vlan_tci, 100);
+	assert_int_equal(p.l2_len, 22);
+	assert_int_equal(p.flags & (WEIR_PKT_F_L2_BCAST | WEIR_PKT_F_L2_MCAST), 0);
+
+	eth(&f, MAC, CMAC, 3, 0x0806);
+	put(&f, (uint8_t[28]){0, 1, 8, 0, 6, 4, 0, 1}, 28);
+	assert_int_equal(parse_frame(&f, &p), WEIR_DROP_VLAN_TOO_MANY);
+
+	/* A tag announced but cut: 14 bytes saying 0x8100, then 3 of the 4 tag bytes. */
+	eth(&f, MAC, CMAC, 1, 0x0800);
+	assert_int_equal(parse_exact(f.b, 17, &p), WEIR_DROP_VLAN_TRUNC);
+	assert_int_equal(parse_exact(f.b, 14, &p), WEIR_DROP_VLAN_TRUNC);
+	/* Tag complete, payload empty: the IPv4 parser refuses it, not the VLAN one. */
+	assert_int_equal(parse_exact(f.b, 18, &p), WEIR_DROP_IPV4_TRUNC);
+}
+
+static void
+test_ethertype(void **state)
+{
+	struct frame f;
+	struct weir_pkt p;
+
+	(void)state;
+	eth(&f, MAC, CMAC, 0, 0x88cc); /* LLDP */
+	put(&f, (uint8_t[46]){0}, 46);
+	assert_int_equal(parse_frame(&f, &p), WEIR_DROP_ETHERTYPE);
+	assert_int_equal(p.ether_type, 0x88cc);
+	eth(&f, MAC, CMAC, 0, 0x05dc); /* 802.3 length field */
+	put(&f, (uint8_t[46]){0}, 46);
+	assert_int_equal(parse_frame(&f, &p), WEIR_DROP_ETHERTYPE);
+}
+
+/* ---- ARP ------------------------------------------------------------------ */
+
+static void
+test_arp_parse(void **state)
+{
+	struct frame f;
+	struct weir_pkt p;
+	static const size_t fields[] = {0, 2, 4, 5};
+	size_t i;
+
+	(void)state;
+	arp(&f, BCAST, 1, CLI4, VIP4);
+	assert_int_equal(parse_frame(&f, &p), WEIR_DROP_NONE);
+	assert_int_equal(p.l3, WEIR_L3_ARP);
+	assert_int_equal(p.l3_len, 28);
+	assert_int_equal(parse_exact(f.b, 14 + 27, &p), WEIR_DROP_ARP_MALFORMED);
+	/* htype, ptype, hlen, plen each checked. */
+	for (i = 0; i < 4; i++) {
+		arp(&f, BCAST, 1, CLI4, VIP4);
+		f.b[14 + fields[i] + (i < 2 ? 1 : 0)] ^= 0x40;
+		assert_int_equal(parse_frame(&f, &p), WEIR_DROP_ARP_MALFORMED);
+	}
+}
+
+static void
+test_arp_reply(void **state)
+{
+	static const uint8_t *targets[] = {VIP4, LOCAL4};
+	struct frame f, req;
+	enum weir_pkt_drop why;
+	size_t out, i;
+
+	(void)state;
+	for (i = 0; i < 2; i++) {
+		arp(&f, BCAST, 1, CLI4, targets[i]);
+		put(&f, (uint8_t[18]){0}, 18); /* Ethernet padding to 60 bytes */
+		req = f;
+		assert_int_equal(respond(&f, f.len, &out, &why), WEIR_VERDICT_TX);
+		assert_int_equal(why, WEIR_DROP_NONE);
+		assert_int_equal(out, 60); /* padding kept */
+		assert_memory_equal(f.b, CMAC, 6);
+		assert_memory_equal(f.b + 6, MAC, 6);
+		assert_int_equal(get16(f.b + 12), 0x0806);
+		assert_memory_equal(f.b + 14, req.b + 14, 6); /* htype, ptype, hlen, plen */
+		assert_int_equal(get16(f.b + 20), 2);
+		assert_memory_equal(f.b + 22, MAC, 6);
+		assert_memory_equal(f.b + 28, targets[i], 4);
+		assert_memory_equal(f.b + 32, CMAC, 6);
+		assert_memory_equal(f.b + 38, CLI4, 4);
+	}
+}
+
+static void
+test_arp_drops(void **state)
+{
+	struct frame f;
+
+	(void)state;
+	arp(&f, BCAST, 1, CLI4, OTHER4);
+	assert_int_equal(respond_drop(&f), WEIR_DROP_ARP_NOT_OURS);
+	arp(&f, MAC, 2, CLI4, VIP4); /* a reply */
+	assert_int_equal(respond_drop(&f), WEIR_DROP_ARP_IGNORED);
+	arp(&f, BCAST, 1, VIP4, VIP4); /* gratuitous: spa == tpa */
+	assert_int_equal(respond_drop(&f), WEIR_DROP_ARP_IGNORED);
+	arp(&f, CMAC, 1, CLI4, VIP4); /* unicast to someone else */
+	assert_int_equal(respond_drop(&f), WEIR_DROP_L2_FOREIGN);
+}
+
+/* ---- IPv4 ----------------------------------------------------------------- */
+
+static void
+test_ipv4_parse_ok(void **state)
+{
+	struct frame f;
+	struct weir_pkt p;
+
+	(void)state;
+	echo4(&f, MAC, VIP4, 8);
+	assert_int_equal(parse_frame(&f, &p), WEIR_DROP_NONE);
+	assert_int_equal(p.l3, WEIR_L3_IPV4);
+	assert_int_equal(p.l3_len, 28);
+	assert_int_equal(p.l3_total, f.len - 14);
+	assert_int_equal(p.l4_off, 14 + 28);
+	assert_int_equal(p.l4_len, f.len - 14 - 28);
+	assert_int_equal(p.l4_proto, 1);
+	assert_int_equal(p.flags, WEIR_PKT_F_IPV4_OPTS);
+
+	/* Ethernet padding after the IP packet is not part of it. */
+	tcp4(&f, VIP4, 5, 0);
+	put(&f, (uint8_t[6]){0}, 6);
+	assert_int_equal(parse_frame(&f, &p), WEIR_DROP_NONE);
+	assert_int_equal(p.l3_total, 40);
+	assert_int_equal(p.l4_len, 20);
+	assert_int_equal(p.l4_proto, 6);
+	assert_int_equal(p.flags, 0);
+
+	/* TCP options inside data offset; UDP with exact length. */
+	tcp4(&f, VIP4, 8, 12);
+	assert_int_equal(parse_frame(&f, &p), WEIR_DROP_NONE);
+	udp4(&f, VIP4, 0, 0);
+	assert_int_equal(parse_frame(&f, &p), WEIR_DROP_NONE);
+	assert_int_equal(p.l4_len, 8);
+}
+
+static void
+test_ipv4_bad(void **state)
+{
+	struct frame f;
+	struct weir_pkt p;
+
+	(void)state;
+	echo4(&f, MAC, VIP4, 0);
+	assert_int_equal(parse_exact(f.b, 14 + 19, &p), WEIR_DROP_IPV4_TRUNC);
+
+	echo4(&f, MAC, VIP4, 0);
+	f.b[14] = 0x65; /* version 6 under EtherType IPv4 */
+	assert_int_equal(parse_frame(&f, &p), WEIR_DROP_IPV4_BAD_VERSION);
+
+	echo4(&f, MAC, VIP4, 0);
+	f.b[14] = 0x44; /* IHL 4 */
+	ipv4_csum(&f);
+	assert_int_equal(parse_frame(&f, &p), WEIR_DROP_IPV4_BAD_IHL);
+
+	echo4(&f, MAC, VIP4, 0);
+	f.b[14] = 0x40; /* IHL 0 */
+	assert_int_equal(parse_frame(&f, &p), WEIR_DROP_IPV4_BAD_IHL);
+
+	/* IHL 15 (60 bytes) in a 37-byte IP packet. */
+	echo4(&f, MAC, VIP4, 0);
+	f.b[14] = 0x4f;
+	assert_int_equal(parse_frame(&f, &p), WEIR_DROP_IPV4_TRUNC);
+
+	echo4(&f, MAC, VIP4, 0);
+	set16(f.b + 16, 19);
+	ipv4_csum(&f);
+	assert_int_equal(parse_frame(&f, &p), WEIR_DROP_IPV4_BAD_LEN);
+
+	echo4(&f, MAC, VIP4, 0);
+	set16(f.b + 16, (uint16_t)(f.len - 14 + 1));
+	ipv4_csum(&f);
+	assert_int_equal(parse_frame(&f, &p), WEIR_DROP_IPV4_TRUNC);
+
+	echo4(&f, MAC, VIP4, 0);
+	f.b[14 + 8] ^= 1; /* TTL changed, checksum not */
+	assert_int_equal(parse_frame(&f, &p), WEIR_DROP_IPV4_BAD_CSUM);
+}
+
+static void
+test_ipv4_fragments(void **state)
+{
+	struct frame f;
+	struct weir_pkt p;
+
+	(void)state;
+	/* First fragment (MF): flagged, not refused by the parser. */
+	echo4(&f, MAC, VIP4, 0);
+	set16(f.b + 14 + 6, 0x2000);
+	ipv4_csum(&f);
+	assert_int_equal(parse_frame(&f, &p), WEIR_DROP_NONE);
+	assert_true(p.flags & WEIR_PKT_F_FRAG);
+	assert_int_equal(respond_drop(&f), WEIR_DROP_IPV4_FRAGMENT);
+
+	/* A later fragment carries no L4 header: a 1-byte payload is no L4 error. */
+	ipv4(&f, MAC, CLI4, VIP4, 6, 0);
+	put8(&f, 0xaa);
+	ipv4_finish(&f);
+	set16(f.b + 14 + 6, 185);
+	ipv4_csum(&f);
+	assert_int_equal(parse_frame(&f, &p), WEIR_DROP_NONE);
+	assert_true(p.flags & WEIR_PKT_F_FRAG);
+	assert_int_equal(p.l4_len, 1);
+
+	/* DF alone is not a fragment. */
+	echo4(&f, MAC, VIP4, 0);
+	set16(f.b + 14 + 6, 0x4000);
+	ipv4_csum(&f);
+	assert_int_equal(parse_frame(&f, &p), WEIR_DROP_NONE);
+	assert_false(p.flags & WEIR_PKT_F_FRAG);
+}
+
+static void
+test_l4_checks(void **state)
+{
+	struct frame f;
+	struct weir_pkt p;
+
+	(void)state;
+	/* TCP header shorter than 20 bytes inside a well-formed IP packet. */
+	ipv4(&f, MAC, CLI4, VIP4, 6, 0);
+	put(&f, (uint8_t[19]){0}, 19);
+	ipv4_finish(&f);
+	assert_int_equal(parse_frame(&f, &p), WEIR_DROP_L4_TRUNC);
+
+	tcp4(&f, VIP4, 4, 0);
+	assert_int_equal(parse_frame(&f, &p), WEIR_DROP_TCP_BAD_DOFF);
+	tcp4(&f, VIP4, 6, 3); /* 24-byte header claimed, 23 bytes present */
+	assert_int_equal(parse_frame(&f, &p), WEIR_DROP_TCP_BAD_DOFF);
+	tcp4(&f, VIP4, 6, 4);
+	assert_int_equal(parse_frame(&f, &p), WEIR_DROP_NONE);
+
+	ipv4(&f, MAC, CLI4, VIP4, 17, 0);
+	put(&f, (uint8_t[7]){0}, 7);
+	ipv4_finish(&f);
+	assert_int_equal(parse_frame(&f, &p), WEIR_DROP_L4_TRUNC);
+	udp4(&f, VIP4, 4, 1);
+	assert_int_equal(parse_frame(&f, &p), WEIR_DROP_UDP_BAD_LEN);
+	udp4(&f, VIP4, 4, -1);
+	assert_int_equal(parse_frame(&f, &p), WEIR_DROP_UDP_BAD_LEN);
+
+	ipv4(&f, MAC, CLI4, VIP4, 1, 0);
+	put(&f, (uint8_t[7]){8}, 7);
+	ipv4_finish(&f);
+	assert_int_equal(parse_frame(&f, &p), WEIR_DROP_L4_TRUNC);
+
+	/* Protocols without a parser pass: the responder decides. */
+	ipv4(&f, MAC, CLI4, VIP4, 47, 0);
+	ipv4_finish(&f);
+	assert_int_equal(parse_frame(&f, &p), WEIR_DROP_NONE);
+	assert_int_equal(p.l4_len, 0);
+	assert_int_equal(respond_drop(&f), WEIR_DROP_NO_SERVICE);
+}
+
+static void
+test_echo4_reply(void **state)
+{
+	static const uint8_t *dsts[] = {VIP4, LOCAL4};
+	struct frame f, req;
+	enum weir_pkt_drop why;
+	size_t out, i, nopt;
+
+	(void)state;
+	for (i = 0; i < 2; i++) {
+		for (nopt = 0; nopt <= 40; nopt += 40) {
+			echo4(&f, MAC, dsts[i], nopt);
+			req = f;
+			assert_int_equal(respond(&f, f.len, &out, &why), WEIR_VERDICT_TX);
+			assert_int_equal(out, req.len);
+			assert_memory_equal(f.b, CMAC, 6);
+			assert_memory_equal(f.b + 6, MAC, 6);
+			assert_memory_equal(f.b + 12, req.b + 12, 2);
+			/* IPv4: same header but addresses swapped, TTL 64, valid checksum. */
+			assert_memory_equal(f.b + 14, req.b + 14, 8);
+			assert_int_equal(f.b[14 + 8], 64);
+			assert_int_equal(f.b[14 + 9], 1);
+			assert_memory_equal(f.b + 14 + 12, dsts[i], 4);
+			assert_memory_equal(f.b + 14 + 16, CLI4, 4);
+			assert_memory_equal(f.b + 34, req.b + 34, nopt);
+			assert_int_equal(weir_csum_fold(weir_csum_add(f.b + 14, 20 + nopt, 0)), 0);
+			/* ICMP: type 0, same id/seq/data, valid checksum. */
+			assert_int_equal(f.b[f.l4], 0);
+			assert_int_equal(f.b[f.l4 + 1], 0);
+			assert_memory_equal(f.b + f.l4 + 4, req.b + f.l4 + 4, req.len - f.l4 - 4);
+			assert_int_equal(weir_csum_fold(weir_csum_add(f.b + f.l4, f.len - f.l4, 0)),
+					 0);
+		}
+	}
+
+	/* Ethernet padding is not echoed: the reply is the IP packet's length. */
+	echo4(&f, MAC, VIP4, 0);
+	req = f;
+	put(&f, (uint8_t[20]){0}, 20);
+	assert_int_equal(respond(&f, f.len, &out, &why), WEIR_VERDICT_TX);
+	assert_int_equal(out, req.len);
+
+	/* Broadcast destination MAC is still answered (it is not a foreign unicast). */
+	echo4(&f, BCAST, VIP4, 0);
+	assert_int_equal(respond(&f, f.len, &out, &why), WEIR_VERDICT_TX);
+}
+
+static void
+test_echo4_drops(void **state)
+{
+	struct frame f;
+
+	(void)state;
+	echo4(&f, MAC, OTHER4, 0);
+	assert_int_equal(respond_drop(&f), WEIR_DROP_NOT_OURS);
+
+	echo4(&f, CMAC, VIP4, 0);
+	assert_int_equal(respond_drop(&f), WEIR_DROP_L2_FOREIGN);
+
+	echo4(&f, MAC, VIP4, 0);
+	f.b[f.l4 + 8] ^= 0xff; /* payload changed, checksum not */
+	assert_int_equal(respond_drop(&f), WEIR_DROP_ICMP_BAD_CSUM);
+
+	echo4(&f, MAC, VIP4, 0);
+	f.b[f.l4] = 13; /* timestamp request */
+	icmp_csum(&f);
+	assert_int_equal(respond_drop(&f), WEIR_DROP_ICMP_UNHANDLED);
+
+	echo4(&f, MAC, VIP4, 0);
+	f.b[f.l4 + 1] = 1; /* echo with a non-zero code */
+	icmp_csum(&f);
+	assert_int_equal(respond_drop(&f), WEIR_DROP_ICMP_UNHANDLED);
+
+	tcp4(&f, VIP4, 5, 0);
+	assert_int_equal(respond_drop(&f), WEIR_DROP_NO_SERVICE);
+	udp4(&f, OTHER4, 0, 0);
+	assert_int_equal(respond_drop(&f), WEIR_DROP_NOT_OURS);
+}
+
+/* ---- IPv6 ----------------------------------------------------------------- */
+
+static void
+test_ipv6_parse(void **state)
+{
+	struct frame f;
+	struct weir_pkt p;
+
+	(void)state;
+	echo6(&f, VIP6);
+	assert_int_equal(parse_frame(&f, &p), WEIR_DROP_NONE);
+	assert_int_equal(p.l3, WEIR_L3_IPV6);
+	assert_int_equal(p.l3_len, 40);
+	assert_int_equal(p.l4_proto, 58);
+	assert_int_equal(p.l4_off, 54);
+	assert_int_equal(p.flags, 0);
+
+	assert_int_equal(parse_exact(f.b, 14 + 39, &p), WEIR_DROP_IPV6_TRUNC);
+
+	echo6(&f, VIP6);
+	f.b[14] = 0x40;
+	assert_int_equal(parse_frame(&f, &p), WEIR_DROP_IPV6_BAD_VERSION);
+
+	echo6(&f, VIP6);
+	set16(f.b + 14 + 4, (uint16_t)(f.len - 54 + 1)); /* payload longer than the frame */
+	assert_int_equal(parse_frame(&f, &p), WEIR_DROP_IPV6_TRUNC);
+
+	/* Hop-by-hop (8 bytes), destination options (24 bytes), then ICMPv6. */
+	ipv6(&f, MAC, CLI6, VIP6, 0, 64);
+	ipv6_ext(&f, 60, 0);
+	ipv6_ext(&f, 58, 2);
+	echo6_body(&f);
+	assert_int_equal(parse_frame(&f, &p), WEIR_DROP_NONE);
+	assert_int_equal(p.l3_len, 40 + 8 + 24);
+	assert_int_equal(p.l4_off, 14 + 72);
+	assert_int_equal(p.l4_proto, 58);
+	assert_int_equal(p.flags, WEIR_PKT_F_IPV6_EXT);
+
+	/* Authentication header: length in 4-byte units, minus 2. */
+	ipv6(&f, MAC, CLI6, VIP6, 51, 64);
+	put8(&f, 17);
+	put8(&f, 4); /* (4 + 2) * 4 = 24 bytes */
+	put(&f, (uint8_t[22]){0}, 22);
+	f.l4 = f.len;
+	put16(&f, 1);
+	put16(&f, 2);
+	put16(&f, 8);
+	put16(&f, 0);
+	ipv6_finish(&f);
+	assert_int_equal(parse_frame(&f, &p), WEIR_DROP_NONE);
+	assert_int_equal(p.l3_len, 64);
+	assert_int_equal(p.l4_proto, 17);
+	assert_int_equal(p.l4_len, 8);
+}
+
+static void
+test_ipv6_ext_bad(void **state)
+{
+	struct frame f;
+	struct weir_pkt p;
+	int i;
+
+	(void)state;
+	/* A destination-options header claiming 16 bytes in an 8-byte payload. */
+	ipv6(&f, MAC, CLI6, VIP6, 60, 64);
+	ipv6_ext(&f, 59, 0);
+	f.b[54 + 1] = 1;
+	ipv6_finish(&f);
+	assert_int_equal(parse_frame(&f, &p), WEIR_DROP_IPV6_EXT_TRUNC);
+
+	/* Next header says hop-by-hop, payload empty / one byte. */
+	ipv6(&f, MAC, CLI6, VIP6, 0, 64);
+	ipv6_finish(&f);
+	assert_int_equal(parse_frame(&f, &p), WEIR_DROP_IPV6_EXT_TRUNC);
+	put8(&f, 58);
+	ipv6_finish(&f);
+	assert_int_equal(parse_frame(&f, &p), WEIR_DROP_IPV6_EXT_TRUNC);
+
+	/* The chain ends inside the payload length but the frame is longer: still checked
+	 * against the payload length, not the frame. */
+	ipv6(&f, MAC, CLI6, VIP6, 60, 64);
+	ipv6_ext(&f, 59, 1);
+	set16(f.b + 14 + 4, 8);
+	assert_int_equal(parse_frame(&f, &p), WEIR_DROP_IPV6_EXT_TRUNC);
+
+	/* Exactly WEIR_PKT_MAX_IPV6_EXT headers pass; one more is refused. */
+	ipv6(&f, MAC, CLI6, VIP6, 60, 64);
+	for (i = 0; i < WEIR_PKT_MAX_IPV6_EXT; i++)
+		ipv6_ext(&f, i + 1 < WEIR_PKT_MAX_IPV6_EXT ? 60 : 59, 0);
+	ipv6_finish(&f);
+	assert_int_equal(parse_frame(&f, &p), WEIR_DROP_NONE);
+	assert_int_equal(p.l4_proto, 59);
+	ipv6(&f, MAC, CLI6, VIP6, 60, 64);
+	for (i = 0; i <= WEIR_PKT_MAX_IPV6_EXT; i++)
+		ipv6_ext(&f, i < WEIR_PKT_MAX_IPV6_EXT ? 60 : 59, 0);
+	ipv6_finish(&f);
+	assert_int_equal(parse_frame(&f, &p), WEIR_DROP_IPV6_EXT_LIMIT);
+}
+
+static void
+test_ipv6_fragments(void **state)
+{
+	struct frame f;
+	struct weir_pkt p;
+
+	(void)state;
+	/* First fragment (offset 0, M set): walked through, flagged. */
+	ipv6(&f, MAC, CLI6, VIP6, 44, 64);
+	put8(&f, 58);
+	put8(&f, 0);
+	put16(&f, 0x0001);
+	put(&f, "\0\0\0\1", 4);
+	f.l4 = f.len;
+	echo6_body(&f);
+	assert_int_equal(parse_frame(&f, &p), WEIR_DROP_NONE);
+	assert_true(p.flags & WEIR_PKT_F_FRAG);
+	assert_true(p.flags & WEIR_PKT_F_IPV6_EXT);
+	assert_int_equal(p.l4_proto, 58);
+	assert_int_equal(p.l4_off, 14 + 48);
+	assert_int_equal(respond_drop(&f), WEIR_DROP_IPV6_FRAGMENT);
+
+	/* A later fragment: 3 bytes of payload, no L4 header, no error. */
+	ipv6(&f, MAC, CLI6, VIP6, 44, 64);
+	put8(&f, 6);
+	put8(&f, 0);
+	put16(&f, 0x0008); /* offset 1 (8 bytes) */
+	put(&f, "\0\0\0\1", 4);
+	put(&f, "abc", 3);
+	ipv6_finish(&f);
+	assert_int_equal(parse_frame(&f, &p), WEIR_DROP_NONE);
+	assert_int_equal(p.l4_proto, 6);
+	assert_int_equal(p.l4_len, 3);
+	assert_true(p.flags & WEIR_PKT_F_FRAG);
+}
+
+static void
+check_echo6_reply(const struct frame *f, const uint8_t *vip)
+{
+	size_t n = f->len - 54;
+
+	assert_memory_equal(f->b, CMAC, 6);
+	assert_memory_equal(f->b + 6, MAC, 6);
+	assert_int_equal(get16(f->b + 12), 0x86dd);
+	assert_int_equal(f->b[14] >> 4, 6);
+	assert_int_equal(get16(f->b + 18), n);
+	assert_int_equal(f->b[20], 58);
+	assert_int_equal(f->b[21], 64);
+	assert_memory_equal(f->b + 22, vip, 16);
+	assert_memory_equal(f->b + 38, CLI6, 16);
+	assert_int_equal(f->b[54], 129);
+	assert_int_equal(f->b[55], 0);
+	assert_memory_equal(f->b + 58, "\0\7\0\1weir-echo6", 14);
+	assert_int_equal(weir_csum_fold(weir_csum_add(f->b + 54, n, pseudo6(f->b + 14, n, 58))),
+			 0);
+}
+
+static void
+test_echo6_reply(void **state)
+{
+	struct frame f;
+	enum weir_pkt_drop why;
+	size_t out;
+
+	(void)state;
+	echo6(&f, VIP6);
+	assert_int_equal(respond(&f, f.len, &out, &why), WEIR_VERDICT_TX);
+	assert_int_equal(out, 54 + 18);
+	check_echo6_reply(&f, VIP6);
+
+	echo6(&f, LOCAL6);
+	assert_int_equal(respond(&f, f.len, &out, &why), WEIR_VERDICT_TX);
+	check_echo6_reply(&f, LOCAL6);
+
+	/* With extension headers: the reply drops them and moves the message up. */
+	ipv6(&f, MAC, CLI6, VIP6, 0, 64);
+	ipv6_ext(&f, 60, 0);
+	ipv6_ext(&f, 58, 1);
+	echo6_body(&f);
+	assert_int_equal(respond(&f, f.len, &out, &why), WEIR_VERDICT_TX);
+	assert_int_equal(out, 54 + 18);
+	check_echo6_reply(&f, VIP6);
+}
+
+static void
+test_echo6_drops(void **state)
+{
+	struct frame f;
+
+	(void)state;
+	echo6(&f, OTHER6);
+	assert_int_equal(respond_drop(&f), WEIR_DROP_NOT_OURS);
+
+	echo6(&f, VIP6);
+	f.b[60] ^= 1;
+	assert_int_equal(respond_drop(&f), WEIR_DROP_ICMP_BAD_CSUM);
+
+	echo6(&f, VIP6);
+	f.b[54] = 133; /* router solicitation */
+	icmp6_csum(&f);
+	assert_int_equal(respond_drop(&f), WEIR_DROP_ICMP_UNHANDLED);
+
+	ipv6(&f, MAC, CLI6, VIP6, 17, 64);
+	put16(&f, 1);
+	put16(&f, 2);
+	put16(&f, 8);
+	put16(&f, 0);
+	ipv6_finish(&f);
+	assert_int_equal(respond_drop(&f), WEIR_DROP_NO_SERVICE);
+}
+
+/* ---- neighbour discovery -------------------------------------------------- */
+
+static void
+check_na(const struct frame *f, const uint8_t *dst_mac, const uint8_t *dst_ip,
+	 const uint8_t *target, uint8_t flags)
+{
+	assert_int_equal(f->len, 14 + 40 + 32);
+	assert_memory_equal(f->b, dst_mac, 6);
+	assert_memory_equal(f->b + 6, MAC, 6);
+	assert_int_equal(get16(f->b + 12), 0x86dd);
+	assert_int_equal(get16(f->b + 14), 0x6000);
+	assert_int_equal(get16(f->b + 16), 0);
+	assert_int_equal(get16(f->b + 18), 32);
+	assert_int_equal(f->b[20], 58);
+	assert_int_equal(f->b[21], 255);
+	assert_memory_equal(f->b + 22, target, 16);
+	assert_memory_equal(f->b + 38, dst_ip, 16);
+	assert_int_equal(f->b[54], 136);
+	assert_int_equal(f->b[55], 0);
+	assert_int_equal(f->b[58], flags);
+	assert_memory_equal(f->b + 59, "\0\0\0", 3);
+	assert_memory_equal(f->b + 62, target, 16);
+	assert_int_equal(f->b[78], 2); /* target link-layer address option */
+	assert_int_equal(f->b[79], 1);
+	assert_memory_equal(f->b + 80, MAC, 6);
+	assert_int_equal(weir_csum_fold(weir_csum_add(f->b + 54, 32, pseudo6(f->b + 14, 32, 58))),
+			 0);
+}
+
+static void
+test_nd_answers(void **state)
+{
+	static const uint8_t all_nodes_mac[6] = {0x33, 0x33, 0, 0, 0, 1};
+	static const uint8_t all_nodes[16] = {0xff, 0x02, [15] = 1};
+	struct frame f;
+	enum weir_pkt_drop why;
+	size_t out;
+
+	(void)state;
+	/* Address resolution: answered to the SLLA, solicited + override. */
+	ns(&f, CLI6, SOLICITED_VIP6, VIP6, 1, 255);
+	assert_int_equal(respond(&f, 14 + 40 + 32, &out, &why), WEIR_VERDICT_TX);
+	check_na(&f, CMAC, CLI6, VIP6, 0x60);
+
+	/* Without SLLA (unicast NS, e.g. unreachability detection): to the frame's source. */
+	ns(&f, CLI6, LOCAL6, LOCAL6, 0, 255);
+	memcpy(f.b, MAC, 6);
+	assert_int_equal(respond(&f, 14 + 40 + 32, &out, &why), WEIR_VERDICT_TX);
+	check_na(&f, CMAC, CLI6, LOCAL6, 0x60);
+
+	/* Duplicate address detection: to all nodes, override only. */
+	ns(&f, UNSPEC6, SOLICITED_VIP6, VIP6, 0, 255);
+	assert_int_equal(respond(&f, 14 + 40 + 32, &out, &why), WEIR_VERDICT_TX);
+	check_na(&f, all_nodes_mac, all_nodes, VIP6, 0x20);
+
+	/* No room in the segment for the longer answer. */
+	ns(&f, CLI6, SOLICITED_VIP6, VIP6, 0, 255);
+	assert_int_equal(respond(&f, f.len, &out, &why), WEIR_VERDICT_DROP);
+	assert_int_equal(why, WEIR_DROP_MULTISEG);
+}
+
+static void
+test_nd_malformed(void **state)
+{
+	static const uint8_t mcast_target[16] = {0xff, 0x02, [15] = 1};
+	struct frame f;
+
+	(void)state;
+	ns(&f, CLI6, SOLICITED_VIP6, VIP6, 1, 254); /* routed: hop limit not 255 */
+	assert_int_equal(respond_drop(&f), WEIR_DROP_ND_MALFORMED);
+
+	ns(&f, CLI6, SOLICITED_VIP6, VIP6, 1, 255);
+	f.b[55] = 1; /* code */
+	icmp6_csum(&f);
+	assert_int_equal(respond_drop(&f), WEIR_DROP_ND_MALFORMED);
+
+	ns(&f, CLI6, SOLICITED_VIP6, mcast_target, 1, 255);
+	assert_int_equal(respond_drop(&f), WEIR_DROP_ND_MALFORMED);
+
+	ns(&f, CLI6, SOLICITED_VIP6, VIP6, 1, 255);
+	f.b[54 + 25] = 0; /* option length 0 */
+	icmp6_csum(&f);
+	assert_int_equal(respond_drop(&f), WEIR_DROP_ND_MALFORMED);
+
+	ns(&f, CLI6, SOLICITED_VIP6, VIP6, 1, 255);
+	f.b[54 + 25] = 2; /* option runs off the message */
+	icmp6_csum(&f);
+	assert_int_equal(respond_drop(&f), WEIR_DROP_ND_MALFORMED);
+
+	/* An NS shorter than its fixed part (8 + 16 bytes). */
+	ns(&f, CLI6, SOLICITED_VIP6, VIP6, 0, 255);
+	f.len -= 1;
+	ipv6_finish(&f);
+	icmp6_csum(&f);
+	assert_int_equal(respond_drop(&f), WEIR_DROP_ND_MALFORMED);
+
+	/* DAD must go to a solicited-node address and carry no SLLA. */
+	ns(&f, UNSPEC6, VIP6, VIP6, 0, 255);
+	assert_int_equal(respond_drop(&f), WEIR_DROP_ND_MALFORMED);
+	ns(&f, UNSPEC6, SOLICITED_VIP6, VIP6, 1, 255);
+	assert_int_equal(respond_drop(&f), WEIR_DROP_ND_MALFORMED);
+
+	/* Well formed but for an address we do not own. */
+	ns(&f, CLI6, SOLICITED_VIP6, OTHER6, 1, 255);
+	assert_int_equal(respond_drop(&f), WEIR_DROP_NOT_OURS);
+
+	/* Bad checksum on an NS. */
+	ns(&f, CLI6, SOLICITED_VIP6, VIP6, 1, 255);
+	f.b[54 + 8] ^= 0x80;
+	assert_int_equal(respond_drop(&f), WEIR_DROP_ICMP_BAD_CSUM);
+}
+
+/* ---- truncation sweep ----------------------------------------------------- */
+
+/* Every strict prefix of a well-formed frame is refused, without reading past it. */
+static void
+sweep(const struct frame *f)
+{
+	struct weir_pkt p;
+	size_t n;
+
+	assert_int_equal(parse_frame(f, &p), WEIR_DROP_NONE);
+	for (n = 0; n < f->len; n++)
+		assert_int_not_equal(parse_exact(f->b, n, &p), WEIR_DROP_NONE);
+}
+
+static void
+test_truncation_sweep(void **state)
+{
+	struct frame f;
+	int v;
+
+	(void)state;
+	arp(&f, BCAST, 1, CLI4, VIP4);
+	sweep(&f);
+	echo4(&f, MAC, VIP4, 40);
+	sweep(&f);
+	tcp4(&f, VIP4, 15, 40);
+	sweep(&f);
+	udp4(&f, VIP4, 10, 0);
+	sweep(&f);
+	echo6(&f, VIP6);
+	sweep(&f);
+	ns(&f, CLI6, SOLICITED_VIP6, VIP6, 1, 255);
+	sweep(&f);
+	ipv6(&f, MAC, CLI6, VIP6, 0, 64);
+	ipv6_ext(&f, 43, 0);
+	ipv6_ext(&f, 60, 3);
+	ipv6_ext(&f, 58, 0);
+	echo6_body(&f);
+	sweep(&f);
+	for (v = 1; v <= 2; v++) {
+		eth(&f, MAC, CMAC, v, 0x0806);
+		put(&f, (uint8_t[28]){0, 1, 8, 0, 6, 4, 0, 1}, 28);
+		sweep(&f);
+	}
+}
+
+/* Every byte pattern in the first 64 bytes after Ethernet, on short frames:
+ * whatever the verdict, nothing is read past the end and the parse result is
+ * self-consistent. */
+static void
+test_parse_garbage(void **state)
+{
+	struct weir_pkt p;
+	uint32_t x = 12345;
+	static const uint16_t types[] = {0x0800, 0x86dd, 0x0806, 0x8100};
+	int i;
+
+	(void)state;
+	for (i = 0; i < 200000; i++) {
+		uint8_t buf[128];
+		size_t len, j;
+
+		for (j = 0; j < sizeof(buf); j++) {
+			x = x * 1103515245u + 12345u;
+			buf[j] = (uint8_t)(x >> 16);
+		}
+		len = 14 + (x >> 8) % (sizeof(buf) - 14);
+		set16(buf + 12, types[i % 4]);
+		buf[14] = (uint8_t)((i % 4 == 1 ? 0x60 : 0x40) | (buf[14] & 0x0f));
+		if (parse_exact(buf, len, &p) == WEIR_DROP_NONE && p.l3 != WEIR_L3_ARP)
+			assert_true((size_t)p.l4_off + p.l4_len <= len);
+	}
+}
+
+/* ---- ownership ------------------------------------------------------------ */
+
+static void
+test_client_hash(void **state)
+{
+	struct frame f;
+	struct weir_pkt p;
+	uint32_t h_echo, h_tcp, h_arp, h6a, h6b;
+	uint8_t other_iid[16], other_net[16];
+	unsigned int count[4] = {0}, i;
+
+	(void)state;
+	echo4(&f, MAC, VIP4, 0);
+	assert_int_equal(parse_frame(&f, &p), WEIR_DROP_NONE);
+	h_echo = weir_pkt_client_hash(f.b, &p);
+	tcp4(&f, LOCAL4, 5, 0);
+	assert_int_equal(parse_frame(&f, &p), WEIR_DROP_NONE);
+	h_tcp = weir_pkt_client_hash(f.b, &p);
+	arp(&f, BCAST, 1, CLI4, VIP4);
+	assert_int_equal(parse_frame(&f, &p), WEIR_DROP_NONE);
+	h_arp = weir_pkt_client_hash(f.b, &p);
+	/* The same client lands on the same worker whatever it sends. */
+	assert_int_equal(h_echo, h_tcp);
+	assert_int_equal(h_echo, h_arp);
+	assert_int_not_equal(h_echo, 0);
+
+	/* IPv6: the /64 decides, the interface id does not. */
+	memcpy(other_iid, CLI6, 16);
+	other_iid[15] = 0x77;
+	other_iid[9] = 0x10;
+	memcpy(other_net, CLI6, 16);
+	other_net[7] = 2;
+	ipv6(&f, MAC, CLI6, VIP6, 59, 64);
+	ipv6_finish(&f);
+	assert_int_equal(parse_frame(&f, &p), WEIR_DROP_NONE);
+	h6a = weir_pkt_client_hash(f.b, &p);
+	memcpy(f.b + 22, other_iid, 16);
+	h6b = weir_pkt_client_hash(f.b, &p);
+	assert_int_equal(h6a, h6b);
+	memcpy(f.b + 22, other_net, 16);
+	assert_int_not_equal(h6a, weir_pkt_client_hash(f.b, &p));
+
+	/* No client address: 0. */
+	memset(&p, 0, sizeof(p));
+	assert_int_equal(weir_pkt_client_hash(f.b, &p), 0);
+
+	/* 4096 consecutive clients spread evenly over 4 workers (within 10 %). */
+	echo4(&f, MAC, VIP4, 0);
+	assert_int_equal(parse_frame(&f, &p), WEIR_DROP_NONE);
+	for (i = 0; i < 4096; i++) {
+		f.b[14 + 14] = (uint8_t)(i >> 8);
+		f.b[14 + 15] = (uint8_t)i;
+		count[weir_pkt_client_hash(f.b, &p) % 4]++;
+	}
+	for (i = 0; i < 4; i++)
+		assert_in_range(count[i], 1024 - 102, 1024 + 102);
+}
+
+static void
+test_addrs_find(void **state)
+{
+	struct weir_addrs set = owned();
+	uint8_t v4_as_v6[16] = {0};
+
+	(void)state;
+	assert_ptr_equal(weir_addrs_find(&set, 4, VIP4), &set.a[0]);
+	assert_ptr_equal(weir_addrs_find(&set, 6, LOCAL6), &set.a[3]);
+	assert_null(weir_addrs_find(&set, 4, OTHER4));
+	memcpy(v4_as_v6, VIP4, 4);
+	assert_null(weir_addrs_find(&set, 6, v4_as_v6));
+	set.n = 0;
+	assert_null(weir_addrs_find(&set, 4, VIP4));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_csum_rfc1071),
+		cmocka_unit_test(test_drop_names),
+		cmocka_unit_test(test_runt),
+		cmocka_unit_test(test_vlan),
+		cmocka_unit_test(test_ethertype),
+		cmocka_unit_test(test_arp_parse),
+		cmocka_unit_test(test_arp_reply),
+		cmocka_unit_test(test_arp_drops),
+		cmocka_unit_test(test_ipv4_parse_ok),
+		cmocka_unit_test(test_ipv4_bad),
+		cmocka_unit_test(test_ipv4_fragments),
+		cmocka_unit_test(test_l4_checks),
+		cmocka_unit_test(test_echo4_reply),
+		cmocka_unit_test(test_echo4_drops),
+		cmocka_unit_test(test_ipv6_parse),
+		cmocka_unit_test(test_ipv6_ext_bad),
+		cmocka_unit_test(test_ipv6_fragments),
+		cmocka_unit_test(test_echo6_reply),
+		cmocka_unit_test(test_echo6_drops),
+		cmocka_unit_test(test_nd_answers),
+		cmocka_unit_test(test_nd_malformed),
+		cmocka_unit_test(test_truncation_sweep),
+		cmocka_unit_test(test_parse_garbage),
+		cmocka_unit_test(test_client_hash),
+		cmocka_unit_test(test_addrs_find),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

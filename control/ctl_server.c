@@ -18,15 +18,19 @@
 #define MAX_CLIENTS 32
 #define MAX_PENDING_OUT (4u << 20) /* a client that reads nothing is cut off here */
 #define IDLE_TIMEOUT_MS 30000
+/* Requests answered per client per round: a client pipelining thousands of
+ * requests takes turns with the others instead of holding the thread. */
+#define LINES_PER_ROUND 16
 
 struct client {
 	int fd;
 	size_t in_len;
 	char in[WEIR_CTL_MAX_REQUEST];
 	char *out;
-	size_t out_len, out_off;
+	size_t out_len, out_off, out_cap;
 	uint64_t last_ms;
-	int closing; /* flush what is queued, then close */
+	int eof;     /* peer sent everything: answer the rest, flush, close */
+	int closing; /* cut off: answer nothing more, flush what is queued, close */
 };
 
 struct weir_ctl_server {
@@ -176,13 +180,22 @@ client_queue(struct client *c, json_t *msg)
 		c->out_len -= c->out_off;
 		c->out_off = 0;
 	}
-	grown = realloc(c->out, c->out_len + n + 1);
-	if (grown == NULL) {
-		c->closing = 1;
-		free(line);
-		return;
+	if (c->out_len + n + 1 > c->out_cap) {
+		/* Geometric growth: appending to megabytes of pending output must
+		 * not copy them on every answer. */
+		size_t cap = c->out_cap ? c->out_cap : 4096;
+
+		while (cap < c->out_len + n + 1)
+			cap *= 2;
+		grown = realloc(c->out, cap);
+		if (grown == NULL) {
+			c->closing = 1;
+			free(line);
+			return;
+		}
+		c->out = grown;
+		c->out_cap = cap;
 	}
-	c->out = grown;
 	memcpy(c->out + c->out_len, line, n);
 	c->out[c->out_len + n] = '\n';
 	c->out_len += n + 1;
@@ -231,34 +244,55 @@ client_request(struct weir_ctl_server *s, struct client *c, const char *line, si
 	json_decref(req);
 }
 
-static void
-client_read(struct weir_ctl_server *s, struct client *c)
+/* Answer up to LINES_PER_ROUND complete lines; returns 1 if more are waiting. */
+static int
+client_serve(struct weir_ctl_server *s, struct client *c)
 {
-	ssize_t n;
+	size_t start = 0;
+	unsigned int k;
 	char *nl;
 
-	n = read(c->fd, c->in + c->in_len, sizeof(c->in) - c->in_len);
-	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
-		/* Peer closed: answer what it already sent, then close. */
-		c->closing = 1;
-		return;
-	}
-	if (n < 0)
-		return;
-	c->in_len += (size_t)n;
-	while ((nl = memchr(c->in, '\n', c->in_len)) != NULL) {
-		size_t len = (size_t)(nl - c->in);
+	for (k = 0; k < LINES_PER_ROUND && !c->closing; k++) {
+		size_t len;
 
+		nl = memchr(c->in + start, '\n', c->in_len - start);
+		if (nl == NULL)
+			break;
+		len = (size_t)(nl - (c->in + start));
 		if (len > 0)
-			client_request(s, c, c->in, len);
-		memmove(c->in, nl + 1, c->in_len - len - 1);
-		c->in_len -= len + 1;
+			client_request(s, c, c->in + start, len);
+		start += len + 1;
 	}
+	memmove(c->in, c->in + start, c->in_len - start);
+	c->in_len -= start;
+	if (c->closing)
+		return 0;
+	if (memchr(c->in, '\n', c->in_len) != NULL)
+		return 1;
 	if (c->in_len == sizeof(c->in)) {
 		client_queue(c, error_reply("bad request: line longer than 65535 bytes"));
 		c->in_len = 0;
 		c->closing = 1;
 	}
+	return 0;
+}
+
+static void
+client_read(struct client *c)
+{
+	ssize_t n;
+
+	n = read(c->fd, c->in + c->in_len, sizeof(c->in) - c->in_len);
+	if (n == 0) {
+		c->eof = 1; /* peer closed: answer what it already sent, then close */
+		return;
+	}
+	if (n < 0) {
+		if (errno != EAGAIN && errno != EINTR)
+			c->closing = 1;
+		return;
+	}
+	c->in_len += (size_t)n;
 }
 
 static int
@@ -324,11 +358,16 @@ weir_ctl_server_poll(struct weir_ctl_server *s, int timeout_ms)
 	n++;
 	for (i = 0; i < MAX_CLIENTS; i++) {
 		struct client *c = s->clients[i];
+		int want_in;
 
 		if (c == NULL)
 			continue;
+		/* A client with a backlog of requests is served before it is read. */
+		if (!c->closing && memchr(c->in, '\n', c->in_len) != NULL)
+			timeout_ms = 0;
+		want_in = !c->eof && !c->closing && c->in_len < sizeof(c->in);
 		pfd[n].fd = c->fd;
-		pfd[n].events = (short)((c->closing ? 0 : POLLIN) |
+		pfd[n].events = (short)((want_in ? POLLIN : 0) |
 					(c->out_len > c->out_off ? POLLOUT : 0));
 		idx[n] = i;
 		n++;
@@ -338,13 +377,14 @@ weir_ctl_server_poll(struct weir_ctl_server *s, int timeout_ms)
 	now = now_ms();
 	for (i = 1; i < n; i++) {
 		struct client *c = s->clients[idx[i]];
-
 		size_t pending;
+		int more;
 
-		if (pfd[i].revents & (POLLIN | POLLHUP)) {
-			client_read(s, c);
+		if (pfd[i].revents & (POLLIN | POLLHUP) && !c->eof && !c->closing) {
+			client_read(c);
 			c->last_ms = now;
 		}
+		more = client_serve(s, c);
 		/* Reading our answers is activity too: a slow reader of a big
 		 * answer is not idle. */
 		pending = c->out_len - c->out_off;
@@ -355,7 +395,8 @@ weir_ctl_server_poll(struct weir_ctl_server *s, int timeout_ms)
 		if (c->out_len - c->out_off < pending)
 			c->last_ms = now;
 		if ((pfd[i].revents & (POLLERR | POLLNVAL)) ||
-		    (c->closing && c->out_len == c->out_off) || now - c->last_ms > IDLE_TIMEOUT_MS)
+		    ((c->closing || (c->eof && !more)) && c->out_len == c->out_off) ||
+		    now - c->last_ms > IDLE_TIMEOUT_MS)
 			client_drop(s, idx[i]);
 	}
 	if (pfd[0].revents & POLLIN)

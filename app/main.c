@@ -356,6 +356,7 @@ static const struct {
 	{"packet pool", init_pool, fini_pool},
 	{"workers", init_workers, fini_workers},
 	{"ports", init_ports, fini_ports},
+	{"load balancing", weir_lb_init, weir_lb_fini},
 	{"admin socket", init_control, fini_control},
 };
 
@@ -413,6 +414,7 @@ cmd_stats(void)
 
 	for (i = 0; i < weir.n_workers; i++) {
 		o = worker_json(&weir.workers[i]->stats, t);
+		weir_lb_worker_json(weir.workers[i], o);
 		json_object_set_new(o, "id", json_integer(i));
 		json_object_set_new(o, "lcore", json_integer(weir.workers[i]->lcore));
 		json_array_append_new(workers, o);
@@ -492,7 +494,9 @@ cmd_ports(void)
 static json_t *
 ctl_handle(const char *cmd, json_t *req, void *arg, char *err, size_t errlen)
 {
-	(void)req;
+	json_t *r;
+	int handled;
+
 	(void)arg;
 	if (strcmp(cmd, "status") == 0)
 		return cmd_status();
@@ -500,7 +504,11 @@ ctl_handle(const char *cmd, json_t *req, void *arg, char *err, size_t errlen)
 		return cmd_stats();
 	if (strcmp(cmd, "ports") == 0)
 		return cmd_ports();
-	snprintf(err, errlen, "unknown command \"%.64s\" (known: status, stats, ports)", cmd);
+	r = weir_lb_command(cmd, req, err, errlen, &handled);
+	if (handled)
+		return r;
+	snprintf(err, errlen,
+		 "unknown command \"%.64s\" (known: status, stats, ports, services, backend)", cmd);
 	return NULL;
 }
 
@@ -641,8 +649,10 @@ main(int argc, char **argv)
 		       weir.n_workers, weir.n_ports, weir.cfg->socket_path);
 	fflush(stdout);
 
-	while (!weir.quit)
+	while (!weir.quit) {
 		weir_ctl_server_poll(ctl, 100);
+		weir_lb_control_tick();
+	}
 	rte_eal_mp_wait_lcore();
 	if (status == 0)
 		printf("weir: stopped\n");

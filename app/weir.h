@@ -15,6 +15,7 @@
 #include <rte_ether.h>
 #include <rte_ethdev.h>
 
+#include "lb4.h"
 #include "weir_config.h"
 #include "weir_pkt.h"
 
@@ -51,6 +52,7 @@ struct weir_worker {
 	/** Steering rings: out[j] carries packets from this worker to worker j. */
 	struct rte_ring *steer_out[WEIR_MAX_WORKERS];
 	struct weir_txbuf tx[WEIR_MAX_PORTS];
+	struct weir_lb_worker lb;
 } __rte_cache_aligned;
 
 /** One port as brought up. */
@@ -76,6 +78,8 @@ struct weir {
 	struct weir_worker *workers[WEIR_MAX_WORKERS];
 	uint64_t start_tsc;
 	volatile bool quit;
+	struct weir_lb_snap *lb_snap; /**< current L4 snapshot (RCU) */
+	struct rte_rcu_qsbr *qs;      /**< workers' quiescent states */
 };
 
 /**
@@ -87,6 +91,28 @@ struct weir {
  *   0 when the daemon stops.
  */
 int weir_worker_loop(void *arg);
+
+/**
+ * Send a worker's buffered packets for one port.
+ *
+ * @param w
+ *   Worker.
+ * @param pi
+ *   Port index.
+ */
+void weir_worker_tx_flush(struct weir_worker *w, unsigned int pi);
+
+/**
+ * Answer (ARP, ND, echo) or drop an owned, parsed packet that no service took.
+ *
+ * @param w
+ *   Worker.
+ * @param m
+ *   Packet.
+ * @param p
+ *   Its parse result.
+ */
+void weir_worker_respond(struct weir_worker *w, struct rte_mbuf *m, const struct weir_pkt *p);
 
 /** The daemon instance the workers read (immutable while they run). */
 extern struct weir weir;

@@ -10,18 +10,13 @@
 #include <jansson.h>
 
 #include "weir_config.h"
+#include "weir_config_priv.h"
 
 #define DEFAULT_SOCKET "/run/weir/weir.sock"
 #define DEFAULT_DESC 1024
 
-struct ctx {
-	const char *origin;
-	char *err;
-	size_t errlen;
-};
-
-static int
-fail(struct ctx *c, const char *key, const json_t *val, const char *fmt, ...)
+int
+weir_cfg_fail(struct weir_cfg_ctx *c, const char *key, const json_t *val, const char *fmt, ...)
 {
 	char what[256], *shown = NULL;
 	va_list ap;
@@ -41,8 +36,8 @@ fail(struct ctx *c, const char *key, const json_t *val, const char *fmt, ...)
 }
 
 /* Unknown keys are errors: a typo must not silently fall back to a default. */
-static int
-check_keys(struct ctx *c, const char *where, json_t *obj, const char *const *allowed)
+int
+weir_cfg_check_keys(struct weir_cfg_ctx *c, const char *where, json_t *obj, const char *const *allowed)
 {
 	const char *k;
 	json_t *v;
@@ -56,7 +51,7 @@ check_keys(struct ctx *c, const char *where, json_t *obj, const char *const *all
 				break;
 		if (*a == NULL) {
 			snprintf(key, sizeof(key), "%s%s%s", where, *where ? "." : "", k);
-			return fail(c, key, NULL, "unknown key");
+			return weir_cfg_fail(c, key, NULL, "unknown key");
 		}
 	}
 	return 0;
@@ -86,35 +81,35 @@ ipv6_v4mapped(const uint8_t *ip)
 	return memcmp(ip, pfx, 12) == 0;
 }
 
-static int
-get_uint(struct ctx *c, const char *key, json_t *v, unsigned long min, unsigned long max,
+int
+weir_cfg_get_uint(struct weir_cfg_ctx *c, const char *key, json_t *v, unsigned long min, unsigned long max,
 	 unsigned long *out)
 {
 	if (!json_is_integer(v) || json_integer_value(v) < (json_int_t)min ||
 	    json_integer_value(v) > (json_int_t)max)
-		return fail(c, key, v, "expected an integer in [%lu, %lu]", min, max);
+		return weir_cfg_fail(c, key, v, "expected an integer in [%lu, %lu]", min, max);
 	*out = (unsigned long)json_integer_value(v);
 	return 0;
 }
 
-static int
-get_string(struct ctx *c, const char *key, json_t *v, char *out, size_t outlen)
+int
+weir_cfg_get_string(struct weir_cfg_ctx *c, const char *key, json_t *v, char *out, size_t outlen)
 {
 	const char *s;
 
 	if (!json_is_string(v))
-		return fail(c, key, v, "expected a string");
+		return weir_cfg_fail(c, key, v, "expected a string");
 	s = json_string_value(v);
 	if (*s == '\0')
-		return fail(c, key, v, "must not be empty");
+		return weir_cfg_fail(c, key, v, "must not be empty");
 	if (strlen(s) >= outlen)
-		return fail(c, key, v, "longer than %zu characters", outlen - 1);
+		return weir_cfg_fail(c, key, v, "longer than %zu characters", outlen - 1);
 	strcpy(out, s);
 	return 0;
 }
 
-static int
-parse_mac(const char *s, uint8_t mac[6])
+int
+weir_cfg_parse_mac(const char *s, uint8_t mac[6])
 {
 	static const char hex[] = "0123456789abcdef";
 	int i;
@@ -135,18 +130,18 @@ parse_mac(const char *s, uint8_t mac[6])
 }
 
 /* "198.18.0.1", "198.18.0.1/24", "2001:db8::1/64"; prefix required when want_prefix. */
-static int
-parse_addr(struct ctx *c, const char *key, json_t *v, int want_prefix, struct weir_addr *a)
+int
+weir_cfg_parse_addr(struct weir_cfg_ctx *c, const char *key, json_t *v, int want_prefix, struct weir_addr *a)
 {
 	char buf[64], *slash, *end;
 	const char *s;
 	long pfx;
 
 	if (!json_is_string(v))
-		return fail(c, key, v, "expected an address string");
+		return weir_cfg_fail(c, key, v, "expected an address string");
 	s = json_string_value(v);
 	if (strlen(s) >= sizeof(buf))
-		return fail(c, key, v, "not an IPv4 or IPv6 address");
+		return weir_cfg_fail(c, key, v, "not an IPv4 or IPv6 address");
 	strcpy(buf, s);
 	slash = strchr(buf, '/');
 	if (slash != NULL)
@@ -157,24 +152,24 @@ parse_addr(struct ctx *c, const char *key, json_t *v, int want_prefix, struct we
 	else if (inet_pton(AF_INET6, buf, a->ip) == 1)
 		a->family = 6;
 	else
-		return fail(c, key, v, "not an IPv4 or IPv6 address");
+		return weir_cfg_fail(c, key, v, "not an IPv4 or IPv6 address");
 	if ((a->family == 4 && (a->ip[0] == 0 || a->ip[0] >= 224)) ||
 	    (a->family == 6 && (a->ip[0] == 0xff || ipv6_unspecified(a->ip))))
-		return fail(c, key, v, "must be a unicast address");
+		return weir_cfg_fail(c, key, v, "must be a unicast address");
 	if ((a->family == 4 && a->ip[0] == 127) || (a->family == 6 && ipv6_loopback(a->ip)))
-		return fail(c, key, v, "must not be a loopback address");
+		return weir_cfg_fail(c, key, v, "must not be a loopback address");
 	if (a->family == 6 && ipv6_v4mapped(a->ip))
-		return fail(c, key, v, "IPv4-mapped IPv6 address: write the IPv4 address instead");
+		return weir_cfg_fail(c, key, v, "IPv4-mapped IPv6 address: write the IPv4 address instead");
 	if (want_prefix && slash == NULL)
-		return fail(c, key, v, "needs a prefix length, e.g. 198.18.0.1/24");
+		return weir_cfg_fail(c, key, v, "needs a prefix length, e.g. 198.18.0.1/24");
 	if (!want_prefix && slash != NULL)
-		return fail(c, key, v, "takes no prefix length");
+		return weir_cfg_fail(c, key, v, "takes no prefix length");
 	if (slash != NULL) {
 		errno = 0;
 		pfx = strtol(slash, &end, 10);
 		if (!isdigit((unsigned char)*slash) || *end != '\0' || errno != 0 || pfx < 1 ||
 		    pfx > (a->family == 4 ? 32 : 128))
-			return fail(c, key, v, "bad prefix length");
+			return weir_cfg_fail(c, key, v, "bad prefix length");
 		a->prefix = (uint8_t)pfx;
 	} else {
 		a->prefix = a->family == 4 ? 32 : 128;
@@ -183,10 +178,10 @@ parse_addr(struct ctx *c, const char *key, json_t *v, int want_prefix, struct we
 }
 
 static int
-load_port(struct ctx *c, unsigned int i, json_t *o, struct weir_port_config *p)
+load_port(struct weir_cfg_ctx *c, unsigned int i, json_t *o, struct weir_port_config *p)
 {
-	static const char *const keys[] = {"name", "devargs", "mac", "addresses", "rx_desc",
-					   "tx_desc", "steering", NULL};
+	static const char *const keys[] = {"name",    "devargs",  "mac",       "addresses",
+					   "rx_desc", "tx_desc", "steering", "neighbors", NULL};
 	char where[32], key[96];
 	unsigned long u;
 	json_t *v;
@@ -195,42 +190,42 @@ load_port(struct ctx *c, unsigned int i, json_t *o, struct weir_port_config *p)
 
 	snprintf(where, sizeof(where), "ports[%u]", i);
 	if (!json_is_object(o))
-		return fail(c, where, o, "expected an object");
-	rc = check_keys(c, where, o, keys);
+		return weir_cfg_fail(c, where, o, "expected an object");
+	rc = weir_cfg_check_keys(c, where, o, keys);
 	if (rc != 0)
 		return rc;
 
 	snprintf(key, sizeof(key), "%s.name", where);
 	if ((v = json_object_get(o, "name")) == NULL)
-		return fail(c, key, NULL, "missing");
-	if ((rc = get_string(c, key, v, p->name, sizeof(p->name))) != 0)
+		return weir_cfg_fail(c, key, NULL, "missing");
+	if ((rc = weir_cfg_get_string(c, key, v, p->name, sizeof(p->name))) != 0)
 		return rc;
 
 	snprintf(key, sizeof(key), "%s.devargs", where);
 	if ((v = json_object_get(o, "devargs")) == NULL)
-		return fail(c, key, NULL, "missing");
-	if ((rc = get_string(c, key, v, p->devargs, sizeof(p->devargs))) != 0)
+		return weir_cfg_fail(c, key, NULL, "missing");
+	if ((rc = weir_cfg_get_string(c, key, v, p->devargs, sizeof(p->devargs))) != 0)
 		return rc;
 
 	snprintf(key, sizeof(key), "%s.mac", where);
 	if ((v = json_object_get(o, "mac")) != NULL) {
-		if (!json_is_string(v) || parse_mac(json_string_value(v), p->mac) != 0)
-			return fail(c, key, v, "expected a MAC address like 02:00:00:00:00:01");
+		if (!json_is_string(v) || weir_cfg_parse_mac(json_string_value(v), p->mac) != 0)
+			return weir_cfg_fail(c, key, v, "expected a MAC address like 02:00:00:00:00:01");
 		if (p->mac[0] & 1)
-			return fail(c, key, v, "must be a unicast MAC address");
+			return weir_cfg_fail(c, key, v, "must be a unicast MAC address");
 		p->has_mac = 1;
 	}
 
 	p->rx_desc = p->tx_desc = DEFAULT_DESC;
 	snprintf(key, sizeof(key), "%s.rx_desc", where);
 	if ((v = json_object_get(o, "rx_desc")) != NULL) {
-		if ((rc = get_uint(c, key, v, 32, 16384, &u)) != 0)
+		if ((rc = weir_cfg_get_uint(c, key, v, 32, 16384, &u)) != 0)
 			return rc;
 		p->rx_desc = (uint16_t)u;
 	}
 	snprintf(key, sizeof(key), "%s.tx_desc", where);
 	if ((v = json_object_get(o, "tx_desc")) != NULL) {
-		if ((rc = get_uint(c, key, v, 32, 16384, &u)) != 0)
+		if ((rc = weir_cfg_get_uint(c, key, v, 32, 16384, &u)) != 0)
 			return rc;
 		p->tx_desc = (uint16_t)u;
 	}
@@ -244,7 +239,7 @@ load_port(struct ctx *c, unsigned int i, json_t *o, struct weir_port_config *p)
 		else if (strcmp(s, "software") == 0)
 			p->steering = WEIR_STEER_SOFTWARE;
 		else
-			return fail(c, key, v, "expected \"auto\" or \"software\"");
+			return weir_cfg_fail(c, key, v, "expected \"auto\" or \"software\"");
 	}
 
 	snprintf(key, sizeof(key), "%s.addresses", where);
@@ -252,27 +247,31 @@ load_port(struct ctx *c, unsigned int i, json_t *o, struct weir_port_config *p)
 		json_t *e;
 
 		if (!json_is_array(v))
-			return fail(c, key, v, "expected an array of addresses with prefixes");
+			return weir_cfg_fail(c, key, v, "expected an array of addresses with prefixes");
 		if (json_array_size(v) > sizeof(p->addrs) / sizeof(p->addrs[0]))
-			return fail(c, key, NULL, "more than %zu addresses",
+			return weir_cfg_fail(c, key, NULL, "more than %zu addresses",
 				    sizeof(p->addrs) / sizeof(p->addrs[0]));
 		json_array_foreach(v, j, e) {
 			snprintf(key, sizeof(key), "%s.addresses[%zu]", where, j);
-			rc = parse_addr(c, key, e, 1, &p->addrs[j]);
+			rc = weir_cfg_parse_addr(c, key, e, 1, &p->addrs[j]);
 			if (rc != 0)
 				return rc;
 			p->addrs[j].kind = WEIR_ADDR_LOCAL;
 			p->n_addrs++;
 		}
 	}
+	if ((v = json_object_get(o, "neighbors")) != NULL)
+		return weir_cfg_load_neighbors(c, where, v, p);
 	return 0;
 }
 
 static int
-load(struct ctx *c, json_t *root, struct weir_config *cfg)
+load(struct weir_cfg_ctx *c, json_t *root, struct weir_config *cfg)
 {
-	static const char *const keys[] = {"control", "mbufs", "idle_sleep_us", "workers",
-					   "ports", "vips", NULL};
+	static const char *const keys[] = {"control", "mbufs",           "idle_sleep_us",
+					   "workers", "ports",           "vips",
+					   "pools",   "services",        "maglev_size",
+					   "conn_table_size", NULL};
 	char key[96];
 	unsigned long u;
 	json_t *v, *e;
@@ -280,8 +279,8 @@ load(struct ctx *c, json_t *root, struct weir_config *cfg)
 	int rc;
 
 	if (!json_is_object(root))
-		return fail(c, "(top level)", NULL, "expected a JSON object");
-	if ((rc = check_keys(c, "", root, keys)) != 0)
+		return weir_cfg_fail(c, "(top level)", NULL, "expected a JSON object");
+	if ((rc = weir_cfg_check_keys(c, "", root, keys)) != 0)
 		return rc;
 
 	strcpy(cfg->socket_path, DEFAULT_SOCKET);
@@ -290,53 +289,53 @@ load(struct ctx *c, json_t *root, struct weir_config *cfg)
 		json_t *s;
 
 		if (!json_is_object(v))
-			return fail(c, "control", v, "expected an object");
-		if ((rc = check_keys(c, "control", v, ckeys)) != 0)
+			return weir_cfg_fail(c, "control", v, "expected an object");
+		if ((rc = weir_cfg_check_keys(c, "control", v, ckeys)) != 0)
 			return rc;
 		if ((s = json_object_get(v, "socket")) != NULL) {
-			rc = get_string(c, "control.socket", s, cfg->socket_path,
+			rc = weir_cfg_get_string(c, "control.socket", s, cfg->socket_path,
 					sizeof(cfg->socket_path));
 			if (rc != 0)
 				return rc;
 			if (cfg->socket_path[0] != '/')
-				return fail(c, "control.socket", s, "must be an absolute path");
+				return weir_cfg_fail(c, "control.socket", s, "must be an absolute path");
 		}
 	}
 
 	/* 0: sized at start-up from ports, queues and workers. */
 	if ((v = json_object_get(root, "mbufs")) != NULL) {
-		if ((rc = get_uint(c, "mbufs", v, 1023, 16u << 20, &u)) != 0)
+		if ((rc = weir_cfg_get_uint(c, "mbufs", v, 1023, 16u << 20, &u)) != 0)
 			return rc;
 		cfg->mbufs = (unsigned int)u;
 	}
 	if ((v = json_object_get(root, "idle_sleep_us")) != NULL) {
-		if ((rc = get_uint(c, "idle_sleep_us", v, 0, 100000, &u)) != 0)
+		if ((rc = weir_cfg_get_uint(c, "idle_sleep_us", v, 0, 100000, &u)) != 0)
 			return rc;
 		cfg->idle_sleep_us = (unsigned int)u;
 	}
 
 	if ((v = json_object_get(root, "workers")) == NULL)
-		return fail(c, "workers", NULL, "missing: list the worker lcores, e.g. [1]");
+		return weir_cfg_fail(c, "workers", NULL, "missing: list the worker lcores, e.g. [1]");
 	if (!json_is_array(v) || json_array_size(v) == 0)
-		return fail(c, "workers", v, "expected a non-empty array of lcore ids");
+		return weir_cfg_fail(c, "workers", v, "expected a non-empty array of lcore ids");
 	if (json_array_size(v) > WEIR_MAX_WORKERS)
-		return fail(c, "workers", NULL, "more than %d workers", WEIR_MAX_WORKERS);
+		return weir_cfg_fail(c, "workers", NULL, "more than %d workers", WEIR_MAX_WORKERS);
 	json_array_foreach(v, i, e) {
 		snprintf(key, sizeof(key), "workers[%zu]", i);
-		if ((rc = get_uint(c, key, e, 0, WEIR_MAX_LCORE, &u)) != 0)
+		if ((rc = weir_cfg_get_uint(c, key, e, 0, WEIR_MAX_LCORE, &u)) != 0)
 			return rc;
 		for (j = 0; j < cfg->n_workers; j++)
 			if (cfg->workers[j] == u)
-				return fail(c, key, e, "lcore listed twice");
+				return weir_cfg_fail(c, key, e, "lcore listed twice");
 		cfg->workers[cfg->n_workers++] = (unsigned int)u;
 	}
 
 	if ((v = json_object_get(root, "ports")) == NULL)
-		return fail(c, "ports", NULL, "missing: declare at least one port");
+		return weir_cfg_fail(c, "ports", NULL, "missing: declare at least one port");
 	if (!json_is_array(v) || json_array_size(v) == 0)
-		return fail(c, "ports", v, "expected a non-empty array of ports");
+		return weir_cfg_fail(c, "ports", v, "expected a non-empty array of ports");
 	if (json_array_size(v) > WEIR_MAX_PORTS)
-		return fail(c, "ports", NULL, "more than %d ports", WEIR_MAX_PORTS);
+		return weir_cfg_fail(c, "ports", NULL, "more than %d ports", WEIR_MAX_PORTS);
 	json_array_foreach(v, i, e) {
 		if ((rc = load_port(c, (unsigned int)i, e, &cfg->ports[i])) != 0)
 			return rc;
@@ -344,12 +343,12 @@ load(struct ctx *c, json_t *root, struct weir_config *cfg)
 		for (j = 0; j < i; j++) {
 			if (strcmp(cfg->ports[j].name, cfg->ports[i].name) == 0) {
 				snprintf(key, sizeof(key), "ports[%zu].name", i);
-				return fail(c, key, json_object_get(e, "name"),
+				return weir_cfg_fail(c, key, json_object_get(e, "name"),
 					    "same name as ports[%zu]", j);
 			}
 			if (strcmp(cfg->ports[j].devargs, cfg->ports[i].devargs) == 0) {
 				snprintf(key, sizeof(key), "ports[%zu].devargs", i);
-				return fail(c, key, json_object_get(e, "devargs"),
+				return weir_cfg_fail(c, key, json_object_get(e, "devargs"),
 					    "same device as ports[%zu]", j);
 			}
 		}
@@ -357,13 +356,13 @@ load(struct ctx *c, json_t *root, struct weir_config *cfg)
 
 	if ((v = json_object_get(root, "vips")) != NULL) {
 		if (!json_is_array(v))
-			return fail(c, "vips", v, "expected an array of addresses");
+			return weir_cfg_fail(c, "vips", v, "expected an array of addresses");
 		if (json_array_size(v) > sizeof(cfg->vips) / sizeof(cfg->vips[0]))
-			return fail(c, "vips", NULL, "more than %zu VIPs",
+			return weir_cfg_fail(c, "vips", NULL, "more than %zu VIPs",
 				    sizeof(cfg->vips) / sizeof(cfg->vips[0]));
 		json_array_foreach(v, i, e) {
 			snprintf(key, sizeof(key), "vips[%zu]", i);
-			if ((rc = parse_addr(c, key, e, 0, &cfg->vips[i])) != 0)
+			if ((rc = weir_cfg_parse_addr(c, key, e, 0, &cfg->vips[i])) != 0)
 				return rc;
 			cfg->vips[i].kind = WEIR_ADDR_VIP;
 			cfg->n_vips++;
@@ -376,7 +375,7 @@ load(struct ctx *c, json_t *root, struct weir_config *cfg)
 		unsigned int a, b;
 
 		if (weir_config_addrs(cfg, &all) != 0)
-			return fail(c, "vips", NULL,
+			return weir_cfg_fail(c, "vips", NULL,
 				    "more than %d addresses in all (vips plus every port's addresses)",
 				    WEIR_ADDRS_MAX);
 		for (a = 0; a < all.n; a++)
@@ -387,11 +386,11 @@ load(struct ctx *c, json_t *root, struct weir_config *cfg)
 
 					inet_ntop(all.a[a].family == 4 ? AF_INET : AF_INET6,
 						  all.a[a].ip, ip, sizeof(ip));
-					return fail(c, "vips/ports[].addresses", NULL,
+					return weir_cfg_fail(c, "vips/ports[].addresses", NULL,
 						    "address %s is declared twice", ip);
 				}
 	}
-	return 0;
+	return weir_cfg_load_l4(c, root, cfg);
 }
 
 int
@@ -411,13 +410,23 @@ weir_config_addrs(const struct weir_config *cfg, struct weir_addrs *set)
 				return -ENOSPC;
 			set->a[set->n++] = cfg->ports[i].addrs[j];
 		}
+	/* A service's VIP is a VIP even when "vips" does not list it. */
+	for (i = 0; i < cfg->n_services; i++) {
+		const struct weir_addr *v = &cfg->services[i].vip;
+
+		if (weir_addrs_find(set, v->family, v->ip) != NULL)
+			continue;
+		if (set->n == WEIR_ADDRS_MAX)
+			return -ENOSPC;
+		set->a[set->n++] = *v;
+	}
 	return 0;
 }
 
 struct weir_config *
 weir_config_from_string(const char *text, const char *origin, char *err, size_t errlen)
 {
-	struct ctx c = {.origin = origin, .err = err, .errlen = errlen};
+	struct weir_cfg_ctx c = {.origin = origin, .err = err, .errlen = errlen};
 	struct weir_config *cfg;
 	json_error_t jerr;
 	json_t *root;

@@ -14,6 +14,7 @@
 
 #include <stdint.h>
 
+#include "weir_lb.h"
 #include "weir_pkt.h"
 
 /** Most ports one daemon drives. */
@@ -29,6 +30,22 @@ enum weir_steering {
 	WEIR_STEER_SOFTWARE, /**< always hash in software and hand over by ring */
 };
 
+/** Most static neighbour entries per port. */
+#define WEIR_MAX_NEIGHBORS 64
+/** Most pools, backends per pool, services, SNAT addresses per service. */
+#define WEIR_MAX_POOLS 32
+#define WEIR_MAX_BACKENDS 256
+#define WEIR_MAX_SERVICES 64
+#define WEIR_MAX_LOCAL_IPS 16
+/** Default connection table entries per worker. */
+#define WEIR_DEFAULT_CONN_TABLE 1048576u
+
+/** A static neighbour: the MAC to send to for an address (no ARP/ND needed). */
+struct weir_neighbor_config {
+	struct weir_addr addr;
+	uint8_t mac[6];
+};
+
 /** One port. */
 struct weir_port_config {
 	char name[32];       /**< operator's label, unique */
@@ -40,6 +57,55 @@ struct weir_port_config {
 	enum weir_steering steering;
 	unsigned int n_addrs; /**< local addresses (with prefixes) */
 	struct weir_addr addrs[16];
+	unsigned int n_neighbors;
+	struct weir_neighbor_config neighbors[WEIR_MAX_NEIGHBORS];
+};
+
+/** One backend of a pool. */
+struct weir_backend_config {
+	struct weir_addr addr; /**< family and address (prefix unused) */
+	uint16_t port;         /**< host order */
+	uint32_t weight;       /**< 0..WEIR_LB_MAX_WEIGHT; 0 = no new flows */
+	char datacenter[32];   /**< optional label, "" if none */
+};
+
+/** A named set of backends. */
+struct weir_pool_config {
+	char name[32];
+	unsigned int n_backends;
+	struct weir_backend_config backends[WEIR_MAX_BACKENDS];
+};
+
+/** How a service reaches its backends. */
+enum weir_forwarding {
+	WEIR_FWD_FULLNAT = 0, /**< rewrite both ends: client -> local IP, VIP -> backend */
+	WEIR_FWD_DSR_IPIP,    /**< encapsulate in IP-in-IP; the backend answers the client */
+};
+
+/** Idle timeouts of a service's connections, in seconds. */
+struct weir_timeouts {
+	uint32_t syn;         /**< TCP handshake not finished */
+	uint32_t established; /**< TCP established */
+	uint32_t fin;         /**< TCP closing (a FIN seen) */
+	uint32_t closed;      /**< TCP after RST or both FINs */
+	uint32_t udp;         /**< UDP flows */
+};
+
+/** A virtual service: VIP, port and protocol, balanced over a pool. */
+struct weir_service_config {
+	char name[32];
+	struct weir_addr vip;
+	uint16_t port;      /**< host order */
+	uint8_t proto;      /**< 6 (TCP) or 17 (UDP) */
+	uint8_t scheduler;  /**< enum weir_sched_kind */
+	uint8_t sticky_source; /**< maglev: hash the source address only */
+	uint8_t forwarding; /**< enum weir_forwarding */
+	uint16_t mss_clamp; /**< 0 = leave MSS alone */
+	unsigned int pool;  /**< index into weir_config.pools */
+	unsigned int out_port; /**< port whose addresses hold the local IPs (derived) */
+	unsigned int n_local_ips;
+	struct weir_addr local_ips[WEIR_MAX_LOCAL_IPS];
+	struct weir_timeouts timeouts;
 };
 
 /** The whole configuration. */
@@ -54,6 +120,12 @@ struct weir_config {
 	struct weir_port_config ports[WEIR_MAX_PORTS];
 	unsigned int n_vips;
 	struct weir_addr vips[32];
+	uint32_t maglev_size;     /**< prime M of every service's Maglev table */
+	uint32_t conn_table_size; /**< connection entries per worker */
+	unsigned int n_pools;
+	struct weir_pool_config pools[WEIR_MAX_POOLS];
+	unsigned int n_services;
+	struct weir_service_config services[WEIR_MAX_SERVICES];
 };
 
 /**
@@ -97,7 +169,7 @@ void weir_config_free(struct weir_config *cfg);
 
 /**
  * Collect every address the responders answer for: VIPs, then each port's
- * local addresses.
+ * local addresses, then service VIPs not already listed.
  *
  * @param cfg
  *   Configuration.

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The poll-mode worker: RX burst -> owner check (software steering) ->
- * parse -> answer or drop -> TX burst. No locks, no allocation, no syscalls
- * and no logging per packet.
+ * The poll-mode worker: RX burst -> parse -> owner check (software
+ * steering) -> services and connection table, or the responder -> TX burst.
+ * No locks, no allocation, no syscalls and no logging per packet.
  */
 #include <unistd.h>
 
+#include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
 #include <rte_prefetch.h>
@@ -20,8 +21,8 @@ count_drop(struct weir_worker *w, enum weir_pkt_drop why, struct rte_mbuf *m)
 	rte_pktmbuf_free(m);
 }
 
-static inline void
-tx_flush(struct weir_worker *w, unsigned int pi)
+void
+weir_worker_tx_flush(struct weir_worker *w, unsigned int pi)
 {
 	struct weir_txbuf *b = &w->tx[pi];
 	uint16_t sent, i;
@@ -48,9 +49,8 @@ parse_mbuf(struct rte_mbuf *m, struct weir_pkt *p)
 	return weir_pkt_parse(rte_pktmbuf_mtod(m, uint8_t *), m->data_len, p);
 }
 
-/* Act on a packet this worker owns, already parsed into p. */
-static inline void
-handle_parsed(struct weir_worker *w, struct rte_mbuf *m, const struct weir_pkt *p)
+void
+weir_worker_respond(struct weir_worker *w, struct rte_mbuf *m, const struct weir_pkt *p)
 {
 	uint8_t *buf = rte_pktmbuf_mtod(m, uint8_t *);
 	unsigned int pi = weir.port_index[m->port];
@@ -69,54 +69,49 @@ handle_parsed(struct weir_worker *w, struct rte_mbuf *m, const struct weir_pkt *
 	m->ol_flags = 0;
 	w->tx[pi].pkts[w->tx[pi].n++] = m;
 	if (w->tx[pi].n == RTE_DIM(w->tx[pi].pkts))
-		tx_flush(w, pi);
-}
-
-static inline void
-handle(struct weir_worker *w, struct rte_mbuf *m)
-{
-	enum weir_pkt_drop why;
-	struct weir_pkt p;
-
-	why = parse_mbuf(m, &p);
-	if (unlikely(why != WEIR_DROP_NONE)) {
-		count_drop(w, why, m);
-		return;
-	}
-	handle_parsed(w, m, &p);
+		weir_worker_tx_flush(w, pi);
 }
 
 /*
- * Packets that landed on our queue but belong to another worker go to it
- * through the SPSC ring between the two of us. The owner is a pure function
- * of the packet (hash of the client address), so every worker agrees.
+ * Parse a burst; packets this worker owns are handled together (one bulk
+ * connection lookup), the others go to their owner through the SPSC ring
+ * between the two of us. The owner is a pure function of the packet, so
+ * every worker agrees. steer is false for packets that came off a ring:
+ * they are ours by construction.
  */
-static inline void
-steer_burst(struct weir_worker *w, struct rte_mbuf **pkts, uint16_t n)
+static void
+rx_burst(struct weir_worker *w, struct rte_mbuf **pkts, uint16_t n, bool steer)
 {
 	struct rte_mbuf *out[WEIR_MAX_WORKERS][WEIR_BURST];
 	uint16_t n_out[WEIR_MAX_WORKERS] = {0};
-	unsigned int nw = weir.n_workers, i, owner;
+	struct rte_mbuf *mine[WEIR_BURST];
+	struct weir_pkt p[WEIR_BURST];
+	unsigned int nw = weir.n_workers, i, owner, n_mine = 0;
 	enum weir_pkt_drop why;
-	struct weir_pkt p;
 
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 
 		if (i + 1 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
-		why = parse_mbuf(m, &p);
+		why = parse_mbuf(m, &p[n_mine]);
 		/* Unparseable packets are dropped where they land: nobody owns them. */
 		if (unlikely(why != WEIR_DROP_NONE)) {
 			count_drop(w, why, m);
 			continue;
 		}
-		owner = weir_pkt_client_hash(rte_pktmbuf_mtod(m, uint8_t *), &p) % nw;
+		owner = steer && nw > 1
+				? weir_lb_owner(rte_pktmbuf_mtod(m, uint8_t *), &p[n_mine], nw)
+				: w->id;
 		if (owner == w->id)
-			handle_parsed(w, m, &p);
+			mine[n_mine++] = m;
 		else
 			out[owner][n_out[owner]++] = m;
 	}
+	if (n_mine > 0)
+		weir_lb_handle_burst(w, mine, p, n_mine);
+	if (!steer || nw == 1)
+		return;
 	for (owner = 0; owner < nw; owner++) {
 		unsigned int done, k;
 
@@ -136,11 +131,12 @@ weir_worker_loop(void *arg)
 	struct weir_worker *w = arg;
 	struct rte_mbuf *pkts[WEIR_BURST];
 	unsigned int pi, i, idle = 0;
-	uint16_t n, k;
+	uint16_t n;
 
 	while (!weir.quit) {
 		unsigned int got = 0;
 
+		weir_lb_iteration(w);
 		for (pi = 0; pi < weir.n_ports; pi++) {
 			const struct weir_port *port = &weir.ports[pi];
 
@@ -151,38 +147,35 @@ weir_worker_loop(void *arg)
 				continue;
 			got += n;
 			w->stats.rx += n;
-			if (weir.n_workers > 1 && !port->rss) {
-				steer_burst(w, pkts, n);
-				continue;
-			}
-			for (k = 0; k < n; k++) {
-				if (k + 1 < n)
-					rte_prefetch0(rte_pktmbuf_mtod(pkts[k + 1], void *));
-				handle(w, pkts[k]);
-			}
+			/* Even with RSS the owner is computed: a FullNAT reply is owned
+			 * by its local port, which no NIC hash knows about. */
+			rx_burst(w, pkts, n, true);
 		}
 		for (i = 0; i < weir.n_workers; i++) {
 			if (w->steer_in[i] == NULL)
 				continue;
 			n = (uint16_t)rte_ring_dequeue_burst(w->steer_in[i], (void **)pkts,
 							     WEIR_BURST, NULL);
+			if (n == 0)
+				continue;
 			got += n;
 			w->stats.steered_in += n;
-			for (k = 0; k < n; k++)
-				handle(w, pkts[k]);
+			rx_burst(w, pkts, n, false);
 		}
 		for (pi = 0; pi < weir.n_ports; pi++)
-			tx_flush(w, pi);
+			weir_worker_tx_flush(w, pi);
 
-		/* Optional back-off for shared CPUs (tests, demos); 0 keeps pure polling. */
-		if (got == 0 && weir.cfg->idle_sleep_us != 0) {
-			if (++idle >= 64)
-				usleep(weir.cfg->idle_sleep_us);
-		} else {
+		if (got > 0) {
+			w->lb.stats.busy_cycles += rte_get_tsc_cycles() - w->lb.now_tsc;
+			w->lb.stats.busy_pkts += got;
 			idle = 0;
+		} else if (weir.cfg->idle_sleep_us != 0 && ++idle >= 64) {
+			/* Optional back-off for shared CPUs (tests, demos); 0 keeps pure polling. */
+			usleep(weir.cfg->idle_sleep_us);
 		}
 	}
 	for (pi = 0; pi < weir.n_ports; pi++)
-		tx_flush(w, pi);
+		weir_worker_tx_flush(w, pi);
+	weir_lb_offline(w);
 	return 0;
 }

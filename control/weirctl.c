@@ -26,7 +26,7 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-		"usage: weirctl [--socket PATH] [--json] [--timeout SECONDS] COMMAND\n"
+		"usage: weirctl [--socket PATH] [--json] [--timeout SECONDS] COMMAND [ARGS]\n"
 		"\n"
 		"Talk to a running weir daemon over its admin socket.\n"
 		"\n"
@@ -34,6 +34,12 @@ usage(FILE *f)
 		"  status   version, uptime, config source, workers and ports\n"
 		"  stats    per-worker rx/tx/steering counters, drops by reason, port counters\n"
 		"  ports    ports with driver, MAC, link, queues, steering and addresses; VIPs\n"
+		"  services services with their backends: weight, state, next-hop MAC,\n"
+		"           connections opened and active\n"
+		"  backend disable|enable POOL ADDRESS:PORT\n"
+		"  backend weight POOL ADDRESS:PORT WEIGHT\n"
+		"           change a backend for new connections (established ones stay);\n"
+		"           weight 0 or disable drains it. IPv6 as [ADDRESS]:PORT\n"
 		"\n"
 		"Options:\n"
 		"  --socket PATH    admin socket (default %s, or $WEIR_SOCKET)\n"
@@ -57,14 +63,14 @@ ms_left(const struct timespec *deadline)
 
 /* Send one request line, read one answer line. Returns the parsed answer. */
 static json_t *
-call(const char *path, const char *cmd, double timeout_s)
+call(const char *path, json_t *req, double timeout_s)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	struct timespec deadline;
 	size_t len = 0, cap = 65536, sent = 0;
 	char *buf, *line;
 	json_error_t jerr;
-	json_t *req, *ans;
+	json_t *ans;
 	int fd;
 
 	if (strlen(path) >= sizeof(sa.sun_path)) {
@@ -88,10 +94,7 @@ call(const char *path, const char *cmd, double timeout_s)
 		deadline.tv_nsec -= 1000000000;
 	}
 
-	req = json_pack("{s:i, s:s}", WEIR_CTL_KEY_VERSION, WEIR_CTL_VERSION, WEIR_CTL_KEY_CMD,
-			cmd);
 	line = json_dumps(req, JSON_COMPACT);
-	json_decref(req);
 	buf = malloc(cap);
 	if (line == NULL || buf == NULL) {
 		fprintf(stderr, "weirctl: out of memory\n");
@@ -232,6 +235,111 @@ print_stats(json_t *r)
 }
 
 static void
+print_services(json_t *r)
+{
+	json_t *s, *b, *a;
+	size_t i, j;
+
+	json_array_foreach(json_object_get(r, "services"), i, s) {
+		json_t *t = json_object_get(s, "timeouts");
+
+		printf("%s  %s:%lld/%s  %s%s  %s  pool %s  out %s  local",
+		       gets_(s, "name"), gets_(s, "vip"), geti(s, "port"), gets_(s, "protocol"),
+		       gets_(s, "scheduler"),
+		       strcmp(gets_(s, "sticky"), "source") == 0 ? " (sticky source)" : "",
+		       gets_(s, "forwarding"), gets_(s, "pool"), gets_(s, "port_out"));
+		json_array_foreach(json_object_get(s, "local_ips"), j, a)
+			printf(" %s", json_string_value(a));
+		printf("\n  timeouts s: syn %lld, established %lld, fin %lld, closed %lld, udp %lld",
+		       geti(t, "syn"), geti(t, "established"), geti(t, "fin"), geti(t, "closed"),
+		       geti(t, "udp"));
+		if (geti(s, "mss_clamp"))
+			printf("; mss clamp %lld", geti(s, "mss_clamp"));
+		printf("\n  %-28s %6s %7s %9s %-17s %-8s %12s %10s\n", "backend", "weight",
+		       "enabled", "effective", "mac", "dc", "conns_total", "active");
+		json_array_foreach(json_object_get(s, "backends"), j, b) {
+			char addr[64];
+			const char *ip = gets_(b, "address");
+
+			snprintf(addr, sizeof(addr), strchr(ip, ':') ? "[%s]:%lld" : "%s:%lld", ip,
+				 geti(b, "port"));
+			printf("  %-28s %6lld %7s %9lld %-17s %-8s %12lld %10lld\n", addr,
+			       geti(b, "weight"),
+			       json_is_true(json_object_get(b, "enabled")) ? "yes" : "no",
+			       geti(b, "effective_weight"), gets_(b, "mac"),
+			       *gets_(b, "datacenter") ? gets_(b, "datacenter") : "-",
+			       geti(b, "conns_total"), geti(b, "conns_active"));
+		}
+		printf("\n");
+	}
+	if (json_array_size(json_object_get(r, "services")) == 0)
+		printf("(no services configured)\n");
+}
+
+static void
+print_backend(json_t *r)
+{
+	json_t *v;
+	size_t i;
+
+	printf("pool %s backend %s: %s, weight %lld, %s; services:", gets_(r, "pool"),
+	       gets_(r, "backend"), gets_(r, "action"), geti(r, "weight"),
+	       json_is_true(json_object_get(r, "enabled")) ? "enabled" : "disabled");
+	json_array_foreach(json_object_get(r, "services"), i, v)
+		printf(" %s", json_string_value(v));
+	printf("\n");
+}
+
+/* The request for COMMAND [ARGS], or NULL (message printed) on a bad command line. */
+static json_t *
+build_request(int argc, char **argv)
+{
+	const char *cmd = argv[0];
+	json_t *req = json_pack("{s:i, s:s}", WEIR_CTL_KEY_VERSION, WEIR_CTL_VERSION,
+				WEIR_CTL_KEY_CMD, cmd);
+
+	if (strcmp(cmd, "status") == 0 || strcmp(cmd, "stats") == 0 ||
+	    strcmp(cmd, "ports") == 0 || strcmp(cmd, "services") == 0) {
+		if (argc == 1)
+			return req;
+		fprintf(stderr, "weirctl: '%s' takes no arguments\n", cmd);
+	} else if (strcmp(cmd, "backend") == 0) {
+		char *end;
+		long w;
+
+		if (argc == 4 && (strcmp(argv[1], "disable") == 0 || strcmp(argv[1], "enable") == 0)) {
+			json_object_set_new(req, "action", json_string(argv[1]));
+			json_object_set_new(req, "pool", json_string(argv[2]));
+			json_object_set_new(req, "backend", json_string(argv[3]));
+			return req;
+		}
+		if (argc == 5 && strcmp(argv[1], "weight") == 0) {
+			errno = 0;
+			w = strtol(argv[4], &end, 10);
+			if (*argv[4] != '\0' && *end == '\0' && errno == 0 && w >= 0 && w <= 65535) {
+				json_object_set_new(req, "action", json_string("weight"));
+				json_object_set_new(req, "pool", json_string(argv[2]));
+				json_object_set_new(req, "backend", json_string(argv[3]));
+				json_object_set_new(req, "weight", json_integer(w));
+				return req;
+			}
+			fprintf(stderr, "weirctl: backend weight '%s': expected an integer in [0, 65535]\n",
+				argv[4]);
+		} else {
+			fprintf(stderr, "weirctl: usage: backend disable|enable POOL ADDRESS:PORT, "
+					"or backend weight POOL ADDRESS:PORT WEIGHT\n");
+		}
+	} else {
+		fprintf(stderr,
+			"weirctl: unknown command '%s' (known: status, stats, ports, services, "
+			"backend)\n",
+			cmd);
+	}
+	json_decref(req);
+	return NULL;
+}
+
+static void
 print_ports(json_t *r)
 {
 	json_t *p, *a;
@@ -267,7 +375,7 @@ main(int argc, char **argv)
 	const char *path = getenv("WEIR_SOCKET"), *cmd;
 	double timeout_s = 5.0;
 	int json_out = 0, c, rc = EXIT_FAIL;
-	json_t *ans, *res;
+	json_t *ans, *res, *req;
 	char *end;
 
 	if (path == NULL || *path == '\0')
@@ -296,19 +404,17 @@ main(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	if (optind + 1 != argc) {
-		fprintf(stderr, optind == argc ? "weirctl: missing COMMAND\n"
-					       : "weirctl: one COMMAND at a time\n");
+	if (optind == argc) {
+		fprintf(stderr, "weirctl: missing COMMAND\n");
 		usage(stderr);
 		return EXIT_USAGE;
 	}
 	cmd = argv[optind];
-	if (strcmp(cmd, "status") != 0 && strcmp(cmd, "stats") != 0 && strcmp(cmd, "ports") != 0) {
-		fprintf(stderr, "weirctl: unknown command '%s' (known: status, stats, ports)\n", cmd);
+	req = build_request(argc - optind, argv + optind);
+	if (req == NULL)
 		return EXIT_USAGE;
-	}
-
-	ans = call(path, cmd, timeout_s);
+	ans = call(path, req, timeout_s);
+	json_decref(req);
 	if (ans == NULL)
 		return EXIT_FAIL;
 	res = json_object_get(ans, WEIR_CTL_KEY_RESULT);
@@ -324,6 +430,10 @@ main(int argc, char **argv)
 			print_status(res);
 		else if (strcmp(cmd, "stats") == 0)
 			print_stats(res);
+		else if (strcmp(cmd, "services") == 0)
+			print_services(res);
+		else if (strcmp(cmd, "backend") == 0)
+			print_backend(res);
 		else
 			print_ports(res);
 		rc = 0;

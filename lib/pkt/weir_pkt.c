@@ -74,6 +74,12 @@ static const char *const drop_names[WEIR_DROP__MAX] = {
 	[WEIR_DROP_MULTISEG] = "multiseg",
 	[WEIR_DROP_TX_FULL] = "tx_full",
 	[WEIR_DROP_STEER_FULL] = "steer_full",
+	[WEIR_DROP_NO_BACKEND] = "no_backend",
+	[WEIR_DROP_NEIGH_MISS] = "neigh_miss",
+	[WEIR_DROP_LPORT_EXHAUSTED] = "lport_exhausted",
+	[WEIR_DROP_CONN_TABLE_FULL] = "conn_table_full",
+	[WEIR_DROP_NO_CONN] = "no_conn",
+	[WEIR_DROP_NO_HEADROOM] = "no_headroom",
 };
 
 const char *

@@ -50,6 +50,12 @@ enum weir_pkt_drop {
 	WEIR_DROP_MULTISEG,		/**< chained mbuf, or no room in the segment for a neighbour advertisement */
 	WEIR_DROP_TX_FULL,		/**< the TX queue did not take the packet */
 	WEIR_DROP_STEER_FULL,		/**< the steering ring to the owner worker was full */
+	WEIR_DROP_NO_BACKEND,		/**< every backend of the service has weight 0 or is disabled */
+	WEIR_DROP_NEIGH_MISS,		/**< the chosen backend's MAC is not resolved yet */
+	WEIR_DROP_LPORT_EXHAUSTED,	/**< no free FullNAT local port on any local IP */
+	WEIR_DROP_CONN_TABLE_FULL,	/**< FullNAT flow and no room in the connection table */
+	WEIR_DROP_NO_CONN,		/**< mid-connection TCP or a reply with no connection entry */
+	WEIR_DROP_NO_HEADROOM,		/**< no room in the mbuf for the DSR outer header */
 	WEIR_DROP__MAX,
 };
 

@@ -234,11 +234,14 @@ def fx_malformed():
     ]
 
 
-def run_fixture(name, fixture):
+def run_fixture(name, fixture, extra=None, port_extra=None):
     with wt.Weir('dp-' + name) as w:
         inp, out = os.path.join(w.tmp, 'in.pcap'), os.path.join(w.tmp, 'out.pcap')
         wt.write_pcap(inp, [f for f, _, _ in fixture])
-        w.configure(config('net_pcap0,rx_pcap=%s,tx_pcap=%s' % (inp, out)))
+        cfg = config('net_pcap0,rx_pcap=%s,tx_pcap=%s' % (inp, out))
+        cfg.update(extra or {})
+        cfg['ports'][0].update(port_extra or {})
+        w.configure(cfg)
         w.start()
         n = len(fixture)
         st = w.wait_stats(lambda s: s['total']['rx'] == n and
@@ -271,7 +274,9 @@ def run_fixture(name, fixture):
 def verify_checksums(frame):
     """Independent check: scapy recomputes every checksum of an answer."""
     p = Ether(frame)
-    for layer in (IP, ICMP, ICMPv6EchoReply, ICMPv6ND_NA):
+    for layer in (IP, ICMP, ICMPv6EchoReply, ICMPv6ND_NA, TCP, UDP):
+        if layer is UDP and IP in p and UDP in p and p[UDP].chksum == 0:
+            continue  # IPv4 UDP without a checksum (RFC 768)
         if layer in p and hasattr(p[layer], 'chksum') and p[layer].chksum is not None:
             q = Ether(frame)
             del q[layer].chksum
@@ -425,6 +430,154 @@ def admin():
     print('ok: admin socket')
 
 
+# --- L4: services, FullNAT, DSR ---------------------------------------------
+#
+# One pcap port carries both sides: clients and backends share the link, so
+# the output holds every rewritten frame in input order. Backends have
+# static neighbour entries. With one worker, local ports are handed out from
+# 1024 upwards per local IP and protocol (docs/architecture.md).
+
+BMAC = '02:00:00:00:00:b1'
+BK4, BK6 = '198.18.0.10', '2001:db8:0:1::10'
+
+
+def l4_config(**over):
+    cfg = {
+        'conn_table_size': 4096,
+        'pools': [{'name': 'web4', 'backends': [{'address': BK4, 'port': 8080}]},
+                  {'name': 'web6', 'backends': [{'address': BK6, 'port': 8080}]},
+                  {'name': 'zero', 'backends': [{'address': '198.18.0.11', 'port': 8080,
+                                                 'weight': 0}]}],
+        'services': [
+            {'name': 'tcp4', 'vip': VIP4, 'port': 80, 'protocol': 'tcp', 'pool': 'web4',
+             'local_ips': [LOCAL4], 'mss_clamp': 1400},
+            {'name': 'udp4', 'vip': VIP4, 'port': 53, 'protocol': 'udp', 'pool': 'web4',
+             'local_ips': [LOCAL4]},
+            {'name': 'tcp6', 'vip': VIP6, 'port': 80, 'protocol': 'tcp', 'pool': 'web6',
+             'local_ips': [LOCAL6]},
+            {'name': 'udp6', 'vip': VIP6, 'port': 53, 'protocol': 'udp', 'pool': 'web6',
+             'local_ips': [LOCAL6]},
+            {'name': 'dsr4', 'vip': VIP4, 'port': 443, 'protocol': 'tcp', 'pool': 'web4',
+             'local_ips': [LOCAL4], 'forwarding': 'dsr-ipip'},
+            {'name': 'dsr6', 'vip': VIP6, 'port': 443, 'protocol': 'tcp', 'pool': 'web6',
+             'local_ips': [LOCAL6], 'forwarding': 'dsr-ipip'},
+            {'name': 'drained', 'vip': VIP4, 'port': 81, 'protocol': 'tcp', 'pool': 'zero',
+             'local_ips': [LOCAL4]},
+        ],
+    }
+    cfg.update(over)
+    return cfg
+
+
+L4_PORT = {'neighbors': [{'address': BK4, 'mac': BMAC}, {'address': BK6, 'mac': BMAC},
+                         {'address': '198.18.0.11', 'mac': BMAC}]}
+
+
+def ip_of(src, dst, **kw):
+    return IP(src=src, dst=dst, **kw) if ':' not in src else IPv6(src=src, dst=dst, **kw)
+
+
+def tcp(src, dst, sport, dport, flags, dmac=MAC, smac=CMAC, seq=1000, ack=0, data=b'',
+        options=None, ttl=61):
+    ipl = (IP(src=src, dst=dst, ttl=ttl, id=0x4242) if ':' not in src
+           else IPv6(src=src, dst=dst, hlim=ttl))
+    f = Ether(dst=dmac, src=smac) / ipl / TCP(sport=sport, dport=dport, flags=flags, seq=seq,
+                                              ack=ack, window=8192, options=options or [])
+    return raw(f / data) if data else raw(f)
+
+
+def udp(src, dst, sport, dport, dmac=MAC, smac=CMAC, data=b'q', ttl=61, pad=0):
+    ipl = (IP(src=src, dst=dst, ttl=ttl, id=0x4343) if ':' not in src
+           else IPv6(src=src, dst=dst, hlim=ttl))
+    f = Ether(dst=dmac, src=smac) / ipl / UDP(sport=sport, dport=dport) / data
+    if pad:
+        f = f / Padding(load=b'\0' * pad)
+    return raw(f)
+
+
+def fx_fullnat():
+    fx = []
+    for cli, vip, loc, bk in ((CLI4, VIP4, LOCAL4, BK4), (CLI6, VIP6, LOCAL6, BK6)):
+        v4 = ':' not in cli
+        # TCP: handshake, data both ways, FIN; the MSS is clamped on IPv4 (service tcp4).
+        mss_in, mss_out = [('MSS', 1460)], [('MSS', 1400 if v4 else 1460)]
+        fx += [
+            (tcp(cli, vip, 40000, 80, 'S', options=mss_in),
+             tcp(loc, bk, 1024, 8080, 'S', dmac=BMAC, smac=MAC, options=mss_out), None),
+            (tcp(bk, loc, 8080, 1024, 'SA', smac=BMAC, seq=5000, ack=1001, options=mss_in),
+             tcp(vip, cli, 80, 40000, 'SA', dmac=CMAC, smac=MAC, seq=5000, ack=1001,
+                 options=mss_out), None),
+            (tcp(cli, vip, 40000, 80, 'A', seq=1001, ack=5001, data=b'GET / HTTP/1.0\r\n\r\n'),
+             tcp(loc, bk, 1024, 8080, 'A', dmac=BMAC, smac=MAC, seq=1001, ack=5001,
+                 data=b'GET / HTTP/1.0\r\n\r\n'), None),
+            (tcp(bk, loc, 8080, 1024, 'PA', smac=BMAC, seq=5001, ack=1019, data=b'HTTP/1.0 200 OK'),
+             tcp(vip, cli, 80, 40000, 'PA', dmac=CMAC, smac=MAC, seq=5001, ack=1019,
+                 data=b'HTTP/1.0 200 OK'), None),
+            (tcp(cli, vip, 40000, 80, 'FA', seq=1019, ack=5016),
+             tcp(loc, bk, 1024, 8080, 'FA', dmac=BMAC, smac=MAC, seq=1019, ack=5016), None),
+            # A second client flow gets the next local port.
+            (tcp(cli, vip, 40001, 80, 'S'),
+             tcp(loc, bk, 1025, 8080, 'S', dmac=BMAC, smac=MAC), None),
+            # UDP both ways; Ethernet padding is not forwarded as payload.
+            (udp(cli, vip, 5353, 53, data=b'ab', pad=10 if v4 else 0),
+             udp(loc, bk, 1024, 8080, dmac=BMAC, smac=MAC, data=b'ab'), None),
+            (udp(bk, loc, 8080, 1024, smac=BMAC, data=b'answer'),
+             udp(vip, cli, 53, 5353, dmac=CMAC, smac=MAC, data=b'answer'), None),
+            # The same UDP flow again: the same local port.
+            (udp(cli, vip, 5353, 53, data=b'cd'),
+             udp(loc, bk, 1024, 8080, dmac=BMAC, smac=MAC, data=b'cd'), None),
+        ]
+    # An IPv4 UDP datagram without a checksum keeps it 0 when rewritten.
+    nock = bytearray(udp(CLI4, VIP4, 6000, 53, data=b'zz'))
+    nock[14 + 20 + 6:14 + 20 + 8] = b'\0\0'
+    want = bytearray(udp(LOCAL4, BK4, 1025, 8080, dmac=BMAC, smac=MAC, data=b'zz'))
+    want[14 + 20 + 6:14 + 20 + 8] = b'\0\0'
+    fx.append((bytes(nock), bytes(want), None))
+    return fx
+
+
+def fx_l4_drops():
+    return [
+        # A reply to a local port nobody holds.
+        (tcp(BK4, LOCAL4, 8080, 1099, 'SA', smac=BMAC), None, 'no_conn'),
+        (udp(BK6, LOCAL6, 8080, 2000, smac=BMAC), None, 'no_conn'),
+        # Mid-connection TCP without an entry (FullNAT cannot take it over).
+        (tcp(CLI4, VIP4, 41000, 80, 'A', data=b'x'), None, 'no_conn'),
+        # Every backend drained.
+        (tcp(CLI4, VIP4, 41001, 81, 'S'), None, 'no_backend'),
+        # No service on that port, on a VIP and on a local address.
+        (tcp(CLI4, VIP4, 41002, 8443, 'S'), None, 'no_service'),
+        (udp(CLI6, VIP6, 41003, 54), None, 'no_service'),
+    ]
+
+
+def fx_dsr():
+    fx = []
+    inner4 = IP(src=CLI4, dst=VIP4, ttl=61, id=0x4242) / TCP(sport=42000, dport=443, flags='S',
+                                                                seq=1000, window=8192)
+    fx.append((raw(Ether(dst=MAC, src=CMAC) / inner4),
+               raw(Ether(dst=BMAC, src=MAC) / IP(src=LOCAL4, dst=BK4, ttl=64, id=0, proto=4) /
+                   inner4), None))
+    inner6 = IPv6(src=CLI6, dst=VIP6, hlim=61) / TCP(sport=42000, dport=443, flags='S',
+                                                     seq=1000, window=8192)
+    fx.append((raw(Ether(dst=MAC, src=CMAC) / inner6),
+               raw(Ether(dst=BMAC, src=MAC) / IPv6(src=LOCAL6, dst=BK6, hlim=64, nh=41) /
+                   inner6), None))
+    # Later segments of the flow follow the entry, data and all.
+    inner4b = IP(src=CLI4, dst=VIP4, ttl=61, id=0x4242) / TCP(sport=42000, dport=443, flags='A',
+                                                                 seq=1001, window=8192) / b'hello'
+    fx.append((raw(Ether(dst=MAC, src=CMAC) / inner4b),
+               raw(Ether(dst=BMAC, src=MAC) / IP(src=LOCAL4, dst=BK4, ttl=64, id=0, proto=4) /
+                   inner4b), None))
+    # Mid-connection without an entry: DSR still sends it where Maglev says.
+    inner4c = IP(src=CLI4, dst=VIP4, ttl=61, id=0x4242) / TCP(sport=42001, dport=443, flags='A',
+                                                                 seq=7, window=8192)
+    fx.append((raw(Ether(dst=MAC, src=CMAC) / inner4c),
+               raw(Ether(dst=BMAC, src=MAC) / IP(src=LOCAL4, dst=BK4, ttl=64, id=0, proto=4) /
+                   inner4c), None))
+    return fx
+
+
 SCENARIOS = {
     'arp': lambda: run_fixture('arp', fx_arp()),
     'nd': lambda: run_fixture('nd', fx_nd()),
@@ -434,6 +587,9 @@ SCENARIOS = {
     'steering': steering,
     'config': bad_configs,
     'admin': admin,
+    'fullnat': lambda: run_fixture('fullnat', fx_fullnat(), l4_config(), L4_PORT),
+    'dsr': lambda: run_fixture('dsr', fx_dsr(), l4_config(), L4_PORT),
+    'l4-drops': lambda: run_fixture('l4-drops', fx_l4_drops(), l4_config(), L4_PORT),
 }
 
 if __name__ == '__main__':

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef WEIR_CONFIG_PRIV_H
+#define WEIR_CONFIG_PRIV_H
+
+/**
+ * @file
+ * Helpers shared by the configuration loader's files (weir_config.c: the
+ * daemon and ports; weir_config_l4.c: pools and services). Each check that
+ * fails fills the error as "config ORIGIN: key 'PATH' = VALUE: reason" and
+ * returns -EINVAL.
+ */
+
+#include <jansson.h>
+
+#include "weir_config.h"
+
+struct weir_cfg_ctx {
+	const char *origin;
+	char *err;
+	size_t errlen;
+};
+
+int weir_cfg_fail(struct weir_cfg_ctx *c, const char *key, const json_t *val, const char *fmt,
+		  ...) __attribute__((format(printf, 4, 5)));
+int weir_cfg_check_keys(struct weir_cfg_ctx *c, const char *where, json_t *obj,
+			const char *const *allowed);
+int weir_cfg_get_uint(struct weir_cfg_ctx *c, const char *key, json_t *v, unsigned long min,
+		      unsigned long max, unsigned long *out);
+int weir_cfg_get_string(struct weir_cfg_ctx *c, const char *key, json_t *v, char *out,
+			size_t outlen);
+int weir_cfg_parse_mac(const char *s, uint8_t mac[6]);
+int weir_cfg_parse_addr(struct weir_cfg_ctx *c, const char *key, json_t *v, int want_prefix,
+			struct weir_addr *a);
+
+/** Load "maglev_size", "conn_table_size", "pools" and "services" (after ports). */
+int weir_cfg_load_l4(struct weir_cfg_ctx *c, json_t *root, struct weir_config *cfg);
+
+/** Load ports[i].neighbors into p. */
+int weir_cfg_load_neighbors(struct weir_cfg_ctx *c, const char *where, json_t *v,
+			    struct weir_port_config *p);
+
+#endif /* WEIR_CONFIG_PRIV_H */

@@ -169,9 +169,11 @@ load_pools(struct weir_cfg_ctx *c, json_t *v, struct weir_config *cfg)
 			snprintf(key, sizeof(key), "%s.backends[%zu]", where, j);
 			if ((rc = load_backend(c, key, e, b)) != 0)
 				return rc;
-			if (b->addr.family != p->backends[0].addr.family)
+			if (b->addr.family != p->backends[0].addr.family) {
+				snprintf(key, sizeof(key), "%s.backends[%zu].address", where, j);
 				return weir_cfg_fail(c, key, json_object_get(e, "address"),
 						     "a pool's backends are all IPv4 or all IPv6");
+			}
 			for (k = 0; k < j; k++)
 				if (same_ip(&p->backends[k].addr, &b->addr) &&
 				    p->backends[k].port == b->port)

@@ -578,6 +578,101 @@ def fx_dsr():
     return fx
 
 
+def l4_expiry():
+    """Idle timeouts per state: a UDP flow, a half-open TCP flow and a closing
+    one (established 300 s, then a FIN: 1 s) expire; an established one stays;
+    active-connection counts follow."""
+    cfg = l4_config()
+    cfg['services'][0]['timeouts'] = {'syn': 1, 'established': 300, 'fin': 1}
+    cfg['services'][1]['timeouts'] = {'udp': 1}
+    frames = [
+        udp(CLI4, VIP4, 7000, 53),
+        tcp(CLI4, VIP4, 40010, 80, 'S'),
+        tcp(CLI4, VIP4, 40011, 80, 'S'),
+        tcp(BK4, LOCAL4, 8080, 1025, 'SA', smac=BMAC, seq=5000, ack=1001),
+        tcp(CLI4, VIP4, 40011, 80, 'A', seq=1001, ack=5001),
+        tcp(CLI4, VIP4, 40012, 80, 'S'),
+        tcp(BK4, LOCAL4, 8080, 1026, 'SA', smac=BMAC, seq=5000, ack=1001),
+        tcp(CLI4, VIP4, 40012, 80, 'A', seq=1001, ack=5001),
+        tcp(CLI4, VIP4, 40012, 80, 'FA', seq=1001, ack=5001),
+    ]
+    with wt.Weir('dp-expiry') as w:
+        inp, out = os.path.join(w.tmp, 'in.pcap'), os.path.join(w.tmp, 'out.pcap')
+        wt.write_pcap(inp, frames)
+        c = config('net_pcap0,rx_pcap=%s,tx_pcap=%s' % (inp, out))
+        c.update(cfg)
+        c['ports'][0].update(L4_PORT)
+        w.configure(c)
+        w.start()
+        n = len(frames)
+        st = w.wait_stats(lambda s: s['total']['rx'] == n and s['total']['tx'] == n,
+                          'all %d frames forwarded' % n)
+        wt.check(st['workers'][0]['conns'] == 4 and st['workers'][0]['conn_new'] == 4,
+                 'conns %d new %d, want 4 4' % (st['workers'][0]['conns'],
+                                                st['workers'][0]['conn_new']))
+        active = {s['name']: s['backends'][0]['conns_active'] for s in w.ctl('services')['services']}
+        wt.check(active['tcp4'] == 3 and active['udp4'] == 1, 'active %s' % active)
+        st = w.wait_stats(lambda s: s['workers'][0]['conn_expired'] == 3, 'three expiries',
+                          timeout=10)
+        wt.check(st['workers'][0]['conns'] == 1, 'conns after expiry %d, want 1 (established)' %
+                 st['workers'][0]['conns'])
+        active = {s['name']: s['backends'][0]['conns_active'] for s in w.ctl('services')['services']}
+        wt.check(active['tcp4'] == 1 and active['udp4'] == 0, 'active after expiry %s' % active)
+        w.stop()
+    print('ok: 3 of 4 connections expired, the established one stays')
+
+
+def l4_steering():
+    """Two workers, everything arrives on worker 0's queue. Each client's flow
+    belongs to hash(client) % 2; its local port p has p % 2 == owner, so the
+    backend's reply is steered to the same worker; each worker's output holds
+    exactly its own rewritten frames."""
+    nw = 2
+    clients = ['198.18.0.%d' % i for i in range(40, 56)]
+    frames, replies, want = [], [], {0: [], 1: []}
+    nxt = {0: 0, 1: 0}
+    later = {0: [], 1: []}
+    for c in clients:
+        o = wt.owner_of(c, nw)
+        lport = 1024 + 2 * nxt[o] + o  # worker o's k-th port (docs/architecture.md)
+        nxt[o] += 1
+        frames.append(udp(c, VIP4, 9000, 53))
+        want[o].append(udp(LOCAL4, BK4, lport, 8080, dmac=BMAC, smac=MAC))
+        replies.append(udp(BK4, LOCAL4, 8080, lport, smac=BMAC, data=b'r'))
+        later[o].append(udp(VIP4, c, 53, 9000, dmac=CMAC, smac=MAC, data=b'r'))
+    for o in (0, 1):
+        want[o] += later[o]
+    frames += replies
+    wt.check(want[0] and want[1], 'fixture clients all hash to one worker')
+    with wt.Weir('dp-l4steer', lcores='0@0,1@0,2@1') as w:
+        t = w.tmp
+        files = [os.path.join(t, f) for f in ('in0.pcap', 'in1.pcap', 'out0.pcap', 'out1.pcap')]
+        wt.write_pcap(files[0], frames)
+        wt.write_pcap(files[1], [])
+        cfg = config('net_pcap0,rx_pcap=%s,rx_pcap=%s,tx_pcap=%s,tx_pcap=%s' % tuple(files))
+        cfg.update(l4_config())
+        cfg['ports'][0].update(L4_PORT)
+        cfg['workers'] = [1, 2]
+        cfg['idle_sleep_us'] = 50
+        w.configure(cfg)
+        w.start()
+        n = len(frames)
+        st = w.wait_stats(lambda s: s['total']['rx'] == n and s['total']['tx'] == n,
+                          'all %d frames forwarded' % n)
+        ws = st['workers']
+        n1 = len(want[1])
+        wt.check(ws[0]['steered_out'] == n1 and ws[1]['steered_in'] == n1,
+                 'steered %d/%d, want %d' % (ws[0]['steered_out'], ws[1]['steered_in'], n1))
+        wt.check([x['conns'] for x in ws] == [len(want[0]) // 2, n1 // 2],
+                 'conns per worker %s' % [x['conns'] for x in ws])
+        w.stop()
+        for q in (0, 1):
+            got = wt.read_pcap(files[2 + q])
+            wt.check(got == want[q], 'worker %d output differs (%d got, %d want)' %
+                     (q, len(got), len(want[q])))
+    print('ok: %d frames, %d via worker 1' % (n, len(want[1])))
+
+
 SCENARIOS = {
     'arp': lambda: run_fixture('arp', fx_arp()),
     'nd': lambda: run_fixture('nd', fx_nd()),
@@ -590,6 +685,8 @@ SCENARIOS = {
     'fullnat': lambda: run_fixture('fullnat', fx_fullnat(), l4_config(), L4_PORT),
     'dsr': lambda: run_fixture('dsr', fx_dsr(), l4_config(), L4_PORT),
     'l4-drops': lambda: run_fixture('l4-drops', fx_l4_drops(), l4_config(), L4_PORT),
+    'l4-expiry': l4_expiry,
+    'l4-steering': l4_steering,
 }
 
 if __name__ == '__main__':

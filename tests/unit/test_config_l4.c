@@ -1,0 +1,306 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Unit tests of the L4 part of the configuration: static neighbours, pools,
+ * services, maglev_size and conn_table_size. Every rejection is checked by
+ * its exact message (key path, value, reason).
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "weir_config.h"
+
+static char errbuf[512];
+static char text[8192];
+
+/* A port with two subnets and a static neighbour outside them. */
+#define PORTS                                                                                      \
+	"'workers':[1],'ports':[{'name':'c','devargs':'net_tap0','addresses':['198.18.0.1/24',"    \
+	"'2001:db8:0:1::1/64']},{'name':'b','devargs':'net_tap1','addresses':['198.18.2.1/24',"    \
+	"'2001:db8:2::1/64'],'neighbors':[{'address':'198.18.9.9','mac':'02:00:00:00:00:99'}]}]"
+#define POOLS                                                                                      \
+	"'pools':[{'name':'w4','backends':[{'address':'198.18.2.10','port':8080},"                 \
+	"{'address':'198.18.2.11','port':8080,'weight':3,'datacenter':'dc1'},"                     \
+	"{'address':'198.18.9.9','port':80,'weight':0}]},"                                          \
+	"{'name':'w6','backends':[{'address':'2001:db8:2::10','port':8080}]}]"
+#define SVC4 "{'name':'s4','vip':'198.18.1.1','port':80,'protocol':'tcp','pool':'w4','local_ips':['198.18.2.1']"
+
+/* A service with fields replaced: NULL keeps the default of SVC4. */
+static char svcbuf[4][512];
+static const char *
+svc(int n, const char *name, const char *vip, const char *port, const char *proto,
+    const char *pool, const char *locals)
+{
+	snprintf(svcbuf[n], sizeof(svcbuf[n]),
+		 "{'name':'%s','vip':'%s','port':%s,'protocol':'%s','pool':'%s','local_ips':%s",
+		 name ? name : "s4", vip ? vip : "198.18.1.1", port ? port : "80",
+		 proto ? proto : "tcp", pool ? pool : "w4", locals ? locals : "['198.18.2.1']");
+	return svcbuf[n];
+}
+
+static struct weir_config *
+load(const char *fmt, ...)
+{
+	va_list ap;
+	size_t i;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	for (i = 0; text[i] != '\0'; i++)
+		if (text[i] == '\'')
+			text[i] = '"';
+	memset(errbuf, 0, sizeof(errbuf));
+	return weir_config_from_string(text, "t", errbuf, sizeof(errbuf));
+}
+
+#define REJECT(expected, ...)                                                                      \
+	do {                                                                                       \
+		struct weir_config *c_;                                                            \
+		errno = 0;                                                                         \
+		c_ = load(__VA_ARGS__);                                                            \
+		if (c_ != NULL) {                                                                  \
+			weir_config_free(c_);                                                      \
+			fail_msg("accepted: %s", text);                                            \
+		}                                                                                  \
+		assert_int_equal(errno, EINVAL);                                                   \
+		assert_string_equal(errbuf, expected);                                             \
+	} while (0)
+
+static void
+test_full_l4(void **state)
+{
+	struct weir_config *c;
+	const struct weir_service_config *s;
+
+	(void)state;
+	c = load("{" PORTS "," POOLS ",'maglev_size':251,'conn_table_size':2048,'services':[" SVC4
+		 ",'scheduler':'least_conn','timeouts':{'syn':5,'udp':9},'mss_clamp':1400},"
+		 "{'name':'s6','vip':'2001:db8:1::1','port':53,'protocol':'udp','pool':'w6',"
+		 "'local_ips':['2001:db8:2::1'],'forwarding':'dsr-ipip'},"
+		 "{'name':'s4b','vip':'198.18.1.1','port':443,'protocol':'tcp','pool':'w4',"
+		 "'local_ips':['198.18.2.1'],'sticky':'source'}]}");
+	if (c == NULL)
+		fail_msg("rejected: %s", errbuf);
+	assert_int_equal(c->maglev_size, 251);
+	assert_int_equal(c->conn_table_size, 2048);
+	assert_int_equal(c->n_pools, 2);
+	assert_string_equal(c->pools[0].name, "w4");
+	assert_int_equal(c->pools[0].n_backends, 3);
+	assert_int_equal(c->pools[0].backends[0].weight, 1);
+	assert_int_equal(c->pools[0].backends[1].weight, 3);
+	assert_string_equal(c->pools[0].backends[1].datacenter, "dc1");
+	assert_int_equal(c->pools[0].backends[2].weight, 0);
+	assert_int_equal(c->pools[0].backends[2].port, 80);
+	assert_int_equal(c->ports[1].n_neighbors, 1);
+	assert_memory_equal(c->ports[1].neighbors[0].mac, "\x02\0\0\0\0\x99", 6);
+	assert_int_equal(c->n_services, 3);
+	s = &c->services[0];
+	assert_string_equal(s->name, "s4");
+	assert_int_equal(s->port, 80);
+	assert_int_equal(s->proto, 6);
+	assert_int_equal(s->scheduler, WEIR_SCHED_LEAST_CONN);
+	assert_int_equal(s->forwarding, WEIR_FWD_FULLNAT);
+	assert_int_equal(s->pool, 0);
+	assert_int_equal(s->out_port, 1);
+	assert_int_equal(s->n_local_ips, 1);
+	assert_int_equal(s->mss_clamp, 1400);
+	/* Timeouts given override, the others keep their defaults. */
+	assert_int_equal(s->timeouts.syn, 5);
+	assert_int_equal(s->timeouts.udp, 9);
+	assert_int_equal(s->timeouts.established, 900);
+	assert_int_equal(s->timeouts.fin, 60);
+	assert_int_equal(s->timeouts.closed, 10);
+	s = &c->services[1];
+	assert_int_equal(s->proto, 17);
+	assert_int_equal(s->scheduler, WEIR_SCHED_MAGLEV);
+	assert_int_equal(s->forwarding, WEIR_FWD_DSR_IPIP);
+	assert_int_equal(s->vip.family, 6);
+	assert_int_equal(c->services[2].sticky_source, 1);
+	weir_config_free(c);
+}
+
+static void
+test_defaults_and_addrs(void **state)
+{
+	struct weir_addrs set;
+	struct weir_config *c;
+
+	(void)state;
+	c = load("{" PORTS "," POOLS ",'services':[" SVC4 "}]}");
+	assert_non_null(c);
+	assert_int_equal(c->maglev_size, WEIR_MAGLEV_DEFAULT_SIZE);
+	assert_int_equal(c->conn_table_size, WEIR_DEFAULT_CONN_TABLE);
+	assert_int_equal(c->services[0].timeouts.udp, 300);
+	assert_int_equal(c->services[0].timeouts.syn, 30);
+	/* The service's VIP is answered for although "vips" does not list it. */
+	assert_int_equal(weir_config_addrs(c, &set), 0);
+	assert_int_equal(set.n, 5);
+	assert_int_equal(set.a[4].kind, WEIR_ADDR_VIP);
+	assert_memory_equal(set.a[4].ip, "\xc6\x12\x01\x01", 4);
+	weir_config_free(c);
+
+	/* Listed in vips too: not twice in the set. */
+	c = load("{" PORTS ",'vips':['198.18.1.1']," POOLS ",'services':[" SVC4 "}]}");
+	assert_non_null(c);
+	assert_int_equal(weir_config_addrs(c, &set), 0);
+	assert_int_equal(set.n, 5);
+	weir_config_free(c);
+
+	/* No pools nor services: fine, nothing to balance. */
+	c = load("{" PORTS "}");
+	assert_non_null(c);
+	assert_int_equal(c->n_services, 0);
+	weir_config_free(c);
+}
+
+static void
+test_top_level_l4(void **state)
+{
+	(void)state;
+	REJECT("config t: key 'maglev_size' = 65536: expected a prime in [3, 16777259]",
+	       "{" PORTS ",'maglev_size':65536}");
+	REJECT("config t: key 'maglev_size' = \"x\": expected a prime in [3, 16777259]",
+	       "{" PORTS ",'maglev_size':'x'}");
+	REJECT("config t: key 'conn_table_size' = 1000: expected an integer in [1024, 67108864]",
+	       "{" PORTS ",'conn_table_size':1000}");
+	REJECT("config t: key 'pools' = {}: expected an array of pools", "{" PORTS ",'pools':{}}");
+	REJECT("config t: key 'services' = 1: expected an array of services",
+	       "{" PORTS ",'services':1}");
+}
+
+static void
+test_neighbors(void **state)
+{
+	(void)state;
+	REJECT("config t: key 'ports[0].neighbors' = 1: expected an array of {address, mac}",
+	       "{'workers':[1],'ports':[{'name':'a','devargs':'x','neighbors':1}]}");
+	REJECT("config t: key 'ports[0].neighbors[0].mac': missing",
+	       "{'workers':[1],'ports':[{'name':'a','devargs':'x','neighbors':[{'address':"
+	       "'198.18.0.5'}]}]}");
+	REJECT("config t: key 'ports[0].neighbors[0].address': missing",
+	       "{'workers':[1],'ports':[{'name':'a','devargs':'x','neighbors':[{'mac':"
+	       "'02:00:00:00:00:01'}]}]}");
+	REJECT("config t: key 'ports[0].neighbors[0].mac' = \"01:00:00:00:00:01\": must be a "
+	       "unicast MAC address",
+	       "{'workers':[1],'ports':[{'name':'a','devargs':'x','neighbors':[{'address':"
+	       "'198.18.0.5','mac':'01:00:00:00:00:01'}]}]}");
+	REJECT("config t: key 'ports[0].neighbors[1].address' = \"198.18.0.5\": same address as "
+	       "neighbors[0]",
+	       "{'workers':[1],'ports':[{'name':'a','devargs':'x','neighbors':[{'address':"
+	       "'198.18.0.5','mac':'02:00:00:00:00:01'},{'address':'198.18.0.5','mac':"
+	       "'02:00:00:00:00:02'}]}]}");
+	REJECT("config t: key 'ports[0].neighbors[0].ttl': unknown key",
+	       "{'workers':[1],'ports':[{'name':'a','devargs':'x','neighbors':[{'address':"
+	       "'198.18.0.5','mac':'02:00:00:00:00:01','ttl':1}]}]}");
+}
+
+static void
+test_pools(void **state)
+{
+	(void)state;
+	REJECT("config t: key 'pools[0].backends' = []: expected a non-empty array of backends",
+	       "{" PORTS ",'pools':[{'name':'p','backends':[]}]}");
+	REJECT("config t: key 'pools[0].name': missing", "{" PORTS ",'pools':[{'backends':[]}]}");
+	REJECT("config t: key 'pools[1].name' = \"p\": same name as pools[0]",
+	       "{" PORTS ",'pools':[{'name':'p','backends':[{'address':'198.18.2.10','port':1}]},"
+	       "{'name':'p','backends':[{'address':'198.18.2.10','port':1}]}]}");
+	REJECT("config t: key 'pools[0].backends[0].port' = 0: expected an integer in [1, 65535]",
+	       "{" PORTS ",'pools':[{'name':'p','backends':[{'address':'198.18.2.10','port':0}]}]}");
+	REJECT("config t: key 'pools[0].backends[0].port': missing",
+	       "{" PORTS ",'pools':[{'name':'p','backends':[{'address':'198.18.2.10'}]}]}");
+	REJECT("config t: key 'pools[0].backends[0].weight' = 65536: expected an integer in [0, "
+	       "65535]",
+	       "{" PORTS ",'pools':[{'name':'p','backends':[{'address':'198.18.2.10','port':1,"
+	       "'weight':65536}]}]}");
+	REJECT("config t: key 'pools[0].backends[0].address' = \"198.18.2.10/24\": takes no prefix "
+	       "length",
+	       "{" PORTS ",'pools':[{'name':'p','backends':[{'address':'198.18.2.10/24','port':1}]}]}");
+	REJECT("config t: key 'pools[0].backends[1].address' = \"2001:db8::1\": a pool's backends are "
+	       "all IPv4 or all IPv6",
+	       "{" PORTS ",'pools':[{'name':'p','backends':[{'address':'198.18.2.10','port':1},"
+	       "{'address':'2001:db8::1','port':1}]}]}");
+	REJECT("config t: key 'pools[0].backends[1]' = {\"address\":\"198.18.2.10\",\"port\":1}: "
+	       "same backend as pools[0].backends[0]",
+	       "{" PORTS ",'pools':[{'name':'p','backends':[{'address':'198.18.2.10','port':1},"
+	       "{'address':'198.18.2.10','port':1}]}]}");
+	REJECT("config t: key 'pools[0].backends[0].zone': unknown key",
+	       "{" PORTS ",'pools':[{'name':'p','backends':[{'address':'198.18.2.10','port':1,"
+	       "'zone':1}]}]}");
+}
+
+static void
+test_services(void **state)
+{
+	(void)state;
+	REJECT("config t: key 'services[0].protocol' = \"sctp\": expected \"tcp\" or \"udp\"",
+	       "{" PORTS "," POOLS ",'services':[%s}]}", svc(0, NULL, NULL, NULL, "sctp", NULL, NULL));
+	REJECT("config t: key 'services[0].scheduler' = \"fastest\": expected one of maglev, rr, "
+	       "wrr, least_conn, source_hash, least_rtt, adaptive",
+	       "{" PORTS "," POOLS ",'services':[" SVC4 ",'scheduler':'fastest'}]}");
+	REJECT("config t: key 'services[0].sticky' = \"source\": only the maglev scheduler hashes; "
+	       "use \"scheduler\": \"source_hash\" for others",
+	       "{" PORTS "," POOLS ",'services':[" SVC4 ",'scheduler':'rr','sticky':'source'}]}");
+	REJECT("config t: key 'services[0].forwarding' = \"nat\": expected \"fullnat\" or "
+	       "\"dsr-ipip\"",
+	       "{" PORTS "," POOLS ",'services':[" SVC4 ",'forwarding':'nat'}]}");
+	REJECT("config t: key 'services[0].mss_clamp' = 100: expected 0 (off) or 536..9000",
+	       "{" PORTS "," POOLS ",'services':[" SVC4 ",'mss_clamp':100}]}");
+	REJECT("config t: key 'services[0].pool' = \"nope\": no pool of that name",
+	       "{" PORTS "," POOLS ",'services':[%s}]}", svc(0, NULL, NULL, NULL, NULL, "nope", NULL));
+	REJECT("config t: key 'services[0].pool' = \"w6\": backends are IPv6, the VIP is IPv4",
+	       "{" PORTS "," POOLS ",'services':[%s}]}", svc(0, NULL, NULL, NULL, NULL, "w6", NULL));
+	REJECT("config t: key 'services[0].local_ips[0]' = \"198.18.3.1\": not an address of any "
+	       "port",
+	       "{" PORTS "," POOLS ",'services':[%s}]}", svc(0, NULL, NULL, NULL, NULL, NULL, "['198.18.3.1']"));
+	REJECT("config t: key 'services[0].local_ips[1]' = \"198.18.0.1\": on port c; local_ips[0] "
+	       "is on port b",
+	       "{" PORTS "," POOLS ",'services':[%s}]}",
+	       svc(0, NULL, NULL, NULL, NULL, NULL, "['198.18.2.1','198.18.0.1']"));
+	REJECT("config t: key 'services[0].local_ips[0]' = \"2001:db8:2::1\": must be IPv4 like the "
+	       "VIP",
+	       "{" PORTS "," POOLS ",'services':[%s}]}", svc(0, NULL, NULL, NULL, NULL, NULL, "['2001:db8:2::1']"));
+	REJECT("config t: key 'services[0].local_ips': missing: the port addresses weir sends to "
+	       "backends from",
+	       "{" PORTS "," POOLS ",'services':[{'name':'s','vip':'198.18.1.1','port':80,"
+	       "'protocol':'tcp','pool':'w4'}]}");
+	REJECT("config t: key 'services[0].vip' = \"198.18.0.1\": is a port's local address, not a "
+	       "VIP",
+	       "{" PORTS "," POOLS ",'services':[%s}]}", svc(0, NULL, "198.18.0.1", NULL, NULL, NULL, NULL));
+	REJECT("config t: key 'services[0].timeouts.fin' = 0: expected an integer in [1, 86400]",
+	       "{" PORTS "," POOLS ",'services':[" SVC4 ",'timeouts':{'fin':0}}]}");
+	REJECT("config t: key 'services[0].timeouts.idle': unknown key",
+	       "{" PORTS "," POOLS ",'services':[" SVC4 ",'timeouts':{'idle':5}}]}");
+	/* Backends out of the port's subnets need a static neighbour. */
+	REJECT("config t: key 'pools[0].backends[0].address': 198.18.7.7 is neither on a subnet of "
+	       "port b nor one of its neighbors (service s4)",
+	       "{" PORTS ",'pools':[{'name':'w4','backends':[{'address':'198.18.7.7','port':1}]}],"
+	       "'services':[" SVC4 "}]}");
+	REJECT("config t: key 'services[1]' = \"s4\": same name as services[0]",
+	       "{" PORTS "," POOLS ",'services':[" SVC4 "},%s}]}", svc(0, NULL, NULL, "81", NULL, NULL, NULL));
+	REJECT("config t: key 'services[1]': same VIP, port and protocol as services[0]",
+	       "{" PORTS "," POOLS ",'services':[" SVC4 "},%s}]}", svc(0, "x", NULL, NULL, NULL, NULL, NULL));
+	REJECT("config t: key 'services[0].proto': unknown key",
+	       "{" PORTS "," POOLS ",'services':[" SVC4 ",'proto':'tcp'}]}");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_full_l4),
+		cmocka_unit_test(test_defaults_and_addrs),
+		cmocka_unit_test(test_top_level_l4),
+		cmocka_unit_test(test_neighbors),
+		cmocka_unit_test(test_pools),
+		cmocka_unit_test(test_services),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,16 +1,26 @@
 #!/usr/bin/python3
-"""End-to-end tests: real kernel clients in a network namespace the test
-creates, joined to weir only through a net_tap port.
+"""End-to-end tests: real kernel clients in network namespaces the test
+creates, joined to weir only through net_tap ports.
 
 Usage: e2e.py SCENARIO
 
-Names (namespace, tap interface, EAL prefix, socket) carry the test's PID so
-runs never collide; the namespace is removed and weir stopped by PID in every
-outcome.
+  ping  one client namespace: ARP, ND and echo for VIPs and local addresses
+  l4    a client and a backend namespace on two tap ports: HTTP through the
+        FullNAT services (rr over IPv4, maglev over IPv6), next hops resolved
+        by weir itself, backends disabled and drained while a transfer runs
+
+Names (namespaces, tap interfaces, EAL prefix, socket) carry the test's PID so
+runs never collide; namespaces are removed, and weir and the HTTP servers
+stopped by PID, in every outcome.
 """
+import collections
+import hashlib
+import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
@@ -94,7 +104,313 @@ def ping():
     print('ok: ping and ping -6 to VIPs and local addresses; neighbours resolved to weir')
 
 
-SCENARIOS = {'ping': ping}
+# --- l4: FullNAT services over real kernel TCP ------------------------------
+
+BMAC = '02:77:65:69:72:02'
+BLOCAL4, BLOCAL6 = '198.18.2.1', '2001:db8:2::1'
+NAMES = ('b0', 'b1', 'b2')
+BK4 = ('198.18.2.10', '198.18.2.11', '198.18.2.12')
+BK6 = ('2001:db8:2::10', '2001:db8:2::11', '2001:db8:2::12')
+BPORT = 8080
+BIG_SIZE = 40 << 20   # with --limit-rate 5M (MiB/s): 6-8 s
+BIG_RATE = '5M'
+
+
+def backend_id(addr):
+    """weirctl's ADDRESS:PORT ([ADDRESS]:PORT for IPv6)."""
+    return ('[%s]:%d' if ':' in addr else '%s:%d') % (addr, BPORT)
+
+
+def ctl_args(w, *args):
+    r = subprocess.run([w.weirctl, '--socket', w.sock, '--json'] + list(args),
+                       capture_output=True, text=True, timeout=30)
+    wt.check(r.returncode == 0, 'weirctl %s exited %d: %s%s' %
+             (' '.join(args), r.returncode, r.stdout, r.stderr))
+    return json.loads(r.stdout)
+
+
+def services(w):
+    """{service name: {backend address: backend json}}."""
+    return {s['name']: {b['address']: b for b in s['backends']}
+            for s in w.ctl('services')['services']}
+
+
+def conns_total(w, svc, addrs):
+    bk = services(w)[svc]
+    return [bk[a]['conns_total'] for a in addrs]
+
+
+# Client source ports for curl --local-port, each used once per run (below the
+# kernel's ephemeral range). Left to itself the client kernel may pick again,
+# within seconds, the port of a connection that just closed (the server closed
+# first, so the client holds no TIME_WAIT); weir would then find that 5-tuple's
+# connection entry still in its 10 s "closed" state and carry the new
+# connection on it instead of scheduling it, and the exact counts below would
+# not hold.
+_next_port = [20000]
+
+
+def curl_many(ns, url, n, parallel=3):
+    """n curls of url from ns, in `parallel` shell loops (one process tree, so
+    the count and the time stay bounded): the names that answered. Any failed
+    request fails the test. Schedulers see one new connection per request
+    whatever the interleaving, so rr counts stay exact."""
+    loop = ('p=%d; end=%d; while [ $p -lt $end ]; do '
+            'if out=$(curl -s --max-time 5 --local-port $p %s); then echo "ok $out"; '
+            'else echo "fail $?"; fi; p=$((p + 1)); done')
+    loops = []
+    for k in range(parallel):
+        count = n // parallel + (k < n % parallel)
+        loops.append('(%s) &' % (loop % (_next_port[0], _next_port[0] + count, url)))
+        _next_port[0] += count
+    script = ' '.join(loops) + ' wait'
+    t0 = time.time()
+    try:
+        r = subprocess.run(('ip', 'netns', 'exec', ns, 'sh', '-c', script), capture_output=True,
+                           text=True, timeout=min(5 * n + 10, 60))
+    except subprocess.TimeoutExpired as e:
+        wt.fail('%d curls of %s took over %d s; output so far:\n%s' %
+                (n, url, e.timeout, (e.stdout or b'')[-2000:].decode(errors='replace')))
+    # Each answer is one short echo, a single atomic write to the pipe.
+    lines = r.stdout.split('\n')[:-1]
+    wt.check(r.returncode == 0 and len(lines) == n,
+             '%d curls of %s: exit %d, %d lines:\n%s%s' % (n, url, r.returncode, len(lines),
+                                                           r.stdout[-2000:], r.stderr))
+    bad = [ln for ln in lines if ln not in ['ok ' + b for b in NAMES]]
+    wt.check(not bad, '%d of %d curls of %s failed or got a wrong answer, first: %r' %
+             (len(bad), n, url, bad[:5]))
+    print('%d requests to %s in %.1f s' % (n, url, time.time() - t0), flush=True)
+    return [ln[3:] for ln in lines]
+
+
+def spread(names):
+    c = collections.Counter(names)
+    return [c[b] for b in NAMES]
+
+
+def stop_proc(p):
+    """SIGTERM by PID, SIGKILL that PID if it does not go."""
+    if p.poll() is None:
+        p.terminate()
+        try:
+            p.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+
+
+def l4():
+    pid = os.getpid()
+    nsc, nsb = 'weir-e2e-c%d' % pid, 'weir-e2e-b%d' % pid
+    tapc, tapb = 'wc%d' % pid, 'wb%d' % pid
+    vip_url4, vip_url6 = 'http://%s' % VIP4, 'http://[%s]' % VIP6
+    w = wt.Weir('e2e-l4')
+    w.configure({
+        'workers': [1],
+        'idle_sleep_us': 20,
+        'conn_table_size': 65536,
+        'ports': [
+            {'name': 'client', 'devargs': 'net_tap0,iface=' + tapc, 'mac': MAC,
+             'addresses': [LOCAL4 + '/24', LOCAL6 + '/64']},
+            {'name': 'backend', 'devargs': 'net_tap1,iface=' + tapb, 'mac': BMAC,
+             'addresses': [BLOCAL4 + '/24', BLOCAL6 + '/64']},
+        ],
+        'pools': [
+            {'name': 'web4', 'backends': [{'address': a, 'port': BPORT} for a in BK4]},
+            {'name': 'web6', 'backends': [{'address': a, 'port': BPORT} for a in BK6]},
+        ],
+        'services': [
+            {'name': 'web4', 'vip': VIP4, 'port': 80, 'protocol': 'tcp', 'scheduler': 'rr',
+             'pool': 'web4', 'local_ips': [BLOCAL4]},
+            {'name': 'web6', 'vip': VIP6, 'port': 80, 'protocol': 'tcp', 'scheduler': 'maglev',
+             'pool': 'web6', 'local_ips': [BLOCAL6]},
+        ],
+    })
+    web = tempfile.mkdtemp(prefix='weir-e2e-l4-web-')
+    servers, transfer = [], None
+    try:
+        # Content: each backend's name in 'who', and the same big random file.
+        big = os.urandom(BIG_SIZE)
+        big_sha = hashlib.sha256(big).hexdigest()
+        with open(os.path.join(web, 'big'), 'wb') as f:
+            f.write(big)
+        del big
+        for name in NAMES:
+            d = os.path.join(web, name)
+            os.mkdir(d)
+            with open(os.path.join(d, 'who'), 'w') as f:
+                f.write(name)
+            os.link(os.path.join(web, 'big'), os.path.join(d, 'big'))
+
+        t_start = time.time()
+        w.start()
+        for tap in (tapc, tapb):
+            wait_for(lambda: sh('ip', 'link', 'show', tap, check=False).returncode == 0,
+                     'tap interface %s' % tap)
+        for ns, tap, addrs in ((nsc, tapc, [CLI4 + '/24']), (nsb, tapb, [a + '/24' for a in BK4])):
+            sh('ip', 'netns', 'add', ns)
+            sh('ip', 'link', 'set', tap, 'netns', ns)
+            sh('ip', 'link', 'set', 'lo', 'up', ns=ns)
+            sh('ip', 'link', 'set', tap, 'up', ns=ns)
+            for a in addrs:
+                sh('ip', 'addr', 'add', a, 'dev', tap, ns=ns)
+        sh('ip', '-6', 'addr', 'add', CLI6 + '/64', 'dev', tapc, 'nodad', ns=nsc)
+        for a in BK6:
+            sh('ip', '-6', 'addr', 'add', a + '/64', 'dev', tapb, 'nodad', ns=nsb)
+        sh('ip', 'route', 'add', '198.18.1.0/24', 'via', LOCAL4, ns=nsc)
+        sh('ip', '-6', 'route', 'add', '2001:db8:1::/64', 'via', LOCAL6, ns=nsc)
+
+        # One http.server per backend address (it binds one address).
+        env = dict(os.environ, PYTHONUNBUFFERED='1')
+        for i, name in enumerate(NAMES):
+            for addr in (BK4[i], BK6[i]):
+                log = open(os.path.join(web, 'http-%s.log' % addr), 'w')
+                servers.append(subprocess.Popen(
+                    ['ip', 'netns', 'exec', nsb, '/usr/bin/python3', '-m', 'http.server',
+                     '--bind', addr, str(BPORT), '--directory', os.path.join(web, name)],
+                    stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env))
+                log.close()
+        # Each one answers on its own address (inside the backend namespace, not through weir).
+        for i, name in enumerate(NAMES):
+            for addr in (BK4[i], '[%s]' % BK6[i]):
+                url = 'http://%s:%d/who' % (addr, BPORT)
+                wait_for(lambda: sh('curl', '-s', '--max-time', '2', url, ns=nsb,
+                                    check=False).stdout == name, url + ' from ' + nsb, 10)
+
+        # weir resolves every backend's MAC itself (ARP / neighbour solicitation).
+        def resolved():
+            return all(b['mac'] for s in w.ctl('services')['services'] for b in s['backends'])
+        t0 = time.time()
+        wait_for(resolved, 'weir to resolve every backend\'s MAC', 15)
+        print('backends resolved %.1f s after the namespaces were up (%.1f s after start)' %
+              (time.time() - t0, time.time() - t_start), flush=True)
+        r = sh('ip', 'link', 'show', tapb, ns=nsb)
+        kmac = r.stdout.split('link/ether ')[1].split()[0]
+        for s in w.ctl('services')['services']:
+            for b in s['backends']:
+                wt.check(b['mac'] == kmac, '%s backend %s: mac %s, want %s' %
+                         (s['name'], b['address'], b['mac'], kmac))
+        seen4, seen6 = collections.Counter(), collections.Counter()
+
+        # rr over three backends, one worker: exactly a third each.
+        got = curl_many(nsc, vip_url4 + '/who', 300)
+        seen4.update(got)
+        wt.check(spread(got) == [100, 100, 100], 'rr spread over IPv4: %s' % spread(got))
+        wt.check(conns_total(w, 'web4', BK4) == spread(got),
+                 'web4 conns_total %s, curl saw %s' % (conns_total(w, 'web4', BK4), spread(got)))
+
+        # Maglev over IPv6: each backend gets a share ~ Binomial(300, 1/3), mean 100,
+        # sd sqrt(300 * 1/3 * 2/3) ~ 8.2; [60, 140] is +-4.9 sd, so a fair table fails
+        # it about once in a million runs, and a broken one (a backend left out, or
+        # one getting half) fails it always.
+        got = curl_many(nsc, vip_url6 + '/who', 300)
+        seen6.update(got)
+        wt.check(all(60 <= n <= 140 for n in spread(got)), 'maglev spread over IPv6: %s' %
+                 spread(got))
+        wt.check(conns_total(w, 'web6', BK6) == spread(got),
+                 'web6 conns_total %s, curl saw %s' % (conns_total(w, 'web6', BK6), spread(got)))
+        print('IPv4 rr: %s, IPv6 maglev: %s' % (spread(seen4), spread(seen6)), flush=True)
+
+        # A long transfer, then disable another backend while it runs.
+        before = conns_total(w, 'web4', BK4)
+        out = os.path.join(web, 'big.out')
+        t_transfer = time.time()
+        transfer = subprocess.Popen(
+            ['ip', 'netns', 'exec', nsc, 'curl', '-s', '--max-time', '30', '--limit-rate',
+             BIG_RATE, '-o', out, '-w', '%{http_code} %{size_download}', vip_url4 + '/big'],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        wait_for(lambda: sum(conns_total(w, 'web4', BK4)) == sum(before) + 1,
+                 'the transfer\'s connection in web4 conns_total', 5)
+        after = conns_total(w, 'web4', BK4)
+        tb = [i for i in range(3) if after[i] == before[i] + 1][0]
+        seen4[NAMES[tb]] += 1
+        wt.check(services(w)['web4'][BK4[tb]]['conns_active'] >= 1,
+                 'transfer backend %s has no active connection' % BK4[tb])
+        off = (tb + 1) % 3
+        r = ctl_args(w, 'backend', 'disable', 'web4', backend_id(BK4[off]))
+        wt.check(r['enabled'] is False and r['services'] == ['web4'], 'disable: %s' % r)
+        wt.check(transfer.poll() is None, 'the transfer ended before the backend was disabled')
+        print('transfer on %s; disabled %s' % (NAMES[tb], NAMES[off]), flush=True)
+        got = curl_many(nsc, vip_url4 + '/who', 60)
+        seen4.update(got)
+        want = [0 if i == off else 30 for i in range(3)]
+        wt.check(spread(got) == want, 'with %s disabled: %s, want %s' %
+                 (NAMES[off], spread(got), want))
+        bk = services(w)['web4'][BK4[off]]
+        wt.check(not bk['enabled'] and bk['effective_weight'] == 0, 'disabled backend: %s' % bk)
+
+        # Enable it again, and drain b0 with weight 0 (its established flows stay).
+        r = ctl_args(w, 'backend', 'enable', 'web4', backend_id(BK4[off]))
+        wt.check(r['enabled'] is True, 'enable: %s' % r)
+        r = ctl_args(w, 'backend', 'weight', 'web4', backend_id(BK4[0]), '0')
+        wt.check(r['weight'] == 0, 'weight 0: %s' % r)
+        got = curl_many(nsc, vip_url4 + '/who', 30)
+        seen4.update(got)
+        wt.check(spread(got) == [0, 15, 15], 'with b0 drained: %s, want [0, 15, 15]' %
+                 spread(got))
+        wt.check(conns_total(w, 'web4', BK4) == spread(seen4),
+                 'web4 conns_total %s, curl saw %s' % (conns_total(w, 'web4', BK4),
+                                                        spread(seen4)))
+        still_running = transfer.poll() is None  # informational: it usually outlasts the drain
+
+        # The transfer survived both changes, byte for byte.
+        try:
+            stdout, stderr = transfer.communicate(timeout=35)
+        except subprocess.TimeoutExpired:
+            wt.fail('the transfer did not end within 35 s')
+        took = time.time() - t_transfer
+        wt.check(transfer.returncode == 0 and stdout == '200 %d' % BIG_SIZE,
+                 'transfer: curl exit %d, %r %r' % (transfer.returncode, stdout, stderr))
+        h = hashlib.sha256()
+        with open(out, 'rb') as f:
+            for chunk in iter(lambda: f.read(1 << 20), b''):
+                h.update(chunk)
+        wt.check(os.path.getsize(out) == BIG_SIZE and h.hexdigest() == big_sha,
+                 'transfer: %d bytes, sha256 %s, want %d bytes, %s' %
+                 (os.path.getsize(out), h.hexdigest(), BIG_SIZE, big_sha))
+        print('transfer of %d bytes from %s: %.1f s (%s the drain), sha256 ok' %
+              (BIG_SIZE, NAMES[tb], took, 'outlasted' if still_running else 'ended before'),
+              flush=True)
+
+        # Disable over IPv6: maglev rebuilds its table without it.
+        off = 1
+        r = ctl_args(w, 'backend', 'disable', 'web6', backend_id(BK6[off]))
+        wt.check(r['enabled'] is False and r['services'] == ['web6'], 'disable: %s' % r)
+        got = curl_many(nsc, vip_url6 + '/who', 60)
+        seen6.update(got)
+        wt.check(spread(got)[off] == 0, 'IPv6 with %s disabled: %s' % (NAMES[off], spread(got)))
+        wt.check(conns_total(w, 'web6', BK6) == spread(seen6),
+                 'web6 conns_total %s, curl saw %s' % (conns_total(w, 'web6', BK6),
+                                                        spread(seen6)))
+        print('IPv6 with %s disabled: %s' % (NAMES[off], spread(got)), flush=True)
+
+        st = w.ctl('stats')
+        drops = {k: v for k, v in st['total']['drops'].items() if v}
+        print('weir totals: rx %d tx %d dropped %d %s' % (st['total']['rx'], st['total']['tx'],
+                                                           st['total']['dropped'], drops))
+        for k in ('neigh_miss', 'no_backend', 'conn_table_full', 'lport_exhausted'):
+            wt.check(drops.get(k, 0) == 0, 'drop counter %s = %d' % (k, drops.get(k, 0)))
+        print(w.ctl('services', json_out=False).stdout)
+        w.stop()
+        for ns, tap in ((nsc, tapc), (nsb, tapb)):
+            wt.check(sh('ip', 'link', 'show', tap, ns=ns, check=False).returncode != 0,
+                     'tap %s still exists after weir stopped' % tap)
+    finally:
+        if transfer is not None:
+            stop_proc(transfer)
+        for p in servers:
+            stop_proc(p)
+        w.cleanup()
+        for ns in (nsc, nsb):
+            sh('ip', 'netns', 'del', ns, check=False)
+        shutil.rmtree(web, ignore_errors=True)
+    listed = sh('ip', 'netns', 'list').stdout
+    wt.check(nsc not in listed and nsb not in listed, 'namespaces left behind:\n' + listed)
+    print('ok: HTTP through FullNAT rr (IPv4) and maglev (IPv6); disable, enable and drain '
+          'steer new connections only; a long transfer survives them intact')
+
+
+SCENARIOS = {'l4': l4, 'ping': ping}
 
 if __name__ == '__main__':
     if len(sys.argv) != 2 or sys.argv[1] not in SCENARIOS:

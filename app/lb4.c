@@ -273,10 +273,11 @@ sched_refresh(struct weir_worker *w, const struct weir_lb_snap *s)
 	lw->version = s->version;
 }
 
+/* Give back what a connection holds: its local port, and its place in the
+ * backend's active count unless it already closed. */
 static void
-conn_done(void *arg, struct weir_conn *c)
+conn_release(struct weir_worker *w, struct weir_conn *c)
 {
-	struct weir_worker *w = arg;
 	struct weir_lb_worker *lw = &w->lb;
 
 	if (c->flags & WEIR_CONN_F_LPORT) {
@@ -289,8 +290,17 @@ conn_done(void *arg, struct weir_conn *c)
 			bits[port / 64] &= ~(1ULL << (port % 64));
 		}
 	}
-	weir_sched_conn_close(&lw->sched[c->service], c->backend);
-	lw->stats.conn_expired++;
+	if (c->state != WEIR_CONN_CLOSED)
+		weir_sched_conn_close(&lw->sched[c->service], c->backend);
+}
+
+static void
+conn_done(void *arg, struct weir_conn *c)
+{
+	struct weir_worker *w = arg;
+
+	conn_release(w, c);
+	w->lb.stats.conn_expired++;
 }
 
 void
@@ -598,6 +608,10 @@ track(struct weir_worker *w, uint32_t idx, struct weir_conn *c, uint8_t flags, i
 		   !(flags & TCP_SYN) && (c->flags & WEIR_CONN_F_SYNACK)) {
 		c->state = WEIR_CONN_ESTABLISHED;
 	}
+	/* A closed connection no longer loads its backend (least_conn, adaptive),
+	 * though its entry lingers for late segments. */
+	if (c->state == WEIR_CONN_CLOSED && before != WEIR_CONN_CLOSED)
+		weir_sched_conn_close(&lw->sched[c->service], c->backend);
 	if (c->state != before && state_timeout(sc, c->state) < state_timeout(sc, before))
 		weir_ct_set_expire(lw->ct, idx, lw->now + state_timeout(sc, c->state));
 	else
@@ -804,7 +818,7 @@ weir_lb_handle_burst(struct weir_worker *w, struct rte_mbuf **m, const struct we
 	uint8_t kind[WEIR_BURST], slot[WEIR_BURST];
 	int svc[WEIR_BURST];
 	unsigned int i, nk = 0;
-	uint64_t created;
+	uint64_t created, reused;
 
 	/* Classify, and gather the keys of L4 packets for one bulk lookup. */
 	for (i = 0; i < n; i++) {
@@ -830,9 +844,11 @@ weir_lb_handle_burst(struct weir_worker *w, struct rte_mbuf **m, const struct we
 	if (nk > 0)
 		weir_ct_lookup_bulk(w->lb.ct, kp, nk, idx);
 	created = w->lb.stats.conn_new;
+	reused = w->lb.stats.conn_reused;
 
 	for (i = 0; i < n; i++) {
 		struct weir_conn *c;
+		uint8_t flags;
 		uint32_t ci;
 
 		if (kind[i] == K_RESPOND) {
@@ -845,6 +861,10 @@ weir_lb_handle_burst(struct weir_worker *w, struct rte_mbuf **m, const struct we
 		/* A connection created earlier in this burst was not there for the
 		 * bulk lookup: look again (only misses after a creation pay). */
 		if (ci == WEIR_CONN_NONE && created != w->lb.stats.conn_new)
+			weir_ct_lookup_bulk(w->lb.ct, &kp[slot[i]], 1, &ci);
+		/* After a closed entry was replaced in this burst, a hit from the
+		 * bulk lookup may name its freed slot: look again (rare). */
+		else if (ci != WEIR_CONN_NONE && reused != w->lb.stats.conn_reused)
 			weir_ct_lookup_bulk(w->lb.ct, &kp[slot[i]], 1, &ci);
 		if (kind[i] == K_REPLY) {
 			if (ci == WEIR_CONN_NONE) {
@@ -862,7 +882,18 @@ weir_lb_handle_burst(struct weir_worker *w, struct rte_mbuf **m, const struct we
 			continue;
 		}
 		c = weir_ct_get(w->lb.ct, ci);
-		track(w, ci, c, tcp_flags(rte_pktmbuf_mtod(m[i], uint8_t *), &p[i]), 1);
+		flags = tcp_flags(rte_pktmbuf_mtod(m[i], uint8_t *), &p[i]);
+		if (c->state == WEIR_CONN_CLOSED && (flags & (TCP_SYN | TCP_ACK | TCP_RST)) == TCP_SYN) {
+			/* A new connection on the 5-tuple of one that closed (the
+			 * client reused its port; it holds no TIME_WAIT when the
+			 * server closed first): schedule it afresh, as a new flow. */
+			conn_release(w, c);
+			weir_ct_del(w->lb.ct, ci);
+			w->lb.stats.conn_reused++;
+			new_flow(w, m[i], &p[i], svc[i], &keys[slot[i]]);
+			continue;
+		}
+		track(w, ci, c, flags, 1);
 		to_backend(w, m[i], &p[i], c);
 	}
 }
@@ -1248,6 +1279,7 @@ weir_lb_worker_json(const struct weir_worker *w, json_t *o)
 			    json_integer(lw->ct ? (json_int_t)weir_ct_capacity(lw->ct) : 0));
 	json_object_set_new(o, "conn_new", json_integer((json_int_t)s->conn_new));
 	json_object_set_new(o, "conn_expired", json_integer((json_int_t)s->conn_expired));
+	json_object_set_new(o, "conn_reused", json_integer((json_int_t)s->conn_reused));
 	json_object_set_new(o, "to_backend", json_integer((json_int_t)s->to_backend));
 	json_object_set_new(o, "to_client", json_integer((json_int_t)s->to_client));
 	json_object_set_new(o, "stateless", json_integer((json_int_t)s->stateless));

@@ -49,6 +49,7 @@ struct weir_lb_snap {
 struct weir_lb_stats {
 	uint64_t conn_new;       /**< connections created */
 	uint64_t conn_expired;   /**< connections removed by the idle timer */
+	uint64_t conn_reused;    /**< closed connections replaced by a new SYN on their 5-tuple */
 	uint64_t to_backend;     /**< packets forwarded client -> backend */
 	uint64_t to_client;      /**< packets forwarded backend -> client */
 	uint64_t stateless;      /**< DSR packets forwarded without an entry (table full/miss) */

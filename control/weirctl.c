@@ -215,12 +215,12 @@ print_stats(json_t *r)
 	       geti(total, "tx"), geti(total, "steered_out"), geti(total, "steered_in"),
 	       geti(total, "dropped"));
 
-	printf("\n%-8s %10s %12s %12s %14s %14s %10s\n", "worker", "conns", "conn_new",
-	       "conn_expired", "to_backend", "to_client", "cyc/pkt");
+	printf("\n%-8s %10s %12s %12s %11s %14s %14s %10s\n", "worker", "conns", "conn_new",
+	       "conn_expired", "conn_reused", "to_backend", "to_client", "cyc/pkt");
 	json_array_foreach(workers, i, w)
-		printf("%-8lld %10lld %12lld %12lld %14lld %14lld %10.1f\n", geti(w, "id"),
+		printf("%-8lld %10lld %12lld %12lld %11lld %14lld %14lld %10.1f\n", geti(w, "id"),
 		       geti(w, "conns"), geti(w, "conn_new"), geti(w, "conn_expired"),
-		       geti(w, "to_backend"), geti(w, "to_client"),
+		       geti(w, "conn_reused"), geti(w, "to_backend"), geti(w, "to_client"),
 		       json_real_value(json_object_get(w, "cycles_per_pkt")));
 
 	printf("\ndrops by reason\n");

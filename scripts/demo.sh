@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # make demo: start weir on its embedded default config (config/weir.json)
-# with a client network namespace behind its tap port, show the VIPs
-# answering ping and ping -6, show the counters, and stop cleanly.
-# DEMO_HOLD=1 keeps weir running until Ctrl-C.
+# with a client network namespace behind its "client" tap port and three
+# HTTP backends in a backend namespace behind its "backend" tap port. Show
+# the VIPs answering ping and ping -6, weir resolving its backends by ARP and
+# neighbour solicitation, HTTP requests to both VIPs spread over the backends
+# (round robin over IPv4, Maglev over IPv6), the services and the counters,
+# and stop cleanly. DEMO_HOLD=1 keeps everything running until Ctrl-C.
 set -euo pipefail
 build=${1:-build}
 weir=$build/app/weir
@@ -10,12 +13,19 @@ weirctl=$build/control/weirctl
 
 # Names and addresses from the embedded config.
 ns=weir-demo
+bns=weir-demo-b
 tap=weir-c0
+btap=weir-b0
 sock=/run/weir/weir.sock
 prefix=weir-demo
 vip4=198.18.1.1 vip6=2001:db8:1::1
 local4=198.18.0.1 local6=2001:db8:0:1::1
 cli4=198.18.0.2 cli6=2001:db8:0:1::2
+names=(b0 b1 b2)
+back4=(198.18.2.10 198.18.2.11 198.18.2.12)
+back6=(2001:db8:2::10 2001:db8:2::11 2001:db8:2::12)
+bport=8080
+requests=30
 
 if [ "$(id -u)" -ne 0 ]; then
     echo "demo: needs root (network namespaces, tap devices)" >&2
@@ -23,19 +33,41 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 pid=
+servers=()
+web=
 cleanup() {
+    local p
+    for p in "${servers[@]}"; do
+        kill -TERM "$p" 2>/dev/null || true
+    done
+    for p in "${servers[@]}"; do
+        wait "$p" 2>/dev/null || true
+    done
     if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
         kill -TERM "$pid" 2>/dev/null || true
         wait "$pid" 2>/dev/null || true
     fi
     ip netns del "$ns" 2>/dev/null || true
+    ip netns del "$bns" 2>/dev/null || true
     rm -rf "/var/run/dpdk/$prefix"
+    if [ -n "$web" ]; then rm -rf "$web"; fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 ip netns del "$ns" 2>/dev/null || true  # left by an interrupted demo
+ip netns del "$bns" 2>/dev/null || true
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+# Up to 10 s for a condition (a command line) to hold.
+wait_until() {
+    local _
+    for _ in $(seq 100); do
+        "$@" >/dev/null 2>&1 && return 0
+        sleep 0.1
+    done
+    return 1
+}
 
 step "starting weir (embedded default config, worker on lcore 1, --no-huge)"
 echo "$weir --lcores 0@0,1@1 --no-huge -m 256 --no-pci --file-prefix $prefix"
@@ -52,7 +84,7 @@ step "weirctl ports"
 "$weirctl" --socket "$sock" ports
 
 step "client namespace $ns behind tap $tap"
-for _ in $(seq 100); do ip link show "$tap" >/dev/null 2>&1 && break; sleep 0.1; done
+wait_until ip link show "$tap" || { echo "demo: no tap $tap" >&2; exit 1; }
 ip netns add "$ns"
 ip link set "$tap" netns "$ns"
 ip -n "$ns" link set lo up
@@ -63,6 +95,46 @@ ip -n "$ns" route add 198.18.1.0/24 via "$local4"
 ip -n "$ns" -6 route add 2001:db8:1::/64 via "$local6"
 ip -n "$ns" addr show dev "$tap"
 
+step "backend namespace $bns behind tap $btap: ${names[*]} on ${back4[*]} and ${back6[*]}"
+wait_until ip link show "$btap" || { echo "demo: no tap $btap" >&2; exit 1; }
+ip netns add "$bns"
+ip link set "$btap" netns "$bns"
+ip -n "$bns" link set lo up
+ip -n "$bns" link set "$btap" up
+for i in 0 1 2; do
+    ip -n "$bns" addr add "${back4[i]}/24" dev "$btap"
+    ip -n "$bns" -6 addr add "${back6[i]}/64" dev "$btap" nodad
+done
+web=$(mktemp -d /tmp/weir-demo-web.XXXXXX)
+for i in 0 1 2; do
+    mkdir "$web/${names[i]}"
+    printf '%s' "${names[i]}" >"$web/${names[i]}/who"
+    # http.server binds one address: one server per backend address.
+    for a in "${back4[i]}" "${back6[i]}"; do
+        ip netns exec "$bns" /usr/bin/python3 -m http.server --bind "$a" "$bport" \
+            --directory "$web/${names[i]}" >"$web/http-$a.log" 2>&1 &
+        servers+=($!)
+        echo "${names[i]}: python3 -m http.server --bind $a $bport (pid $!)"
+    done
+done
+for i in 0 1 2; do
+    for url in "http://${back4[i]}:$bport/who" "http://[${back6[i]}]:$bport/who"; do
+        wait_until ip netns exec "$bns" curl -sf --max-time 1 "$url" ||
+            { echo "demo: backend $url does not answer" >&2; exit 1; }
+    done
+done
+
+step "weir resolves its backends' MACs (ARP, neighbour solicitation)"
+resolved() {
+    "$weirctl" --socket "$sock" --json services | /usr/bin/python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+sys.exit(0 if all(b["mac"] for s in d["services"] for b in s["backends"]) else 1)'
+}
+t0=$(date +%s%N)
+wait_until resolved || { echo "demo: weir did not resolve every backend" >&2; exit 1; }
+echo "every backend resolved in $((($(date +%s%N) - t0) / 1000000)) ms"
+
 step "ping the IPv4 VIP $vip4 from $ns"
 ip netns exec "$ns" ping -c 3 -i 0.2 -W 2 "$vip4"
 step "ping -6 the IPv6 VIP $vip6 from $ns"
@@ -70,11 +142,37 @@ ip netns exec "$ns" ping -6 -c 3 -i 0.2 -W 2 "$vip6"
 step "the client's neighbour table: weir's MAC answers ARP and NS"
 ip -n "$ns" neigh show dev "$tap"
 
+# $requests requests to a URL from the client namespace: who answered each, then a tally.
+failed=0
+http_round() {
+    local url=$1 out answers=()
+    for _ in $(seq "$requests"); do
+        out=$(ip netns exec "$ns" curl -s --max-time 5 "$url") || { out=failed; failed=1; }
+        answers+=("$out")
+    done
+    echo "${answers[*]}"
+    printf '%s\n' "${answers[@]}" | sort | uniq -c |
+        awk '{ printf "%s%s: %s", (NR > 1 ? ", " : ""), $2, $1 } END { print "" }'
+}
+step "$requests x curl http://$vip4/who (service web4: rr)"
+http_round "http://$vip4/who"
+step "$requests x curl http://[$vip6]/who (service web6: maglev)"
+http_round "http://[$vip6]/who"
+
+step "weirctl services"
+"$weirctl" --socket "$sock" services
 step "weirctl stats"
 "$weirctl" --socket "$sock" stats
 
+if [ "$failed" -ne 0 ]; then
+    echo "demo: some HTTP requests through weir failed" >&2
+    exit 1
+fi
+
 if [ "${DEMO_HOLD:-0}" = 1 ]; then
-    step "weir keeps running (socket $sock, namespace $ns); Ctrl-C stops it"
+    step "weir keeps running (socket $sock, namespaces $ns and $bns); Ctrl-C stops it"
+    echo "try: ip netns exec $ns curl http://$vip4/who"
+    echo "     $weirctl backend disable web4 ${back4[0]}:$bport"
     wait "$pid" || true
 fi
 

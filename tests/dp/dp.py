@@ -579,11 +579,13 @@ def fx_dsr():
 
 
 def l4_expiry():
-    """Idle timeouts per state: a UDP flow, a half-open TCP flow and a closing
-    one (established 300 s, then a FIN: 1 s) expire; an established one stays;
-    active-connection counts follow."""
+    """Idle timeouts per state: a UDP flow, a half-open TCP flow, a closing
+    one (established 300 s, then a FIN: 1 s) and two closed ones expire; an
+    established one stays. A closed connection leaves the backend's active
+    count at once; a new SYN on a closed connection's 5-tuple is a new
+    connection (its own local port), not the old entry revived."""
     cfg = l4_config()
-    cfg['services'][0]['timeouts'] = {'syn': 1, 'established': 300, 'fin': 1}
+    cfg['services'][0]['timeouts'] = {'syn': 1, 'established': 300, 'fin': 1, 'closed': 1}
     cfg['services'][1]['timeouts'] = {'udp': 1}
     frames = [
         udp(CLI4, VIP4, 7000, 53),
@@ -596,6 +598,21 @@ def l4_expiry():
         tcp(CLI4, VIP4, 40012, 80, 'A', seq=1001, ack=5001),
         tcp(CLI4, VIP4, 40012, 80, 'FA', seq=1001, ack=5001),
     ]
+    # 40013 and 40014 open and close (client FIN, then the backend's) on
+    # local ports 1027 and 1028; then 40013 opens again: local port 1029.
+    for sport, lport in ((40013, 1027), (40014, 1028)):
+        frames += [
+            tcp(CLI4, VIP4, sport, 80, 'S'),
+            tcp(BK4, LOCAL4, 8080, lport, 'SA', smac=BMAC, seq=5000, ack=1001),
+            tcp(CLI4, VIP4, sport, 80, 'A', seq=1001, ack=5001),
+            tcp(CLI4, VIP4, sport, 80, 'FA', seq=1001, ack=5001),
+            tcp(BK4, LOCAL4, 8080, lport, 'FA', smac=BMAC, seq=5001, ack=1002),
+            tcp(CLI4, VIP4, sport, 80, 'A', seq=1002, ack=5002),
+        ]
+    frames += [
+        tcp(CLI4, VIP4, 40013, 80, 'S', seq=9000),
+        tcp(BK4, LOCAL4, 8080, 1029, 'SA', smac=BMAC, seq=7000, ack=9001),
+    ]
     with wt.Weir('dp-expiry') as w:
         inp, out = os.path.join(w.tmp, 'in.pcap'), os.path.join(w.tmp, 'out.pcap')
         wt.write_pcap(inp, frames)
@@ -607,19 +624,21 @@ def l4_expiry():
         n = len(frames)
         st = w.wait_stats(lambda s: s['total']['rx'] == n and s['total']['tx'] == n,
                           'all %d frames forwarded' % n)
-        wt.check(st['workers'][0]['conns'] == 4 and st['workers'][0]['conn_new'] == 4,
-                 'conns %d new %d, want 4 4' % (st['workers'][0]['conns'],
-                                                st['workers'][0]['conn_new']))
+        w0 = st['workers'][0]
+        got = (w0['conns'], w0['conn_new'], w0['conn_reused'])
+        wt.check(got == (6, 7, 1), 'conns, conn_new, conn_reused %s, want (6, 7, 1)' % (got,))
         active = {s['name']: s['backends'][0]['conns_active'] for s in w.ctl('services')['services']}
-        wt.check(active['tcp4'] == 3 and active['udp4'] == 1, 'active %s' % active)
-        st = w.wait_stats(lambda s: s['workers'][0]['conn_expired'] == 3, 'three expiries',
+        wt.check(active['tcp4'] == 4 and active['udp4'] == 1,
+                 'active %s, want tcp4 4 (40014 closed), udp4 1' % active)
+        st = w.wait_stats(lambda s: s['workers'][0]['conn_expired'] == 5, 'five expiries',
                           timeout=10)
         wt.check(st['workers'][0]['conns'] == 1, 'conns after expiry %d, want 1 (established)' %
                  st['workers'][0]['conns'])
         active = {s['name']: s['backends'][0]['conns_active'] for s in w.ctl('services')['services']}
         wt.check(active['tcp4'] == 1 and active['udp4'] == 0, 'active after expiry %s' % active)
         w.stop()
-    print('ok: 3 of 4 connections expired, the established one stays')
+    print('ok: 5 of 6 connections expired, the established one stays; a closed 5-tuple reopened '
+          'as a new connection')
 
 
 def l4_steering():

@@ -141,12 +141,10 @@ def conns_total(w, svc, addrs):
 
 
 # Client source ports for curl --local-port, each used once per run (below the
-# kernel's ephemeral range). Left to itself the client kernel may pick again,
-# within seconds, the port of a connection that just closed (the server closed
-# first, so the client holds no TIME_WAIT); weir would then find that 5-tuple's
-# connection entry still in its 10 s "closed" state and carry the new
-# connection on it instead of scheduling it, and the exact counts below would
-# not hold.
+# kernel's ephemeral range), so every request is a fresh 5-tuple and the rr
+# counts below are exact by construction. (A client that reuses the port of a
+# connection the server closed first gets a new connection too: weir schedules
+# a SYN on a closed entry afresh; dp-l4-expiry tests that.)
 _next_port = [20000]
 
 

@@ -130,8 +130,10 @@ static void
 test_default_config(void **state)
 {
 	static const uint8_t mac[6] = {0x02, 0x77, 0x65, 0x69, 0x72, 0x01};
+	static const uint8_t bmac[6] = {0x02, 0x77, 0x65, 0x69, 0x72, 0x02};
 	struct weir_config *cfg;
 	const struct weir_port_config *p;
+	unsigned int i, b;
 
 	(void)state;
 	cfg = weir_config_from_string(weir_default_config, "embedded", errbuf, sizeof(errbuf));
@@ -143,7 +145,7 @@ test_default_config(void **state)
 	assert_int_equal(cfg->idle_sleep_us, 0);
 	assert_int_equal(cfg->n_workers, 1);
 	assert_int_equal(cfg->workers[0], 1);
-	assert_int_equal(cfg->n_ports, 1);
+	assert_int_equal(cfg->n_ports, 2);
 	p = &cfg->ports[0];
 	assert_string_equal(p->name, "client");
 	assert_string_equal(p->devargs, "net_tap0,iface=weir-c0");
@@ -155,9 +157,67 @@ test_default_config(void **state)
 	assert_int_equal(p->n_addrs, 2);
 	assert_addr(&p->addrs[0], 4, "198.18.0.1", 24, WEIR_ADDR_LOCAL);
 	assert_addr(&p->addrs[1], 6, "2001:db8:0:1::1", 64, WEIR_ADDR_LOCAL);
+	assert_int_equal(cfg->n_ports, 2);
+	p = &cfg->ports[1];
+	assert_string_equal(p->name, "backend");
+	assert_string_equal(p->devargs, "net_tap1,iface=weir-b0");
+	assert_int_equal(p->has_mac, 1);
+	assert_memory_equal(p->mac, bmac, 6);
+	assert_int_equal(p->steering, WEIR_STEER_AUTO);
+	assert_int_equal(p->n_addrs, 2);
+	assert_addr(&p->addrs[0], 4, "198.18.2.1", 24, WEIR_ADDR_LOCAL);
+	assert_addr(&p->addrs[1], 6, "2001:db8:2::1", 64, WEIR_ADDR_LOCAL);
+	assert_int_equal(p->n_neighbors, 0); /* weir resolves the backends itself */
 	assert_int_equal(cfg->n_vips, 2);
 	assert_addr(&cfg->vips[0], 4, "198.18.1.1", 32, WEIR_ADDR_VIP);
 	assert_addr(&cfg->vips[1], 6, "2001:db8:1::1", 128, WEIR_ADDR_VIP);
+
+	/* L4: two pools of three backends, an rr service over IPv4, maglev over IPv6. */
+	assert_int_equal(cfg->conn_table_size, 65536);
+	assert_int_equal(cfg->maglev_size, WEIR_MAGLEV_DEFAULT_SIZE);
+	assert_int_equal(cfg->n_pools, 2);
+	for (i = 0; i < 2; i++) {
+		const struct weir_pool_config *pl = &cfg->pools[i];
+
+		assert_string_equal(pl->name, i == 0 ? "web4" : "web6");
+		assert_int_equal(pl->n_backends, 3);
+		for (b = 0; b < 3; b++) {
+			char ip[32];
+
+			if (i == 0)
+				snprintf(ip, sizeof(ip), "198.18.2.%u", 10 + b);
+			else
+				snprintf(ip, sizeof(ip), "2001:db8:2::%u", 10 + b);
+			assert_addr(&pl->backends[b].addr, i == 0 ? 4 : 6, ip, i == 0 ? 32 : 128, 0);
+			assert_int_equal(pl->backends[b].port, 8080);
+			assert_int_equal(pl->backends[b].weight, 1);
+			assert_string_equal(pl->backends[b].datacenter, "");
+		}
+	}
+	assert_int_equal(cfg->n_services, 2);
+	for (i = 0; i < 2; i++) {
+		const struct weir_service_config *s = &cfg->services[i];
+
+		assert_string_equal(s->name, i == 0 ? "web4" : "web6");
+		assert_addr(&s->vip, i == 0 ? 4 : 6, i == 0 ? "198.18.1.1" : "2001:db8:1::1",
+			    i == 0 ? 32 : 128, WEIR_ADDR_VIP);
+		assert_int_equal(s->port, 80);
+		assert_int_equal(s->proto, 6);
+		assert_int_equal(s->scheduler, i == 0 ? WEIR_SCHED_RR : WEIR_SCHED_MAGLEV);
+		assert_int_equal(s->sticky_source, 0);
+		assert_int_equal(s->forwarding, WEIR_FWD_FULLNAT);
+		assert_int_equal(s->mss_clamp, 0);
+		assert_int_equal(s->pool, i);
+		assert_int_equal(s->out_port, 1); /* the backend port */
+		assert_int_equal(s->n_local_ips, 1);
+		assert_addr(&s->local_ips[0], i == 0 ? 4 : 6, i == 0 ? "198.18.2.1" : "2001:db8:2::1",
+			    i == 0 ? 32 : 128, WEIR_ADDR_LOCAL);
+		assert_int_equal(s->timeouts.syn, 30);
+		assert_int_equal(s->timeouts.established, 900);
+		assert_int_equal(s->timeouts.fin, 60);
+		assert_int_equal(s->timeouts.closed, 10);
+		assert_int_equal(s->timeouts.udp, 300);
+	}
 	weir_config_free(cfg);
 }
 
@@ -917,9 +977,11 @@ test_file_valid(void **state)
 	if (cfg == NULL)
 		fail_msg("rejected: %s", errbuf);
 	assert_string_equal(cfg->origin, path);
-	assert_int_equal(cfg->n_ports, 1);
+	assert_int_equal(cfg->n_ports, 2);
 	assert_string_equal(cfg->ports[0].name, "client");
+	assert_string_equal(cfg->ports[1].name, "backend");
 	assert_int_equal(cfg->n_vips, 2);
+	assert_int_equal(cfg->n_services, 2);
 	weir_config_free(cfg);
 }
 

@@ -4,7 +4,7 @@
 BUILD ?= build
 SAN_BUILD ?= build-san
 
-.PHONY: all deps build build-san demo test clean
+.PHONY: all deps build build-san demo test bench clean
 
 all: build
 
@@ -25,6 +25,11 @@ demo: build
 
 test: build-san
 	scripts/run-tests.sh $(SAN_BUILD)
+
+# Wire benchmark (generator, dpdk-testpmd baseline, weir) and microbenchmarks,
+# on the optimised build; results in $(BUILD)/bench-results.jsonl.
+bench: build
+	bench/run.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(SAN_BUILD)

@@ -4,12 +4,13 @@
 
 /**
  * @file
- * Per-worker connection table: an rte_hash from flow keys to connection
- * slots, a slot array, and a hashed timer wheel for aging. One per worker,
- * never shared: no locks, no atomics.
+ * Per-worker connection table: a slot array of connections, an index from
+ * flow keys to slots (a two-choice bucketed hash of signatures; keys are
+ * confirmed against the connection, see conntrack.c), and a hashed timer
+ * wheel for aging. One per worker, never shared: no locks, no atomics.
  *
- * A FullNAT connection has two keys pointing at one slot: the client side
- * (client -> VIP) and the backend side (backend -> local IP:port). Aging is
+ * Only client-side keys (client -> VIP) are indexed: a FullNAT reply is
+ * found by its destination local port (app/lb4.c). Aging is
  * lazy: a packet only moves the connection's expiry forward; the wheel visits
  * a connection when its old expiry comes, and re-files it if it was touched
  * meanwhile. So a tick costs the connections due in it, never a full scan.
@@ -60,42 +61,23 @@ struct weir_conn {
 	uint64_t syn_tsc;     /**< when the client's SYN passed, for the RTT sample */
 	uint32_t wheel_next, wheel_prev;
 	uint32_t wheel_tick; /**< the tick whose wheel slot holds it */
-};
+} __rte_aligned(64); /* two cache lines; the key never straddles one */
 
 #define WEIR_CONN_F_SYNACK 0x01 /**< the backend's SYN-ACK was seen */
 #define WEIR_CONN_F_FIN_C 0x02  /**< FIN from the client */
 #define WEIR_CONN_F_FIN_B 0x04  /**< FIN from the backend */
 #define WEIR_CONN_F_LPORT 0x08  /**< holds a local port */
-#define WEIR_CONN_F_BKEY 0x10   /**< has a backend-side key (FullNAT) */
-
-/**
- * The backend-side key of a FullNAT connection: what the backend's replies
- * carry (backend -> local IP:port).
- *
- * @param c
- *   Connection.
- * @param k
- *   Filled.
- */
-static inline void
-weir_conn_backend_key(const struct weir_conn *c, struct weir_conn_key *k)
-{
-	memset(k, 0, sizeof(*k));
-	k->family = c->client.family;
-	k->proto = c->client.proto;
-	k->sport = c->bport;
-	k->dport = c->lport;
-	memcpy(k->src, c->backend_ip, 16);
-	memcpy(k->dst, c->local_ip, 16);
-}
 
 struct weir_conntrack;
+
+/** Most keys per weir_ct_lookup_bulk() call. */
+#define WEIR_CT_BULK_MAX 64
 
 /**
  * Create a table.
  *
  * @param name
- *   Unique name (rte_hash names are global).
+ *   Name of its memory (rte_malloc type, shown in memory dumps).
  * @param size
  *   Most connections.
  * @param socket
@@ -121,7 +103,7 @@ void weir_ct_free(struct weir_conntrack *ct);
  * @param keys
  *   n key pointers.
  * @param n
- *   At most 32.
+ *   At most WEIR_CT_BULK_MAX.
  * @param idx
  *   Receives each key's connection slot, or WEIR_CONN_NONE.
  */
@@ -129,7 +111,7 @@ void weir_ct_lookup_bulk(struct weir_conntrack *ct, const struct weir_conn_key *
 			 unsigned int n, uint32_t *idx);
 
 /**
- * Add a connection with its client key and, for FullNAT, its backend key.
+ * Add a connection under its client key.
  *
  * @param ct
  *   Table.
@@ -138,24 +120,11 @@ void weir_ct_lookup_bulk(struct weir_conntrack *ct, const struct weir_conn_key *
  * @param expire
  *   First expiry tick.
  * @return
- *   The slot, or WEIR_CONN_NONE if the table is full or the key is present.
- *   Fill the connection, then call weir_ct_add_backend() for FullNAT.
+ *   The slot, or WEIR_CONN_NONE if the table is full (no free slot, or both
+ *   index buckets of the key full) or the key is present.
  */
 uint32_t weir_ct_add(struct weir_conntrack *ct, const struct weir_conn_key *client,
 		     uint32_t expire);
-
-/**
- * Add the backend-side key of a filled FullNAT connection
- * (weir_conn_backend_key()).
- *
- * @param ct
- *   Table.
- * @param idx
- *   Slot from weir_ct_add().
- * @return
- *   0, or -EEXIST / -ENOSPC (the connection stays without it).
- */
-int weir_ct_add_backend(struct weir_conntrack *ct, uint32_t idx);
 
 /**
  * The connection in a slot.

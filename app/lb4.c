@@ -284,10 +284,11 @@ conn_release(struct weir_worker *w, struct weir_conn *c)
 		int li = find_local(c->client.family, c->local_ip);
 
 		if (li >= 0) {
-			uint64_t *bits = lw->lport_bits[li * 2 + (c->client.proto == PROTO_UDP)];
-			uint16_t port = rte_be_to_cpu_16(c->lport);
+			unsigned int slot = (unsigned int)li * 2 + (c->client.proto == PROTO_UDP);
 
-			bits[port / 64] &= ~(1ULL << (port % 64));
+			lw->lport_slot[slot][rte_be_to_cpu_16(c->lport) / weir.n_workers] =
+				WEIR_CONN_NONE;
+			lw->lport_used[slot]--;
 		}
 	}
 	if (c->state != WEIR_CONN_CLOSED)
@@ -303,11 +304,12 @@ conn_done(void *arg, struct weir_conn *c)
 	w->lb.stats.conn_expired++;
 }
 
-void
+unsigned int
 weir_lb_iteration(struct weir_worker *w)
 {
 	struct weir_lb_worker *lw = &w->lb;
 	const struct weir_lb_snap *s;
+	unsigned int aged = 0;
 
 	rte_rcu_qsbr_quiescent(weir.qs, w->id);
 	s = __atomic_load_n(&weir.lb_snap, __ATOMIC_ACQUIRE);
@@ -317,7 +319,7 @@ weir_lb_iteration(struct weir_worker *w)
 	lw->now_tsc = rte_get_tsc_cycles();
 	lw->now = (uint32_t)((lw->now_tsc - weir.start_tsc) / rte_get_tsc_hz());
 	if (lw->ct != NULL)
-		weir_ct_expire(lw->ct, lw->now, EXPIRE_BUDGET, conn_done, w);
+		aged = weir_ct_expire(lw->ct, lw->now, EXPIRE_BUDGET, conn_done, w);
 	if (lw->ctl_tx != NULL) {
 		struct rte_mbuf *m[8];
 		unsigned int n, k;
@@ -326,6 +328,7 @@ weir_lb_iteration(struct weir_worker *w)
 		for (k = 0; k < n; k++)
 			tx_enqueue(w, weir.port_index[m[k]->port], m[k]);
 	}
+	return aged;
 }
 
 void
@@ -400,46 +403,46 @@ neigh_observe(struct weir_worker *w, unsigned int pi, const uint8_t *buf,
 	}
 }
 
+/*
+ * A free local port of this worker for connection slot idx, on one of the
+ * service's local IPs: the reply's destination port names its connection
+ * (lport_slot), so replies need no key of their own in the table.
+ */
 static int
-lport_alloc(struct weir_worker *w, unsigned int svc, uint8_t proto, uint32_t hash,
+lport_alloc(struct weir_worker *w, unsigned int svc, uint8_t proto, uint32_t hash, uint32_t idx,
 	    unsigned int *li_out, uint16_t *port_out)
 {
 	const struct weir_service_config *sc = &weir.cfg->services[svc];
 	struct weir_lb_worker *lw = &w->lb;
-	unsigned int nw = weir.n_workers, k, t;
+	unsigned int k, t;
 
 	for (k = 0; k < sc->n_local_ips; k++) {
 		unsigned int li = svc_local[svc][(hash + k) % sc->n_local_ips];
 		unsigned int slot = li * 2 + (proto == PROTO_UDP);
-		uint64_t *bits = lw->lport_bits[slot];
+		uint32_t *slots = lw->lport_slot[slot];
 		uint32_t cur = lw->lport_cursor[slot];
 
+		if (lw->lport_used[slot] >= lw->lport_span)
+			continue; /* every port of this local IP is held */
+		/* From the cursor on: connections mostly end in the order they
+		 * began, so the ports just ahead are the ones freed longest ago. */
 		for (t = 0; t < LPORT_TRIES; t++) {
-			/* Candidates p with p % nw == our id, from LPORT_MIN up. */
-			uint32_t port = LPORT_MIN + ((cur + t) * nw) % (65536 - LPORT_MIN);
+			uint32_t j = lw->lport_jmin + cur;
 
-			port = port - port % nw + w->id;
-			if (port < LPORT_MIN || port > 65535)
+			if (++cur == lw->lport_span)
+				cur = 0;
+			if (slots[j] != WEIR_CONN_NONE)
 				continue;
-			if (bits[port / 64] & (1ULL << (port % 64)))
-				continue;
-			bits[port / 64] |= 1ULL << (port % 64);
-			lw->lport_cursor[slot] = cur + t + 1;
+			slots[j] = idx;
+			lw->lport_cursor[slot] = cur;
+			lw->lport_used[slot]++;
 			*li_out = li;
-			*port_out = (uint16_t)port;
+			*port_out = (uint16_t)(j * weir.n_workers + w->id);
 			return 0;
 		}
-		lw->lport_cursor[slot] = cur + LPORT_TRIES;
+		lw->lport_cursor[slot] = cur;
 	}
 	return -ENOSPC;
-}
-
-static void
-lport_free(struct weir_worker *w, unsigned int li, uint8_t proto, uint16_t port)
-{
-	uint64_t *bits = w->lb.lport_bits[li * 2 + (proto == PROTO_UDP)];
-
-	bits[port / 64] &= ~(1ULL << (port % 64));
 }
 
 /* Clamp the MSS option of a SYN or SYN-ACK. */
@@ -726,20 +729,21 @@ new_flow(struct weir_worker *w, struct rte_mbuf *m, const struct weir_pkt *p, in
 		drop(w, WEIR_DROP_NEIGH_MISS, m);
 		return;
 	}
-	if (sc->forwarding == WEIR_FWD_FULLNAT &&
-	    lport_alloc(w, (unsigned int)svc, p->l4_proto, (uint32_t)sh, &li, &lport) != 0) {
-		drop(w, WEIR_DROP_LPORT_EXHAUSTED, m);
-		return;
-	}
 	idx = weir_ct_add(lw->ct, k, lw->now + (p->l4_proto == PROTO_TCP ? sc->timeouts.syn
 									     : sc->timeouts.udp));
 	if (idx == WEIR_CONN_NONE) {
 		if (sc->forwarding == WEIR_FWD_FULLNAT) {
-			lport_free(w, li, p->l4_proto, lport);
 			drop(w, WEIR_DROP_CONN_TABLE_FULL, m);
 			return;
 		}
 		goto stateless;
+	}
+	if (sc->forwarding == WEIR_FWD_FULLNAT &&
+	    lport_alloc(w, (unsigned int)svc, p->l4_proto,
+			(uint32_t)(sc->sticky_source ? flow_hash(k, 0) : fh), idx, &li, &lport) != 0) {
+		weir_ct_del(lw->ct, idx);
+		drop(w, WEIR_DROP_LPORT_EXHAUSTED, m);
+		return;
 	}
 	c = weir_ct_get(lw->ct, idx);
 	c->service = (uint8_t)svc;
@@ -754,13 +758,6 @@ new_flow(struct weir_worker *w, struct rte_mbuf *m, const struct weir_pkt *p, in
 		memcpy(c->local_ip, locals[li].ip, ip_len(locals[li].family));
 		c->lport = rte_cpu_to_be_16(lport);
 		c->flags |= WEIR_CONN_F_LPORT;
-		if (weir_ct_add_backend(lw->ct, idx) != 0) {
-			/* Only possible when the table is out of key space. */
-			lport_free(w, li, p->l4_proto, lport);
-			weir_ct_del(lw->ct, idx);
-			drop(w, WEIR_DROP_CONN_TABLE_FULL, m);
-			return;
-		}
 	} else {
 		memcpy(c->local_ip, locals[svc_local[svc][0]].ip, ip_len(bc->addr.family));
 	}
@@ -808,15 +805,38 @@ key_from(const uint8_t *buf, const struct weir_pkt *p, struct weir_conn_key *k)
 
 enum kind { K_RESPOND, K_CLIENT, K_REPLY };
 
+/* The FullNAT connection a backend's packet (k, to local IP li) belongs
+ * to: its destination port names it, and it must be that connection's
+ * backend speaking. */
+static inline uint32_t
+reply_lookup(struct weir_worker *w, const struct weir_conn_key *k, int li)
+{
+	unsigned int nw = weir.n_workers;
+	uint16_t port = rte_be_to_cpu_16(k->dport);
+	const struct weir_conn *c;
+	uint32_t idx;
+
+	if (port % nw != w->id)
+		return WEIR_CONN_NONE;
+	idx = w->lb.lport_slot[li * 2 + (k->proto == PROTO_UDP)][port / nw];
+	if (idx == WEIR_CONN_NONE)
+		return WEIR_CONN_NONE;
+	c = weir_ct_get(w->lb.ct, idx);
+	if (c->client.proto != k->proto || c->client.family != k->family || c->bport != k->sport ||
+	    memcmp(c->backend_ip, k->src, sizeof(c->backend_ip)) != 0)
+		return WEIR_CONN_NONE;
+	return idx;
+}
+
 void
 weir_lb_handle_burst(struct weir_worker *w, struct rte_mbuf **m, const struct weir_pkt *p,
 		     unsigned int n)
 {
-	struct weir_conn_key keys[WEIR_BURST];
+	struct weir_conn_key keys[WEIR_BURST], rkeys[WEIR_BURST];
 	const struct weir_conn_key *kp[WEIR_BURST];
 	uint32_t idx[WEIR_BURST];
 	uint8_t kind[WEIR_BURST], slot[WEIR_BURST];
-	int svc[WEIR_BURST];
+	int svc[WEIR_BURST]; /* the service of a client packet, the local IP of a reply */
 	unsigned int i, nk = 0;
 	uint64_t created, reused;
 
@@ -831,15 +851,21 @@ weir_lb_handle_burst(struct weir_worker *w, struct rte_mbuf **m, const struct we
 		    (q->flags & WEIR_PKT_F_FRAG) || weir.cfg->n_services == 0)
 			continue;
 		key_from(buf, q, &keys[nk]);
+		slot[i] = (uint8_t)nk;
 		svc[i] = find_service(keys[nk].family, keys[nk].dst, keys[nk].dport, keys[nk].proto);
-		if (svc[i] >= 0)
+		if (svc[i] >= 0) {
+			/* Client packets: one bulk lookup in the table. */
 			kind[i] = K_CLIENT;
-		else if (find_local(keys[nk].family, keys[nk].dst) >= 0)
-			kind[i] = K_REPLY;
-		else
+			kp[nk] = &keys[nk];
+			nk++;
 			continue;
-		kp[nk] = &keys[nk];
-		slot[i] = (uint8_t)nk++;
+		}
+		svc[i] = find_local(keys[nk].family, keys[nk].dst);
+		if (svc[i] < 0)
+			continue;
+		/* Replies: found by local port (reply_lookup), in order. */
+		kind[i] = K_REPLY;
+		rkeys[i] = keys[nk];
 	}
 	if (nk > 0)
 		weir_ct_lookup_bulk(w->lb.ct, kp, nk, idx);
@@ -857,6 +883,17 @@ weir_lb_handle_burst(struct weir_worker *w, struct rte_mbuf **m, const struct we
 			weir_worker_respond(w, m[i], &p[i]);
 			continue;
 		}
+		if (kind[i] == K_REPLY) {
+			ci = reply_lookup(w, &rkeys[i], svc[i]);
+			if (ci == WEIR_CONN_NONE) {
+				drop(w, WEIR_DROP_NO_CONN, m[i]);
+				continue;
+			}
+			c = weir_ct_get(w->lb.ct, ci);
+			track(w, ci, c, tcp_flags(rte_pktmbuf_mtod(m[i], uint8_t *), &p[i]), 0);
+			to_client(w, m[i], &p[i], c);
+			continue;
+		}
 		ci = idx[slot[i]];
 		/* A connection created earlier in this burst was not there for the
 		 * bulk lookup: look again (only misses after a creation pay). */
@@ -866,17 +903,6 @@ weir_lb_handle_burst(struct weir_worker *w, struct rte_mbuf **m, const struct we
 		 * bulk lookup may name its freed slot: look again (rare). */
 		else if (ci != WEIR_CONN_NONE && reused != w->lb.stats.conn_reused)
 			weir_ct_lookup_bulk(w->lb.ct, &kp[slot[i]], 1, &ci);
-		if (kind[i] == K_REPLY) {
-			if (ci == WEIR_CONN_NONE) {
-				drop(w, WEIR_DROP_NO_CONN, m[i]);
-				continue;
-			}
-			c = weir_ct_get(w->lb.ct, ci);
-			/* The backend side key of a FullNAT connection only. */
-			track(w, ci, c, tcp_flags(rte_pktmbuf_mtod(m[i], uint8_t *), &p[i]), 0);
-			to_client(w, m[i], &p[i], c);
-			continue;
-		}
 		if (ci == WEIR_CONN_NONE) {
 			new_flow(w, m[i], &p[i], svc[i], &keys[slot[i]]);
 			continue;
@@ -1326,18 +1352,28 @@ init_worker(struct weir_worker *w, char *err, size_t errlen)
 	lw->backend_new = rte_zmalloc_socket(
 		"weir_lb_counts", sizeof(uint64_t) * WEIR_MAX_BACKENDS * (cfg->n_services + 1),
 		RTE_CACHE_LINE_SIZE, socket);
-	lw->lport_bits = rte_zmalloc_socket("weir_lport", sizeof(uint64_t *) * (n_locals * 2 + 1),
+	lw->lport_slot = rte_zmalloc_socket("weir_lport", sizeof(uint32_t *) * (n_locals * 2 + 1),
 					    0, socket);
 	lw->lport_cursor = rte_zmalloc_socket("weir_lport_cur",
 					      sizeof(uint32_t) * (n_locals * 2 + 1), 0, socket);
+	lw->lport_used = rte_zmalloc_socket("weir_lport_used",
+					    sizeof(uint32_t) * (n_locals * 2 + 1), 0, socket);
+	/* This worker's local ports: p = j * n_workers + id, p in [LPORT_MIN, 65535]. */
+	lw->lport_jmin = (LPORT_MIN - w->id + weir.n_workers - 1) / weir.n_workers;
+	lw->lport_span = (65535 - w->id) / weir.n_workers - lw->lport_jmin + 1;
 	if (lw->neigh == NULL || lw->sched == NULL || lw->backends == NULL ||
-	    lw->backend_new == NULL || lw->lport_bits == NULL || lw->lport_cursor == NULL)
+	    lw->backend_new == NULL || lw->lport_slot == NULL || lw->lport_cursor == NULL ||
+	    lw->lport_used == NULL)
 		goto nomem;
 	for (i = 0; i < n_locals * 2; i++) {
-		lw->lport_bits[i] = rte_zmalloc_socket("weir_lport_bits", 65536 / 8, 0, socket);
-		if (lw->lport_bits[i] == NULL)
+		/* This worker's ports p (p % n_workers == id), at p / n_workers. */
+		size_t n = 65536 / weir.n_workers + 1;
+
+		lw->lport_slot[i] = rte_malloc_socket("weir_lport_slot", n * sizeof(uint32_t), 0,
+						      socket);
+		if (lw->lport_slot[i] == NULL)
 			goto nomem;
-		/* Spread the workers' first candidates apart. */
+		memset(lw->lport_slot[i], 0xff, n * sizeof(uint32_t)); /* WEIR_CONN_NONE */
 		lw->lport_cursor[i] = 0;
 	}
 	for (i = 0; i < cfg->n_services; i++) {
@@ -1380,11 +1416,12 @@ fini_worker(struct weir_worker *w)
 			rte_pktmbuf_free(m);
 		rte_ring_free(lw->ctl_tx);
 	}
-	if (lw->lport_bits != NULL)
+	if (lw->lport_slot != NULL)
 		for (i = 0; i < n_locals * 2; i++)
-			rte_free(lw->lport_bits[i]);
-	rte_free(lw->lport_bits);
+			rte_free(lw->lport_slot[i]);
+	rte_free(lw->lport_slot);
 	rte_free(lw->lport_cursor);
+	rte_free(lw->lport_used);
 	rte_free(lw->backend_new);
 	rte_free(lw->backends);
 	rte_free(lw->sched);

@@ -66,8 +66,11 @@ struct weir_lb_worker {
 	struct weir_sched *sched;          /**< one per service */
 	struct weir_lb_backend *backends;  /**< n_services x WEIR_MAX_BACKENDS */
 	uint64_t *backend_new;             /**< new connections per service x backend */
-	uint64_t **lport_bits;             /**< per local IP x proto: 65536-bit map */
-	uint32_t *lport_cursor;            /**< per local IP x proto */
+	uint32_t **lport_slot;             /**< per local IP x proto: port / n_workers ->
+					    *   connection slot or WEIR_CONN_NONE */
+	uint32_t *lport_cursor;            /**< per local IP x proto: next j - lport_jmin */
+	uint32_t *lport_used;              /**< per local IP x proto: ports held */
+	uint32_t lport_jmin, lport_span;   /**< this worker's ports: j in [jmin, jmin + span) */
 	struct rte_ring *neigh;            /**< observations and requests to control */
 	struct rte_ring *ctl_tx;           /**< worker 0 only: frames control wants sent */
 	uint32_t now;                      /**< current tick (s) */
@@ -98,8 +101,10 @@ void weir_lb_fini(void);
  *
  * @param w
  *   Worker.
+ * @return
+ *   Connections expired (the iteration did work even without packets).
  */
-void weir_lb_iteration(struct weir_worker *w);
+unsigned int weir_lb_iteration(struct weir_worker *w);
 
 /**
  * Worker: going offline for RCU (leaving the loop).

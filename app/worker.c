@@ -134,9 +134,9 @@ weir_worker_loop(void *arg)
 	uint16_t n;
 
 	while (!weir.quit) {
-		unsigned int got = 0;
+		unsigned int got = 0, aged;
 
-		weir_lb_iteration(w);
+		aged = weir_lb_iteration(w);
 		for (pi = 0; pi < weir.n_ports; pi++) {
 			const struct weir_port *port = &weir.ports[pi];
 
@@ -165,7 +165,9 @@ weir_worker_loop(void *arg)
 		for (pi = 0; pi < weir.n_ports; pi++)
 			weir_worker_tx_flush(w, pi);
 
-		if (got > 0) {
+		if (got > 0 || aged > 0) {
+			/* Aging belongs to the packets' cost even when it runs in
+			 * an iteration that received none. */
 			w->lb.stats.busy_cycles += rte_get_tsc_cycles() - w->lb.now_tsc;
 			w->lb.stats.busy_pkts += got;
 			idle = 0;

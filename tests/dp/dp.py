@@ -541,6 +541,16 @@ def fx_l4_drops():
         # A reply to a local port nobody holds.
         (tcp(BK4, LOCAL4, 8080, 1099, 'SA', smac=BMAC), None, 'no_conn'),
         (udp(BK6, LOCAL6, 8080, 2000, smac=BMAC), None, 'no_conn'),
+        # A connection holds local port 1024; only its backend's replies reach
+        # it: not another source, not another source port, not UDP to it.
+        (tcp(CLI4, VIP4, 40999, 80, 'S', options=[('MSS', 1460)]),
+         tcp(LOCAL4, BK4, 1024, 8080, 'S', dmac=BMAC, smac=MAC, options=[('MSS', 1400)]), None),
+        (tcp('198.18.0.99', LOCAL4, 8080, 1024, 'SA', smac=BMAC, seq=5000, ack=1001), None,
+         'no_conn'),
+        (tcp(BK4, LOCAL4, 8081, 1024, 'SA', smac=BMAC, seq=5000, ack=1001), None, 'no_conn'),
+        (udp(BK4, LOCAL4, 8080, 1024, smac=BMAC), None, 'no_conn'),
+        (tcp(BK4, LOCAL4, 8080, 1024, 'SA', smac=BMAC, seq=5000, ack=1001),
+         tcp(VIP4, CLI4, 80, 40999, 'SA', dmac=CMAC, smac=MAC, seq=5000, ack=1001), None),
         # Mid-connection TCP without an entry (FullNAT cannot take it over).
         (tcp(CLI4, VIP4, 41000, 80, 'A', data=b'x'), None, 'no_conn'),
         # Every backend drained.

@@ -224,9 +224,6 @@ init_one_port(unsigned int i, char *err, size_t errlen)
 	rc = rte_eth_allmulticast_enable(port->port_id);
 	if (rc != 0 && rc != -ENOTSUP)
 		goto fail;
-	rc = rte_eth_dev_start(port->port_id);
-	if (rc != 0)
-		goto fail;
 	if (!port->sw_mac) {
 		rc = rte_eth_macaddr_get(port->port_id, &port->mac);
 		if (rc != 0)
@@ -268,6 +265,35 @@ init_ports(char *err, size_t errlen)
 		weir.n_ports++;
 	}
 	return 0;
+}
+
+/* Ports start last, once every table is in place: a link that is up is a
+ * port that forwards (the connection tables can take seconds to allocate). */
+static int
+start_ports(char *err, size_t errlen)
+{
+	unsigned int i;
+	int rc;
+
+	for (i = 0; i < weir.n_ports; i++) {
+		rc = rte_eth_dev_start(weir.ports[i].port_id);
+		if (rc != 0) {
+			snprintf(err, errlen, "port %s (%s): cannot start: %s",
+				 weir.ports[i].cfg->name, weir.ports[i].cfg->devargs,
+				 rte_strerror(-rc));
+			return -EXIT_RUNTIME;
+		}
+	}
+	return 0;
+}
+
+static void
+stop_ports(void)
+{
+	unsigned int i;
+
+	for (i = weir.n_ports; i-- > 0;)
+		rte_eth_dev_stop(weir.ports[i].port_id);
 }
 
 static void
@@ -357,6 +383,7 @@ static const struct {
 	{"workers", init_workers, fini_workers},
 	{"ports", init_ports, fini_ports},
 	{"load balancing", weir_lb_init, weir_lb_fini},
+	{"port start", start_ports, stop_ports},
 	{"admin socket", init_control, fini_control},
 };
 

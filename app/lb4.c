@@ -484,9 +484,10 @@ mss_clamp(uint8_t *tcp, size_t hlen, uint16_t clamp, uint8_t *csum)
  * src/dst are 4 or 16 bytes; sport/dport network order.
  */
 static void
-rewrite(uint8_t *buf, const struct weir_pkt *p, const uint8_t *src, const uint8_t *dst,
-	uint16_t sport, uint16_t dport)
+rewrite(struct rte_mbuf *m, const struct weir_pkt *p, const uint8_t *src, const uint8_t *dst,
+	uint16_t sport, uint16_t dport, unsigned int out)
 {
+	uint8_t *buf = rte_pktmbuf_mtod(m, uint8_t *);
 	uint8_t *ip = buf + p->l2_len, *l4 = buf + p->l4_off;
 	int v4 = p->l3 == WEIR_L3_IPV4;
 	size_t alen = v4 ? 4 : 16;
@@ -506,7 +507,14 @@ rewrite(uint8_t *buf, const struct weir_pkt *p, const uint8_t *src, const uint8_
 		if (p->l4_proto == PROTO_UDP && rd16(csum) == 0)
 			wr16(csum, 0xffff);
 	}
-	if (v4) {
+	m->ol_flags = 0;
+	if (v4 && weir.ports[out].tx_ip_cksum) {
+		/* The port computes it (the IPv4 header checksum offload). */
+		wr16(ip + 10, 0);
+		m->l2_len = p->l2_len;
+		m->l3_len = (uint64_t)(ip[0] & 0x0f) * 4;
+		m->ol_flags = RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM;
+	} else if (v4) {
 		csum_update(ip + 10, saddr, src, 4);
 		csum_update(ip + 10, daddr, dst, 4);
 	}
@@ -647,17 +655,18 @@ to_backend(struct weir_worker *w, struct rte_mbuf *m, const struct weir_pkt *p,
 			drop(w, WEIR_DROP_NO_HEADROOM, m);
 			return;
 		}
+		/* The outer header's checksum is computed in encap(). */
+		m->ol_flags = 0;
 		buf = rte_pktmbuf_mtod(m, uint8_t *);
 	} else {
 		if (sc->mss_clamp && p->l4_proto == PROTO_TCP && (tcp_flags(buf, p) & TCP_SYN))
 			mss_clamp(buf + p->l4_off, (size_t)(buf[p->l4_off + 12] >> 4) * 4,
 				  sc->mss_clamp, buf + p->l4_off + 16);
-		rewrite(buf, p, c->local_ip, c->backend_ip, c->lport, c->bport);
+		rewrite(m, p, c->local_ip, c->backend_ip, c->lport, c->bport, out);
 		/* Ethernet padding is not part of the packet: keep the IP length. */
 		m->data_len = m->pkt_len = (uint32_t)(p->l2_len + p->l3_total);
 	}
 	set_l2(buf, v->mac[c->backend], weir.ports[out].mac.addr_bytes);
-	m->ol_flags = 0;
 	w->lb.stats.to_backend++;
 	tx_enqueue(w, out, m);
 }
@@ -673,10 +682,9 @@ to_client(struct weir_worker *w, struct rte_mbuf *m, const struct weir_pkt *p,
 	if (sc->mss_clamp && p->l4_proto == PROTO_TCP && (tcp_flags(buf, p) & TCP_SYN))
 		mss_clamp(buf + p->l4_off, (size_t)(buf[p->l4_off + 12] >> 4) * 4, sc->mss_clamp,
 			  buf + p->l4_off + 16);
-	rewrite(buf, p, c->client.dst, c->client.src, c->client.dport, c->client.sport);
+	rewrite(m, p, c->client.dst, c->client.src, c->client.dport, c->client.sport, c->in_port);
 	m->data_len = m->pkt_len = (uint32_t)(p->l2_len + p->l3_total);
 	set_l2(buf, c->client_mac, weir.ports[c->in_port].mac.addr_bytes);
-	m->ol_flags = 0;
 	w->lb.stats.to_client++;
 	tx_enqueue(w, c->in_port, m);
 }

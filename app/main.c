@@ -174,6 +174,12 @@ init_one_port(unsigned int i, char *err, size_t errlen)
 		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
 		conf.rx_adv_conf.rss_conf.rss_hf = RTE_ETH_RSS_IP & info.flow_type_rss_offloads;
 	}
+	/* FullNAT rewrites leave the IPv4 header checksum to the port when it
+	 * can compute it (app/lb4.c); elsewhere it is updated in software. */
+	if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM) {
+		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_IPV4_CKSUM;
+		port->tx_ip_cksum = true;
+	}
 	rc = rte_eth_dev_configure(port->port_id, port->n_rxq, (uint16_t)weir.n_workers, &conf);
 	if (rc != 0)
 		goto fail;
@@ -504,9 +510,10 @@ cmd_ports(void)
 			json_array_append_new(addrs, addr_json(&p->cfg->addrs[j], 1));
 		json_array_append_new(
 			ports,
-			json_pack("{s:s, s:i, s:s, s:s, s:s, s:b, s:b, s:I, s:i, s:i, s:s, s:o}", "name",
-				  p->cfg->name, "port_id", p->port_id, "devargs", p->cfg->devargs,
-				  "driver", p->driver, "mac", mac, "mac_in_software", p->sw_mac, "link_up",
+			json_pack("{s:s, s:i, s:s, s:s, s:s, s:b, s:b, s:b, s:I, s:i, s:i, s:s, s:o}",
+				  "name", p->cfg->name, "port_id", p->port_id, "devargs",
+				  p->cfg->devargs, "driver", p->driver, "mac", mac, "mac_in_software",
+				  p->sw_mac, "tx_ip_cksum_offload", p->tx_ip_cksum, "link_up",
 				  link.link_status == RTE_ETH_LINK_UP, "speed_mbps",
 				  (json_int_t)link.link_speed, "rx_queues", p->n_rxq, "tx_queues",
 				  (int)weir.n_workers, "steering",

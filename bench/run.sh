@@ -12,9 +12,10 @@
 # Cases, one generator run each:
 #   gen_ceiling   dpdk-testpmd rxonly: how fast the generator can send
 #   baseline      dpdk-testpmd io forwarding (back out of the same port): udp, 1K flows
-#   weir_udp_1k   weir: udp, 1K flows, 2 s warmup (connection entries established)
+#   weir_udp_1k   weir: udp, 1K flows (connection entries established in the warmup)
 #   weir_udp_1m   weir: udp, 1M flows, warmup until every flow was sent twice
-#   weir_syn_new  weir: TCP SYNs, each a new 5-tuple
+#   weir_syn_new  weir: TCP SYNs, each a new 5-tuple (a DSR service)
+# Each warmup lasts at least its seconds and until 1M (2M) packets went out.
 # then BUILD_DIR/bench/bench_lb and, if built, BUILD_DIR/bench/bench_conn.
 #
 # Results: BUILD_DIR/bench-results.jsonl (one JSON object per line) and a
@@ -282,12 +283,19 @@ dpdk_ver=$(dpkg-query -W -f='${Version}' libdpdk-dev 2>/dev/null || echo unknown
 rev=$(git -C "$here" rev-parse --short HEAD 2>/dev/null || echo unknown)
 python3 "$report" config "$weir_cfg" "$sock" "$weir_sock"
 
-run_case gen_ceiling case_testpmd gen_ceiling rxonly --mode udp --flows 1000 --warmup 1
-run_case baseline case_testpmd baseline io --mode udp --flows 1000 --warmup 1
-run_case weir_udp_1k case_weir weir_udp_1k 2 --mode udp --flows 1000 --warmup 2
+# Every warmup also waits for a million packets to have gone out: the DUT's
+# port is up (so weir-gen starts) before the DUT forwards, and weir can spend
+# seconds writing its connection table first.
+run_case gen_ceiling case_testpmd gen_ceiling rxonly --mode udp --flows 1000 --warmup 1 \
+    --warmup-pkts 1000000 --warmup-max 60
+run_case baseline case_testpmd baseline io --mode udp --flows 1000 --warmup 1 \
+    --warmup-pkts 1000000 --warmup-max 60
+run_case weir_udp_1k case_weir weir_udp_1k 60 --mode udp --flows 1000 --warmup 2 \
+    --warmup-pkts 1000000 --warmup-max 60
 run_case weir_udp_1m case_weir weir_udp_1m 120 --mode udp --flows 1000000 \
     --warmup 2 --warmup-pkts 2000000 --warmup-max 120
-run_case weir_syn_new case_weir weir_syn_new 2 --mode syn --warmup 2
+run_case weir_syn_new case_weir weir_syn_new 60 --mode syn --warmup 2 \
+    --warmup-pkts 1000000 --warmup-max 60
 
 # Microbenchmarks, on CPU 1.
 pin=()

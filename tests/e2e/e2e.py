@@ -282,6 +282,12 @@ def l4():
         wait_for(resolved, 'weir to resolve every backend\'s MAC', 15)
         print('backends resolved %.1f s after the namespaces were up (%.1f s after start)' %
               (time.time() - t0, time.time() - t_start), flush=True)
+        # net_tap offers IPv4 header checksum offload: weir's FullNAT then
+        # leaves that checksum to the port, and every IPv4 request below
+        # depends on the offload being asked for correctly.
+        for port in w.ctl('ports')['ports']:
+            wt.check(port['tx_ip_cksum_offload'] is True,
+                     'port %s: no IPv4 checksum offload' % port['name'])
         r = sh('ip', 'link', 'show', tapb, ns=nsb)
         kmac = r.stdout.split('link/ether ')[1].split()[0]
         for s in w.ctl('services')['services']:

@@ -40,12 +40,11 @@
 #define NEIGH_REFRESH_S 60        /* re-resolve learned neighbours this often */
 #define MAX_LOCALS 64
 
-/* An ARP/ND observation (or a resolution request when mac is zero). */
+/* An ARP/ND observation: a worker saw ip at mac on port. */
 struct neigh_msg {
 	uint8_t port;
 	uint8_t family;
-	uint8_t request; /* a worker missed this address */
-	uint8_t pad;
+	uint8_t pad[2];
 	uint8_t ip[16];
 	uint8_t mac[6];
 	uint8_t pad2[6];
@@ -366,12 +365,9 @@ neigh_notify(struct weir_worker *w, unsigned int pi, uint8_t family, const uint8
 	msg.port = (uint8_t)pi;
 	msg.family = family;
 	memcpy(msg.ip, ip, ip_len(family));
-	if (mac != NULL)
-		memcpy(msg.mac, mac, 6);
-	else
-		msg.request = 1;
+	memcpy(msg.mac, mac, 6);
 	/* Best effort: a full ring loses an observation that will come again. */
-	if (rte_ring_enqueue_elem(w->lb.neigh, &msg, sizeof(msg)) == 0 && mac != NULL)
+	if (rte_ring_enqueue_elem(w->lb.neigh, &msg, sizeof(msg)) == 0)
 		w->lb.stats.neigh_learned++;
 }
 
@@ -646,7 +642,7 @@ to_backend(struct weir_worker *w, struct rte_mbuf *m, const struct weir_pkt *p,
 	uint8_t *buf = rte_pktmbuf_mtod(m, uint8_t *);
 
 	if (!v->mac_ok[c->backend]) {
-		neigh_notify(w, out, c->client.family, c->backend_ip, NULL);
+		/* Control asks for unresolved backends once a second by itself. */
 		drop(w, WEIR_DROP_NEIGH_MISS, m);
 		return;
 	}
@@ -733,7 +729,6 @@ new_flow(struct weir_worker *w, struct rte_mbuf *m, const struct weir_pkt *p, in
 	}
 	bc = &pl->backends[b];
 	if (!lw->snap->svc[svc].mac_ok[b]) {
-		neigh_notify(w, sc->out_port, bc->addr.family, bc->addr.ip, NULL);
 		drop(w, WEIR_DROP_NEIGH_MISS, m);
 		return;
 	}
@@ -1031,8 +1026,6 @@ neigh_apply(const struct neigh_msg *msg)
 	unsigned int i, b;
 	int changed = 0;
 
-	if (msg->request)
-		return 0;
 	for (i = 0; i < cfg->n_services; i++) {
 		const struct weir_service_config *sc = &cfg->services[i];
 		const struct weir_pool_config *pl = &cfg->pools[sc->pool];

@@ -2,9 +2,9 @@
 /*
  * Microbenchmark of the per-worker connection table (app/conntrack.c):
  * cycles per key of a bulk lookup (bursts of 32 hits, each followed by a read
- * of the connection found, as a worker does) at several table fills, and the cost of creating a FullNAT connection (client key, backend
- * key) and of removing it; then the same on a plain rte_hash for
- * comparison. One JSON line per case.
+ * of the connection found, as a worker does) at several table fills, and the
+ * cost of creating a connection and of removing it; then the same on a plain
+ * rte_hash for comparison. One JSON line per case.
  *
  * Usage: bench_conn [EAL args] -- [ENTRIES ...]   (default 1024 1048576 4194304)
  */

@@ -210,7 +210,7 @@ main(int argc, char **argv)
 	CHECK(full > 0, "the churn never filled the table: test too weak");
 #endif
 
-	/* Every live connection is found by both keys, with its own data. */
+	/* Every live connection is found by its key, with its own data. */
 	for (i = 0; i < SIZE * 4; i++) {
 		if (!m[i].live)
 			continue;

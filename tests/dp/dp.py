@@ -559,7 +559,7 @@ def fx_l4_drops():
         (tcp(CLI4, VIP4, 41000, 80, 'A', data=b'x'), None, 'no_conn'),
         # Every backend drained.
         (tcp(CLI4, VIP4, 41001, 81, 'S'), None, 'no_backend'),
-        # No service on that port, on a VIP and on a local address.
+        # No service on that port of a VIP (IPv4 TCP, IPv6 UDP).
         (tcp(CLI4, VIP4, 41002, 8443, 'S'), None, 'no_service'),
         (udp(CLI6, VIP6, 41003, 54), None, 'no_service'),
     ]

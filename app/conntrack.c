@@ -468,7 +468,8 @@ weir_ct_expire(struct weir_conntrack *ct, uint32_t now, unsigned int budget,
 uint32_t
 weir_ct_count(const struct weir_conntrack *ct)
 {
-	return ct->count;
+	/* Control reads it while the owning worker writes it. */
+	return __atomic_load_n(&ct->count, __ATOMIC_RELAXED);
 }
 
 uint32_t

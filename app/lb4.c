@@ -1300,17 +1300,20 @@ weir_lb_worker_json(const struct weir_worker *w, json_t *o)
 	uint64_t cyc = __atomic_load_n(&s->busy_cycles, __ATOMIC_RELAXED);
 	uint64_t pk = __atomic_load_n(&s->busy_pkts, __ATOMIC_RELAXED);
 
+/* The worker writes these without atomics; control reads them relaxed. */
+#define LB_STAT(f) json_integer((json_int_t)__atomic_load_n(&s->f, __ATOMIC_RELAXED))
 	json_object_set_new(o, "conns",
 			    json_integer(lw->ct ? (json_int_t)weir_ct_count(lw->ct) : 0));
 	json_object_set_new(o, "conn_capacity",
 			    json_integer(lw->ct ? (json_int_t)weir_ct_capacity(lw->ct) : 0));
-	json_object_set_new(o, "conn_new", json_integer((json_int_t)s->conn_new));
-	json_object_set_new(o, "conn_expired", json_integer((json_int_t)s->conn_expired));
-	json_object_set_new(o, "conn_reused", json_integer((json_int_t)s->conn_reused));
-	json_object_set_new(o, "to_backend", json_integer((json_int_t)s->to_backend));
-	json_object_set_new(o, "to_client", json_integer((json_int_t)s->to_client));
-	json_object_set_new(o, "stateless", json_integer((json_int_t)s->stateless));
-	json_object_set_new(o, "neigh_learned", json_integer((json_int_t)s->neigh_learned));
+	json_object_set_new(o, "conn_new", LB_STAT(conn_new));
+	json_object_set_new(o, "conn_expired", LB_STAT(conn_expired));
+	json_object_set_new(o, "conn_reused", LB_STAT(conn_reused));
+	json_object_set_new(o, "to_backend", LB_STAT(to_backend));
+	json_object_set_new(o, "to_client", LB_STAT(to_client));
+	json_object_set_new(o, "stateless", LB_STAT(stateless));
+	json_object_set_new(o, "neigh_learned", LB_STAT(neigh_learned));
+#undef LB_STAT
 	json_object_set_new(o, "busy_cycles", json_integer((json_int_t)cyc));
 	json_object_set_new(o, "busy_pkts", json_integer((json_int_t)pk));
 	json_object_set_new(o, "tsc_hz", json_integer((json_int_t)rte_get_tsc_hz()));

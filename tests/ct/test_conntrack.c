@@ -102,10 +102,19 @@ rm_entry(const char *path, const struct stat *sb, int type, struct FTW *ftw)
 	return remove(path);
 }
 
+static char rundir[128];
+
+/* Also on the early exit of a failing run: no runtime directory left behind. */
+static void
+remove_rundir(void)
+{
+	nftw(rundir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+}
+
 int
 main(int argc, char **argv)
 {
-	char prefix[64], rundir[128];
+	char prefix[64];
 	char *eal_argv[64];
 	int eal_argc = 0;
 	static struct model m[SIZE * 4];
@@ -118,6 +127,7 @@ main(int argc, char **argv)
 
 	snprintf(prefix, sizeof(prefix), "weir-test-ct-%d", (int)getpid());
 	snprintf(rundir, sizeof(rundir), "/var/run/dpdk/%s", prefix);
+	atexit(remove_rundir);
 	for (i = 0; i < (uint32_t)argc && i < 60; i++)
 		eal_argv[eal_argc++] = argv[i];
 	eal_argv[eal_argc++] = (char *)"--file-prefix";
@@ -238,6 +248,5 @@ main(int argc, char **argv)
 	       failures ? "FAIL" : "ok", OPS, full, index_full, failures);
 	weir_ct_free(ct);
 	rte_eal_cleanup();
-	nftw(rundir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
 	return failures ? 1 : 0;
 }

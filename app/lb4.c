@@ -272,6 +272,15 @@ sched_refresh(struct weir_worker *w, const struct weir_lb_snap *s)
 	lw->version = s->version;
 }
 
+/* A backend refused (RST) or did not answer a handshake: the schedulers
+ * that weigh failures (adaptive) learn it, and the count is shown. */
+static void
+handshake_failed(struct weir_worker *w, const struct weir_conn *c)
+{
+	weir_sched_observe(&w->lb.sched[c->service], c->backend, 0, 0);
+	w->lb.backend_fail[c->service * WEIR_MAX_BACKENDS + c->backend]++;
+}
+
 /* Give back what a connection holds: its local port, and its place in the
  * backend's active count unless it already closed. */
 static void
@@ -298,6 +307,12 @@ static void
 conn_done(void *arg, struct weir_conn *c)
 {
 	struct weir_worker *w = arg;
+
+	/* A FullNAT handshake that timed out failed (DSR never sees the
+	 * backend's SYN-ACK, so its half-open entries say nothing). */
+	if (c->state == WEIR_CONN_SYN && (c->flags & WEIR_CONN_F_LPORT) &&
+	    !(c->flags & WEIR_CONN_F_SYNACK))
+		handshake_failed(w, c);
 
 	conn_release(w, c);
 	w->lb.stats.conn_expired++;
@@ -595,7 +610,7 @@ track(struct weir_worker *w, uint32_t idx, struct weir_conn *c, uint8_t flags, i
 	}
 	if (flags & TCP_RST) {
 		if (!from_client && c->state == WEIR_CONN_SYN)
-			weir_sched_observe(&lw->sched[c->service], c->backend, 0, 0);
+			handshake_failed(w, c);
 		c->state = WEIR_CONN_CLOSED;
 	} else if (flags & TCP_FIN) {
 		c->flags |= from_client ? WEIR_CONN_F_FIN_C : WEIR_CONN_F_FIN_B;
@@ -1108,13 +1123,15 @@ pool_backends_json(unsigned int svc)
 
 	for (b = 0; b < pl->n_backends; b++) {
 		const struct weir_backend_config *bc = &pl->backends[b];
-		uint64_t conns = 0, active = 0;
+		uint64_t conns = 0, active = 0, fails = 0;
 		char mac[24] = "";
 
 		for (wi = 0; wi < weir.n_workers; wi++) {
 			const struct weir_lb_worker *lw = &weir.workers[wi]->lb;
 
 			conns += __atomic_load_n(&lw->backend_new[svc * WEIR_MAX_BACKENDS + b],
+						 __ATOMIC_RELAXED);
+			fails += __atomic_load_n(&lw->backend_fail[svc * WEIR_MAX_BACKENDS + b],
 						 __ATOMIC_RELAXED);
 			active += __atomic_load_n(&lw->sched[svc].b[b].active, __ATOMIC_RELAXED);
 		}
@@ -1124,14 +1141,14 @@ pool_backends_json(unsigned int svc)
 				 s->svc[svc].mac[b][2], s->svc[svc].mac[b][3],
 				 s->svc[svc].mac[b][4], s->svc[svc].mac[b][5]);
 		json_array_append_new(
-			arr, json_pack("{s:o, s:i, s:I, s:b, s:I, s:s?, s:s, s:I, s:I}", "address",
+			arr, json_pack("{s:o, s:i, s:I, s:b, s:I, s:s?, s:s, s:I, s:I, s:I}", "address",
 				       ip_json(bc->addr.family, bc->addr.ip), "port", bc->port,
 				       "weight", (json_int_t)lbc.weight[sc->pool][b], "enabled",
 				       lbc.enabled[sc->pool][b], "effective_weight",
 				       (json_int_t)s->svc[svc].weight[b], "mac",
 				       mac[0] ? mac : NULL, "datacenter", bc->datacenter,
 				       "conns_total", (json_int_t)conns, "conns_active",
-				       (json_int_t)active));
+				       (json_int_t)active, "handshake_failures", (json_int_t)fails));
 	}
 	return arr;
 }
@@ -1356,6 +1373,9 @@ init_worker(struct weir_worker *w, char *err, size_t errlen)
 	lw->backend_new = rte_zmalloc_socket(
 		"weir_lb_counts", sizeof(uint64_t) * WEIR_MAX_BACKENDS * (cfg->n_services + 1),
 		RTE_CACHE_LINE_SIZE, socket);
+	lw->backend_fail = rte_zmalloc_socket(
+		"weir_lb_fails", sizeof(uint64_t) * WEIR_MAX_BACKENDS * (cfg->n_services + 1),
+		RTE_CACHE_LINE_SIZE, socket);
 	lw->lport_slot = rte_zmalloc_socket("weir_lport", sizeof(uint32_t *) * (n_locals * 2 + 1),
 					    0, socket);
 	lw->lport_cursor = rte_zmalloc_socket("weir_lport_cur",
@@ -1366,7 +1386,7 @@ init_worker(struct weir_worker *w, char *err, size_t errlen)
 	lw->lport_jmin = (LPORT_MIN - w->id + weir.n_workers - 1) / weir.n_workers;
 	lw->lport_span = (65535 - w->id) / weir.n_workers - lw->lport_jmin + 1;
 	if (lw->neigh == NULL || lw->sched == NULL || lw->backends == NULL ||
-	    lw->backend_new == NULL || lw->lport_slot == NULL || lw->lport_cursor == NULL ||
+	    lw->backend_new == NULL || lw->backend_fail == NULL || lw->lport_slot == NULL || lw->lport_cursor == NULL ||
 	    lw->lport_used == NULL)
 		goto nomem;
 	for (i = 0; i < n_locals * 2; i++) {
@@ -1427,6 +1447,7 @@ fini_worker(struct weir_worker *w)
 	rte_free(lw->lport_cursor);
 	rte_free(lw->lport_used);
 	rte_free(lw->backend_new);
+	rte_free(lw->backend_fail);
 	rte_free(lw->backends);
 	rte_free(lw->sched);
 	memset(lw, 0, sizeof(*lw));

@@ -66,6 +66,7 @@ struct weir_lb_worker {
 	struct weir_sched *sched;          /**< one per service */
 	struct weir_lb_backend *backends;  /**< n_services x WEIR_MAX_BACKENDS */
 	uint64_t *backend_new;             /**< new connections per service x backend */
+	uint64_t *backend_fail;            /**< failed handshakes per service x backend */
 	uint32_t **lport_slot;             /**< per local IP x proto: port / n_workers ->
 					    *   connection slot or WEIR_CONN_NONE */
 	uint32_t *lport_cursor;            /**< per local IP x proto: next j - lport_jmin */

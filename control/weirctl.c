@@ -263,20 +263,21 @@ print_services(json_t *r)
 		       geti(t, "udp"));
 		if (geti(s, "mss_clamp"))
 			printf("; mss clamp %lld", geti(s, "mss_clamp"));
-		printf("\n  %-28s %6s %7s %9s %-17s %-8s %12s %10s\n", "backend", "weight",
-		       "enabled", "effective", "mac", "dc", "conns_total", "active");
+		printf("\n  %-28s %6s %7s %9s %-17s %-8s %12s %10s %10s\n", "backend", "weight",
+		       "enabled", "effective", "mac", "dc", "conns_total", "active", "hs_failed");
 		json_array_foreach(json_object_get(s, "backends"), j, b) {
 			char addr[64];
 			const char *ip = gets_(b, "address");
 
 			snprintf(addr, sizeof(addr), strchr(ip, ':') ? "[%s]:%lld" : "%s:%lld", ip,
 				 geti(b, "port"));
-			printf("  %-28s %6lld %7s %9lld %-17s %-8s %12lld %10lld\n", addr,
+			printf("  %-28s %6lld %7s %9lld %-17s %-8s %12lld %10lld %10lld\n", addr,
 			       geti(b, "weight"),
 			       json_is_true(json_object_get(b, "enabled")) ? "yes" : "no",
 			       geti(b, "effective_weight"), gets_(b, "mac"),
 			       *gets_(b, "datacenter") ? gets_(b, "datacenter") : "-",
-			       geti(b, "conns_total"), geti(b, "conns_active"));
+			       geti(b, "conns_total"), geti(b, "conns_active"),
+			       geti(b, "handshake_failures"));
 		}
 		printf("\n");
 	}

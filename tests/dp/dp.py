@@ -648,8 +648,12 @@ def l4_expiry():
                           timeout=10)
         wt.check(st['workers'][0]['conns'] == 1, 'conns after expiry %d, want 1 (established)' %
                  st['workers'][0]['conns'])
-        active = {s['name']: s['backends'][0]['conns_active'] for s in w.ctl('services')['services']}
+        bk = {s['name']: s['backends'][0] for s in w.ctl('services')['services']}
+        active = {n: b['conns_active'] for n, b in bk.items()}
         wt.check(active['tcp4'] == 1 and active['udp4'] == 0, 'active after expiry %s' % active)
+        # 40010's backend never answered: one failed handshake, when it expired.
+        fails = {n: b['handshake_failures'] for n, b in bk.items() if b['handshake_failures']}
+        wt.check(fails == {'tcp4': 1}, 'handshake failures %s, want tcp4 1' % fails)
         w.stop()
     print('ok: 5 of 6 connections expired, the established one stays; a closed 5-tuple reopened '
           'as a new connection')

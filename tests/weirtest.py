@@ -17,6 +17,16 @@ import time
 RUN_DIR = '/var/run/dpdk'
 
 
+def _terminated(signum, frame):
+    """meson stops a test that runs over its timeout with SIGTERM: leave as
+    from a failure, so every finally (namespaces, weir, files) still runs."""
+    sys.exit(128 + signum)
+
+
+signal.signal(signal.SIGTERM, _terminated)
+signal.signal(signal.SIGINT, _terminated)
+
+
 def fail(msg):
     print('FAIL: ' + msg, flush=True)
     sys.exit(1)

@@ -332,6 +332,8 @@ weir_lb_iteration(struct weir_worker *w)
 	lw->snap = s;
 	lw->now_tsc = rte_get_tsc_cycles();
 	lw->now = (uint32_t)((lw->now_tsc - weir.start_tsc) / rte_get_tsc_hz());
+	lw->now_ns = (uint64_t)((unsigned __int128)(lw->now_tsc - weir.start_tsc) * 1000000000u /
+				rte_get_tsc_hz());
 	if (lw->ct != NULL)
 		aged = weir_ct_expire(lw->ct, lw->now, EXPIRE_BUDGET, conn_done, w);
 	if (lw->ctl_tx != NULL) {
@@ -708,6 +710,126 @@ flow_hash(const struct weir_conn_key *k, int sticky_source)
 }
 
 /* A packet to a service with no connection entry. */
+/*
+ * Answer a client's SYN with an RST+ACK, in place, out of the port it came
+ * in on: the RFC 793 answer to a SYN nobody will take. 0, or -1 when the
+ * frame cannot carry it (IPv6 extension headers).
+ */
+static int
+rst_reply(struct weir_worker *w, struct rte_mbuf *m, const struct weir_pkt *p)
+{
+	uint8_t *buf = rte_pktmbuf_mtod(m, uint8_t *);
+	uint8_t *ip = buf + p->l2_len, *tcp = buf + p->l4_off;
+	int v4 = p->l3 == WEIR_L3_IPV4;
+	size_t alen = v4 ? 4 : 16, hlen = v4 ? 20 : 40;
+	uint8_t src[16], dst[16], sport[2], dport[2], ph[8] = {0};
+	uint32_t seq, ack, sum;
+	size_t doff = (size_t)(tcp[12] >> 4) * 4, data;
+	unsigned int pi = weir.port_index[m->port];
+
+	if (!v4 && p->l4_off != p->l2_len + 40)
+		return -1;
+	data = p->l3_total - (p->l4_off - p->l2_len) - doff;
+	memcpy(src, v4 ? ip + 12 : ip + 8, alen);
+	memcpy(dst, v4 ? ip + 16 : ip + 24, alen);
+	memcpy(sport, tcp, 2);
+	memcpy(dport, tcp + 2, 2);
+	memcpy(&seq, tcp + 4, 4);
+	ack = rte_cpu_to_be_32(rte_be_to_cpu_32(seq) + 1 + (uint32_t)data);
+	tcp = ip + hlen;
+	if (v4) {
+		memset(ip, 0, 20);
+		ip[0] = 0x45;
+		wr16(ip + 2, 40);
+		ip[8] = 64;
+		ip[9] = PROTO_TCP;
+		memcpy(ip + 12, dst, 4);
+		memcpy(ip + 16, src, 4);
+		wr16(ip + 10, weir_csum_fold(weir_csum_add(ip, 20, 0)));
+		ph[1] = PROTO_TCP;
+		ph[3] = 20;
+	} else {
+		memset(ip, 0, 40);
+		ip[0] = 0x60;
+		wr16(ip + 4, 20);
+		ip[6] = PROTO_TCP;
+		ip[7] = 64;
+		memcpy(ip + 8, dst, 16);
+		memcpy(ip + 24, src, 16);
+		ph[3] = 20;
+		ph[7] = PROTO_TCP;
+	}
+	memset(tcp, 0, 20);
+	memcpy(tcp, dport, 2);
+	memcpy(tcp + 2, sport, 2);
+	memcpy(tcp + 8, &ack, 4);
+	tcp[12] = 5 << 4;
+	tcp[13] = TCP_RST | TCP_ACK;
+	sum = weir_csum_add(dst, alen, 0);
+	sum = weir_csum_add(src, alen, sum);
+	sum = weir_csum_add(ph, v4 ? 4 : 8, sum);
+	sum = weir_csum_add(tcp, 20, sum);
+	wr16(tcp + 16, weir_csum_fold(sum));
+	m->data_len = m->pkt_len = (uint32_t)(p->l2_len + hlen + 20);
+	m->ol_flags = 0;
+	set_l2(buf, buf + 6, weir.ports[pi].mac.addr_bytes);
+	tx_enqueue(w, pi, m);
+	return 0;
+}
+
+/*
+ * Per-source admission of a new connection (service.limits): 1 to go on,
+ * 0 when the packet was refused (dropped, or answered with an RST).
+ */
+static int
+admit(struct weir_worker *w, struct rte_mbuf *m, const struct weir_pkt *p, int svc,
+      const struct weir_conn_key *k)
+{
+	const struct weir_limits *l = &weir.cfg->services[svc].limits;
+	struct weir_lb_worker *lw = &w->lb;
+	struct weir_src_key sk;
+	struct weir_src_state *g;
+
+	memset(&sk, 0, sizeof(sk));
+	sk.family = k->family;
+	sk.service = (uint8_t)svc;
+	if (k->family == 4) {
+		memcpy(sk.addr, k->src, 4);
+	} else {
+		unsigned int bits = l->ipv6_prefix, i;
+
+		for (i = 0; i < 16 && bits > 0; i++, bits = bits > 8 ? bits - 8 : 0)
+			sk.addr[i] = (uint8_t)(k->src[i] & (bits >= 8 ? 0xff : 0xff << (8 - bits)));
+	}
+	g = weir_srct_get(lw->src, &sk, lw->now_ns);
+	if (g != NULL) {
+		struct weir_rl_decision d;
+		int rc = weir_rl_tb_take(&lw->rl[svc], &g->tb, lw->now_ns, 1, &d);
+
+		/* reset_ns: until the bucket is full again. */
+		g->rested_ns = lw->now_ns + d.reset_ns;
+		if (rc == 0) {
+			lw->stats.rl_admitted++;
+			return 1;
+		}
+	}
+	lw->stats.rl_denied++;
+	if (l->dry_run) {
+		lw->stats.rl_dry_run++;
+		return 1;
+	}
+	if (g == NULL) {
+		drop(w, WEIR_DROP_SOURCE_TABLE_FULL, m);
+		return 0;
+	}
+	if (l->action == WEIR_LIMIT_RST && p->l4_proto == PROTO_TCP && rst_reply(w, m, p) == 0) {
+		lw->stats.rl_rst++;
+		return 0;
+	}
+	drop(w, WEIR_DROP_RATE_LIMITED, m);
+	return 0;
+}
+
 static void
 new_flow(struct weir_worker *w, struct rte_mbuf *m, const struct weir_pkt *p, int svc,
 	 const struct weir_conn_key *k)
@@ -737,6 +859,9 @@ new_flow(struct weir_worker *w, struct rte_mbuf *m, const struct weir_pkt *p, in
 		b = weir_maglev_lookup(lw->snap->svc[svc].table, fh);
 		goto stateless;
 	}
+	/* A new connection: admitted per source before any backend is chosen. */
+	if (sc->limits.enabled && !admit(w, m, p, svc, k))
+		return;
 	b = weir_sched_pick(&lw->sched[svc], fh, sh);
 	if (b == WEIR_LB_NONE) {
 		drop(w, WEIR_DROP_NO_BACKEND, m);
@@ -1326,6 +1451,12 @@ weir_lb_worker_json(const struct weir_worker *w, json_t *o)
 	json_object_set_new(o, "conn_new", LB_STAT(conn_new));
 	json_object_set_new(o, "conn_expired", LB_STAT(conn_expired));
 	json_object_set_new(o, "conn_reused", LB_STAT(conn_reused));
+	json_object_set_new(o, "rl_admitted", LB_STAT(rl_admitted));
+	json_object_set_new(o, "rl_denied", LB_STAT(rl_denied));
+	json_object_set_new(o, "rl_dry_run", LB_STAT(rl_dry_run));
+	json_object_set_new(o, "rl_rst", LB_STAT(rl_rst));
+	json_object_set_new(o, "sources",
+			    json_integer(lw->src ? (json_int_t)weir_srct_count(lw->src) : 0));
 	json_object_set_new(o, "to_backend", LB_STAT(to_backend));
 	json_object_set_new(o, "to_client", LB_STAT(to_client));
 	json_object_set_new(o, "stateless", LB_STAT(stateless));
@@ -1354,6 +1485,30 @@ init_worker(struct weir_worker *w, char *err, size_t errlen)
 		lw->ct = weir_ct_create(name, cfg->conn_table_size, socket);
 		if (lw->ct == NULL)
 			goto nomem;
+	}
+	lw->rl = rte_zmalloc_socket("weir_rl", sizeof(lw->rl[0]) * (cfg->n_services + 1),
+				    RTE_CACHE_LINE_SIZE, socket);
+	if (lw->rl == NULL)
+		goto nomem;
+	for (i = 0; i < cfg->n_services; i++) {
+		const struct weir_limits *l = &cfg->services[i].limits;
+
+		if (!l->enabled)
+			continue;
+		/* Validated at load: rate <= 1e8 per >= 1 s, burst <= 1e8. */
+		if (weir_rl_tb_params_init(&lw->rl[i], l->new_conns_rate,
+					   (uint64_t)l->new_conns_per_s * 1000000000u,
+					   l->new_conns_burst) != 0) {
+			snprintf(err, errlen, "service %s: limits.new_conns out of range",
+				 cfg->services[i].name);
+			return -EINVAL;
+		}
+		if (lw->src == NULL) {
+			snprintf(name, sizeof(name), "weir_src_%u", w->id);
+			lw->src = weir_srct_create(name, cfg->source_table_size, socket);
+			if (lw->src == NULL)
+				goto nomem;
+		}
 	}
 	if (w->id == 0) {
 		lw->ctl_tx = rte_ring_create("weir_ctl_tx", 64, socket,
@@ -1448,6 +1603,8 @@ fini_worker(struct weir_worker *w)
 	rte_free(lw->lport_used);
 	rte_free(lw->backend_new);
 	rte_free(lw->backend_fail);
+	rte_free(lw->rl);
+	weir_srct_free(lw->src);
 	rte_free(lw->backends);
 	rte_free(lw->sched);
 	memset(lw, 0, sizeof(*lw));

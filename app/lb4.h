@@ -23,6 +23,7 @@
 #include <rte_mbuf.h>
 
 #include "conntrack.h"
+#include "srctab.h"
 #include "weir_config.h"
 #include "weir_lb.h"
 #include "weir_pkt.h"
@@ -50,6 +51,10 @@ struct weir_lb_stats {
 	uint64_t conn_new;       /**< connections created */
 	uint64_t conn_expired;   /**< connections removed by the idle timer */
 	uint64_t conn_reused;    /**< closed connections replaced by a new SYN on their 5-tuple */
+	uint64_t rl_admitted;    /**< new connections within their source's limit */
+	uint64_t rl_denied;      /**< new connections over it (or no room to track the source) */
+	uint64_t rl_dry_run;     /**< of those, admitted anyway (dry run) */
+	uint64_t rl_rst;         /**< of those, answered with an RST */
 	uint64_t to_backend;     /**< packets forwarded client -> backend */
 	uint64_t to_client;      /**< packets forwarded backend -> client */
 	uint64_t stateless;      /**< DSR packets forwarded without an entry (table full/miss) */
@@ -61,6 +66,9 @@ struct weir_lb_stats {
 /** Per-worker L4 state. */
 struct weir_lb_worker {
 	struct weir_conntrack *ct;
+	struct weir_srctab *src;           /**< sources for admission limits, or NULL */
+	struct weir_rl_tb_params *rl;      /**< per service: new-connection limit */
+	uint64_t now_ns;                   /**< ns since start, this iteration */
 	uint64_t version;                  /**< snapshot the sched state follows */
 	const struct weir_lb_snap *snap;   /**< current for this loop iteration */
 	struct weir_sched *sched;          /**< one per service */

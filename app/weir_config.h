@@ -91,6 +91,26 @@ struct weir_timeouts {
 	uint32_t udp;         /**< UDP flows */
 };
 
+/** What happens to a new connection over its source's limit. */
+enum weir_limit_action {
+	WEIR_LIMIT_DROP = 0, /**< drop it, counted as rate_limited */
+	WEIR_LIMIT_RST,      /**< TCP: answer the SYN with an RST (UDP: drop) */
+};
+
+/** A service's per-source admission limits (service.limits). */
+struct weir_limits {
+	uint8_t enabled;     /**< limits.new_conns given */
+	uint8_t action;      /**< enum weir_limit_action */
+	uint8_t dry_run;     /**< count decisions, enforce none */
+	uint8_t ipv6_prefix; /**< IPv6 sources are counted per this prefix (default 64) */
+	uint32_t new_conns_rate;   /**< new connections per new_conns_per_s */
+	uint32_t new_conns_per_s;  /**< period in seconds (default 1) */
+	uint32_t new_conns_burst;  /**< a rested source's allowance (default the rate) */
+};
+
+/** Default tracked sources per worker (source_table_size). */
+#define WEIR_DEFAULT_SOURCE_TABLE 262144u
+
 /** A virtual service: VIP, port and protocol, balanced over a pool. */
 struct weir_service_config {
 	char name[32];
@@ -106,6 +126,7 @@ struct weir_service_config {
 	unsigned int n_local_ips;
 	struct weir_addr local_ips[WEIR_MAX_LOCAL_IPS];
 	struct weir_timeouts timeouts;
+	struct weir_limits limits;
 };
 
 /** The whole configuration. */
@@ -122,6 +143,7 @@ struct weir_config {
 	struct weir_addr vips[32];
 	uint32_t maglev_size;     /**< prime M of every service's Maglev table */
 	uint32_t conn_table_size; /**< connection entries per worker */
+	uint32_t source_table_size; /**< tracked sources per worker (limits) */
 	unsigned int n_pools;
 	struct weir_pool_config pools[WEIR_MAX_POOLS];
 	unsigned int n_services;

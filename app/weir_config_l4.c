@@ -240,13 +240,88 @@ port_reaches(const struct weir_port_config *p, const struct weir_addr *ip)
 	return 0;
 }
 
+/* service.limits: {"new_conns": {"rate", "per_s", "burst"}, "action", "dry_run",
+ * "ipv6_prefix"}. */
+static int
+load_limits(struct weir_cfg_ctx *c, const char *where, json_t *o, uint8_t proto,
+	    struct weir_limits *l)
+{
+	static const char *const keys[] = {"new_conns", "action", "dry_run", "ipv6_prefix", NULL};
+	static const char *const nc_keys[] = {"rate", "per_s", "burst", NULL};
+	char key[128];
+	unsigned long u;
+	json_t *v, *n;
+	int rc;
+
+	if (!json_is_object(o))
+		return weir_cfg_fail(c, where, o, "expected an object");
+	if ((rc = weir_cfg_check_keys(c, where, o, keys)) != 0)
+		return rc;
+	snprintf(key, sizeof(key), "%s.new_conns", where);
+	if ((n = json_object_get(o, "new_conns")) == NULL)
+		return weir_cfg_fail(c, key, NULL, "missing: {\"rate\": N[, \"per_s\": S, "
+					       "\"burst\": B]}");
+	if (!json_is_object(n))
+		return weir_cfg_fail(c, key, n, "expected an object");
+	if ((rc = weir_cfg_check_keys(c, key, n, nc_keys)) != 0)
+		return rc;
+	snprintf(key, sizeof(key), "%s.new_conns.rate", where);
+	if ((v = json_object_get(n, "rate")) == NULL)
+		return weir_cfg_fail(c, key, NULL, "missing");
+	if ((rc = weir_cfg_get_uint(c, key, v, 1, 100000000, &u)) != 0)
+		return rc;
+	l->new_conns_rate = (uint32_t)u;
+	l->new_conns_per_s = 1;
+	snprintf(key, sizeof(key), "%s.new_conns.per_s", where);
+	if ((v = json_object_get(n, "per_s")) != NULL) {
+		if ((rc = weir_cfg_get_uint(c, key, v, 1, 86400, &u)) != 0)
+			return rc;
+		l->new_conns_per_s = (uint32_t)u;
+	}
+	l->new_conns_burst = l->new_conns_rate;
+	snprintf(key, sizeof(key), "%s.new_conns.burst", where);
+	if ((v = json_object_get(n, "burst")) != NULL) {
+		if ((rc = weir_cfg_get_uint(c, key, v, 1, 100000000, &u)) != 0)
+			return rc;
+		l->new_conns_burst = (uint32_t)u;
+	}
+	l->action = WEIR_LIMIT_DROP;
+	snprintf(key, sizeof(key), "%s.action", where);
+	if ((v = json_object_get(o, "action")) != NULL) {
+		if (json_is_string(v) && strcmp(json_string_value(v), "drop") == 0)
+			l->action = WEIR_LIMIT_DROP;
+		else if (json_is_string(v) && strcmp(json_string_value(v), "rst") == 0)
+			l->action = WEIR_LIMIT_RST;
+		else
+			return weir_cfg_fail(c, key, v, "expected \"drop\" or \"rst\"");
+		if (l->action == WEIR_LIMIT_RST && proto != 6)
+			return weir_cfg_fail(c, key, v, "only TCP services can answer with an RST");
+	}
+	snprintf(key, sizeof(key), "%s.dry_run", where);
+	if ((v = json_object_get(o, "dry_run")) != NULL) {
+		if (!json_is_boolean(v))
+			return weir_cfg_fail(c, key, v, "expected true or false");
+		l->dry_run = json_is_true(v);
+	}
+	l->ipv6_prefix = 64;
+	snprintf(key, sizeof(key), "%s.ipv6_prefix", where);
+	if ((v = json_object_get(o, "ipv6_prefix")) != NULL) {
+		if ((rc = weir_cfg_get_uint(c, key, v, 16, 128, &u)) != 0)
+			return rc;
+		l->ipv6_prefix = (uint8_t)u;
+	}
+	l->enabled = 1;
+	return 0;
+}
+
 static int
 load_service(struct weir_cfg_ctx *c, const char *where, json_t *o, struct weir_config *cfg,
 	     struct weir_service_config *s)
 {
-	static const char *const keys[] = {"name",      "vip",        "port",     "protocol",
-					   "scheduler", "sticky",     "pool",     "local_ips",
-					   "timeouts",  "forwarding", "mss_clamp", NULL};
+	static const char *const keys[] = {"name",      "vip",        "port",      "protocol",
+					   "scheduler", "sticky",     "pool",      "local_ips",
+					   "timeouts",  "forwarding", "mss_clamp", "limits",
+					   NULL};
 	char key[96], pool[32], ip[INET6_ADDRSTRLEN];
 	const struct weir_pool_config *pl;
 	unsigned long u;
@@ -343,6 +418,11 @@ load_service(struct weir_cfg_ctx *c, const char *where, json_t *o, struct weir_c
 	    (rc = load_timeouts(c, key, v, &s->timeouts)) != 0)
 		return rc;
 
+	snprintf(key, sizeof(key), "%s.limits", where);
+	if ((v = json_object_get(o, "limits")) != NULL &&
+	    (rc = load_limits(c, key, v, s->proto, &s->limits)) != 0)
+		return rc;
+
 	snprintf(key, sizeof(key), "%s.pool", where);
 	if ((v = json_object_get(o, "pool")) == NULL)
 		return weir_cfg_fail(c, key, NULL, "missing");
@@ -426,6 +506,12 @@ weir_cfg_load_l4(struct weir_cfg_ctx *c, json_t *root, struct weir_config *cfg)
 		if ((rc = weir_cfg_get_uint(c, "conn_table_size", v, 1024, 1u << 26, &u)) != 0)
 			return rc;
 		cfg->conn_table_size = (uint32_t)u;
+	}
+	cfg->source_table_size = WEIR_DEFAULT_SOURCE_TABLE;
+	if ((v = json_object_get(root, "source_table_size")) != NULL) {
+		if ((rc = weir_cfg_get_uint(c, "source_table_size", v, 1024, 1u << 26, &u)) != 0)
+			return rc;
+		cfg->source_table_size = (uint32_t)u;
 	}
 	if ((v = json_object_get(root, "pools")) != NULL && (rc = load_pools(c, v, cfg)) != 0)
 		return rc;

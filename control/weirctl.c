@@ -223,6 +223,20 @@ print_stats(json_t *r)
 		       geti(w, "conn_reused"), geti(w, "to_backend"), geti(w, "to_client"),
 		       json_real_value(json_object_get(w, "cycles_per_pkt")));
 
+	/* Per-source limits, when some service has them. */
+	any = 0;
+	json_array_foreach(workers, i, w)
+		any |= geti(w, "sources") != 0 || geti(w, "rl_denied") != 0;
+	if (any) {
+		printf("\n%-8s %10s %12s %12s %10s %10s\n", "worker", "sources", "rl_admitted",
+		       "rl_denied", "rl_rst", "rl_dry_run");
+		json_array_foreach(workers, i, w)
+			printf("%-8lld %10lld %12lld %12lld %10lld %10lld\n", geti(w, "id"),
+			       geti(w, "sources"), geti(w, "rl_admitted"), geti(w, "rl_denied"),
+			       geti(w, "rl_rst"), geti(w, "rl_dry_run"));
+		any = 0;
+	}
+
 	printf("\ndrops by reason\n");
 	drops = json_object_get(total, "drops");
 	json_object_foreach(drops, k, v) {

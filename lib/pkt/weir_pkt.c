@@ -80,6 +80,8 @@ static const char *const drop_names[WEIR_DROP__MAX] = {
 	[WEIR_DROP_CONN_TABLE_FULL] = "conn_table_full",
 	[WEIR_DROP_NO_CONN] = "no_conn",
 	[WEIR_DROP_NO_HEADROOM] = "no_headroom",
+	[WEIR_DROP_RATE_LIMITED] = "rate_limited",
+	[WEIR_DROP_SOURCE_TABLE_FULL] = "source_table_full",
 };
 
 const char *

@@ -56,6 +56,8 @@ enum weir_pkt_drop {
 	WEIR_DROP_CONN_TABLE_FULL,	/**< FullNAT flow and no room in the connection table */
 	WEIR_DROP_NO_CONN,		/**< mid-connection TCP or a reply with no connection entry */
 	WEIR_DROP_NO_HEADROOM,		/**< no room in the mbuf for the DSR outer header */
+	WEIR_DROP_RATE_LIMITED,		/**< a new connection over its source's limit */
+	WEIR_DROP_SOURCE_TABLE_FULL,	/**< a new source and no room to track it */
 	WEIR_DROP__MAX,
 };
 

@@ -234,7 +234,7 @@ def fx_malformed():
     ]
 
 
-def run_fixture(name, fixture, extra=None, port_extra=None):
+def run_fixture(name, fixture, extra=None, port_extra=None, after=None):
     with wt.Weir('dp-' + name) as w:
         inp, out = os.path.join(w.tmp, 'in.pcap'), os.path.join(w.tmp, 'out.pcap')
         wt.write_pcap(inp, [f for f, _, _ in fixture])
@@ -260,6 +260,8 @@ def run_fixture(name, fixture, extra=None, port_extra=None):
         wt.check(st['total']['tx'] == len(want), 'tx %d, want %d' % (st['total']['tx'], len(want)))
         wt.check(st['ports'][0]['ipackets'] == n, 'port ipackets %d, want %d' %
                  (st['ports'][0]['ipackets'], n))
+        if after is not None:
+            after(st, w)
         w.stop()
         got = wt.read_pcap(out)
         wt.check(len(got) == len(want), 'output pcap has %d frames, want %d' % (len(got), len(want)))
@@ -565,6 +567,73 @@ def fx_l4_drops():
     ]
 
 
+def rst(src, dst, sport, dport, ack):
+    """weir's RST+ACK to a refused SYN: fresh IP header, no options."""
+    ipl = IP(src=src, dst=dst, ttl=64, id=0) if ':' not in src else IPv6(src=src, dst=dst, hlim=64)
+    return raw(Ether(dst=CMAC, src=MAC) / ipl / TCP(sport=sport, dport=dport, flags='RA', seq=0,
+                                                  ack=ack, window=0))
+
+
+CLI6_B = '2001:db8:0:1::99'  # the same /64 as CLI6
+LIMITS = {
+    'tcp4': {'new_conns': {'rate': 3, 'burst': 3}, 'action': 'rst'},
+    'udp4': {'new_conns': {'rate': 2, 'per_s': 10}},
+    'tcp6': {'new_conns': {'rate': 1}, 'action': 'rst'},
+    'udp6': {'new_conns': {'rate': 1}, 'dry_run': True},
+}
+
+
+def fx_limits():
+    """Per-source limits on new connections, within one burst (far below a
+    second, so nothing refills): tcp4 admits 3 then answers RSTs; another
+    source is not affected; an established flow is never limited; udp4 drops
+    its third new flow; tcp6 counts a /64 as one source; udp6 only counts
+    (dry run)."""
+    fx = []
+    for i in range(5):
+        fx.append((tcp(CLI4, VIP4, 41000 + i, 80, 'S'),
+                   tcp(LOCAL4, BK4, 1024 + i, 8080, 'S', dmac=BMAC, smac=MAC) if i < 3 else
+                   rst(VIP4, CLI4, 80, 41000 + i, 1001), None))
+    fx += [
+        (tcp('198.18.0.3', VIP4, 41005, 80, 'S'),
+         tcp(LOCAL4, BK4, 1027, 8080, 'S', dmac=BMAC, smac=MAC), None),
+        (tcp(CLI4, VIP4, 41000, 80, 'A', seq=1001, ack=1),
+         tcp(LOCAL4, BK4, 1024, 8080, 'A', seq=1001, ack=1, dmac=BMAC, smac=MAC), None),
+        (udp(CLI4, VIP4, 7000, 53), udp(LOCAL4, BK4, 1024, 8080, dmac=BMAC, smac=MAC), None),
+        (udp(CLI4, VIP4, 7001, 53), udp(LOCAL4, BK4, 1025, 8080, dmac=BMAC, smac=MAC), None),
+        (udp(CLI4, VIP4, 7002, 53), None, 'rate_limited'),
+        (udp(CLI4, VIP4, 7000, 53), udp(LOCAL4, BK4, 1024, 8080, dmac=BMAC, smac=MAC), None),
+        (tcp(CLI6, VIP6, 42000, 80, 'S'),
+         tcp(LOCAL6, BK6, 1024, 8080, 'S', dmac=BMAC, smac=MAC), None),
+        (tcp(CLI6_B, VIP6, 42001, 80, 'S', seq=77), rst(VIP6, CLI6_B, 80, 42001, 78), None),
+        (udp(CLI6, VIP6, 5000, 53), udp(LOCAL6, BK6, 1024, 8080, dmac=BMAC, smac=MAC), None),
+        (udp(CLI6, VIP6, 5001, 53), udp(LOCAL6, BK6, 1025, 8080, dmac=BMAC, smac=MAC), None),
+    ]
+    return fx
+
+
+def limits():
+    cfg = l4_config()
+    for s in cfg['services']:
+        if s['name'] in LIMITS:
+            s['limits'] = LIMITS[s['name']]
+
+    def counters(st, w):
+        got = {k: st['workers'][0][k] for k in ('rl_admitted', 'rl_denied', 'rl_rst',
+                                                 'rl_dry_run', 'sources')}
+        # admitted: tcp4 3 + 1, udp4 2, tcp6 1, udp6 1; denied: 2 + 1 + 1 + 1;
+        # sources: CLI4 and 198.18.0.3 (tcp4), CLI4 (udp4), CLI6's /64 (tcp6, udp6).
+        want = {'rl_admitted': 8, 'rl_denied': 5, 'rl_rst': 3, 'rl_dry_run': 1, 'sources': 5}
+        wt.check(got == want, 'limit counters %s, want %s' % (got, want))
+        lines = w.ctl('stats', json_out=False).stdout.split('\n')
+        head = [i for i, ln in enumerate(lines) if ln.split()[:3] == ['worker', 'sources',
+                                                                     'rl_admitted']]
+        wt.check(len(head) == 1 and lines[head[0] + 1].split() == ['0', '5', '8', '5', '3', '1'],
+                 'weirctl stats limits table:\n' + '\n'.join(lines))
+
+    run_fixture('limits', fx_limits(), cfg, L4_PORT, after=counters)
+
+
 def fx_dsr():
     fx = []
     inner4 = IP(src=CLI4, dst=VIP4, ttl=61, id=0x4242) / TCP(sport=42000, dport=443, flags='S',
@@ -722,6 +791,7 @@ SCENARIOS = {
     'fullnat': lambda: run_fixture('fullnat', fx_fullnat(), l4_config(), L4_PORT),
     'dsr': lambda: run_fixture('dsr', fx_dsr(), l4_config(), L4_PORT),
     'l4-drops': lambda: run_fixture('l4-drops', fx_l4_drops(), l4_config(), L4_PORT),
+    'limits': limits,
     'l4-expiry': l4_expiry,
     'l4-steering': l4_steering,
 }

@@ -290,6 +290,81 @@ test_services(void **state)
 	       "{" PORTS "," POOLS ",'services':[" SVC4 ",'proto':'tcp'}]}");
 }
 
+static void
+test_limits(void **state)
+{
+	struct weir_config *c;
+	const struct weir_limits *l;
+
+	(void)state;
+	/* Defaults: per 1 s, burst = rate, drop, enforced, IPv6 per /64. */
+	c = load("{" PORTS "," POOLS ",'services':[" SVC4 ",'limits':{'new_conns':{'rate':5}}}]}");
+	if (c == NULL)
+		fail_msg("rejected: %s", errbuf);
+	l = &c->services[0].limits;
+	assert_int_equal(l->enabled, 1);
+	assert_int_equal(l->new_conns_rate, 5);
+	assert_int_equal(l->new_conns_per_s, 1);
+	assert_int_equal(l->new_conns_burst, 5);
+	assert_int_equal(l->action, WEIR_LIMIT_DROP);
+	assert_int_equal(l->dry_run, 0);
+	assert_int_equal(l->ipv6_prefix, 64);
+	assert_int_equal(c->source_table_size, WEIR_DEFAULT_SOURCE_TABLE);
+	weir_config_free(c);
+	/* Everything given; a service without limits has none. */
+	c = load("{" PORTS "," POOLS ",'source_table_size':4096,'services':[" SVC4 ",'limits':"
+		 "{'new_conns':{'rate':100,'per_s':60,'burst':20},'action':'rst','dry_run':true,"
+		 "'ipv6_prefix':56}},%s}]}",
+		 svc(0, "t", NULL, "81", NULL, NULL, NULL));
+	if (c == NULL)
+		fail_msg("rejected: %s", errbuf);
+	l = &c->services[0].limits;
+	assert_int_equal(l->new_conns_rate, 100);
+	assert_int_equal(l->new_conns_per_s, 60);
+	assert_int_equal(l->new_conns_burst, 20);
+	assert_int_equal(l->action, WEIR_LIMIT_RST);
+	assert_int_equal(l->dry_run, 1);
+	assert_int_equal(l->ipv6_prefix, 56);
+	assert_int_equal(c->services[1].limits.enabled, 0);
+	assert_int_equal(c->source_table_size, 4096);
+	weir_config_free(c);
+
+	REJECT("config t: key 'source_table_size' = 10: expected an integer in [1024, 67108864]",
+	       "{" PORTS ",'source_table_size':10}");
+	REJECT("config t: key 'services[0].limits' = 5: expected an object",
+	       "{" PORTS "," POOLS ",'services':[" SVC4 ",'limits':5}]}");
+	REJECT("config t: key 'services[0].limits.new_conns': missing: {\"rate\": N[, \"per_s\": "
+	       "S, \"burst\": B]}",
+	       "{" PORTS "," POOLS ",'services':[" SVC4 ",'limits':{'action':'drop'}}]}");
+	REJECT("config t: key 'services[0].limits.new_conns.rate' = 0: expected an integer in [1, "
+	       "100000000]",
+	       "{" PORTS "," POOLS ",'services':[" SVC4 ",'limits':{'new_conns':{'rate':0}}}]}");
+	REJECT("config t: key 'services[0].limits.new_conns.per_s' = 0: expected an integer in [1, "
+	       "86400]",
+	       "{" PORTS "," POOLS ",'services':[" SVC4
+	       ",'limits':{'new_conns':{'rate':1,'per_s':0}}}]}");
+	REJECT("config t: key 'services[0].limits.new_conns.size': unknown key",
+	       "{" PORTS "," POOLS ",'services':[" SVC4
+	       ",'limits':{'new_conns':{'rate':1,'size':2}}}]}");
+	REJECT("config t: key 'services[0].limits.action' = \"ban\": expected \"drop\" or "
+	       "\"rst\"",
+	       "{" PORTS "," POOLS ",'services':[" SVC4
+	       ",'limits':{'new_conns':{'rate':1},'action':'ban'}}]}");
+	REJECT("config t: key 'services[0].limits.action' = \"rst\": only TCP services can "
+	       "answer with an RST",
+	       "{" PORTS "," POOLS ",'services':[%s,'limits':{'new_conns':{'rate':1},'action':'rst'}}]}",
+	       svc(0, NULL, NULL, NULL, "udp", NULL, NULL));
+	REJECT("config t: key 'services[0].limits.dry_run' = 1: expected true or false",
+	       "{" PORTS "," POOLS ",'services':[" SVC4
+	       ",'limits':{'new_conns':{'rate':1},'dry_run':1}}]}");
+	REJECT("config t: key 'services[0].limits.ipv6_prefix' = 8: expected an integer in [16, 128]",
+	       "{" PORTS "," POOLS ",'services':[" SVC4
+	       ",'limits':{'new_conns':{'rate':1},'ipv6_prefix':8}}]}");
+	REJECT("config t: key 'services[0].limits.packets': unknown key",
+	       "{" PORTS "," POOLS ",'services':[" SVC4
+	       ",'limits':{'new_conns':{'rate':1},'packets':5}}]}");
+}
+
 int
 main(void)
 {
@@ -300,6 +375,7 @@ main(void)
 		cmocka_unit_test(test_neighbors),
 		cmocka_unit_test(test_pools),
 		cmocka_unit_test(test_services),
+		cmocka_unit_test(test_limits),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <string.h>
+
+#include <rte_errno.h>
+#include <rte_malloc.h>
+
+#include "srctab.h"
+
+#define SET_WAYS 8
+
+struct src_entry {
+	struct weir_src_key key;
+	struct weir_src_state st;
+};
+
+struct weir_srctab {
+	struct src_entry *e;
+	uint32_t set_mask;
+	uint32_t count;
+};
+
+struct weir_srctab *
+weir_srct_create(const char *name, uint32_t size, int socket)
+{
+	struct weir_srctab *t;
+	uint64_t sets = 1;
+
+	RTE_BUILD_BUG_ON(sizeof(struct weir_src_key) != 24);
+	RTE_BUILD_BUG_ON(sizeof(struct src_entry) != 48);
+	while (sets * SET_WAYS < size)
+		sets *= 2;
+	t = rte_zmalloc_socket(name, sizeof(*t), RTE_CACHE_LINE_SIZE, socket);
+	if (t == NULL)
+		return NULL;
+	t->e = rte_malloc_socket(name, sets * SET_WAYS * sizeof(t->e[0]), RTE_CACHE_LINE_SIZE,
+				 socket);
+	if (t->e == NULL) {
+		rte_free(t);
+		rte_errno = ENOMEM;
+		return NULL;
+	}
+	/* Written now: pages in place before traffic. */
+	memset(t->e, 0, sets * SET_WAYS * sizeof(t->e[0]));
+	t->set_mask = (uint32_t)(sets - 1);
+	return t;
+}
+
+void
+weir_srct_free(struct weir_srctab *t)
+{
+	if (t == NULL)
+		return;
+	rte_free(t->e);
+	rte_free(t);
+}
+
+static inline uint32_t
+src_hash(const struct weir_src_key *k)
+{
+	const uint64_t *w = (const uint64_t *)(const void *)k;
+	uint64_t x = 0x9e3779b97f4a7c15ULL;
+	unsigned int i;
+
+	for (i = 0; i < 3; i++) {
+		x = (x ^ w[i]) * 0xbf58476d1ce4e5b9ULL;
+		x ^= x >> 31;
+	}
+	x *= 0x94d049bb133111ebULL;
+	return (uint32_t)(x >> 32);
+}
+
+struct weir_src_state *
+weir_srct_get(struct weir_srctab *t, const struct weir_src_key *k, uint64_t now_ns)
+{
+	struct src_entry *set = &t->e[(src_hash(k) & t->set_mask) * SET_WAYS];
+	struct src_entry *victim = NULL;
+	unsigned int i;
+
+	for (i = 0; i < SET_WAYS; i++) {
+		struct src_entry *e = &set[i];
+
+		if (e->key.family == 0) {
+			if (victim == NULL || victim->key.family != 0)
+				victim = e; /* a free entry beats a rested one */
+			continue;
+		}
+		if (memcmp(&e->key, k, sizeof(*k)) == 0)
+			return &e->st;
+		if (victim == NULL && e->st.rested_ns <= now_ns)
+			victim = e;
+	}
+	if (victim == NULL)
+		return NULL;
+	if (victim->key.family == 0)
+		t->count++;
+	victim->key = *k;
+	memset(&victim->st, 0, sizeof(victim->st)); /* a full bucket */
+	return &victim->st;
+}
+
+uint32_t
+weir_srct_count(const struct weir_srctab *t)
+{
+	/* Control reads it while the owning worker writes it. */
+	return __atomic_load_n(&t->count, __ATOMIC_RELAXED);
+}

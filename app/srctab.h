@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef WEIR_SRCTAB_H
+#define WEIR_SRCTAB_H
+
+/**
+ * @file
+ * Per-worker table of traffic sources for admission limits: a source (an
+ * IPv4 address or an IPv6 prefix, per service) maps to its GCRA state. One
+ * per worker, never shared: the owner of a client's packets is a function
+ * of its address, so its limits are exact without sharing. The state is a
+ * token bucket (exact for any rate: lib/ratelimit), plus the time at which
+ * that bucket is full again.
+ *
+ * Bounded: sets of 8 entries. A new source takes a free entry of its set or
+ * one whose source is rested (its bucket is full again, which is exactly
+ * what a fresh entry says), so evicting it
+ * gives nobody more than it had. A set whose 8 sources are all still paying
+ * for recent traffic takes no new one: weir_srct_get() returns NULL and the
+ * caller refuses the new connection (counted). No source over its limit is
+ * ever forgotten early.
+ */
+
+#include <stdint.h>
+
+#include <weir_ratelimit.h>
+
+/** A source: family, the address (IPv6 masked to its prefix), the service. */
+struct weir_src_key {
+	uint8_t family; /**< 4 or 6; 0 marks a free entry */
+	uint8_t service;
+	uint16_t pad;
+	uint8_t addr[16];
+	uint32_t pad2;
+};
+
+struct weir_srctab;
+
+/**
+ * Create a table of at least size sources (rounded up to a power of two).
+ *
+ * @param name
+ *   Name of its memory.
+ * @param size
+ *   Sources tracked at most.
+ * @param socket
+ *   NUMA socket.
+ * @return
+ *   The table, or NULL with rte_errno set.
+ */
+struct weir_srctab *weir_srct_create(const char *name, uint32_t size, int socket);
+
+/**
+ * Free a table.
+ *
+ * @param t
+ *   Table or NULL.
+ */
+void weir_srct_free(struct weir_srctab *t);
+
+/** A tracked source: its bucket, and when that bucket is full again. */
+struct weir_src_state {
+	struct weir_rl_tb tb;
+	uint64_t rested_ns; /**< the caller keeps it current after each take */
+};
+
+/**
+ * The state of a source, created rested (full bucket) if it is new.
+ *
+ * @param t
+ *   Table.
+ * @param k
+ *   Source (pad fields zero).
+ * @param now_ns
+ *   Current time: entries with rested_ns <= now_ns may be reused.
+ * @return
+ *   Its state, or NULL if its set holds 8 sources none of which is rested.
+ */
+struct weir_src_state *weir_srct_get(struct weir_srctab *t, const struct weir_src_key *k,
+				     uint64_t now_ns);
+
+/**
+ * Sources in the table (rested ones included, until their entry is reused).
+ *
+ * @param t
+ *   Table.
+ * @return
+ *   Entries in use.
+ */
+uint32_t weir_srct_count(const struct weir_srctab *t);
+
+#endif /* WEIR_SRCTAB_H */

@@ -8,6 +8,7 @@ Usage: e2e.py SCENARIO
   l4    a client and a backend namespace on two tap ports: HTTP through the
         FullNAT services (rr over IPv4, maglev over IPv6), next hops resolved
         by weir itself, backends disabled and drained while a transfer runs
+  limits  the same topology; curl in a loop past a per-source limit
 
 Names (namespaces, tap interfaces, EAL prefix, socket) carry the test's PID so
 runs never collide; namespaces are removed, and weir and the HTTP servers
@@ -197,13 +198,9 @@ def stop_proc(p):
             p.wait()
 
 
-def l4():
-    pid = os.getpid()
-    nsc, nsb = 'weir-e2e-c%d' % pid, 'weir-e2e-b%d' % pid
-    tapc, tapb = 'wc%d' % pid, 'wb%d' % pid
-    vip_url4, vip_url6 = 'http://%s' % VIP4, 'http://[%s]' % VIP6
-    w = wt.Weir('e2e-l4')
-    w.configure({
+def l4_config(tapc, tapb):
+    """Two tap ports (client, backend) and services web4 (rr) and web6 (maglev)."""
+    return {
         'workers': [1],
         'idle_sleep_us': 20,
         'conn_table_size': 65536,
@@ -223,7 +220,73 @@ def l4():
             {'name': 'web6', 'vip': VIP6, 'port': 80, 'protocol': 'tcp', 'scheduler': 'maglev',
              'pool': 'web6', 'local_ips': [BLOCAL6]},
         ],
-    })
+    }
+
+
+def bring_up(w, nsc, nsb, tapc, tapb, web, servers):
+    """Start weir; move its taps into the client and backend namespaces; one
+    http.server per backend address serving web/NAME (appended to servers,
+    which the caller stops); wait until weir has resolved every backend."""
+    t_start = time.time()
+    w.start()
+    for tap in (tapc, tapb):
+        wait_for(lambda: sh('ip', 'link', 'show', tap, check=False).returncode == 0,
+                 'tap interface %s' % tap)
+    for ns, tap, addrs in ((nsc, tapc, [CLI4 + '/24']), (nsb, tapb, [a + '/24' for a in BK4])):
+        sh('ip', 'netns', 'add', ns)
+        sh('ip', 'link', 'set', tap, 'netns', ns)
+        sh('ip', 'link', 'set', 'lo', 'up', ns=ns)
+        sh('ip', 'link', 'set', tap, 'up', ns=ns)
+        for a in addrs:
+            sh('ip', 'addr', 'add', a, 'dev', tap, ns=ns)
+    sh('ip', '-6', 'addr', 'add', CLI6 + '/64', 'dev', tapc, 'nodad', ns=nsc)
+    for a in BK6:
+        sh('ip', '-6', 'addr', 'add', a + '/64', 'dev', tapb, 'nodad', ns=nsb)
+    sh('ip', 'route', 'add', '198.18.1.0/24', 'via', LOCAL4, ns=nsc)
+    sh('ip', '-6', 'route', 'add', '2001:db8:1::/64', 'via', LOCAL6, ns=nsc)
+
+    # One http.server per backend address (it binds one address).
+    env = dict(os.environ, PYTHONUNBUFFERED='1')
+    for i, name in enumerate(NAMES):
+        for addr in (BK4[i], BK6[i]):
+            log = open(os.path.join(web, 'http-%s.log' % addr), 'w')
+            servers.append(subprocess.Popen(
+                ['ip', 'netns', 'exec', nsb, '/usr/bin/python3', '-m', 'http.server',
+                 '--bind', addr, str(BPORT), '--directory', os.path.join(web, name)],
+                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env))
+            log.close()
+    # Each one answers on its own address (inside the backend namespace, not through weir).
+    for i, name in enumerate(NAMES):
+        for addr in (BK4[i], '[%s]' % BK6[i]):
+            url = 'http://%s:%d/who' % (addr, BPORT)
+            wait_for(lambda: sh('curl', '-s', '--max-time', '2', url, ns=nsb,
+                                check=False).stdout == name, url + ' from ' + nsb, 10)
+
+    # weir resolves every backend's MAC itself (ARP / neighbour solicitation).
+    def resolved():
+        return all(b['mac'] for s in w.ctl('services')['services'] for b in s['backends'])
+    t0 = time.time()
+    wait_for(resolved, 'weir to resolve every backend\'s MAC', 15)
+    print('backends resolved %.1f s after the namespaces were up (%.1f s after start)' %
+          (time.time() - t0, time.time() - t_start), flush=True)
+
+
+def write_who(web):
+    """web/NAME/who holds NAME, for each backend."""
+    for name in NAMES:
+        d = os.path.join(web, name)
+        os.mkdir(d)
+        with open(os.path.join(d, 'who'), 'w') as f:
+            f.write(name)
+
+
+def l4():
+    pid = os.getpid()
+    nsc, nsb = 'weir-e2e-c%d' % pid, 'weir-e2e-b%d' % pid
+    tapc, tapb = 'wc%d' % pid, 'wb%d' % pid
+    vip_url4, vip_url6 = 'http://%s' % VIP4, 'http://[%s]' % VIP6
+    w = wt.Weir('e2e-l4')
+    w.configure(l4_config(tapc, tapb))
     web = tempfile.mkdtemp(prefix='weir-e2e-l4-web-')
     servers, transfer = [], None
     try:
@@ -233,55 +296,10 @@ def l4():
         with open(os.path.join(web, 'big'), 'wb') as f:
             f.write(big)
         del big
+        write_who(web)
         for name in NAMES:
-            d = os.path.join(web, name)
-            os.mkdir(d)
-            with open(os.path.join(d, 'who'), 'w') as f:
-                f.write(name)
-            os.link(os.path.join(web, 'big'), os.path.join(d, 'big'))
-
-        t_start = time.time()
-        w.start()
-        for tap in (tapc, tapb):
-            wait_for(lambda: sh('ip', 'link', 'show', tap, check=False).returncode == 0,
-                     'tap interface %s' % tap)
-        for ns, tap, addrs in ((nsc, tapc, [CLI4 + '/24']), (nsb, tapb, [a + '/24' for a in BK4])):
-            sh('ip', 'netns', 'add', ns)
-            sh('ip', 'link', 'set', tap, 'netns', ns)
-            sh('ip', 'link', 'set', 'lo', 'up', ns=ns)
-            sh('ip', 'link', 'set', tap, 'up', ns=ns)
-            for a in addrs:
-                sh('ip', 'addr', 'add', a, 'dev', tap, ns=ns)
-        sh('ip', '-6', 'addr', 'add', CLI6 + '/64', 'dev', tapc, 'nodad', ns=nsc)
-        for a in BK6:
-            sh('ip', '-6', 'addr', 'add', a + '/64', 'dev', tapb, 'nodad', ns=nsb)
-        sh('ip', 'route', 'add', '198.18.1.0/24', 'via', LOCAL4, ns=nsc)
-        sh('ip', '-6', 'route', 'add', '2001:db8:1::/64', 'via', LOCAL6, ns=nsc)
-
-        # One http.server per backend address (it binds one address).
-        env = dict(os.environ, PYTHONUNBUFFERED='1')
-        for i, name in enumerate(NAMES):
-            for addr in (BK4[i], BK6[i]):
-                log = open(os.path.join(web, 'http-%s.log' % addr), 'w')
-                servers.append(subprocess.Popen(
-                    ['ip', 'netns', 'exec', nsb, '/usr/bin/python3', '-m', 'http.server',
-                     '--bind', addr, str(BPORT), '--directory', os.path.join(web, name)],
-                    stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env))
-                log.close()
-        # Each one answers on its own address (inside the backend namespace, not through weir).
-        for i, name in enumerate(NAMES):
-            for addr in (BK4[i], '[%s]' % BK6[i]):
-                url = 'http://%s:%d/who' % (addr, BPORT)
-                wait_for(lambda: sh('curl', '-s', '--max-time', '2', url, ns=nsb,
-                                    check=False).stdout == name, url + ' from ' + nsb, 10)
-
-        # weir resolves every backend's MAC itself (ARP / neighbour solicitation).
-        def resolved():
-            return all(b['mac'] for s in w.ctl('services')['services'] for b in s['backends'])
-        t0 = time.time()
-        wait_for(resolved, 'weir to resolve every backend\'s MAC', 15)
-        print('backends resolved %.1f s after the namespaces were up (%.1f s after start)' %
-              (time.time() - t0, time.time() - t_start), flush=True)
+            os.link(os.path.join(web, 'big'), os.path.join(web, name, 'big'))
+        bring_up(w, nsc, nsb, tapc, tapb, web, servers)
         # net_tap offers IPv4 header checksum offload: weir's FullNAT then
         # leaves that checksum to the port, and every IPv4 request below
         # depends on the offload being asked for correctly.
@@ -414,7 +432,74 @@ def l4():
           'steer new connections only; a long transfer survives them intact')
 
 
-SCENARIOS = {'l4': l4, 'ping': ping}
+LIMIT = 5          # new connections per source per minute on web4 (a burst of 5)
+CLI4_B = '198.18.0.3'  # a second client address in the client namespace
+
+
+def curl_status(ns, url, local_ip=None):
+    """One curl: (exit code, body). Exit 7: the connection was refused (RST)."""
+    argv = ['curl', '-s', '--max-time', '5']
+    if local_ip:
+        argv += ['--interface', local_ip]
+    r = sh(*argv, url, ns=ns, check=False)
+    return r.returncode, r.stdout
+
+
+def limits():
+    """Per-source limits on a real client: web4 admits LIMIT new connections
+    per minute per source and answers the rest with an RST; curl in a loop
+    gets exactly LIMIT answers (the whole loop takes far less than one
+    refill, 12 s), then 'connection refused'; a second address of the same
+    client namespace is not affected; web6 (no limits) is not either."""
+    pid = os.getpid()
+    nsc, nsb = 'weir-e2e-c%d' % pid, 'weir-e2e-b%d' % pid
+    tapc, tapb = 'wc%d' % pid, 'wb%d' % pid
+    cfg = l4_config(tapc, tapb)
+    cfg['services'][0]['limits'] = {'new_conns': {'rate': LIMIT, 'per_s': 60},
+                                    'action': 'rst'}
+    w = wt.Weir('e2e-limits')
+    w.configure(cfg)
+    web = tempfile.mkdtemp(prefix='weir-e2e-limits-web-')
+    servers = []
+    try:
+        write_who(web)
+        bring_up(w, nsc, nsb, tapc, tapb, web, servers)
+        sh('ip', 'addr', 'add', CLI4_B + '/24', 'dev', tapc, ns=nsc)
+        t0 = time.time()
+        got = [curl_status(nsc, 'http://%s/who' % VIP4) for _ in range(2 * LIMIT)]
+        took = time.time() - t0
+        codes = [c for c, _ in got]
+        wt.check(took < 12, 'the loop took %.1f s, more than one refill' % took)
+        wt.check(codes == [0] * LIMIT + [7] * LIMIT and
+                 all(body in NAMES for _, body in got[:LIMIT]),
+                 'curl exit codes %s (want %d answers, then %d refused): %s' %
+                 (codes, LIMIT, LIMIT, got))
+        code, body = curl_status(nsc, 'http://%s/who' % VIP4, CLI4_B)
+        wt.check(code == 0 and body in NAMES, 'second source: curl %d %r' % (code, body))
+        code, body = curl_status(nsc, 'http://[%s]/who' % VIP6)
+        wt.check(code == 0 and body in NAMES, 'web6 (no limits): curl %d %r' % (code, body))
+        st = w.ctl('stats')
+        w0 = st['workers'][0]
+        got_c = {k: w0[k] for k in ('rl_admitted', 'rl_denied', 'rl_rst', 'sources')}
+        want_c = {'rl_admitted': LIMIT + 1, 'rl_denied': LIMIT, 'rl_rst': LIMIT, 'sources': 2}
+        wt.check(got_c == want_c, 'limit counters %s, want %s' % (got_c, want_c))
+        print('%d curls in %.1f s: %s; second source and web6 answered' % (2 * LIMIT, took, codes))
+        print(w.ctl('stats', json_out=False).stdout)
+        w.stop()
+    finally:
+        for p in servers:
+            stop_proc(p)
+        w.cleanup()
+        for ns in (nsc, nsb):
+            sh('ip', 'netns', 'del', ns, check=False)
+        shutil.rmtree(web, ignore_errors=True)
+    listed = sh('ip', 'netns', 'list').stdout
+    wt.check(nsc not in listed and nsb not in listed, 'namespaces left behind:\n' + listed)
+    print('ok: a client looping past its limit gets exactly %d connections; others unaffected'
+          % LIMIT)
+
+
+SCENARIOS = {'l4': l4, 'limits': limits, 'ping': ping}
 
 if __name__ == '__main__':
     if len(sys.argv) != 2 or sys.argv[1] not in SCENARIOS:

@@ -15,6 +15,8 @@
 
 #include <rte_cycles.h>
 #include <rte_errno.h>
+#include <rte_lpm.h>
+#include <rte_lpm6.h>
 #include <rte_malloc.h>
 #include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
@@ -70,6 +72,14 @@ static struct {
 	uint64_t version;
 	uint64_t ctl_tx_dropped; /* requests lost to a full ring */
 } lbc;
+
+/* acl: allow/deny prefixes, read-only once built (longest prefix wins).
+ * Next hops: ACL_DENY, ACL_ALLOW; a /0 lives in acl_default (LPM has no
+ * depth 0). */
+enum { ACL_NONE = 0, ACL_DENY = 1, ACL_ALLOW = 2 };
+static struct rte_lpm *acl4;
+static struct rte_lpm6 *acl6;
+static uint8_t acl_default[2]; /* [0] IPv4, [1] IPv6 */
 
 /* Distinct local (SNAT) addresses; each service maps its local IPs here. */
 static unsigned int n_locals;
@@ -777,6 +787,88 @@ rst_reply(struct weir_worker *w, struct rte_mbuf *m, const struct weir_pkt *p)
 	return 0;
 }
 
+static inline int
+acl_lookup(const struct weir_conn_key *k)
+{
+	uint32_t nh;
+
+	if (k->family == 4) {
+		uint32_t ip;
+
+		memcpy(&ip, k->src, 4);
+		if (acl4 != NULL && rte_lpm_lookup(acl4, rte_be_to_cpu_32(ip), &nh) == 0)
+			return (int)nh;
+		return acl_default[0];
+	}
+	if (acl6 != NULL && rte_lpm6_lookup(acl6, k->src, &nh) == 0)
+		return (int)nh;
+	return acl_default[1];
+}
+
+static int
+acl_build(char *err, size_t errlen)
+{
+	const struct weir_config *cfg = weir.cfg;
+	struct rte_lpm_config c4 = {.max_rules = WEIR_MAX_ACL};
+	struct rte_lpm6_config c6 = {.max_rules = WEIR_MAX_ACL};
+	unsigned int i;
+	int rc = 0;
+
+	/* Sized for the rules: an IPv4 prefix longer than /24 takes a tbl8
+	 * group, an IPv6 one up to 13 (one per byte past the first 3). */
+	for (i = 0; i < cfg->n_acl; i++) {
+		if (cfg->acl[i].family == 4)
+			c4.number_tbl8s++;
+		else
+			c6.number_tbl8s += 13;
+	}
+	c4.number_tbl8s += 1;
+	c6.number_tbl8s += 1;
+
+	for (i = 0; i < cfg->n_acl; i++) {
+		const struct weir_acl_entry *e = &cfg->acl[i];
+		uint32_t nh = e->allow ? ACL_ALLOW : ACL_DENY;
+
+		if (e->prefix == 0) {
+			acl_default[e->family == 6] = (uint8_t)nh;
+			continue;
+		}
+		if (e->family == 4) {
+			uint32_t ip;
+
+			if (acl4 == NULL && (acl4 = rte_lpm_create("weir_acl4", SOCKET_ID_ANY,
+								   &c4)) == NULL)
+				goto nomem;
+			memcpy(&ip, e->ip, 4);
+			rc = rte_lpm_add(acl4, rte_be_to_cpu_32(ip), e->prefix, nh);
+		} else {
+			if (acl6 == NULL && (acl6 = rte_lpm6_create("weir_acl6", SOCKET_ID_ANY,
+								    &c6)) == NULL)
+				goto nomem;
+			rc = rte_lpm6_add(acl6, e->ip, e->prefix, nh);
+		}
+		if (rc != 0) {
+			snprintf(err, errlen, "acl: cannot add a prefix: %s", rte_strerror(-rc));
+			return -1;
+		}
+	}
+	return 0;
+nomem:
+	snprintf(err, errlen, "acl: cannot create the prefix tables: %s (give EAL more memory, -m)",
+		 rte_strerror(rte_errno));
+	return -1;
+}
+
+static void
+acl_free(void)
+{
+	rte_lpm_free(acl4);
+	rte_lpm6_free(acl6);
+	acl4 = NULL;
+	acl6 = NULL;
+	acl_default[0] = acl_default[1] = ACL_NONE;
+}
+
 /*
  * Per-source admission of a new connection (service.limits): 1 to go on,
  * 0 when the packet was refused (dropped, or answered with an RST).
@@ -846,7 +938,13 @@ new_flow(struct weir_worker *w, struct rte_mbuf *m, const struct weir_pkt *p, in
 	uint16_t lport = 0;
 	struct weir_conn *c, tmp;
 	uint32_t b, idx;
+	int acl = acl_lookup(k);
 
+	/* A client without a connection: denied sources stop here. */
+	if (acl == ACL_DENY) {
+		drop(w, WEIR_DROP_ACL_DENIED, m);
+		return;
+	}
 	if (p->l4_proto == PROTO_TCP && (flags & (TCP_SYN | TCP_ACK | TCP_RST)) != TCP_SYN) {
 		/* Mid-connection without state (after a restart, or table full when
 		 * it began). DSR can still forward it consistently by Maglev: the
@@ -859,9 +957,14 @@ new_flow(struct weir_worker *w, struct rte_mbuf *m, const struct weir_pkt *p, in
 		b = weir_maglev_lookup(lw->snap->svc[svc].table, fh);
 		goto stateless;
 	}
-	/* A new connection: admitted per source before any backend is chosen. */
-	if (sc->limits.enabled && !admit(w, m, p, svc, k))
-		return;
+	/* A new connection: admitted per source before any backend is chosen;
+	 * allow-listed sources skip the limits. */
+	if (sc->limits.enabled) {
+		if (acl == ACL_ALLOW)
+			lw->stats.acl_allowed++;
+		else if (!admit(w, m, p, svc, k))
+			return;
+	}
 	b = weir_sched_pick(&lw->sched[svc], fh, sh);
 	if (b == WEIR_LB_NONE) {
 		drop(w, WEIR_DROP_NO_BACKEND, m);
@@ -1455,6 +1558,7 @@ weir_lb_worker_json(const struct weir_worker *w, json_t *o)
 	json_object_set_new(o, "rl_denied", LB_STAT(rl_denied));
 	json_object_set_new(o, "rl_dry_run", LB_STAT(rl_dry_run));
 	json_object_set_new(o, "rl_rst", LB_STAT(rl_rst));
+	json_object_set_new(o, "acl_allowed", LB_STAT(acl_allowed));
 	json_object_set_new(o, "sources",
 			    json_integer(lw->src ? (json_int_t)weir_srct_count(lw->src) : 0));
 	json_object_set_new(o, "to_backend", LB_STAT(to_backend));
@@ -1617,6 +1721,10 @@ weir_lb_init(char *err, size_t errlen)
 	unsigned int i, j, b;
 	size_t sz;
 
+	if (acl_build(err, errlen) != 0) {
+		acl_free();
+		return -1;
+	}
 	n_locals = 0;
 	for (i = 0; i < cfg->n_services; i++)
 		for (j = 0; j < cfg->services[i].n_local_ips; j++) {
@@ -1684,6 +1792,7 @@ weir_lb_fini(void)
 {
 	unsigned int i;
 
+	acl_free();
 	for (i = 0; i < weir.n_workers; i++)
 		if (weir.workers[i] != NULL)
 			fini_worker(weir.workers[i]);

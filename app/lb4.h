@@ -55,6 +55,7 @@ struct weir_lb_stats {
 	uint64_t rl_denied;      /**< new connections over it (or no room to track the source) */
 	uint64_t rl_dry_run;     /**< of those, admitted anyway (dry run) */
 	uint64_t rl_rst;         /**< of those, answered with an RST */
+	uint64_t acl_allowed;    /**< new connections of allow-listed sources (limits skipped) */
 	uint64_t to_backend;     /**< packets forwarded client -> backend */
 	uint64_t to_client;      /**< packets forwarded backend -> client */
 	uint64_t stateless;      /**< DSR packets forwarded without an entry (table full/miss) */

@@ -271,7 +271,7 @@ load(struct weir_cfg_ctx *c, json_t *root, struct weir_config *cfg)
 	static const char *const keys[] = {"control", "mbufs",           "idle_sleep_us",
 					   "workers", "ports",           "vips",
 					   "pools",   "services",        "maglev_size",
-					   "conn_table_size", "source_table_size", NULL};
+					   "conn_table_size", "source_table_size", "acl", NULL};
 	char key[96];
 	unsigned long u;
 	json_t *v, *e;
@@ -448,7 +448,7 @@ weir_config_from_string(const char *text, const char *origin, char *err, size_t 
 	snprintf(cfg->origin, sizeof(cfg->origin), "%s", origin);
 	if (load(&c, root, cfg) != 0) {
 		json_decref(root);
-		free(cfg);
+		weir_config_free(cfg);
 		errno = EINVAL;
 		return NULL;
 	}
@@ -501,5 +501,7 @@ weir_config_from_file(const char *path, char *err, size_t errlen)
 void
 weir_config_free(struct weir_config *cfg)
 {
+	if (cfg != NULL)
+		free(cfg->acl);
 	free(cfg);
 }

@@ -108,6 +108,17 @@ struct weir_limits {
 	uint32_t new_conns_burst;  /**< a rested source's allowance (default the rate) */
 };
 
+/** Most prefixes in acl.allow plus acl.deny. */
+#define WEIR_MAX_ACL 1024
+
+/** An allow or deny prefix (acl). */
+struct weir_acl_entry {
+	uint8_t family; /**< 4 or 6 */
+	uint8_t prefix; /**< length */
+	uint8_t allow;  /**< 1: allow (skips limits), 0: deny */
+	uint8_t ip[16]; /**< host bits zero */
+};
+
 /** Default tracked sources per worker (source_table_size). */
 #define WEIR_DEFAULT_SOURCE_TABLE 262144u
 
@@ -144,6 +155,8 @@ struct weir_config {
 	uint32_t maglev_size;     /**< prime M of every service's Maglev table */
 	uint32_t conn_table_size; /**< connection entries per worker */
 	uint32_t source_table_size; /**< tracked sources per worker (limits) */
+	unsigned int n_acl;
+	struct weir_acl_entry *acl; /**< allow and deny prefixes; NULL when none */
 	unsigned int n_pools;
 	struct weir_pool_config pools[WEIR_MAX_POOLS];
 	unsigned int n_services;

@@ -240,6 +240,95 @@ port_reaches(const struct weir_port_config *p, const struct weir_addr *ip)
 	return 0;
 }
 
+/* "A.B.C.D[/N]" or "X:Y::[/N]", host bits zero. */
+static int
+parse_cidr(struct weir_cfg_ctx *c, const char *key, json_t *v, struct weir_acl_entry *e)
+{
+	char buf[INET6_ADDRSTRLEN + 8], *slash, *end;
+	unsigned int i, max;
+	unsigned long len;
+
+	if (!json_is_string(v) || strlen(json_string_value(v)) >= sizeof(buf))
+		return weir_cfg_fail(c, key, v, "expected an address or ADDRESS/PREFIX");
+	strcpy(buf, json_string_value(v));
+	slash = strchr(buf, '/');
+	if (slash != NULL)
+		*slash++ = '\0';
+	memset(e, 0, sizeof(*e));
+	if (inet_pton(AF_INET, buf, e->ip) == 1)
+		e->family = 4;
+	else if (inet_pton(AF_INET6, buf, e->ip) == 1)
+		e->family = 6;
+	else
+		return weir_cfg_fail(c, key, v, "expected an address or ADDRESS/PREFIX");
+	max = e->family == 4 ? 32 : 128;
+	len = max;
+	if (slash != NULL) {
+		errno = 0;
+		len = strtoul(slash, &end, 10);
+		if (*slash == '\0' || *end != '\0' || errno != 0 || len > max)
+			return weir_cfg_fail(c, key, v, "prefix length must be 0..%u", max);
+	}
+	e->prefix = (uint8_t)len;
+	for (i = 0; i < max / 8; i++) {
+		unsigned int keep = len >= (i + 1) * 8 ? 8 : len > i * 8 ? len - i * 8 : 0;
+		uint8_t mask = (uint8_t)(keep == 8 ? 0xff : 0xff << (8 - keep));
+
+		if (e->ip[i] & (uint8_t)~mask)
+			return weir_cfg_fail(c, key, v, "host bits set beyond /%lu", len);
+	}
+	return 0;
+}
+
+/* acl: {"allow": [CIDR...], "deny": [CIDR...]}; the longest prefix decides. */
+static int
+load_acl(struct weir_cfg_ctx *c, json_t *o, struct weir_config *cfg)
+{
+	static const char *const keys[] = {"allow", "deny", NULL};
+	static const char *const lists[] = {"deny", "allow"};
+	unsigned int l, k;
+	char key[64];
+	json_t *v, *e;
+	size_t j;
+	int rc;
+
+	if (!json_is_object(o))
+		return weir_cfg_fail(c, "acl", o, "expected {\"allow\": [...], \"deny\": [...]}");
+	if ((rc = weir_cfg_check_keys(c, "acl", o, keys)) != 0)
+		return rc;
+	cfg->acl = calloc(WEIR_MAX_ACL, sizeof(cfg->acl[0]));
+	if (cfg->acl == NULL)
+		return weir_cfg_fail(c, "acl", NULL, "out of memory");
+	for (l = 0; l < 2; l++) {
+		if ((v = json_object_get(o, lists[l])) == NULL)
+			continue;
+		snprintf(key, sizeof(key), "acl.%s", lists[l]);
+		if (!json_is_array(v))
+			return weir_cfg_fail(c, key, v, "expected an array of prefixes");
+		json_array_foreach(v, j, e) {
+			struct weir_acl_entry *a = &cfg->acl[cfg->n_acl];
+
+			snprintf(key, sizeof(key), "acl.%s[%zu]", lists[l], j);
+			if (cfg->n_acl == WEIR_MAX_ACL)
+				return weir_cfg_fail(c, key, NULL, "more than %d prefixes in acl",
+						     WEIR_MAX_ACL);
+			if ((rc = parse_cidr(c, key, e, a)) != 0)
+				return rc;
+			a->allow = (uint8_t)l;
+			for (k = 0; k < cfg->n_acl; k++) {
+				const struct weir_acl_entry *b = &cfg->acl[k];
+
+				if (b->family == a->family && b->prefix == a->prefix &&
+				    memcmp(b->ip, a->ip, 16) == 0)
+					return weir_cfg_fail(c, key, e, "listed twice (also in acl.%s)",
+							     lists[b->allow]);
+			}
+			cfg->n_acl++;
+		}
+	}
+	return 0;
+}
+
 /* service.limits: {"new_conns": {"rate", "per_s", "burst"}, "action", "dry_run",
  * "ipv6_prefix"}. */
 static int
@@ -507,6 +596,8 @@ weir_cfg_load_l4(struct weir_cfg_ctx *c, json_t *root, struct weir_config *cfg)
 			return rc;
 		cfg->conn_table_size = (uint32_t)u;
 	}
+	if ((v = json_object_get(root, "acl")) != NULL && (rc = load_acl(c, v, cfg)) != 0)
+		return rc;
 	cfg->source_table_size = WEIR_DEFAULT_SOURCE_TABLE;
 	if ((v = json_object_get(root, "source_table_size")) != NULL) {
 		if ((rc = weir_cfg_get_uint(c, "source_table_size", v, 1024, 1u << 26, &u)) != 0)

@@ -82,6 +82,7 @@ static const char *const drop_names[WEIR_DROP__MAX] = {
 	[WEIR_DROP_NO_HEADROOM] = "no_headroom",
 	[WEIR_DROP_RATE_LIMITED] = "rate_limited",
 	[WEIR_DROP_SOURCE_TABLE_FULL] = "source_table_full",
+	[WEIR_DROP_ACL_DENIED] = "acl_denied",
 };
 
 const char *

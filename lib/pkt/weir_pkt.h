@@ -58,6 +58,7 @@ enum weir_pkt_drop {
 	WEIR_DROP_NO_HEADROOM,		/**< no room in the mbuf for the DSR outer header */
 	WEIR_DROP_RATE_LIMITED,		/**< a new connection over its source's limit */
 	WEIR_DROP_SOURCE_TABLE_FULL,	/**< a new source and no room to track it */
+	WEIR_DROP_ACL_DENIED,		/**< a client without a connection from a denied prefix */
 	WEIR_DROP__MAX,
 };
 

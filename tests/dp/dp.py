@@ -608,22 +608,35 @@ def fx_limits():
         (tcp(CLI6_B, VIP6, 42001, 80, 'S', seq=77), rst(VIP6, CLI6_B, 80, 42001, 78), None),
         (udp(CLI6, VIP6, 5000, 53), udp(LOCAL6, BK6, 1024, 8080, dmac=BMAC, smac=MAC), None),
         (udp(CLI6, VIP6, 5001, 53), udp(LOCAL6, BK6, 1025, 8080, dmac=BMAC, smac=MAC), None),
+        # acl (ACL below): denied prefixes stop before any limit or backend.
+        (tcp('198.18.0.70', VIP4, 43000, 80, 'S'), None, 'acl_denied'),
+        (udp('198.18.0.65', VIP4, 43001, 53), None, 'acl_denied'),
+        (tcp('2001:db8:0:1:ffff::5', VIP6, 43002, 80, 'S'), None, 'acl_denied'),
     ]
+    # An allowed /28 inside the denied /26 (the longer prefix wins) skips
+    # tcp4's limit of 3: all 4 SYNs go through.
+    for i in range(4):
+        fx.append((tcp('198.18.0.81', VIP4, 43010 + i, 80, 'S'),
+                   tcp(LOCAL4, BK4, 1028 + i, 8080, 'S', dmac=BMAC, smac=MAC), None))
     return fx
 
 
+ACL = {'deny': ['198.18.0.64/26', '2001:db8:0:1:ffff::/80'], 'allow': ['198.18.0.80/28']}
+
+
 def limits():
-    cfg = l4_config()
+    cfg = l4_config(acl=ACL)
     for s in cfg['services']:
         if s['name'] in LIMITS:
             s['limits'] = LIMITS[s['name']]
 
     def counters(st, w):
         got = {k: st['workers'][0][k] for k in ('rl_admitted', 'rl_denied', 'rl_rst',
-                                                 'rl_dry_run', 'sources')}
+                                                 'rl_dry_run', 'sources', 'acl_allowed')}
         # admitted: tcp4 3 + 1, udp4 2, tcp6 1, udp6 1; denied: 2 + 1 + 1 + 1;
         # sources: CLI4 and 198.18.0.3 (tcp4), CLI4 (udp4), CLI6's /64 (tcp6, udp6).
-        want = {'rl_admitted': 8, 'rl_denied': 5, 'rl_rst': 3, 'rl_dry_run': 1, 'sources': 5}
+        want = {'rl_admitted': 8, 'rl_denied': 5, 'rl_rst': 3, 'rl_dry_run': 1, 'sources': 5,
+                'acl_allowed': 4}
         wt.check(got == want, 'limit counters %s, want %s' % (got, want))
         lines = w.ctl('stats', json_out=False).stdout.split('\n')
         head = [i for i, ln in enumerate(lines) if ln.split()[:3] == ['worker', 'sources',

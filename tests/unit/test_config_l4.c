@@ -365,6 +365,48 @@ test_limits(void **state)
 	       ",'limits':{'new_conns':{'rate':1},'packets':5}}]}");
 }
 
+static void
+test_acl(void **state)
+{
+	struct weir_config *c;
+
+	(void)state;
+	c = load("{" PORTS ",'acl':{'deny':['198.18.0.64/26','2001:db8::/32','0.0.0.0/0'],"
+		 "'allow':['198.18.0.80/28','198.18.9.9']}}");
+	if (c == NULL)
+		fail_msg("rejected: %s", errbuf);
+	assert_int_equal(c->n_acl, 5);
+	/* Deny first, then allow, each in order. */
+	assert_int_equal(c->acl[0].family, 4);
+	assert_int_equal(c->acl[0].prefix, 26);
+	assert_int_equal(c->acl[0].allow, 0);
+	assert_memory_equal(c->acl[0].ip, "\xc6\x12\x00\x40", 4);
+	assert_int_equal(c->acl[1].family, 6);
+	assert_int_equal(c->acl[1].prefix, 32);
+	assert_int_equal(c->acl[2].prefix, 0);
+	assert_int_equal(c->acl[3].allow, 1);
+	assert_int_equal(c->acl[3].prefix, 28);
+	assert_int_equal(c->acl[4].prefix, 32); /* no prefix: one address */
+	weir_config_free(c);
+
+	REJECT("config t: key 'acl' = []: expected {\"allow\": [...], \"deny\": [...]}",
+	       "{" PORTS ",'acl':[]}");
+	REJECT("config t: key 'acl.block': unknown key", "{" PORTS ",'acl':{'block':[]}}");
+	REJECT("config t: key 'acl.deny' = \"198.18.0.0/16\": expected an array of prefixes",
+	       "{" PORTS ",'acl':{'deny':'198.18.0.0/16'}}");
+	REJECT("config t: key 'acl.deny[0]' = \"198.18.0.1/24\": host bits set beyond /24",
+	       "{" PORTS ",'acl':{'deny':['198.18.0.1/24']}}");
+	REJECT("config t: key 'acl.deny[0]' = \"198.18.0.0/33\": prefix length must be 0..32",
+	       "{" PORTS ",'acl':{'deny':['198.18.0.0/33']}}");
+	REJECT("config t: key 'acl.allow[0]' = \"2001:db8::/\": prefix length must be 0..128",
+	       "{" PORTS ",'acl':{'allow':['2001:db8::/']}}");
+	REJECT("config t: key 'acl.allow[0]' = \"nowhere\": expected an address or "
+	       "ADDRESS/PREFIX",
+	       "{" PORTS ",'acl':{'allow':['nowhere']}}");
+	REJECT("config t: key 'acl.allow[0]' = \"198.18.0.0/16\": listed twice (also in acl.deny)",
+	       "{" PORTS ",'acl':{'deny':['198.18.0.0/16'],'allow':['198.18.0.0/16']}}");
+}
+
 int
 main(void)
 {
@@ -376,6 +418,7 @@ main(void)
 		cmocka_unit_test(test_pools),
 		cmocka_unit_test(test_services),
 		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_acl),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

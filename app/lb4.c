@@ -1390,15 +1390,14 @@ cmd_services(void)
 
 	for (i = 0; i < cfg->n_services; i++) {
 		const struct weir_service_config *sc = &cfg->services[i];
-		json_t *locs = json_array();
+		const struct weir_limits *l = &sc->limits;
+		json_t *locs = json_array(), *svc;
 		const struct weir_lb_snap *s = weir.lb_snap;
 
 		for (j = 0; j < sc->n_local_ips; j++)
 			json_array_append_new(locs, ip_json(sc->local_ips[j].family,
 							    sc->local_ips[j].ip));
-		json_array_append_new(
-			arr,
-			json_pack("{s:s, s:o, s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:i, s:I, "
+		svc = json_pack("{s:s, s:o, s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:i, s:I, "
 				  "s:{s:I, s:I, s:I, s:I, s:I}, s:o}",
 				  "name", sc->name, "vip", ip_json(sc->vip.family, sc->vip.ip), "port",
 				  sc->port, "protocol", sc->proto == PROTO_TCP ? "tcp" : "udp",
@@ -1413,7 +1412,17 @@ cmd_services(void)
 				  (json_int_t)sc->timeouts.established, "fin",
 				  (json_int_t)sc->timeouts.fin, "closed",
 				  (json_int_t)sc->timeouts.closed, "udp", (json_int_t)sc->timeouts.udp,
-				  "backends", pool_backends_json(i)));
+				  "backends", pool_backends_json(i));
+		if (l->enabled)
+			json_object_set_new(
+				svc, "limits",
+				json_pack("{s:{s:I, s:I, s:I}, s:s, s:b, s:i}", "new_conns", "rate",
+					  (json_int_t)l->new_conns_rate, "per_s",
+					  (json_int_t)l->new_conns_per_s, "burst",
+					  (json_int_t)l->new_conns_burst, "action",
+					  l->action == WEIR_LIMIT_RST ? "rst" : "drop", "dry_run",
+					  l->dry_run, "ipv6_prefix", l->ipv6_prefix));
+		json_array_append_new(arr, svc);
 	}
 	return json_pack("{s:o, s:I}", "services", arr, "snapshot",
 			 (json_int_t)weir.lb_snap->version);

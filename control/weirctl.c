@@ -277,6 +277,20 @@ print_services(json_t *r)
 		       geti(t, "udp"));
 		if (geti(s, "mss_clamp"))
 			printf("; mss clamp %lld", geti(s, "mss_clamp"));
+		{
+			json_t *l = json_object_get(s, "limits");
+
+			if (l != NULL) {
+				json_t *nc = json_object_get(l, "new_conns");
+
+				printf("\n  limits: %lld new connections per %lld s per source, burst "
+				       "%lld, then %s%s; IPv6 per /%lld",
+				       geti(nc, "rate"), geti(nc, "per_s"), geti(nc, "burst"),
+				       gets_(l, "action"),
+				       json_is_true(json_object_get(l, "dry_run")) ? " (dry run)" : "",
+				       geti(l, "ipv6_prefix"));
+			}
+		}
 		printf("\n  %-28s %6s %7s %9s %-17s %-8s %12s %10s %10s\n", "backend", "weight",
 		       "enabled", "effective", "mac", "dc", "conns_total", "active", "hs_failed");
 		json_array_foreach(json_object_get(s, "backends"), j, b) {

@@ -638,6 +638,15 @@ def limits():
         want = {'rl_admitted': 8, 'rl_denied': 5, 'rl_rst': 3, 'rl_dry_run': 1, 'sources': 5,
                 'acl_allowed': 4}
         wt.check(got == want, 'limit counters %s, want %s' % (got, want))
+        svcs = {x['name']: x for x in w.ctl('services')['services']}
+        wt.check(svcs['tcp4'].get('limits') == {'new_conns': {'rate': 3, 'per_s': 1, 'burst': 3},
+                                                'action': 'rst', 'dry_run': False,
+                                                'ipv6_prefix': 64} and
+                 svcs['udp6']['limits']['dry_run'] is True and 'limits' not in svcs['dsr4'],
+                 'services limits: %s' % {n: x.get('limits') for n, x in svcs.items()})
+        text = w.ctl('services', json_out=False).stdout
+        wt.check('limits: 3 new connections per 1 s per source, burst 3, then rst; IPv6 per /64'
+                 in text and 'then drop (dry run)' in text, 'weirctl services:\n' + text)
         lines = w.ctl('stats', json_out=False).stdout.split('\n')
         head = [i for i, ln in enumerate(lines) if ln.split()[:3] == ['worker', 'sources',
                                                                      'rl_admitted']]

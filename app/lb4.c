@@ -113,23 +113,6 @@ wr16(uint8_t *p, uint16_t v)
 	p[1] = (uint8_t)v;
 }
 
-/* Fold into the checksum field at f the change of n bytes old -> new (n even,
- * both at the same even offset from the start of the summed data). */
-static inline void
-csum_update(uint8_t *f, const uint8_t *old, const uint8_t *new, size_t n)
-{
-	uint32_t sum = (uint16_t)~rd16(f);
-	size_t i;
-
-	for (i = 0; i < n; i += 2) {
-		sum += (uint16_t)~rd16(old + i);
-		sum += rd16(new + i);
-	}
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	wr16(f, (uint16_t)~sum);
-}
-
 /* ---- services and local addresses -------------------------------------- */
 
 static int
@@ -342,8 +325,6 @@ weir_lb_iteration(struct weir_worker *w)
 	lw->snap = s;
 	lw->now_tsc = rte_get_tsc_cycles();
 	lw->now = (uint32_t)((lw->now_tsc - weir.start_tsc) / rte_get_tsc_hz());
-	lw->now_ns = (uint64_t)((unsigned __int128)(lw->now_tsc - weir.start_tsc) * 1000000000u /
-				rte_get_tsc_hz());
 	if (lw->ct != NULL)
 		aged = weir_ct_expire(lw->ct, lw->now, EXPIRE_BUDGET, conn_done, w);
 	if (lw->ctl_tx != NULL) {
@@ -495,7 +476,7 @@ mss_clamp(uint8_t *tcp, size_t hlen, uint16_t clamp, uint8_t *csum)
 			memcpy(old, tcp + a, n);
 			wr16(tcp + off + 2, clamp);
 			memcpy(new, tcp + a, n);
-			csum_update(csum, old, new, n);
+			weir_csum_update(csum, old, new, n);
 			return;
 		}
 		off += len;
@@ -523,9 +504,9 @@ rewrite(struct rte_mbuf *m, const struct weir_pkt *p, const uint8_t *src, const 
 	memcpy(ports_new, &sport, 2);
 	memcpy(ports_new + 2, &dport, 2);
 	if (l4csum) {
-		csum_update(csum, saddr, src, alen);
-		csum_update(csum, daddr, dst, alen);
-		csum_update(csum, ports_old, ports_new, 4);
+		weir_csum_update(csum, saddr, src, alen);
+		weir_csum_update(csum, daddr, dst, alen);
+		weir_csum_update(csum, ports_old, ports_new, 4);
 		/* A UDP checksum that computes to 0 is sent as 0xffff (RFC 768). */
 		if (p->l4_proto == PROTO_UDP && rd16(csum) == 0)
 			wr16(csum, 0xffff);
@@ -538,8 +519,8 @@ rewrite(struct rte_mbuf *m, const struct weir_pkt *p, const uint8_t *src, const 
 		m->l3_len = (uint64_t)(ip[0] & 0x0f) * 4;
 		m->ol_flags = RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM;
 	} else if (v4) {
-		csum_update(ip + 10, saddr, src, 4);
-		csum_update(ip + 10, daddr, dst, 4);
+		weir_csum_update(ip + 10, saddr, src, 4);
+		weir_csum_update(ip + 10, daddr, dst, 4);
 	}
 	memcpy(saddr, src, alen);
 	memcpy(daddr, dst, alen);
@@ -879,6 +860,9 @@ admit(struct weir_worker *w, struct rte_mbuf *m, const struct weir_pkt *p, int s
 {
 	const struct weir_limits *l = &weir.cfg->services[svc].limits;
 	struct weir_lb_worker *lw = &w->lb;
+	/* ns since start: only new connections of limited services pay for it. */
+	uint64_t now_ns = (uint64_t)((unsigned __int128)(lw->now_tsc - weir.start_tsc) *
+				     1000000000u / rte_get_tsc_hz());
 	struct weir_src_key sk;
 	struct weir_src_state *g;
 
@@ -893,13 +877,13 @@ admit(struct weir_worker *w, struct rte_mbuf *m, const struct weir_pkt *p, int s
 		for (i = 0; i < 16 && bits > 0; i++, bits = bits > 8 ? bits - 8 : 0)
 			sk.addr[i] = (uint8_t)(k->src[i] & (bits >= 8 ? 0xff : 0xff << (8 - bits)));
 	}
-	g = weir_srct_get(lw->src, &sk, lw->now_ns);
+	g = weir_srct_get(lw->src, &sk, now_ns);
 	if (g != NULL) {
 		struct weir_rl_decision d;
-		int rc = weir_rl_tb_take(&lw->rl[svc], &g->tb, lw->now_ns, 1, &d);
+		int rc = weir_rl_tb_take(&lw->rl[svc], &g->tb, now_ns, 1, &d);
 
 		/* reset_ns: until the bucket is full again. */
-		g->rested_ns = lw->now_ns + d.reset_ns;
+		g->rested_ns = now_ns + d.reset_ns;
 		if (rc == 0) {
 			lw->stats.rl_admitted++;
 			return 1;

@@ -69,7 +69,6 @@ struct weir_lb_worker {
 	struct weir_conntrack *ct;
 	struct weir_srctab *src;           /**< sources for admission limits, or NULL */
 	struct weir_rl_tb_params *rl;      /**< per service: new-connection limit */
-	uint64_t now_ns;                   /**< ns since start, this iteration */
 	uint64_t version;                  /**< snapshot the sched state follows */
 	const struct weir_lb_snap *snap;   /**< current for this loop iteration */
 	struct weir_sched *sched;          /**< one per service */

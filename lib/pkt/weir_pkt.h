@@ -234,4 +234,19 @@ uint32_t weir_csum_add(const void *data, size_t len, uint32_t sum);
  */
 uint16_t weir_csum_fold(uint32_t sum);
 
+/**
+ * Update a checksum field in place for n bytes that change from old to new
+ * (RFC 1624, eqn. 3): the data is not summed again.
+ *
+ * @param field
+ *   The 16-bit checksum field, big-endian, any alignment.
+ * @param old
+ *   The bytes as they were.
+ * @param new
+ *   The bytes as they become.
+ * @param n
+ *   Number of bytes, even; they must sit at an even offset of the summed data.
+ */
+void weir_csum_update(uint8_t *field, const void *old, const void *new, size_t n);
+
 #endif /* WEIR_PKT_H */

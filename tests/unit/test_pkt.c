@@ -401,6 +401,46 @@ test_csum_rfc1071(void **state)
 	assert_int_equal(weir_csum_fold(0), 0xffff);
 }
 
+/* Incremental updates against a full recomputation: random 40-byte headers
+ * (an IPv6-sized pseudo header's worth), random even runs rewritten. */
+static void
+test_csum_update(void **state)
+{
+	uint32_t x = 2463534242u;
+	unsigned int round;
+
+	(void)state;
+	for (round = 0; round < 100000; round++) {
+		uint8_t d[40], old[16];
+		size_t off, n, i;
+		uint16_t want, got;
+
+		for (i = 0; i < sizeof(d); i++) {
+			x ^= x << 13;
+			x ^= x >> 17;
+			x ^= x << 5;
+			/* Runs of 0x00 and 0xff now and then: the one's-complement edges. */
+			d[i] = (uint8_t)(round % 7 == 0 ? 0xff : round % 11 == 0 ? 0 : x);
+		}
+		d[10] = d[11] = 0;
+		set16(d + 10, weir_csum_fold(weir_csum_add(d, sizeof(d), 0)));
+		off = 12 + 2 * (x % 8);
+		n = 2 * (1 + (x >> 8) % 6);
+		memcpy(old, d + off, n);
+		for (i = 0; i < n; i++)
+			d[off + i] = (uint8_t)(x >> (i % 4 * 8)) ^ (uint8_t)round;
+		weir_csum_update(d + 10, old, d + off, n);
+		got = (uint16_t)(d[10] << 8 | d[11]);
+		/* The updated header verifies, and matches a full recomputation
+		 * (up to the two encodings of zero, 0x0000 and 0xffff). */
+		assert_int_equal(weir_csum_fold(weir_csum_add(d, sizeof(d), 0)), 0);
+		d[10] = d[11] = 0;
+		want = weir_csum_fold(weir_csum_add(d, sizeof(d), 0));
+		if (got != want)
+			assert_true((got == 0 && want == 0xffff) || (got == 0xffff && want == 0));
+	}
+}
+
 /* ---- names ---------------------------------------------------------------- */
 
 static void
@@ -1292,6 +1332,7 @@ main(void)
 		cmocka_unit_test(test_nd_malformed),
 		cmocka_unit_test(test_truncation_sweep),
 		cmocka_unit_test(test_parse_garbage),
+		cmocka_unit_test(test_csum_update),
 		cmocka_unit_test(test_client_hash),
 		cmocka_unit_test(test_addrs_find),
 	};

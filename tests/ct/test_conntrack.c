@@ -14,33 +14,19 @@
  * Usage: test_conntrack [EAL args]   (it adds --file-prefix weir-test-ct-PID
  * and removes that runtime directory at the end)
  */
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_lcore.h>
 
 #include "conntrack.h"
+#include "eal_test.h"
 
 #define SIZE 1792u /* 512 buckets of 7: the index is half full when the table is full */
 #define OPS 400000u
-
-static int failures;
-
-#define CHECK(cond, ...)                                                                           \
-	do {                                                                                       \
-		if (!(cond)) {                                                                     \
-			fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                       \
-			fprintf(stderr, __VA_ARGS__);                                              \
-			fputc('\n', stderr);                                                       \
-			if (++failures > 10)                                                       \
-				exit(1);                                                           \
-		}                                                                                  \
-	} while (0)
 
 static uint64_t rng = 0x2545f4914f6cdd1dULL;
 
@@ -93,30 +79,9 @@ expect_lookup(struct weir_conntrack *ct, const struct weir_conn_key *k, uint32_t
 	CHECK(got == want, "%s key of flow %u: slot %u, want %u", what, n, got, want);
 }
 
-static int
-rm_entry(const char *path, const struct stat *sb, int type, struct FTW *ftw)
-{
-	(void)sb;
-	(void)type;
-	(void)ftw;
-	return remove(path);
-}
-
-static char rundir[128];
-
-/* Also on the early exit of a failing run: no runtime directory left behind. */
-static void
-remove_rundir(void)
-{
-	nftw(rundir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
-}
-
 int
 main(int argc, char **argv)
 {
-	char prefix[64];
-	char *eal_argv[64];
-	int eal_argc = 0;
 	static struct model m[SIZE * 4];
 	struct weir_conntrack *ct;
 	struct weir_conn_key k;
@@ -125,18 +90,7 @@ main(int argc, char **argv)
 	uint32_t want[WEIR_CT_BULK_MAX], got[WEIR_CT_BULK_MAX];
 	uint32_t live = 0, next_flow = 0, op, i, full = 0, index_full = 0;
 
-	snprintf(prefix, sizeof(prefix), "weir-test-ct-%d", (int)getpid());
-	snprintf(rundir, sizeof(rundir), "/var/run/dpdk/%s", prefix);
-	atexit(remove_rundir);
-	for (i = 0; i < (uint32_t)argc && i < 60; i++)
-		eal_argv[eal_argc++] = argv[i];
-	eal_argv[eal_argc++] = (char *)"--file-prefix";
-	eal_argv[eal_argc++] = prefix;
-	eal_argv[eal_argc] = NULL;
-	if (rte_eal_init(eal_argc, eal_argv) < 0) {
-		fprintf(stderr, "EAL: %s\n", rte_strerror(rte_errno));
-		return 1;
-	}
+	eal_test_init(argc, argv, "weir-test-ct");
 	ct = weir_ct_create("test_ct", SIZE, (int)rte_socket_id());
 	CHECK(ct != NULL, "create: %s", rte_strerror(rte_errno));
 	if (ct == NULL)

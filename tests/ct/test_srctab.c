@@ -9,46 +9,16 @@
  * Usage: test_srctab [EAL args]   (it adds --file-prefix weir-test-src-PID
  * and removes that runtime directory on exit)
  */
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_lcore.h>
 
+#include "eal_test.h"
 #include "srctab.h"
-
-static int failures;
-
-#define CHECK(cond, ...)                                                                           \
-	do {                                                                                       \
-		if (!(cond)) {                                                                     \
-			fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                       \
-			fprintf(stderr, __VA_ARGS__);                                              \
-			fputc('\n', stderr);                                                       \
-			failures++;                                                                \
-		}                                                                                  \
-	} while (0)
-
-static char rundir[128];
-
-static int
-rm_entry(const char *path, const struct stat *sb, int type, struct FTW *ftw)
-{
-	(void)sb;
-	(void)type;
-	(void)ftw;
-	return remove(path);
-}
-
-static void
-remove_rundir(void)
-{
-	nftw(rundir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
-}
 
 static struct weir_src_key
 key(uint8_t n)
@@ -66,24 +36,12 @@ key(uint8_t n)
 int
 main(int argc, char **argv)
 {
-	char prefix[64], *eal_argv[64];
 	struct weir_src_state *st[9], *again;
 	struct weir_srctab *t;
 	struct weir_src_key k;
-	int eal_argc = 0, i;
+	int i;
 
-	snprintf(prefix, sizeof(prefix), "weir-test-src-%d", (int)getpid());
-	snprintf(rundir, sizeof(rundir), "/var/run/dpdk/%s", prefix);
-	atexit(remove_rundir);
-	for (i = 0; i < argc && i < 60; i++)
-		eal_argv[eal_argc++] = argv[i];
-	eal_argv[eal_argc++] = (char *)"--file-prefix";
-	eal_argv[eal_argc++] = prefix;
-	eal_argv[eal_argc] = NULL;
-	if (rte_eal_init(eal_argc, eal_argv) < 0) {
-		fprintf(stderr, "EAL: %s\n", rte_strerror(rte_errno));
-		return 1;
-	}
+	eal_test_init(argc, argv, "weir-test-src");
 	t = weir_srct_create("test_src", 8, (int)rte_socket_id());
 	CHECK(t != NULL, "create: %s", rte_strerror(rte_errno));
 	if (t == NULL)

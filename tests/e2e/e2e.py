@@ -15,6 +15,7 @@ runs never collide; namespaces are removed, and weir and the HTTP servers
 stopped by PID, in every outcome.
 """
 import collections
+import contextlib
 import hashlib
 import json
 import os
@@ -23,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import types
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
 import weirtest as wt  # noqa: E402
@@ -271,6 +273,34 @@ def bring_up(w, nsc, nsb, tapc, tapb, web, servers):
           (time.time() - t0, time.time() - t_start), flush=True)
 
 
+@contextlib.contextmanager
+def l4_topology(name, limits=None):
+    """weir on l4_config() (web4 gets `limits` if given), its client and
+    backend namespaces and tap names, a web directory, and a list of
+    processes (servers, clients) stopped by PID: all removed on the way
+    out, whatever happens; then no namespace may be left."""
+    pid = os.getpid()
+    t = types.SimpleNamespace(nsc='weir-e2e-c%d' % pid, nsb='weir-e2e-b%d' % pid,
+                              tapc='wc%d' % pid, tapb='wb%d' % pid, procs=[])
+    cfg = l4_config(t.tapc, t.tapb)
+    if limits is not None:
+        cfg['services'][0]['limits'] = limits
+    t.w = wt.Weir(name)
+    t.w.configure(cfg)
+    t.web = tempfile.mkdtemp(prefix='weir-%s-web-' % name)
+    try:
+        yield t
+    finally:
+        for p in t.procs:
+            stop_proc(p)
+        t.w.cleanup()
+        for ns in (t.nsc, t.nsb):
+            sh('ip', 'netns', 'del', ns, check=False)
+        shutil.rmtree(t.web, ignore_errors=True)
+    listed = sh('ip', 'netns', 'list').stdout
+    wt.check(t.nsc not in listed and t.nsb not in listed, 'namespaces left behind:\n' + listed)
+
+
 def write_who(web):
     """web/NAME/who holds NAME, for each backend."""
     for name in NAMES:
@@ -281,15 +311,9 @@ def write_who(web):
 
 
 def l4():
-    pid = os.getpid()
-    nsc, nsb = 'weir-e2e-c%d' % pid, 'weir-e2e-b%d' % pid
-    tapc, tapb = 'wc%d' % pid, 'wb%d' % pid
     vip_url4, vip_url6 = 'http://%s' % VIP4, 'http://[%s]' % VIP6
-    w = wt.Weir('e2e-l4')
-    w.configure(l4_config(tapc, tapb))
-    web = tempfile.mkdtemp(prefix='weir-e2e-l4-web-')
-    servers, transfer = [], None
-    try:
+    with l4_topology('e2e-l4') as t:
+        w, nsc, nsb, tapc, tapb, web = t.w, t.nsc, t.nsb, t.tapc, t.tapb, t.web
         # Content: each backend's name in 'who', and the same big random file.
         big = os.urandom(BIG_SIZE)
         big_sha = hashlib.sha256(big).hexdigest()
@@ -299,7 +323,7 @@ def l4():
         write_who(web)
         for name in NAMES:
             os.link(os.path.join(web, 'big'), os.path.join(web, name, 'big'))
-        bring_up(w, nsc, nsb, tapc, tapb, web, servers)
+        bring_up(w, nsc, nsb, tapc, tapb, web, t.procs)
         # net_tap offers IPv4 header checksum offload: weir's FullNAT then
         # leaves that checksum to the port, and every IPv4 request below
         # depends on the offload being asked for correctly.
@@ -341,6 +365,7 @@ def l4():
             ['ip', 'netns', 'exec', nsc, 'curl', '-s', '--max-time', '30', '--limit-rate',
              BIG_RATE, '-o', out, '-w', '%{http_code} %{size_download}', vip_url4 + '/big'],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        t.procs.append(transfer)
         wait_for(lambda: sum(conns_total(w, 'web4', BK4)) == sum(before) + 1,
                  'the transfer\'s connection in web4 conns_total', 5)
         after = conns_total(w, 'web4', BK4)
@@ -417,17 +442,6 @@ def l4():
         for ns, tap in ((nsc, tapc), (nsb, tapb)):
             wt.check(sh('ip', 'link', 'show', tap, ns=ns, check=False).returncode != 0,
                      'tap %s still exists after weir stopped' % tap)
-    finally:
-        if transfer is not None:
-            stop_proc(transfer)
-        for p in servers:
-            stop_proc(p)
-        w.cleanup()
-        for ns in (nsc, nsb):
-            sh('ip', 'netns', 'del', ns, check=False)
-        shutil.rmtree(web, ignore_errors=True)
-    listed = sh('ip', 'netns', 'list').stdout
-    wt.check(nsc not in listed and nsb not in listed, 'namespaces left behind:\n' + listed)
     print('ok: HTTP through FullNAT rr (IPv4) and maglev (IPv6); disable, enable and drain '
           'steer new connections only; a long transfer survives them intact')
 
@@ -451,19 +465,11 @@ def limits():
     gets exactly LIMIT answers (the whole loop takes far less than one
     refill, 12 s), then 'connection refused'; a second address of the same
     client namespace is not affected; web6 (no limits) is not either."""
-    pid = os.getpid()
-    nsc, nsb = 'weir-e2e-c%d' % pid, 'weir-e2e-b%d' % pid
-    tapc, tapb = 'wc%d' % pid, 'wb%d' % pid
-    cfg = l4_config(tapc, tapb)
-    cfg['services'][0]['limits'] = {'new_conns': {'rate': LIMIT, 'per_s': 60},
-                                    'action': 'rst'}
-    w = wt.Weir('e2e-limits')
-    w.configure(cfg)
-    web = tempfile.mkdtemp(prefix='weir-e2e-limits-web-')
-    servers = []
-    try:
-        write_who(web)
-        bring_up(w, nsc, nsb, tapc, tapb, web, servers)
+    with l4_topology('e2e-limits', {'new_conns': {'rate': LIMIT, 'per_s': 60},
+                                    'action': 'rst'}) as t:
+        w, nsc, tapc = t.w, t.nsc, t.tapc
+        write_who(t.web)
+        bring_up(w, nsc, t.nsb, tapc, t.tapb, t.web, t.procs)
         sh('ip', 'addr', 'add', CLI4_B + '/24', 'dev', tapc, ns=nsc)
         t0 = time.time()
         got = [curl_status(nsc, 'http://%s/who' % VIP4) for _ in range(2 * LIMIT)]
@@ -486,15 +492,6 @@ def limits():
         print('%d curls in %.1f s: %s; second source and web6 answered' % (2 * LIMIT, took, codes))
         print(w.ctl('stats', json_out=False).stdout)
         w.stop()
-    finally:
-        for p in servers:
-            stop_proc(p)
-        w.cleanup()
-        for ns in (nsc, nsb):
-            sh('ip', 'netns', 'del', ns, check=False)
-        shutil.rmtree(web, ignore_errors=True)
-    listed = sh('ip', 'netns', 'list').stdout
-    wt.check(nsc not in listed and nsb not in listed, 'namespaces left behind:\n' + listed)
     print('ok: a client looping past its limit gets exactly %d connections; others unaffected'
           % LIMIT)
 

@@ -3,12 +3,13 @@
 # Idempotent: installs only what is missing, and touches apt only then.
 set -euo pipefail
 
-# dpdk-dev brings dpdk-testpmd, the baseline of `make bench` (Debian's dpdk does not).
+# dpdk-dev brings dpdk-testpmd, the baseline of `make bench` (Debian's dpdk does not);
+# lua5.4 runs the Pktgen scripts on a mock in `make test`.
 packages=(
     gcc make pkg-config meson ninja-build
     libdpdk-dev dpdk dpdk-dev librte-net-pcap23 librte-net-tap23 librte-net-virtio23 librte-net-vhost23
     libjansson-dev libjwt-dev libmaxminddb-dev libcmocka-dev
-    python3 python3-scapy
+    python3 python3-scapy lua5.4
     iproute2 iputils-ping procps curl
 )
 

@@ -129,22 +129,6 @@ weir_csum_fold(uint32_t sum)
 	return (uint16_t)~sum;
 }
 
-void
-weir_csum_update(uint8_t *field, const void *old, const void *new, size_t n)
-{
-	const uint8_t *o = old, *w = new;
-	uint32_t sum = (uint16_t)~rd16(field);
-	size_t i;
-
-	for (i = 0; i + 1 < n; i += 2) {
-		sum += (uint16_t)~rd16(o + i);
-		sum += rd16(w + i);
-	}
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	wr16(field, (uint16_t)~sum);
-}
-
 static enum weir_pkt_drop
 parse_l4(const uint8_t *buf, struct weir_pkt *p)
 {

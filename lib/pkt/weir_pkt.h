@@ -247,6 +247,23 @@ uint16_t weir_csum_fold(uint32_t sum);
  * @param n
  *   Number of bytes, even; they must sit at an even offset of the summed data.
  */
-void weir_csum_update(uint8_t *field, const void *old, const void *new, size_t n);
+static inline void
+weir_csum_update(uint8_t *field, const void *old, const void *new, size_t n)
+{
+	/* Inline: FullNAT calls it three to five times per packet. */
+	const uint8_t *o = (const uint8_t *)old, *w = (const uint8_t *)new;
+	uint32_t sum = (uint16_t)~(field[0] << 8 | field[1]);
+	size_t i;
+
+	for (i = 0; i + 1 < n; i += 2) {
+		sum += (uint16_t)~(o[i] << 8 | o[i + 1]);
+		sum += (uint16_t)(w[i] << 8 | w[i + 1]);
+	}
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	sum = ~sum;
+	field[0] = (uint8_t)(sum >> 8);
+	field[1] = (uint8_t)sum;
+}
 
 #endif /* WEIR_PKT_H */

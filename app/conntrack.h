@@ -61,6 +61,7 @@ struct weir_conn {
 	uint64_t syn_tsc;     /**< when the client's SYN passed, for the RTT sample */
 	uint32_t wheel_next, wheel_prev;
 	uint32_t wheel_tick; /**< the tick whose wheel slot holds it */
+	uint32_t src_ref[2]; /**< sources it holds (service, global): app/admit.h */
 } __rte_aligned(64); /* two cache lines; the key never straddles one */
 
 #define WEIR_CONN_F_SYNACK 0x01 /**< the backend's SYN-ACK was seen */

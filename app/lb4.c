@@ -73,13 +73,6 @@ static struct {
 	uint64_t ctl_tx_dropped; /* requests lost to a full ring */
 } lbc;
 
-/* acl: allow/deny prefixes, read-only once built (longest prefix wins).
- * Next hops: ACL_DENY, ACL_ALLOW; a /0 lives in acl_default (LPM has no
- * depth 0). */
-enum { ACL_NONE = 0, ACL_DENY = 1, ACL_ALLOW = 2 };
-static struct rte_lpm *acl4;
-static struct rte_lpm6 *acl6;
-static uint8_t acl_default[2]; /* [0] IPv4, [1] IPv6 */
 
 /* Distinct local (SNAT) addresses; each service maps its local IPs here. */
 static unsigned int n_locals;
@@ -294,6 +287,7 @@ conn_release(struct weir_worker *w, struct weir_conn *c)
 	}
 	if (c->state != WEIR_CONN_CLOSED)
 		weir_sched_conn_close(&lw->sched[c->service], c->backend);
+	weir_adm_release(w, c->src_ref);
 }
 
 static void
@@ -325,6 +319,7 @@ weir_lb_iteration(struct weir_worker *w)
 	lw->snap = s;
 	lw->now_tsc = rte_get_tsc_cycles();
 	lw->now = (uint32_t)((lw->now_tsc - weir.start_tsc) / rte_get_tsc_hz());
+	weir_adm_iteration(w);
 	if (lw->ct != NULL)
 		aged = weir_ct_expire(lw->ct, lw->now, EXPIRE_BUDGET, conn_done, w);
 	if (lw->ctl_tx != NULL) {
@@ -706,8 +701,8 @@ flow_hash(const struct weir_conn_key *k, int sticky_source)
  * in on: the RFC 793 answer to a SYN nobody will take. 0, or -1 when the
  * frame cannot carry it (IPv6 extension headers).
  */
-static int
-rst_reply(struct weir_worker *w, struct rte_mbuf *m, const struct weir_pkt *p)
+int
+weir_lb_rst_reply(struct weir_worker *w, struct rte_mbuf *m, const struct weir_pkt *p)
 {
 	uint8_t *buf = rte_pktmbuf_mtod(m, uint8_t *);
 	uint8_t *ip = buf + p->l2_len, *tcp = buf + p->l4_off;
@@ -768,144 +763,6 @@ rst_reply(struct weir_worker *w, struct rte_mbuf *m, const struct weir_pkt *p)
 	return 0;
 }
 
-static inline int
-acl_lookup(const struct weir_conn_key *k)
-{
-	uint32_t nh;
-
-	if (k->family == 4) {
-		uint32_t ip;
-
-		memcpy(&ip, k->src, 4);
-		if (acl4 != NULL && rte_lpm_lookup(acl4, rte_be_to_cpu_32(ip), &nh) == 0)
-			return (int)nh;
-		return acl_default[0];
-	}
-	if (acl6 != NULL && rte_lpm6_lookup(acl6, k->src, &nh) == 0)
-		return (int)nh;
-	return acl_default[1];
-}
-
-static int
-acl_build(char *err, size_t errlen)
-{
-	const struct weir_config *cfg = weir.cfg;
-	struct rte_lpm_config c4 = {.max_rules = WEIR_MAX_ACL};
-	struct rte_lpm6_config c6 = {.max_rules = WEIR_MAX_ACL};
-	unsigned int i;
-	int rc = 0;
-
-	/* Sized for the rules: an IPv4 prefix longer than /24 takes a tbl8
-	 * group, an IPv6 one up to 13 (one per byte past the first 3). */
-	for (i = 0; i < cfg->n_acl; i++) {
-		if (cfg->acl[i].family == 4)
-			c4.number_tbl8s++;
-		else
-			c6.number_tbl8s += 13;
-	}
-	c4.number_tbl8s += 1;
-	c6.number_tbl8s += 1;
-
-	for (i = 0; i < cfg->n_acl; i++) {
-		const struct weir_acl_entry *e = &cfg->acl[i];
-		uint32_t nh = e->allow ? ACL_ALLOW : ACL_DENY;
-
-		if (e->prefix == 0) {
-			acl_default[e->family == 6] = (uint8_t)nh;
-			continue;
-		}
-		if (e->family == 4) {
-			uint32_t ip;
-
-			if (acl4 == NULL && (acl4 = rte_lpm_create("weir_acl4", SOCKET_ID_ANY,
-								   &c4)) == NULL)
-				goto nomem;
-			memcpy(&ip, e->ip, 4);
-			rc = rte_lpm_add(acl4, rte_be_to_cpu_32(ip), e->prefix, nh);
-		} else {
-			if (acl6 == NULL && (acl6 = rte_lpm6_create("weir_acl6", SOCKET_ID_ANY,
-								    &c6)) == NULL)
-				goto nomem;
-			rc = rte_lpm6_add(acl6, e->ip, e->prefix, nh);
-		}
-		if (rc != 0) {
-			snprintf(err, errlen, "acl: cannot add a prefix: %s", rte_strerror(-rc));
-			return -1;
-		}
-	}
-	return 0;
-nomem:
-	snprintf(err, errlen, "acl: cannot create the prefix tables: %s (give EAL more memory, -m)",
-		 rte_strerror(rte_errno));
-	return -1;
-}
-
-static void
-acl_free(void)
-{
-	rte_lpm_free(acl4);
-	rte_lpm6_free(acl6);
-	acl4 = NULL;
-	acl6 = NULL;
-	acl_default[0] = acl_default[1] = ACL_NONE;
-}
-
-/*
- * Per-source admission of a new connection (service.limits): 1 to go on,
- * 0 when the packet was refused (dropped, or answered with an RST).
- */
-static int
-admit(struct weir_worker *w, struct rte_mbuf *m, const struct weir_pkt *p, int svc,
-      const struct weir_conn_key *k)
-{
-	const struct weir_limits *l = &weir.cfg->services[svc].limits;
-	struct weir_lb_worker *lw = &w->lb;
-	/* ns since start: only new connections of limited services pay for it. */
-	uint64_t now_ns = (uint64_t)((unsigned __int128)(lw->now_tsc - weir.start_tsc) *
-				     1000000000u / rte_get_tsc_hz());
-	struct weir_src_key sk;
-	struct weir_src_state *g;
-
-	memset(&sk, 0, sizeof(sk));
-	sk.family = k->family;
-	sk.service = (uint8_t)svc;
-	if (k->family == 4) {
-		memcpy(sk.addr, k->src, 4);
-	} else {
-		unsigned int bits = l->ipv6_prefix, i;
-
-		for (i = 0; i < 16 && bits > 0; i++, bits = bits > 8 ? bits - 8 : 0)
-			sk.addr[i] = (uint8_t)(k->src[i] & (bits >= 8 ? 0xff : 0xff << (8 - bits)));
-	}
-	g = weir_srct_get(lw->src, &sk, now_ns);
-	if (g != NULL) {
-		struct weir_rl_decision d;
-		int rc = weir_rl_tb_take(&lw->rl[svc], &g->tb, now_ns, 1, &d);
-
-		/* reset_ns: until the bucket is full again. */
-		g->rested_ns = now_ns + d.reset_ns;
-		if (rc == 0) {
-			lw->stats.rl_admitted++;
-			return 1;
-		}
-	}
-	lw->stats.rl_denied++;
-	if (l->dry_run) {
-		lw->stats.rl_dry_run++;
-		return 1;
-	}
-	if (g == NULL) {
-		drop(w, WEIR_DROP_SOURCE_TABLE_FULL, m);
-		return 0;
-	}
-	if (l->action == WEIR_LIMIT_RST && p->l4_proto == PROTO_TCP && rst_reply(w, m, p) == 0) {
-		lw->stats.rl_rst++;
-		return 0;
-	}
-	drop(w, WEIR_DROP_RATE_LIMITED, m);
-	return 0;
-}
-
 static void
 new_flow(struct weir_worker *w, struct rte_mbuf *m, const struct weir_pkt *p, int svc,
 	 const struct weir_conn_key *k)
@@ -921,19 +778,17 @@ new_flow(struct weir_worker *w, struct rte_mbuf *m, const struct weir_pkt *p, in
 	unsigned int li = 0;
 	uint16_t lport = 0;
 	struct weir_conn *c, tmp;
-	uint32_t b, idx;
-	int acl = acl_lookup(k);
+	uint32_t b, idx, ref[2];
 
-	/* A client without a connection: denied sources stop here. */
-	if (acl == ACL_DENY) {
-		drop(w, WEIR_DROP_ACL_DENIED, m);
-		return;
-	}
+	/* A client without a connection: allow/deny prefixes, bans, and for a
+	 * new connection the limits, before any backend is chosen. */
 	if (p->l4_proto == PROTO_TCP && (flags & (TCP_SYN | TCP_ACK | TCP_RST)) != TCP_SYN) {
 		/* Mid-connection without state (after a restart, or table full when
 		 * it began). DSR can still forward it consistently by Maglev: the
 		 * backend has the connection. FullNAT cannot: the reply mapping is
 		 * gone. */
+		if (!weir_adm_stray(w, m, k))
+			return;
 		if (sc->forwarding != WEIR_FWD_DSR_IPIP || lw->snap->svc[svc].table == NULL) {
 			drop(w, WEIR_DROP_NO_CONN, m);
 			return;
@@ -941,27 +796,20 @@ new_flow(struct weir_worker *w, struct rte_mbuf *m, const struct weir_pkt *p, in
 		b = weir_maglev_lookup(lw->snap->svc[svc].table, fh);
 		goto stateless;
 	}
-	/* A new connection: admitted per source before any backend is chosen;
-	 * allow-listed sources skip the limits. */
-	if (sc->limits.enabled) {
-		if (acl == ACL_ALLOW)
-			lw->stats.acl_allowed++;
-		else if (!admit(w, m, p, svc, k))
-			return;
-	}
+	if (!weir_adm_new_conn(w, m, p, (unsigned int)svc, k, ref))
+		return;
 	b = weir_sched_pick(&lw->sched[svc], fh, sh);
-	if (b == WEIR_LB_NONE) {
-		drop(w, WEIR_DROP_NO_BACKEND, m);
+	if (b == WEIR_LB_NONE || !lw->snap->svc[svc].mac_ok[b]) {
+		weir_adm_release(w, ref);
+		drop(w, b == WEIR_LB_NONE ? WEIR_DROP_NO_BACKEND : WEIR_DROP_NEIGH_MISS, m);
 		return;
 	}
 	bc = &pl->backends[b];
-	if (!lw->snap->svc[svc].mac_ok[b]) {
-		drop(w, WEIR_DROP_NEIGH_MISS, m);
-		return;
-	}
 	idx = weir_ct_add(lw->ct, k, lw->now + (p->l4_proto == PROTO_TCP ? sc->timeouts.syn
 									     : sc->timeouts.udp));
 	if (idx == WEIR_CONN_NONE) {
+		/* Not tracked, so it holds nothing. */
+		weir_adm_release(w, ref);
 		if (sc->forwarding == WEIR_FWD_FULLNAT) {
 			drop(w, WEIR_DROP_CONN_TABLE_FULL, m);
 			return;
@@ -972,10 +820,13 @@ new_flow(struct weir_worker *w, struct rte_mbuf *m, const struct weir_pkt *p, in
 	    lport_alloc(w, (unsigned int)svc, p->l4_proto,
 			(uint32_t)(sc->sticky_source ? flow_hash(k, 0) : fh), idx, &li, &lport) != 0) {
 		weir_ct_del(lw->ct, idx);
+		weir_adm_release(w, ref);
 		drop(w, WEIR_DROP_LPORT_EXHAUSTED, m);
 		return;
 	}
 	c = weir_ct_get(lw->ct, idx);
+	c->src_ref[0] = ref[0];
+	c->src_ref[1] = ref[1];
 	c->service = (uint8_t)svc;
 	c->backend = (uint16_t)b;
 	c->state = p->l4_proto == PROTO_TCP ? WEIR_CONN_SYN : WEIR_CONN_UDP;
@@ -1149,6 +1000,10 @@ weir_lb_handle_burst(struct weir_worker *w, struct rte_mbuf **m, const struct we
 			new_flow(w, m[i], &p[i], svc[i], &keys[slot[i]]);
 			continue;
 		}
+		if (unlikely((c->src_ref[0] & c->src_ref[1]) != WEIR_SRCT_NONE ||
+			     w->lb.adm.n_bans != 0) &&
+		    !weir_adm_packet(w, m[i], c))
+			continue;
 		track(w, ci, c, flags, 1);
 		to_backend(w, m[i], &p[i], c);
 	}
@@ -1284,6 +1139,7 @@ weir_lb_control_tick(void)
 	unsigned int wi, i, b, n, k;
 	int changed = 0;
 
+	weir_adm_control_tick();
 	if (cfg->n_services == 0)
 		return;
 	for (wi = 0; wi < weir.n_workers; wi++)
@@ -1374,8 +1230,7 @@ cmd_services(void)
 
 	for (i = 0; i < cfg->n_services; i++) {
 		const struct weir_service_config *sc = &cfg->services[i];
-		const struct weir_limits *l = &sc->limits;
-		json_t *locs = json_array(), *svc;
+		json_t *locs = json_array(), *svc, *lim;
 		const struct weir_lb_snap *s = weir.lb_snap;
 
 		for (j = 0; j < sc->n_local_ips; j++)
@@ -1397,19 +1252,13 @@ cmd_services(void)
 				  (json_int_t)sc->timeouts.fin, "closed",
 				  (json_int_t)sc->timeouts.closed, "udp", (json_int_t)sc->timeouts.udp,
 				  "backends", pool_backends_json(i));
-		if (l->enabled)
-			json_object_set_new(
-				svc, "limits",
-				json_pack("{s:{s:I, s:I, s:I}, s:s, s:b, s:i}", "new_conns", "rate",
-					  (json_int_t)l->new_conns_rate, "per_s",
-					  (json_int_t)l->new_conns_per_s, "burst",
-					  (json_int_t)l->new_conns_burst, "action",
-					  l->action == WEIR_LIMIT_RST ? "rst" : "drop", "dry_run",
-					  l->dry_run, "ipv6_prefix", l->ipv6_prefix));
+		if ((lim = weir_adm_limits_json(i)) != NULL)
+			json_object_set_new(svc, "limits", lim);
 		json_array_append_new(arr, svc);
 	}
-	return json_pack("{s:o, s:I}", "services", arr, "snapshot",
-			 (json_int_t)weir.lb_snap->version);
+	return json_pack("{s:o, s:I, s:o*}", "services", arr, "snapshot",
+			 (json_int_t)weir.lb_snap->version, "limits",
+			 weir_adm_limits_json(WEIR_ADM_GLOBAL));
 }
 
 /* "198.18.2.10:8080" or "[2001:db8::10]:8080" */
@@ -1526,8 +1375,7 @@ weir_lb_command(const char *cmd, json_t *req, char *err, size_t errlen, int *han
 		return cmd_services();
 	if (strcmp(cmd, "backend") == 0)
 		return cmd_backend(req, err, errlen);
-	*handled = 0;
-	return NULL;
+	return weir_adm_command(cmd, req, err, errlen, handled);
 }
 
 void
@@ -1547,13 +1395,7 @@ weir_lb_worker_json(const struct weir_worker *w, json_t *o)
 	json_object_set_new(o, "conn_new", LB_STAT(conn_new));
 	json_object_set_new(o, "conn_expired", LB_STAT(conn_expired));
 	json_object_set_new(o, "conn_reused", LB_STAT(conn_reused));
-	json_object_set_new(o, "rl_admitted", LB_STAT(rl_admitted));
-	json_object_set_new(o, "rl_denied", LB_STAT(rl_denied));
-	json_object_set_new(o, "rl_dry_run", LB_STAT(rl_dry_run));
-	json_object_set_new(o, "rl_rst", LB_STAT(rl_rst));
-	json_object_set_new(o, "acl_allowed", LB_STAT(acl_allowed));
-	json_object_set_new(o, "sources",
-			    json_integer(lw->src ? (json_int_t)weir_srct_count(lw->src) : 0));
+	weir_adm_worker_json(w, o);
 	json_object_set_new(o, "to_backend", LB_STAT(to_backend));
 	json_object_set_new(o, "to_client", LB_STAT(to_client));
 	json_object_set_new(o, "stateless", LB_STAT(stateless));
@@ -1582,30 +1424,6 @@ init_worker(struct weir_worker *w, char *err, size_t errlen)
 		lw->ct = weir_ct_create(name, cfg->conn_table_size, socket);
 		if (lw->ct == NULL)
 			goto nomem;
-	}
-	lw->rl = rte_zmalloc_socket("weir_rl", sizeof(lw->rl[0]) * (cfg->n_services + 1),
-				    RTE_CACHE_LINE_SIZE, socket);
-	if (lw->rl == NULL)
-		goto nomem;
-	for (i = 0; i < cfg->n_services; i++) {
-		const struct weir_limits *l = &cfg->services[i].limits;
-
-		if (!l->enabled)
-			continue;
-		/* Validated at load: rate <= 1e8 per >= 1 s, burst <= 1e8. */
-		if (weir_rl_tb_params_init(&lw->rl[i], l->new_conns_rate,
-					   (uint64_t)l->new_conns_per_s * 1000000000u,
-					   l->new_conns_burst) != 0) {
-			snprintf(err, errlen, "service %s: limits.new_conns out of range",
-				 cfg->services[i].name);
-			return -EINVAL;
-		}
-		if (lw->src == NULL) {
-			snprintf(name, sizeof(name), "weir_src_%u", w->id);
-			lw->src = weir_srct_create(name, cfg->source_table_size, socket);
-			if (lw->src == NULL)
-				goto nomem;
-		}
 	}
 	if (w->id == 0) {
 		lw->ctl_tx = rte_ring_create("weir_ctl_tx", 64, socket,
@@ -1700,8 +1518,6 @@ fini_worker(struct weir_worker *w)
 	rte_free(lw->lport_used);
 	rte_free(lw->backend_new);
 	rte_free(lw->backend_fail);
-	rte_free(lw->rl);
-	weir_srct_free(lw->src);
 	rte_free(lw->backends);
 	rte_free(lw->sched);
 	memset(lw, 0, sizeof(*lw));
@@ -1714,10 +1530,6 @@ weir_lb_init(char *err, size_t errlen)
 	unsigned int i, j, b;
 	size_t sz;
 
-	if (acl_build(err, errlen) != 0) {
-		acl_free();
-		return -1;
-	}
 	n_locals = 0;
 	for (i = 0; i < cfg->n_services; i++)
 		for (j = 0; j < cfg->services[i].n_local_ips; j++) {
@@ -1771,6 +1583,10 @@ weir_lb_init(char *err, size_t errlen)
 		rte_rcu_qsbr_thread_register(weir.qs, i);
 		rte_rcu_qsbr_thread_online(weir.qs, i);
 	}
+	if (weir_adm_init(err, errlen) != 0) {
+		weir_lb_fini();
+		return -1;
+	}
 	weir.lb_snap = snap_build(NULL);
 	if (weir.lb_snap == NULL) {
 		snprintf(err, errlen, "cannot build the Maglev tables: %s", strerror(errno));
@@ -1785,7 +1601,7 @@ weir_lb_fini(void)
 {
 	unsigned int i;
 
-	acl_free();
+	weir_adm_fini();
 	for (i = 0; i < weir.n_workers; i++)
 		if (weir.workers[i] != NULL)
 			fini_worker(weir.workers[i]);

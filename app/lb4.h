@@ -22,6 +22,7 @@
 #include <jansson.h>
 #include <rte_mbuf.h>
 
+#include "admit.h"
 #include "conntrack.h"
 #include "srctab.h"
 #include "weir_config.h"
@@ -51,11 +52,6 @@ struct weir_lb_stats {
 	uint64_t conn_new;       /**< connections created */
 	uint64_t conn_expired;   /**< connections removed by the idle timer */
 	uint64_t conn_reused;    /**< closed connections replaced by a new SYN on their 5-tuple */
-	uint64_t rl_admitted;    /**< new connections within their source's limit */
-	uint64_t rl_denied;      /**< new connections over it (or no room to track the source) */
-	uint64_t rl_dry_run;     /**< of those, admitted anyway (dry run) */
-	uint64_t rl_rst;         /**< of those, answered with an RST */
-	uint64_t acl_allowed;    /**< new connections of allow-listed sources (limits skipped) */
 	uint64_t to_backend;     /**< packets forwarded client -> backend */
 	uint64_t to_client;      /**< packets forwarded backend -> client */
 	uint64_t stateless;      /**< DSR packets forwarded without an entry (table full/miss) */
@@ -67,8 +63,6 @@ struct weir_lb_stats {
 /** Per-worker L4 state. */
 struct weir_lb_worker {
 	struct weir_conntrack *ct;
-	struct weir_srctab *src;           /**< sources for admission limits, or NULL */
-	struct weir_rl_tb_params *rl;      /**< per service: new-connection limit */
 	uint64_t version;                  /**< snapshot the sched state follows */
 	const struct weir_lb_snap *snap;   /**< current for this loop iteration */
 	struct weir_sched *sched;          /**< one per service */
@@ -85,6 +79,7 @@ struct weir_lb_worker {
 	uint32_t now;                      /**< current tick (s) */
 	uint64_t now_tsc;
 	struct weir_lb_stats stats;
+	struct weir_adm_worker adm;        /**< admission (app/admit.h) */
 };
 
 /**
@@ -153,6 +148,21 @@ unsigned int weir_lb_owner(const uint8_t *buf, const struct weir_pkt *p, unsigne
  */
 void weir_lb_handle_burst(struct weir_worker *w, struct rte_mbuf **m, const struct weir_pkt *p,
 			  unsigned int n);
+
+/**
+ * Worker: answer a client's TCP segment (m, parsed as p) with an RST from
+ * the address it was sent to, in place.
+ *
+ * @param w
+ *   Worker.
+ * @param m
+ *   The segment; sent back on success.
+ * @param p
+ *   Its parse result.
+ * @return
+ *   0 if sent, -1 if it cannot be answered (m untouched).
+ */
+int weir_lb_rst_reply(struct weir_worker *w, struct rte_mbuf *m, const struct weir_pkt *p);
 
 /**
  * Control: periodic work (drain neighbour observations, resolve backends,

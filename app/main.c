@@ -180,6 +180,9 @@ init_one_port(unsigned int i, char *err, size_t errlen)
 		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_IPV4_CKSUM;
 		port->tx_ip_cksum = true;
 	}
+	/* clock rx_timestamp: admission time is each packet's RX timestamp. */
+	if (weir.cfg->clock_rx_timestamp && (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_TIMESTAMP))
+		conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_TIMESTAMP;
 	rc = rte_eth_dev_configure(port->port_id, port->n_rxq, (uint16_t)weir.n_workers, &conf);
 	if (rc != 0)
 		goto fail;

@@ -27,7 +27,7 @@ weir_srct_create(const char *name, uint32_t size, int socket)
 	uint64_t sets = 1;
 
 	RTE_BUILD_BUG_ON(sizeof(struct weir_src_key) != 24);
-	RTE_BUILD_BUG_ON(sizeof(struct src_entry) != 48);
+	RTE_BUILD_BUG_ON(sizeof(struct src_entry) != 88);
 	while (sets * SET_WAYS < size)
 		sets *= 2;
 	t = rte_zmalloc_socket(name, sizeof(*t), RTE_CACHE_LINE_SIZE, socket);
@@ -87,7 +87,7 @@ weir_srct_get(struct weir_srctab *t, const struct weir_src_key *k, uint64_t now_
 		}
 		if (memcmp(&e->key, k, sizeof(*k)) == 0)
 			return &e->st;
-		if (victim == NULL && e->st.rested_ns <= now_ns)
+		if (victim == NULL && e->st.rested_ns <= now_ns && e->st.conns == 0)
 			victim = e;
 	}
 	if (victim == NULL)
@@ -95,8 +95,32 @@ weir_srct_get(struct weir_srctab *t, const struct weir_src_key *k, uint64_t now_
 	if (victim->key.family == 0)
 		t->count++;
 	victim->key = *k;
-	memset(&victim->st, 0, sizeof(victim->st)); /* a full bucket */
+	memset(&victim->st, 0, sizeof(victim->st)); /* full buckets */
 	return &victim->st;
+}
+
+struct weir_src_state *
+weir_srct_find(struct weir_srctab *t, const struct weir_src_key *k)
+{
+	struct src_entry *set = &t->e[(src_hash(k) & t->set_mask) * SET_WAYS];
+	unsigned int i;
+
+	for (i = 0; i < SET_WAYS; i++)
+		if (set[i].key.family != 0 && memcmp(&set[i].key, k, sizeof(*k)) == 0)
+			return &set[i].st;
+	return NULL;
+}
+
+uint32_t
+weir_srct_index(const struct weir_srctab *t, const struct weir_src_state *s)
+{
+	return (uint32_t)(container_of(s, const struct src_entry, st) - t->e);
+}
+
+struct weir_src_state *
+weir_srct_at(struct weir_srctab *t, uint32_t idx)
+{
+	return &t->e[idx].st;
 }
 
 uint32_t

@@ -12,8 +12,8 @@
  * that bucket is full again.
  *
  * Bounded: sets of 8 entries. A new source takes a free entry of its set or
- * one whose source is rested (its bucket is full again, which is exactly
- * what a fresh entry says), so evicting it
+ * one whose source is rested (its buckets are full again, which is exactly
+ * what a fresh entry says) and holds no open connection, so evicting it
  * gives nobody more than it had. A set whose 8 sources are all still paying
  * for recent traffic takes no new one: weir_srct_get() returns NULL and the
  * caller refuses the new connection (counted). No source over its limit is
@@ -57,11 +57,22 @@ struct weir_srctab *weir_srct_create(const char *name, uint32_t size, int socket
  */
 void weir_srct_free(struct weir_srctab *t);
 
-/** A tracked source: its bucket, and when that bucket is full again. */
+/**
+ * A tracked source: its buckets (new connections, packets), when both are
+ * full again (and any ban is over), its open connections, its refusals
+ * since it last rested, and its ban.
+ */
 struct weir_src_state {
-	struct weir_rl_tb tb;
-	uint64_t rested_ns; /**< the caller keeps it current after each take */
+	struct weir_rl_tb tb;  /**< new connections */
+	struct weir_rl_tb pk;  /**< packets */
+	uint64_t rested_ns;    /**< the caller keeps it current after each take */
+	uint32_t conns;        /**< open connections: the entry is kept while > 0 */
+	uint32_t strikes;      /**< refusals since the source last rested (bans) */
+	struct weir_rl_ban ban; /**< its ban under this rule (rested_ns covers it) */
 };
+
+/** No entry (weir_srct_index() of nothing). */
+#define WEIR_SRCT_NONE UINT32_MAX
 
 /**
  * The state of a source, created rested (full bucket) if it is new.
@@ -71,12 +82,50 @@ struct weir_src_state {
  * @param k
  *   Source (pad fields zero).
  * @param now_ns
- *   Current time: entries with rested_ns <= now_ns may be reused.
+ *   Current time: entries with rested_ns <= now_ns and no connections may
+ *   be reused.
  * @return
  *   Its state, or NULL if its set holds 8 sources none of which is rested.
  */
 struct weir_src_state *weir_srct_get(struct weir_srctab *t, const struct weir_src_key *k,
 				     uint64_t now_ns);
+
+/**
+ * The state of a source if it is tracked (nothing is created).
+ *
+ * @param t
+ *   Table.
+ * @param k
+ *   Source (pad fields zero).
+ * @return
+ *   Its state, or NULL.
+ */
+struct weir_src_state *weir_srct_find(struct weir_srctab *t, const struct weir_src_key *k);
+
+/**
+ * Index of a state in its table (stable while the entry is kept: hold a
+ * connection on it to keep it).
+ *
+ * @param t
+ *   Table.
+ * @param s
+ *   A state weir_srct_get() returned.
+ * @return
+ *   Its index.
+ */
+uint32_t weir_srct_index(const struct weir_srctab *t, const struct weir_src_state *s);
+
+/**
+ * The state at an index.
+ *
+ * @param t
+ *   Table.
+ * @param idx
+ *   From weir_srct_index().
+ * @return
+ *   The state.
+ */
+struct weir_src_state *weir_srct_at(struct weir_srctab *t, uint32_t idx);
 
 /**
  * Sources in the table (rested ones included, until their entry is reused).

@@ -271,7 +271,8 @@ load(struct weir_cfg_ctx *c, json_t *root, struct weir_config *cfg)
 	static const char *const keys[] = {"control", "mbufs",           "idle_sleep_us",
 					   "workers", "ports",           "vips",
 					   "pools",   "services",        "maglev_size",
-					   "conn_table_size", "source_table_size", "acl", NULL};
+					   "conn_table_size", "source_table_size", "acl", "limits", "clock",
+					   NULL};
 	char key[96];
 	unsigned long u;
 	json_t *v, *e;

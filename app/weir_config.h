@@ -97,15 +97,32 @@ enum weir_limit_action {
 	WEIR_LIMIT_RST,      /**< TCP: answer the SYN with an RST (UDP: drop) */
 };
 
-/** A service's per-source admission limits (service.limits). */
+/** A token bucket: rate tokens per per_s seconds, at most burst at once; rate 0 = none. */
+struct weir_bucket_config {
+	uint32_t rate;
+	uint32_t per_s;
+	uint32_t burst;
+};
+
+/** Progressive bans of a limits rule (limits.ban); after 0 = no bans. */
+struct weir_ban_config {
+	uint32_t after;   /**< refusals without a rest that earn a ban */
+	uint32_t first_s; /**< first ban (default 300) */
+	uint32_t factor;  /**< each repeat within decay_s lasts factor times longer (2) */
+	uint32_t max_s;   /**< longest ban (86400) */
+	uint32_t decay_s; /**< quiet time after a ban that starts over at first_s (86400) */
+};
+
+/** Per-source admission limits: service.limits, or the global limits. */
 struct weir_limits {
-	uint8_t enabled;     /**< limits.new_conns given */
+	uint8_t enabled;     /**< at least one limit given */
 	uint8_t action;      /**< enum weir_limit_action */
 	uint8_t dry_run;     /**< count decisions, enforce none */
 	uint8_t ipv6_prefix; /**< IPv6 sources are counted per this prefix (default 64) */
-	uint32_t new_conns_rate;   /**< new connections per new_conns_per_s */
-	uint32_t new_conns_per_s;  /**< period in seconds (default 1) */
-	uint32_t new_conns_burst;  /**< a rested source's allowance (default the rate) */
+	struct weir_bucket_config new_conns; /**< new connections per source */
+	struct weir_bucket_config packets;   /**< client packets per source */
+	uint32_t concurrent;                 /**< open connections per source; 0 = none */
+	struct weir_ban_config ban;
 };
 
 /** Most prefixes in acl.allow plus acl.deny. */
@@ -155,6 +172,8 @@ struct weir_config {
 	uint32_t maglev_size;     /**< prime M of every service's Maglev table */
 	uint32_t conn_table_size; /**< connection entries per worker */
 	uint32_t source_table_size; /**< tracked sources per worker (limits) */
+	struct weir_limits limits;  /**< global: every service together, per source */
+	uint8_t clock_rx_timestamp; /**< admission time from RX timestamps (replays) */
 	unsigned int n_acl;
 	struct weir_acl_entry *acl; /**< allow and deny prefixes; NULL when none */
 	unsigned int n_pools;

@@ -7,6 +7,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -329,17 +330,98 @@ load_acl(struct weir_cfg_ctx *c, json_t *o, struct weir_config *cfg)
 	return 0;
 }
 
-/* service.limits: {"new_conns": {"rate", "per_s", "burst"}, "action", "dry_run",
- * "ipv6_prefix"}. */
+/* A token bucket {"rate", "per_s", "burst"} at key. */
+static int
+load_bucket(struct weir_cfg_ctx *c, const char *key, json_t *n, struct weir_bucket_config *b)
+{
+	static const char *const keys[] = {"rate", "per_s", "burst", NULL};
+	char k[160];
+	unsigned long u;
+	json_t *v;
+	int rc;
+
+	if (!json_is_object(n))
+		return weir_cfg_fail(c, key, n, "expected {\"rate\": N[, \"per_s\": S, "
+					     "\"burst\": B]}");
+	if ((rc = weir_cfg_check_keys(c, key, n, keys)) != 0)
+		return rc;
+	snprintf(k, sizeof(k), "%s.rate", key);
+	if ((v = json_object_get(n, "rate")) == NULL)
+		return weir_cfg_fail(c, k, NULL, "missing");
+	if ((rc = weir_cfg_get_uint(c, k, v, 1, 100000000, &u)) != 0)
+		return rc;
+	b->rate = (uint32_t)u;
+	b->per_s = 1;
+	snprintf(k, sizeof(k), "%s.per_s", key);
+	if ((v = json_object_get(n, "per_s")) != NULL) {
+		if ((rc = weir_cfg_get_uint(c, k, v, 1, 86400, &u)) != 0)
+			return rc;
+		b->per_s = (uint32_t)u;
+	}
+	b->burst = b->rate;
+	snprintf(k, sizeof(k), "%s.burst", key);
+	if ((v = json_object_get(n, "burst")) != NULL) {
+		if ((rc = weir_cfg_get_uint(c, k, v, 1, 100000000, &u)) != 0)
+			return rc;
+		b->burst = (uint32_t)u;
+	}
+	return 0;
+}
+
+/* limits.ban: {"after", "first_s", "factor", "max_s", "decay_s"}. */
+static int
+load_ban(struct weir_cfg_ctx *c, const char *key, json_t *o, struct weir_ban_config *b)
+{
+	static const char *const keys[] = {"after", "first_s", "factor", "max_s", "decay_s", NULL};
+	static const struct {
+		const char *name;
+		unsigned long lo, hi, def;
+		size_t off;
+	} f[] = {
+		{"after", 1, 1000000, 0, offsetof(struct weir_ban_config, after)},
+		{"first_s", 1, 31536000, 300, offsetof(struct weir_ban_config, first_s)},
+		{"factor", 1, 1000, 2, offsetof(struct weir_ban_config, factor)},
+		{"max_s", 1, 31536000, 86400, offsetof(struct weir_ban_config, max_s)},
+		{"decay_s", 0, 31536000, 86400, offsetof(struct weir_ban_config, decay_s)},
+	};
+	char k[160];
+	unsigned long u;
+	unsigned int i;
+	json_t *v;
+	int rc;
+
+	if (!json_is_object(o))
+		return weir_cfg_fail(c, key, o, "expected {\"after\": N, ...}");
+	if ((rc = weir_cfg_check_keys(c, key, o, keys)) != 0)
+		return rc;
+	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+		snprintf(k, sizeof(k), "%s.%s", key, f[i].name);
+		u = f[i].def;
+		if ((v = json_object_get(o, f[i].name)) == NULL && i == 0)
+			return weir_cfg_fail(c, k, NULL, "missing: refusals that earn a ban");
+		if (v != NULL && (rc = weir_cfg_get_uint(c, k, v, f[i].lo, f[i].hi, &u)) != 0)
+			return rc;
+		*(uint32_t *)((char *)b + f[i].off) = (uint32_t)u;
+	}
+	if (b->max_s < b->first_s) {
+		snprintf(k, sizeof(k), "%s.max_s", key);
+		return weir_cfg_fail(c, k, json_object_get(o, "max_s"),
+				     "shorter than first_s (%u)", b->first_s);
+	}
+	return 0;
+}
+
+/* service.limits and the global limits: {"new_conns", "packets", "concurrent",
+ * "action", "dry_run", "ipv6_prefix", "ban"}. proto 0: any protocol (global). */
 static int
 load_limits(struct weir_cfg_ctx *c, const char *where, json_t *o, uint8_t proto,
 	    struct weir_limits *l)
 {
-	static const char *const keys[] = {"new_conns", "action", "dry_run", "ipv6_prefix", NULL};
-	static const char *const nc_keys[] = {"rate", "per_s", "burst", NULL};
+	static const char *const keys[] = {"new_conns", "packets",     "concurrent", "action",
+					   "dry_run",   "ipv6_prefix", "ban",        NULL};
 	char key[128];
 	unsigned long u;
-	json_t *v, *n;
+	json_t *v;
 	int rc;
 
 	if (!json_is_object(o))
@@ -347,33 +429,22 @@ load_limits(struct weir_cfg_ctx *c, const char *where, json_t *o, uint8_t proto,
 	if ((rc = weir_cfg_check_keys(c, where, o, keys)) != 0)
 		return rc;
 	snprintf(key, sizeof(key), "%s.new_conns", where);
-	if ((n = json_object_get(o, "new_conns")) == NULL)
-		return weir_cfg_fail(c, key, NULL, "missing: {\"rate\": N[, \"per_s\": S, "
-					       "\"burst\": B]}");
-	if (!json_is_object(n))
-		return weir_cfg_fail(c, key, n, "expected an object");
-	if ((rc = weir_cfg_check_keys(c, key, n, nc_keys)) != 0)
+	if ((v = json_object_get(o, "new_conns")) != NULL &&
+	    (rc = load_bucket(c, key, v, &l->new_conns)) != 0)
 		return rc;
-	snprintf(key, sizeof(key), "%s.new_conns.rate", where);
-	if ((v = json_object_get(n, "rate")) == NULL)
-		return weir_cfg_fail(c, key, NULL, "missing");
-	if ((rc = weir_cfg_get_uint(c, key, v, 1, 100000000, &u)) != 0)
+	snprintf(key, sizeof(key), "%s.packets", where);
+	if ((v = json_object_get(o, "packets")) != NULL &&
+	    (rc = load_bucket(c, key, v, &l->packets)) != 0)
 		return rc;
-	l->new_conns_rate = (uint32_t)u;
-	l->new_conns_per_s = 1;
-	snprintf(key, sizeof(key), "%s.new_conns.per_s", where);
-	if ((v = json_object_get(n, "per_s")) != NULL) {
-		if ((rc = weir_cfg_get_uint(c, key, v, 1, 86400, &u)) != 0)
-			return rc;
-		l->new_conns_per_s = (uint32_t)u;
-	}
-	l->new_conns_burst = l->new_conns_rate;
-	snprintf(key, sizeof(key), "%s.new_conns.burst", where);
-	if ((v = json_object_get(n, "burst")) != NULL) {
+	snprintf(key, sizeof(key), "%s.concurrent", where);
+	if ((v = json_object_get(o, "concurrent")) != NULL) {
 		if ((rc = weir_cfg_get_uint(c, key, v, 1, 100000000, &u)) != 0)
 			return rc;
-		l->new_conns_burst = (uint32_t)u;
+		l->concurrent = (uint32_t)u;
 	}
+	if (l->new_conns.rate == 0 && l->packets.rate == 0 && l->concurrent == 0)
+		return weir_cfg_fail(c, where, NULL, "no limit: give new_conns, packets or "
+						     "concurrent");
 	l->action = WEIR_LIMIT_DROP;
 	snprintf(key, sizeof(key), "%s.action", where);
 	if ((v = json_object_get(o, "action")) != NULL) {
@@ -383,7 +454,7 @@ load_limits(struct weir_cfg_ctx *c, const char *where, json_t *o, uint8_t proto,
 			l->action = WEIR_LIMIT_RST;
 		else
 			return weir_cfg_fail(c, key, v, "expected \"drop\" or \"rst\"");
-		if (l->action == WEIR_LIMIT_RST && proto != 6)
+		if (l->action == WEIR_LIMIT_RST && proto != 0 && proto != 6)
 			return weir_cfg_fail(c, key, v, "only TCP services can answer with an RST");
 	}
 	snprintf(key, sizeof(key), "%s.dry_run", where);
@@ -399,6 +470,9 @@ load_limits(struct weir_cfg_ctx *c, const char *where, json_t *o, uint8_t proto,
 			return rc;
 		l->ipv6_prefix = (uint8_t)u;
 	}
+	snprintf(key, sizeof(key), "%s.ban", where);
+	if ((v = json_object_get(o, "ban")) != NULL && (rc = load_ban(c, key, v, &l->ban)) != 0)
+		return rc;
 	l->enabled = 1;
 	return 0;
 }
@@ -598,6 +672,17 @@ weir_cfg_load_l4(struct weir_cfg_ctx *c, json_t *root, struct weir_config *cfg)
 	}
 	if ((v = json_object_get(root, "acl")) != NULL && (rc = load_acl(c, v, cfg)) != 0)
 		return rc;
+	if ((v = json_object_get(root, "limits")) != NULL &&
+	    (rc = load_limits(c, "limits", v, 0, &cfg->limits)) != 0)
+		return rc;
+	if ((v = json_object_get(root, "clock")) != NULL) {
+		if (json_is_string(v) && strcmp(json_string_value(v), "tsc") == 0)
+			cfg->clock_rx_timestamp = 0;
+		else if (json_is_string(v) && strcmp(json_string_value(v), "rx_timestamp") == 0)
+			cfg->clock_rx_timestamp = 1;
+		else
+			return weir_cfg_fail(c, "clock", v, "expected \"tsc\" or \"rx_timestamp\"");
+	}
 	cfg->source_table_size = WEIR_DEFAULT_SOURCE_TABLE;
 	if ((v = json_object_get(root, "source_table_size")) != NULL) {
 		if ((rc = weir_cfg_get_uint(c, "source_table_size", v, 1024, 1u << 26, &u)) != 0)

@@ -40,6 +40,18 @@ usage(FILE *f)
 		"  backend weight POOL ADDRESS:PORT WEIGHT\n"
 		"           change a backend for new connections (established ones stay);\n"
 		"           weight 0 or disable drains it. IPv6 as [ADDRESS]:PORT\n"
+		"  acl      allow/deny prefixes in force (from the config and from weirctl)\n"
+		"  block PREFIX | allow PREFIX | unblock PREFIX\n"
+		"           deny or allow a source prefix (ADDRESS/LENGTH) from now on, or\n"
+		"           remove a prefix from either list; the longest prefix decides\n"
+		"  ban ADDRESS [SECONDS]\n"
+		"           refuse everything from a source for SECONDS (default 300):\n"
+		"           an IPv4 address, or an IPv6 prefix (ADDRESS/LENGTH, default /64)\n"
+		"  unban ADDRESS\n"
+		"           lift a ban (weirctl's or one earned under limits.ban)\n"
+		"  bans     sources banned now: time left, length, times banned, by what\n"
+		"  top [N]  the N (default 10) sources refused most (limits and bans),\n"
+		"           merged over the workers; counts may over-estimate by 'error'\n"
 		"\n"
 		"Options:\n"
 		"  --socket PATH    admin socket (default %s, or $WEIR_SOCKET)\n"
@@ -257,6 +269,42 @@ print_stats(json_t *r)
 }
 
 static void
+print_bucket(const char *what, json_t *b)
+{
+	printf("%lld %s per %lld s per source, burst %lld", geti(b, "rate"), what,
+	       geti(b, "per_s"), geti(b, "burst"));
+}
+
+/* "3 new connections per 1 s per source, burst 3, then rst; IPv6 per /64". */
+static void
+print_limits(const char *head, json_t *l)
+{
+	json_t *b;
+	int n = 0;
+
+	printf("%s", head);
+	if ((b = json_object_get(l, "new_conns")) != NULL) {
+		print_bucket("new connections", b);
+		n++;
+	}
+	if ((b = json_object_get(l, "packets")) != NULL) {
+		printf("%s", n++ ? "; " : "");
+		print_bucket("packets", b);
+	}
+	if ((b = json_object_get(l, "concurrent")) != NULL)
+		printf("%s%lld open connections per source", n++ ? "; " : "",
+		       json_integer_value(b));
+	printf(", then %s%s; IPv6 per /%lld", gets_(l, "action"),
+	       json_is_true(json_object_get(l, "dry_run")) ? " (dry run)" : "",
+	       geti(l, "ipv6_prefix"));
+	if ((b = json_object_get(l, "ban")) != NULL)
+		printf("; ban after %lld refusals: %lld s, x%lld per repeat within %lld s, at most "
+		       "%lld s",
+		       geti(b, "after"), geti(b, "first_s"), geti(b, "factor"), geti(b, "decay_s"),
+		       geti(b, "max_s"));
+}
+
+static void
 print_services(json_t *r)
 {
 	json_t *s, *b, *a;
@@ -277,20 +325,8 @@ print_services(json_t *r)
 		       geti(t, "udp"));
 		if (geti(s, "mss_clamp"))
 			printf("; mss clamp %lld", geti(s, "mss_clamp"));
-		{
-			json_t *l = json_object_get(s, "limits");
-
-			if (l != NULL) {
-				json_t *nc = json_object_get(l, "new_conns");
-
-				printf("\n  limits: %lld new connections per %lld s per source, burst "
-				       "%lld, then %s%s; IPv6 per /%lld",
-				       geti(nc, "rate"), geti(nc, "per_s"), geti(nc, "burst"),
-				       gets_(l, "action"),
-				       json_is_true(json_object_get(l, "dry_run")) ? " (dry run)" : "",
-				       geti(l, "ipv6_prefix"));
-			}
-		}
+		if (json_object_get(s, "limits") != NULL)
+			print_limits("\n  limits: ", json_object_get(s, "limits"));
 		printf("\n  %-28s %6s %7s %9s %-17s %-8s %12s %10s %10s\n", "backend", "weight",
 		       "enabled", "effective", "mac", "dc", "conns_total", "active", "hs_failed");
 		json_array_foreach(json_object_get(s, "backends"), j, b) {
@@ -311,6 +347,54 @@ print_services(json_t *r)
 	}
 	if (json_array_size(json_object_get(r, "services")) == 0)
 		printf("(no services configured)\n");
+	if (json_object_get(r, "limits") != NULL) {
+		print_limits("global limits (every service together): ",
+			     json_object_get(r, "limits"));
+		printf("\n");
+	}
+}
+
+static void
+print_acl(json_t *r)
+{
+	json_t *e;
+	size_t i;
+
+	printf("%-44s %-6s %s\n", "prefix", "action", "origin");
+	json_array_foreach(json_object_get(r, "rules"), i, e)
+		printf("%-44s %-6s %s\n", gets_(e, "prefix"), gets_(e, "action"), gets_(e, "origin"));
+	if (json_array_size(json_object_get(r, "rules")) == 0)
+		printf("(no prefixes: every source is subject to the limits)\n");
+}
+
+static void
+print_bans(json_t *r)
+{
+	json_t *b;
+	size_t i;
+
+	printf("%-44s %12s %12s %6s %s\n", "source", "remaining_s", "duration_s", "times", "by");
+	json_array_foreach(json_object_get(r, "bans"), i, b)
+		printf("%-44s %12lld %12lld %6lld %s\n", gets_(b, "source"), geti(b, "remaining_s"),
+		       geti(b, "duration_s"), geti(b, "times"), gets_(b, "by"));
+	if (json_array_size(json_object_get(r, "bans")) == 0)
+		printf("(no bans)\n");
+	if (geti(r, "lost") != 0)
+		printf("%lld ban reports lost (ban list full)\n", geti(r, "lost"));
+}
+
+static void
+print_top(json_t *r)
+{
+	json_t *e;
+	size_t i;
+
+	printf("%-44s %14s %10s %s\n", "source", "refused", "error", "banned");
+	json_array_foreach(json_object_get(r, "top"), i, e)
+		printf("%-44s %14lld %10lld %s\n", gets_(e, "source"), geti(e, "refused"),
+		       geti(e, "error"), json_is_true(json_object_get(e, "banned")) ? "yes" : "no");
+	if (json_array_size(json_object_get(r, "top")) == 0)
+		printf("(no source refused)\n");
 }
 
 static void
@@ -366,10 +450,58 @@ build_request(int argc, char **argv)
 			fprintf(stderr, "weirctl: usage: backend disable|enable POOL ADDRESS:PORT, "
 					"or backend weight POOL ADDRESS:PORT WEIGHT\n");
 		}
+	} else if (strcmp(cmd, "acl") == 0 || strcmp(cmd, "bans") == 0) {
+		if (argc == 1)
+			return req;
+		fprintf(stderr, "weirctl: '%s' takes no arguments\n", cmd);
+	} else if (strcmp(cmd, "block") == 0 || strcmp(cmd, "allow") == 0 ||
+		   strcmp(cmd, "unblock") == 0) {
+		if (argc == 2) {
+			json_object_set_new(req, "prefix", json_string(argv[1]));
+			return req;
+		}
+		fprintf(stderr, "weirctl: usage: %s ADDRESS/LENGTH\n", cmd);
+	} else if (strcmp(cmd, "ban") == 0 || strcmp(cmd, "unban") == 0) {
+		char *end;
+		long v;
+
+		if (argc == 2 || (argc == 3 && strcmp(cmd, "ban") == 0)) {
+			json_object_set_new(req, "address", json_string(argv[1]));
+			if (argc == 2)
+				return req;
+			errno = 0;
+			v = strtol(argv[2], &end, 10);
+			if (*argv[2] != '\0' && *end == '\0' && errno == 0 && v >= 1 &&
+			    v <= 31536000) {
+				json_object_set_new(req, "seconds", json_integer(v));
+				return req;
+			}
+			fprintf(stderr, "weirctl: ban SECONDS '%s': expected an integer in [1, "
+					"31536000]\n",
+				argv[2]);
+		} else {
+			fprintf(stderr, "weirctl: usage: %s\n",
+				strcmp(cmd, "ban") == 0 ? "ban ADDRESS[/LENGTH] [SECONDS]"
+							: "unban ADDRESS[/LENGTH]");
+		}
+	} else if (strcmp(cmd, "top") == 0) {
+		char *end;
+		long v;
+
+		if (argc == 1)
+			return req;
+		errno = 0;
+		v = strtol(argv[1], &end, 10);
+		if (argc == 2 && *argv[1] != '\0' && *end == '\0' && errno == 0 && v >= 1 &&
+		    v <= 1000) {
+			json_object_set_new(req, "n", json_integer(v));
+			return req;
+		}
+		fprintf(stderr, "weirctl: usage: top [N], N in [1, 1000]\n");
 	} else {
 		fprintf(stderr,
 			"weirctl: unknown command '%s' (known: status, stats, ports, services, "
-			"backend)\n",
+			"backend, acl, block, allow, unblock, ban, unban, bans, top)\n",
 			cmd);
 	}
 	json_decref(req);
@@ -471,6 +603,21 @@ main(int argc, char **argv)
 			print_services(res);
 		else if (strcmp(cmd, "backend") == 0)
 			print_backend(res);
+		else if (strcmp(cmd, "acl") == 0)
+			print_acl(res);
+		else if (strcmp(cmd, "bans") == 0)
+			print_bans(res);
+		else if (strcmp(cmd, "top") == 0)
+			print_top(res);
+		else if (strcmp(cmd, "block") == 0 || strcmp(cmd, "allow") == 0)
+			printf("%s: %s\n", gets_(res, "prefix"), gets_(res, "action"));
+		else if (strcmp(cmd, "unblock") == 0)
+			printf("%s: removed (was %s)\n", gets_(res, "prefix"), gets_(res, "removed"));
+		else if (strcmp(cmd, "ban") == 0)
+			printf("%s: banned for %lld s (ban %lld)\n", gets_(res, "source"),
+			       geti(res, "remaining_s"), geti(res, "times"));
+		else if (strcmp(cmd, "unban") == 0)
+			printf("%s: unbanned\n", gets_(res, "source"));
 		else
 			print_ports(res);
 		rc = 0;

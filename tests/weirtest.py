@@ -47,11 +47,13 @@ def paths():
 
 # --- pcap files, written and read by hand so any frame (even empty) fits ----
 
-def write_pcap(path, frames):
+def write_pcap(path, frames, times=None):
+    """times: seconds after 1 s for each frame (default: 1 us apart)."""
     with open(path, 'wb') as f:
         f.write(struct.pack('<IHHiIII', 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
         for i, fr in enumerate(frames):
-            f.write(struct.pack('<IIII', 1, i, len(fr), len(fr)))
+            us = 1000000 + (round(times[i] * 1000000) if times else i)
+            f.write(struct.pack('<IIII', us // 1000000, us % 1000000, len(fr), len(fr)))
             f.write(fr)
 
 
@@ -125,11 +127,18 @@ class Weir:
         self.kill()
         fail('weir did not answer on %s within %d s:\n%s' % (self.sock, timeout, self.log()))
 
-    def ctl(self, cmd, json_out=True, check_rc=True):
-        args = [self.weirctl, '--socket', self.sock] + (['--json'] if json_out else []) + [cmd]
+    def ctl(self, cmd, *cmd_args, json_out=True, check_rc=True, check=None):
+        """weirctl CMD ARGS...; check=False (or check_rc=False) returns a failure as is."""
+        if check is not None:
+            check_rc = check
+        args = ([self.weirctl, '--socket', self.sock] + (['--json'] if json_out else []) + [cmd] +
+                list(cmd_args))
         r = subprocess.run(args, capture_output=True, text=True, timeout=30)
-        if check_rc and r.returncode != 0:
-            fail('weirctl %s exited %d: %s' % (cmd, r.returncode, r.stderr))
+        if not check_rc:
+            return r
+        if r.returncode != 0:
+            fail('weirctl %s exited %d: %s' % (' '.join([cmd] + list(cmd_args)), r.returncode,
+                                                 r.stderr))
         return json.loads(r.stdout) if json_out else r
 
     def wait_stats(self, pred, what, timeout=20):

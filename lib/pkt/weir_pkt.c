@@ -83,6 +83,9 @@ static const char *const drop_names[WEIR_DROP__MAX] = {
 	[WEIR_DROP_RATE_LIMITED] = "rate_limited",
 	[WEIR_DROP_SOURCE_TABLE_FULL] = "source_table_full",
 	[WEIR_DROP_ACL_DENIED] = "acl_denied",
+	[WEIR_DROP_PACKET_LIMITED] = "packet_limited",
+	[WEIR_DROP_CONCURRENCY_LIMITED] = "concurrency_limited",
+	[WEIR_DROP_BANNED] = "banned",
 };
 
 const char *

@@ -59,6 +59,9 @@ enum weir_pkt_drop {
 	WEIR_DROP_RATE_LIMITED,		/**< a new connection over its source's limit */
 	WEIR_DROP_SOURCE_TABLE_FULL,	/**< a new source and no room to track it */
 	WEIR_DROP_ACL_DENIED,		/**< a client without a connection from a denied prefix */
+	WEIR_DROP_PACKET_LIMITED,	/**< a client packet over its source's packets/s limit */
+	WEIR_DROP_CONCURRENCY_LIMITED,	/**< a new connection over its source's open-connection limit */
+	WEIR_DROP_BANNED,		/**< a client packet from a banned source */
 	WEIR_DROP__MAX,
 };
 

@@ -234,10 +234,10 @@ def fx_malformed():
     ]
 
 
-def run_fixture(name, fixture, extra=None, port_extra=None, after=None):
+def run_fixture(name, fixture, extra=None, port_extra=None, after=None, times=None):
     with wt.Weir('dp-' + name) as w:
         inp, out = os.path.join(w.tmp, 'in.pcap'), os.path.join(w.tmp, 'out.pcap')
-        wt.write_pcap(inp, [f for f, _, _ in fixture])
+        wt.write_pcap(inp, [f for f, _, _ in fixture], times)
         cfg = config('net_pcap0,rx_pcap=%s,tx_pcap=%s' % (inp, out))
         cfg.update(extra or {})
         cfg['ports'][0].update(port_extra or {})
@@ -683,6 +683,129 @@ def fx_dsr():
     return fx
 
 
+def fx_bans():
+    """(time, input, expected answer, drop reason), in time order; the
+    admission clock is each frame's pcap timestamp (clock rx_timestamp)."""
+    fx, lp = [], iter(range(1024, 1100))
+
+    def syn_a(t, sport, why=None):
+        fx.append((t, tcp(CLI4, VIP4, sport, 80, 'S'),
+                   None if why else tcp(LOCAL4, BK4, next(lp), 8080, 'S', dmac=BMAC, smac=MAC),
+                   why))
+
+    def dsr(t, sport, why=None):
+        inner = IP(src=CLI_C, dst=VIP4, ttl=61, id=0x4242) / TCP(sport=sport, dport=443,
+                                                                   flags='S', seq=1000,
+                                                                   window=8192)
+        fx.append((t, raw(Ether(dst=MAC, src=CMAC) / inner),
+                   None if why else raw(Ether(dst=BMAC, src=MAC) /
+                                        IP(src=LOCAL4, dst=BK4, ttl=64, id=0, proto=4) / inner),
+                   why))
+
+    def udp_b(t, sport, lport, why=None):
+        fx.append((t, udp(CLI_B, VIP4, sport, 53),
+                   None if why else udp(LOCAL4, BK4, lport, 8080, dmac=BMAC, smac=MAC), why))
+
+    # A: tcp4 admits 2 per second; 2 refusals in a row earn a ban of 10 s.
+    syn_a(0, 41000)
+    syn_a(0, 41001)
+    syn_a(0, 41002, 'rate_limited')
+    syn_a(0, 41003, 'rate_limited')       # second strike: banned until t = 10
+    syn_a(0, 41004, 'banned')
+    # B: udp4 allows 3 packets per second and 2 open flows per source.
+    udp_b(0, 7000, 1024)
+    udp_b(0, 7000, 1024)
+    udp_b(0, 7001, 1025)
+    udp_b(0, 7002, None, 'concurrency_limited')
+    udp_b(0, 7000, None, 'packet_limited')  # its bucket is empty
+    # C: the global limit counts every service together: 3 new connections.
+    fx.append((0, tcp(CLI_C, VIP4, 41100, 80, 'S'),
+               tcp(LOCAL4, BK4, next(lp), 8080, 'S', dmac=BMAC, smac=MAC), None))
+    dsr(0, 41101)
+    dsr(0, 41102)
+    dsr(0, 41103, 'rate_limited')
+    # Two refusals: B is banned for 10 s, its open flows too.
+    udp_b(1.0, 7000, None, 'banned')
+    syn_a(5, 41005, 'banned')
+    syn_a(10.5, 41006)                     # the ban is over, the bucket full
+    syn_a(10.5, 41007)
+    syn_a(10.5, 41008, 'rate_limited')
+    syn_a(10.5, 41009, 'rate_limited')     # a repeat within decay_s: 20 s
+    syn_a(30, 41010, 'banned')
+    syn_a(31, 41011)
+    udp_b(31, 7000, 1024)                  # B's ban is over, its flow goes on
+    return fx
+
+
+CLI_B, CLI_C = '198.18.0.3', '198.18.0.4'
+BAN_LIMITS = {
+    'tcp4': {'new_conns': {'rate': 2, 'per_s': 1, 'burst': 2},
+             'ban': {'after': 2, 'first_s': 10, 'factor': 2, 'decay_s': 100, 'max_s': 1000}},
+    'udp4': {'packets': {'rate': 3, 'per_s': 1, 'burst': 3}, 'concurrent': 2,
+             'ban': {'after': 2, 'first_s': 10}},
+}
+
+
+def bans():
+    """Bans earned and expired in fixture time, escalation, packet and
+    open-connection limits, the global limit; then weirctl's ban/unban/bans
+    and block/allow/unblock/acl, and their errors."""
+    cfg = l4_config(clock='rx_timestamp', acl={'deny': ['198.18.0.64/26']},
+                    limits={'new_conns': {'rate': 3, 'per_s': 1, 'burst': 3}})
+    for s in cfg['services']:
+        if s['name'] in BAN_LIMITS:
+            s['limits'] = BAN_LIMITS[s['name']]
+    fx = fx_bans()
+
+    def after(st, w):
+        w0 = st['workers'][0]
+        got = {k: w0[k] for k in ('rl_admitted', 'rl_denied', 'ban_reports', 'ban_reports_lost',
+                                  'rl_dry_run', 'sources')}
+        # admitted: A 5, B 2, C 3; denied: A 4, B 2, C 1; sources: A (tcp4),
+        # B (udp4), C (tcp4), and A, B, C in the global rule.
+        want = {'rl_admitted': 10, 'rl_denied': 7, 'ban_reports': 3, 'ban_reports_lost': 0,
+                'rl_dry_run': 0, 'sources': 6}
+        wt.check(got == want, 'counters %s, want %s' % (got, want))
+        # Control applied both bans (the clock is the last frame's: both over).
+        bl = w.ctl('bans')
+        wt.check(bl['bans'] == [], 'bans after expiry: %s' % bl)
+        r = w.ctl('ban', '198.18.0.99', '60')
+        wt.check(r['source'] == '198.18.0.99/32' and r['remaining_s'] == 60, 'ban: %s' % r)
+        w.ctl('ban', '2001:db8:7:7::1')
+        text = w.ctl('bans', json_out=False).stdout
+        wt.check('198.18.0.99/32' in text and '2001:db8:7:7::/64' in text and 'weirctl' in text,
+                 'weirctl bans:\n' + text)
+        w.ctl('unban', '198.18.0.99')
+        left = [b['source'] for b in w.ctl('bans')['bans']]
+        wt.check(left == ['2001:db8:7:7::/64'], 'bans after unban: %s' % left)
+        for args, msg in ((('unban', '198.18.0.99'), "'198.18.0.99' is not banned"),
+                          (('ban', '198.18.0.0/24'), 'IPv4 bans are per address'),
+                          (('ban', 'nowhere'), "'nowhere': not an IPv4 or IPv6 address"),
+                          (('block', '198.18.0.1/24'), 'host bits set'),
+                          (('block', '198.18.0.1'), 'expected a prefix'),
+                          (('unblock', '198.18.9.0/24'), 'is in neither list')):
+            r = w.ctl(*args, json_out=False, check=False)
+            wt.check(r.returncode == 1 and msg in r.stderr,
+                     'weirctl %s: rc %d, %s' % (' '.join(args), r.returncode, r.stderr))
+        w.ctl('block', '198.18.5.0/24')
+        w.ctl('allow', '198.18.0.64/28')
+        rules = {(x['prefix'], x['action'], x['origin']) for x in w.ctl('acl')['rules']}
+        wt.check(rules == {('198.18.0.64/26', 'deny', 'config'),
+                           ('198.18.5.0/24', 'deny', 'weirctl'),
+                           ('198.18.0.64/28', 'allow', 'weirctl')}, 'acl: %s' % rules)
+        w.ctl('unblock', '198.18.0.64/26')
+        rules = {x['prefix'] for x in w.ctl('acl')['rules']}
+        wt.check(rules == {'198.18.5.0/24', '198.18.0.64/28'}, 'acl after unblock: %s' % rules)
+        text = w.ctl('services', json_out=False).stdout
+        wt.check('ban after 2 refusals: 10 s, x2 per repeat within 100 s, at most 1000 s' in text
+                 and '3 packets per 1 s per source, burst 3; 2 open connections per source'
+                 in text and 'global limits (every service together): 3 new connections' in text,
+                 'weirctl services:\n' + text)
+
+    run_fixture('bans', [(f, e, why) for _, f, e, why in fx], cfg, L4_PORT, after=after,
+                times=[t for t, _, _, _ in fx])
+
+
 def l4_expiry():
     """Idle timeouts per state: a UDP flow, a half-open TCP flow, a closing
     one (established 300 s, then a FIN: 1 s) and two closed ones expire; an
@@ -815,6 +938,7 @@ SCENARIOS = {
     'l4-drops': lambda: run_fixture('l4-drops', fx_l4_drops(), l4_config(), L4_PORT),
     'limits': limits,
     'l4-expiry': l4_expiry,
+    'bans': bans,
     'l4-steering': l4_steering,
 }
 

@@ -303,9 +303,9 @@ test_limits(void **state)
 		fail_msg("rejected: %s", errbuf);
 	l = &c->services[0].limits;
 	assert_int_equal(l->enabled, 1);
-	assert_int_equal(l->new_conns_rate, 5);
-	assert_int_equal(l->new_conns_per_s, 1);
-	assert_int_equal(l->new_conns_burst, 5);
+	assert_int_equal(l->new_conns.rate, 5);
+	assert_int_equal(l->new_conns.per_s, 1);
+	assert_int_equal(l->new_conns.burst, 5);
 	assert_int_equal(l->action, WEIR_LIMIT_DROP);
 	assert_int_equal(l->dry_run, 0);
 	assert_int_equal(l->ipv6_prefix, 64);
@@ -319,9 +319,9 @@ test_limits(void **state)
 	if (c == NULL)
 		fail_msg("rejected: %s", errbuf);
 	l = &c->services[0].limits;
-	assert_int_equal(l->new_conns_rate, 100);
-	assert_int_equal(l->new_conns_per_s, 60);
-	assert_int_equal(l->new_conns_burst, 20);
+	assert_int_equal(l->new_conns.rate, 100);
+	assert_int_equal(l->new_conns.per_s, 60);
+	assert_int_equal(l->new_conns.burst, 20);
 	assert_int_equal(l->action, WEIR_LIMIT_RST);
 	assert_int_equal(l->dry_run, 1);
 	assert_int_equal(l->ipv6_prefix, 56);
@@ -333,9 +333,12 @@ test_limits(void **state)
 	       "{" PORTS ",'source_table_size':10}");
 	REJECT("config t: key 'services[0].limits' = 5: expected an object",
 	       "{" PORTS "," POOLS ",'services':[" SVC4 ",'limits':5}]}");
-	REJECT("config t: key 'services[0].limits.new_conns': missing: {\"rate\": N[, \"per_s\": "
-	       "S, \"burst\": B]}",
+	REJECT("config t: key 'services[0].limits': no limit: give new_conns, packets or "
+	       "concurrent",
 	       "{" PORTS "," POOLS ",'services':[" SVC4 ",'limits':{'action':'drop'}}]}");
+	REJECT("config t: key 'services[0].limits.new_conns' = 3: expected {\"rate\": N[, "
+	       "\"per_s\": S, \"burst\": B]}",
+	       "{" PORTS "," POOLS ",'services':[" SVC4 ",'limits':{'new_conns':3}}]}");
 	REJECT("config t: key 'services[0].limits.new_conns.rate' = 0: expected an integer in [1, "
 	       "100000000]",
 	       "{" PORTS "," POOLS ",'services':[" SVC4 ",'limits':{'new_conns':{'rate':0}}}]}");
@@ -360,9 +363,77 @@ test_limits(void **state)
 	REJECT("config t: key 'services[0].limits.ipv6_prefix' = 8: expected an integer in [16, 128]",
 	       "{" PORTS "," POOLS ",'services':[" SVC4
 	       ",'limits':{'new_conns':{'rate':1},'ipv6_prefix':8}}]}");
-	REJECT("config t: key 'services[0].limits.packets': unknown key",
+	REJECT("config t: key 'services[0].limits.packets.rate': missing",
+	       "{" PORTS "," POOLS ",'services':[" SVC4 ",'limits':{'packets':{'per_s':5}}}]}");
+	REJECT("config t: key 'services[0].limits.concurrent' = 0: expected an integer in [1, "
+	       "100000000]",
+	       "{" PORTS "," POOLS ",'services':[" SVC4 ",'limits':{'concurrent':0}}]}");
+	REJECT("config t: key 'services[0].limits.ban.after': missing: refusals that earn a ban",
 	       "{" PORTS "," POOLS ",'services':[" SVC4
-	       ",'limits':{'new_conns':{'rate':1},'packets':5}}]}");
+	       ",'limits':{'concurrent':2,'ban':{'first_s':5}}}]}");
+	REJECT("config t: key 'services[0].limits.ban.factor' = 0: expected an integer in [1, "
+	       "1000]",
+	       "{" PORTS "," POOLS ",'services':[" SVC4
+	       ",'limits':{'concurrent':2,'ban':{'after':3,'factor':0}}}]}");
+	REJECT("config t: key 'services[0].limits.ban.max_s' = 10: shorter than first_s (300)",
+	       "{" PORTS "," POOLS ",'services':[" SVC4
+	       ",'limits':{'concurrent':2,'ban':{'after':3,'max_s':10}}}]}");
+	REJECT("config t: key 'services[0].limits.ban.length': unknown key",
+	       "{" PORTS "," POOLS ",'services':[" SVC4
+	       ",'limits':{'concurrent':2,'ban':{'after':3,'length':10}}}]}");
+	REJECT("config t: key 'limits.packets.burst' = 0: expected an integer in [1, 100000000]",
+	       "{" PORTS ",'limits':{'packets':{'rate':5,'burst':0}}}");
+	REJECT("config t: key 'clock' = \"wall\": expected \"tsc\" or \"rx_timestamp\"",
+	       "{" PORTS ",'clock':'wall'}");
+}
+
+/* Packet and open-connection limits, bans, and the global rule. */
+static void
+test_limits_more(void **state)
+{
+	struct weir_config *c;
+	const struct weir_limits *l;
+
+	(void)state;
+	c = load("{" PORTS "," POOLS ",'clock':'rx_timestamp','limits':{'packets':{'rate':1000,"
+		 "'per_s':2,'burst':50},'action':'rst'},'services':[" SVC4 ",'limits':"
+		 "{'concurrent':4,'ban':{'after':3,'first_s':60,'factor':3,'max_s':600,"
+		 "'decay_s':0}}}]}");
+	if (c == NULL)
+		fail_msg("rejected: %s", errbuf);
+	l = &c->services[0].limits;
+	assert_int_equal(l->enabled, 1);
+	assert_int_equal(l->new_conns.rate, 0);
+	assert_int_equal(l->packets.rate, 0);
+	assert_int_equal(l->concurrent, 4);
+	assert_int_equal(l->ban.after, 3);
+	assert_int_equal(l->ban.first_s, 60);
+	assert_int_equal(l->ban.factor, 3);
+	assert_int_equal(l->ban.max_s, 600);
+	assert_int_equal(l->ban.decay_s, 0);
+	l = &c->limits;
+	assert_int_equal(l->enabled, 1);
+	assert_int_equal(l->packets.rate, 1000);
+	assert_int_equal(l->packets.per_s, 2);
+	assert_int_equal(l->packets.burst, 50);
+	assert_int_equal(l->concurrent, 0);
+	assert_int_equal(l->ban.after, 0);
+	/* The global rule may answer TCP with RSTs whatever the services are. */
+	assert_int_equal(l->action, WEIR_LIMIT_RST);
+	assert_int_equal(c->clock_rx_timestamp, 1);
+	weir_config_free(c);
+	/* Ban defaults. */
+	c = load("{" PORTS ",'limits':{'new_conns':{'rate':5},'ban':{'after':2}}}");
+	if (c == NULL)
+		fail_msg("rejected: %s", errbuf);
+	l = &c->limits;
+	assert_int_equal(l->ban.after, 2);
+	assert_int_equal(l->ban.first_s, 300);
+	assert_int_equal(l->ban.factor, 2);
+	assert_int_equal(l->ban.max_s, 86400);
+	assert_int_equal(l->ban.decay_s, 86400);
+	assert_int_equal(c->clock_rx_timestamp, 0);
+	weir_config_free(c);
 }
 
 static void
@@ -418,6 +489,7 @@ main(void)
 		cmocka_unit_test(test_pools),
 		cmocka_unit_test(test_services),
 		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_limits_more),
 		cmocka_unit_test(test_acl),
 	};
 

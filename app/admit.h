@@ -1,0 +1,202 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef WEIR_ADMIT_H
+#define WEIR_ADMIT_H
+
+/**
+ * @file
+ * Admission of clients, before any backend is chosen: allow/deny prefixes
+ * (rte_lpm, rte_lpm6), temporary bans, and per-source limits (new
+ * connections/s, packets/s, open connections) per service and global.
+ *
+ * Split of work, as for the L4 snapshots:
+ *  - control owns the prefix lists and the ban list; it builds immutable
+ *    tables from them (prefix tables; an open-addressing table of active
+ *    bans) and publishes them by pointer swap, freeing the old ones after
+ *    an rte_rcu_qsbr grace period. weirctl block/allow/unblock/ban/unban
+ *    change them at run time.
+ *  - each worker owns the sources it tracks (app/srctab), decides limits
+ *    exactly for the clients it owns, and reports a source that keeps
+ *    exceeding a limit to control through a ring; control bans it
+ *    (progressively longer for repeat offenders) and publishes the ban.
+ *  - each worker keeps a small heavy-hitter summary of refused sources;
+ *    control merges them on request (weirctl top).
+ */
+
+#include <stdint.h>
+
+#include <jansson.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#include "conntrack.h"
+#include "srctab.h"
+#include "weir_pkt.h"
+
+struct weir_worker;
+struct weir_rl_topk;
+
+/** Index of the global limits among the rules (services come first). */
+#define WEIR_ADM_GLOBAL WEIR_MAX_SERVICES
+
+/** Per-worker admission counters (written by the owner only). */
+struct weir_adm_stats {
+	uint64_t rl_admitted; /**< new connections within every limit that applies */
+	uint64_t rl_denied;   /**< refusals by a limit (or no room to track the source) */
+	uint64_t rl_dry_run;  /**< of those, let through anyway (dry run) */
+	uint64_t rl_rst;      /**< of those, answered with an RST */
+	uint64_t acl_allowed; /**< new connections of allow-listed sources (limits skipped) */
+	uint64_t ban_reports; /**< sources reported to control for a ban */
+	uint64_t ban_reports_lost; /**< reports dropped because the ring was full */
+	uint64_t ban_dry_run; /**< bans earned under a dry-run rule (not reported) */
+};
+
+struct weir_adm_acl;
+struct weir_adm_bans;
+
+/** Per-worker admission state. */
+struct weir_adm_worker {
+	struct weir_srctab *src;          /**< tracked sources, or NULL without limits */
+	struct rte_ring *reports;         /**< sources that earned a ban, to control */
+	struct rte_ring *unbans;          /**< sources weirctl unbanned, from control */
+	uint32_t unban_seen;              /**< unbans handled (control counts those sent) */
+	const struct weir_adm_acl *acl;   /**< current prefix tables (this iteration) */
+	const struct weir_adm_bans *bans; /**< current bans (this iteration) */
+	uint32_t n_bans;                  /**< bans in force in that table */
+	uint64_t now_ns;                  /**< admission clock */
+	struct weir_rl_topk *top;         /**< refused sources (heavy hitters) */
+	void *top_out;                    /**< copy of top for control */
+	uint32_t top_req, top_ack;        /**< control asks, the worker answers */
+	struct weir_adm_stats stats;
+};
+
+/**
+ * Build the configured prefix tables, the rules and each worker's state.
+ *
+ * @param err
+ *   Receives the reason on failure.
+ * @param errlen
+ *   Size of err.
+ * @return
+ *   0 or -1.
+ */
+int weir_adm_init(char *err, size_t errlen);
+
+/** Undo weir_adm_init(). */
+void weir_adm_fini(void);
+
+/**
+ * Worker: start of a loop iteration (after its quiescent state): current
+ * tables, clock, answer control's requests.
+ *
+ * @param w
+ *   Worker.
+ */
+void weir_adm_iteration(struct weir_worker *w);
+
+/**
+ * Worker: may a new connection (its first packet m) of service svc from k
+ * go on? Denied sources, bans, then the service's and the global limits.
+ *
+ * @param w
+ *   Worker.
+ * @param m
+ *   First packet; consumed (dropped, or answered with an RST) when refused.
+ * @param p
+ *   Its parse result.
+ * @param svc
+ *   Service index.
+ * @param k
+ *   Its key.
+ * @param ref
+ *   Receives the sources the connection holds (WEIR_SRCT_NONE if none):
+ *   store them in the connection, and pass them to weir_adm_release()
+ *   when it ends (or at once if it is not created after all).
+ * @return
+ *   1 to go on, 0 if m was consumed.
+ */
+int weir_adm_new_conn(struct weir_worker *w, struct rte_mbuf *m, const struct weir_pkt *p,
+		      unsigned int svc, const struct weir_conn_key *k, uint32_t ref[2]);
+
+/**
+ * Worker: a client's segment that belongs to no connection (mid-connection
+ * TCP): denied prefixes and bans only.
+ *
+ * @param w
+ *   Worker.
+ * @param m
+ *   Packet; dropped when refused.
+ * @param k
+ *   Its key.
+ * @return
+ *   1 to go on, 0 if m was dropped.
+ */
+int weir_adm_stray(struct weir_worker *w, struct rte_mbuf *m, const struct weir_conn_key *k);
+
+/**
+ * Worker: a packet from the client of an existing connection: bans and
+ * packet limits. Needed only when the connection holds a source
+ * (c->src_ref) or a ban is in force (n_bans).
+ *
+ * @param w
+ *   Worker.
+ * @param m
+ *   Packet; dropped when refused.
+ * @param c
+ *   Its connection.
+ * @return
+ *   1 to go on, 0 if m was dropped.
+ */
+int weir_adm_packet(struct weir_worker *w, struct rte_mbuf *m, const struct weir_conn *c);
+
+/**
+ * Worker: a connection ends: give back its hold on its sources.
+ *
+ * @param w
+ *   Worker.
+ * @param ref
+ *   What weir_adm_new_conn() returned for it.
+ */
+void weir_adm_release(struct weir_worker *w, const uint32_t ref[2]);
+
+/** Control: drain ban reports, expire bans, publish changes. Call every ~100 ms. */
+void weir_adm_control_tick(void);
+
+/**
+ * Control: admin commands acl, block, allow, unblock, ban, unban, bans, top.
+ *
+ * @param cmd
+ *   Command name.
+ * @param req
+ *   Request object.
+ * @param err
+ *   Error text when NULL is returned.
+ * @param errlen
+ *   Size of err.
+ * @param handled
+ *   Set to 1 if cmd is an admission command.
+ * @return
+ *   Result, or NULL with err filled.
+ */
+json_t *weir_adm_command(const char *cmd, json_t *req, char *err, size_t errlen, int *handled);
+
+/**
+ * Control: add a worker's admission counters to its stats object.
+ *
+ * @param w
+ *   Worker.
+ * @param o
+ *   The worker's JSON object.
+ */
+void weir_adm_worker_json(const struct weir_worker *w, json_t *o);
+
+/**
+ * Control: the limits of a rule as JSON (weirctl services), or NULL if none.
+ *
+ * @param rule
+ *   Service index, or WEIR_ADM_GLOBAL.
+ * @return
+ *   New object or NULL.
+ */
+json_t *weir_adm_limits_json(unsigned int rule);
+
+#endif /* WEIR_ADMIT_H */

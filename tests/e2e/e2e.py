@@ -47,8 +47,9 @@ def sh(*argv, check=True, ns=None):
 def wait_for(pred, what, timeout=15):
     deadline = time.time() + timeout
     while time.time() < deadline:
-        if pred():
-            return
+        v = pred()
+        if v:
+            return v
         time.sleep(0.1)
     wt.fail('timed out waiting for ' + what)
 
@@ -450,9 +451,10 @@ LIMIT = 5          # new connections per source per minute on web4 (a burst of 5
 CLI4_B = '198.18.0.3'  # a second client address in the client namespace
 
 
-def curl_status(ns, url, local_ip=None):
-    """One curl: (exit code, body). Exit 7: the connection was refused (RST)."""
-    argv = ['curl', '-s', '--max-time', '5']
+def curl_status(ns, url, local_ip=None, max_time=5):
+    """One curl: (exit code, body). Exit 7: the connection was refused (RST);
+    28: no answer in max_time (the SYN was dropped)."""
+    argv = ['curl', '-s', '--max-time', str(max_time)]
     if local_ip:
         argv += ['--interface', local_ip]
     r = sh(*argv, url, ns=ns, check=False)
@@ -464,9 +466,13 @@ def limits():
     per minute per source and answers the rest with an RST; curl in a loop
     gets exactly LIMIT answers (the whole loop takes far less than one
     refill, 12 s), then 'connection refused'; a second address of the same
-    client namespace is not affected; web6 (no limits) is not either."""
+    client namespace is not affected; web6 (no limits) is not either. The
+    LIMIT-th refusal earns a ban: silence; weirctl bans lists it, unban
+    lifts it (the limit still holds). weirctl block/unblock and ban/unban
+    on the second address take effect at once."""
     with l4_topology('e2e-limits', {'new_conns': {'rate': LIMIT, 'per_s': 60},
-                                    'action': 'rst'}) as t:
+                                    'action': 'rst',
+                                    'ban': {'after': LIMIT, 'first_s': 60}}) as t:
         w, nsc, tapc = t.w, t.nsc, t.tapc
         write_who(t.web)
         bring_up(w, nsc, t.nsb, tapc, t.tapb, t.web, t.procs)
@@ -490,6 +496,30 @@ def limits():
         want_c = {'rl_admitted': LIMIT + 1, 'rl_denied': LIMIT, 'rl_rst': LIMIT, 'sources': 2}
         wt.check(got_c == want_c, 'limit counters %s, want %s' % (got_c, want_c))
         print('%d curls in %.1f s: %s; second source and web6 answered' % (2 * LIMIT, took, codes))
+        # The LIMIT-th refusal banned CLI4: its SYNs are dropped, no RST.
+        code, _ = curl_status(nsc, 'http://%s/who' % VIP4, max_time=2)
+        wt.check(code == 28, 'banned source: curl exit %d, want 28 (no answer)' % code)
+        bans = wait_for(lambda: w.ctl('bans')['bans'], 'the ban to be listed')
+        wt.check([(b['source'], b['by'], b['times']) for b in bans] == [(CLI4 + '/32', 'web4', 1)],
+                 'bans: %s' % bans)
+        print(w.ctl('bans', json_out=False).stdout)
+        w.ctl('unban', CLI4)
+        code, _ = curl_status(nsc, 'http://%s/who' % VIP4)
+        wt.check(code == 7, 'unbanned, still over its limit: curl exit %d, want 7 (RST)' % code)
+        # Run-time deny and ban of the second address, and back.
+        for on, off in ((('block', CLI4_B + '/32'), ('unblock', CLI4_B + '/32')),
+                        (('ban', CLI4_B, '30'), ('unban', CLI4_B))):
+            w.ctl(*on)
+            code, _ = curl_status(nsc, 'http://%s/who' % VIP4, CLI4_B, max_time=2)
+            wt.check(code == 28, 'after weirctl %s: curl exit %d, want 28' % (' '.join(on), code))
+            w.ctl(*off)
+            code, body = curl_status(nsc, 'http://%s/who' % VIP4, CLI4_B)
+            wt.check(code == 0 and body in NAMES,
+                     'after weirctl %s: curl %d %r' % (' '.join(off), code, body))
+        w0 = w.ctl('stats')['workers'][0]
+        got_c = {k: w0[k] for k in ('rl_admitted', 'rl_rst', 'ban_reports')}
+        want_c = {'rl_admitted': LIMIT + 3, 'rl_rst': LIMIT + 1, 'ban_reports': 1}
+        wt.check(got_c == want_c, 'counters at the end %s, want %s' % (got_c, want_c))
         print(w.ctl('stats', json_out=False).stdout)
         w.stop()
     print('ok: a client looping past its limit gets exactly %d connections; others unaffected'

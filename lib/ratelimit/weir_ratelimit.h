@@ -121,35 +121,34 @@ int weir_rl_tb_take(const struct weir_rl_tb_params *p, struct weir_rl_tb *s, uin
 
 /**
  * GCRA parameters: limit requests per period_ns, burst at once.
- * Fields are private (set by weir_rl_gcra_params_init()).
- *
- * When limit divides period_ns the emission interval T is a whole number of
- * ns and GCRA decides exactly as the token bucket does. Otherwise TAT, kept
- * in whole ns, moves on the fixed grid ceil(k * period_ns / limit): the
- * long-run rate is exact (no drift) and TAT stays within 2 ns of the
- * real-valued GCRA, so a decision within 2 ns of a boundary may go the
- * other way and remaining may be off by one (the token bucket is exact for
- * any rate, at twice the state).
+ * Fields are private (set by weir_rl_gcra_params_init()). limit and period
+ * are reduced by their gcd, so the emission interval T = period_r / limit_r
+ * ns is kept exactly, integral or not.
  */
 struct weir_rl_gcra_params {
 	uint64_t limit_r;  /**< limit / gcd(limit, period) */
 	uint64_t period_r; /**< period / gcd(limit, period) */
 	uint64_t burst;    /**< requests a rested key admits at once */
-	uint64_t t_ns;     /**< emission interval if integral, else 0 */
+	uint64_t budget;   /**< burst * period_r: burst * T in units of 1/limit_r ns */
 };
 
 /**
- * GCRA state of one key: its theoretical arrival time (TAT), one word.
- * Zero-filled: a rested key.
+ * GCRA state of one key (16 bytes): its theoretical arrival time (TAT) as an
+ * exact rational, tat_ns + tat_frac / limit_r ns. With a non-integral
+ * emission interval TAT falls between ns; keeping the fraction makes every
+ * decision and report exact (GCRA then decides exactly as the token bucket
+ * with the same rate and burst). tat_frac stays below limit_r (0 when the
+ * interval is integral). Zero-filled: a rested key.
  */
 struct weir_rl_gcra {
-	uint64_t tat_ns; /**< when the key is fully rested again */
+	uint64_t tat_ns;   /**< TAT rounded down to the ns */
+	uint64_t tat_frac; /**< TAT - tat_ns, in units of 1/limit_r ns */
 };
 
 /**
  * Validate GCRA parameters: limit requests per period_ns, with bursts of up
  * to burst requests. The emission interval period_ns / limit must be at least
- * 1 ns (TAT has ns resolution); it need not be integral.
+ * 1 ns; it need not be integral.
  *
  * @param p
  *   Parameters to fill.
@@ -181,8 +180,9 @@ int weir_rl_gcra_params_init(struct weir_rl_gcra_params *p, uint64_t limit, uint
  * @param n
  *   Requests (cost) to admit (0: only report).
  * @param d
- *   Decision to fill, or NULL. limit is the burst; reset_ns is TAT - now;
- *   retry_after_ns is exact for this TAT (1 ns sooner is denied).
+ *   Decision to fill, or NULL. limit is the burst; reset_ns is TAT - now
+ *   rounded up to the ns (1 ns sooner the key is not whole); remaining is
+ *   exact; retry_after_ns is exact (1 ns sooner is denied).
  * @return
  *   0 if admitted, -EAGAIN if denied, -EINVAL if n > burst (never admissible;
  *   d says denied with retry_after_ns UINT64_MAX).

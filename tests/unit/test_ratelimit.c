@@ -1186,6 +1186,575 @@ test_seconds_ceil(void **state)
 	assert_int_equal(weir_rl_ns_to_s_ceil(UINT64_MAX), UINT64_MAX / S + 1);
 }
 
+/* ---- heavy hitters (Space-Saving) ----------------------------------------- */
+
+/* Key i: an IPv4 address, or (odd multiples of 7) an IPv6 one. */
+static struct weir_rl_topk_key
+tk_key(uint32_t i)
+{
+	struct weir_rl_topk_key k;
+
+	memset(&k, 0, sizeof(k));
+	if (i % 7 == 3) {
+		k.family = 6;
+		k.addr[0] = 0x20;
+		k.addr[1] = 0x01;
+		memcpy(&k.addr[12], &i, 4);
+	} else {
+		k.family = 4;
+		memcpy(k.addr, &i, 4);
+	}
+	return k;
+}
+
+static uint32_t
+tk_id(const struct weir_rl_topk_key *k)
+{
+	uint32_t i;
+
+	memcpy(&i, k->family == 6 ? &k->addr[12] : k->addr, 4);
+	return i;
+}
+
+static struct weir_rl_topk *
+tk_new(uint32_t k, uint64_t seed)
+{
+	size_t len = weir_rl_topk_size(k);
+	void *mem;
+	struct weir_rl_topk *t;
+
+	assert_true(len > 0);
+	mem = malloc(len);
+	assert_non_null(mem);
+	t = weir_rl_topk_init(mem, len, k, seed);
+	assert_ptr_equal(t, mem);
+	return t;
+}
+
+/*
+ * Check a summary against the exact counts of keys 0 .. n_keys - 1: every
+ * counter bounds its key's true count (count - error <= true <= count),
+ * the query is sorted and agrees with lookups, every key not tracked has
+ * at most min_bound (the smallest count when full), and every key above
+ * heavy is tracked. Returns the largest error.
+ */
+static void
+tk_entry_equal(const struct weir_rl_topk_entry *a, const struct weir_rl_topk_entry *b)
+{
+	assert_memory_equal(&a->key, &b->key, sizeof(a->key));
+	assert_int_equal(a->count, b->count);
+	assert_int_equal(a->error, b->error);
+}
+
+static uint64_t
+tk_check(const struct weir_rl_topk *t, const uint64_t *exact, uint32_t n_keys, uint64_t heavy,
+	 uint64_t untracked_max)
+{
+	uint32_t n = weir_rl_topk_count(t), i, got;
+	struct weir_rl_topk_entry *all = calloc(n + 1, sizeof(*all)), e;
+	uint64_t max_err = 0, tracked = 0;
+
+	assert_non_null(all);
+	got = weir_rl_topk_query(t, all, n + 1);
+	assert_int_equal(got, n);
+	for (i = 0; i < n; i++) {
+		uint32_t id = tk_id(&all[i].key);
+
+		assert_true(id < n_keys);
+		assert_true(all[i].count - all[i].error <= exact[id]);
+		assert_true(exact[id] <= all[i].count);
+		max_err = all[i].error > max_err ? all[i].error : max_err;
+		if (i > 0)
+			assert_true(all[i - 1].count > all[i].count ||
+				    (all[i - 1].count == all[i].count &&
+				     memcmp(&all[i - 1].key, &all[i].key, sizeof(e.key)) < 0));
+		assert_int_equal(weir_rl_topk_lookup(t, &all[i].key, &e), 0);
+		tk_entry_equal(&e, &all[i]);
+	}
+	for (i = 0; i < n_keys; i++) {
+		struct weir_rl_topk_key k = tk_key(i);
+
+		if (weir_rl_topk_lookup(t, &k, &e) == 0) {
+			tracked++;
+			continue;
+		}
+		assert_true(exact[i] <= untracked_max);
+		assert_true(exact[i] <= heavy);
+	}
+	assert_int_equal(tracked, n);
+	free(all);
+	return max_err;
+}
+
+static uint64_t
+tk_min(const struct weir_rl_topk *t)
+{
+	uint32_t n = weir_rl_topk_count(t);
+	struct weir_rl_topk_entry *all = calloc(n + 1, sizeof(*all));
+	uint64_t m;
+
+	assert_non_null(all);
+	assert_int_equal(weir_rl_topk_query(t, all, n), n);
+	m = n > 0 ? all[n - 1].count : 0;
+	free(all);
+	return m;
+}
+
+static void
+test_topk_params(void **state)
+{
+	static uint64_t mem[64];
+	size_t len = weir_rl_topk_size(4);
+
+	(void)state;
+	assert_int_equal(weir_rl_topk_size(0), 0);
+	assert_int_equal(weir_rl_topk_size(WEIR_RL_TOPK_MAX + 1), 0);
+	assert_true(weir_rl_topk_size(WEIR_RL_TOPK_MAX) > 0);
+	/* 4 counters: a 128-byte header, 4 x 48, 5 buckets x 24, 8 index entries x 8. */
+	assert_int_equal(len, 128 + 4 * 48 + 5 * 24 + 8 * 8);
+	assert_true(len <= sizeof(mem));
+	errno = 0;
+	assert_null(weir_rl_topk_init(NULL, len, 4, 1));
+	assert_int_equal(errno, EINVAL);
+	errno = 0;
+	assert_null(weir_rl_topk_init((char *)mem + 4, len, 4, 1));
+	assert_int_equal(errno, EINVAL);
+	errno = 0;
+	assert_null(weir_rl_topk_init(mem, len, 0, 1));
+	assert_int_equal(errno, EINVAL);
+	errno = 0;
+	assert_null(weir_rl_topk_init(mem, len - 1, 4, 1));
+	assert_int_equal(errno, ENOSPC);
+	assert_non_null(weir_rl_topk_init(mem, len, 4, 1));
+	assert_int_equal(weir_rl_topk_count((struct weir_rl_topk *)mem), 0);
+}
+
+/* At most k distinct keys: every count exact, no error, the top n in order. */
+static void
+test_topk_exact(void **state)
+{
+	enum { K = 64 };
+	uint32_t distinct[] = {1, 17, 63, 64};
+	struct weir_rl_topk_entry out[K + 1];
+	uint64_t x = 99, exact[K];
+	unsigned int c, i;
+
+	(void)state;
+	for (c = 0; c < sizeof(distinct) / sizeof(distinct[0]); c++) {
+		struct weir_rl_topk *t = tk_new(K, rnd(&x));
+		uint32_t d = distinct[c], n;
+		uint64_t total = 0;
+
+		memset(exact, 0, sizeof(exact));
+		for (i = 0; i < 100000; i++) {
+			uint32_t id = (uint32_t)(rnd(&x) % d);
+			/* Mostly single packets, some heavy weights. */
+			uint64_t w = rnd(&x) % 8 == 0 ? rnd_range(&x, 2, 1000) : 1;
+			struct weir_rl_topk_key k = tk_key(id);
+
+			weir_rl_topk_add(t, &k, w);
+			exact[id] += w;
+			total += w;
+		}
+		assert_int_equal(weir_rl_topk_count(t), d);
+		assert_int_equal(weir_rl_topk_total(t), total);
+		assert_int_equal(tk_check(t, exact, K, UINT64_MAX, 0), 0);
+		n = weir_rl_topk_query(t, out, K + 1);
+		assert_int_equal(n, d);
+		for (i = 0; i < n; i++) {
+			assert_int_equal(out[i].count, exact[tk_id(&out[i].key)]);
+			assert_int_equal(out[i].error, 0);
+		}
+		/* The top 5 are the first 5 of the full list. */
+		if (d >= 5) {
+			struct weir_rl_topk_entry top[5];
+
+			assert_int_equal(weir_rl_topk_query(t, top, 5), 5);
+			for (i = 0; i < 5; i++)
+				tk_entry_equal(&top[i], &out[i]);
+		}
+		assert_int_equal(weir_rl_topk_query(t, out, 0), 0);
+		free(t);
+	}
+}
+
+/* Zipf(1) over n ranks: cumulative weights 1/1 + 1/2 + ... (no libm). */
+struct zipf {
+	double *cdf;
+	uint32_t n;
+};
+
+static void
+zipf_init(struct zipf *z, uint32_t n)
+{
+	double sum = 0;
+	uint32_t i;
+
+	z->n = n;
+	z->cdf = malloc(n * sizeof(*z->cdf));
+	assert_non_null(z->cdf);
+	for (i = 0; i < n; i++)
+		z->cdf[i] = sum += 1.0 / (i + 1);
+	for (i = 0; i < n; i++)
+		z->cdf[i] /= sum;
+}
+
+static uint32_t
+zipf_draw(const struct zipf *z, uint64_t *x)
+{
+	double u = (double)(rnd(x) >> 11) / 9007199254740992.0;
+	uint32_t lo = 0, hi = z->n - 1;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (z->cdf[mid] > u)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return lo;
+}
+
+/* A stream of N weighted keys over D distinct ones (many more than k); rank
+ * r is key (r * perm_mul + perm_add) % D, so heavy keys are spread over
+ * the key space and two streams can share some heavy keys. */
+static uint64_t
+zipf_stream(struct weir_rl_topk *t, const struct zipf *z, uint64_t *exact, uint32_t n,
+	    uint64_t *x, uint32_t perm_mul, uint32_t perm_add, bool weighted)
+{
+	uint64_t total = 0;
+	uint32_t i;
+
+	for (i = 0; i < n; i++) {
+		uint32_t id = (uint32_t)(((uint64_t)zipf_draw(z, x) * perm_mul + perm_add) % z->n);
+		uint64_t w = weighted ? rnd_range(x, 1, 4) : 1;
+		struct weir_rl_topk_key k = tk_key(id);
+
+		weir_rl_topk_add(t, &k, w);
+		exact[id] += w;
+		total += w;
+	}
+	return total;
+}
+
+/* Many more distinct keys than counters: every key above N / k is found,
+ * every count bounds the truth, errors stay within N / k. */
+static void
+test_topk_zipf(void **state)
+{
+	enum { D = 200000, N = 2000000 };
+	static const uint32_t ks[] = {50, 200, 1000};
+	uint64_t *exact = malloc(D * sizeof(*exact)), x = 2024;
+	struct zipf z;
+	unsigned int c, w;
+
+	(void)state;
+	assert_non_null(exact);
+	zipf_init(&z, D);
+	for (c = 0; c < sizeof(ks) / sizeof(ks[0]); c++)
+		for (w = 0; w <= 1; w++) {
+			struct weir_rl_topk *t = tk_new(ks[c], rnd(&x));
+			uint64_t total, heavy, max_err, min, above = 0;
+			uint32_t i;
+
+			memset(exact, 0, D * sizeof(*exact));
+			total = zipf_stream(t, &z, exact, N, &x, 7919, 12345, w);
+			heavy = total / ks[c];
+			assert_int_equal(weir_rl_topk_total(t), total);
+			assert_int_equal(weir_rl_topk_count(t), ks[c]);
+			min = tk_min(t);
+			/* Untracked keys have at most the smallest count, itself <= N / k. */
+			assert_true(min <= heavy);
+			max_err = tk_check(t, exact, D, heavy, min);
+			assert_true(max_err <= heavy);
+			for (i = 0; i < D; i++)
+				above += exact[i] > heavy;
+			print_message("topk k %u over %u keys, N %llu%s: %llu keys above N/k = %llu "
+				      "all found, max error %llu, min count %llu\n",
+				      ks[c], D, (unsigned long long)total,
+				      w ? " (weights 1-4)" : "", (unsigned long long)above,
+				      (unsigned long long)heavy, (unsigned long long)max_err,
+				      (unsigned long long)min);
+			/* The check meant something: heavy keys exist, and so do errors. */
+			assert_true(above >= 3);
+			assert_true(max_err > 0);
+			free(t);
+		}
+	free(z.cdf);
+	free(exact);
+}
+
+/* A small summary under heavy churn: the index stays consistent with the
+ * counters through thousands of evictions (lookups of every key after every
+ * add), and the sum of the counts is the total weight. */
+static void
+test_topk_churn(void **state)
+{
+	enum { U = 60 };
+	static const uint32_t ks[] = {1, 2, 7, 16};
+	uint64_t exact[U], x = 5;
+	unsigned int c, i, j;
+
+	(void)state;
+	for (c = 0; c < sizeof(ks) / sizeof(ks[0]); c++) {
+		struct weir_rl_topk *t = tk_new(ks[c], rnd(&x));
+		struct weir_rl_topk_entry out[16];
+
+		memset(exact, 0, sizeof(exact));
+		for (i = 0; i < 20000; i++) {
+			/* A few heavy keys and a tail. */
+			uint32_t id = (uint32_t)(rnd(&x) % 4 == 0 ? rnd(&x) % 3 : rnd(&x) % U);
+			struct weir_rl_topk_key k = tk_key(id);
+			uint64_t sum = 0, min;
+			uint32_t n, found = 0;
+
+			weir_rl_topk_add(t, &k, 1 + id % 3);
+			exact[id] += 1 + id % 3;
+			n = weir_rl_topk_query(t, out, ks[c]);
+			assert_int_equal(n, weir_rl_topk_count(t));
+			for (j = 0; j < n; j++)
+				sum += out[j].count;
+			assert_int_equal(sum, weir_rl_topk_total(t));
+			min = n > 0 ? out[n - 1].count : 0;
+			for (j = 0; j < U; j++) {
+				struct weir_rl_topk_entry e;
+				struct weir_rl_topk_key q = tk_key(j);
+
+				if (weir_rl_topk_lookup(t, &q, &e) == 0) {
+					found++;
+					assert_true(e.count - e.error <= exact[j] &&
+						    exact[j] <= e.count);
+				} else {
+					assert_true(exact[j] <= min);
+				}
+			}
+			assert_int_equal(found, n);
+		}
+		free(t);
+	}
+}
+
+static int
+cmp_u64_desc(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? 1 : x > y ? -1 : 0;
+}
+
+/* The merge's definition, worked out from the sources' reports: each key's
+ * merged count and error, and dst holds the k_dst largest counts. */
+static void
+tk_check_merge(const struct weir_rl_topk *dst, const struct weir_rl_topk *const *src,
+	       unsigned int n_src)
+{
+	uint32_t n_all = 0, n_dst = weir_rl_topk_count(dst), a, i, b;
+	struct weir_rl_topk_entry *e[8], got, other;
+	uint64_t bound[8], *counts;
+
+	assert_true(n_src <= 8);
+	for (a = 0; a < n_src; a++) {
+		uint32_t n = weir_rl_topk_count(src[a]);
+
+		e[a] = calloc(n + 1, sizeof(*e[a]));
+		assert_non_null(e[a]);
+		assert_int_equal(weir_rl_topk_query(src[a], e[a], n), n);
+		bound[a] = n == 0 ? 0 : e[a][n - 1].count; /* every source here is full or fresh */
+		n_all += n;
+	}
+	counts = calloc(n_all + 1, sizeof(*counts));
+	assert_non_null(counts);
+	n_all = 0;
+	for (a = 0; a < n_src; a++) {
+		for (i = 0; i < weir_rl_topk_count(src[a]); i++) {
+			uint64_t c = 0, err = 0;
+			bool dup = false;
+
+			for (b = 0; b < n_src; b++) {
+				if (weir_rl_topk_lookup(src[b], &e[a][i].key, &other) == 0) {
+					dup |= b < a;
+					c += other.count;
+					err += other.error;
+				} else {
+					c += bound[b];
+					err += bound[b];
+				}
+			}
+			if (dup)
+				continue;
+			counts[n_all++] = c;
+			if (weir_rl_topk_lookup(dst, &e[a][i].key, &got) == 0) {
+				assert_int_equal(got.count, c);
+				assert_int_equal(got.error, err);
+			}
+		}
+	}
+	qsort(counts, n_all, sizeof(*counts), cmp_u64_desc);
+	/* dst holds the largest: its smallest is the k_dst-th of all. */
+	assert_int_equal(n_dst, n_all < n_dst ? n_all : n_dst);
+	if (n_dst > 0)
+		assert_int_equal(tk_min(dst), counts[n_dst - 1]);
+	for (a = 0; a < n_src; a++)
+		free(e[a]);
+	free(counts);
+}
+
+/* Two workers' summaries merged, against the exact totals. */
+static void
+test_topk_merge(void **state)
+{
+	enum { D = 100000, N = 1000000, K = 200 };
+	uint64_t *ea = calloc(D, sizeof(*ea)), *eb = calloc(D, sizeof(*eb));
+	uint64_t *sum = calloc(D, sizeof(*sum)), x = 77, na, nb, m, max_err, min;
+	struct weir_rl_topk *a, *b, *dst, *big, *small;
+	const struct weir_rl_topk *src[2];
+	struct weir_rl_topk_entry e;
+	struct weir_rl_topk_key k;
+	struct zipf z;
+	uint32_t i;
+
+	(void)state;
+	assert_true(ea != NULL && eb != NULL && sum != NULL);
+	zipf_init(&z, D);
+
+	/* Exact: two summaries with free counters and shared keys. */
+	a = tk_new(K, 1);
+	b = tk_new(K, 2); /* another seed: the index layouts differ */
+	dst = tk_new(K, 3);
+	for (i = 0; i < 5000; i++) {
+		uint32_t id = (uint32_t)(rnd(&x) % 150);
+
+		k = tk_key(id);
+		weir_rl_topk_add(i % 2 ? a : b, &k, 1 + i % 5);
+		sum[id] += 1 + i % 5;
+	}
+	src[0] = a;
+	src[1] = b;
+	assert_int_equal(weir_rl_topk_merge(dst, src, 2), 0);
+	assert_int_equal(weir_rl_topk_total(dst), weir_rl_topk_total(a) + weir_rl_topk_total(b));
+	assert_int_equal(tk_check(dst, sum, 150, UINT64_MAX, 0), 0);
+	assert_int_equal(weir_rl_topk_count(dst), 150);
+	/* dst may not be a source; nothing changes then. */
+	src[1] = dst;
+	assert_int_equal(weir_rl_topk_merge(dst, src, 2), -EINVAL);
+	assert_int_equal(weir_rl_topk_merge(dst, NULL, 1), -EINVAL);
+	assert_int_equal(weir_rl_topk_count(dst), 150);
+	assert_int_equal(weir_rl_topk_merge(dst, src, 0), 0);
+	assert_int_equal(weir_rl_topk_count(dst), 0);
+	assert_int_equal(weir_rl_topk_total(dst), 0);
+
+	/* Zipf streams over partly the same heavy keys, full summaries. */
+	memset(sum, 0, D * sizeof(*sum));
+	weir_rl_topk_reset(a);
+	weir_rl_topk_reset(b);
+	na = zipf_stream(a, &z, ea, N, &x, 7919, 0, false);
+	nb = zipf_stream(b, &z, eb, N / 2, &x, 7919, 3, true);
+	for (i = 0; i < D; i++)
+		sum[i] = ea[i] + eb[i];
+	m = tk_min(a) + tk_min(b);
+	assert_true(m <= (na + nb) / K);
+	src[0] = a;
+	src[1] = b;
+	assert_int_equal(weir_rl_topk_merge(dst, src, 2), 0);
+	tk_check_merge(dst, src, 2);
+	assert_int_equal(weir_rl_topk_total(dst), na + nb);
+	assert_int_equal(weir_rl_topk_count(dst), K);
+	min = tk_min(dst);
+	max_err = tk_check(dst, sum, D, (na + nb) / K + m, min > m ? min : m);
+	assert_true(max_err <= m);
+	print_message("topk merge of two k %u summaries (N %llu + %llu): M %llu, max error %llu, "
+		      "min count %llu\n",
+		      K, (unsigned long long)na, (unsigned long long)nb, (unsigned long long)m,
+		      (unsigned long long)max_err, (unsigned long long)min);
+	/* The heaviest key of each stream survives with a tight count. */
+	k = tk_key(0);
+	assert_int_equal(weir_rl_topk_lookup(dst, &k, &e), 0);
+	assert_true(e.count - e.error <= sum[0] && sum[0] <= e.count);
+	/* The merged summary goes on counting: a known key grows... */
+	weir_rl_topk_add(dst, &k, 10);
+	sum[0] += 10;
+	assert_int_equal(weir_rl_topk_lookup(dst, &k, &e), 0);
+	assert_true(e.count - e.error <= sum[0] && sum[0] <= e.count);
+	/* ...and a new one takes over the smallest counter. */
+	min = tk_min(dst);
+	k = tk_key(D + 5);
+	weir_rl_topk_add(dst, &k, 2);
+	assert_int_equal(weir_rl_topk_lookup(dst, &k, &e), 0);
+	assert_int_equal(e.count, min + 2);
+	assert_int_equal(e.error, min);
+	assert_int_equal(weir_rl_topk_count(dst), K);
+	k = tk_key(0);
+	assert_int_equal(weir_rl_topk_lookup(dst, &k, &e), 0);
+
+	/* Into a larger summary: everything fits, and a new key starts at M. */
+	big = tk_new(4 * K, 4);
+	assert_int_equal(weir_rl_topk_merge(big, src, 2), 0);
+	tk_check_merge(big, src, 2);
+	assert_true(weir_rl_topk_count(big) > K && weir_rl_topk_count(big) <= 2 * K);
+	tk_check(big, sum, D, UINT64_MAX, m);
+	k = tk_key(D + 1);
+	weir_rl_topk_add(big, &k, 3);
+	assert_int_equal(weir_rl_topk_lookup(big, &k, &e), 0);
+	assert_int_equal(e.count, m + 3);
+	assert_int_equal(e.error, m);
+	/* Into a smaller one: the bound on what is left out holds with k_dst. */
+	small = tk_new(K / 4, 5);
+	assert_int_equal(weir_rl_topk_merge(small, src, 2), 0);
+	tk_check_merge(small, src, 2);
+	assert_int_equal(weir_rl_topk_count(small), K / 4);
+	min = tk_min(small);
+	tk_check(small, sum, D, (na + nb) / (K / 4) + m, min);
+
+	free(a);
+	free(b);
+	free(dst);
+	free(big);
+	free(small);
+	free(z.cdf);
+	free(ea);
+	free(eb);
+	free(sum);
+}
+
+static void
+test_topk_reset(void **state)
+{
+	struct weir_rl_topk *t = tk_new(8, 9);
+	struct weir_rl_topk_entry out[8], e;
+	struct weir_rl_topk_key k;
+	uint64_t exact[40] = {0};
+	uint32_t i;
+
+	(void)state;
+	for (i = 0; i < 1000; i++) {
+		k = tk_key(i % 40);
+		weir_rl_topk_add(t, &k, 1);
+	}
+	assert_int_equal(weir_rl_topk_count(t), 8);
+	weir_rl_topk_reset(t);
+	assert_int_equal(weir_rl_topk_count(t), 0);
+	assert_int_equal(weir_rl_topk_total(t), 0);
+	assert_int_equal(weir_rl_topk_query(t, out, 8), 0);
+	for (i = 0; i < 40; i++) {
+		k = tk_key(i);
+		assert_int_equal(weir_rl_topk_lookup(t, &k, &e), -ENOENT);
+	}
+	/* Fresh again: exact while at most 8 keys. */
+	for (i = 0; i < 800; i++) {
+		k = tk_key(i % 8 + 20);
+		weir_rl_topk_add(t, &k, i % 8 + 1);
+		exact[i % 8 + 20] += i % 8 + 1;
+	}
+	assert_int_equal(tk_check(t, exact, 40, UINT64_MAX, 0), 0);
+	assert_int_equal(weir_rl_topk_query(t, out, 8), 8);
+	assert_int_equal(tk_id(&out[0].key), 27);
+	assert_int_equal(out[0].count, 800);
+	assert_int_equal(tk_id(&out[7].key), 20);
+	assert_int_equal(out[7].count, 100);
+	free(t);
+}
+
 int
 main(void)
 {
@@ -1205,6 +1774,12 @@ main(void)
 		cmocka_unit_test(test_conc),
 		cmocka_unit_test(test_ban_escalation),
 		cmocka_unit_test(test_seconds_ceil),
+		cmocka_unit_test(test_topk_params),
+		cmocka_unit_test(test_topk_exact),
+		cmocka_unit_test(test_topk_zipf),
+		cmocka_unit_test(test_topk_churn),
+		cmocka_unit_test(test_topk_merge),
+		cmocka_unit_test(test_topk_reset),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -21,8 +21,8 @@
 
 enum algo {
 	TB,
-	GCRA,      /* integral emission interval: 64-bit path */
-	GCRA_FRAC, /* non-integral interval: 128-bit grid */
+	GCRA,      /* integral emission interval: no division */
+	GCRA_FRAC, /* non-integral interval: TAT keeps a fraction (one division per admit) */
 	SW,
 	CONC,
 	BAN,

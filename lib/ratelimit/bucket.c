@@ -11,14 +11,16 @@
  * bucket, so a zeroed state is full) plus the time of the last refill.
  *
  * GCRA keeps only the theoretical arrival time: TAT - now is the debt
- * expressed as time. TAT has ns resolution, so with a non-integral emission
- * interval T = period / limit it cannot hold the exact value; it moves on
- * the fixed grid G(j) = ceil(j * T) instead. From a TAT at or after grid
- * point j, n requests advance it by G(j + n) - G(j): each step is floor or
- * ceil of n * T, and a chain of steps telescopes, so the long-run rate is
- * exact and TAT stays within 2 ns of the real-valued GCRA (the unit tests
- * check both). The conformance test itself is exact for the TAT held:
- * (TAT - now) * limit_r <= (burst - n) * period_r.
+ * expressed as time. With a non-integral emission interval T = period_r /
+ * limit_r ns, TAT is a multiple of 1/limit_r ns away from the last time the
+ * key was rested, so it is kept as an exact rational: whole ns plus a
+ * remainder in units of 1/limit_r ns. The conformance test
+ * (TAT - now) * limit_r <= (burst - n) * period_r is then exact, and so is
+ * every figure reported: GCRA decides exactly as the token bucket does, for
+ * any rate, at any time (the unit tests check both against each other and
+ * against the real-valued GCRA). Rounding TAT to the ns instead loses up to
+ * 1 ns per step: a rested key at a time off the grid of T would admit one
+ * request less than its burst.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -118,76 +120,103 @@ weir_rl_gcra_params_init(struct weir_rl_gcra_params *p, uint64_t limit, uint64_t
 			 uint64_t burst)
 {
 	struct weir_rl_gcra_params q;
-	uint64_t cap;
 	int rc;
 
 	if (p == NULL || limit > period_ns)
 		return -EINVAL;
-	rc = reduce(limit, period_ns, burst, &q.limit_r, &q.period_r, &cap);
+	rc = reduce(limit, period_ns, burst, &q.limit_r, &q.period_r, &q.budget);
 	if (rc != 0)
 		return rc;
 	q.burst = burst;
-	/* limit divides period exactly when the reduced limit is 1. */
-	q.t_ns = q.limit_r == 1 ? q.period_r : 0;
 	*p = q;
 	return 0;
 }
 
-/* How far n requests move a TAT of t: G(j + n) - G(j), j the last grid point <= t. */
-static uint64_t
-gcra_step(const struct weir_rl_gcra_params *p, uint64_t t, uint64_t n)
+/* TAT - now in units of 1/limit_r ns (0 if rested), or UINT64_MAX if that
+ * does not fit in 64 bits: far more than any budget (<= 2^62), so denied. */
+static inline uint64_t
+gcra_ahead(const struct weir_rl_gcra_params *p, const struct weir_rl_gcra *s, uint64_t now_ns)
 {
-	rl_u128 j, g0, g1;
+	uint64_t a;
 
-	if (p->t_ns != 0)
-		return n * p->t_ns; /* <= burst * T <= 2^62 */
-	/* limit_r <= period_r: j <= t; (j + n) * period_r < 2^65 * 2^62. */
-	j = (rl_u128)t * p->limit_r / p->period_r;
-	g0 = (j * p->period_r + p->limit_r - 1) / p->limit_r;
-	g1 = ((j + n) * p->period_r + p->limit_r - 1) / p->limit_r;
-	return (uint64_t)(g1 - g0);
+	/* tat_frac < limit_r: TAT < tat_ns + 1 <= now. */
+	if (s->tat_ns < now_ns)
+		return 0;
+	if (__builtin_mul_overflow(s->tat_ns - now_ns, p->limit_r, &a) ||
+	    __builtin_add_overflow(a, s->tat_frac, &a))
+		return UINT64_MAX;
+	return a;
 }
 
-/* Requests a key ahead_ns behind its rest point could still send now. */
-static uint64_t
-gcra_avail(const struct weir_rl_gcra_params *p, uint64_t ahead_ns)
+/* Requests a key ahead units behind its rest point could still send now. */
+static inline uint64_t
+gcra_avail(const struct weir_rl_gcra_params *p, uint64_t ahead)
 {
-	uint64_t used, budget = p->burst * p->period_r;
+	return ahead >= p->budget ? 0 : (p->budget - ahead) / p->period_r;
+}
 
-	if (__builtin_mul_overflow(ahead_ns, p->limit_r, &used) || used > budget)
-		return 0;
-	return (budget - used) / p->period_r;
+/* TAT - now rounded up to the ns: when the key is whole again. */
+static uint64_t
+gcra_reset(const struct weir_rl_gcra_params *p, const struct weir_rl_gcra *s, uint64_t now_ns)
+{
+	uint64_t ahead = gcra_ahead(p, s, now_ns);
+
+	if (ahead != UINT64_MAX)
+		return rl_div_ceil(ahead, p->limit_r);
+	return s->tat_ns - now_ns + (s->tat_frac != 0 && s->tat_ns - now_ns != UINT64_MAX);
+}
+
+/* Report a denial: the earliest admitting now' has TAT - now' <= slack / limit_r. */
+static void
+gcra_deny(const struct weir_rl_gcra_params *p, const struct weir_rl_gcra *s, uint64_t now_ns,
+	  uint64_t ahead, uint64_t slack, struct weir_rl_decision *d)
+{
+	rl_u128 a = ahead, wait;
+
+	if (ahead == UINT64_MAX) /* (TAT - now) * limit_r did not fit: redo it in 128 bits */
+		a = (rl_u128)(s->tat_ns - now_ns) * p->limit_r + s->tat_frac;
+	wait = (a - slack + p->limit_r - 1) / p->limit_r;
+	rl_decide(d, false, p->burst, gcra_avail(p, ahead), gcra_reset(p, s, now_ns),
+		  wait > UINT64_MAX ? UINT64_MAX : (uint64_t)wait);
 }
 
 int
 weir_rl_gcra_take(const struct weir_rl_gcra_params *p, struct weir_rl_gcra *s, uint64_t now_ns,
 		  uint64_t n, struct weir_rl_decision *d)
 {
-	uint64_t base, ahead, used, slack;
+	uint64_t ahead, slack;
 
 	RL_DEBUG_CHECK(p != NULL && s != NULL && now_ns <= WEIR_RL_TIME_MAX);
-	base = s->tat_ns > now_ns ? s->tat_ns : now_ns;
-	ahead = base - now_ns;
+	ahead = gcra_ahead(p, s, now_ns);
 	if (n > p->burst) {
 		if (d != NULL) {
-			rl_decide(d, false, p->burst, gcra_avail(p, ahead), ahead, 0);
+			rl_decide(d, false, p->burst, gcra_avail(p, ahead),
+				  gcra_reset(p, s, now_ns), 0);
 			d->retry_after_ns = UINT64_MAX;
 		}
 		return -EINVAL;
 	}
 	/* Conforms iff ahead + n * T <= burst * T, i.e. ahead <= (burst - n) * T. */
 	slack = (p->burst - n) * p->period_r;
-	if (!__builtin_mul_overflow(ahead, p->limit_r, &used) && used <= slack) {
-		s->tat_ns = base + gcra_step(p, base, n);
-		if (d != NULL) {
-			ahead = s->tat_ns - now_ns;
-			rl_decide(d, true, p->burst, gcra_avail(p, ahead), ahead, 0);
-		}
-		return 0;
+	if (ahead > slack) {
+		if (d != NULL)
+			gcra_deny(p, s, now_ns, ahead, slack, d);
+		return -EAGAIN;
 	}
-	/* Denied: TAT stays. The earliest admitting now' has base - now' <= slack / limit_r. */
+	if (n != 0) {
+		/* New TAT = max(TAT, now) + n * T = now + ahead / limit_r ns, exactly:
+		 * ahead <= budget <= 2^62, so now + ahead / limit_r < 2^64. */
+		ahead += n * p->period_r;
+		if (p->limit_r == 1) {
+			s->tat_ns = now_ns + ahead;
+			s->tat_frac = 0;
+		} else {
+			s->tat_ns = now_ns + ahead / p->limit_r;
+			s->tat_frac = ahead % p->limit_r;
+		}
+	}
 	if (d != NULL)
-		rl_decide(d, false, p->burst, gcra_avail(p, ahead), ahead,
-			  ahead - slack / p->limit_r);
-	return -EAGAIN;
+		rl_decide(d, true, p->burst, gcra_avail(p, ahead), rl_div_ceil(ahead, p->limit_r),
+			  0);
+	return 0;
 }

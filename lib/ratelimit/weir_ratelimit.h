@@ -5,7 +5,8 @@
 /**
  * @file
  * Rate limiting: token bucket, GCRA, two-counter sliding window, concurrency
- * cap and progressive bans. Each algorithm has a params struct, validated
+ * cap and progressive bans, and a heavy-hitter summary (Space-Saving) to
+ * report the sources that are denied most. Each algorithm has a params struct, validated
  * once by its *_params_init() and shared by the keys with that limit, and a
  * per-key state of 8-16 bytes that the caller stores; a zero-filled state is
  * a fresh key. Pure C: no DPDK, no clock reads (time comes in as now_ns, up
@@ -19,6 +20,7 @@
  */
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /** Largest now_ns accepted by every function (2^63 - 1 ns, 292 years). */
@@ -121,35 +123,34 @@ int weir_rl_tb_take(const struct weir_rl_tb_params *p, struct weir_rl_tb *s, uin
 
 /**
  * GCRA parameters: limit requests per period_ns, burst at once.
- * Fields are private (set by weir_rl_gcra_params_init()).
- *
- * When limit divides period_ns the emission interval T is a whole number of
- * ns and GCRA decides exactly as the token bucket does. Otherwise TAT, kept
- * in whole ns, moves on the fixed grid ceil(k * period_ns / limit): the
- * long-run rate is exact (no drift) and TAT stays within 2 ns of the
- * real-valued GCRA, so a decision within 2 ns of a boundary may go the
- * other way and remaining may be off by one (the token bucket is exact for
- * any rate, at twice the state).
+ * Fields are private (set by weir_rl_gcra_params_init()). limit and period
+ * are reduced by their gcd, so the emission interval T = period_r / limit_r
+ * ns is kept exactly, integral or not.
  */
 struct weir_rl_gcra_params {
 	uint64_t limit_r;  /**< limit / gcd(limit, period) */
 	uint64_t period_r; /**< period / gcd(limit, period) */
 	uint64_t burst;    /**< requests a rested key admits at once */
-	uint64_t t_ns;     /**< emission interval if integral, else 0 */
+	uint64_t budget;   /**< burst * period_r: burst * T in units of 1/limit_r ns */
 };
 
 /**
- * GCRA state of one key: its theoretical arrival time (TAT), one word.
- * Zero-filled: a rested key.
+ * GCRA state of one key (16 bytes): its theoretical arrival time (TAT) as an
+ * exact rational, tat_ns + tat_frac / limit_r ns. With a non-integral
+ * emission interval TAT falls between ns; keeping the fraction makes every
+ * decision and report exact (GCRA then decides exactly as the token bucket
+ * with the same rate and burst). tat_frac stays below limit_r (0 when the
+ * interval is integral). Zero-filled: a rested key.
  */
 struct weir_rl_gcra {
-	uint64_t tat_ns; /**< when the key is fully rested again */
+	uint64_t tat_ns;   /**< TAT rounded down to the ns */
+	uint64_t tat_frac; /**< TAT - tat_ns, in units of 1/limit_r ns */
 };
 
 /**
  * Validate GCRA parameters: limit requests per period_ns, with bursts of up
  * to burst requests. The emission interval period_ns / limit must be at least
- * 1 ns (TAT has ns resolution); it need not be integral.
+ * 1 ns; it need not be integral.
  *
  * @param p
  *   Parameters to fill.
@@ -181,8 +182,9 @@ int weir_rl_gcra_params_init(struct weir_rl_gcra_params *p, uint64_t limit, uint
  * @param n
  *   Requests (cost) to admit (0: only report).
  * @param d
- *   Decision to fill, or NULL. limit is the burst; reset_ns is TAT - now;
- *   retry_after_ns is exact for this TAT (1 ns sooner is denied).
+ *   Decision to fill, or NULL. limit is the burst; reset_ns is TAT - now
+ *   rounded up to the ns (1 ns sooner the key is not whole); remaining is
+ *   exact; retry_after_ns is exact (1 ns sooner is denied).
  * @return
  *   0 if admitted, -EAGAIN if denied, -EINVAL if n > burst (never admissible;
  *   d says denied with retry_after_ns UINT64_MAX).
@@ -431,5 +433,186 @@ int weir_rl_ban_check(const struct weir_rl_ban *s, uint64_t now_ns, struct weir_
  *   0 if a ban was lifted, -ENOENT if the key was not banned.
  */
 int weir_rl_ban_unban(struct weir_rl_ban *s, uint64_t now_ns);
+
+/* ---- heavy hitters (Space-Saving) ---------------------------------------- */
+
+/**
+ * A key of the heavy-hitter summary: an address family and up to 16 bytes
+ * of address (an IPv4 address in the first 4). 20 bytes, compared as bytes:
+ * pad and the unused address bytes must be zero.
+ */
+struct weir_rl_topk_key {
+	uint8_t family;  /**< 4 or 6 (any value: the summary does not interpret it) */
+	uint8_t pad[3];  /**< zero */
+	uint8_t addr[16]; /**< the address, zero-padded */
+};
+
+/** One key of a summary, as reported by weir_rl_topk_query(). */
+struct weir_rl_topk_entry {
+	struct weir_rl_topk_key key;
+	uint64_t count; /**< upper bound of the key's true count */
+	uint64_t error; /**< overestimation bound: count - error <= true count <= count */
+};
+
+/** Largest number of counters of a summary. */
+#define WEIR_RL_TOPK_MAX (UINT32_C(1) << 24)
+
+/**
+ * A Space-Saving summary (Metwally, Agrawal, El Abbadi, 2005): k counters
+ * over a stream of weighted keys. Opaque; it lives in memory the caller
+ * provides (weir_rl_topk_size() bytes), and adds never allocate.
+ *
+ * Guarantees, with N the total weight added (weir_rl_topk_total()): every
+ * tracked key has count - error <= true <= count; error <= N / k; a key
+ * whose true count exceeds N / k is tracked; while at most k distinct keys
+ * were seen, counts are exact (error 0). A summary is owned by one thread
+ * (a worker); control reads one that no worker writes any more (a worker
+ * can flip between two).
+ */
+struct weir_rl_topk;
+
+/**
+ * Bytes a summary of k counters needs: 88 to 104 bytes per counter (a
+ * 48-byte counter with its key, a 24-byte bucket of the stream summary and
+ * 2 to 4 8-byte hash index entries: a power of two >= 2k of them), plus a
+ * 128-byte header and one more bucket.
+ *
+ * @param k
+ *   Counters (1 .. WEIR_RL_TOPK_MAX).
+ * @return
+ *   Size in bytes, or 0 if k is out of range.
+ */
+size_t weir_rl_topk_size(uint32_t k);
+
+/**
+ * Make an empty summary of k counters in caller-provided memory (from
+ * malloc, rte_malloc or a static array; nothing in it points outside it
+ * except to itself, so it must not be moved once made).
+ *
+ * @param mem
+ *   At least weir_rl_topk_size(k) bytes, 8-byte aligned.
+ * @param len
+ *   Bytes at mem.
+ * @param k
+ *   Counters (1 .. WEIR_RL_TOPK_MAX).
+ * @param seed
+ *   Secret for the index hash: keys are chosen by the traffic, so a random
+ *   seed keeps a sender from aiming many keys at one index bucket.
+ * @return
+ *   The summary (at mem), or NULL with errno EINVAL (mem NULL or not
+ *   aligned, k out of range) or ENOSPC (len too small).
+ */
+struct weir_rl_topk *weir_rl_topk_init(void *mem, size_t len, uint32_t k, uint64_t seed);
+
+/**
+ * Count a key count more times. A tracked key's counter grows; a new key
+ * takes a free counter, else the smallest one (count min): it starts at
+ * min + count with error min. O(1) for count 1 (a hash probe and a move to
+ * the next bucket of the stream summary); a larger count also steps over
+ * the distinct counts it passes (at most k). No allocation. Counts
+ * saturate at UINT64_MAX; count 0 changes nothing.
+ *
+ * @param t
+ *   Summary.
+ * @param key
+ *   Key (pad and unused bytes zero).
+ * @param count
+ *   Weight (a packet: 1).
+ */
+void weir_rl_topk_add(struct weir_rl_topk *t, const struct weir_rl_topk_key *key,
+		      uint64_t count);
+
+/**
+ * The counter of one key.
+ *
+ * @param t
+ *   Summary.
+ * @param key
+ *   Key.
+ * @param e
+ *   Filled with the key, its count and error if it is tracked.
+ * @return
+ *   0, or -ENOENT if the key is not tracked (its true count is then at
+ *   most the smallest count if all k counters are in use, else 0; after
+ *   weir_rl_topk_merge(), see there).
+ */
+int weir_rl_topk_lookup(const struct weir_rl_topk *t, const struct weir_rl_topk_key *key,
+			struct weir_rl_topk_entry *e);
+
+/**
+ * The n keys with the largest counts, largest first (equal counts by key
+ * bytes, ascending). Control path: O(k log n).
+ *
+ * @param t
+ *   Summary.
+ * @param out
+ *   Room for n entries.
+ * @param n
+ *   Entries wanted.
+ * @return
+ *   Entries written: min(n, keys tracked).
+ */
+uint32_t weir_rl_topk_query(const struct weir_rl_topk *t, struct weir_rl_topk_entry *out,
+			    uint32_t n);
+
+/**
+ * Merge summaries (one per worker) into dst, which is emptied first and may
+ * have any number of counters. A key's merged count is the sum, over the
+ * sources, of its count where it is tracked and, where it is not, of the
+ * most it can have had there (that source's smallest count if all its
+ * counters are in use, else 0); the same for its error. Counts stay upper
+ * bounds and count - error stays a lower bound of the key's true total.
+ * dst keeps the k largest merged counts.
+ *
+ * Error bound after the merge, for sources filled by weir_rl_topk_add()
+ * alone: let N be the total weight of all sources and M the sum of their
+ * smallest counts (0 for a source with free counters; M <= N / k when
+ * every source has k counters). Every error is at most M; a key dst does
+ * not track has a true total of at most M while dst has free counters,
+ * else at most dst's smallest count; every key whose true total exceeds
+ * N / k_dst + M is in dst. With k counters everywhere: errors <= N / k and
+ * every key above 2 N / k is found. dst can go on counting: a new key
+ * takes a free counter at M + weight with error M, or the smallest one.
+ *
+ * @param dst
+ *   Summary to fill; not one of src.
+ * @param src
+ *   Summaries to merge.
+ * @param n_src
+ *   Number of them (0 empties dst).
+ * @return
+ *   0, or -EINVAL if dst is one of src or src is NULL with n_src > 0.
+ */
+int weir_rl_topk_merge(struct weir_rl_topk *dst, const struct weir_rl_topk *const *src,
+		       unsigned int n_src);
+
+/**
+ * Empty a summary (control path: O(k)).
+ *
+ * @param t
+ *   Summary.
+ */
+void weir_rl_topk_reset(struct weir_rl_topk *t);
+
+/**
+ * Total weight added since the summary was made or reset (merged: the
+ * sources' totals).
+ *
+ * @param t
+ *   Summary.
+ * @return
+ *   N (saturating at UINT64_MAX).
+ */
+uint64_t weir_rl_topk_total(const struct weir_rl_topk *t);
+
+/**
+ * Keys tracked.
+ *
+ * @param t
+ *   Summary.
+ * @return
+ *   Counters in use (at most k).
+ */
+uint32_t weir_rl_topk_count(const struct weir_rl_topk *t);
 
 #endif /* WEIR_RATELIMIT_H */

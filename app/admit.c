@@ -16,6 +16,7 @@
 #include <rte_lpm6.h>
 #include <rte_malloc.h>
 #include <rte_mbuf_dyn.h>
+#include <rte_random.h>
 #include <rte_rcu_qsbr.h>
 
 #include "admit.h"
@@ -94,6 +95,7 @@ struct ban_rec {
 };
 #define BAN_MANUAL (WEIR_ADM_GLOBAL + 1)
 #define MAX_BANS 65536
+#define TOP_K 1024 /* counters per worker summary (about 100 KiB) */
 #define REPORT_RING 1024
 
 static struct rte_hash *ban_index; /* ban_key -> struct ban_rec * */
@@ -102,6 +104,9 @@ static int bans_dirty;
 static uint64_t bans_next_expiry = UINT64_MAX;
 static uint64_t bans_lost; /* reports refused: ban list full */
 static uint32_t unbans_sent; /* unbans put on the workers' rings */
+
+static struct weir_rl_topk *top_merged; /* control: the workers' summaries merged */
+static uint32_t top_seq;
 
 /* RX timestamps (clock rx_timestamp). */
 static int ts_off = -1;
@@ -114,6 +119,27 @@ adm_drop(struct weir_worker *w, enum weir_pkt_drop why, struct rte_mbuf *m)
 {
 	w->stats.drops[why]++;
 	rte_pktmbuf_free(m);
+}
+
+/* A refusal charged to its source in the worker's heavy-hitter summary. */
+static inline void
+top_add(struct weir_adm_worker *aw, uint8_t family, const uint8_t *src)
+{
+	struct weir_rl_topk_key k;
+
+	memset(&k, 0, sizeof(k));
+	k.family = family;
+	memcpy(k.addr, src, family == 4 ? 4 : 8); /* IPv6: the /64, as the owner */
+	weir_rl_topk_add(aw->top, &k, 1);
+}
+
+/* A refused client packet: counted by reason and charged to its source. */
+static inline void
+refuse(struct weir_worker *w, enum weir_pkt_drop why, struct rte_mbuf *m, uint8_t family,
+       const uint8_t *src)
+{
+	top_add(&w->lb.adm, family, src);
+	adm_drop(w, why, m);
 }
 
 static uint64_t
@@ -267,6 +293,13 @@ weir_adm_iteration(struct weir_worker *w)
 		unbans_apply(aw);
 	}
 
+	if (unlikely(aw->top_ack != __atomic_load_n(&aw->top_req, __ATOMIC_ACQUIRE))) {
+		/* weirctl top: a copy control may read until it asks again. */
+		const struct weir_rl_topk *cur = aw->top;
+
+		weir_rl_topk_merge(aw->top_out, &cur, 1);
+		__atomic_store_n(&aw->top_ack, aw->top_req, __ATOMIC_RELEASE);
+	}
 	aw->acl = __atomic_load_n(&acl_cur, __ATOMIC_ACQUIRE);
 	aw->bans = __atomic_load_n(&bans_cur, __ATOMIC_ACQUIRE);
 	aw->n_bans = aw->bans->n;
@@ -415,7 +448,7 @@ weir_adm_new_conn(struct weir_worker *w, struct rte_mbuf *m, const struct weir_p
 		return 0;
 	}
 	if (unlikely(aw->n_bans != 0) && acl != ACL_ALLOW && banned(aw, k->family, k->src)) {
-		adm_drop(w, WEIR_DROP_BANNED, m);
+		refuse(w, WEIR_DROP_BANNED, m, k->family, k->src);
 		return 0;
 	}
 	if (rules[svc].l == NULL && rules[WEIR_ADM_GLOBAL].l == NULL)
@@ -434,6 +467,7 @@ weir_adm_new_conn(struct weir_worker *w, struct rte_mbuf *m, const struct weir_p
 			continue;
 		weir_adm_release(w, ref);
 		ref[0] = ref[1] = WEIR_SRCT_NONE;
+		top_add(aw, k->family, k->src);
 		if (l->action == WEIR_LIMIT_RST && why != WEIR_DROP_SOURCE_TABLE_FULL &&
 		    why != WEIR_DROP_BANNED &&
 		    p->l4_proto == PROTO_TCP && weir_lb_rst_reply(w, m, p) == 0) {
@@ -461,7 +495,7 @@ weir_adm_stray(struct weir_worker *w, struct rte_mbuf *m, const struct weir_conn
 		return 0;
 	}
 	if (unlikely(aw->n_bans != 0) && acl != ACL_ALLOW && banned(aw, k->family, k->src)) {
-		adm_drop(w, WEIR_DROP_BANNED, m);
+		refuse(w, WEIR_DROP_BANNED, m, k->family, k->src);
 		return 0;
 	}
 	return 1;
@@ -475,7 +509,7 @@ weir_adm_packet(struct weir_worker *w, struct rte_mbuf *m, const struct weir_con
 
 	adm_clock(aw, m);
 	if (unlikely(aw->n_bans != 0) && banned(aw, c->client.family, c->client.src)) {
-		adm_drop(w, WEIR_DROP_BANNED, m);
+		refuse(w, WEIR_DROP_BANNED, m, c->client.family, c->client.src);
 		return 0;
 	}
 	for (j = 0; j < 2; j++) {
@@ -486,7 +520,7 @@ weir_adm_packet(struct weir_worker *w, struct rte_mbuf *m, const struct weir_con
 			continue;
 		g = weir_srct_at(aw->src, c->src_ref[j]);
 		if (aw->now_ns < g->ban.until_ns) {
-			adm_drop(w, WEIR_DROP_BANNED, m);
+			refuse(w, WEIR_DROP_BANNED, m, c->client.family, c->client.src);
 			return 0;
 		}
 		if (ru->l->packets.rate == 0)
@@ -505,7 +539,7 @@ weir_adm_packet(struct weir_worker *w, struct rte_mbuf *m, const struct weir_con
 			aw->stats.rl_dry_run++;
 			continue;
 		}
-		adm_drop(w, WEIR_DROP_PACKET_LIMITED, m);
+		refuse(w, WEIR_DROP_PACKET_LIMITED, m, c->client.family, c->client.src);
 		return 0;
 	}
 	return 1;
@@ -1033,6 +1067,68 @@ cmd_bans(void)
 	return json_pack("{s:o, s:I}", "bans", arr, "lost", (json_int_t)bans_lost);
 }
 
+/* weirctl top [N]: each worker copies its summary; control merges them. */
+static json_t *
+cmd_top(json_t *req, char *err, size_t errlen)
+{
+	const struct weir_rl_topk *src[WEIR_MAX_WORKERS];
+	struct weir_rl_topk_entry *e;
+	json_t *v = json_object_get(req, "n"), *arr;
+	uint64_t deadline, now = control_now();
+	unsigned int i, n = 10, got;
+
+	if (v != NULL) {
+		if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > 1000) {
+			snprintf(err, errlen, "n: expected 1 to 1000");
+			return NULL;
+		}
+		n = (unsigned int)json_integer_value(v);
+	}
+	top_seq++;
+	for (i = 0; i < weir.n_workers; i++)
+		__atomic_store_n(&weir.workers[i]->lb.adm.top_req, top_seq, __ATOMIC_RELEASE);
+	deadline = rte_get_tsc_cycles() + rte_get_tsc_hz();
+	for (i = 0; i < weir.n_workers; i++) {
+		struct weir_adm_worker *aw = &weir.workers[i]->lb.adm;
+
+		while (__atomic_load_n(&aw->top_ack, __ATOMIC_ACQUIRE) != top_seq) {
+			if (rte_get_tsc_cycles() > deadline) {
+				snprintf(err, errlen, "top: worker %u did not answer within 1 s", i);
+				return NULL;
+			}
+			rte_delay_us_sleep(100);
+		}
+		src[i] = aw->top_out;
+	}
+	weir_rl_topk_merge(top_merged, src, weir.n_workers);
+	e = calloc(n, sizeof(*e));
+	if (e == NULL) {
+		snprintf(err, errlen, "top: out of memory");
+		return NULL;
+	}
+	got = weir_rl_topk_query(top_merged, e, n);
+	arr = json_array();
+	for (i = 0; i < got; i++) {
+		struct ban_key bk;
+		void *data;
+		int ban = 0;
+
+		memset(&bk, 0, sizeof(bk));
+		bk.family = e[i].key.family;
+		bk.plen = bk.family == 4 ? 32 : 64;
+		memcpy(bk.addr, e[i].key.addr, 16);
+		if (rte_hash_lookup_data(ban_index, &bk, &data) >= 0)
+			ban = ((const struct ban_rec *)data)->st.until_ns > now;
+		json_array_append_new(arr, json_pack("{s:o, s:I, s:I, s:b}", "source",
+						     prefix_json(bk.family, bk.addr, bk.plen),
+						     "refused", (json_int_t)e[i].count, "error",
+						     (json_int_t)e[i].error, "banned", ban));
+	}
+	free(e);
+	return json_pack("{s:o, s:I}", "top", arr, "refused_total",
+			 (json_int_t)weir_rl_topk_total(top_merged));
+}
+
 json_t *
 weir_adm_command(const char *cmd, json_t *req, char *err, size_t errlen, int *handled)
 {
@@ -1047,6 +1143,8 @@ weir_adm_command(const char *cmd, json_t *req, char *err, size_t errlen, int *ha
 		return cmd_unban(req, err, errlen);
 	if (strcmp(cmd, "bans") == 0)
 		return cmd_bans();
+	if (strcmp(cmd, "top") == 0)
+		return cmd_top(req, err, errlen);
 	*handled = 0;
 	return NULL;
 }
@@ -1160,6 +1258,17 @@ worker_init(struct weir_worker *w, int any_limits, char *err, size_t errlen)
 			return -1;
 		}
 	}
+	/* Refused sources: counted whether or not a rule tracks them (bans). */
+	aw->top = rte_malloc_socket("weir_top", weir_rl_topk_size(TOP_K), RTE_CACHE_LINE_SIZE,
+				    socket);
+	aw->top_out = rte_malloc_socket("weir_top", weir_rl_topk_size(TOP_K),
+					RTE_CACHE_LINE_SIZE, socket);
+	if (aw->top == NULL || aw->top_out == NULL ||
+	    weir_rl_topk_init(aw->top, weir_rl_topk_size(TOP_K), TOP_K, rte_rand()) == NULL ||
+	    weir_rl_topk_init(aw->top_out, weir_rl_topk_size(TOP_K), TOP_K, rte_rand()) == NULL) {
+		snprintf(err, errlen, "worker %u: cannot allocate its top-k summary", w->id);
+		return -1;
+	}
 	aw->acl = acl_cur;
 	aw->bans = bans_cur;
 	return 0;
@@ -1213,6 +1322,12 @@ weir_adm_init(char *err, size_t errlen)
 			 rte_strerror(rte_errno));
 		goto fail;
 	}
+	top_merged = rte_malloc("weir_top", weir_rl_topk_size(TOP_K), RTE_CACHE_LINE_SIZE);
+	if (top_merged == NULL ||
+	    weir_rl_topk_init(top_merged, weir_rl_topk_size(TOP_K), TOP_K, rte_rand()) == NULL) {
+		snprintf(err, errlen, "top: cannot allocate its summary");
+		goto fail;
+	}
 	for (i = 0; i < weir.n_workers; i++)
 		if (worker_init(weir.workers[i], any, err, errlen) != 0)
 			goto fail;
@@ -1236,6 +1351,8 @@ weir_adm_fini(void)
 		weir_srct_free(aw->src);
 		rte_ring_free(aw->reports);
 		rte_ring_free(aw->unbans);
+		rte_free(aw->top);
+		rte_free(aw->top_out);
 		memset(aw, 0, sizeof(*aw));
 	}
 	if (ban_index != NULL) {
@@ -1252,6 +1369,9 @@ weir_adm_fini(void)
 	bans_cur = NULL;
 	acl_table_free(acl_cur);
 	acl_cur = NULL;
+	rte_free(top_merged);
+	top_merged = NULL;
+	top_seq = 0;
 	free(acl_rules);
 	free(acl_from_ctl);
 	acl_rules = NULL;

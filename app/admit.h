@@ -64,7 +64,7 @@ struct weir_adm_worker {
 	uint32_t n_bans;                  /**< bans in force in that table */
 	uint64_t now_ns;                  /**< admission clock */
 	struct weir_rl_topk *top;         /**< refused sources (heavy hitters) */
-	void *top_out;                    /**< copy of top for control */
+	struct weir_rl_topk *top_out;     /**< copy of top for control */
 	uint32_t top_req, top_ack;        /**< control asks, the worker answers */
 	struct weir_adm_stats stats;
 };

@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """JSON plumbing for bench/run.sh (standard library only).
 
-  report.py config FILE VHOST_SOCK CTL_SOCK
-      write weir's benchmark configuration
+  report.py config FILE VHOST_SOCK CTL_SOCK [limits]
+      write weir's benchmark configuration; with "limits", both services
+      get per-source limits that never refuse (admission on, every packet
+      through the source table)
   report.py result GEN_JSON GEN_LOG DUT_CPU_PCT [WEIR_STATS0 WEIR_STATS1]
       one case's result line: the generator's JSON line, the CPU shares of
       both poll loops and, for weir, the counter deltas over the window
@@ -22,7 +24,9 @@ CASES = [
     ('baseline', 'baseline: testpmd io fwd, udp 1K flows'),
     ('weir_udp_1k', 'weir: udp 1K flows, established'),
     ('weir_udp_1m', 'weir: udp 1M flows, established'),
+    ('weir_udp_1m_adm', 'weir: udp 1M flows, established, per-source limits on'),
     ('weir_syn_new', 'weir: TCP SYN, every 5-tuple new (DSR)'),
+    ('weir_syn_new_adm', 'weir: TCP SYN, every 5-tuple new (DSR), per-source limits on'),
 ]
 CPU_WARN_PCT = 95.0  # a poll loop with less than this share of its CPU was preempted
 VHOST_PEER_MAC = '02:00:00:00:00:02'  # the generator's MAC: backends are reached through it
@@ -36,7 +40,7 @@ def last_json(path):
     return json.loads(lines[-1])
 
 
-def cmd_config(path, vhost, ctl):
+def cmd_config(path, vhost, ctl, limits=None):
     backends = ['198.18.2.10', '198.18.2.11', '198.18.2.12', '198.18.2.13']
     # FullNAT holds one local port per connection: 64512 per local IP and
     # protocol. 16 local IPs (the most a service takes) carry 1,032,192
@@ -72,6 +76,12 @@ def cmd_config(path, vhost, ctl):
         ],
         'control': {'socket': ctl},
     }
+    if limits is not None:
+        if limits != 'limits':
+            raise SystemExit('report.py config: 4th argument must be "limits"')
+        big = {'rate': 100000000, 'burst': 100000000}
+        for svc in cfg['services']:
+            svc['limits'] = {'new_conns': dict(big), 'packets': dict(big)}
     with open(path, 'w') as f:
         json.dump(cfg, f, indent=2)
         f.write('\n')
@@ -238,7 +248,7 @@ def cmd_check_baseline(path):
 
 
 def main(argv):
-    cmds = {'config': (cmd_config, 3, 3), 'result': (cmd_result, 3, 5),
+    cmds = {'config': (cmd_config, 3, 4), 'result': (cmd_result, 3, 5),
             'report': (cmd_report, 8, 8), 'check-baseline': (cmd_check_baseline, 1, 1)}
     if len(argv) < 2 or argv[1] not in cmds:
         print(__doc__, file=sys.stderr)

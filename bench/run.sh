@@ -15,6 +15,9 @@
 #   weir_udp_1k   weir: udp, 1K flows (connection entries established in the warmup)
 #   weir_udp_1m   weir: udp, 1M flows, warmup until every flow was sent twice
 #   weir_syn_new  weir: TCP SYNs, each a new 5-tuple (a DSR service)
+#   weir_udp_1m_adm, weir_syn_new_adm
+#                 the same two with per-source limits (new connections and
+#                 packets) that never refuse: the cost of admission
 # Each warmup lasts at least its seconds and until 1M (2M) packets went out.
 # then BUILD_DIR/bench/bench_lb and, if built, BUILD_DIR/bench/bench_conn.
 #
@@ -53,6 +56,7 @@ command -v python3 >/dev/null || die "python3 not found"
 tmp=$(mktemp -d /tmp/weir-bench.XXXXXX)
 sock=$tmp/vhost.sock
 weir_cfg=$tmp/weir.json
+weir_cfg_adm=$tmp/weir-adm.json
 weir_sock=$tmp/weir.sock
 prefix_gen=weir-bench-gen-$$
 prefix_dut=weir-bench-dut-$$
@@ -219,11 +223,11 @@ weir_stats() { # FILE: weirctl --json stats, or {} if weir does not answer
     "$weirctl" --socket "$weir_sock" --json --timeout 5 stats >"$1" 2>/dev/null || echo '{}' >"$1"
 }
 
-case_weir() { # NAME WARMUP_MAX_S GEN_ARGS...
+case_weir() { # NAME WARMUP_MAX_S GEN_ARGS... (weir's config: $dut_cfg, else $weir_cfg)
     local name=$1 warm_max=$2 w_pid i ok=0 wrc=0 m0="0 x" m1="0 x"
     shift 2
     start_gen "$name" "$@" || return 1
-    local cmd=("$weir" "${eal_dut[@]}" --no-huge -m 4096 -- --config "$weir_cfg")
+    local cmd=("$weir" "${eal_dut[@]}" --no-huge -m 4096 -- --config "${dut_cfg:-$weir_cfg}")
     note_cmd "[$name] ${cmd[*]}"
     "${cmd[@]}" </dev/null >"$tmp/$name.dut.log" 2>&1 &
     w_pid=$!
@@ -282,6 +286,7 @@ kernel=$(uname -r)
 dpdk_ver=$(dpkg-query -W -f='${Version}' libdpdk-dev 2>/dev/null || echo unknown)
 rev=$(git -C "$here" rev-parse --short HEAD 2>/dev/null || echo unknown)
 python3 "$report" config "$weir_cfg" "$sock" "$weir_sock"
+python3 "$report" config "$weir_cfg_adm" "$sock" "$weir_sock" limits
 
 # Every warmup also waits for a million packets to have gone out: the DUT's
 # port is up (so weir-gen starts) before the DUT forwards, and weir can spend
@@ -296,6 +301,12 @@ run_case weir_udp_1m case_weir weir_udp_1m 120 --mode udp --flows 1000000 \
     --warmup 2 --warmup-pkts 2000000 --warmup-max 120
 run_case weir_syn_new case_weir weir_syn_new 60 --mode syn --warmup 2 \
     --warmup-pkts 1000000 --warmup-max 60
+dut_cfg=$weir_cfg_adm
+run_case weir_udp_1m_adm case_weir weir_udp_1m_adm 120 --mode udp --flows 1000000 \
+    --warmup 2 --warmup-pkts 2000000 --warmup-max 120
+run_case weir_syn_new_adm case_weir weir_syn_new_adm 60 --mode syn --warmup 2 \
+    --warmup-pkts 1000000 --warmup-max 60
+dut_cfg=
 
 # Microbenchmarks, on CPU 1.
 pin=()

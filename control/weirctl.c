@@ -240,12 +240,12 @@ print_stats(json_t *r)
 	json_array_foreach(workers, i, w)
 		any |= geti(w, "sources") != 0 || geti(w, "rl_denied") != 0;
 	if (any) {
-		printf("\n%-8s %10s %12s %12s %10s %10s\n", "worker", "sources", "rl_admitted",
-		       "rl_denied", "rl_rst", "rl_dry_run");
+		printf("\n%-8s %10s %12s %12s %10s %10s %8s\n", "worker", "sources", "rl_admitted",
+		       "rl_denied", "rl_rst", "rl_dry_run", "bans");
 		json_array_foreach(workers, i, w)
-			printf("%-8lld %10lld %12lld %12lld %10lld %10lld\n", geti(w, "id"),
+			printf("%-8lld %10lld %12lld %12lld %10lld %10lld %8lld\n", geti(w, "id"),
 			       geti(w, "sources"), geti(w, "rl_admitted"), geti(w, "rl_denied"),
-			       geti(w, "rl_rst"), geti(w, "rl_dry_run"));
+			       geti(w, "rl_rst"), geti(w, "rl_dry_run"), geti(w, "ban_reports"));
 		any = 0;
 	}
 

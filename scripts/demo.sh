@@ -4,8 +4,9 @@
 # HTTP backends in a backend namespace behind its "backend" tap port. Show
 # the VIPs answering ping and ping -6, weir resolving its backends by ARP and
 # neighbour solicitation, HTTP requests to both VIPs spread over the backends
-# (round robin over IPv4, Maglev over IPv6), the services and the counters,
-# and stop cleanly. DEMO_HOLD=1 keeps everything running until Ctrl-C.
+# (round robin over IPv4, Maglev over IPv6), a second client address
+# looping past web4's per-source limit until it is banned (weirctl bans,
+# weirctl top), the services and the counters, and stop cleanly. DEMO_HOLD=1 keeps everything running until Ctrl-C.
 set -euo pipefail
 build=${1:-build}
 weir=$build/app/weir
@@ -21,6 +22,7 @@ prefix=weir-demo
 vip4=198.18.1.1 vip6=2001:db8:1::1
 local4=198.18.0.1 local6=2001:db8:0:1::1
 cli4=198.18.0.2 cli6=2001:db8:0:1::2
+greedy=198.18.0.3
 names=(b0 b1 b2)
 back4=(198.18.2.10 198.18.2.11 198.18.2.12)
 back6=(2001:db8:2::10 2001:db8:2::11 2001:db8:2::12)
@@ -159,13 +161,42 @@ http_round "http://$vip4/who"
 step "$requests x curl http://[$vip6]/who (service web6: maglev)"
 http_round "http://[$vip6]/who"
 
+step "a greedy client ($greedy): web4 admits 50 new connections per 10 s per source, answers the rest with an RST, and bans a source for 60 s after 20 refusals"
+ip -n "$ns" addr add "$greedy/24" dev "$tap"
+ok=0 refused=0 silent=0
+for _ in $(seq 200); do
+    code=0
+    ip netns exec "$ns" curl -s -o /dev/null --max-time 1 --interface "$greedy" \
+        "http://$vip4/who" || code=$?
+    case $code in
+        0) ok=$((ok + 1)) ;;
+        7) refused=$((refused + 1)) ;;
+        *) silent=1; break ;;
+    esac
+done
+echo "$ok answered, $refused refused with an RST, then $([ "$silent" = 1 ] && echo "silence: banned" || echo "no ban")"
+if [ "$silent" != 1 ] || [ "$refused" -ne 20 ]; then
+    echo "demo: the greedy client was not limited and then banned" >&2
+    failed=1
+fi
+code=0
+ip netns exec "$ns" curl -s -o /dev/null --max-time 5 "http://$vip4/who" || code=$?
+echo "meanwhile $cli4: curl exit $code (0: answered)"
+[ "$code" -eq 0 ] || failed=1
+step "weirctl bans"
+wait_until sh -c "\"$weirctl\" --socket \"$sock\" bans | grep -q \"$greedy/32\"" || failed=1
+"$weirctl" --socket "$sock" bans
+step "weirctl top (sources refused most)"
+"$weirctl" --socket "$sock" top 5
+"$weirctl" --socket "$sock" top 1 | grep -q "^$greedy/32 " || { echo "demo: top does not name $greedy" >&2; failed=1; }
+
 step "weirctl services"
 "$weirctl" --socket "$sock" services
 step "weirctl stats"
 "$weirctl" --socket "$sock" stats
 
 if [ "$failed" -ne 0 ]; then
-    echo "demo: some HTTP requests through weir failed" >&2
+    echo "demo: some HTTP requests through weir, or the limits, did not behave" >&2
     exit 1
 fi
 

@@ -650,7 +650,7 @@ def limits():
         lines = w.ctl('stats', json_out=False).stdout.split('\n')
         head = [i for i, ln in enumerate(lines) if ln.split()[:3] == ['worker', 'sources',
                                                                      'rl_admitted']]
-        wt.check(len(head) == 1 and lines[head[0] + 1].split() == ['0', '5', '8', '5', '3', '1'],
+        wt.check(len(head) == 1 and lines[head[0] + 1].split() == ['0', '5', '8', '5', '3', '1', '0'],
                  'weirctl stats limits table:\n' + '\n'.join(lines))
 
     run_fixture('limits', fx_limits(), cfg, L4_PORT, after=counters)
@@ -766,6 +766,12 @@ def bans():
         want = {'rl_admitted': 10, 'rl_denied': 7, 'ban_reports': 3, 'ban_reports_lost': 0,
                 'rl_dry_run': 0, 'sources': 6}
         wt.check(got == want, 'counters %s, want %s' % (got, want))
+        # Refusals charged per source (limits and bans), merged by control.
+        top = [(e['source'], e['refused'], e['error'], e['banned']) for e in w.ctl('top', '5')['top']]
+        wt.check(top == [(CLI4 + '/32', 7, 0, False), (CLI_B + '/32', 3, 0, False),
+                         (CLI_C + '/32', 1, 0, False)], 'top: %s' % top)
+        text = w.ctl('top', '1', json_out=False).stdout.split('\n')
+        wt.check(text[1].split() == [CLI4 + '/32', '7', '0', 'no'], 'weirctl top 1:\n%s' % text)
         # Control applied both bans (the clock is the last frame's: both over).
         bl = w.ctl('bans')
         wt.check(bl['bans'] == [], 'bans after expiry: %s' % bl)

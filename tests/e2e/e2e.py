@@ -503,6 +503,10 @@ def limits():
         wt.check([(b['source'], b['by'], b['times']) for b in bans] == [(CLI4 + '/32', 'web4', 1)],
                  'bans: %s' % bans)
         print(w.ctl('bans', json_out=False).stdout)
+        top = w.ctl('top')['top']
+        wt.check(top[0]['source'] == CLI4 + '/32' and top[0]['banned'] and
+                 top[0]['refused'] >= LIMIT + 1, 'top: %s' % top)
+        print(w.ctl('top', json_out=False).stdout)
         w.ctl('unban', CLI4)
         code, _ = curl_status(nsc, 'http://%s/who' % VIP4)
         wt.check(code == 7, 'unbanned, still over its limit: curl exit %d, want 7 (RST)' % code)

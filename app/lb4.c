@@ -921,6 +921,8 @@ new_flow(struct weir_worker *w, struct rte_mbuf *m, const struct weir_pkt *p, in
 	unsigned int li = 0;
 	uint16_t lport = 0;
 	struct weir_conn *c, tmp;
+	struct weir_sp_accept spa;
+	int cookie = 0;
 	uint32_t b, idx;
 	int acl = acl_lookup(k);
 
@@ -930,6 +932,14 @@ new_flow(struct weir_worker *w, struct rte_mbuf *m, const struct weir_pkt *p, in
 		return;
 	}
 	if (p->l4_proto == PROTO_TCP && (flags & (TCP_SYN | TCP_ACK | TCP_RST)) != TCP_SYN) {
+		/* synproxy: an ACK may end a cookie handshake (its SYN was
+		 * admitted when it came); a bad cookie is dropped in there. */
+		if (sc->synproxy.enabled && (flags & (TCP_SYN | TCP_ACK | TCP_RST)) == TCP_ACK) {
+			if (weir_sp_ack(w, m, p, svc, &spa) != 0)
+				return;
+			cookie = 1;
+			goto pick;
+		}
 		/* Mid-connection without state (after a restart, or table full when
 		 * it began). DSR can still forward it consistently by Maglev: the
 		 * backend has the connection. FullNAT cannot: the reply mapping is
@@ -949,6 +959,10 @@ new_flow(struct weir_worker *w, struct rte_mbuf *m, const struct weir_pkt *p, in
 		else if (!admit(w, m, p, svc, k))
 			return;
 	}
+	/* synproxy: over the SYN rate, a cookie SYN-ACK and no state. */
+	if (sc->synproxy.enabled && weir_sp_syn(w, m, p, svc, 0))
+		return;
+pick:
 	b = weir_sched_pick(&lw->sched[svc], fh, sh);
 	if (b == WEIR_LB_NONE) {
 		drop(w, WEIR_DROP_NO_BACKEND, m);
@@ -962,6 +976,8 @@ new_flow(struct weir_worker *w, struct rte_mbuf *m, const struct weir_pkt *p, in
 	idx = weir_ct_add(lw->ct, k, lw->now + (p->l4_proto == PROTO_TCP ? sc->timeouts.syn
 									     : sc->timeouts.udp));
 	if (idx == WEIR_CONN_NONE) {
+		if (sc->synproxy.enabled && !cookie && weir_sp_syn(w, m, p, svc, 1))
+			return; /* table full: a cookie costs no entry */
 		if (sc->forwarding == WEIR_FWD_FULLNAT) {
 			drop(w, WEIR_DROP_CONN_TABLE_FULL, m);
 			return;
@@ -994,6 +1010,10 @@ new_flow(struct weir_worker *w, struct rte_mbuf *m, const struct weir_pkt *p, in
 	weir_sched_conn_open(&lw->sched[svc], b);
 	lw->backend_new[svc * WEIR_MAX_BACKENDS + b]++;
 	lw->stats.conn_new++;
+	if (cookie) {
+		weir_sp_open(w, m, p, idx, c, &spa);
+		return;
+	}
 	to_backend(w, m, p, c);
 	return;
 
@@ -1120,6 +1140,9 @@ weir_lb_handle_burst(struct weir_worker *w, struct rte_mbuf **m, const struct we
 				continue;
 			}
 			c = weir_ct_get(w->lb.ct, ci);
+			if ((c->flags & WEIR_CONN_F_SPLICE) &&
+			    !weir_sp_from_backend(w, m[i], &p[i], ci, c))
+				continue;
 			track(w, ci, c, tcp_flags(rte_pktmbuf_mtod(m[i], uint8_t *), &p[i]), 0);
 			to_client(w, m[i], &p[i], c);
 			continue;
@@ -1149,6 +1172,8 @@ weir_lb_handle_burst(struct weir_worker *w, struct rte_mbuf **m, const struct we
 			new_flow(w, m[i], &p[i], svc[i], &keys[slot[i]]);
 			continue;
 		}
+		if ((c->flags & WEIR_CONN_F_SPLICE) && !weir_sp_from_client(w, m[i], &p[i], ci, c))
+			continue;
 		track(w, ci, c, flags, 1);
 		to_backend(w, m[i], &p[i], c);
 	}
@@ -1406,6 +1431,8 @@ cmd_services(void)
 					  (json_int_t)l->new_conns_burst, "action",
 					  l->action == WEIR_LIMIT_RST ? "rst" : "drop", "dry_run",
 					  l->dry_run, "ipv6_prefix", l->ipv6_prefix));
+		if (sc->synproxy.enabled)
+			json_object_set_new(svc, "synproxy", weir_sp_service_json(i));
 		json_array_append_new(arr, svc);
 	}
 	return json_pack("{s:o, s:I}", "services", arr, "snapshot",
@@ -1559,6 +1586,7 @@ weir_lb_worker_json(const struct weir_worker *w, json_t *o)
 	json_object_set_new(o, "stateless", LB_STAT(stateless));
 	json_object_set_new(o, "neigh_learned", LB_STAT(neigh_learned));
 #undef LB_STAT
+	weir_sp_worker_json(w, o);
 	json_object_set_new(o, "busy_cycles", json_integer((json_int_t)cyc));
 	json_object_set_new(o, "busy_pkts", json_integer((json_int_t)pk));
 	json_object_set_new(o, "tsc_hz", json_integer((json_int_t)rte_get_tsc_hz()));
@@ -1652,6 +1680,8 @@ init_worker(struct weir_worker *w, char *err, size_t errlen)
 		memset(lw->lport_slot[i], 0xff, n * sizeof(uint32_t)); /* WEIR_CONN_NONE */
 		lw->lport_cursor[i] = 0;
 	}
+	if (weir_sp_init_worker(w, socket) != 0)
+		goto nomem;
 	for (i = 0; i < cfg->n_services; i++) {
 		const struct weir_service_config *sc = &cfg->services[i];
 		const struct weir_pool_config *pl = &cfg->pools[sc->pool];
@@ -1702,6 +1732,7 @@ fini_worker(struct weir_worker *w)
 	rte_free(lw->backend_fail);
 	rte_free(lw->rl);
 	weir_srct_free(lw->src);
+	weir_sp_fini_worker(w);
 	rte_free(lw->backends);
 	rte_free(lw->sched);
 	memset(lw, 0, sizeof(*lw));
@@ -1714,6 +1745,8 @@ weir_lb_init(char *err, size_t errlen)
 	unsigned int i, j, b;
 	size_t sz;
 
+	if (weir_sp_init(err, errlen) != 0)
+		return -1;
 	if (acl_build(err, errlen) != 0) {
 		acl_free();
 		return -1;

@@ -24,6 +24,7 @@
 
 #include "conntrack.h"
 #include "srctab.h"
+#include "synproxy.h"
 #include "weir_config.h"
 #include "weir_lb.h"
 #include "weir_pkt.h"
@@ -85,6 +86,7 @@ struct weir_lb_worker {
 	uint32_t now;                      /**< current tick (s) */
 	uint64_t now_tsc;
 	struct weir_lb_stats stats;
+	struct weir_sp_worker sp;          /**< SYN proxy state (app/synproxy.c) */
 };
 
 /**

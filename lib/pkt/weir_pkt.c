@@ -83,6 +83,9 @@ static const char *const drop_names[WEIR_DROP__MAX] = {
 	[WEIR_DROP_RATE_LIMITED] = "rate_limited",
 	[WEIR_DROP_SOURCE_TABLE_FULL] = "source_table_full",
 	[WEIR_DROP_ACL_DENIED] = "acl_denied",
+	[WEIR_DROP_SYN_COOKIE_INVALID] = "syn_cookie_invalid",
+	[WEIR_DROP_SYNPROXY_PENDING] = "synproxy_pending",
+	[WEIR_DROP_SYNPROXY_REJECTED] = "synproxy_rejected",
 };
 
 const char *

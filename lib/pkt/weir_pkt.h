@@ -59,6 +59,9 @@ enum weir_pkt_drop {
 	WEIR_DROP_RATE_LIMITED,		/**< a new connection over its source's limit */
 	WEIR_DROP_SOURCE_TABLE_FULL,	/**< a new source and no room to track it */
 	WEIR_DROP_ACL_DENIED,		/**< a client without a connection from a denied prefix */
+	WEIR_DROP_SYN_COOKIE_INVALID,	/**< synproxy: an ACK without a connection whose cookie is forged or stale */
+	WEIR_DROP_SYNPROXY_PENDING,	/**< synproxy: a client segment while weir's handshake with the backend runs */
+	WEIR_DROP_SYNPROXY_REJECTED,	/**< synproxy: a segment the splice refuses (blind RST, bad options, stray SYN) */
 	WEIR_DROP__MAX,
 };
 

@@ -1082,6 +1082,40 @@ def synproxy():
     print('ok: synproxy (%.1f s)' % (time.time() - t0))
 
 
+def synproxy_full():
+    """syn_rate far away, conn_table_size 1024: 1024 SYNs from 1024 clients
+    fill the table as usual; the next 76 get cookies instead of
+    conn_table_full drops, and one of them completes its handshake on a
+    full table (its ACK finds no room: conn_table_full)."""
+    t = sp_t()
+    cfg = sp_config()
+    cfg['conn_table_size'] = 1024
+    for s in cfg['services']:
+        if s['name'] == 'tcp4':
+            s['synproxy']['syn_rate'] = 100000000
+    fx = []
+    for i in range(1100):
+        src = '198.19.%d.%d' % (i // 200, 1 + i % 200)
+        if i < 1024:
+            out = tcp(LOCAL4, BK4, 1024 + i, 8080, 'S', dmac=BMAC, smac=MAC, seq=i)
+        else:
+            out = sp_synack(src, VIP4, 50000, 80, i, t, None, None, False, 1400)
+        fx.append((tcp(src, VIP4, 50000, 80, 'S', seq=i), out, None))
+    k, _ = sp_cookie('198.19.5.100', VIP4, 50000, 80, 1099, t, None, None, False)
+    fx.append((tcp('198.19.5.100', VIP4, 50000, 80, 'A', seq=1100, ack=k + 1), None,
+                'conn_table_full'))
+
+    def counters(st, w):
+        w0 = st['workers'][0]
+        got = {k: w0[k] for k in ('conns', 'conn_new', 'conn_capacity', 'syn_cookies_sent',
+                                  'syn_cookies_ok', 'syn_cookies_bad')}
+        want = {'conns': 1024, 'conn_new': 1024, 'conn_capacity': 1024, 'syn_cookies_sent': 76,
+                'syn_cookies_ok': 1, 'syn_cookies_bad': 0}
+        wt.check(got == want, 'table full: %s, want %s' % (got, want))
+
+    run_fixture('synproxy-full', fx, cfg, L4_PORT, after=counters)
+
+
 SCENARIOS = {
     'arp': lambda: run_fixture('arp', fx_arp()),
     'nd': lambda: run_fixture('nd', fx_nd()),
@@ -1098,6 +1132,7 @@ SCENARIOS = {
     'l4-expiry': l4_expiry,
     'l4-steering': l4_steering,
     'synproxy': synproxy,
+    'synproxy-full': synproxy_full,
 }
 
 if __name__ == '__main__':

@@ -941,7 +941,8 @@ SP_RESP = b'HTTP/1.1 204 No Content\r\n\r\n'
 def fx_synproxy_flows():
     """Cookie handshakes that become spliced connections (IPv4 with SACK and
     window scaling on both legs, IPv6 without either), a forged and a stale
-    cookie, and the syn_rate threshold of another service."""
+    cookie, the syn_rate threshold of another service, and a backend that
+    refuses weir's SYN."""
     t = sp_t()
     fx = []
     # IPv4: the client scales by 7 and does SACK; the backend scales by 9.
@@ -1020,6 +1021,16 @@ def fx_synproxy_flows():
                    bk(LOCAL4, BK4, 1025 + i, 8080, 'S', seq=9000 + i) if i < 2 else
                    sp_synack(CLI4, VIP4, 41000 + i, 8000, 9000 + i, t, None, None, False, 1460),
                    None))
+    # A backend that refuses weir's SYN (local port 1027): the client, which
+    # believes it is connected, gets an RST from the VIP at its own RCV.NXT.
+    k3, _ = sp_cookie(CLI4, VIP4, 40003, 80, 3000, t, 1460, None, False)
+    fx += [
+        (tcp(CLI4, VIP4, 40003, 80, 'A', seq=3001, ack=k3 + 1),
+         sp_out(LOCAL4, BK4, 1027, 8080, 'S', 3000, 0, 8192, sp_syn_opts(1400, False, None),
+                dmac=BMAC), None),
+        (tcp(BK4, LOCAL4, 8080, 1027, 'RA', smac=BMAC, seq=0, ack=3001),
+         sp_out(VIP4, CLI4, 80, 40003, 'RA', k3 + 1, 3001, 0), None),
+    ]
     return fx
 
 
@@ -1056,10 +1067,14 @@ def synproxy():
         w0 = st['workers'][0]
         got = {k: w0[k] for k in ('conns', 'conn_new', 'syn_cookies_sent', 'syn_cookies_ok',
                                   'syn_cookies_bad')}
-        want = {'conns': 4, 'conn_new': 4, 'syn_cookies_sent': 3, 'syn_cookies_ok': 2,
+        want = {'conns': 5, 'conn_new': 5, 'syn_cookies_sent': 3, 'syn_cookies_ok': 3,
                 'syn_cookies_bad': 2}
         wt.check(got == want, 'synproxy counters %s, want %s' % (got, want))
         svcs = {x['name']: x for x in w.ctl('services')['services']}
+        bk4 = svcs['tcp4']['backends'][0]
+        wt.check((bk4['conns_total'], bk4['conns_active'], bk4['handshake_failures']) == (2, 1, 1),
+                 'tcp4 backend: total, active, failed %s, want (2, 1, 1)' %
+                 ((bk4['conns_total'], bk4['conns_active'], bk4['handshake_failures']),))
         wt.check(svcs['tcp4'].get('synproxy') == {'syn_rate': 0, 'mss': 1400, 'wscale': 7,
                                                   'secret': 'configured'} and
                  svcs['rate4'].get('synproxy') == {'syn_rate': 2, 'mss': 1460, 'wscale': 7,
@@ -1075,7 +1090,7 @@ def synproxy():
         lines = w.ctl('stats', json_out=False).stdout.split('\n')
         head = [i for i, ln in enumerate(lines) if ln.split()[:2] == ['worker',
                                                                      'syn_cookies_sent']]
-        wt.check(len(head) == 1 and lines[head[0] + 1].split() == ['0', '3', '2', '2'],
+        wt.check(len(head) == 1 and lines[head[0] + 1].split() == ['0', '3', '3', '2'],
                  'weirctl stats synproxy table:\n' + '\n'.join(lines))
 
     run_fixture('synproxy', fx_synproxy_flows(), sp_config(), L4_PORT, after=flow_counters)

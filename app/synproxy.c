@@ -112,9 +112,9 @@ weir_sp_init_worker(struct weir_worker *w, int socket)
 
 	if (!sp_any || w->lb.ct == NULL)
 		return 0;
-	sp->slot = rte_zmalloc_socket("weir_sp_slot",
-				      sizeof(sp->slot[0]) * weir_ct_capacity(w->lb.ct),
-				      RTE_CACHE_LINE_SIZE, socket);
+	sp->slot =
+		rte_zmalloc_socket("weir_sp_slot", sizeof(sp->slot[0]) * weir_ct_capacity(w->lb.ct),
+				   RTE_CACHE_LINE_SIZE, socket);
 	sp->syn_sec = rte_zmalloc_socket("weir_sp_rate", sizeof(uint32_t) * n, 0, socket);
 	sp->syn_count = rte_zmalloc_socket("weir_sp_rate", sizeof(uint32_t) * n, 0, socket);
 	if (sp->slot == NULL || sp->syn_sec == NULL || sp->syn_count == NULL)

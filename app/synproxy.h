@@ -48,8 +48,8 @@ struct weir_sp_stats {
 /** Per-worker SYN proxy state. */
 struct weir_sp_worker {
 	struct weir_sp_slot *slot; /**< per connection slot; NULL without synproxy services */
-	uint32_t *syn_sec;         /**< per service: the second syn_count counts in */
-	uint32_t *syn_count;       /**< per service: SYNs seen in it (saturates at syn_rate + 1) */
+	uint32_t *syn_sec;	   /**< per service: the second syn_count counts in */
+	uint32_t *syn_count;	   /**< per service: SYNs seen in it (saturates at syn_rate + 1) */
 	struct weir_sp_stats stats;
 };
 
@@ -150,8 +150,8 @@ int weir_sp_ack(struct weir_worker *w, struct rte_mbuf *m, const struct weir_pkt
  * @param a
  *   From weir_sp_ack().
  */
-void weir_sp_open(struct weir_worker *w, struct rte_mbuf *m, const struct weir_pkt *p,
-		  uint32_t idx, struct weir_conn *c, const struct weir_sp_accept *a);
+void weir_sp_open(struct weir_worker *w, struct rte_mbuf *m, const struct weir_pkt *p, uint32_t idx,
+		  struct weir_conn *c, const struct weir_sp_accept *a);
 
 /**
  * Worker: a client segment of a spliced connection.

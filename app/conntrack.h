@@ -68,6 +68,7 @@ struct weir_conn {
 #define WEIR_CONN_F_FIN_C 0x02  /**< FIN from the client */
 #define WEIR_CONN_F_FIN_B 0x04  /**< FIN from the backend */
 #define WEIR_CONN_F_LPORT 0x08  /**< holds a local port */
+#define WEIR_CONN_F_SPLICE 0x10 /**< synproxy: seq/ack translated (app/synproxy.h) */
 
 struct weir_conntrack;
 

@@ -778,11 +778,25 @@ new_flow(struct weir_worker *w, struct rte_mbuf *m, const struct weir_pkt *p, in
 	unsigned int li = 0;
 	uint16_t lport = 0;
 	struct weir_conn *c, tmp;
+	struct weir_sp_accept spa;
+	int cookie = 0;
 	uint32_t b, idx, ref[2];
 
 	/* A client without a connection: allow/deny prefixes, bans, and for a
 	 * new connection the limits, before any backend is chosen. */
 	if (p->l4_proto == PROTO_TCP && (flags & (TCP_SYN | TCP_ACK | TCP_RST)) != TCP_SYN) {
+		/* synproxy: an ACK may end a cookie handshake (its SYN was
+		 * admitted when it came); a bad cookie is dropped in there. */
+		if (sc->synproxy.enabled && (flags & (TCP_SYN | TCP_ACK | TCP_RST)) == TCP_ACK) {
+			if (weir_sp_ack(w, m, p, svc, &spa) != 0)
+				return;
+			/* The source is proven now: admitted here, not at its
+			 * SYN, so spoofed SYNs never take a source entry. */
+			if (!weir_adm_new_conn(w, m, p, (unsigned int)svc, k, ref))
+				return;
+			cookie = 1;
+			goto pick;
+		}
 		/* Mid-connection without state (after a restart, or table full when
 		 * it began). DSR can still forward it consistently by Maglev: the
 		 * backend has the connection. FullNAT cannot: the reply mapping is
@@ -796,8 +810,14 @@ new_flow(struct weir_worker *w, struct rte_mbuf *m, const struct weir_pkt *p, in
 		b = weir_maglev_lookup(lw->snap->svc[svc].table, fh);
 		goto stateless;
 	}
+	/* synproxy: over the SYN rate, a cookie SYN-ACK and no state (denied
+	 * prefixes and bans first; limits wait for the cookie's ACK). */
+	if (sc->synproxy.enabled &&
+	    (!weir_adm_stray(w, m, k) || weir_sp_syn(w, m, p, svc, 0)))
+		return;
 	if (!weir_adm_new_conn(w, m, p, (unsigned int)svc, k, ref))
 		return;
+pick:
 	b = weir_sched_pick(&lw->sched[svc], fh, sh);
 	if (b == WEIR_LB_NONE || !lw->snap->svc[svc].mac_ok[b]) {
 		weir_adm_release(w, ref);
@@ -810,6 +830,8 @@ new_flow(struct weir_worker *w, struct rte_mbuf *m, const struct weir_pkt *p, in
 	if (idx == WEIR_CONN_NONE) {
 		/* Not tracked, so it holds nothing. */
 		weir_adm_release(w, ref);
+		if (sc->synproxy.enabled && !cookie && weir_sp_syn(w, m, p, svc, 1))
+			return; /* table full: a cookie costs no entry */
 		if (sc->forwarding == WEIR_FWD_FULLNAT) {
 			drop(w, WEIR_DROP_CONN_TABLE_FULL, m);
 			return;
@@ -845,6 +867,10 @@ new_flow(struct weir_worker *w, struct rte_mbuf *m, const struct weir_pkt *p, in
 	weir_sched_conn_open(&lw->sched[svc], b);
 	lw->backend_new[svc * WEIR_MAX_BACKENDS + b]++;
 	lw->stats.conn_new++;
+	if (cookie) {
+		weir_sp_open(w, m, p, idx, c, &spa);
+		return;
+	}
 	to_backend(w, m, p, c);
 	return;
 
@@ -971,6 +997,9 @@ weir_lb_handle_burst(struct weir_worker *w, struct rte_mbuf **m, const struct we
 				continue;
 			}
 			c = weir_ct_get(w->lb.ct, ci);
+			if ((c->flags & WEIR_CONN_F_SPLICE) &&
+			    !weir_sp_from_backend(w, m[i], &p[i], ci, c))
+				continue;
 			track(w, ci, c, tcp_flags(rte_pktmbuf_mtod(m[i], uint8_t *), &p[i]), 0);
 			to_client(w, m[i], &p[i], c);
 			continue;
@@ -1003,6 +1032,8 @@ weir_lb_handle_burst(struct weir_worker *w, struct rte_mbuf **m, const struct we
 		if (unlikely((c->src_ref[0] & c->src_ref[1]) != WEIR_SRCT_NONE ||
 			     w->lb.adm.n_bans != 0) &&
 		    !weir_adm_packet(w, m[i], c))
+			continue;
+		if ((c->flags & WEIR_CONN_F_SPLICE) && !weir_sp_from_client(w, m[i], &p[i], ci, c))
 			continue;
 		track(w, ci, c, flags, 1);
 		to_backend(w, m[i], &p[i], c);
@@ -1254,6 +1285,8 @@ cmd_services(void)
 				  "backends", pool_backends_json(i));
 		if ((lim = weir_adm_limits_json(i)) != NULL)
 			json_object_set_new(svc, "limits", lim);
+		if (sc->synproxy.enabled)
+			json_object_set_new(svc, "synproxy", weir_sp_service_json(i));
 		json_array_append_new(arr, svc);
 	}
 	return json_pack("{s:o, s:I, s:o*}", "services", arr, "snapshot",
@@ -1401,6 +1434,7 @@ weir_lb_worker_json(const struct weir_worker *w, json_t *o)
 	json_object_set_new(o, "stateless", LB_STAT(stateless));
 	json_object_set_new(o, "neigh_learned", LB_STAT(neigh_learned));
 #undef LB_STAT
+	weir_sp_worker_json(w, o);
 	json_object_set_new(o, "busy_cycles", json_integer((json_int_t)cyc));
 	json_object_set_new(o, "busy_pkts", json_integer((json_int_t)pk));
 	json_object_set_new(o, "tsc_hz", json_integer((json_int_t)rte_get_tsc_hz()));
@@ -1470,6 +1504,8 @@ init_worker(struct weir_worker *w, char *err, size_t errlen)
 		memset(lw->lport_slot[i], 0xff, n * sizeof(uint32_t)); /* WEIR_CONN_NONE */
 		lw->lport_cursor[i] = 0;
 	}
+	if (weir_sp_init_worker(w, socket) != 0)
+		goto nomem;
 	for (i = 0; i < cfg->n_services; i++) {
 		const struct weir_service_config *sc = &cfg->services[i];
 		const struct weir_pool_config *pl = &cfg->pools[sc->pool];
@@ -1518,6 +1554,7 @@ fini_worker(struct weir_worker *w)
 	rte_free(lw->lport_used);
 	rte_free(lw->backend_new);
 	rte_free(lw->backend_fail);
+	weir_sp_fini_worker(w);
 	rte_free(lw->backends);
 	rte_free(lw->sched);
 	memset(lw, 0, sizeof(*lw));
@@ -1530,6 +1567,8 @@ weir_lb_init(char *err, size_t errlen)
 	unsigned int i, j, b;
 	size_t sz;
 
+	if (weir_sp_init(err, errlen) != 0)
+		return -1;
 	n_locals = 0;
 	for (i = 0; i < cfg->n_services; i++)
 		for (j = 0; j < cfg->services[i].n_local_ips; j++) {

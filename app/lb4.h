@@ -25,6 +25,7 @@
 #include "admit.h"
 #include "conntrack.h"
 #include "srctab.h"
+#include "synproxy.h"
 #include "weir_config.h"
 #include "weir_lb.h"
 #include "weir_pkt.h"
@@ -80,6 +81,7 @@ struct weir_lb_worker {
 	uint64_t now_tsc;
 	struct weir_lb_stats stats;
 	struct weir_adm_worker adm;        /**< admission (app/admit.h) */
+	struct weir_sp_worker sp;          /**< SYN proxy state (app/synproxy.c) */
 };
 
 /**

@@ -125,6 +125,16 @@ struct weir_limits {
 	struct weir_ban_config ban;
 };
 
+/** A TCP service's SYN proxy (service.synproxy): SYN cookies, then a splice. */
+struct weir_synproxy_config {
+	uint8_t enabled;    /**< service.synproxy given */
+	uint8_t has_secret; /**< secret given; otherwise random at start */
+	uint8_t wscale;     /**< window shift weir advertises to clients (default 7) */
+	uint16_t mss;       /**< MSS weir advertises to clients */
+	uint32_t syn_rate;  /**< SYNs per second per worker before cookies; 0 = always */
+	uint8_t secret[16]; /**< cookie key (SipHash-2-4), when has_secret */
+};
+
 /** Most prefixes in acl.allow plus acl.deny. */
 #define WEIR_MAX_ACL 1024
 
@@ -155,6 +165,7 @@ struct weir_service_config {
 	struct weir_addr local_ips[WEIR_MAX_LOCAL_IPS];
 	struct weir_timeouts timeouts;
 	struct weir_limits limits;
+	struct weir_synproxy_config synproxy;
 };
 
 /** The whole configuration. */

@@ -478,13 +478,98 @@ load_limits(struct weir_cfg_ctx *c, const char *where, json_t *o, uint8_t proto,
 }
 
 static int
+hex_nibble(char ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
+	return -1;
+}
+
+/* service.synproxy: {"syn_rate", "secret", "mss", "wscale"}. After protocol,
+ * forwarding and mss_clamp are known. */
+static int
+load_synproxy(struct weir_cfg_ctx *c, const char *where, json_t *o,
+	      struct weir_service_config *s)
+{
+	static const char *const keys[] = {"syn_rate", "secret", "mss", "wscale", NULL};
+	struct weir_synproxy_config *p = &s->synproxy;
+	char key[128];
+	unsigned long u;
+	const char *hex;
+	unsigned int i;
+	json_t *v;
+	int rc;
+
+	if (!json_is_object(o))
+		return weir_cfg_fail(c, where, o, "expected an object");
+	if ((rc = weir_cfg_check_keys(c, where, o, keys)) != 0)
+		return rc;
+	if (s->proto != 6)
+		return weir_cfg_fail(c, where, NULL, "only TCP services have a SYN handshake");
+	if (s->forwarding != WEIR_FWD_FULLNAT)
+		return weir_cfg_fail(c, where, NULL,
+				     "needs \"forwarding\": \"fullnat\" (with dsr-ipip the "
+				     "backends' replies bypass weir)");
+	snprintf(key, sizeof(key), "%s.syn_rate", where);
+	if ((v = json_object_get(o, "syn_rate")) != NULL) {
+		if ((rc = weir_cfg_get_uint(c, key, v, 0, 100000000, &u)) != 0)
+			return rc;
+		p->syn_rate = (uint32_t)u;
+	}
+	p->wscale = 7;
+	snprintf(key, sizeof(key), "%s.wscale", where);
+	if ((v = json_object_get(o, "wscale")) != NULL) {
+		if ((rc = weir_cfg_get_uint(c, key, v, 0, 14, &u)) != 0)
+			return rc;
+		p->wscale = (uint8_t)u;
+	}
+	/* Ethernet's MSS, or the clamp if the backends' path is narrower. */
+	p->mss = s->vip.family == 4 ? 1460 : 1440;
+	if (s->mss_clamp != 0 && s->mss_clamp < p->mss)
+		p->mss = s->mss_clamp;
+	snprintf(key, sizeof(key), "%s.mss", where);
+	if ((v = json_object_get(o, "mss")) != NULL) {
+		if ((rc = weir_cfg_get_uint(c, key, v, 536, 9000, &u)) != 0)
+			return rc;
+		if (s->mss_clamp != 0 && u > s->mss_clamp)
+			return weir_cfg_fail(c, key, v, "above the service's mss_clamp %u",
+					     s->mss_clamp);
+		p->mss = (uint16_t)u;
+	}
+	snprintf(key, sizeof(key), "%s.secret", where);
+	if ((v = json_object_get(o, "secret")) != NULL) {
+		/* The value is never echoed: a near-miss would put most of a key in a log. */
+		hex = json_string_value(v);
+		if (hex == NULL || strlen(hex) != 2 * sizeof(p->secret))
+			return weir_cfg_fail(c, key, NULL,
+					     "expected a string of 32 hex digits (value not shown)");
+		for (i = 0; i < sizeof(p->secret); i++) {
+			int hi = hex_nibble(hex[2 * i]), lo = hex_nibble(hex[2 * i + 1]);
+
+			if (hi < 0 || lo < 0)
+				return weir_cfg_fail(c, key, NULL,
+						     "expected a string of 32 hex digits (value "
+						     "not shown)");
+			p->secret[i] = (uint8_t)(hi << 4 | lo);
+		}
+		p->has_secret = 1;
+	}
+	p->enabled = 1;
+	return 0;
+}
+
+static int
 load_service(struct weir_cfg_ctx *c, const char *where, json_t *o, struct weir_config *cfg,
 	     struct weir_service_config *s)
 {
 	static const char *const keys[] = {"name",      "vip",        "port",      "protocol",
 					   "scheduler", "sticky",     "pool",      "local_ips",
 					   "timeouts",  "forwarding", "mss_clamp", "limits",
-					   NULL};
+					   "synproxy",  NULL};
 	char key[96], pool[32], ip[INET6_ADDRSTRLEN];
 	const struct weir_pool_config *pl;
 	unsigned long u;
@@ -584,6 +669,11 @@ load_service(struct weir_cfg_ctx *c, const char *where, json_t *o, struct weir_c
 	snprintf(key, sizeof(key), "%s.limits", where);
 	if ((v = json_object_get(o, "limits")) != NULL &&
 	    (rc = load_limits(c, key, v, s->proto, &s->limits)) != 0)
+		return rc;
+
+	snprintf(key, sizeof(key), "%s.synproxy", where);
+	if ((v = json_object_get(o, "synproxy")) != NULL &&
+	    (rc = load_synproxy(c, key, v, s)) != 0)
 		return rc;
 
 	snprintf(key, sizeof(key), "%s.pool", where);

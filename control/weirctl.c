@@ -249,6 +249,19 @@ print_stats(json_t *r)
 		any = 0;
 	}
 
+	/* SYN cookies, when some service has used them. */
+	json_array_foreach(workers, i, w)
+		any |= geti(w, "syn_cookies_sent") != 0 || geti(w, "syn_cookies_bad") != 0;
+	if (any) {
+		printf("\n%-8s %16s %16s %16s\n", "worker", "syn_cookies_sent", "syn_cookies_ok",
+		       "syn_cookies_bad");
+		json_array_foreach(workers, i, w)
+			printf("%-8lld %16lld %16lld %16lld\n", geti(w, "id"),
+			       geti(w, "syn_cookies_sent"), geti(w, "syn_cookies_ok"),
+			       geti(w, "syn_cookies_bad"));
+		any = 0;
+	}
+
 	printf("\ndrops by reason\n");
 	drops = json_object_get(total, "drops");
 	json_object_foreach(drops, k, v) {
@@ -327,6 +340,20 @@ print_services(json_t *r)
 			printf("; mss clamp %lld", geti(s, "mss_clamp"));
 		if (json_object_get(s, "limits") != NULL)
 			print_limits("\n  limits: ", json_object_get(s, "limits"));
+		{
+			json_t *sp = json_object_get(s, "synproxy");
+
+			if (sp != NULL) {
+				printf("\n  synproxy: SYN cookies ");
+				if (geti(sp, "syn_rate"))
+					printf("above %lld SYN/s per worker or with the table full",
+					       geti(sp, "syn_rate"));
+				else
+					printf("always");
+				printf("; MSS %lld, wscale %lld, secret %s", geti(sp, "mss"),
+				       geti(sp, "wscale"), gets_(sp, "secret"));
+			}
+		}
 		printf("\n  %-28s %6s %7s %9s %-17s %-8s %12s %10s %10s\n", "backend", "weight",
 		       "enabled", "effective", "mac", "dc", "conns_total", "active", "hs_failed");
 		json_array_foreach(json_object_get(s, "backends"), j, b) {

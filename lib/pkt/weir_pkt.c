@@ -86,6 +86,9 @@ static const char *const drop_names[WEIR_DROP__MAX] = {
 	[WEIR_DROP_PACKET_LIMITED] = "packet_limited",
 	[WEIR_DROP_CONCURRENCY_LIMITED] = "concurrency_limited",
 	[WEIR_DROP_BANNED] = "banned",
+	[WEIR_DROP_SYN_COOKIE_INVALID] = "syn_cookie_invalid",
+	[WEIR_DROP_SYNPROXY_PENDING] = "synproxy_pending",
+	[WEIR_DROP_SYNPROXY_REJECTED] = "synproxy_rejected",
 };
 
 const char *

@@ -62,6 +62,9 @@ enum weir_pkt_drop {
 	WEIR_DROP_PACKET_LIMITED,	/**< a client packet over its source's packets/s limit */
 	WEIR_DROP_CONCURRENCY_LIMITED,	/**< a new connection over its source's open-connection limit */
 	WEIR_DROP_BANNED,		/**< a client packet from a banned source */
+	WEIR_DROP_SYN_COOKIE_INVALID,	/**< synproxy: an ACK without a connection whose cookie is forged or stale */
+	WEIR_DROP_SYNPROXY_PENDING,	/**< synproxy: a client segment while weir's handshake with the backend runs */
+	WEIR_DROP_SYNPROXY_REJECTED,	/**< synproxy: a segment the splice refuses (blind RST, bad options, stray SYN) */
 	WEIR_DROP__MAX,
 };
 

@@ -437,6 +437,90 @@ test_limits_more(void **state)
 }
 
 static void
+test_synproxy(void **state)
+{
+	const struct weir_synproxy_config *p;
+	struct weir_config *c;
+
+	(void)state;
+	/* Defaults: cookies always, random secret, wscale 7, MSS 1460 (IPv4), 1440
+	 * (IPv6), or the clamp when it is lower; a service without it has none. */
+	c = load("{" PORTS "," POOLS ",'services':[" SVC4 ",'synproxy':{}},%s,'synproxy':{}},"
+		 "%s,'mss_clamp':1400,'synproxy':{}},%s}]}",
+		 svc(0, "v6", "2001:db8:1::1", NULL, NULL, "w6", "['2001:db8:2::1']"),
+		 svc(1, "cl", NULL, "81", NULL, NULL, NULL),
+		 svc(2, "no", NULL, "82", NULL, NULL, NULL));
+	if (c == NULL)
+		fail_msg("rejected: %s", errbuf);
+	p = &c->services[0].synproxy;
+	assert_int_equal(p->enabled, 1);
+	assert_int_equal(p->syn_rate, 0);
+	assert_int_equal(p->has_secret, 0);
+	assert_int_equal(p->wscale, 7);
+	assert_int_equal(p->mss, 1460);
+	assert_int_equal(c->services[1].synproxy.mss, 1440);
+	assert_int_equal(c->services[2].synproxy.mss, 1400);
+	assert_int_equal(c->services[3].synproxy.enabled, 0);
+	weir_config_free(c);
+	/* Everything given; the secret is 16 bytes in the order written. */
+	c = load("{" PORTS "," POOLS ",'services':[" SVC4 ",'mss_clamp':1400,'synproxy':"
+		 "{'syn_rate':1000,'secret':'00112233445566778899aAbBcCdDeEfF','mss':1300,"
+		 "'wscale':14}}]}");
+	if (c == NULL)
+		fail_msg("rejected: %s", errbuf);
+	p = &c->services[0].synproxy;
+	assert_int_equal(p->syn_rate, 1000);
+	assert_int_equal(p->has_secret, 1);
+	assert_memory_equal(p->secret,
+			    "\x00\x11\x22\x33\x44\x55\x66\x77\x88\x99\xaa\xbb\xcc\xdd\xee\xff", 16);
+	assert_int_equal(p->mss, 1300);
+	assert_int_equal(p->wscale, 14);
+	weir_config_free(c);
+
+	REJECT("config t: key 'services[0].synproxy' = true: expected an object",
+	       "{" PORTS "," POOLS ",'services':[" SVC4 ",'synproxy':true}]}");
+	REJECT("config t: key 'services[0].synproxy.rate': unknown key",
+	       "{" PORTS "," POOLS ",'services':[" SVC4 ",'synproxy':{'rate':5}}]}");
+	REJECT("config t: key 'services[0].synproxy': only TCP services have a SYN handshake",
+	       "{" PORTS "," POOLS ",'services':[%s,'synproxy':{}}]}",
+	       svc(0, NULL, NULL, NULL, "udp", NULL, NULL));
+	REJECT("config t: key 'services[0].synproxy': needs \"forwarding\": \"fullnat\" (with "
+	       "dsr-ipip the backends' replies bypass weir)",
+	       "{" PORTS "," POOLS ",'services':[" SVC4
+	       ",'forwarding':'dsr-ipip','synproxy':{'syn_rate':10}}]}");
+	REJECT("config t: key 'services[0].synproxy.syn_rate' = -1: expected an integer in [0, "
+	       "100000000]",
+	       "{" PORTS "," POOLS ",'services':[" SVC4 ",'synproxy':{'syn_rate':-1}}]}");
+	REJECT("config t: key 'services[0].synproxy.syn_rate' = \"10\": expected an integer in "
+	       "[0, 100000000]",
+	       "{" PORTS "," POOLS ",'services':[" SVC4 ",'synproxy':{'syn_rate':'10'}}]}");
+	REJECT("config t: key 'services[0].synproxy.wscale' = 15: expected an integer in [0, 14]",
+	       "{" PORTS "," POOLS ",'services':[" SVC4 ",'synproxy':{'wscale':15}}]}");
+	REJECT("config t: key 'services[0].synproxy.mss' = 100: expected an integer in [536, 9000]",
+	       "{" PORTS "," POOLS ",'services':[" SVC4 ",'synproxy':{'mss':100}}]}");
+	REJECT("config t: key 'services[0].synproxy.mss' = 1460: above the service's mss_clamp "
+	       "1400",
+	       "{" PORTS "," POOLS ",'services':[" SVC4
+	       ",'mss_clamp':1400,'synproxy':{'mss':1460}}]}");
+	/* A bad secret is never echoed. */
+	REJECT("config t: key 'services[0].synproxy.secret': expected a string of 32 hex digits "
+	       "(value not shown)",
+	       "{" PORTS "," POOLS ",'services':[" SVC4
+	       ",'synproxy':{'secret':'00112233445566778899aabbccddeef'}}]}");
+	REJECT("config t: key 'services[0].synproxy.secret': expected a string of 32 hex digits "
+	       "(value not shown)",
+	       "{" PORTS "," POOLS ",'services':[" SVC4
+	       ",'synproxy':{'secret':'00112233445566778899aabbccddeeff0'}}]}");
+	REJECT("config t: key 'services[0].synproxy.secret': expected a string of 32 hex digits "
+	       "(value not shown)",
+	       "{" PORTS "," POOLS ",'services':[" SVC4
+	       ",'synproxy':{'secret':'00112233445566778899aabbccddeefg'}}]}");
+	REJECT("config t: key 'services[0].synproxy.secret': expected a string of 32 hex digits "
+	       "(value not shown)",
+	       "{" PORTS "," POOLS ",'services':[" SVC4 ",'synproxy':{'secret':12}}]}");
+}
+
+static void
 test_acl(void **state)
 {
 	struct weir_config *c;
@@ -490,6 +574,7 @@ main(void)
 		cmocka_unit_test(test_services),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_limits_more),
+		cmocka_unit_test(test_synproxy),
 		cmocka_unit_test(test_acl),
 	};
 

@@ -466,12 +466,20 @@ mss_clamp(uint8_t *tcp, size_t hlen, uint16_t clamp, uint8_t *csum)
 			/* Update over the aligned words covering the option. */
 			size_t a = off & ~(size_t)1;
 			uint8_t old[6], new[6];
-			size_t n = ((off + 4 + 1) & ~(size_t)1) - a;
 
-			memcpy(old, tcp + a, n);
-			wr16(tcp + off + 2, clamp);
-			memcpy(new, tcp + a, n);
-			weir_csum_update(csum, old, new, n);
+			/* 4 bytes at an even offset, else 6: constants, so that the
+			 * compiler sees every byte read is written. */
+			if (off & 1) {
+				memcpy(old, tcp + a, 6);
+				wr16(tcp + off + 2, clamp);
+				memcpy(new, tcp + a, 6);
+				weir_csum_update(csum, old, new, 6);
+			} else {
+				memcpy(old, tcp + a, 4);
+				wr16(tcp + off + 2, clamp);
+				memcpy(new, tcp + a, 4);
+				weir_csum_update(csum, old, new, 4);
+			}
 			return;
 		}
 		off += len;

@@ -542,6 +542,10 @@ def fx_fullnat():
     want = bytearray(udp(LOCAL4, BK4, 1025, 8080, dmac=BMAC, smac=MAC, data=b'zz'))
     want[14 + 20 + 6:14 + 20 + 8] = b'\0\0'
     fx.append((bytes(nock), bytes(want), None))
+    # The MSS option at an odd offset (after a NOP): clamped, checksum right.
+    fx.append((tcp(CLI4, VIP4, 40002, 80, 'S', options=[('NOP', None), ('MSS', 1460)]),
+               tcp(LOCAL4, BK4, 1026, 8080, 'S', dmac=BMAC, smac=MAC,
+                   options=[('NOP', None), ('MSS', 1400)]), None))
     return fx
 
 

@@ -54,7 +54,8 @@ struct weir_adm_bans {
 	uint32_t n;
 	uint32_t mask;
 	uint8_t any4;              /* an IPv4 ban exists (always /32) */
-	uint8_t v6_plen[129];      /* IPv6 prefix lengths in use */
+	uint8_t n_v6_plen;         /* IPv6 prefix lengths in use, */
+	uint8_t v6_plen[129];      /* longest first */
 	struct ban_slot slot[];
 };
 
@@ -142,10 +143,14 @@ refuse(struct weir_worker *w, enum weir_pkt_drop why, struct rte_mbuf *m, uint8_
 	adm_drop(w, why, m);
 }
 
-static uint64_t
+/* ns per TSC cycle in 32.32 fixed point: the clock costs a multiply per
+ * loop iteration, not a division. */
+static uint64_t tsc_mult;
+
+static inline uint64_t
 tsc_ns(uint64_t tsc)
 {
-	return (uint64_t)((unsigned __int128)(tsc - weir.start_tsc) * SEC_NS / rte_get_tsc_hz());
+	return (uint64_t)(((unsigned __int128)(tsc - weir.start_tsc) * tsc_mult) >> 32);
 }
 
 /* The admission clock as control sees it: the latest any worker has used. */
@@ -211,7 +216,7 @@ banned(const struct weir_adm_worker *aw, uint8_t family, const uint8_t *src)
 	const struct weir_adm_bans *b = aw->bans;
 	struct ban_key k;
 	const struct ban_slot *s;
-	unsigned int plen;
+	unsigned int plen, i;
 
 	memset(&k, 0, sizeof(k));
 	k.family = family;
@@ -223,9 +228,8 @@ banned(const struct weir_adm_worker *aw, uint8_t family, const uint8_t *src)
 		s = ban_find(b, &k);
 		return s != NULL && aw->now_ns < s->until_ns;
 	}
-	for (plen = 1; plen <= 128; plen++) {
-		if (!b->v6_plen[plen])
-			continue;
+	for (i = 0; i < b->n_v6_plen; i++) {
+		plen = b->v6_plen[i];
 		k.plen = (uint8_t)plen;
 		mask_addr(k.addr, src, plen);
 		s = ban_find(b, &k);
@@ -642,7 +646,9 @@ bans_build(uint64_t now)
 	const void *key;
 	void *data;
 	uint32_t it = 0, n = 0, size = 8;
+	uint8_t plens[129] = {0};
 	struct weir_adm_bans *b;
+	unsigned int p;
 
 	while (rte_hash_iterate(ban_index, &key, &data, &it) >= 0) {
 		const struct ban_rec *rec = data;
@@ -672,11 +678,14 @@ bans_build(uint64_t now)
 		if (rec->key.family == 4)
 			b->any4 = 1;
 		else
-			b->v6_plen[rec->key.plen] = 1;
+			plens[rec->key.plen] = 1;
 		if (rec->st.until_ns < bans_next_expiry)
 			bans_next_expiry = rec->st.until_ns;
 		b->n++;
 	}
+	for (p = 128; p > 0; p--)
+		if (plens[p])
+			b->v6_plen[b->n_v6_plen++] = (uint8_t)p;
 	return b;
 }
 
@@ -1290,6 +1299,7 @@ weir_adm_init(char *err, size_t errlen)
 	unsigned int i;
 	int any = 0;
 
+	tsc_mult = (uint64_t)(((unsigned __int128)SEC_NS << 32) / rte_get_tsc_hz());
 	if (cfg->clock_rx_timestamp &&
 	    rte_mbuf_dyn_rx_timestamp_register(&ts_off, &ts_flag) != 0) {
 		snprintf(err, errlen, "clock rx_timestamp: cannot register the timestamp field: %s",

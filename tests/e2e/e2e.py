@@ -511,13 +511,17 @@ def limits():
         code, _ = curl_status(nsc, 'http://%s/who' % VIP4)
         wt.check(code == 7, 'unbanned, still over its limit: curl exit %d, want 7 (RST)' % code)
         # Run-time deny and ban of the second address, and back.
-        for on, off in ((('block', CLI4_B + '/32'), ('unblock', CLI4_B + '/32')),
-                        (('ban', CLI4_B, '30'), ('unban', CLI4_B))):
+        # The same for the client's IPv6 /64 on web6 (a service without limits).
+        v6net = CLI6.rsplit(':', 1)[0] + ':/64'
+        for on, off, url, src in (
+                (('block', CLI4_B + '/32'), ('unblock', CLI4_B + '/32'), VIP4, CLI4_B),
+                (('ban', CLI4_B, '30'), ('unban', CLI4_B), VIP4, CLI4_B),
+                (('ban', v6net), ('unban', v6net), '[%s]' % VIP6, None)):
             w.ctl(*on)
-            code, _ = curl_status(nsc, 'http://%s/who' % VIP4, CLI4_B, max_time=2)
+            code, _ = curl_status(nsc, 'http://%s/who' % url, src, max_time=2)
             wt.check(code == 28, 'after weirctl %s: curl exit %d, want 28' % (' '.join(on), code))
             w.ctl(*off)
-            code, body = curl_status(nsc, 'http://%s/who' % VIP4, CLI4_B)
+            code, body = curl_status(nsc, 'http://%s/who' % url, src)
             wt.check(code == 0 and body in NAMES,
                      'after weirctl %s: curl %d %r' % (' '.join(off), code, body))
         w0 = w.ctl('stats')['workers'][0]

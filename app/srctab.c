@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 
+#include <rte_common.h>
 #include <rte_errno.h>
 #include <rte_malloc.h>
+#include <rte_prefetch.h>
 
 #include "srctab.h"
 
@@ -70,10 +73,30 @@ src_hash(const struct weir_src_key *k)
 	return (uint32_t)(x >> 32);
 }
 
-struct weir_src_state *
-weir_srct_get(struct weir_srctab *t, const struct weir_src_key *k, uint64_t now_ns)
+static inline struct src_entry *
+src_set(const struct weir_srctab *t, uint32_t h)
 {
-	struct src_entry *set = &t->e[(src_hash(k) & t->set_mask) * SET_WAYS];
+	return &t->e[(h & t->set_mask) * SET_WAYS];
+}
+
+/* Whether e's state is among the n given to earlier keys of a bulk call. */
+static inline bool
+src_held(const struct src_entry *e, struct weir_src_state *const *held, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (held[i] == &e->st)
+			return true;
+	return false;
+}
+
+/* k's entry in its set, else a free or reusable one made k's (never one of
+ * held[0 .. n_held - 1]), else NULL. */
+static inline struct weir_src_state *
+src_resolve(struct weir_srctab *t, struct src_entry *set, const struct weir_src_key *k,
+	    uint64_t now_ns, struct weir_src_state *const *held, unsigned int n_held)
+{
 	struct src_entry *victim = NULL;
 	unsigned int i;
 
@@ -87,7 +110,8 @@ weir_srct_get(struct weir_srctab *t, const struct weir_src_key *k, uint64_t now_
 		}
 		if (memcmp(&e->key, k, sizeof(*k)) == 0)
 			return &e->st;
-		if (victim == NULL && e->st.rested_ns <= now_ns && e->st.conns == 0)
+		if (victim == NULL && e->st.rested_ns <= now_ns && e->st.conns == 0 &&
+		    !src_held(e, held, n_held))
 			victim = e;
 	}
 	if (victim == NULL)
@@ -97,6 +121,34 @@ weir_srct_get(struct weir_srctab *t, const struct weir_src_key *k, uint64_t now_
 	victim->key = *k;
 	memset(&victim->st, 0, sizeof(victim->st)); /* full buckets */
 	return &victim->st;
+}
+
+struct weir_src_state *
+weir_srct_get(struct weir_srctab *t, const struct weir_src_key *k, uint64_t now_ns)
+{
+	return src_resolve(t, src_set(t, src_hash(k)), k, now_ns, NULL, 0);
+}
+
+unsigned int
+weir_srct_get_bulk(struct weir_srctab *t, const struct weir_src_key *keys, unsigned int n,
+		   uint64_t now_ns, struct weir_src_state **states)
+{
+	struct src_entry *set[WEIR_SRCT_BULK_MAX];
+	unsigned int i, j, m, got = 0;
+
+	for (i = 0; i < n; i += m) {
+		m = RTE_MIN(n - i, (unsigned int)WEIR_SRCT_BULK_MAX);
+		/* Hash the burst and start fetching its sets, so their misses overlap. */
+		for (j = 0; j < m; j++) {
+			set[j] = src_set(t, src_hash(&keys[i + j]));
+			rte_prefetch0(set[j]);
+		}
+		for (j = 0; j < m; j++) {
+			states[i + j] = src_resolve(t, set[j], &keys[i + j], now_ns, states, i + j);
+			got += states[i + j] != NULL;
+		}
+	}
+	return got;
 }
 
 struct weir_src_state *

@@ -16,9 +16,10 @@
  *   admission_srctab    weir: app/srctab.c weir_srct_get_bulk() (24-byte
  *                       source keys), then per key weir_rl_tb_take() on the
  *                       state's bucket with the report, rested_ns kept, as
- *                       app/admit.c does; table of 2 S entries (sets of 8 fill
- *                       unevenly: at S entries some sets could not hold
- *                       their sources)
+ *                       app/admit.c does; table of F x S entries
+ *                       (--srctab-factor, default 2: sets of 8 fill
+ *                       unevenly, and at S entries about 1 source in 7
+ *                       finds its set full; "resident" says how many got in)
  *   admission_rte_hash  baseline: a plain rte_hash (the same 24-byte keys, CRC
  *                       hash, extendable buckets, S entries),
  *                       rte_hash_lookup_bulk_data() to a GCRA state
@@ -37,10 +38,11 @@
  * Prints one JSON object per case on stdout.
  *
  * Usage: bench_rl [EAL args --] [DECISIONS] [--sources S[,S...]]
- *                 [--seconds N] [--only algos|admission]
+ *                 [--seconds N] [--srctab-factor F] [--only algos|admission]
  *   DECISIONS  per algorithm case (default 20000000)
  *   --sources  admission cases (default 65536,1048576,4194304)
  *   --seconds  CPU seconds per admission case, at least (default 1)
+ *   --srctab-factor  weir's table size over the sources (1 .. 8, default 2)
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -178,6 +180,7 @@ run(enum algo a, uint32_t keys, int report, uint64_t count)
 #define ADM_LIMIT 100 /* per second */
 #define ADM_BURST 20
 
+static uint32_t adm_factor = 2;
 static struct weir_rl_tb_params adm_tb;
 static struct weir_rl_gcra_params adm_gcra;
 
@@ -280,14 +283,14 @@ adm_srctab(uint32_t sources, uint64_t min_cpu_ns, struct adm_result *r)
 	unsigned int j, n;
 
 	memset(r, 0, sizeof(*r));
-	t = weir_srct_create("bench_rl_src", 2 * sources, (int)rte_socket_id());
+	t = weir_srct_create("bench_rl_src", adm_factor * sources, (int)rte_socket_id());
 	if (t == NULL) {
 		fprintf(stderr, "bench_rl: source table of %u: %s (give EAL more memory, -m)\n",
-			2 * sources, rte_strerror(rte_errno));
+			adm_factor * sources, rte_strerror(rte_errno));
 		return -1;
 	}
 	r->bytes = heap_bytes() - before;
-	for (r->capacity = 8; r->capacity < 2 * sources; r->capacity *= 2)
+	for (r->capacity = 8; r->capacity < adm_factor * sources; r->capacity *= 2)
 		;
 	/* Every source in once, in bursts, as traffic would bring them. */
 	for (i = 0; i < sources; i += n) {
@@ -406,6 +409,7 @@ run_admission(const uint32_t *sources, unsigned int n, double seconds)
 {
 	uint64_t min_cpu = (uint64_t)(seconds * 1e9);
 	struct adm_result w, b;
+	char extra[64];
 	unsigned int i;
 
 	if (weir_rl_tb_params_init(&adm_tb, ADM_LIMIT, WEIR_RL_NS_PER_S, ADM_BURST) != 0 ||
@@ -417,7 +421,9 @@ run_admission(const uint32_t *sources, unsigned int n, double seconds)
 		if (adm_srctab(sources[i], min_cpu, &w) != 0 ||
 		    adm_rte_hash(sources[i], min_cpu, &b) != 0)
 			return -1;
-		adm_print("admission_srctab", sources[i], &w, ", \"key_bytes\": 24");
+		snprintf(extra, sizeof(extra), ", \"key_bytes\": 24, \"srctab_factor\": %u",
+			 adm_factor);
+		adm_print("admission_srctab", sources[i], &w, extra);
 		adm_print("admission_rte_hash", sources[i], &b, ", \"key_bytes\": 24");
 		rw = (double)w.decisions / (double)w.cpu_ns;
 		rb = (double)b.decisions / (double)b.cpu_ns;
@@ -435,7 +441,7 @@ static int
 usage(void)
 {
 	fprintf(stderr, "usage: bench_rl [EAL args --] [DECISIONS] [--sources S[,S...]] "
-			"[--seconds N] [--only algos|admission]\n");
+			"[--seconds N] [--srctab-factor F] [--only algos|admission]\n");
 	return 2;
 }
 
@@ -468,7 +474,7 @@ main(int argc, char **argv)
 			for (n_sources = 0; *p != '\0' && n_sources < 8; p = end + (*end == ',')) {
 				unsigned long v = strtoul(p, &end, 10);
 
-				if (end == p || v == 0 || v > (1ul << 30))
+				if (end == p || v == 0 || v > (1ul << 26))
 					return usage();
 				sources[n_sources++] = (uint32_t)v;
 			}
@@ -476,6 +482,14 @@ main(int argc, char **argv)
 			seconds = strtod(argv[++i], NULL);
 			if (!(seconds > 0))
 				return usage();
+		} else if (strcmp(argv[i], "--srctab-factor") == 0 && i + 1 < argc) {
+#ifdef WEIR_BENCH_DPDK
+			adm_factor = (uint32_t)strtoul(argv[++i], NULL, 10);
+			if (adm_factor < 1 || adm_factor > 8)
+				return usage();
+#else
+			i++;
+#endif
 		} else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc) {
 			i++;
 			algos = strcmp(argv[i], "algos") == 0;

@@ -90,6 +90,37 @@ struct weir_src_state {
 struct weir_src_state *weir_srct_get(struct weir_srctab *t, const struct weir_src_key *k,
 				     uint64_t now_ns);
 
+/** Keys a bulk lookup hashes and prefetches at once (it takes any n, in such slices). */
+#define WEIR_SRCT_BULK_MAX 32
+
+/**
+ * weir_srct_get() for a burst: hash every key and prefetch its set first,
+ * then resolve the keys in order, so the cache misses of the burst overlap.
+ *
+ * The result is that of weir_srct_get() on keys[0], keys[1], ... in turn,
+ * each state taken (made not rested, as the admission path does) before
+ * the next key is looked up: an entry given to an earlier key of the call
+ * is never reused for a later one, so every pointer in states stays valid
+ * for the whole burst. A key that appears twice gets the same state.
+ *
+ * @param t
+ *   Table.
+ * @param keys
+ *   n sources (pad fields zero).
+ * @param n
+ *   Number of keys.
+ * @param now_ns
+ *   Current time, as for weir_srct_get().
+ * @param states
+ *   Filled with n states; NULL where a new source found its set full of
+ *   sources that are not rested (or hold connections, or were given to an
+ *   earlier key of this call).
+ * @return
+ *   Number of non-NULL states.
+ */
+unsigned int weir_srct_get_bulk(struct weir_srctab *t, const struct weir_src_key *keys,
+				unsigned int n, uint64_t now_ns, struct weir_src_state **states);
+
 /**
  * The state of a source if it is tracked (nothing is created).
  *

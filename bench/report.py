@@ -167,7 +167,7 @@ def cmd_report(tmp, results, secs, cpu, nproc, kernel, dpdk, rev):
         if base and isinstance(r.get('rx_mpps'), (int, float)):
             r['rx_vs_baseline'] = round(r['rx_mpps'] / base, 4)
         lines.append(dict({'suite': 'wire', 'case': name}, **r))
-    for suite in ('bench_lb', 'bench_conn'):
+    for suite in ('bench_lb', 'bench_conn', 'bench_rl'):
         p = os.path.join(tmp, suite + '.jsonl')
         if os.path.exists(p):
             for l in open(p):
@@ -220,7 +220,7 @@ def cmd_report(tmp, results, secs, cpu, nproc, kernel, dpdk, rev):
     if details:
         print('\nweir\'s counters over the window:\n')
         print('\n'.join(details))
-    micro = [l for l in lines if l['suite'] in ('bench_lb', 'bench_conn')]
+    micro = [l for l in lines if l['suite'] in ('bench_lb', 'bench_conn', 'bench_rl')]
     if micro:
         print('\n### microbenchmarks\n')
         for l in micro:

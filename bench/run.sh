@@ -19,7 +19,9 @@
 #                 the same two with per-source limits (new connections and
 #                 packets) that never refuse: the cost of admission
 # Each warmup lasts at least its seconds and until 1M (2M) packets went out.
-# then BUILD_DIR/bench/bench_lb and, if built, BUILD_DIR/bench/bench_conn.
+# then BUILD_DIR/bench/bench_lb and, if built, BUILD_DIR/bench/bench_conn and
+# BUILD_DIR/bench/bench_rl (rate limiters; per-source admission: app/srctab.c
+# against a plain rte_hash at 64K, 1M and 4M sources).
 #
 # Results: BUILD_DIR/bench-results.jsonl (one JSON object per line) and a
 # markdown report on stdout with the machine and the exact commands run.
@@ -37,6 +39,7 @@ weir=$build/app/weir
 weirctl=$build/control/weirctl
 bench_lb=$build/bench/bench_lb
 bench_conn=$build/bench/bench_conn
+bench_rl=$build/bench/bench_rl
 results=$build/bench-results.jsonl
 report=$here/report.py
 run_dir=/var/run/dpdk
@@ -61,6 +64,7 @@ weir_sock=$tmp/weir.sock
 prefix_gen=weir-bench-gen-$$
 prefix_dut=weir-bench-dut-$$
 prefix_conn=weir-bench-conn-$$
+prefix_rl=weir-bench-rl-$$
 pids=()
 fifo_fd=
 gen_pid=
@@ -96,7 +100,10 @@ forget_pid() {
     pids=("${keep[@]}")
 }
 
-clean_eal() { rm -rf "${run_dir:?}/$prefix_gen" "${run_dir:?}/$prefix_dut" "${run_dir:?}/$prefix_conn"; }
+clean_eal() {
+    rm -rf "${run_dir:?}/$prefix_gen" "${run_dir:?}/$prefix_dut" "${run_dir:?}/$prefix_conn" \
+        "${run_dir:?}/$prefix_rl"
+}
 
 cleanup() {
     local p
@@ -327,6 +334,21 @@ if [ -x "$bench_conn" ]; then
     rm -rf "${run_dir:?}/$prefix_conn"
 else
     echo "bench: $bench_conn is not built; skipped" >&2
+fi
+if [ -x "$bench_rl" ]; then
+    # Built with DPDK (as this script needs): EAL memory for the admission
+    # tables (4M sources: ~0.8 GB for weir's, then ~0.35 GB for rte_hash).
+    cmd=("$bench_rl" --lcores 0@1 --no-huge -m 4096 --no-pci --file-prefix "$prefix_rl"
+        --log-level lib.eal:warning)
+    note_cmd "[bench_rl] ${cmd[*]}"
+    echo "bench: [bench_rl] running" >&2
+    "${cmd[@]}" </dev/null >"$tmp/bench_rl.jsonl" 2>"$tmp/bench_rl.log" || {
+        tail -5 "$tmp/bench_rl.log" >&2
+        failed+=(bench_rl)
+    }
+    rm -rf "${run_dir:?}/$prefix_rl"
+else
+    echo "bench: $bench_rl is not built; skipped" >&2
 fi
 
 printf '%s\n' "${commands[@]}" >"$tmp/commands.txt"

@@ -6,6 +6,10 @@
  * traffic is never forgotten early, and nobody gets a fresh bucket by
  * pushing it out.
  *
+ * weir_srct_get_bulk() decides as weir_srct_get() one key at a time (each
+ * state taken before the next key), on random traffic, and never reuses an
+ * entry it already returned in the same call.
+ *
  * Usage: test_srctab [EAL args]   (it adds --file-prefix weir-test-src-PID
  * and removes that runtime directory on exit)
  */
@@ -31,6 +35,165 @@ key(uint8_t n)
 	k.addr[1] = 18;
 	k.addr[3] = n;
 	return k;
+}
+
+/* Key i of a universe: IPv4 addresses, every fifth an IPv6 prefix. */
+static struct weir_src_key
+ukey(uint32_t i)
+{
+	struct weir_src_key k;
+
+	memset(&k, 0, sizeof(k));
+	k.family = i % 5 == 4 ? 6 : 4;
+	k.service = (uint8_t)(i % 3);
+	memcpy(&k.addr[k.family == 6 ? 8 : 0], &i, sizeof(i));
+	return k;
+}
+
+static uint64_t
+rnd(uint64_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	return *x;
+}
+
+/* What the admission path does with a state: one token, and rested_ns kept. */
+static int
+take(const struct weir_rl_tb_params *p, struct weir_src_state *g, uint64_t now)
+{
+	struct weir_rl_decision d;
+	int rc = weir_rl_tb_take(p, &g->tb, now, 1, &d);
+
+	if (now + d.reset_ns > g->rested_ns)
+		g->rested_ns = now + d.reset_ns;
+	return rc;
+}
+
+/*
+ * weir_srct_get_bulk() against weir_srct_get() one key at a time, each
+ * followed by its take (as admission does), on two identical tables and the
+ * same traffic: bursts of 1-40 keys from 100 sources (duplicates included)
+ * into 64 entries, time moving so that sources rest and entries are reused,
+ * some sources holding connections. Every key must get the same entry (or
+ * none), every take the same outcome, and the tables the same counts.
+ */
+static void
+check_bulk_vs_single(void)
+{
+	struct weir_srctab *a = weir_srct_create("test_src_a", 64, (int)rte_socket_id());
+	struct weir_srctab *b = weir_srct_create("test_src_b", 64, (int)rte_socket_id());
+	struct weir_src_key keys[40];
+	struct weir_src_state *bulk[40], *one;
+	struct weir_rl_tb_params p;
+	uint64_t x = 12345, now = 1000;
+	unsigned int round, j, n, got, null = 0, reused = 0, admitted = 0, denied = 0, dup = 0;
+	uint32_t prev_count;
+
+	CHECK(a != NULL && b != NULL, "create: %s", rte_strerror(rte_errno));
+	if (a == NULL || b == NULL)
+		return;
+	/* One new connection per 10 us, bursts of 3. */
+	CHECK(weir_rl_tb_params_init(&p, 1, 10000, 3) == 0, "tb params");
+	for (round = 0; round < 20000; round++) {
+		n = (unsigned int)(rnd(&x) % 8 == 0 ? 33 + rnd(&x) % 8 : 1 + rnd(&x) % 32);
+		for (j = 0; j < n; j++)
+			keys[j] = ukey((uint32_t)(rnd(&x) % 100));
+		prev_count = weir_srct_count(a);
+		got = weir_srct_get_bulk(b, keys, n, now, bulk);
+		for (j = 0; j < n; j++) {
+			uint32_t ia, ib;
+			int ra = 0, rb = 0;
+
+			one = weir_srct_get(a, &keys[j], now);
+			ia = one == NULL ? WEIR_SRCT_NONE : weir_srct_index(a, one);
+			ib = bulk[j] == NULL ? WEIR_SRCT_NONE : weir_srct_index(b, bulk[j]);
+			CHECK(ia == ib, "round %u key %u: entry %u one by one, %u in bulk", round, j,
+			      ia, ib);
+			if (one != NULL && bulk[j] != NULL) {
+				CHECK(memcmp(&one->tb, &bulk[j]->tb, sizeof(one->tb)) == 0 &&
+					      one->rested_ns == bulk[j]->rested_ns &&
+					      one->conns == bulk[j]->conns,
+				      "round %u key %u: states differ", round, j);
+				ra = take(&p, one, now);
+				rb = take(&p, bulk[j], now);
+				CHECK(ra == rb, "round %u key %u: take %d vs %d", round, j, ra, rb);
+				admitted += ra == 0;
+				denied += ra != 0;
+				/* Some admitted sources hold a connection for a while. */
+				if (ra == 0 && rnd(&x) % 16 == 0) {
+					one->conns++;
+					bulk[j]->conns++;
+				}
+			}
+			null += one == NULL;
+			got -= bulk[j] != NULL;
+			if (j > 0 && bulk[j] != NULL && bulk[j] == bulk[j - 1])
+				dup++;
+		}
+		CHECK(got == 0, "round %u: bulk returned a wrong count", round);
+		CHECK(weir_srct_count(a) == weir_srct_count(b), "round %u: counts %u vs %u", round,
+		      weir_srct_count(a), weir_srct_count(b));
+		reused += weir_srct_count(a) == prev_count;
+		/* Connections end now and then. */
+		if (rnd(&x) % 4 == 0) {
+			struct weir_src_key k = ukey((uint32_t)(rnd(&x) % 100));
+			struct weir_src_state *ga = weir_srct_find(a, &k), *gb = weir_srct_find(b, &k);
+
+			CHECK((ga == NULL) == (gb == NULL), "round %u: find differs", round);
+			if (ga != NULL && gb != NULL && ga->conns > 0) {
+				ga->conns--;
+				gb->conns--;
+			}
+		}
+		now += rnd(&x) % 12000;
+		if (failures > 0)
+			break;
+	}
+	printf("bulk vs one by one: %u rounds, %u admitted, %u denied, %u refused (set full), "
+	       "%u adjacent duplicates\n",
+	       round, admitted, denied, null, dup);
+	/* The traffic reached every case. */
+	CHECK(admitted > 1000 && denied > 1000 && null > 1000 && dup > 100,
+	      "traffic too tame: %u admitted, %u denied, %u refused, %u duplicates", admitted,
+	      denied, null, dup);
+	weir_srct_free(a);
+	weir_srct_free(b);
+}
+
+/* A bulk call never gives an entry it returned to a later key of the same
+ * call, even a rested one: the pointers it returned stay valid. */
+static void
+check_bulk_holds(void)
+{
+	struct weir_srctab *t = weir_srct_create("test_src_hold", 8, (int)rte_socket_id());
+	struct weir_src_state *st[8], *out[9];
+	struct weir_src_key keys[9];
+	int i;
+
+	CHECK(t != NULL, "create: %s", rte_strerror(rte_errno));
+	if (t == NULL)
+		return;
+	/* Nine new sources into eight free entries: the ninth finds them all held. */
+	for (i = 0; i < 9; i++)
+		keys[i] = key((uint8_t)(20 + i));
+	CHECK(weir_srct_get_bulk(t, keys, 9, 100, out) == 8, "nine into eight");
+	CHECK(out[8] == NULL, "the ninth took an entry given to an earlier key");
+	for (i = 0; i < 8; i++) {
+		st[i] = out[i];
+		CHECK(st[i] != NULL && st[i]->rested_ns == 0, "source %d not fresh", i);
+	}
+	/* All eight rested (never taken); a burst of source 0 and a new one: the
+	 * new one takes the first rested entry that is not source 0's. */
+	keys[0] = key(20);
+	keys[1] = key(40);
+	keys[2] = key(20);
+	CHECK(weir_srct_get_bulk(t, keys, 3, 200, out) == 3, "burst of three");
+	CHECK(out[0] == st[0] && out[2] == st[0], "source 0 not found twice");
+	CHECK(out[1] == st[1] && out[1] != out[0], "the new source took a held entry");
+	CHECK(weir_srct_count(t) == 8, "count %u, want 8", weir_srct_count(t));
+	weir_srct_free(t);
 }
 
 int
@@ -81,8 +244,10 @@ main(int argc, char **argv)
 	k = key(1);
 	again = weir_srct_get(t, &k, 1000);
 	CHECK(again == st[1] && again->tb.debt == 5, "busy source 1 was evicted");
-	printf("%s: %d failures\n", failures ? "FAIL" : "ok", failures);
 	weir_srct_free(t);
+	check_bulk_holds();
+	check_bulk_vs_single();
+	printf("%s: %d failures\n", failures ? "FAIL" : "ok", failures);
 	rte_eal_cleanup();
 	return failures ? 1 : 0;
 }

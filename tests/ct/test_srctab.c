@@ -244,6 +244,27 @@ main(int argc, char **argv)
 	k = key(1);
 	again = weir_srct_get(t, &k, 1000);
 	CHECK(again == st[1] && again->tb.debt == 5, "busy source 1 was evicted");
+	/* A rested source that holds a connection keeps its entry; index and
+	 * find name it; once its connection is gone it may be reused. */
+	st[1]->conns = 1;
+	k = key(9);
+	CHECK(weir_srct_get(t, &k, 1001) != st[1], "a source with a connection was evicted");
+	CHECK(weir_srct_at(t, weir_srct_index(t, st[1])) == st[1], "index/at do not round-trip");
+	k = key(1);
+	CHECK(weir_srct_find(t, &k) == st[1], "find does not name source 1");
+	k = key(42);
+	CHECK(weir_srct_find(t, &k) == NULL && weir_srct_count(t) == 8,
+	      "find of an unknown source found or created one");
+	st[1]->conns = 0;
+	for (i = 0; i < 8; i++) {
+		/* New sources stay busy, so each takes the next reusable entry. */
+		k = key((uint8_t)(10 + i));
+		again = weir_srct_get(t, &k, 5000);
+		if (again == NULL || again == st[1])
+			break;
+		again->rested_ns = 10000;
+	}
+	CHECK(i < 8 && again == st[1], "source 1, rested and without connections, was never reused");
 	weir_srct_free(t);
 	check_bulk_holds();
 	check_bulk_vs_single();

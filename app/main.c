@@ -106,6 +106,11 @@ init_pool(char *err, size_t errlen)
 static void
 fini_pool(void)
 {
+	/* Everything else is down: ports closed, rings and held segments
+	 * freed. An mbuf still out now was leaked (the tests look for this). */
+	if (weir.pool != NULL && rte_mempool_in_use_count(weir.pool) != 0)
+		fprintf(stderr, "weir: %u mbufs still in use at exit\n",
+			rte_mempool_in_use_count(weir.pool));
 	rte_mempool_free(weir.pool);
 	weir.pool = NULL;
 }

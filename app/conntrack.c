@@ -393,6 +393,12 @@ weir_ct_get(struct weir_conntrack *ct, uint32_t idx)
 	return &ct->conns[idx];
 }
 
+uint32_t
+weir_ct_index(const struct weir_conntrack *ct, const struct weir_conn *c)
+{
+	return (uint32_t)(c - ct->conns);
+}
+
 void
 weir_ct_set_expire(struct weir_conntrack *ct, uint32_t idx, uint32_t expire)
 {

@@ -141,6 +141,20 @@ uint32_t weir_ct_add(struct weir_conntrack *ct, const struct weir_conn_key *clie
 struct weir_conn *weir_ct_get(struct weir_conntrack *ct, uint32_t idx);
 
 /**
+ * The slot of a connection (the inverse of weir_ct_get()), for callers that
+ * keep per-slot state beside the table and get only the connection, as the
+ * expiry callback does.
+ *
+ * @param ct
+ *   Table.
+ * @param c
+ *   A connection of ct.
+ * @return
+ *   Its slot.
+ */
+uint32_t weir_ct_index(const struct weir_conntrack *ct, const struct weir_conn *c);
+
+/**
  * Set when a connection goes idle. Later than before costs nothing (the
  * wheel re-files it when its old time comes); earlier re-files it now.
  *

@@ -267,13 +267,16 @@ handshake_failed(struct weir_worker *w, const struct weir_conn *c)
 	w->lb.backend_fail[c->service * WEIR_MAX_BACKENDS + c->backend]++;
 }
 
-/* Give back what a connection holds: its local port, and its place in the
- * backend's active count unless it already closed. */
+/* Give back what a connection holds: its local port, its place in the
+ * backend's active count unless it already closed, and a client segment
+ * held by the synproxy. */
 static void
 conn_release(struct weir_worker *w, struct weir_conn *c)
 {
 	struct weir_lb_worker *lw = &w->lb;
 
+	if (c->flags & WEIR_CONN_F_SPLICE)
+		weir_sp_held_free(w, weir_ct_index(lw->ct, c));
 	if (c->flags & WEIR_CONN_F_LPORT) {
 		int li = find_local(c->client.family, c->local_ip);
 
@@ -696,6 +699,23 @@ to_client(struct weir_worker *w, struct rte_mbuf *m, const struct weir_pkt *p,
 	tx_enqueue(w, c->in_port, m);
 }
 
+/*
+ * synproxy: weir has just ACKed the backend's SYN-ACK; the client segment
+ * held meanwhile follows that ACK, translated and tracked like any client
+ * segment of a spliced connection (its admission was checked on arrival).
+ */
+static void
+sp_send_held(struct weir_worker *w, uint32_t idx, struct weir_conn *c)
+{
+	struct weir_pkt p;
+	struct rte_mbuf *m = weir_sp_held_take(w, idx, &p);
+
+	if (m == NULL || !weir_sp_from_client(w, m, &p, idx, c))
+		return;
+	track(w, idx, c, tcp_flags(rte_pktmbuf_mtod(m, uint8_t *), &p), 1);
+	to_backend(w, m, &p, c);
+}
+
 static uint64_t
 flow_hash(const struct weir_conn_key *k, int sticky_source)
 {
@@ -1006,8 +1026,10 @@ weir_lb_handle_burst(struct weir_worker *w, struct rte_mbuf **m, const struct we
 			}
 			c = weir_ct_get(w->lb.ct, ci);
 			if ((c->flags & WEIR_CONN_F_SPLICE) &&
-			    !weir_sp_from_backend(w, m[i], &p[i], ci, c))
+			    !weir_sp_from_backend(w, m[i], &p[i], ci, c)) {
+				sp_send_held(w, ci, c);
 				continue;
+			}
 			track(w, ci, c, tcp_flags(rte_pktmbuf_mtod(m[i], uint8_t *), &p[i]), 0);
 			to_client(w, m[i], &p[i], c);
 			continue;

@@ -9,6 +9,7 @@
  * options, IPv6 without extension headers), TCP header and options, full
  * checksums, the L2 header kept (VLAN tags included) with new MACs.
  */
+#include <assert.h>
 #include <errno.h>
 #include <string.h>
 #include <sys/random.h>
@@ -34,6 +35,9 @@ static struct weir_tcp_sp_conf sp_conf[WEIR_MAX_SERVICES];
  * every weir instance behind one ECMP group agrees on (not the uptime). */
 static uint64_t sp_real0_ns, sp_tsc0;
 static int sp_any;
+
+/* The held segment's index fits the spare bytes of the splice's cache line. */
+static_assert(sizeof(struct weir_sp_slot) == 64, "one cache line per connection slot");
 
 static inline uint16_t
 rd16(const uint8_t *p)
@@ -108,7 +112,7 @@ int
 weir_sp_init_worker(struct weir_worker *w, int socket)
 {
 	struct weir_sp_worker *sp = &w->lb.sp;
-	unsigned int n = weir.cfg->n_services + 1;
+	unsigned int n = weir.cfg->n_services + 1, h;
 
 	if (!sp_any || w->lb.ct == NULL)
 		return 0;
@@ -117,8 +121,17 @@ weir_sp_init_worker(struct weir_worker *w, int socket)
 				   RTE_CACHE_LINE_SIZE, socket);
 	sp->syn_sec = rte_zmalloc_socket("weir_sp_rate", sizeof(uint32_t) * n, 0, socket);
 	sp->syn_count = rte_zmalloc_socket("weir_sp_rate", sizeof(uint32_t) * n, 0, socket);
-	if (sp->slot == NULL || sp->syn_sec == NULL || sp->syn_count == NULL)
+	sp->hold = rte_zmalloc_socket("weir_sp_hold", sizeof(sp->hold[0]) * WEIR_SP_HOLD_MAX,
+				      RTE_CACHE_LINE_SIZE, socket);
+	sp->hold_free = rte_malloc_socket("weir_sp_hold", sizeof(uint32_t) * WEIR_SP_HOLD_MAX, 0,
+					  socket);
+	if (sp->slot == NULL || sp->syn_sec == NULL || sp->syn_count == NULL || sp->hold == NULL ||
+	    sp->hold_free == NULL)
 		return -ENOMEM;
+	/* Entry 0 on top: the first segment held takes it. */
+	for (h = 0; h < WEIR_SP_HOLD_MAX; h++)
+		sp->hold_free[h] = WEIR_SP_HOLD_MAX - 1 - h;
+	sp->n_hold_free = WEIR_SP_HOLD_MAX;
 	return 0;
 }
 
@@ -126,7 +139,14 @@ void
 weir_sp_fini_worker(struct weir_worker *w)
 {
 	struct weir_sp_worker *sp = &w->lb.sp;
+	unsigned int h;
 
+	/* Segments still held at shutdown: their connections end with weir. */
+	if (sp->hold != NULL)
+		for (h = 0; h < WEIR_SP_HOLD_MAX; h++)
+			rte_pktmbuf_free(sp->hold[h].m);
+	rte_free(sp->hold);
+	rte_free(sp->hold_free);
 	rte_free(sp->slot);
 	rte_free(sp->syn_sec);
 	rte_free(sp->syn_count);
@@ -319,6 +339,73 @@ emit_client(struct weir_worker *w, struct rte_mbuf *m, const struct weir_pkt *p,
 	sp_tx(w, c->in_port, m);
 }
 
+/* ---- worker: the held segment ------------------------------------------------ */
+
+/* Hold m for connection slot idx: 0, or -1 if it holds one already or
+ * hold[] is full. */
+static int
+sp_hold(struct weir_sp_worker *sp, uint32_t idx, struct rte_mbuf *m, const struct weir_pkt *p)
+{
+	uint32_t h;
+
+	if (sp->slot[idx].held != 0)
+		return -1;
+	if (sp->n_hold_free == 0) {
+		sp->stats.early_full++;
+		return -1;
+	}
+	h = sp->hold_free[--sp->n_hold_free];
+	sp->hold[h].m = m;
+	sp->hold[h].p = *p;
+	sp->slot[idx].held = h + 1;
+	sp->stats.early_held++;
+	return 0;
+}
+
+/* Take slot idx's held segment out of hold[]: the mbuf, or NULL. */
+static struct rte_mbuf *
+sp_unhold(struct weir_sp_worker *sp, uint32_t idx, struct weir_pkt *p)
+{
+	uint32_t h = sp->slot[idx].held;
+	struct rte_mbuf *m;
+
+	if (h == 0)
+		return NULL;
+	h--;
+	m = sp->hold[h].m;
+	if (p != NULL)
+		*p = sp->hold[h].p;
+	sp->hold[h].m = NULL;
+	sp->hold_free[sp->n_hold_free++] = h;
+	sp->slot[idx].held = 0;
+	return m;
+}
+
+struct rte_mbuf *
+weir_sp_held_take(struct weir_worker *w, uint32_t idx, struct weir_pkt *p)
+{
+	struct weir_sp_worker *sp = &w->lb.sp;
+	struct rte_mbuf *m;
+
+	if (sp->slot[idx].held == 0 || sp->slot[idx].s.state == WEIR_TCP_SP_SYN_SENT)
+		return NULL;
+	m = sp_unhold(sp, idx, p);
+	sp->stats.early_sent++;
+	return m;
+}
+
+void
+weir_sp_held_free(struct weir_worker *w, uint32_t idx)
+{
+	struct weir_sp_worker *sp = &w->lb.sp;
+	struct rte_mbuf *m = sp_unhold(sp, idx, NULL);
+
+	if (m != NULL) {
+		rte_pktmbuf_free(m);
+		sp->stats.early_freed++;
+	}
+}
+
 /* The connection closed from inside the splice (a RST weir made up). */
 static void
 conn_closed(struct weir_worker *w, uint32_t idx, struct weir_conn *c, int backend_refused)
@@ -326,6 +413,8 @@ conn_closed(struct weir_worker *w, uint32_t idx, struct weir_conn *c, int backen
 	struct weir_lb_worker *lw = &w->lb;
 	const struct weir_service_config *sc = &weir.cfg->services[c->service];
 
+	/* A segment held for a backend that will never be connected. */
+	weir_sp_held_free(w, idx);
 	if (backend_refused) {
 		weir_sched_observe(&lw->sched[c->service], c->backend, 0, 0);
 		lw->backend_fail[c->service * WEIR_MAX_BACKENDS + c->backend]++;
@@ -448,9 +537,16 @@ weir_sp_from_client(struct weir_worker *w, struct rte_mbuf *m, const struct weir
 		return 0;
 	}
 	/*
-	 * The backend has not answered yet: nothing is held (the client
-	 * retransmits its data), but a retransmission after the SYN was sent
-	 * long enough ago means the SYN or its answer may be lost: send it again.
+	 * The backend has not answered yet. The first segment with data (or a
+	 * FIN) waits for weir's ACK to the backend and follows it, so a client
+	 * that speaks first does not wait for its retransmission timer.
+	 */
+	if ((rc & WEIR_TCP_SP_HOLD) && sp_hold(&w->lb.sp, idx, m, p) == 0)
+		return 0;
+	/*
+	 * Later ones are dropped (the client retransmits them, after the held
+	 * one), but a retransmission after the SYN was sent long enough ago
+	 * means the SYN or its answer may be lost: send it again.
 	 */
 	if ((w->lb.now_tsc - c->syn_tsc) * 1000 >= SYN_RESEND_MS * rte_get_tsc_hz() &&
 	    weir_tcp_sp_backend_syn(s, &out) == 0) {
@@ -521,7 +617,18 @@ weir_sp_worker_json(const struct weir_worker *w, json_t *o)
 	json_object_set_new(o, "syn_cookies_sent", SP_STAT(cookies_sent));
 	json_object_set_new(o, "syn_cookies_ok", SP_STAT(cookies_ok));
 	json_object_set_new(o, "syn_cookies_bad", SP_STAT(cookies_bad));
+	json_object_set_new(o, "syn_early_held", SP_STAT(early_held));
+	json_object_set_new(o, "syn_early_sent", SP_STAT(early_sent));
+	json_object_set_new(o, "syn_early_freed", SP_STAT(early_freed));
+	json_object_set_new(o, "syn_early_full", SP_STAT(early_full));
 #undef SP_STAT
+	json_object_set_new(
+		o, "syn_early_holding",
+		json_integer(w->lb.sp.hold == NULL
+				     ? 0
+				     : (json_int_t)(WEIR_SP_HOLD_MAX -
+						    __atomic_load_n(&w->lb.sp.n_hold_free,
+								    __ATOMIC_RELAXED))));
 }
 
 json_t *

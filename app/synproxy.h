@@ -33,23 +33,49 @@
 
 struct weir_worker;
 
+/**
+ * Client segments a worker holds at most at once, one per connection at most:
+ * data (or a FIN) that arrives while weir's handshake with the backend runs,
+ * sent right after weir's ACK to the backend (see weir_sp_from_client()).
+ * A connection holds its segment for one backend round trip (longer only if
+ * the backend does not answer), so 1024 covers a million cookie connections
+ * per second and worker with a 1 ms backend RTT; past it, early segments are
+ * dropped as before (synproxy_pending) and the client retransmits them. The
+ * packet pool is sized with this many mbufs more per worker.
+ */
+#define WEIR_SP_HOLD_MAX 1024u
+
 /** Splice state of one connection slot: one cache line. */
 struct weir_sp_slot {
 	struct weir_tcp_splice s;
+	uint32_t held; /**< 1 + index in weir_sp_worker.hold[] of its held segment, or 0 */
 } __rte_aligned(64);
+
+/** A held client segment and its parse result. */
+struct weir_sp_held {
+	struct rte_mbuf *m; /**< NULL when the entry is free */
+	struct weir_pkt p;
+};
 
 /** Per-worker SYN proxy counters (written by the owner only). */
 struct weir_sp_stats {
 	uint64_t cookies_sent; /**< SYN-ACKs with a cookie */
 	uint64_t cookies_ok;   /**< ACKs with a valid cookie */
 	uint64_t cookies_bad;  /**< ACKs without a connection and with a bad cookie */
+	uint64_t early_held;   /**< client segments held during a backend handshake */
+	uint64_t early_sent;   /**< of those, sent on after weir's ACK to the backend */
+	uint64_t early_freed;  /**< of those, freed unsent (the connection went away) */
+	uint64_t early_full;   /**< segments not held because hold[] was full (dropped) */
 };
 
 /** Per-worker SYN proxy state. */
 struct weir_sp_worker {
-	struct weir_sp_slot *slot; /**< per connection slot; NULL without synproxy services */
-	uint32_t *syn_sec;	   /**< per service: the second syn_count counts in */
-	uint32_t *syn_count;	   /**< per service: SYNs seen in it (saturates at syn_rate + 1) */
+	struct weir_sp_slot *slot;   /**< per connection slot; NULL without synproxy services */
+	uint32_t *syn_sec;	     /**< per service: the second syn_count counts in */
+	uint32_t *syn_count;	     /**< per service: SYNs seen in it (saturates at syn_rate + 1) */
+	struct weir_sp_held *hold;   /**< WEIR_SP_HOLD_MAX held segments */
+	uint32_t *hold_free;	     /**< indices of the free entries of hold[], a stack */
+	uint32_t n_hold_free;	     /**< entries on that stack */
 	struct weir_sp_stats stats;
 };
 
@@ -135,7 +161,8 @@ int weir_sp_ack(struct weir_worker *w, struct rte_mbuf *m, const struct weir_pkt
  * Worker: a new connection from a valid cookie. Stores its splice state,
  * marks it WEIR_CONN_F_SPLICE and turns the client's ACK into the SYN to
  * the backend (from the connection's local IP and port), which it sends.
- * Client data in that ACK is not forwarded (the client retransmits it).
+ * Client data in that ACK is not forwarded (the client retransmits it);
+ * data in the client's next segments is held (weir_sp_from_client()).
  *
  * @param w
  *   Worker.
@@ -154,7 +181,11 @@ void weir_sp_open(struct weir_worker *w, struct rte_mbuf *m, const struct weir_p
 		  struct weir_conn *c, const struct weir_sp_accept *a);
 
 /**
- * Worker: a client segment of a spliced connection.
+ * Worker: a client segment of a spliced connection. During the backend
+ * handshake, the first one with data or a FIN is held (at most one per
+ * connection, WEIR_SP_HOLD_MAX per worker) until weir_sp_held_take(); later
+ * ones are dropped (synproxy_pending), or turn into a repeat of the SYN to
+ * the backend when the last one is a second old.
  *
  * @param w
  *   Worker.
@@ -180,6 +211,35 @@ int weir_sp_from_client(struct weir_worker *w, struct rte_mbuf *m, const struct 
  */
 int weir_sp_from_backend(struct weir_worker *w, struct rte_mbuf *m, const struct weir_pkt *p,
 			 uint32_t idx, struct weir_conn *c);
+
+/**
+ * Worker: the client segment held during the backend handshake of a
+ * connection, once that handshake is done (weir_sp_from_backend() has sent
+ * weir's ACK). The caller passes it through weir_sp_from_client() and on to
+ * the backend like any client segment, so it follows the ACK.
+ *
+ * @param w
+ *   Worker.
+ * @param idx
+ *   Connection slot (a spliced connection).
+ * @param p
+ *   Receives the segment's parse result.
+ * @return
+ *   The segment, now the caller's; NULL if none is held, or the backend
+ *   handshake is still running.
+ */
+struct rte_mbuf *weir_sp_held_take(struct weir_worker *w, uint32_t idx, struct weir_pkt *p);
+
+/**
+ * Worker: a spliced connection goes away (expiry, reuse of its slot): free
+ * its held segment, if any. Closes inside the splice (RSTs) do it already.
+ *
+ * @param w
+ *   Worker.
+ * @param idx
+ *   Connection slot.
+ */
+void weir_sp_held_free(struct weir_worker *w, uint32_t idx);
 
 /**
  * Control: add a worker's SYN proxy counters to its stats object.

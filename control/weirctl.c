@@ -253,12 +253,16 @@ print_stats(json_t *r)
 	json_array_foreach(workers, i, w)
 		any |= geti(w, "syn_cookies_sent") != 0 || geti(w, "syn_cookies_bad") != 0;
 	if (any) {
-		printf("\n%-8s %16s %16s %16s\n", "worker", "syn_cookies_sent", "syn_cookies_ok",
-		       "syn_cookies_bad");
+		/* early_*: client segments held during backend handshakes. */
+		printf("\n%-8s %16s %16s %16s %10s %10s %11s %10s\n", "worker", "syn_cookies_sent",
+		       "syn_cookies_ok", "syn_cookies_bad", "early_held", "early_sent", "early_freed",
+		       "early_full");
 		json_array_foreach(workers, i, w)
-			printf("%-8lld %16lld %16lld %16lld\n", geti(w, "id"),
-			       geti(w, "syn_cookies_sent"), geti(w, "syn_cookies_ok"),
-			       geti(w, "syn_cookies_bad"));
+			printf("%-8lld %16lld %16lld %16lld %10lld %10lld %11lld %10lld\n",
+			       geti(w, "id"), geti(w, "syn_cookies_sent"), geti(w, "syn_cookies_ok"),
+			       geti(w, "syn_cookies_bad"), geti(w, "syn_early_held"),
+			       geti(w, "syn_early_sent"), geti(w, "syn_early_freed"),
+			       geti(w, "syn_early_full"));
 		any = 0;
 	}
 

@@ -161,6 +161,9 @@ class Weir:
             fail('weir did not stop within %d s of SIGTERM:\n%s' % (timeout, self.log()))
         check(rc == 0, 'weir exited %d after SIGTERM:\n%s' % (rc, self.log()))
         check(not os.path.exists(self.sock), 'admin socket %s left behind' % self.sock)
+        # weir counts the packet pool's mbufs still out once all is down.
+        log = self.log()
+        check('mbufs still in use at exit' not in log, 'weir leaked mbufs:\n' + log[-2000:])
         return rc
 
     def kill(self):

@@ -244,19 +244,26 @@ def run_fixture(name, fixture, extra=None, port_extra=None, after=None, times=No
         w.configure(cfg)
         w.start()
         n = len(fixture)
-        st = w.wait_stats(lambda s: s['total']['rx'] == n and
-                          s['total']['tx'] + s['total']['dropped'] == n,
-                          'all %d frames to be answered or dropped' % n)
-        want_drops = {}
-        for _, _, why in fixture:
+        # An answer is a frame, a tuple of acceptable frames, or a list of
+        # answers sent in that order (a held segment leaves after another
+        # frame's answer: its own input has none).
+        want, want_drops = [], {}
+        for _, exp, why in fixture:
+            if isinstance(exp, list):
+                want += exp
+            elif exp is not None:
+                want.append(exp)
             if why:
                 want_drops[why] = want_drops.get(why, 0) + 1
+        n_drops = sum(want_drops.values())
+        st = w.wait_stats(lambda s: s['total']['rx'] == n and
+                          s['total']['tx'] + s['total']['dropped'] == len(want) + n_drops,
+                          'all %d frames to be answered or dropped' % n)
         got_drops = {k: v for k, v in st['total']['drops'].items() if v}
         for k in want_drops:
             wt.check(k in st['total']['drops'], 'weirctl stats has no drop reason %r' % k)
         wt.check(got_drops == want_drops,
                  'drop counters: want %s, got %s' % (want_drops, got_drops))
-        want = [exp for _, exp, _ in fixture if exp is not None]
         wt.check(st['total']['tx'] == len(want), 'tx %d, want %d' % (st['total']['tx'], len(want)))
         wt.check(st['ports'][0]['ipackets'] == n, 'port ipackets %d, want %d' %
                  (st['ports'][0]['ipackets'], n))
@@ -1093,14 +1100,21 @@ def fx_synproxy_flows():
         (tcp(CLI4, VIP4, 40000, 80, 'A', seq=c + 1, ack=k + 1, window=502),
          sp_out(LOCAL4, BK4, 1024, 8080, 'S', c, 0, 64256, sp_syn_opts(1400, True, 7),
                 dmac=BMAC), None),
-        # Data before the backend answered: dropped, the client retransmits.
+        # Data before the backend answered: held (no answer, no drop).
+        (tcp(CLI4, VIP4, 40000, 80, 'PA', seq=c + 1, ack=k + 1, window=502, data=SP_REQ),
+         None, None),
+        # A second early segment (a retransmission, or more data): dropped.
         (tcp(CLI4, VIP4, 40000, 80, 'PA', seq=c + 1, ack=k + 1, window=502, data=SP_REQ),
          None, 'synproxy_pending'),
-        # The backend's SYN-ACK: weir completes the backend's handshake.
+        # The backend's SYN-ACK: weir completes the backend's handshake, and
+        # the held data follows its ACK, translated: ack from the cookie's
+        # space to the backend's.
         (tcp(BK4, LOCAL4, 8080, 1024, 'SA', smac=BMAC, seq=b, ack=c + 1, window=65160,
              options=[('MSS', 1460), ('SAckOK', b''), ('WScale', 9)]),
-         sp_out(LOCAL4, BK4, 1024, 8080, 'A', c + 1, b + 1, 502, dmac=BMAC), None),
-        # Client data: ack moves from the cookie's space to the backend's.
+         [sp_out(LOCAL4, BK4, 1024, 8080, 'A', c + 1, b + 1, 502, dmac=BMAC),
+          bk(LOCAL4, BK4, 1024, 8080, 'PA', seq=c + 1, ack=b + 1, window=502, data=SP_REQ)],
+         None),
+        # Client data (its retransmission, here) passes as any spliced segment.
         (tcp(CLI4, VIP4, 40000, 80, 'PA', seq=c + 1, ack=k + 1, window=502, data=SP_REQ),
          bk(LOCAL4, BK4, 1024, 8080, 'PA', seq=c + 1, ack=b + 1, window=502, data=SP_REQ),
          None),
@@ -1164,6 +1178,27 @@ def fx_synproxy_flows():
         (tcp(BK4, LOCAL4, 8080, 1027, 'RA', smac=BMAC, seq=0, ack=3001),
          sp_out(VIP4, CLI4, 80, 40003, 'RA', k3 + 1, 3001, 0), None),
     ]
+    # A client that resets its connection while weir holds its data (local
+    # port 1028): an RST to the backend at its RCV.NXT (the ISN + 1, no
+    # ACK: the backend's ISN is unknown), and the held segment freed.
+    k4, _ = sp_cookie(CLI4, VIP4, 40004, 80, 4000, t, 1460, None, False)
+    fx += [
+        (tcp(CLI4, VIP4, 40004, 80, 'A', seq=4001, ack=k4 + 1),
+         sp_out(LOCAL4, BK4, 1028, 8080, 'S', 4000, 0, 8192, sp_syn_opts(1400, False, None),
+                dmac=BMAC), None),
+        (tcp(CLI4, VIP4, 40004, 80, 'PA', seq=4001, ack=k4 + 1, data=SP_REQ), None, None),
+        (tcp(CLI4, VIP4, 40004, 80, 'R', seq=4001 + len(SP_REQ)),
+         sp_out(LOCAL4, BK4, 1028, 8080, 'R', 4001, 0, 0, dmac=BMAC), None),
+    ]
+    # Data held when weir stops (local port 1029): freed at shutdown (the
+    # leak check of Weir.stop() counts the pool's mbufs).
+    k5, _ = sp_cookie(CLI4, VIP4, 40005, 80, 5000, t, 1460, None, False)
+    fx += [
+        (tcp(CLI4, VIP4, 40005, 80, 'A', seq=5001, ack=k5 + 1),
+         sp_out(LOCAL4, BK4, 1029, 8080, 'S', 5000, 0, 8192, sp_syn_opts(1400, False, None),
+                dmac=BMAC), None),
+        (tcp(CLI4, VIP4, 40005, 80, 'FPA', seq=5001, ack=k5 + 1, data=SP_REQ), None, None),
+    ]
     return fx
 
 
@@ -1202,15 +1237,20 @@ def synproxy():
     def flow_counters(st, w):
         w0 = st['workers'][0]
         got = {k: w0[k] for k in ('conns', 'conn_new', 'syn_cookies_sent', 'syn_cookies_ok',
-                                  'syn_cookies_bad', 'rl_admitted')}
+                                  'syn_cookies_bad', 'rl_admitted', 'syn_early_held',
+                                  'syn_early_sent', 'syn_early_freed', 'syn_early_full',
+                                  'syn_early_holding')}
         # Every connection went through the limits: cookie ones at their ACK.
-        want = {'conns': 5, 'conn_new': 5, 'syn_cookies_sent': 3, 'syn_cookies_ok': 3,
-                'syn_cookies_bad': 2, 'rl_admitted': 5}
+        # Held: 40000's (sent), 40004's (freed at its RST), 40005's (still).
+        want = {'conns': 7, 'conn_new': 7, 'syn_cookies_sent': 3, 'syn_cookies_ok': 5,
+                'syn_cookies_bad': 2, 'rl_admitted': 7, 'syn_early_held': 3,
+                'syn_early_sent': 1, 'syn_early_freed': 1, 'syn_early_full': 0,
+                'syn_early_holding': 1}
         wt.check(got == want, 'synproxy counters %s, want %s' % (got, want))
         svcs = {x['name']: x for x in w.ctl('services')['services']}
         bk4 = svcs['tcp4']['backends'][0]
-        wt.check((bk4['conns_total'], bk4['conns_active'], bk4['handshake_failures']) == (2, 1, 1),
-                 'tcp4 backend: total, active, failed %s, want (2, 1, 1)' %
+        wt.check((bk4['conns_total'], bk4['conns_active'], bk4['handshake_failures']) == (4, 2, 1),
+                 'tcp4 backend: total, active, failed %s, want (4, 2, 1)' %
                  ((bk4['conns_total'], bk4['conns_active'], bk4['handshake_failures']),))
         wt.check(svcs['tcp4'].get('synproxy') == {'syn_rate': 0, 'mss': 1400, 'wscale': 7,
                                                   'secret': 'configured'} and
@@ -1227,12 +1267,43 @@ def synproxy():
         lines = w.ctl('stats', json_out=False).stdout.split('\n')
         head = [i for i, ln in enumerate(lines) if ln.split()[:2] == ['worker',
                                                                      'syn_cookies_sent']]
-        wt.check(len(head) == 1 and lines[head[0] + 1].split() == ['0', '3', '3', '2'],
+        wt.check(len(head) == 1 and
+                 lines[head[0] + 1].split() == ['0', '3', '5', '2', '3', '1', '1', '0'],
                  'weirctl stats synproxy table:\n' + '\n'.join(lines))
 
     cfg = sp_config()
     cfg['limits'] = {'new_conns': {'rate': 1000}}
     run_fixture('synproxy', fx_synproxy_flows(), cfg, L4_PORT, after=flow_counters)
+
+    # Run 3: a backend that never answers; the connection expires
+    # (timeouts.syn 2: 1-2 s later) with data held: the segment is freed.
+    t = sp_t()
+    k, _ = sp_cookie(CLI4, VIP4, 40006, 80, 6000, t, 1460, None, False)
+    fx = [
+        (tcp(CLI4, VIP4, 40006, 80, 'A', seq=6001, ack=k + 1),
+         sp_out(LOCAL4, BK4, 1024, 8080, 'S', 6000, 0, 8192, sp_syn_opts(1400, False, None),
+                dmac=BMAC), None),
+        (tcp(CLI4, VIP4, 40006, 80, 'PA', seq=6001, ack=k + 1, data=SP_REQ), None, None),
+    ]
+
+    def expiry_counters(st, w):
+        keys = ('syn_early_held', 'syn_early_sent', 'syn_early_freed', 'syn_early_holding')
+        w0 = st['workers'][0]
+        got = {k: w0[k] for k in keys}
+        want = {'syn_early_held': 1, 'syn_early_sent': 0, 'syn_early_freed': 0,
+                'syn_early_holding': 1}
+        wt.check(got == want, 'before expiry: %s, want %s' % (got, want))
+        w0 = w.wait_stats(lambda s: s['workers'][0]['conn_expired'] == 1, 'the expiry',
+                          timeout=10)['workers'][0]
+        got = {k: w0[k] for k in keys + ('conns',)}
+        want = {'syn_early_held': 1, 'syn_early_sent': 0, 'syn_early_freed': 1,
+                'syn_early_holding': 0, 'conns': 0}
+        wt.check(got == want, 'after expiry: %s, want %s' % (got, want))
+
+    cfg = sp_config()
+    cfg['services'][0]['timeouts'] = {'syn': 2}
+    wt.check(cfg['services'][0]['name'] == 'tcp4', 'services[0] is %s' % cfg['services'][0])
+    run_fixture('synproxy-expiry', fx, cfg, L4_PORT, after=expiry_counters)
     print('ok: synproxy (%.1f s)' % (time.time() - t0))
 
 

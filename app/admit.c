@@ -16,6 +16,7 @@
 #include <rte_lpm6.h>
 #include <rte_malloc.h>
 #include <rte_mbuf_dyn.h>
+#include <rte_prefetch.h>
 #include <rte_random.h>
 #include <rte_rcu_qsbr.h>
 
@@ -422,6 +423,22 @@ rule_conn(struct weir_adm_worker *aw, unsigned int r, const struct weir_conn_key
 		*ref = weir_srct_index(aw->src, g);
 	}
 	return WEIR_DROP_NONE;
+}
+
+void
+weir_adm_prefetch(struct weir_worker *w, const struct weir_conn *c)
+{
+	struct weir_adm_worker *aw = &w->lb.adm;
+	unsigned int j;
+
+	for (j = 0; j < 2; j++)
+		if (c->src_ref[j] != WEIR_SRCT_NONE) {
+			const char *g = (const char *)weir_srct_at(aw->src, c->src_ref[j]);
+
+			/* 64 bytes of state: at most two cache lines. */
+			rte_prefetch0(g);
+			rte_prefetch0(g + sizeof(struct weir_src_state) - 1);
+		}
 }
 
 void

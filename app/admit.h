@@ -149,6 +149,17 @@ int weir_adm_stray(struct weir_worker *w, struct rte_mbuf *m, const struct weir_
 int weir_adm_packet(struct weir_worker *w, struct rte_mbuf *m, const struct weir_conn *c);
 
 /**
+ * Worker: start fetching the sources a connection holds (before a burst's
+ * packets are decided).
+ *
+ * @param w
+ *   Worker.
+ * @param c
+ *   Connection.
+ */
+void weir_adm_prefetch(struct weir_worker *w, const struct weir_conn *c);
+
+/**
  * Worker: a connection ends: give back its hold on its sources.
  *
  * @param w

@@ -1002,8 +1002,15 @@ weir_lb_handle_burst(struct weir_worker *w, struct rte_mbuf **m, const struct we
 		kind[i] = K_REPLY;
 		rkeys[i] = keys[nk];
 	}
-	if (nk > 0)
+	if (nk > 0) {
 		weir_ct_lookup_bulk(w->lb.ct, kp, nk, idx);
+		/* Connections that hold a source (packet limits): fetch the
+		 * sources for the whole burst before deciding any. */
+		if (w->lb.adm.src != NULL)
+			for (i = 0; i < nk; i++)
+				if (idx[i] != WEIR_CONN_NONE)
+					weir_adm_prefetch(w, weir_ct_get(w->lb.ct, idx[i]));
+	}
 	created = w->lb.stats.conn_new;
 	reused = w->lb.stats.conn_reused;
 

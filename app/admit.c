@@ -452,6 +452,27 @@ weir_adm_release(struct weir_worker *w, const uint32_t ref[2])
 			weir_srct_at(aw->src, ref[j])->conns--;
 }
 
+/* Denied prefixes and bans for a client packet without a connection: its
+ * prefix-table verdict (ACL_*), or -1 when m was dropped. */
+static int
+gate(struct weir_worker *w, struct rte_mbuf *m, const struct weir_conn_key *k)
+{
+	struct weir_adm_worker *aw = &w->lb.adm;
+	int acl;
+
+	adm_clock(aw, m);
+	acl = acl_lookup(aw->acl, k);
+	if (acl == ACL_DENY) {
+		adm_drop(w, WEIR_DROP_ACL_DENIED, m);
+		return -1;
+	}
+	if (unlikely(aw->n_bans != 0) && acl != ACL_ALLOW && banned(aw, k->family, k->src)) {
+		refuse(w, WEIR_DROP_BANNED, m, k->family, k->src);
+		return -1;
+	}
+	return acl;
+}
+
 int
 weir_adm_new_conn(struct weir_worker *w, struct rte_mbuf *m, const struct weir_pkt *p,
 		  unsigned int svc, const struct weir_conn_key *k, uint32_t ref[2])
@@ -462,16 +483,8 @@ weir_adm_new_conn(struct weir_worker *w, struct rte_mbuf *m, const struct weir_p
 	int acl, over = 0;
 
 	ref[0] = ref[1] = WEIR_SRCT_NONE;
-	adm_clock(aw, m);
-	acl = acl_lookup(aw->acl, k);
-	if (acl == ACL_DENY) {
-		adm_drop(w, WEIR_DROP_ACL_DENIED, m);
+	if ((acl = gate(w, m, k)) < 0)
 		return 0;
-	}
-	if (unlikely(aw->n_bans != 0) && acl != ACL_ALLOW && banned(aw, k->family, k->src)) {
-		refuse(w, WEIR_DROP_BANNED, m, k->family, k->src);
-		return 0;
-	}
 	if (rules[svc].l == NULL && rules[WEIR_ADM_GLOBAL].l == NULL)
 		return 1;
 	if (acl == ACL_ALLOW) {
@@ -508,20 +521,7 @@ weir_adm_new_conn(struct weir_worker *w, struct rte_mbuf *m, const struct weir_p
 int
 weir_adm_stray(struct weir_worker *w, struct rte_mbuf *m, const struct weir_conn_key *k)
 {
-	struct weir_adm_worker *aw = &w->lb.adm;
-	int acl;
-
-	adm_clock(aw, m);
-	acl = acl_lookup(aw->acl, k);
-	if (acl == ACL_DENY) {
-		adm_drop(w, WEIR_DROP_ACL_DENIED, m);
-		return 0;
-	}
-	if (unlikely(aw->n_bans != 0) && acl != ACL_ALLOW && banned(aw, k->family, k->src)) {
-		refuse(w, WEIR_DROP_BANNED, m, k->family, k->src);
-		return 0;
-	}
-	return 1;
+	return gate(w, m, k) >= 0;
 }
 
 int

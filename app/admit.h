@@ -48,6 +48,7 @@ struct weir_adm_stats {
 	uint64_t ban_reports; /**< sources reported to control for a ban */
 	uint64_t ban_reports_lost; /**< reports dropped because the ring was full */
 	uint64_t ban_dry_run; /**< bans earned under a dry-run rule (not reported) */
+	uint64_t top_sampled; /**< refusals added to the summary as a sample of 64 */
 };
 
 struct weir_adm_acl;
@@ -66,6 +67,7 @@ struct weir_adm_worker {
 	struct weir_rl_topk *top;         /**< refused sources (heavy hitters) */
 	struct weir_rl_topk *top_out;     /**< copy of top for control */
 	uint32_t top_req, top_ack;        /**< control asks, the worker answers */
+	uint64_t top_sec, top_n;          /**< refusals in this second (sampling) */
 	struct weir_adm_stats stats;
 };
 

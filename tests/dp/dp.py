@@ -826,6 +826,28 @@ def bans():
                 times=[t for t, _, _, _ in fx])
 
 
+def top_sampling():
+    """weirctl top under a flood: past 4,096 refusals in a second a worker
+    adds one refusal in 64 to its summary, weighted 64. One source sends
+    6,000 SYNs at once against a limit of 1: 1 forwarded, 5,999 refused;
+    4,096 counted one by one, then 29 samples of 64 (1,903 more refusals)."""
+    cfg = l4_config(clock='rx_timestamp')
+    cfg['services'][0]['limits'] = {'new_conns': {'rate': 1, 'per_s': 60}}
+    fx = [(tcp(CLI4, VIP4, 1024, 80, 'S'),
+           tcp(LOCAL4, BK4, 1024, 8080, 'S', dmac=BMAC, smac=MAC), None)]
+    fx += [(tcp(CLI4, VIP4, 1025 + i, 80, 'S'), None, 'rate_limited') for i in range(5999)]
+
+    def after(st, w):
+        w0 = st['workers'][0]
+        wt.check((w0['rl_denied'], w0['top_sampled']) == (5999, 29),
+                 'rl_denied, top_sampled %s, want (5999, 29)' % ((w0['rl_denied'],
+                                                                   w0['top_sampled']),))
+        top = [(e['source'], e['refused'], e['error']) for e in w.ctl('top')['top']]
+        wt.check(top == [(CLI4 + '/32', 4096 + 29 * 64, 0)], 'top: %s' % top)
+
+    run_fixture('top', fx, cfg, L4_PORT, after=after)
+
+
 def l4_expiry():
     """Idle timeouts per state: a UDP flow, a half-open TCP flow, a closing
     one (established 300 s, then a FIN: 1 s) and two closed ones expire; an
@@ -1356,6 +1378,7 @@ SCENARIOS = {
     'limits': limits,
     'l4-expiry': l4_expiry,
     'bans': bans,
+    'top-sampling': top_sampling,
     'l4-steering': l4_steering,
     'synproxy': synproxy,
     'synproxy-full': synproxy_full,

@@ -93,6 +93,22 @@ weir_cfg_get_uint(struct weir_cfg_ctx *c, const char *key, json_t *v, unsigned l
 }
 
 int
+weir_cfg_member_uint(struct weir_cfg_ctx *c, const char *where, json_t *obj, const char *name,
+		     int required, unsigned long min, unsigned long max, unsigned long *out)
+{
+	json_t *v = json_object_get(obj, name);
+	char key[160];
+
+	if (*where != '\0')
+		snprintf(key, sizeof(key), "%s.%s", where, name);
+	else
+		snprintf(key, sizeof(key), "%s", name);
+	if (v == NULL)
+		return required ? weir_cfg_fail(c, key, NULL, "missing") : 1;
+	return weir_cfg_get_uint(c, key, v, min, max, out);
+}
+
+int
 weir_cfg_get_string(struct weir_cfg_ctx *c, const char *key, json_t *v, char *out, size_t outlen)
 {
 	const char *s;

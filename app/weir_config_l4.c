@@ -108,19 +108,13 @@ load_backend(struct weir_cfg_ctx *c, const char *where, json_t *o, struct weir_b
 		return weir_cfg_fail(c, key, NULL, "missing");
 	if ((rc = weir_cfg_parse_addr(c, key, v, 0, &b->addr)) != 0)
 		return rc;
-	snprintf(key, sizeof(key), "%s.port", where);
-	if ((v = json_object_get(o, "port")) == NULL)
-		return weir_cfg_fail(c, key, NULL, "missing");
-	if ((rc = weir_cfg_get_uint(c, key, v, 1, 65535, &u)) != 0)
+	if ((rc = weir_cfg_member_uint(c, where, o, "port", 1, 1, 65535, &u)) < 0)
 		return rc;
 	b->port = (uint16_t)u;
-	b->weight = 1;
-	snprintf(key, sizeof(key), "%s.weight", where);
-	if ((v = json_object_get(o, "weight")) != NULL) {
-		if ((rc = weir_cfg_get_uint(c, key, v, 0, WEIR_LB_MAX_WEIGHT, &u)) != 0)
-			return rc;
-		b->weight = (uint32_t)u;
-	}
+	u = 1;
+	if ((rc = weir_cfg_member_uint(c, where, o, "weight", 0, 0, WEIR_LB_MAX_WEIGHT, &u)) < 0)
+		return rc;
+	b->weight = (uint32_t)u;
 	snprintf(key, sizeof(key), "%s.datacenter", where);
 	if ((v = json_object_get(o, "datacenter")) != NULL)
 		return weir_cfg_get_string(c, key, v, b->datacenter, sizeof(b->datacenter));
@@ -335,9 +329,7 @@ static int
 load_bucket(struct weir_cfg_ctx *c, const char *key, json_t *n, struct weir_bucket_config *b)
 {
 	static const char *const keys[] = {"rate", "per_s", "burst", NULL};
-	char k[160];
 	unsigned long u;
-	json_t *v;
 	int rc;
 
 	if (!json_is_object(n))
@@ -345,26 +337,17 @@ load_bucket(struct weir_cfg_ctx *c, const char *key, json_t *n, struct weir_buck
 					     "\"burst\": B]}");
 	if ((rc = weir_cfg_check_keys(c, key, n, keys)) != 0)
 		return rc;
-	snprintf(k, sizeof(k), "%s.rate", key);
-	if ((v = json_object_get(n, "rate")) == NULL)
-		return weir_cfg_fail(c, k, NULL, "missing");
-	if ((rc = weir_cfg_get_uint(c, k, v, 1, 100000000, &u)) != 0)
+	if ((rc = weir_cfg_member_uint(c, key, n, "rate", 1, 1, 100000000, &u)) < 0)
 		return rc;
 	b->rate = (uint32_t)u;
-	b->per_s = 1;
-	snprintf(k, sizeof(k), "%s.per_s", key);
-	if ((v = json_object_get(n, "per_s")) != NULL) {
-		if ((rc = weir_cfg_get_uint(c, k, v, 1, 86400, &u)) != 0)
-			return rc;
-		b->per_s = (uint32_t)u;
-	}
-	b->burst = b->rate;
-	snprintf(k, sizeof(k), "%s.burst", key);
-	if ((v = json_object_get(n, "burst")) != NULL) {
-		if ((rc = weir_cfg_get_uint(c, k, v, 1, 100000000, &u)) != 0)
-			return rc;
-		b->burst = (uint32_t)u;
-	}
+	u = 1;
+	if ((rc = weir_cfg_member_uint(c, key, n, "per_s", 0, 1, 86400, &u)) < 0)
+		return rc;
+	b->per_s = (uint32_t)u;
+	u = b->rate;
+	if ((rc = weir_cfg_member_uint(c, key, n, "burst", 0, 1, 100000000, &u)) < 0)
+		return rc;
+	b->burst = (uint32_t)u;
 	return 0;
 }
 
@@ -387,19 +370,18 @@ load_ban(struct weir_cfg_ctx *c, const char *key, json_t *o, struct weir_ban_con
 	char k[160];
 	unsigned long u;
 	unsigned int i;
-	json_t *v;
 	int rc;
 
 	if (!json_is_object(o))
 		return weir_cfg_fail(c, key, o, "expected {\"after\": N, ...}");
 	if ((rc = weir_cfg_check_keys(c, key, o, keys)) != 0)
 		return rc;
+	snprintf(k, sizeof(k), "%s.after", key);
+	if (json_object_get(o, "after") == NULL)
+		return weir_cfg_fail(c, k, NULL, "missing: refusals that earn a ban");
 	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
-		snprintf(k, sizeof(k), "%s.%s", key, f[i].name);
 		u = f[i].def;
-		if ((v = json_object_get(o, f[i].name)) == NULL && i == 0)
-			return weir_cfg_fail(c, k, NULL, "missing: refusals that earn a ban");
-		if (v != NULL && (rc = weir_cfg_get_uint(c, k, v, f[i].lo, f[i].hi, &u)) != 0)
+		if ((rc = weir_cfg_member_uint(c, key, o, f[i].name, 0, f[i].lo, f[i].hi, &u)) < 0)
 			return rc;
 		*(uint32_t *)((char *)b + f[i].off) = (uint32_t)u;
 	}
@@ -436,12 +418,10 @@ load_limits(struct weir_cfg_ctx *c, const char *where, json_t *o, uint8_t proto,
 	if ((v = json_object_get(o, "packets")) != NULL &&
 	    (rc = load_bucket(c, key, v, &l->packets)) != 0)
 		return rc;
-	snprintf(key, sizeof(key), "%s.concurrent", where);
-	if ((v = json_object_get(o, "concurrent")) != NULL) {
-		if ((rc = weir_cfg_get_uint(c, key, v, 1, 100000000, &u)) != 0)
-			return rc;
-		l->concurrent = (uint32_t)u;
-	}
+	u = 0;
+	if ((rc = weir_cfg_member_uint(c, where, o, "concurrent", 0, 1, 100000000, &u)) < 0)
+		return rc;
+	l->concurrent = (uint32_t)u;
 	if (l->new_conns.rate == 0 && l->packets.rate == 0 && l->concurrent == 0)
 		return weir_cfg_fail(c, where, NULL, "no limit: give new_conns, packets or "
 						     "concurrent");
@@ -463,13 +443,10 @@ load_limits(struct weir_cfg_ctx *c, const char *where, json_t *o, uint8_t proto,
 			return weir_cfg_fail(c, key, v, "expected true or false");
 		l->dry_run = json_is_true(v);
 	}
-	l->ipv6_prefix = 64;
-	snprintf(key, sizeof(key), "%s.ipv6_prefix", where);
-	if ((v = json_object_get(o, "ipv6_prefix")) != NULL) {
-		if ((rc = weir_cfg_get_uint(c, key, v, 16, 128, &u)) != 0)
-			return rc;
-		l->ipv6_prefix = (uint8_t)u;
-	}
+	u = 64;
+	if ((rc = weir_cfg_member_uint(c, where, o, "ipv6_prefix", 0, 16, 128, &u)) < 0)
+		return rc;
+	l->ipv6_prefix = (uint8_t)u;
 	snprintf(key, sizeof(key), "%s.ban", where);
 	if ((v = json_object_get(o, "ban")) != NULL && (rc = load_ban(c, key, v, &l->ban)) != 0)
 		return rc;
@@ -514,19 +491,14 @@ load_synproxy(struct weir_cfg_ctx *c, const char *where, json_t *o,
 		return weir_cfg_fail(c, where, NULL,
 				     "needs \"forwarding\": \"fullnat\" (with dsr-ipip the "
 				     "backends' replies bypass weir)");
-	snprintf(key, sizeof(key), "%s.syn_rate", where);
-	if ((v = json_object_get(o, "syn_rate")) != NULL) {
-		if ((rc = weir_cfg_get_uint(c, key, v, 0, 100000000, &u)) != 0)
-			return rc;
-		p->syn_rate = (uint32_t)u;
-	}
-	p->wscale = 7;
-	snprintf(key, sizeof(key), "%s.wscale", where);
-	if ((v = json_object_get(o, "wscale")) != NULL) {
-		if ((rc = weir_cfg_get_uint(c, key, v, 0, 14, &u)) != 0)
-			return rc;
-		p->wscale = (uint8_t)u;
-	}
+	u = 0;
+	if ((rc = weir_cfg_member_uint(c, where, o, "syn_rate", 0, 0, 100000000, &u)) < 0)
+		return rc;
+	p->syn_rate = (uint32_t)u;
+	u = 7;
+	if ((rc = weir_cfg_member_uint(c, where, o, "wscale", 0, 0, 14, &u)) < 0)
+		return rc;
+	p->wscale = (uint8_t)u;
 	/* Ethernet's MSS, or the clamp if the backends' path is narrower. */
 	p->mss = s->vip.family == 4 ? 1460 : 1440;
 	if (s->mss_clamp != 0 && s->mss_clamp < p->mss)
@@ -598,10 +570,7 @@ load_service(struct weir_cfg_ctx *c, const char *where, json_t *o, struct weir_c
 	if (port_of_local(cfg, &s->vip) >= 0)
 		return weir_cfg_fail(c, key, v, "is a port's local address, not a VIP");
 
-	snprintf(key, sizeof(key), "%s.port", where);
-	if ((v = json_object_get(o, "port")) == NULL)
-		return weir_cfg_fail(c, key, NULL, "missing");
-	if ((rc = weir_cfg_get_uint(c, key, v, 1, 65535, &u)) != 0)
+	if ((rc = weir_cfg_member_uint(c, where, o, "port", 1, 1, 65535, &u)) < 0)
 		return rc;
 	s->port = (uint16_t)u;
 
@@ -754,12 +723,10 @@ weir_cfg_load_l4(struct weir_cfg_ctx *c, json_t *root, struct weir_config *cfg)
 					     WEIR_MAGLEV_MAX_SIZE);
 		cfg->maglev_size = (uint32_t)json_integer_value(v);
 	}
-	cfg->conn_table_size = WEIR_DEFAULT_CONN_TABLE;
-	if ((v = json_object_get(root, "conn_table_size")) != NULL) {
-		if ((rc = weir_cfg_get_uint(c, "conn_table_size", v, 1024, 1u << 26, &u)) != 0)
-			return rc;
-		cfg->conn_table_size = (uint32_t)u;
-	}
+	u = WEIR_DEFAULT_CONN_TABLE;
+	if ((rc = weir_cfg_member_uint(c, "", root, "conn_table_size", 0, 1024, 1u << 26, &u)) < 0)
+		return rc;
+	cfg->conn_table_size = (uint32_t)u;
 	if ((v = json_object_get(root, "acl")) != NULL && (rc = load_acl(c, v, cfg)) != 0)
 		return rc;
 	if ((v = json_object_get(root, "limits")) != NULL &&
@@ -773,12 +740,10 @@ weir_cfg_load_l4(struct weir_cfg_ctx *c, json_t *root, struct weir_config *cfg)
 		else
 			return weir_cfg_fail(c, "clock", v, "expected \"tsc\" or \"rx_timestamp\"");
 	}
-	cfg->source_table_size = WEIR_DEFAULT_SOURCE_TABLE;
-	if ((v = json_object_get(root, "source_table_size")) != NULL) {
-		if ((rc = weir_cfg_get_uint(c, "source_table_size", v, 1024, 1u << 26, &u)) != 0)
-			return rc;
-		cfg->source_table_size = (uint32_t)u;
-	}
+	u = WEIR_DEFAULT_SOURCE_TABLE;
+	if ((rc = weir_cfg_member_uint(c, "", root, "source_table_size", 0, 1024, 1u << 26, &u)) < 0)
+		return rc;
+	cfg->source_table_size = (uint32_t)u;
 	if ((v = json_object_get(root, "pools")) != NULL && (rc = load_pools(c, v, cfg)) != 0)
 		return rc;
 	if ((v = json_object_get(root, "services")) == NULL)

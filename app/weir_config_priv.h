@@ -26,6 +26,14 @@ int weir_cfg_check_keys(struct weir_cfg_ctx *c, const char *where, json_t *obj,
 			const char *const *allowed);
 int weir_cfg_get_uint(struct weir_cfg_ctx *c, const char *key, json_t *v, unsigned long min,
 		      unsigned long max, unsigned long *out);
+/**
+ * Member name of obj (at path where; "" for the top level) as an integer in
+ * [min, max]: 0 with *out set; 1 if it is absent and not required (*out
+ * keeps its default); -EINVAL otherwise (missing and required, or out of
+ * range), with the error filled.
+ */
+int weir_cfg_member_uint(struct weir_cfg_ctx *c, const char *where, json_t *obj, const char *name,
+			 int required, unsigned long min, unsigned long max, unsigned long *out);
 int weir_cfg_get_string(struct weir_cfg_ctx *c, const char *key, json_t *v, char *out,
 			size_t outlen);
 int weir_cfg_parse_mac(const char *s, uint8_t mac[6]);

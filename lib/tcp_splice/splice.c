@@ -308,14 +308,66 @@ forward_rst(struct weir_tcp_splice *s, struct weir_tcp_seg *seg, uint32_t *csum,
 	return WEIR_TCP_SP_FORWARD | WEIR_TCP_SP_CLOSED_NOW;
 }
 
+/*
+ * A segment in a synchronized state (established or closing), from the
+ * client (c2b) or the backend, SYNs already dealt with: RST checks, then
+ * translation and the sender's side of the state (highest seq end, ack,
+ * window, its FIN, whether the other side's FIN is acked).
+ */
+static int
+synced(struct weir_tcp_splice *s, struct weir_tcp_seg *seg, uint32_t *csum, int c2b)
+{
+	uint32_t seq = seg->seq, ack = seg->ack;
+	uint32_t end = seq + seg->len + ((seg->flags & WEIR_TCP_F_FIN) ? 1 : 0);
+	uint32_t *nxt = c2b ? &s->c_nxt : &s->b_nxt, *acked = c2b ? &s->c_ack : &s->b_ack;
+	uint16_t win = seg->win;
+	uint8_t fl = seg->flags;
+	uint8_t fin = c2b ? WEIR_TCP_SPF_FIN_C : WEIR_TCP_SPF_FIN_B;
+	uint8_t other = c2b ? WEIR_TCP_SPF_FIN_B : WEIR_TCP_SPF_FIN_C;
+	uint8_t other_acked = c2b ? WEIR_TCP_SPF_FIN_B_ACKED : WEIR_TCP_SPF_FIN_C_ACKED;
+	int rc;
+
+	if (fl & WEIR_TCP_F_RST) {
+		/* The window that matters is the receiver's. */
+		if (s->state != WEIR_TCP_SP_CLOSED &&
+		    !rst_acceptable(seq, *nxt, c2b ? backend_win_bytes(s) : client_win_bytes(s)))
+			return -EACCES;
+		return forward_rst(s, seg, csum, c2b);
+	}
+	/* RFC 793: in a synchronized state a segment without ACK is dropped. */
+	if (!(fl & WEIR_TCP_F_ACK))
+		return WEIR_TCP_SP_DROP;
+	rc = c2b ? weir_tcp_splice_c2b(s, seg, csum) : weir_tcp_splice_b2c(s, seg, csum);
+	if (rc < 0)
+		return rc;
+	if (tcp_seq_after(end, *nxt))
+		*nxt = end;
+	if (tcp_seq_after(ack, *acked))
+		*acked = ack;
+	if (c2b)
+		s->c_win = win;
+	else
+		s->b_win = win;
+	if ((fl & WEIR_TCP_F_FIN) && !(s->flags & fin)) {
+		s->flags |= fin;
+		if (c2b)
+			s->fin_c = seq + seg->len;
+		else
+			s->fin_b = seq + seg->len;
+	}
+	/* seg->ack is now in the receiver's space, where its FIN lives. */
+	if ((s->flags & other) && tcp_seq_after(seg->ack, c2b ? s->fin_b : s->fin_c))
+		s->flags |= other_acked;
+	return WEIR_TCP_SP_FORWARD | fin_state(s);
+}
+
 int
 weir_tcp_sp_from_client(struct weir_tcp_splice *s, struct weir_tcp_seg *seg, uint32_t *csum,
 			struct weir_tcp_emit *out)
 {
-	uint32_t seq = seg->seq, ack = seg->ack, end;
+	uint32_t seq = seg->seq, end;
 	uint16_t win = seg->win;
 	uint8_t fl = seg->flags;
-	int rc;
 
 	end = seq + seg->len + ((fl & WEIR_TCP_F_FIN) ? 1 : 0);
 	switch (s->state) {
@@ -346,31 +398,7 @@ weir_tcp_sp_from_client(struct weir_tcp_splice *s, struct weir_tcp_seg *seg, uin
 	}
 	if (fl & WEIR_TCP_F_SYN)
 		return WEIR_TCP_SP_DROP;
-	if (fl & WEIR_TCP_F_RST) {
-		if (s->state != WEIR_TCP_SP_CLOSED &&
-		    !rst_acceptable(seq, s->c_nxt, backend_win_bytes(s)))
-			return -EACCES;
-		return forward_rst(s, seg, csum, 1);
-	}
-	/* RFC 793: in a synchronized state a segment without ACK is dropped. */
-	if (!(fl & WEIR_TCP_F_ACK))
-		return WEIR_TCP_SP_DROP;
-	rc = weir_tcp_splice_c2b(s, seg, csum);
-	if (rc < 0)
-		return rc;
-	if (tcp_seq_after(end, s->c_nxt))
-		s->c_nxt = end;
-	if (tcp_seq_after(ack, s->c_ack))
-		s->c_ack = ack;
-	s->c_win = win;
-	if ((fl & WEIR_TCP_F_FIN) && !(s->flags & WEIR_TCP_SPF_FIN_C)) {
-		s->flags |= WEIR_TCP_SPF_FIN_C;
-		s->fin_c = seq + seg->len;
-	}
-	/* seg->ack is now in the backend's space, where fin_b lives. */
-	if ((s->flags & WEIR_TCP_SPF_FIN_B) && tcp_seq_after(seg->ack, s->fin_b))
-		s->flags |= WEIR_TCP_SPF_FIN_B_ACKED;
-	return WEIR_TCP_SP_FORWARD | fin_state(s);
+	return synced(s, seg, csum, 1);
 }
 
 int
@@ -378,12 +406,10 @@ weir_tcp_sp_from_backend(struct weir_tcp_splice *s, struct weir_tcp_seg *seg, ui
 			 struct weir_tcp_emit *out)
 {
 	struct weir_tcp_opts o;
-	uint32_t seq = seg->seq, ack = seg->ack, end;
+	uint32_t seq = seg->seq, ack = seg->ack;
 	uint16_t win = seg->win;
 	uint8_t fl = seg->flags;
-	int rc;
 
-	end = seq + seg->len + ((fl & WEIR_TCP_F_FIN) ? 1 : 0);
 	switch (s->state) {
 	case WEIR_TCP_SP_SYN_SENT:
 		if (fl & WEIR_TCP_F_RST) {
@@ -437,30 +463,7 @@ weir_tcp_sp_from_backend(struct weir_tcp_splice *s, struct weir_tcp_seg *seg, ui
 		}
 		return WEIR_TCP_SP_DROP;
 	}
-	if (fl & WEIR_TCP_F_RST) {
-		if (s->state != WEIR_TCP_SP_CLOSED &&
-		    !rst_acceptable(seq, s->b_nxt, client_win_bytes(s)))
-			return -EACCES;
-		return forward_rst(s, seg, csum, 0);
-	}
-	if (!(fl & WEIR_TCP_F_ACK))
-		return WEIR_TCP_SP_DROP;
-	rc = weir_tcp_splice_b2c(s, seg, csum);
-	if (rc < 0)
-		return rc;
-	if (tcp_seq_after(end, s->b_nxt))
-		s->b_nxt = end;
-	if (tcp_seq_after(ack, s->b_ack))
-		s->b_ack = ack;
-	s->b_win = win;
-	if ((fl & WEIR_TCP_F_FIN) && !(s->flags & WEIR_TCP_SPF_FIN_B)) {
-		s->flags |= WEIR_TCP_SPF_FIN_B;
-		s->fin_b = seq + seg->len;
-	}
-	/* seg->ack is now in the client's space, where fin_c lives. */
-	if ((s->flags & WEIR_TCP_SPF_FIN_C) && tcp_seq_after(seg->ack, s->fin_c))
-		s->flags |= WEIR_TCP_SPF_FIN_C_ACKED;
-	return WEIR_TCP_SP_FORWARD | fin_state(s);
+	return synced(s, seg, csum, 0);
 }
 
 void

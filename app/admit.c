@@ -471,10 +471,8 @@ weir_adm_release(struct weir_worker *w, const uint32_t ref[2])
 			weir_srct_at(aw->src, ref[j])->conns--;
 }
 
-/* Denied prefixes and bans for a client packet without a connection: its
- * prefix-table verdict (ACL_*), or -1 when m was dropped. */
-static int
-gate(struct weir_worker *w, struct rte_mbuf *m, const struct weir_conn_key *k)
+int
+weir_adm_gate(struct weir_worker *w, struct rte_mbuf *m, const struct weir_conn_key *k)
 {
 	struct weir_adm_worker *aw = &w->lb.adm;
 	int acl;
@@ -489,24 +487,22 @@ gate(struct weir_worker *w, struct rte_mbuf *m, const struct weir_conn_key *k)
 		refuse(w, WEIR_DROP_BANNED, m, k->family, k->src);
 		return -1;
 	}
-	return acl;
+	return acl == ACL_ALLOW;
 }
 
 int
-weir_adm_new_conn(struct weir_worker *w, struct rte_mbuf *m, const struct weir_pkt *p,
-		  unsigned int svc, const struct weir_conn_key *k, uint32_t ref[2])
+weir_adm_limits(struct weir_worker *w, struct rte_mbuf *m, const struct weir_pkt *p,
+		unsigned int svc, const struct weir_conn_key *k, int allowed, uint32_t ref[2])
 {
 	struct weir_adm_worker *aw = &w->lb.adm;
 	unsigned int r[2] = {svc, WEIR_ADM_GLOBAL}, j;
 	enum weir_pkt_drop why;
-	int acl, over = 0;
+	int over = 0;
 
 	ref[0] = ref[1] = WEIR_SRCT_NONE;
-	if ((acl = gate(w, m, k)) < 0)
-		return 0;
 	if (rules[svc].l == NULL && rules[WEIR_ADM_GLOBAL].l == NULL)
 		return 1;
-	if (acl == ACL_ALLOW) {
+	if (allowed) {
 		aw->stats.acl_allowed++;
 		return 1;
 	}
@@ -535,12 +531,6 @@ weir_adm_new_conn(struct weir_worker *w, struct rte_mbuf *m, const struct weir_p
 	if (!over)
 		aw->stats.rl_admitted++;
 	return 1;
-}
-
-int
-weir_adm_stray(struct weir_worker *w, struct rte_mbuf *m, const struct weir_conn_key *k)
-{
-	return gate(w, m, k) >= 0;
 }
 
 int
@@ -1287,6 +1277,7 @@ worker_init(struct weir_worker *w, int any_limits, char *err, size_t errlen)
 {
 	struct weir_adm_worker *aw = &w->lb.adm;
 	int socket = (int)rte_lcore_to_socket_id(w->lcore);
+	unsigned int r;
 	char name[64];
 
 	if (any_limits) {
@@ -1317,6 +1308,8 @@ worker_init(struct weir_worker *w, int any_limits, char *err, size_t errlen)
 		snprintf(err, errlen, "worker %u: cannot allocate its top-k summary", w->id);
 		return -1;
 	}
+	for (r = 0; r <= WEIR_ADM_GLOBAL; r++)
+		aw->pins |= rules[r].pin;
 	aw->acl = acl_cur;
 	aw->bans = bans_cur;
 	return 0;

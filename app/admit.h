@@ -63,6 +63,7 @@ struct weir_adm_worker {
 	const struct weir_adm_acl *acl;   /**< current prefix tables (this iteration) */
 	const struct weir_adm_bans *bans; /**< current bans (this iteration) */
 	uint32_t n_bans;                  /**< bans in force in that table */
+	uint8_t pins;                     /**< some rule has connections hold sources */
 	uint64_t now_ns;                  /**< admission clock */
 	struct weir_rl_topk *top;         /**< refused sources (heavy hitters) */
 	struct weir_rl_topk *top_out;     /**< copy of top for control */
@@ -96,8 +97,25 @@ void weir_adm_fini(void);
 void weir_adm_iteration(struct weir_worker *w);
 
 /**
- * Worker: may a new connection (its first packet m) of service svc from k
- * go on? Denied sources, bans, then the service's and the global limits.
+ * Worker: the first check of a client packet without a connection (a new
+ * connection, a cookie ACK, a stray mid-connection segment): denied
+ * prefixes, then bans.
+ *
+ * @param w
+ *   Worker.
+ * @param m
+ *   Packet; dropped when refused.
+ * @param k
+ *   Its key.
+ * @return
+ *   -1 if m was dropped; else 1 if its source is allow-listed (no limits,
+ *   no bans), 0 if not. Pass it to weir_adm_limits().
+ */
+int weir_adm_gate(struct weir_worker *w, struct rte_mbuf *m, const struct weir_conn_key *k);
+
+/**
+ * Worker: may a new connection (its first packet m, past weir_adm_gate())
+ * of service svc from k go on? The service's limits, then the global ones.
  *
  * @param w
  *   Worker.
@@ -109,6 +127,8 @@ void weir_adm_iteration(struct weir_worker *w);
  *   Service index.
  * @param k
  *   Its key.
+ * @param allowed
+ *   What weir_adm_gate() returned (1: allow-listed, limits skipped).
  * @param ref
  *   Receives the sources the connection holds (WEIR_SRCT_NONE if none):
  *   store them in the connection, and pass them to weir_adm_release()
@@ -116,23 +136,8 @@ void weir_adm_iteration(struct weir_worker *w);
  * @return
  *   1 to go on, 0 if m was consumed.
  */
-int weir_adm_new_conn(struct weir_worker *w, struct rte_mbuf *m, const struct weir_pkt *p,
-		      unsigned int svc, const struct weir_conn_key *k, uint32_t ref[2]);
-
-/**
- * Worker: a client's segment that belongs to no connection (mid-connection
- * TCP): denied prefixes and bans only.
- *
- * @param w
- *   Worker.
- * @param m
- *   Packet; dropped when refused.
- * @param k
- *   Its key.
- * @return
- *   1 to go on, 0 if m was dropped.
- */
-int weir_adm_stray(struct weir_worker *w, struct rte_mbuf *m, const struct weir_conn_key *k);
+int weir_adm_limits(struct weir_worker *w, struct rte_mbuf *m, const struct weir_pkt *p,
+		    unsigned int svc, const struct weir_conn_key *k, int allowed, uint32_t ref[2]);
 
 /**
  * Worker: a packet from the client of an existing connection: bans and
@@ -167,7 +172,7 @@ void weir_adm_prefetch(struct weir_worker *w, const struct weir_conn *c);
  * @param w
  *   Worker.
  * @param ref
- *   What weir_adm_new_conn() returned for it.
+ *   What weir_adm_limits() returned for it.
  */
 void weir_adm_release(struct weir_worker *w, const uint32_t ref[2]);
 

@@ -807,7 +807,7 @@ new_flow(struct weir_worker *w, struct rte_mbuf *m, const struct weir_pkt *p, in
 	uint16_t lport = 0;
 	struct weir_conn *c, tmp;
 	struct weir_sp_accept spa;
-	int cookie = 0;
+	int cookie = 0, allowed;
 	uint32_t b, idx, ref[2];
 
 	/* A client without a connection: allow/deny prefixes, bans, and for a
@@ -820,7 +820,8 @@ new_flow(struct weir_worker *w, struct rte_mbuf *m, const struct weir_pkt *p, in
 				return;
 			/* The source is proven now: admitted here, not at its
 			 * SYN, so spoofed SYNs never take a source entry. */
-			if (!weir_adm_new_conn(w, m, p, (unsigned int)svc, k, ref))
+			if ((allowed = weir_adm_gate(w, m, k)) < 0 ||
+			    !weir_adm_limits(w, m, p, (unsigned int)svc, k, allowed, ref))
 				return;
 			cookie = 1;
 			goto pick;
@@ -829,7 +830,7 @@ new_flow(struct weir_worker *w, struct rte_mbuf *m, const struct weir_pkt *p, in
 		 * it began). DSR can still forward it consistently by Maglev: the
 		 * backend has the connection. FullNAT cannot: the reply mapping is
 		 * gone. */
-		if (!weir_adm_stray(w, m, k))
+		if (weir_adm_gate(w, m, k) < 0)
 			return;
 		if (sc->forwarding != WEIR_FWD_DSR_IPIP || lw->snap->svc[svc].table == NULL) {
 			drop(w, WEIR_DROP_NO_CONN, m);
@@ -838,12 +839,13 @@ new_flow(struct weir_worker *w, struct rte_mbuf *m, const struct weir_pkt *p, in
 		b = weir_maglev_lookup(lw->snap->svc[svc].table, fh);
 		goto stateless;
 	}
-	/* synproxy: over the SYN rate, a cookie SYN-ACK and no state (denied
-	 * prefixes and bans first; limits wait for the cookie's ACK). */
-	if (sc->synproxy.enabled &&
-	    (!weir_adm_stray(w, m, k) || weir_sp_syn(w, m, p, svc, 0)))
+	if ((allowed = weir_adm_gate(w, m, k)) < 0)
 		return;
-	if (!weir_adm_new_conn(w, m, p, (unsigned int)svc, k, ref))
+	/* synproxy: over the SYN rate, a cookie SYN-ACK and no state (limits
+	 * wait for the cookie's ACK). */
+	if (sc->synproxy.enabled && weir_sp_syn(w, m, p, svc, 0))
+		return;
+	if (!weir_adm_limits(w, m, p, (unsigned int)svc, k, allowed, ref))
 		return;
 pick:
 	b = weir_sched_pick(&lw->sched[svc], fh, sh);
@@ -1006,7 +1008,7 @@ weir_lb_handle_burst(struct weir_worker *w, struct rte_mbuf **m, const struct we
 		weir_ct_lookup_bulk(w->lb.ct, kp, nk, idx);
 		/* Connections that hold a source (packet limits): fetch the
 		 * sources for the whole burst before deciding any. */
-		if (w->lb.adm.src != NULL)
+		if (w->lb.adm.pins)
 			for (i = 0; i < nk; i++)
 				if (idx[i] != WEIR_CONN_NONE)
 					weir_adm_prefetch(w, weir_ct_get(w->lb.ct, idx[i]));

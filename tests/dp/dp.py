@@ -1093,6 +1093,8 @@ def fx_synproxy_flood():
         isn = (i * 2654435761) & 0xffffffff
         fx.append((tcp(src, VIP4, 1024 + i, 80, 'S', seq=isn, options=opts),
                    sp_synack(src, VIP4, 1024 + i, 80, isn, t, mss, ws, sack, 1400), None))
+    # A denied prefix (the flood run's acl) gets no cookie: prefixes come first.
+    fx.append((tcp('198.18.0.70', VIP4, 2000, 80, 'S'), None, 'acl_denied'))
     return fx
 
 
@@ -1254,6 +1256,7 @@ def synproxy():
 
     cfg = sp_config()
     cfg['limits'] = {'new_conns': {'rate': 1000}}
+    cfg['acl'] = {'deny': ['198.18.0.64/26']}
     run_fixture('synproxy-flood', fx_synproxy_flood(), cfg, L4_PORT, after=flood_counters)
 
     def flow_counters(st, w):

@@ -517,10 +517,9 @@ weir_adm_limits(struct weir_worker *w, struct rte_mbuf *m, const struct weir_pkt
 		weir_adm_release(w, ref);
 		ref[0] = ref[1] = WEIR_SRCT_NONE;
 		top_add(aw, k->family, k->src);
-		/* An RST answers a SYN only (a refused cookie ACK is dropped). */
+		/* weir_lb_rst_reply() answers a SYN only (a cookie ACK is dropped). */
 		if (l->action == WEIR_LIMIT_RST && why != WEIR_DROP_SOURCE_TABLE_FULL &&
 		    why != WEIR_DROP_BANNED && p->l4_proto == PROTO_TCP &&
-		    (rte_pktmbuf_mtod(m, const uint8_t *)[p->l4_off + 13] & 0x12) == 0x02 &&
 		    weir_lb_rst_reply(w, m, p) == 0) {
 			aw->stats.rl_rst++;
 			return 0;

@@ -726,8 +726,8 @@ flow_hash(const struct weir_conn_key *k, int sticky_source)
 /* A packet to a service with no connection entry. */
 /*
  * Answer a client's SYN with an RST+ACK, in place, out of the port it came
- * in on: the RFC 793 answer to a SYN nobody will take. 0, or -1 when the
- * frame cannot carry it (IPv6 extension headers).
+ * in on: the RFC 793 answer to a SYN nobody will take. 0, or -1 when it is
+ * not a SYN or the frame cannot carry the answer (IPv6 extension headers).
  */
 int
 weir_lb_rst_reply(struct weir_worker *w, struct rte_mbuf *m, const struct weir_pkt *p)
@@ -741,7 +741,7 @@ weir_lb_rst_reply(struct weir_worker *w, struct rte_mbuf *m, const struct weir_p
 	size_t doff = (size_t)(tcp[12] >> 4) * 4, data;
 	unsigned int pi = weir.port_index[m->port];
 
-	if (!v4 && p->l4_off != p->l2_len + 40)
+	if ((tcp[13] & (TCP_SYN | TCP_ACK)) != TCP_SYN || (!v4 && p->l4_off != p->l2_len + 40))
 		return -1;
 	data = p->l3_total - (p->l4_off - p->l2_len) - doff;
 	memcpy(src, v4 ? ip + 12 : ip + 8, alen);

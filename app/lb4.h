@@ -152,8 +152,8 @@ void weir_lb_handle_burst(struct weir_worker *w, struct rte_mbuf **m, const stru
 			  unsigned int n);
 
 /**
- * Worker: answer a client's TCP segment (m, parsed as p) with an RST from
- * the address it was sent to, in place.
+ * Worker: answer a client's SYN (m, parsed as p) with an RST+ACK from the
+ * address it was sent to, in place.
  *
  * @param w
  *   Worker.
@@ -162,7 +162,8 @@ void weir_lb_handle_burst(struct weir_worker *w, struct rte_mbuf **m, const stru
  * @param p
  *   Its parse result.
  * @return
- *   0 if sent, -1 if it cannot be answered (m untouched).
+ *   0 if sent, -1 if m is not a SYN (without ACK) or cannot carry the
+ *   answer (m untouched).
  */
 int weir_lb_rst_reply(struct weir_worker *w, struct rte_mbuf *m, const struct weir_pkt *p);
 

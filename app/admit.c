@@ -830,56 +830,6 @@ weir_adm_control_tick(void)
 
 /* ---- control: commands ---- */
 
-/* "ADDR/LEN" or "ADDR" (host bits must be zero when a length is given). */
-static int
-parse_prefix(const char *s, int need_len, uint8_t *family, uint8_t *ip, unsigned int *plen,
-	     char *err, size_t errlen)
-{
-	char buf[64], *slash, *end;
-	uint8_t masked[16];
-	unsigned long len;
-
-	if (s == NULL || strlen(s) >= sizeof(buf)) {
-		snprintf(err, errlen, "expected an address or prefix");
-		return -1;
-	}
-	strcpy(buf, s);
-	slash = strchr(buf, '/');
-	if (slash != NULL)
-		*slash++ = '\0';
-	memset(ip, 0, 16);
-	if (inet_pton(AF_INET, buf, ip) == 1)
-		*family = 4;
-	else if (inet_pton(AF_INET6, buf, ip) == 1)
-		*family = 6;
-	else {
-		snprintf(err, errlen, "'%s': not an IPv4 or IPv6 address", s);
-		return -1;
-	}
-	if (slash == NULL) {
-		if (need_len) {
-			snprintf(err, errlen, "'%s': expected a prefix, ADDRESS/LENGTH", s);
-			return -1;
-		}
-		*plen = 0; /* the caller's default */
-		return 0;
-	}
-	errno = 0;
-	len = strtoul(slash, &end, 10);
-	if (*slash == '\0' || *end != '\0' || errno != 0 || len > (*family == 4 ? 32u : 128u)) {
-		snprintf(err, errlen, "'%s': bad prefix length (0-%u)", s, *family == 4 ? 32 : 128);
-		return -1;
-	}
-	mask_addr(masked, ip, (unsigned int)len);
-	if (memcmp(masked, ip, 16) != 0) {
-		snprintf(err, errlen, "'%s': host bits set (the prefix is shorter than the address)",
-			 s);
-		return -1;
-	}
-	*plen = (unsigned int)len;
-	return 0;
-}
-
 static json_t *
 prefix_json(uint8_t family, const uint8_t *ip, unsigned int plen)
 {
@@ -916,14 +866,18 @@ cmd_acl(void)
 static json_t *
 cmd_acl_change(const char *cmd, json_t *req, char *err, size_t errlen)
 {
+	const char *arg = req_str(req, "prefix") ? req_str(req, "prefix") : "";
 	struct weir_acl_entry e, saved;
-	unsigned int i, plen;
-	int found = -1;
+	int found = -1, has_len = 0;
+	char why[64] = "";
+	unsigned int i;
 
-	memset(&e, 0, sizeof(e));
-	if (parse_prefix(req_str(req, "prefix"), 1, &e.family, e.ip, &plen, err, errlen) != 0)
+	if (weir_parse_prefix(arg, &e, &has_len, why, sizeof(why)) == 0 && !has_len)
+		snprintf(why, sizeof(why), "expected a prefix, ADDRESS/LENGTH");
+	if (why[0] != '\0') {
+		snprintf(err, errlen, "'%s': %s", arg, why);
 		return NULL;
-	e.prefix = (uint8_t)plen;
+	}
 	e.allow = strcmp(cmd, "allow") == 0;
 	for (i = 0; i < n_acl_rules; i++)
 		if (acl_rules[i].family == e.family && acl_rules[i].prefix == e.prefix &&
@@ -932,7 +886,7 @@ cmd_acl_change(const char *cmd, json_t *req, char *err, size_t errlen)
 	if (strcmp(cmd, "unblock") == 0) {
 		if (found < 0) {
 			snprintf(err, errlen, "'%s' is in neither list (weirctl acl)",
-				 req_str(req, "prefix"));
+				 arg);
 			return NULL;
 		}
 		saved = acl_rules[found];
@@ -977,26 +931,29 @@ cmd_acl_change(const char *cmd, json_t *req, char *err, size_t errlen)
 static int
 ban_key_of(json_t *req, struct ban_key *k, char *err, size_t errlen)
 {
+	const char *s = req_str(req, "address") ? req_str(req, "address") : "";
+	struct weir_acl_entry e;
 	unsigned int plen;
-	uint8_t ip[16];
+	char why[64];
+	int has_len;
 
 	memset(k, 0, sizeof(*k));
-	if (parse_prefix(req_str(req, "address"), 0, &k->family, ip, &plen, err, errlen) != 0)
-		return -1;
-	if (k->family == 4 && plen != 0 && plen != 32) {
-		snprintf(err, errlen, "'%s': IPv4 bans are per address (block a prefix instead)",
-			 req_str(req, "address"));
+	if (weir_parse_prefix(s, &e, &has_len, why, sizeof(why)) != 0) {
+		snprintf(err, errlen, "'%s': %s", s, why);
 		return -1;
 	}
-	if (plen == 0)
-		plen = k->family == 4 ? 32 : 64;
-	if (k->family == 6 && plen < 16) {
-		snprintf(err, errlen, "'%s': IPv6 bans are per /16 to /128",
-			 req_str(req, "address"));
+	plen = !has_len ? (e.family == 4 ? 32 : 64) : e.prefix;
+	if (e.family == 4 && plen != 32) {
+		snprintf(err, errlen, "'%s': IPv4 bans are per address (block a prefix instead)", s);
 		return -1;
 	}
+	if (e.family == 6 && plen < 16) {
+		snprintf(err, errlen, "'%s': IPv6 bans are per /16 to /128", s);
+		return -1;
+	}
+	k->family = e.family;
 	k->plen = (uint8_t)plen;
-	mask_addr(k->addr, ip, k->family == 4 ? 32 : plen);
+	mask_addr(k->addr, e.ip, plen);
 	return 0;
 }
 

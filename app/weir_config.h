@@ -222,6 +222,27 @@ struct weir_config *weir_config_from_string(const char *text, const char *origin
  * @return
  *   A new configuration, or NULL with err filled.
  */
+/**
+ * Parse "ADDRESS" or "ADDRESS/LENGTH" (IPv4 or IPv6, host bits zero): the
+ * config's acl entries and weirctl's block/ban arguments.
+ *
+ * @param s
+ *   Text (NULL is refused).
+ * @param e
+ *   Receives family, address and prefix length (a bare address: the full
+ *   length); allow is 0.
+ * @param has_len
+ *   Set to 1 if a length was given.
+ * @param why
+ *   Receives the reason on failure.
+ * @param whylen
+ *   Size of why.
+ * @return
+ *   0, or -1 with why filled.
+ */
+int weir_parse_prefix(const char *s, struct weir_acl_entry *e, int *has_len, char *why,
+		      size_t whylen);
+
 struct weir_config *weir_config_from_file(const char *path, char *err, size_t errlen);
 
 /**

@@ -236,42 +236,62 @@ port_reaches(const struct weir_port_config *p, const struct weir_addr *ip)
 }
 
 /* "A.B.C.D[/N]" or "X:Y::[/N]", host bits zero. */
-static int
-parse_cidr(struct weir_cfg_ctx *c, const char *key, json_t *v, struct weir_acl_entry *e)
+int
+weir_parse_prefix(const char *s, struct weir_acl_entry *e, int *has_len, char *why,
+		  size_t whylen)
 {
 	char buf[INET6_ADDRSTRLEN + 8], *slash, *end;
 	unsigned int i, max;
 	unsigned long len;
 
-	if (!json_is_string(v) || strlen(json_string_value(v)) >= sizeof(buf))
-		return weir_cfg_fail(c, key, v, "expected an address or ADDRESS/PREFIX");
-	strcpy(buf, json_string_value(v));
+	memset(e, 0, sizeof(*e));
+	if (s == NULL || strlen(s) >= sizeof(buf))
+		goto bad;
+	strcpy(buf, s);
 	slash = strchr(buf, '/');
 	if (slash != NULL)
 		*slash++ = '\0';
-	memset(e, 0, sizeof(*e));
 	if (inet_pton(AF_INET, buf, e->ip) == 1)
 		e->family = 4;
 	else if (inet_pton(AF_INET6, buf, e->ip) == 1)
 		e->family = 6;
 	else
-		return weir_cfg_fail(c, key, v, "expected an address or ADDRESS/PREFIX");
+		goto bad;
 	max = e->family == 4 ? 32 : 128;
 	len = max;
+	*has_len = slash != NULL;
 	if (slash != NULL) {
 		errno = 0;
 		len = strtoul(slash, &end, 10);
-		if (*slash == '\0' || *end != '\0' || errno != 0 || len > max)
-			return weir_cfg_fail(c, key, v, "prefix length must be 0..%u", max);
+		if (*slash == '\0' || *end != '\0' || errno != 0 || len > max) {
+			snprintf(why, whylen, "prefix length must be 0..%u", max);
+			return -1;
+		}
 	}
 	e->prefix = (uint8_t)len;
 	for (i = 0; i < max / 8; i++) {
 		unsigned int keep = len >= (i + 1) * 8 ? 8 : len > i * 8 ? len - i * 8 : 0;
 		uint8_t mask = (uint8_t)(keep == 8 ? 0xff : 0xff << (8 - keep));
 
-		if (e->ip[i] & (uint8_t)~mask)
-			return weir_cfg_fail(c, key, v, "host bits set beyond /%lu", len);
+		if (e->ip[i] & (uint8_t)~mask) {
+			snprintf(why, whylen, "host bits set beyond /%lu", len);
+			return -1;
+		}
 	}
+	return 0;
+bad:
+	snprintf(why, whylen, "expected an address or ADDRESS/PREFIX");
+	return -1;
+}
+
+static int
+parse_cidr(struct weir_cfg_ctx *c, const char *key, json_t *v, struct weir_acl_entry *e)
+{
+	char why[64];
+	int has_len;
+
+	if (weir_parse_prefix(json_string_value(v), e, &has_len, why, sizeof(why)) != 0)
+		return weir_cfg_fail(c, key, v, "%s", why);
 	return 0;
 }
 

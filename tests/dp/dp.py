@@ -800,8 +800,8 @@ def bans():
         wt.check(left == ['2001:db8:7:7::/64'], 'bans after unban: %s' % left)
         for args, msg in ((('unban', '198.18.0.99'), "'198.18.0.99' is not banned"),
                           (('ban', '198.18.0.0/24'), 'IPv4 bans are per address'),
-                          (('ban', 'nowhere'), "'nowhere': not an IPv4 or IPv6 address"),
-                          (('block', '198.18.0.1/24'), 'host bits set'),
+                          (('ban', 'nowhere'), "'nowhere': expected an address or ADDRESS/PREFIX"),
+                          (('block', '198.18.0.1/24'), "'198.18.0.1/24': host bits set beyond /24"),
                           (('block', '198.18.0.1'), 'expected a prefix'),
                           (('unblock', '198.18.9.0/24'), 'is in neither list')):
             r = w.ctl(*args, json_out=False, check=False)

@@ -593,7 +593,8 @@ LIMITS = {
     'tcp4': {'new_conns': {'rate': 3, 'burst': 3}, 'action': 'rst'},
     'udp4': {'new_conns': {'rate': 2, 'per_s': 10}},
     'tcp6': {'new_conns': {'rate': 1}, 'action': 'rst'},
-    'udp6': {'new_conns': {'rate': 1}, 'dry_run': True},
+    # Dry run: the refusal that would earn a ban is counted, nothing banned.
+    'udp6': {'new_conns': {'rate': 1}, 'dry_run': True, 'ban': {'after': 1}},
 }
 
 
@@ -646,11 +647,12 @@ def limits():
 
     def counters(st, w):
         got = {k: st['workers'][0][k] for k in ('rl_admitted', 'rl_denied', 'rl_rst',
-                                                 'rl_dry_run', 'sources', 'acl_allowed')}
+                                                 'rl_dry_run', 'sources', 'acl_allowed',
+                                                 'ban_dry_run', 'ban_reports')}
         # admitted: tcp4 3 + 1, udp4 2, tcp6 1, udp6 1; denied: 2 + 1 + 1 + 1;
         # sources: CLI4 and 198.18.0.3 (tcp4), CLI4 (udp4), CLI6's /64 (tcp6, udp6).
         want = {'rl_admitted': 8, 'rl_denied': 5, 'rl_rst': 3, 'rl_dry_run': 1, 'sources': 5,
-                'acl_allowed': 4}
+                'acl_allowed': 4, 'ban_dry_run': 1, 'ban_reports': 0}
         wt.check(got == want, 'limit counters %s, want %s' % (got, want))
         svcs = {x['name']: x for x in w.ctl('services')['services']}
         wt.check(svcs['tcp4'].get('limits') == {'new_conns': {'rate': 3, 'per_s': 1, 'burst': 3},

@@ -750,6 +750,14 @@ def fx_bans():
     syn_a(30, 41010, 'banned')
     syn_a(31, 41011)
     udp_b(31, 7000, 1024)                  # B's ban is over, its flow goes on
+    # A again, now on udp4 (a new entry, no history there): 2 flows, then 2
+    # refusals: the worker bans A for udp4's first 10 s; control remembers
+    # A's tcp4 bans (the last, 20 s, ended 1.5 s ago) and bans it for 40 s.
+    for sport, lport, why in ((7100, 1026, None), (7101, 1027, None),
+                              (7102, None, 'concurrency_limited'),
+                              (7103, None, 'concurrency_limited')):
+        fx.append((32, udp(CLI4, VIP4, sport, 53),
+                   None if why else udp(LOCAL4, BK4, lport, 8080, dmac=BMAC, smac=MAC), why))
     return fx
 
 
@@ -777,20 +785,30 @@ def bans():
         w0 = st['workers'][0]
         got = {k: w0[k] for k in ('rl_admitted', 'rl_denied', 'ban_reports', 'ban_reports_lost',
                                   'rl_dry_run', 'sources')}
-        # admitted: A 5, B 2, C 3; denied: A 4, B 2, C 1; sources: A (tcp4),
-        # B (udp4), C (tcp4), and A, B, C in the global rule.
-        want = {'rl_admitted': 10, 'rl_denied': 7, 'ban_reports': 3, 'ban_reports_lost': 0,
-                'rl_dry_run': 0, 'sources': 6}
+        # admitted: A 5 + 2, B 2, C 3; denied: A 4 + 2, B 2, C 1; sources:
+        # A (tcp4, udp4), B (udp4), C (tcp4), and A, B, C in the global rule.
+        want = {'rl_admitted': 12, 'rl_denied': 9, 'ban_reports': 4, 'ban_reports_lost': 0,
+                'rl_dry_run': 0, 'sources': 7}
         wt.check(got == want, 'counters %s, want %s' % (got, want))
         # Refusals charged per source (limits and bans), merged by control.
         top = [(e['source'], e['refused'], e['error'], e['banned']) for e in w.ctl('top', '5')['top']]
-        wt.check(top == [(CLI4 + '/32', 7, 0, False), (CLI_B + '/32', 3, 0, False),
+        wt.check(top == [(CLI4 + '/32', 9, 0, True), (CLI_B + '/32', 3, 0, False),
                          (CLI_C + '/32', 1, 0, False)], 'top: %s' % top)
         text = w.ctl('top', '1', json_out=False).stdout.split('\n')
-        wt.check(text[1].split() == [CLI4 + '/32', '7', '0', 'no'], 'weirctl top 1:\n%s' % text)
-        # Control applied both bans (the clock is the last frame's: both over).
-        bl = w.ctl('bans')
-        wt.check(bl['bans'] == [], 'bans after expiry: %s' % bl)
+        wt.check(text[1].split() == [CLI4 + '/32', '9', '0', 'yes'], 'weirctl top 1:\n%s' % text)
+        # Control's list (its clock is the last frame's, 32 s): B's ban is
+        # over; A's third ban escalated from its history, beyond the
+        # worker's own first udp4 ban.
+        want = [(CLI4 + '/32', 40, 40, 3, 'udp4')]
+        deadline = time.time() + 5  # control drains the workers' reports every 100 ms
+        while True:
+            bl = [(b['source'], b['remaining_s'], b['duration_s'], b['times'], b['by'])
+                  for b in w.ctl('bans')['bans']]
+            if bl == want or time.time() > deadline:
+                break
+            time.sleep(0.05)
+        wt.check(bl == want, 'bans at 32 s: %s, want %s' % (bl, want))
+        w.ctl('unban', CLI4)
         r = w.ctl('ban', '198.18.0.99', '60')
         wt.check(r['source'] == '198.18.0.99/32' and r['remaining_s'] == 60, 'ban: %s' % r)
         w.ctl('ban', '2001:db8:7:7::1')

@@ -321,35 +321,27 @@ command -v taskset >/dev/null && pin=(taskset -c 1)
 note_cmd "[bench_lb] ${pin[*]} $bench_lb"
 echo "bench: [bench_lb] running" >&2
 "${pin[@]}" "$bench_lb" >"$tmp/bench_lb.jsonl" || failed+=(bench_lb)
-if [ -x "$bench_conn" ]; then
-    # A DPDK program (the table lives in EAL memory): its own prefix, CPU 1.
-    cmd=("$bench_conn" --lcores 0@1 --no-huge -m 4096 --no-pci --file-prefix "$prefix_conn"
+# DPDK microbenchmarks (their tables live in EAL memory): CPU 1, each its
+# own EAL prefix, removed afterwards. bench_rl's 4M-source case takes ~0.8 GB
+# for weir's table, then ~0.35 GB for rte_hash.
+run_micro() { # NAME BINARY PREFIX
+    local name=$1 bin=$2 prefix=$3
+    if [ ! -x "$bin" ]; then
+        echo "bench: $bin is not built; skipped" >&2
+        return
+    fi
+    local cmd=("$bin" --lcores 0@1 --no-huge -m 4096 --no-pci --file-prefix "$prefix"
         --log-level lib.eal:warning)
-    note_cmd "[bench_conn] ${cmd[*]}"
-    echo "bench: [bench_conn] running" >&2
-    "${cmd[@]}" </dev/null >"$tmp/bench_conn.jsonl" 2>"$tmp/bench_conn.log" || {
-        tail -5 "$tmp/bench_conn.log" >&2
-        failed+=(bench_conn)
+    note_cmd "[$name] ${cmd[*]}"
+    echo "bench: [$name] running" >&2
+    "${cmd[@]}" </dev/null >"$tmp/$name.jsonl" 2>"$tmp/$name.log" || {
+        tail -5 "$tmp/$name.log" >&2
+        failed+=("$name")
     }
-    rm -rf "${run_dir:?}/$prefix_conn"
-else
-    echo "bench: $bench_conn is not built; skipped" >&2
-fi
-if [ -x "$bench_rl" ]; then
-    # Built with DPDK (as this script needs): EAL memory for the admission
-    # tables (4M sources: ~0.8 GB for weir's, then ~0.35 GB for rte_hash).
-    cmd=("$bench_rl" --lcores 0@1 --no-huge -m 4096 --no-pci --file-prefix "$prefix_rl"
-        --log-level lib.eal:warning)
-    note_cmd "[bench_rl] ${cmd[*]}"
-    echo "bench: [bench_rl] running" >&2
-    "${cmd[@]}" </dev/null >"$tmp/bench_rl.jsonl" 2>"$tmp/bench_rl.log" || {
-        tail -5 "$tmp/bench_rl.log" >&2
-        failed+=(bench_rl)
-    }
-    rm -rf "${run_dir:?}/$prefix_rl"
-else
-    echo "bench: $bench_rl is not built; skipped" >&2
-fi
+    rm -rf "${run_dir:?}/$prefix"
+}
+run_micro bench_conn "$bench_conn" "$prefix_conn"
+run_micro bench_rl "$bench_rl" "$prefix_rl"
 
 printf '%s\n' "${commands[@]}" >"$tmp/commands.txt"
 python3 "$report" report "$tmp" "$results" "$secs" "$cpu_model" "$(nproc)" "$kernel" "$dpdk_ver" "$rev"

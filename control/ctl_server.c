@@ -31,6 +31,7 @@ struct client {
 	uint64_t last_ms;
 	int eof;     /* peer sent everything: answer the rest, flush, close */
 	int closing; /* cut off: answer nothing more, flush what is queued, close */
+	uint64_t waiting; /* the ticket of a deferred answer: later lines wait for it */
 };
 
 struct weir_ctl_server {
@@ -39,6 +40,9 @@ struct weir_ctl_server {
 	weir_ctl_handler_t handler;
 	void *arg;
 	struct client *clients[MAX_CLIENTS];
+	struct client *cur;  /* the client whose request the handler is answering */
+	uint64_t cur_ticket; /* set by weir_ctl_server_defer() during the handler */
+	uint64_t next_ticket;
 };
 
 static uint64_t
@@ -233,8 +237,15 @@ client_request(struct weir_ctl_server *s, struct client *c, const char *line, si
 	} else if (!json_is_string(cmd)) {
 		client_queue(c, error_reply("bad request: \"cmd\" must be a string"));
 	} else {
+		s->cur = c;
+		s->cur_ticket = 0;
 		res = s->handler(json_string_value(cmd), req, s->arg, err, sizeof(err));
-		if (res == NULL)
+		s->cur = NULL;
+		if (s->cur_ticket != 0) {
+			/* Answered later (weir_ctl_server_answer()), still in order. */
+			c->waiting = s->cur_ticket;
+			json_decref(res);
+		} else if (res == NULL)
 			client_queue(c, error_reply(err[0] ? err : "command failed"));
 		else
 			client_queue(c, json_pack("{s:i, s:b, s:o}", WEIR_CTL_KEY_VERSION,
@@ -252,7 +263,7 @@ client_serve(struct weir_ctl_server *s, struct client *c)
 	unsigned int k;
 	char *nl;
 
-	for (k = 0; k < LINES_PER_ROUND && !c->closing; k++) {
+	for (k = 0; k < LINES_PER_ROUND && !c->closing && !c->waiting; k++) {
 		size_t len;
 
 		nl = memchr(c->in + start, '\n', c->in_len - start);
@@ -268,7 +279,7 @@ client_serve(struct weir_ctl_server *s, struct client *c)
 	if (c->closing)
 		return 0;
 	if (memchr(c->in, '\n', c->in_len) != NULL)
-		return 1;
+		return !c->waiting;
 	if (c->in_len == sizeof(c->in)) {
 		client_queue(c, error_reply("bad request: line longer than 65535 bytes"));
 		c->in_len = 0;
@@ -363,7 +374,7 @@ weir_ctl_server_poll(struct weir_ctl_server *s, int timeout_ms)
 		if (c == NULL)
 			continue;
 		/* A client with a backlog of requests is served before it is read. */
-		if (!c->closing && memchr(c->in, '\n', c->in_len) != NULL)
+		if (!c->closing && !c->waiting && memchr(c->in, '\n', c->in_len) != NULL)
 			timeout_ms = 0;
 		want_in = !c->eof && !c->closing && c->in_len < sizeof(c->in);
 		pfd[n].fd = c->fd;
@@ -394,13 +405,48 @@ weir_ctl_server_poll(struct weir_ctl_server *s, int timeout_ms)
 		}
 		if (c->out_len - c->out_off < pending)
 			c->last_ms = now;
+		/* A client waiting for a deferred answer is not idle, and one
+		 * that sent everything still gets it. */
 		if ((pfd[i].revents & (POLLERR | POLLNVAL)) ||
-		    ((c->closing || (c->eof && !more)) && c->out_len == c->out_off) ||
-		    now - c->last_ms > IDLE_TIMEOUT_MS)
+		    ((c->closing || (c->eof && !more && !c->waiting)) && c->out_len == c->out_off) ||
+		    (now - c->last_ms > IDLE_TIMEOUT_MS && !c->waiting))
 			client_drop(s, idx[i]);
 	}
 	if (pfd[0].revents & POLLIN)
 		accept_clients(s);
+}
+
+uint64_t
+weir_ctl_server_defer(struct weir_ctl_server *s)
+{
+	if (s->cur == NULL)
+		return 0;
+	if (s->cur_ticket == 0)
+		s->cur_ticket = ++s->next_ticket;
+	return s->cur_ticket;
+}
+
+int
+weir_ctl_server_answer(struct weir_ctl_server *s, uint64_t ticket, json_t *res, const char *err)
+{
+	unsigned int i;
+
+	for (i = 0; ticket != 0 && i < MAX_CLIENTS; i++) {
+		struct client *c = s->clients[i];
+
+		if (c == NULL || c->waiting != ticket)
+			continue;
+		c->waiting = 0;
+		if (res == NULL)
+			client_queue(c, error_reply(err != NULL && err[0] ? err : "command failed"));
+		else
+			client_queue(c, json_pack("{s:i, s:b, s:o}", WEIR_CTL_KEY_VERSION,
+						  WEIR_CTL_VERSION, WEIR_CTL_KEY_OK, 1,
+						  WEIR_CTL_KEY_RESULT, res));
+		return 0;
+	}
+	json_decref(res);
+	return -ENOENT;
 }
 
 void

@@ -9,6 +9,8 @@
  * idle too long is disconnected; it can never block the daemon.
  */
 
+#include <stdint.h>
+
 #include <jansson.h>
 
 struct weir_ctl_server;
@@ -49,6 +51,38 @@ struct weir_ctl_server *weir_ctl_server_open(const char *path, weir_ctl_handler_
  *   Longest wait in poll().
  */
 void weir_ctl_server_poll(struct weir_ctl_server *s, int timeout_ms);
+
+/**
+ * Answer the request being handled later: call from inside the handler,
+ * which then returns NULL (ignored). The client's later requests wait, so
+ * answers stay in order; weir_ctl_server_answer() sends the answer. A
+ * command that waits for the workers (a grace period, their copies of a
+ * table) never blocks the control thread this way.
+ *
+ * @param s
+ *   Server.
+ * @return
+ *   A ticket for weir_ctl_server_answer(), or 0 if no request is being
+ *   handled.
+ */
+uint64_t weir_ctl_server_defer(struct weir_ctl_server *s);
+
+/**
+ * Send a deferred answer.
+ *
+ * @param s
+ *   Server.
+ * @param ticket
+ *   From weir_ctl_server_defer().
+ * @param res
+ *   The result (a reference is taken over), or NULL for an error.
+ * @param err
+ *   The error text when res is NULL.
+ * @return
+ *   0, or -ENOENT if the client has gone (res is released).
+ */
+int weir_ctl_server_answer(struct weir_ctl_server *s, uint64_t ticket, json_t *res,
+			   const char *err);
 
 /**
  * Close every client, the listening socket, and remove the socket file.

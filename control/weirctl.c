@@ -16,6 +16,7 @@
 
 #include <jansson.h>
 
+#include "weir_ctl_cmds.h"
 #include "weir_ctl_proto.h"
 
 #define EXIT_FAIL 1
@@ -25,43 +26,90 @@
 static void
 usage(FILE *f)
 {
+	char line[160];
+	unsigned int i;
+
+	fprintf(f, "usage: weirctl [--socket PATH] [--json] [--timeout SECONDS] COMMAND [ARGS]\n"
+		   "\n"
+		   "Talk to a running weir daemon over its admin socket.\n"
+		   "\n"
+		   "Commands:\n");
+	for (i = 0; i < weir_ctl_n_cmds; i++) {
+		const struct weir_ctl_cmd *c = &weir_ctl_cmds[i];
+
+		weir_ctl_cmd_usage(c, line, sizeof(line));
+		if (strlen(line) <= 8)
+			fprintf(f, "  %-8s %s\n", line, c->summary);
+		else
+			fprintf(f, "  %s\n           %s\n", line, c->summary);
+		if (c->help != NULL)
+			fprintf(f, "           %s\n", c->help);
+	}
 	fprintf(f,
-		"usage: weirctl [--socket PATH] [--json] [--timeout SECONDS] COMMAND [ARGS]\n"
-		"\n"
-		"Talk to a running weir daemon over its admin socket.\n"
-		"\n"
-		"Commands:\n"
-		"  status   version, uptime, config source, workers and ports\n"
-		"  stats    per-worker rx/tx/steering counters, drops by reason, port counters\n"
-		"  ports    ports with driver, MAC, link, queues, steering and addresses; VIPs\n"
-		"  services services with their backends: weight, state, next-hop MAC,\n"
-		"           connections opened and active\n"
-		"  backend disable|enable POOL ADDRESS:PORT\n"
-		"  backend weight POOL ADDRESS:PORT WEIGHT\n"
-		"           change a backend for new connections (established ones stay);\n"
-		"           weight 0 or disable drains it. IPv6 as [ADDRESS]:PORT\n"
-		"  acl      allow/deny prefixes in force (from the config and from weirctl)\n"
-		"  block PREFIX | allow PREFIX | unblock PREFIX\n"
-		"           deny or allow a source prefix (ADDRESS/LENGTH) from now on, or\n"
-		"           remove a prefix from either list; the longest prefix decides\n"
-		"  ban ADDRESS [SECONDS]\n"
-		"           refuse everything from a source for SECONDS (default 300):\n"
-		"           an IPv4 address, or an IPv6 prefix (ADDRESS/LENGTH, default /64)\n"
-		"  unban ADDRESS\n"
-		"           lift a ban (weirctl's or one earned under limits.ban)\n"
-		"  bans     sources banned now: time left, length, times banned, by what\n"
-		"  top [N]  the N (default 10) sources refused most (limits and bans),\n"
-		"           merged over the workers; counts may over-estimate by 'error'\n"
 		"\n"
 		"Options:\n"
 		"  --socket PATH    admin socket (default %s, or $WEIR_SOCKET)\n"
 		"  --json           print the daemon's JSON answer (the \"result\" object)\n"
 		"  --timeout SECS   give up after this long (default 5)\n"
+		"  --completion     print a bash completion script for weirctl\n"
+		"                   (e.g. weirctl --completion > /etc/bash_completion.d/weirctl)\n"
 		"  --help           this text\n"
 		"\n"
 		"Exit status: 0 on success, 1 if the daemon cannot be reached or refuses,\n"
 		"2 on a bad command line.\n",
 		WEIR_CTL_DEFAULT_SOCKET);
+}
+
+/* Bash completion from the command table: command names, then the words of
+ * a choice argument in its place. */
+static void
+completion(FILE *f)
+{
+	unsigned int i;
+
+	fprintf(f, "# bash completion for weirctl (weirctl --completion)\n"
+		   "_weirctl() {\n"
+		   "    local cur=${COMP_WORDS[COMP_CWORD]} i cmd= pos=0\n"
+		   "    for ((i = 1; i < COMP_CWORD; i++)); do\n"
+		   "        case ${COMP_WORDS[i]} in\n"
+		   "            --socket|--timeout) ((i++)) ;;\n"
+		   "            -*) ;;\n"
+		   "            *) if [ -z \"$cmd\" ]; then cmd=${COMP_WORDS[i]}; else ((pos++)); fi ;;\n"
+		   "        esac\n"
+		   "    done\n"
+		   "    if [ -z \"$cmd\" ]; then\n"
+		   "        if [[ $cur == -* ]]; then\n"
+		   "            COMPREPLY=($(compgen -W '--socket --json --timeout --completion --help'"
+		   " -- \"$cur\"))\n"
+		   "        else\n"
+		   "            COMPREPLY=($(compgen -W '");
+	for (i = 0; i < weir_ctl_n_cmds; i++)
+		fprintf(f, "%s%s", i ? " " : "", weir_ctl_cmds[i].name);
+	fprintf(f, "' -- \"$cur\"))\n"
+		   "        fi\n"
+		   "        return\n"
+		   "    fi\n"
+		   "    case $cmd:$pos in\n");
+	for (i = 0; i < weir_ctl_n_cmds; i++) {
+		const struct weir_ctl_arg *a;
+		int pos = 0;
+
+		for (a = weir_ctl_cmds[i].args; a->key != NULL; a++, pos++) {
+			const char *p;
+
+			if (a->type != WEIR_CTL_ARG_CHOICE)
+				continue;
+			fprintf(f, "        %s:%d) COMPREPLY=($(compgen -W '", weir_ctl_cmds[i].name,
+				pos);
+			for (p = a->choices; *p != '\0'; p++)
+				fputc(*p == '|' ? ' ' : *p, f);
+			fprintf(f, "' -- \"$cur\")) ;;\n");
+		}
+	}
+	fprintf(f, "        *) COMPREPLY=() ;;\n"
+		   "    esac\n"
+		   "}\n"
+		   "complete -F _weirctl weirctl\n");
 }
 
 static long
@@ -208,63 +256,86 @@ print_status(json_t *r)
 	printf(")\nports        %lld\n", geti(r, "ports"));
 }
 
+/* A counter's value in a worker (or the total) as text. */
+static void
+counter_text(json_t *o, json_t *desc, char *buf, size_t len)
+{
+	json_t *v = json_object_get(o, gets_(desc, "name"));
+
+	if (json_is_real(v))
+		snprintf(buf, len, "%.1f", json_real_value(v));
+	else
+		snprintf(buf, len, "%lld", json_integer_value(v));
+}
+
+/* One table of counters: the daemon says which counters go in which table
+ * ("counters", "tables"), so a new counter shows up here by itself. */
+static void
+print_table(json_t *r, json_t *t)
+{
+	json_t *workers = json_object_get(r, "workers"), *total = json_object_get(r, "total");
+	json_t *cols[64], *d, *w;
+	const char *name = gets_(t, "name");
+	int width[64], any = json_is_true(json_object_get(t, "always"));
+	unsigned int n = 0, k;
+	size_t i;
+	char v[32];
+
+	json_array_foreach(json_object_get(r, "counters"), i, d)
+		if (strcmp(gets_(d, "table"), name) == 0 && n < 64)
+			cols[n++] = d;
+	for (k = 0; k < n; k++) {
+		json_t *label = json_object_get(cols[k], "label");
+
+		width[k] = (int)strlen(json_is_string(label) ? json_string_value(label)
+							     : gets_(cols[k], "name"));
+		if (width[k] < 10)
+			width[k] = 10;
+		json_array_foreach(workers, i, w) {
+			json_t *x = json_object_get(w, gets_(cols[k], "name"));
+
+			any |= json_is_real(x) ? json_real_value(x) != 0 : json_integer_value(x) != 0;
+		}
+		counter_text(total, cols[k], v, sizeof(v));
+		if ((int)strlen(v) > width[k])
+			width[k] = (int)strlen(v);
+	}
+	if (n == 0 || !any)
+		return;
+	printf("\n%-8s", "worker");
+	for (k = 0; k < n; k++) {
+		json_t *label = json_object_get(cols[k], "label");
+
+		printf(" %*s", width[k],
+		       json_is_string(label) ? json_string_value(label) : gets_(cols[k], "name"));
+	}
+	printf("\n");
+	json_array_foreach(workers, i, w) {
+		printf("%-8lld", geti(w, "id"));
+		for (k = 0; k < n; k++) {
+			counter_text(w, cols[k], v, sizeof(v));
+			printf(" %*s", width[k], v);
+		}
+		printf("\n");
+	}
+	printf("%-8s", "total");
+	for (k = 0; k < n; k++) {
+		counter_text(total, cols[k], v, sizeof(v));
+		printf(" %*s", width[k], v);
+	}
+	printf("\n");
+}
+
 static void
 print_stats(json_t *r)
 {
-	json_t *workers = json_object_get(r, "workers"), *total = json_object_get(r, "total");
-	json_t *w, *drops, *v;
+	json_t *total = json_object_get(r, "total"), *t, *w, *drops, *v;
 	const char *k;
 	size_t i;
 	int any = 0;
 
-	printf("%-8s %-6s %14s %14s %12s %12s %12s\n", "worker", "lcore", "rx", "tx",
-	       "steered_out", "steered_in", "dropped");
-	json_array_foreach(workers, i, w)
-		printf("%-8lld %-6lld %14lld %14lld %12lld %12lld %12lld\n", geti(w, "id"),
-		       geti(w, "lcore"), geti(w, "rx"), geti(w, "tx"), geti(w, "steered_out"),
-		       geti(w, "steered_in"), geti(w, "dropped"));
-	printf("%-8s %-6s %14lld %14lld %12lld %12lld %12lld\n", "total", "", geti(total, "rx"),
-	       geti(total, "tx"), geti(total, "steered_out"), geti(total, "steered_in"),
-	       geti(total, "dropped"));
-
-	printf("\n%-8s %10s %12s %12s %11s %14s %14s %10s\n", "worker", "conns", "conn_new",
-	       "conn_expired", "conn_reused", "to_backend", "to_client", "cyc/pkt");
-	json_array_foreach(workers, i, w)
-		printf("%-8lld %10lld %12lld %12lld %11lld %14lld %14lld %10.1f\n", geti(w, "id"),
-		       geti(w, "conns"), geti(w, "conn_new"), geti(w, "conn_expired"),
-		       geti(w, "conn_reused"), geti(w, "to_backend"), geti(w, "to_client"),
-		       json_real_value(json_object_get(w, "cycles_per_pkt")));
-
-	/* Per-source limits, when some service has them. */
-	any = 0;
-	json_array_foreach(workers, i, w)
-		any |= geti(w, "sources") != 0 || geti(w, "rl_denied") != 0;
-	if (any) {
-		printf("\n%-8s %10s %12s %12s %10s %10s %8s\n", "worker", "sources", "rl_admitted",
-		       "rl_denied", "rl_rst", "rl_dry_run", "bans");
-		json_array_foreach(workers, i, w)
-			printf("%-8lld %10lld %12lld %12lld %10lld %10lld %8lld\n", geti(w, "id"),
-			       geti(w, "sources"), geti(w, "rl_admitted"), geti(w, "rl_denied"),
-			       geti(w, "rl_rst"), geti(w, "rl_dry_run"), geti(w, "ban_reports"));
-		any = 0;
-	}
-
-	/* SYN cookies, when some service has used them. */
-	json_array_foreach(workers, i, w)
-		any |= geti(w, "syn_cookies_sent") != 0 || geti(w, "syn_cookies_bad") != 0;
-	if (any) {
-		/* early_*: client segments held during backend handshakes. */
-		printf("\n%-8s %16s %16s %16s %10s %10s %11s %10s\n", "worker", "syn_cookies_sent",
-		       "syn_cookies_ok", "syn_cookies_bad", "early_held", "early_sent", "early_freed",
-		       "early_full");
-		json_array_foreach(workers, i, w)
-			printf("%-8lld %16lld %16lld %16lld %10lld %10lld %11lld %10lld\n",
-			       geti(w, "id"), geti(w, "syn_cookies_sent"), geti(w, "syn_cookies_ok"),
-			       geti(w, "syn_cookies_bad"), geti(w, "syn_early_held"),
-			       geti(w, "syn_early_sent"), geti(w, "syn_early_freed"),
-			       geti(w, "syn_early_full"));
-		any = 0;
-	}
+	json_array_foreach(json_object_get(r, "tables"), i, t)
+		print_table(r, t);
 
 	printf("\ndrops by reason\n");
 	drops = json_object_get(total, "drops");
@@ -446,95 +517,23 @@ print_backend(json_t *r)
 static json_t *
 build_request(int argc, char **argv)
 {
-	const char *cmd = argv[0];
-	json_t *req = json_pack("{s:i, s:s}", WEIR_CTL_KEY_VERSION, WEIR_CTL_VERSION,
-				WEIR_CTL_KEY_CMD, cmd);
+	const struct weir_ctl_cmd *c = weir_ctl_cmd_find(argv[0]);
+	char err[256];
+	json_t *req;
+	unsigned int i;
 
-	if (strcmp(cmd, "status") == 0 || strcmp(cmd, "stats") == 0 ||
-	    strcmp(cmd, "ports") == 0 || strcmp(cmd, "services") == 0) {
-		if (argc == 1)
-			return req;
-		fprintf(stderr, "weirctl: '%s' takes no arguments\n", cmd);
-	} else if (strcmp(cmd, "backend") == 0) {
-		char *end;
-		long w;
-
-		if (argc == 4 && (strcmp(argv[1], "disable") == 0 || strcmp(argv[1], "enable") == 0)) {
-			json_object_set_new(req, "action", json_string(argv[1]));
-			json_object_set_new(req, "pool", json_string(argv[2]));
-			json_object_set_new(req, "backend", json_string(argv[3]));
-			return req;
-		}
-		if (argc == 5 && strcmp(argv[1], "weight") == 0) {
-			errno = 0;
-			w = strtol(argv[4], &end, 10);
-			if (*argv[4] != '\0' && *end == '\0' && errno == 0 && w >= 0 && w <= 65535) {
-				json_object_set_new(req, "action", json_string("weight"));
-				json_object_set_new(req, "pool", json_string(argv[2]));
-				json_object_set_new(req, "backend", json_string(argv[3]));
-				json_object_set_new(req, "weight", json_integer(w));
-				return req;
-			}
-			fprintf(stderr, "weirctl: backend weight '%s': expected an integer in [0, 65535]\n",
-				argv[4]);
-		} else {
-			fprintf(stderr, "weirctl: usage: backend disable|enable POOL ADDRESS:PORT, "
-					"or backend weight POOL ADDRESS:PORT WEIGHT\n");
-		}
-	} else if (strcmp(cmd, "acl") == 0 || strcmp(cmd, "bans") == 0) {
-		if (argc == 1)
-			return req;
-		fprintf(stderr, "weirctl: '%s' takes no arguments\n", cmd);
-	} else if (strcmp(cmd, "block") == 0 || strcmp(cmd, "allow") == 0 ||
-		   strcmp(cmd, "unblock") == 0) {
-		if (argc == 2) {
-			json_object_set_new(req, "prefix", json_string(argv[1]));
-			return req;
-		}
-		fprintf(stderr, "weirctl: usage: %s ADDRESS/LENGTH\n", cmd);
-	} else if (strcmp(cmd, "ban") == 0 || strcmp(cmd, "unban") == 0) {
-		char *end;
-		long v;
-
-		if (argc == 2 || (argc == 3 && strcmp(cmd, "ban") == 0)) {
-			json_object_set_new(req, "address", json_string(argv[1]));
-			if (argc == 2)
-				return req;
-			errno = 0;
-			v = strtol(argv[2], &end, 10);
-			if (*argv[2] != '\0' && *end == '\0' && errno == 0 && v >= 1 &&
-			    v <= 31536000) {
-				json_object_set_new(req, "seconds", json_integer(v));
-				return req;
-			}
-			fprintf(stderr, "weirctl: ban SECONDS '%s': expected an integer in [1, "
-					"31536000]\n",
-				argv[2]);
-		} else {
-			fprintf(stderr, "weirctl: usage: %s\n",
-				strcmp(cmd, "ban") == 0 ? "ban ADDRESS[/LENGTH] [SECONDS]"
-							: "unban ADDRESS[/LENGTH]");
-		}
-	} else if (strcmp(cmd, "top") == 0) {
-		char *end;
-		long v;
-
-		if (argc == 1)
-			return req;
-		errno = 0;
-		v = strtol(argv[1], &end, 10);
-		if (argc == 2 && *argv[1] != '\0' && *end == '\0' && errno == 0 && v >= 1 &&
-		    v <= 1000) {
-			json_object_set_new(req, "n", json_integer(v));
-			return req;
-		}
-		fprintf(stderr, "weirctl: usage: top [N], N in [1, 1000]\n");
-	} else {
-		fprintf(stderr,
-			"weirctl: unknown command '%s' (known: status, stats, ports, services, "
-			"backend, acl, block, allow, unblock, ban, unban, bans, top)\n",
-			cmd);
+	if (c == NULL) {
+		fprintf(stderr, "weirctl: unknown command '%s' (known:", argv[0]);
+		for (i = 0; i < weir_ctl_n_cmds; i++)
+			fprintf(stderr, "%s %s", i ? "," : "", weir_ctl_cmds[i].name);
+		fprintf(stderr, ")\n");
+		return NULL;
 	}
+	req = json_pack("{s:i, s:s}", WEIR_CTL_KEY_VERSION, WEIR_CTL_VERSION, WEIR_CTL_KEY_CMD,
+			c->name);
+	if (req != NULL && weir_ctl_cmd_args(c, argc - 1, argv + 1, req, err, sizeof(err)) == 0)
+		return req;
+	fprintf(stderr, "weirctl: %s\n", req != NULL ? err : "out of memory");
 	json_decref(req);
 	return NULL;
 }
@@ -570,6 +569,7 @@ main(int argc, char **argv)
 		{"json", no_argument, NULL, 'j'},
 		{"timeout", required_argument, NULL, 't'},
 		{"help", no_argument, NULL, 'h'},
+		{"completion", no_argument, NULL, 'C'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *path = getenv("WEIR_SOCKET"), *cmd;
@@ -598,6 +598,9 @@ main(int argc, char **argv)
 			break;
 		case 'h':
 			usage(stdout);
+			return 0;
+		case 'C':
+			completion(stdout);
 			return 0;
 		default:
 			usage(stderr);

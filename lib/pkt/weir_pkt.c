@@ -42,59 +42,42 @@
 #define REPLY_TTL 64
 #define ND_HOP_LIMIT 255
 
-static const char *const drop_names[WEIR_DROP__MAX] = {
-	[WEIR_DROP_NONE] = "none",
-	[WEIR_DROP_RUNT] = "runt",
-	[WEIR_DROP_VLAN_TRUNC] = "vlan_trunc",
-	[WEIR_DROP_VLAN_TOO_MANY] = "vlan_too_many",
-	[WEIR_DROP_L2_FOREIGN] = "l2_foreign",
-	[WEIR_DROP_ETHERTYPE] = "ethertype_unsupported",
-	[WEIR_DROP_ARP_MALFORMED] = "arp_malformed",
-	[WEIR_DROP_ARP_IGNORED] = "arp_ignored",
-	[WEIR_DROP_ARP_NOT_OURS] = "arp_not_ours",
-	[WEIR_DROP_IPV4_TRUNC] = "ipv4_trunc",
-	[WEIR_DROP_IPV4_BAD_VERSION] = "ipv4_bad_version",
-	[WEIR_DROP_IPV4_BAD_IHL] = "ipv4_bad_ihl",
-	[WEIR_DROP_IPV4_BAD_LEN] = "ipv4_bad_len",
-	[WEIR_DROP_IPV4_BAD_CSUM] = "ipv4_bad_csum",
-	[WEIR_DROP_IPV4_FRAGMENT] = "ipv4_fragment",
-	[WEIR_DROP_IPV6_TRUNC] = "ipv6_trunc",
-	[WEIR_DROP_IPV6_BAD_VERSION] = "ipv6_bad_version",
-	[WEIR_DROP_IPV6_EXT_TRUNC] = "ipv6_ext_trunc",
-	[WEIR_DROP_IPV6_EXT_LIMIT] = "ipv6_ext_limit",
-	[WEIR_DROP_IPV6_FRAGMENT] = "ipv6_fragment",
-	[WEIR_DROP_L4_TRUNC] = "l4_trunc",
-	[WEIR_DROP_TCP_BAD_DOFF] = "tcp_bad_doff",
-	[WEIR_DROP_UDP_BAD_LEN] = "udp_bad_len",
-	[WEIR_DROP_ICMP_BAD_CSUM] = "icmp_bad_csum",
-	[WEIR_DROP_ICMP_UNHANDLED] = "icmp_unhandled",
-	[WEIR_DROP_ND_MALFORMED] = "nd_malformed",
-	[WEIR_DROP_NOT_OURS] = "not_ours",
-	[WEIR_DROP_NO_SERVICE] = "no_service",
-	[WEIR_DROP_MULTISEG] = "multiseg",
-	[WEIR_DROP_TX_FULL] = "tx_full",
-	[WEIR_DROP_STEER_FULL] = "steer_full",
-	[WEIR_DROP_NO_BACKEND] = "no_backend",
-	[WEIR_DROP_NEIGH_MISS] = "neigh_miss",
-	[WEIR_DROP_LPORT_EXHAUSTED] = "lport_exhausted",
-	[WEIR_DROP_CONN_TABLE_FULL] = "conn_table_full",
-	[WEIR_DROP_NO_CONN] = "no_conn",
-	[WEIR_DROP_NO_HEADROOM] = "no_headroom",
-	[WEIR_DROP_RATE_LIMITED] = "rate_limited",
-	[WEIR_DROP_SOURCE_TABLE_FULL] = "source_table_full",
-	[WEIR_DROP_ACL_DENIED] = "acl_denied",
-	[WEIR_DROP_PACKET_LIMITED] = "packet_limited",
-	[WEIR_DROP_CONCURRENCY_LIMITED] = "concurrency_limited",
-	[WEIR_DROP_BANNED] = "banned",
-	[WEIR_DROP_SYN_COOKIE_INVALID] = "syn_cookie_invalid",
-	[WEIR_DROP_SYNPROXY_PENDING] = "synproxy_pending",
-	[WEIR_DROP_SYNPROXY_REJECTED] = "synproxy_rejected",
+static const char *const drop_names[WEIR_PKT_DROP__MAX] = {
+	[WEIR_PKT_DROP_NONE] = "none",
+	[WEIR_PKT_DROP_RUNT] = "runt",
+	[WEIR_PKT_DROP_VLAN_TRUNC] = "vlan_trunc",
+	[WEIR_PKT_DROP_VLAN_TOO_MANY] = "vlan_too_many",
+	[WEIR_PKT_DROP_L2_FOREIGN] = "l2_foreign",
+	[WEIR_PKT_DROP_ETHERTYPE] = "ethertype_unsupported",
+	[WEIR_PKT_DROP_ARP_MALFORMED] = "arp_malformed",
+	[WEIR_PKT_DROP_ARP_IGNORED] = "arp_ignored",
+	[WEIR_PKT_DROP_ARP_NOT_OURS] = "arp_not_ours",
+	[WEIR_PKT_DROP_IPV4_TRUNC] = "ipv4_trunc",
+	[WEIR_PKT_DROP_IPV4_BAD_VERSION] = "ipv4_bad_version",
+	[WEIR_PKT_DROP_IPV4_BAD_IHL] = "ipv4_bad_ihl",
+	[WEIR_PKT_DROP_IPV4_BAD_LEN] = "ipv4_bad_len",
+	[WEIR_PKT_DROP_IPV4_BAD_CSUM] = "ipv4_bad_csum",
+	[WEIR_PKT_DROP_IPV4_FRAGMENT] = "ipv4_fragment",
+	[WEIR_PKT_DROP_IPV6_TRUNC] = "ipv6_trunc",
+	[WEIR_PKT_DROP_IPV6_BAD_VERSION] = "ipv6_bad_version",
+	[WEIR_PKT_DROP_IPV6_EXT_TRUNC] = "ipv6_ext_trunc",
+	[WEIR_PKT_DROP_IPV6_EXT_LIMIT] = "ipv6_ext_limit",
+	[WEIR_PKT_DROP_IPV6_FRAGMENT] = "ipv6_fragment",
+	[WEIR_PKT_DROP_L4_TRUNC] = "l4_trunc",
+	[WEIR_PKT_DROP_TCP_BAD_DOFF] = "tcp_bad_doff",
+	[WEIR_PKT_DROP_UDP_BAD_LEN] = "udp_bad_len",
+	[WEIR_PKT_DROP_ICMP_BAD_CSUM] = "icmp_bad_csum",
+	[WEIR_PKT_DROP_ICMP_UNHANDLED] = "icmp_unhandled",
+	[WEIR_PKT_DROP_ND_MALFORMED] = "nd_malformed",
+	[WEIR_PKT_DROP_NOT_OURS] = "not_ours",
+	[WEIR_PKT_DROP_NO_SERVICE] = "no_service",
+	[WEIR_PKT_DROP_MULTISEG] = "multiseg",
 };
 
 const char *
 weir_pkt_drop_name(enum weir_pkt_drop reason)
 {
-	if ((unsigned int)reason >= WEIR_DROP__MAX)
+	if ((unsigned int)reason >= WEIR_PKT_DROP__MAX)
 		return "unknown";
 	return drop_names[reason];
 }
@@ -143,25 +126,25 @@ parse_l4(const uint8_t *buf, struct weir_pkt *p)
 	switch (p->l4_proto) {
 	case PROTO_TCP:
 		if (p->l4_len < 20)
-			return WEIR_DROP_L4_TRUNC;
+			return WEIR_PKT_DROP_L4_TRUNC;
 		if ((l4[12] >> 4) < 5 || (size_t)(l4[12] >> 4) * 4 > p->l4_len)
-			return WEIR_DROP_TCP_BAD_DOFF;
+			return WEIR_PKT_DROP_TCP_BAD_DOFF;
 		break;
 	case PROTO_UDP:
 		if (p->l4_len < 8)
-			return WEIR_DROP_L4_TRUNC;
+			return WEIR_PKT_DROP_L4_TRUNC;
 		if (rd16(l4 + 4) != p->l4_len)
-			return WEIR_DROP_UDP_BAD_LEN;
+			return WEIR_PKT_DROP_UDP_BAD_LEN;
 		break;
 	case PROTO_ICMP:
 	case PROTO_ICMPV6:
 		if (p->l4_len < 8)
-			return WEIR_DROP_L4_TRUNC;
+			return WEIR_PKT_DROP_L4_TRUNC;
 		break;
 	default:
 		break;
 	}
-	return WEIR_DROP_NONE;
+	return WEIR_PKT_DROP_NONE;
 }
 
 static enum weir_pkt_drop
@@ -172,21 +155,21 @@ parse_ipv4(const uint8_t *buf, size_t len, struct weir_pkt *p)
 	size_t ihl, total;
 
 	if (avail < IPV4_HLEN)
-		return WEIR_DROP_IPV4_TRUNC;
+		return WEIR_PKT_DROP_IPV4_TRUNC;
 	if ((ip[0] >> 4) != 4)
-		return WEIR_DROP_IPV4_BAD_VERSION;
+		return WEIR_PKT_DROP_IPV4_BAD_VERSION;
 	ihl = (size_t)(ip[0] & 0xf) * 4;
 	if (ihl < IPV4_HLEN)
-		return WEIR_DROP_IPV4_BAD_IHL;
+		return WEIR_PKT_DROP_IPV4_BAD_IHL;
 	if (ihl > avail)
-		return WEIR_DROP_IPV4_TRUNC;
+		return WEIR_PKT_DROP_IPV4_TRUNC;
 	total = rd16(ip + 2);
 	if (total < ihl)
-		return WEIR_DROP_IPV4_BAD_LEN;
+		return WEIR_PKT_DROP_IPV4_BAD_LEN;
 	if (total > avail)
-		return WEIR_DROP_IPV4_TRUNC;
+		return WEIR_PKT_DROP_IPV4_TRUNC;
 	if (weir_csum_fold(weir_csum_add(ip, ihl, 0)) != 0)
-		return WEIR_DROP_IPV4_BAD_CSUM;
+		return WEIR_PKT_DROP_IPV4_BAD_CSUM;
 
 	p->l3 = WEIR_L3_IPV4;
 	p->l3_len = (uint16_t)ihl;
@@ -198,7 +181,7 @@ parse_ipv4(const uint8_t *buf, size_t len, struct weir_pkt *p)
 		p->flags |= WEIR_PKT_F_IPV4_OPTS;
 	if (rd16(ip + 6) & 0x3fff) { /* MF set or offset != 0 */
 		p->flags |= WEIR_PKT_F_FRAG;
-		return WEIR_DROP_NONE; /* later fragments have no L4 header to check */
+		return WEIR_PKT_DROP_NONE; /* later fragments have no L4 header to check */
 	}
 	return parse_l4(buf, p);
 }
@@ -213,12 +196,12 @@ parse_ipv6(const uint8_t *buf, size_t len, struct weir_pkt *p)
 	unsigned int n;
 
 	if (avail < IPV6_HLEN)
-		return WEIR_DROP_IPV6_TRUNC;
+		return WEIR_PKT_DROP_IPV6_TRUNC;
 	if ((ip[0] >> 4) != 6)
-		return WEIR_DROP_IPV6_BAD_VERSION;
+		return WEIR_PKT_DROP_IPV6_BAD_VERSION;
 	total = IPV6_HLEN + (size_t)rd16(ip + 4);
 	if (total > avail)
-		return WEIR_DROP_IPV6_TRUNC;
+		return WEIR_PKT_DROP_IPV6_TRUNC;
 
 	p->l3 = WEIR_L3_IPV6;
 	p->l3_total = (uint16_t)total;
@@ -231,10 +214,10 @@ parse_ipv6(const uint8_t *buf, size_t len, struct weir_pkt *p)
 		    nh != PROTO_V6_FRAGMENT && nh != PROTO_V6_AH)
 			break;
 		if (n == WEIR_PKT_MAX_IPV6_EXT)
-			return WEIR_DROP_IPV6_EXT_LIMIT;
+			return WEIR_PKT_DROP_IPV6_EXT_LIMIT;
 		p->flags |= WEIR_PKT_F_IPV6_EXT;
 		if (off + 2 > total)
-			return WEIR_DROP_IPV6_EXT_TRUNC;
+			return WEIR_PKT_DROP_IPV6_EXT_TRUNC;
 		if (nh == PROTO_V6_FRAGMENT)
 			hlen = 8;
 		else if (nh == PROTO_V6_AH)
@@ -242,7 +225,7 @@ parse_ipv6(const uint8_t *buf, size_t len, struct weir_pkt *p)
 		else
 			hlen = ((size_t)ip[off + 1] + 1) * 8;
 		if (off + hlen > total)
-			return WEIR_DROP_IPV6_EXT_TRUNC;
+			return WEIR_PKT_DROP_IPV6_EXT_TRUNC;
 		if (nh == PROTO_V6_FRAGMENT) {
 			p->flags |= WEIR_PKT_F_FRAG;
 			if (rd16(ip + off + 2) & 0xfff8) { /* offset != 0: no L4 header here */
@@ -250,7 +233,7 @@ parse_ipv6(const uint8_t *buf, size_t len, struct weir_pkt *p)
 				p->l3_len = (uint16_t)(off + hlen);
 				p->l4_off = (uint16_t)(p->l2_len + off + hlen);
 				p->l4_len = (uint16_t)(total - off - hlen);
-				return WEIR_DROP_NONE;
+				return WEIR_PKT_DROP_NONE;
 			}
 		}
 		nh = ip[off];
@@ -261,7 +244,7 @@ parse_ipv6(const uint8_t *buf, size_t len, struct weir_pkt *p)
 	p->l4_off = (uint16_t)(p->l2_len + off);
 	p->l4_len = (uint16_t)(total - off);
 	if (p->flags & WEIR_PKT_F_FRAG)
-		return WEIR_DROP_NONE;
+		return WEIR_PKT_DROP_NONE;
 	return parse_l4(buf, p);
 }
 
@@ -273,7 +256,7 @@ weir_pkt_parse(const uint8_t *buf, size_t len, struct weir_pkt *p)
 
 	memset(p, 0, sizeof(*p));
 	if (len < ETH_HLEN)
-		return WEIR_DROP_RUNT;
+		return WEIR_PKT_DROP_RUNT;
 	/* Frames beyond 64 KiB cannot come out of one mbuf segment. */
 	if (len > UINT16_MAX)
 		len = UINT16_MAX;
@@ -286,9 +269,9 @@ weir_pkt_parse(const uint8_t *buf, size_t len, struct weir_pkt *p)
 	off = ETH_HLEN;
 	while (type == ETHERTYPE_VLAN || type == ETHERTYPE_QINQ) {
 		if (p->vlan_count == WEIR_PKT_MAX_VLAN)
-			return WEIR_DROP_VLAN_TOO_MANY;
+			return WEIR_PKT_DROP_VLAN_TOO_MANY;
 		if (off + 4 > len)
-			return WEIR_DROP_VLAN_TRUNC;
+			return WEIR_PKT_DROP_VLAN_TRUNC;
 		if (p->vlan_count == 0)
 			p->vlan_tci = rd16(buf + off);
 		p->vlan_count++;
@@ -304,18 +287,18 @@ weir_pkt_parse(const uint8_t *buf, size_t len, struct weir_pkt *p)
 
 		if (len - off < ARP_LEN || rd16(a) != 1 || rd16(a + 2) != ETHERTYPE_IPV4 ||
 		    a[4] != 6 || a[5] != 4)
-			return WEIR_DROP_ARP_MALFORMED;
+			return WEIR_PKT_DROP_ARP_MALFORMED;
 		p->l3 = WEIR_L3_ARP;
 		p->l3_len = ARP_LEN;
 		p->l3_total = ARP_LEN;
-		return WEIR_DROP_NONE;
+		return WEIR_PKT_DROP_NONE;
 	}
 	case ETHERTYPE_IPV4:
 		return parse_ipv4(buf, len, p);
 	case ETHERTYPE_IPV6:
 		return parse_ipv6(buf, len, p);
 	default:
-		return WEIR_DROP_ETHERTYPE;
+		return WEIR_PKT_DROP_ETHERTYPE;
 	}
 }
 
@@ -377,11 +360,11 @@ answer_arp(uint8_t *buf, const struct weir_pkt *p, const struct weir_addrs *set,
 	uint8_t spa[4];
 
 	if (rd16(a + 6) != 1)
-		return WEIR_DROP_ARP_IGNORED;
+		return WEIR_PKT_DROP_ARP_IGNORED;
 	if (memcmp(a + 14, a + 24, 4) == 0) /* gratuitous: an announcement, not a question */
-		return WEIR_DROP_ARP_IGNORED;
+		return WEIR_PKT_DROP_ARP_IGNORED;
 	if (weir_addrs_find(set, 4, a + 24) == NULL)
-		return WEIR_DROP_ARP_NOT_OURS;
+		return WEIR_PKT_DROP_ARP_NOT_OURS;
 
 	memcpy(spa, a + 14, 4);
 	wr16(a + 6, 2);
@@ -391,7 +374,7 @@ answer_arp(uint8_t *buf, const struct weir_pkt *p, const struct weir_addrs *set,
 	memcpy(a + 8, mac, 6);     /* sha = us */
 	memcpy(buf, a + 18, 6);
 	memcpy(buf + 6, mac, 6);
-	return WEIR_DROP_NONE;
+	return WEIR_PKT_DROP_NONE;
 }
 
 static uint32_t
@@ -414,15 +397,15 @@ answer_icmp4(uint8_t *buf, const struct weir_pkt *p, const struct weir_addrs *se
 	uint8_t tmp[4];
 
 	if (p->flags & WEIR_PKT_F_FRAG)
-		return WEIR_DROP_IPV4_FRAGMENT;
+		return WEIR_PKT_DROP_IPV4_FRAGMENT;
 	if (weir_addrs_find(set, 4, ip + 16) == NULL)
-		return WEIR_DROP_NOT_OURS;
+		return WEIR_PKT_DROP_NOT_OURS;
 	if (p->l4_proto != PROTO_ICMP)
-		return WEIR_DROP_NO_SERVICE;
+		return WEIR_PKT_DROP_NO_SERVICE;
 	if (icmp[0] != ICMP_ECHO_REQUEST || icmp[1] != 0)
-		return WEIR_DROP_ICMP_UNHANDLED;
+		return WEIR_PKT_DROP_ICMP_UNHANDLED;
 	if (weir_csum_fold(weir_csum_add(icmp, p->l4_len, 0)) != 0)
-		return WEIR_DROP_ICMP_BAD_CSUM;
+		return WEIR_PKT_DROP_ICMP_BAD_CSUM;
 
 	icmp[0] = ICMP_ECHO_REPLY;
 	wr16(icmp + 2, 0);
@@ -434,7 +417,7 @@ answer_icmp4(uint8_t *buf, const struct weir_pkt *p, const struct weir_addrs *se
 	wr16(ip + 10, 0);
 	wr16(ip + 10, weir_csum_fold(weir_csum_add(ip, p->l3_len, 0)));
 	eth_turn_around(buf, mac);
-	return WEIR_DROP_NONE;
+	return WEIR_PKT_DROP_NONE;
 }
 
 static int
@@ -461,22 +444,22 @@ check_ns(const uint8_t *ip6, const uint8_t *icmp, size_t icmp_len, const uint8_t
 
 	*slla = NULL;
 	if (ip6[7] != ND_HOP_LIMIT || icmp[1] != 0 || icmp_len < ND_NS_LEN || icmp[8] == 0xff)
-		return WEIR_DROP_ND_MALFORMED;
+		return WEIR_PKT_DROP_ND_MALFORMED;
 	for (off = ND_NS_LEN; off < icmp_len;) {
 		size_t olen;
 
 		if (off + 2 > icmp_len)
-			return WEIR_DROP_ND_MALFORMED;
+			return WEIR_PKT_DROP_ND_MALFORMED;
 		olen = (size_t)icmp[off + 1] * 8;
 		if (olen == 0 || off + olen > icmp_len)
-			return WEIR_DROP_ND_MALFORMED;
+			return WEIR_PKT_DROP_ND_MALFORMED;
 		if (icmp[off] == ND_OPT_SLLA && olen >= 8)
 			*slla = icmp + off + 2;
 		off += olen;
 	}
 	if (ipv6_is_unspecified(ip6 + 8) && (!ipv6_is_solicited_node(ip6 + 24) || *slla != NULL))
-		return WEIR_DROP_ND_MALFORMED;
-	return WEIR_DROP_NONE;
+		return WEIR_PKT_DROP_ND_MALFORMED;
+	return WEIR_PKT_DROP_NONE;
 }
 
 static enum weir_pkt_drop
@@ -492,13 +475,13 @@ answer_ns(uint8_t *buf, size_t cap, const struct weir_pkt *p, const struct weir_
 	uint8_t *na;
 
 	why = check_ns(ip6, icmp, p->l4_len, &slla);
-	if (why != WEIR_DROP_NONE)
+	if (why != WEIR_PKT_DROP_NONE)
 		return why;
 	memcpy(target, icmp + 8, 16);
 	if (weir_addrs_find(set, 6, target) == NULL)
-		return WEIR_DROP_NOT_OURS;
+		return WEIR_PKT_DROP_NOT_OURS;
 	if ((size_t)p->l2_len + IPV6_HLEN + ND_NA_LEN > cap)
-		return WEIR_DROP_MULTISEG; /* no room to answer in this segment */
+		return WEIR_PKT_DROP_MULTISEG; /* no room to answer in this segment */
 
 	dad = ipv6_is_unspecified(ip6 + 8);
 	if (dad) {
@@ -533,7 +516,7 @@ answer_ns(uint8_t *buf, size_t cap, const struct weir_pkt *p, const struct weir_
 	wr16(na + 2, weir_csum_fold(weir_csum_add(na, ND_NA_LEN,
 						   ipv6_pseudo_sum(ip6, ND_NA_LEN, PROTO_ICMPV6))));
 	*out_len = (size_t)p->l2_len + IPV6_HLEN + ND_NA_LEN;
-	return WEIR_DROP_NONE;
+	return WEIR_PKT_DROP_NONE;
 }
 
 static enum weir_pkt_drop
@@ -546,19 +529,19 @@ answer_icmp6(uint8_t *buf, size_t cap, const struct weir_pkt *p, const struct we
 	uint16_t icmp_len = p->l4_len;
 
 	if (p->flags & WEIR_PKT_F_FRAG)
-		return WEIR_DROP_IPV6_FRAGMENT;
+		return WEIR_PKT_DROP_IPV6_FRAGMENT;
 	if (p->l4_proto == PROTO_ICMPV6 &&
 	    weir_csum_fold(weir_csum_add(icmp, icmp_len,
 					 ipv6_pseudo_sum(ip6, icmp_len, PROTO_ICMPV6))) != 0)
-		return WEIR_DROP_ICMP_BAD_CSUM;
+		return WEIR_PKT_DROP_ICMP_BAD_CSUM;
 	if (p->l4_proto == PROTO_ICMPV6 && icmp[0] == ICMP6_NS)
 		return answer_ns(buf, cap, p, set, mac, out_len);
 	if (weir_addrs_find(set, 6, ip6 + 24) == NULL)
-		return WEIR_DROP_NOT_OURS;
+		return WEIR_PKT_DROP_NOT_OURS;
 	if (p->l4_proto != PROTO_ICMPV6)
-		return WEIR_DROP_NO_SERVICE;
+		return WEIR_PKT_DROP_NO_SERVICE;
 	if (icmp[0] != ICMP6_ECHO_REQUEST || icmp[1] != 0)
-		return WEIR_DROP_ICMP_UNHANDLED;
+		return WEIR_PKT_DROP_ICMP_UNHANDLED;
 
 	/* The reply carries no extension headers: move the message up behind the header. */
 	if (p->l3_len != IPV6_HLEN) {
@@ -577,7 +560,7 @@ answer_icmp6(uint8_t *buf, size_t cap, const struct weir_pkt *p, const struct we
 						     ipv6_pseudo_sum(ip6, icmp_len, PROTO_ICMPV6))));
 	eth_turn_around(buf, mac);
 	*out_len = (size_t)p->l2_len + IPV6_HLEN + icmp_len;
-	return WEIR_DROP_NONE;
+	return WEIR_PKT_DROP_NONE;
 }
 
 enum weir_pkt_verdict
@@ -588,7 +571,7 @@ weir_pkt_respond(uint8_t *buf, size_t len, size_t cap, const struct weir_pkt *p,
 	enum weir_pkt_drop d;
 
 	if (!(p->flags & WEIR_PKT_F_L2_MCAST) && memcmp(buf, mac, 6) != 0) {
-		*why = WEIR_DROP_L2_FOREIGN;
+		*why = WEIR_PKT_DROP_L2_FOREIGN;
 		return WEIR_VERDICT_DROP;
 	}
 	/* Answers are never longer than the question except a NA: that checks cap. */
@@ -607,9 +590,9 @@ weir_pkt_respond(uint8_t *buf, size_t len, size_t cap, const struct weir_pkt *p,
 		d = answer_icmp6(buf, cap, p, set, mac, out_len);
 		break;
 	default:
-		d = WEIR_DROP_ETHERTYPE;
+		d = WEIR_PKT_DROP_ETHERTYPE;
 		break;
 	}
 	*why = d;
-	return d == WEIR_DROP_NONE ? WEIR_VERDICT_TX : WEIR_VERDICT_DROP;
+	return d == WEIR_PKT_DROP_NONE ? WEIR_VERDICT_TX : WEIR_VERDICT_DROP;
 }

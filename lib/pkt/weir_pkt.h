@@ -10,62 +10,51 @@
  * This library never includes DPDK headers: the data plane hands it the
  * first segment of an mbuf as (buf, len, cap) and it never reads or writes
  * outside [buf, buf + len) (or [buf, buf + cap) when it builds a longer
- * answer). Every reason a packet can be refused has a counter name in
- * enum weir_pkt_drop, so the daemon can count drops per reason.
+ * answer). Every reason this library refuses a packet for has a counter
+ * name in enum weir_pkt_drop; a daemon numbers its own reasons (full
+ * queues, limits, ...) from WEIR_PKT_DROP__MAX on.
+ *
+ * It also writes the frames a load balancer makes up or rewrites: TCP
+ * segments (RST answers, SYN cookies, its own segments towards a backend),
+ * ARP requests and neighbour solicitations, FullNAT rewrites with
+ * incremental checksums, IP-in-IP encapsulation and MSS clamping.
  */
 
 #include <stddef.h>
 #include <stdint.h>
 
-/** Reasons a packet is dropped; WEIR_DROP_NONE means "not dropped". */
+/** Reasons a packet is dropped; WEIR_PKT_DROP_NONE means "not dropped". */
 enum weir_pkt_drop {
-	WEIR_DROP_NONE = 0,
-	WEIR_DROP_RUNT,			/**< shorter than an Ethernet header (incl. empty) */
-	WEIR_DROP_VLAN_TRUNC,		/**< VLAN tag runs off the frame */
-	WEIR_DROP_VLAN_TOO_MANY,	/**< more than WEIR_PKT_MAX_VLAN stacked tags */
-	WEIR_DROP_L2_FOREIGN,		/**< unicast to another MAC address */
-	WEIR_DROP_ETHERTYPE,		/**< neither ARP, IPv4 nor IPv6 */
-	WEIR_DROP_ARP_MALFORMED,	/**< truncated or not Ethernet/IPv4 ARP */
-	WEIR_DROP_ARP_IGNORED,		/**< ARP reply or other op we do not act on */
-	WEIR_DROP_ARP_NOT_OURS,		/**< ARP request for an address we do not own */
-	WEIR_DROP_IPV4_TRUNC,		/**< header or total length beyond the frame */
-	WEIR_DROP_IPV4_BAD_VERSION,	/**< version field is not 4 */
-	WEIR_DROP_IPV4_BAD_IHL,		/**< IHL below 5 */
-	WEIR_DROP_IPV4_BAD_LEN,		/**< total length below the header length */
-	WEIR_DROP_IPV4_BAD_CSUM,	/**< header checksum wrong */
-	WEIR_DROP_IPV4_FRAGMENT,	/**< fragments are not reassembled (yet) */
-	WEIR_DROP_IPV6_TRUNC,		/**< fixed header or payload length beyond the frame */
-	WEIR_DROP_IPV6_BAD_VERSION,	/**< version field is not 6 */
-	WEIR_DROP_IPV6_EXT_TRUNC,	/**< an extension header runs off the packet */
-	WEIR_DROP_IPV6_EXT_LIMIT,	/**< more than WEIR_PKT_MAX_IPV6_EXT extension headers */
-	WEIR_DROP_IPV6_FRAGMENT,	/**< fragments are not reassembled (yet) */
-	WEIR_DROP_L4_TRUNC,		/**< TCP/UDP/ICMP header runs off the IP payload */
-	WEIR_DROP_TCP_BAD_DOFF,		/**< TCP data offset below 5 or beyond the segment */
-	WEIR_DROP_UDP_BAD_LEN,		/**< UDP length disagrees with the IP payload */
-	WEIR_DROP_ICMP_BAD_CSUM,	/**< ICMP echo to us, or any ICMPv6 (checked first: ND needs it), with a wrong checksum */
-	WEIR_DROP_ICMP_UNHANDLED,	/**< ICMP type we do not answer (yet) */
-	WEIR_DROP_ND_MALFORMED,		/**< neighbour solicitation failing RFC 4861 7.1.1 */
-	WEIR_DROP_NOT_OURS,		/**< IP destination is none of our VIPs or local IPs */
-	WEIR_DROP_NO_SERVICE,		/**< TCP/UDP/other protocol to us, no service for it */
-	WEIR_DROP_MULTISEG,		/**< chained mbuf, or no room in the segment for a neighbour advertisement */
-	WEIR_DROP_TX_FULL,		/**< the TX queue did not take the packet */
-	WEIR_DROP_STEER_FULL,		/**< the steering ring to the owner worker was full */
-	WEIR_DROP_NO_BACKEND,		/**< every backend of the service has weight 0 or is disabled */
-	WEIR_DROP_NEIGH_MISS,		/**< the chosen backend's MAC is not resolved yet */
-	WEIR_DROP_LPORT_EXHAUSTED,	/**< no free FullNAT local port on any local IP */
-	WEIR_DROP_CONN_TABLE_FULL,	/**< FullNAT flow and no room in the connection table */
-	WEIR_DROP_NO_CONN,		/**< mid-connection TCP or a reply with no connection entry */
-	WEIR_DROP_NO_HEADROOM,		/**< no room in the mbuf for the DSR outer header */
-	WEIR_DROP_RATE_LIMITED,		/**< a new connection over its source's limit */
-	WEIR_DROP_SOURCE_TABLE_FULL,	/**< a new source and no room to track it */
-	WEIR_DROP_ACL_DENIED,		/**< a client without a connection from a denied prefix */
-	WEIR_DROP_PACKET_LIMITED,	/**< a client packet over its source's packets/s limit */
-	WEIR_DROP_CONCURRENCY_LIMITED,	/**< a new connection over its source's open-connection limit */
-	WEIR_DROP_BANNED,		/**< a client packet from a banned source */
-	WEIR_DROP_SYN_COOKIE_INVALID,	/**< synproxy: an ACK without a connection whose cookie is forged or stale */
-	WEIR_DROP_SYNPROXY_PENDING,	/**< synproxy: a client segment while weir's handshake with the backend runs */
-	WEIR_DROP_SYNPROXY_REJECTED,	/**< synproxy: a segment the splice refuses (blind RST, bad options, stray SYN) */
-	WEIR_DROP__MAX,
+	WEIR_PKT_DROP_NONE = 0,
+	WEIR_PKT_DROP_RUNT,			/**< shorter than an Ethernet header (incl. empty) */
+	WEIR_PKT_DROP_VLAN_TRUNC,		/**< VLAN tag runs off the frame */
+	WEIR_PKT_DROP_VLAN_TOO_MANY,	/**< more than WEIR_PKT_MAX_VLAN stacked tags */
+	WEIR_PKT_DROP_L2_FOREIGN,		/**< unicast to another MAC address */
+	WEIR_PKT_DROP_ETHERTYPE,		/**< neither ARP, IPv4 nor IPv6 */
+	WEIR_PKT_DROP_ARP_MALFORMED,	/**< truncated or not Ethernet/IPv4 ARP */
+	WEIR_PKT_DROP_ARP_IGNORED,		/**< ARP reply or other op we do not act on */
+	WEIR_PKT_DROP_ARP_NOT_OURS,		/**< ARP request for an address we do not own */
+	WEIR_PKT_DROP_IPV4_TRUNC,		/**< header or total length beyond the frame */
+	WEIR_PKT_DROP_IPV4_BAD_VERSION,	/**< version field is not 4 */
+	WEIR_PKT_DROP_IPV4_BAD_IHL,		/**< IHL below 5 */
+	WEIR_PKT_DROP_IPV4_BAD_LEN,		/**< total length below the header length */
+	WEIR_PKT_DROP_IPV4_BAD_CSUM,	/**< header checksum wrong */
+	WEIR_PKT_DROP_IPV4_FRAGMENT,	/**< fragments are not reassembled (yet) */
+	WEIR_PKT_DROP_IPV6_TRUNC,		/**< fixed header or payload length beyond the frame */
+	WEIR_PKT_DROP_IPV6_BAD_VERSION,	/**< version field is not 6 */
+	WEIR_PKT_DROP_IPV6_EXT_TRUNC,	/**< an extension header runs off the packet */
+	WEIR_PKT_DROP_IPV6_EXT_LIMIT,	/**< more than WEIR_PKT_MAX_IPV6_EXT extension headers */
+	WEIR_PKT_DROP_IPV6_FRAGMENT,	/**< fragments are not reassembled (yet) */
+	WEIR_PKT_DROP_L4_TRUNC,		/**< TCP/UDP/ICMP header runs off the IP payload */
+	WEIR_PKT_DROP_TCP_BAD_DOFF,		/**< TCP data offset below 5 or beyond the segment */
+	WEIR_PKT_DROP_UDP_BAD_LEN,		/**< UDP length disagrees with the IP payload */
+	WEIR_PKT_DROP_ICMP_BAD_CSUM,	/**< ICMP echo to us, or any ICMPv6 (checked first: ND needs it), with a wrong checksum */
+	WEIR_PKT_DROP_ICMP_UNHANDLED,	/**< ICMP type we do not answer (yet) */
+	WEIR_PKT_DROP_ND_MALFORMED,		/**< neighbour solicitation failing RFC 4861 7.1.1 */
+	WEIR_PKT_DROP_NOT_OURS,		/**< IP destination is none of our VIPs or local IPs */
+	WEIR_PKT_DROP_NO_SERVICE,		/**< TCP/UDP/other protocol to us, no service for it */
+	WEIR_PKT_DROP_MULTISEG,		/**< no room in the buffer for the answer (a neighbour advertisement); daemons count chained mbufs here too */
+	WEIR_PKT_DROP__MAX, /**< daemons number their own reasons from here on */
 };
 
 /** Stacked 802.1Q/802.1ad tags accepted in front of the payload. */
@@ -116,7 +105,7 @@ struct weir_pkt {
  * @param p
  *   Filled on success; partially filled on failure.
  * @return
- *   WEIR_DROP_NONE if the headers are well formed, else the drop reason.
+ *   WEIR_PKT_DROP_NONE if the headers are well formed, else the drop reason.
  */
 enum weir_pkt_drop weir_pkt_parse(const uint8_t *buf, size_t len, struct weir_pkt *p);
 
@@ -271,5 +260,170 @@ weir_csum_update(uint8_t *field, const void *old, const void *new, size_t n)
 	field[0] = (uint8_t)(sum >> 8);
 	field[1] = (uint8_t)sum;
 }
+
+/* ------------------------------------------------------------------------ */
+/* Frames weir writes                                                       */
+
+/** Most TCP option bytes in a header. */
+#define WEIR_PKT_TCP_OPTS_MAX 40
+
+/** A TCP segment for weir_pkt_tcp_build(). */
+struct weir_pkt_tcp {
+	uint8_t family;       /**< 4 or 6 */
+	const uint8_t *src;   /**< source address, 4 or 16 bytes, network order */
+	const uint8_t *dst;   /**< destination address */
+	uint16_t sport;       /**< host order */
+	uint16_t dport;       /**< host order */
+	uint32_t seq;         /**< host order */
+	uint32_t ack;         /**< host order */
+	uint16_t win;         /**< window field as sent */
+	uint8_t flags;        /**< TCP flag bits (FIN 0x01 ... ACK 0x10) */
+	uint8_t opts_len;     /**< option bytes, a multiple of 4, at most 40 */
+	const uint8_t *opts;  /**< option bytes (may be NULL when opts_len is 0) */
+	const uint8_t *data;  /**< payload (may be NULL when data_len is 0) */
+	uint16_t data_len;    /**< payload bytes */
+};
+
+/**
+ * Write a TCP segment behind an L2 header already in place: a fresh IPv4
+ * header (no options, TTL 64) or IPv6 header (no extension headers, hop
+ * limit 64), the TCP header with its options, the payload, and both
+ * checksums in full. Addresses, options and payload may point into buf
+ * (the frame being replaced).
+ *
+ * @param buf
+ *   The frame; bytes from l2_len on are overwritten.
+ * @param cap
+ *   Writable bytes at buf.
+ * @param l2_len
+ *   Length of the L2 header kept in front (VLAN tags included).
+ * @param t
+ *   The segment.
+ * @return
+ *   The frame's new length, or 0 if it does not fit in cap or t is invalid.
+ */
+size_t weir_pkt_tcp_build(uint8_t *buf, size_t cap, size_t l2_len, const struct weir_pkt_tcp *t);
+
+/**
+ * Turn a client's SYN into the RFC 793 answer to a SYN nobody will take:
+ * an RST+ACK from the address and port it was sent to, acknowledging the
+ * SYN and any data, sent back to the MAC it came from.
+ *
+ * @param buf
+ *   The frame, parsed as p; rewritten in place.
+ * @param cap
+ *   Writable bytes at buf.
+ * @param p
+ *   Its parse result.
+ * @param mac
+ *   Our MAC on the port it came in on (the answer's source).
+ * @return
+ *   The answer's length, or 0 (buf untouched) if the frame is not a SYN
+ *   without ACK, carries IPv6 extension headers, or the answer does not fit.
+ */
+size_t weir_pkt_tcp_rst_for_syn(uint8_t *buf, size_t cap, const struct weir_pkt *p,
+				const uint8_t mac[6]);
+
+/**
+ * Write an ARP request (broadcast, 60 bytes) for tip from sip at mac.
+ *
+ * @param buf
+ *   Output.
+ * @param cap
+ *   Bytes at buf (at least 60).
+ * @param mac
+ *   Our MAC.
+ * @param sip
+ *   Our IPv4 address on the target's subnet.
+ * @param tip
+ *   The address asked for.
+ * @return
+ *   60, or 0 if cap is too small.
+ */
+size_t weir_pkt_arp_request(uint8_t *buf, size_t cap, const uint8_t mac[6], const uint8_t sip[4],
+			    const uint8_t tip[4]);
+
+/**
+ * Write a neighbour solicitation (86 bytes) for target, to its
+ * solicited-node multicast group, from src with a source link-layer
+ * address option.
+ *
+ * @param buf
+ *   Output.
+ * @param cap
+ *   Bytes at buf (at least 86).
+ * @param mac
+ *   Our MAC.
+ * @param src
+ *   Our IPv6 address on the target's subnet.
+ * @param target
+ *   The address asked for.
+ * @return
+ *   86, or 0 if cap is too small.
+ */
+size_t weir_pkt_nd_solicit(uint8_t *buf, size_t cap, const uint8_t mac[6], const uint8_t src[16],
+			   const uint8_t target[16]);
+
+/**
+ * Rewrite the addresses and ports of a parsed TCP or UDP packet in place
+ * (FullNAT), updating the L4 checksum incrementally (RFC 1624; a UDP
+ * checksum of 0 over IPv4 stays 0, one that computes to 0 is sent as
+ * 0xffff) and the IPv4 header checksum unless the port computes it.
+ *
+ * @param buf
+ *   The frame.
+ * @param p
+ *   Its parse result (IPv4 or IPv6, TCP or UDP, not a fragment).
+ * @param src
+ *   New source address (4 or 16 bytes as the packet's family).
+ * @param dst
+ *   New destination address.
+ * @param sport
+ *   New source port, network order.
+ * @param dport
+ *   New destination port, network order.
+ * @param ip_csum
+ *   1: update the IPv4 header checksum; 0: set it to 0 (TX offload).
+ */
+void weir_pkt_nat_rewrite(uint8_t *buf, const struct weir_pkt *p, const uint8_t *src,
+			  const uint8_t *dst, const uint8_t sport[2], const uint8_t dport[2],
+			  int ip_csum);
+
+/**
+ * Encapsulate an IP packet in IP-in-IP (IPv4 protocol 4, TTL 64, the inner
+ * TOS kept) or IPv6-in-IPv6 (next header 41, hop limit 64): the caller has
+ * made room for the outer header (20 or 40 bytes) in front of the frame.
+ *
+ * @param buf
+ *   The new start of the frame: room, then the old L2 header and the inner
+ *   packet. The L2 header moves to the front.
+ * @param l2_len
+ *   L2 header length.
+ * @param inner_len
+ *   Length of the inner IP packet (no Ethernet padding).
+ * @param family
+ *   4 or 6: the inner packet's family, which the outer header takes.
+ * @param src
+ *   Outer source address.
+ * @param dst
+ *   Outer destination address.
+ */
+void weir_pkt_ipip_encap(uint8_t *buf, size_t l2_len, size_t inner_len, int family,
+			 const uint8_t *src, const uint8_t *dst);
+
+/**
+ * Lower the MSS option of a TCP header (a SYN or SYN-ACK) to clamp, if it
+ * is above, updating the checksum.
+ *
+ * @param tcp
+ *   The TCP header.
+ * @param hlen
+ *   Its length (data offset * 4).
+ * @param clamp
+ *   Largest MSS let through.
+ * @return
+ *   1 if the option was lowered, 0 otherwise.
+ */
+int weir_pkt_tcp_mss_clamp(uint8_t *tcp, size_t hlen, uint16_t clamp);
 
 #endif /* WEIR_PKT_H */

@@ -355,9 +355,9 @@ respond(struct frame *f, size_t cap, size_t *out_len, enum weir_pkt_drop *why)
 	buf = malloc(cap);
 	assert_non_null(buf);
 	memcpy(buf, f->b, f->len);
-	assert_int_equal(weir_pkt_parse(buf, f->len, &p), WEIR_DROP_NONE);
+	assert_int_equal(weir_pkt_parse(buf, f->len, &p), WEIR_PKT_DROP_NONE);
 	*out_len = 0;
-	*why = WEIR_DROP__MAX;
+	*why = WEIR_PKT_DROP__MAX;
 	v = weir_pkt_respond(buf, f->len, cap, &p, &set, MAC, out_len, why);
 	if (v == WEIR_VERDICT_TX) {
 		assert_true(*out_len <= cap);
@@ -449,11 +449,11 @@ test_drop_names(void **state)
 	unsigned int i, j;
 
 	(void)state;
-	assert_string_equal(weir_pkt_drop_name(WEIR_DROP_NONE), "none");
-	assert_string_equal(weir_pkt_drop_name(WEIR_DROP_IPV6_EXT_TRUNC), "ipv6_ext_trunc");
-	assert_string_equal(weir_pkt_drop_name(WEIR_DROP__MAX), "unknown");
+	assert_string_equal(weir_pkt_drop_name(WEIR_PKT_DROP_NONE), "none");
+	assert_string_equal(weir_pkt_drop_name(WEIR_PKT_DROP_IPV6_EXT_TRUNC), "ipv6_ext_trunc");
+	assert_string_equal(weir_pkt_drop_name(WEIR_PKT_DROP__MAX), "unknown");
 	assert_string_equal(weir_pkt_drop_name((enum weir_pkt_drop)-1), "unknown");
-	for (i = 0; i < WEIR_DROP__MAX; i++) {
+	for (i = 0; i < WEIR_PKT_DROP__MAX; i++) {
 		const char *n = weir_pkt_drop_name(i);
 
 		assert_non_null(n);
@@ -476,8 +476,8 @@ test_runt(void **state)
 	(void)state;
 	echo4(&f, MAC, VIP4, 0);
 	for (n = 0; n < 14; n++)
-		assert_int_equal(parse_exact(f.b, n, &p), WEIR_DROP_RUNT);
-	assert_int_not_equal(parse_exact(f.b, 14, &p), WEIR_DROP_RUNT);
+		assert_int_equal(parse_exact(f.b, n, &p), WEIR_PKT_DROP_RUNT);
+	assert_int_not_equal(parse_exact(f.b, 14, &p), WEIR_PKT_DROP_RUNT);
 }
 
 static void
@@ -489,7 +489,7 @@ test_vlan(void **state)
 	(void)state;
 	eth(&f, BCAST, CMAC, 1, 0x0806);
 	put(&f, (uint8_t[28]){0, 1, 8, 0, 6, 4, 0, 1}, 28);
-	assert_int_equal(parse_frame(&f, &p), WEIR_DROP_NONE);
+	assert_int_equal(parse_frame(&f, &p), WEIR_PKT_DROP_NONE);
 	assert_int_equal(p.vlan_count, 1);
 	assert_int_equal(p.vlan_tci, 100);
 	assert_int_equal(p.l2_len, 18);
@@ -500,7 +500,7 @@ test_vlan(void **state)
 
 	eth(&f, MAC, CMAC, 2, 0x0806); /* 802.1ad outer, 802.1Q inner */
 	put(&f, (uint8_t[28]){0, 1, 8, 0, 6, 4, 0, 1}, 28);
-	assert_int_equal(parse_frame(&f, &p), WEIR_DROP_NONE);
+	assert_int_equal(parse_frame(&f, &p), WEIR_PKT_DROP_NONE);
 	assert_int_equal(p.vlan_count, 2);
 	assert_int_equal(p.vlan_tci, 100);
 	assert_int_equal(p.l2_len, 22);
@@ -508,14 +508,14 @@ test_vlan(void **state)
 
 	eth(&f, MAC, CMAC, 3, 0x0806);
 	put(&f, (uint8_t[28]){0, 1, 8, 0, 6, 4, 0, 1}, 28);
-	assert_int_equal(parse_frame(&f, &p), WEIR_DROP_VLAN_TOO_MANY);
+	assert_int_equal(parse_frame(&f, &p), WEIR_PKT_DROP_VLAN_TOO_MANY);
 
 	/* A tag announced but cut: 14 bytes saying 0x8100, then 3 of the 4 tag bytes. */
 	eth(&f, MAC, CMAC, 1, 0x0800);
-	assert_int_equal(parse_exact(f.b, 17, &p), WEIR_DROP_VLAN_TRUNC);
-	assert_int_equal(parse_exact(f.b, 14, &p), WEIR_DROP_VLAN_TRUNC);
+	assert_int_equal(parse_exact(f.b, 17, &p), WEIR_PKT_DROP_VLAN_TRUNC);
+	assert_int_equal(parse_exact(f.b, 14, &p), WEIR_PKT_DROP_VLAN_TRUNC);
 	/* Tag complete, payload empty: the IPv4 parser refuses it, not the VLAN one. */
-	assert_int_equal(parse_exact(f.b, 18, &p), WEIR_DROP_IPV4_TRUNC);
+	assert_int_equal(parse_exact(f.b, 18, &p), WEIR_PKT_DROP_IPV4_TRUNC);
 }
 
 static void
@@ -527,11 +527,11 @@ test_ethertype(void **state)
 	(void)state;
 	eth(&f, MAC, CMAC, 0, 0x88cc); /* LLDP */
 	put(&f, (uint8_t[46]){0}, 46);
-	assert_int_equal(parse_frame(&f, &p), WEIR_DROP_ETHERTYPE);
+	assert_int_equal(parse_frame(&f, &p), WEIR_PKT_DROP_ETHERTYPE);
 	assert_int_equal(p.ether_type, 0x88cc);
 	eth(&f, MAC, CMAC, 0, 0x05dc); /* 802.3 length field */
 	put(&f, (uint8_t[46]){0}, 46);
-	assert_int_equal(parse_frame(&f, &p), WEIR_DROP_ETHERTYPE);
+	assert_int_equal(parse_frame(&f, &p), WEIR_PKT_DROP_ETHERTYPE);
 }
 
 /* ---- ARP ------------------------------------------------------------------ */
@@ -546,15 +546,15 @@ test_arp_parse(void **state)
 
 	(void)state;
 	arp(&f, BCAST, 1, CLI4, VIP4);
-	assert_int_equal(parse_frame(&f, &p), WEIR_DROP_NONE);
+	assert_int_equal(parse_frame(&f, &p), WEIR_PKT_DROP_NONE);
 	assert_int_equal(p.l3, WEIR_L3_ARP);
 	assert_int_equal(p.l3_len, 28);
-	assert_int_equal(parse_exact(f.b, 14 + 27, &p), WEIR_DROP_ARP_MALFORMED);
+	assert_int_equal(parse_exact(f.b, 14 + 27, &p), WEIR_PKT_DROP_ARP_MALFORMED);
 	/* htype, ptype, hlen, plen each checked. */
 	for (i = 0; i < 4; i++) {
 		arp(&f, BCAST, 1, CLI4, VIP4);
 		f.b[14 + fields[i] + (i < 2 ? 1 : 0)] ^= 0x40;
-		assert_int_equal(parse_frame(&f, &p), WEIR_DROP_ARP_MALFORMED);
+		assert_int_equal(parse_frame(&f, &p), WEIR_PKT_DROP_ARP_MALFORMED);
 	}
 }
 
@@ -572,7 +572,7 @@ test_arp_reply(void **state)
 		put(&f, (uint8_t[18]){0}, 18); /* Ethernet padding to 60 bytes */
 		req = f;
 		assert_int_equal(respond(&f, f.len, &out, &why), WEIR_VERDICT_TX);
-		assert_int_equal(why, WEIR_DROP_NONE);
+		assert_int_equal(why, WEIR_PKT_DROP_NONE);
 		assert_int_equal(out, 60); /* padding kept */
 		assert_memory_equal(f.b, CMAC, 6);
 		assert_memory_equal(f.b + 6, MAC, 6);
@@ -593,13 +593,13 @@ test_arp_drops(void **state)
 
 	(void)state;
 	arp(&f, BCAST, 1, CLI4, OTHER4);
-	assert_int_equal(respond_drop(&f), WEIR_DROP_ARP_NOT_OURS);
+	assert_int_equal(respond_drop(&f), WEIR_PKT_DROP_ARP_NOT_OURS);
 	arp(&f, MAC, 2, CLI4, VIP4); /* a reply */
-	assert_int_equal(respond_drop(&f), WEIR_DROP_ARP_IGNORED);
+	assert_int_equal(respond_drop(&f), WEIR_PKT_DROP_ARP_IGNORED);
 	arp(&f, BCAST, 1, VIP4, VIP4); /* gratuitous: spa == tpa */
-	assert_int_equal(respond_drop(&f), WEIR_DROP_ARP_IGNORED);
+	assert_int_equal(respond_drop(&f), WEIR_PKT_DROP_ARP_IGNORED);
 	arp(&f, CMAC, 1, CLI4, VIP4); /* unicast to someone else */
-	assert_int_equal(respond_drop(&f), WEIR_DROP_L2_FOREIGN);
+	assert_int_equal(respond_drop(&f), WEIR_PKT_DROP_L2_FOREIGN);
 }
 
 /* ---- IPv4 ----------------------------------------------------------------- */
@@ -612,7 +612,7 @@ test_ipv4_parse_ok(void **state)
 
 	(void)state;
 	echo4(&f, MAC, VIP4, 8);
-	assert_int_equal(parse_frame(&f, &p), WEIR_DROP_NONE);
+	assert_int_equal(parse_frame(&f, &p), WEIR_PKT_DROP_NONE);
 	assert_int_equal(p.l3, WEIR_L3_IPV4);
 	assert_int_equal(p.l3_len, 28);
 	assert_int_equal(p.l3_total, f.len - 14);
@@ -624,7 +624,7 @@ test_ipv4_parse_ok(void **state)
 	/* Ethernet padding after the IP packet is not part of it. */
 	tcp4(&f, VIP4, 5, 0);
 	put(&f, (uint8_t[6]){0}, 6);
-	assert_int_equal(parse_frame(&f, &p), WEIR_DROP_NONE);
+	assert_int_equal(parse_frame(&f, &p), WEIR_PKT_DROP_NONE);
 	assert_int_equal(p.l3_total, 40);
 	assert_int_equal(p.l4_len, 20);
 	assert_int_equal(p.l4_proto, 6);
@@ -632,9 +632,9 @@ test_ipv4_parse_ok(void **state)
 
 	/* TCP options inside data offset; UDP with exact length. */
 	tcp4(&f, VIP4, 8, 12);
-	assert_int_equal(parse_frame(&f, &p), WEIR_DROP_NONE);
+	assert_int_equal(parse_frame(&f, &p), WEIR_PKT_DROP_NONE);
 	udp4(&f, VIP4, 0, 0);
-	assert_int_equal(parse_frame(&f, &p), WEIR_DROP_NONE);
+	assert_int_equal(parse_frame(&f, &p), WEIR_PKT_DROP_NONE);
 	assert_int_equal(p.l4_len, 8);
 }
 
@@ -646,39 +646,39 @@ test_ipv4_bad(void **state)
 
 	(void)state;
 	echo4(&f, MAC, VIP4, 0);
-	assert_int_equal(parse_exact(f.b, 14 + 19, &p), WEIR_DROP_IPV4_TRUNC);
+	assert_int_equal(parse_exact(f.b, 14 + 19, &p), WEIR_PKT_DROP_IPV4_TRUNC);
 
 	echo4(&f, MAC, VIP4, 0);
 	f.b[14] = 0x65; /* version 6 under EtherType IPv4 */
-	assert_int_equal(parse_frame(&f, &p), WEIR_DROP_IPV4_BAD_VERSION);
+	assert_int_equal(parse_frame(&f, &p), WEIR_PKT_DROP_IPV4_BAD_VERSION);
 
 	echo4(&f, MAC, VIP4, 0);
 	f.b[14] = 0x44; /* IHL 4 */
 	ipv4_csum(&f);
-	assert_int_equal(parse_frame(&f, &p), WEIR_DROP_IPV4_BAD_IHL);
+	assert_int_equal(parse_frame(&f, &p), WEIR_PKT_DROP_IPV4_BAD_IHL);
 
 	echo4(&f, MAC, VIP4, 0);
 	f.b[14] = 0x40; /* IHL 0 */
-	assert_int_equal(parse_frame(&f, &p), WEIR_DROP_IPV4_BAD_IHL);
+	assert_int_equal(parse_frame(&f, &p), WEIR_PKT_DROP_IPV4_BAD_IHL);
 
 	/* IHL 15 (60 bytes) in a 37-byte IP packet. */
 	echo4(&f, MAC, VIP4, 0);
 	f.b[14] = 0x4f;
-	assert_int_equal(parse_frame(&f, &p), WEIR_DROP_IPV4_TRUNC);
+	assert_int_equal(parse_frame(&f, &p), WEIR_PKT_DROP_IPV4_TRUNC);
 
 	echo4(&f, MAC, VIP4, 0);
 	set16(f.b + 16, 19);
 	ipv4_csum(&f);
-	assert_int_equal(parse_frame(&f, &p), WEIR_DROP_IPV4_BAD_LEN);
+	assert_int_equal(parse_frame(&f, &p), WEIR_PKT_DROP_IPV4_BAD_LEN);
 
 	echo4(&f, MAC, VIP4, 0);
 	set16(f.b + 16, (uint16_t)(f.len - 14 + 1));
 	ipv4_csum(&f);
-	assert_int_equal(parse_frame(&f, &p), WEIR_DROP_IPV4_TRUNC);
+	assert_int_equal(parse_frame(&f, &p), WEIR_PKT_DROP_IPV4_TRUNC);
 
 	echo4(&f, MAC, VIP4, 0);
 	f.b[14 + 8] ^= 1; /* TTL changed, checksum not */
-	assert_int_equal(parse_frame(&f, &p), WEIR_DROP_IPV4_BAD_CSUM);
+	assert_int_equal(parse_frame(&f, &p), WEIR_PKT_DROP_IPV4_BAD_CSUM);
 }
 
 static void
@@ -692,9 +692,9 @@ test_ipv4_fragments(void **state)
 	echo4(&f, MAC, VIP4, 0);
 	set16(f.b + 14 + 6, 0x2000);
 	ipv4_csum(&f);
-	assert_int_equal(parse_frame(&f, &p), WEIR_DROP_NONE);
+	assert_int_equal(parse_frame(&f, &p), WEIR_PKT_DROP_NONE);
 	assert_true(p.flags & WEIR_PKT_F_FRAG);
-	assert_int_equal(respond_drop(&f), WEIR_DROP_IPV4_FRAGMENT);
+	assert_int_equal(respond_drop(&f), WEIR_PKT_DROP_IPV4_FRAGMENT);
 
 	/* A later fragment carries no L4 header: a 1-byte payload is no L4 error. */
 	ipv4(&f, MAC, CLI4, VIP4, 6, 0);
@@ -702,7 +702,7 @@ test_ipv4_fragments(void **state)
 	ipv4_finish(&f);
 	set16(f.b + 14 + 6, 185);
 	ipv4_csum(&f);
-	assert_int_equal(parse_frame(&f, &p), WEIR_DROP_NONE);
+	assert_int_equal(parse_frame(&f, &p), WEIR_PKT_DROP_NONE);
 	assert_true(p.flags & WEIR_PKT_F_FRAG);
 	assert_int_equal(p.l4_len, 1);
 
@@ -710,7 +710,7 @@ test_ipv4_fragments(void **state)
 	echo4(&f, MAC, VIP4, 0);
 	set16(f.b + 14 + 6, 0x4000);
 	ipv4_csum(&f);
-	assert_int_equal(parse_frame(&f, &p), WEIR_DROP_NONE);
+	assert_int_equal(parse_frame(&f, &p), WEIR_PKT_DROP_NONE);
 	assert_false(p.flags & WEIR_PKT_F_FRAG);
 }
 
@@ -725,35 +725,35 @@ test_l4_checks(void **state)
 	ipv4(&f, MAC, CLI4, VIP4, 6, 0);
 	put(&f, (uint8_t[19]){0}, 19);
 	ipv4_finish(&f);
-	assert_int_equal(parse_frame(&f, &p), WEIR_DROP_L4_TRUNC);
+	assert_int_equal(parse_frame(&f, &p), WEIR_PKT_DROP_L4_TRUNC);
 
 	tcp4(&f, VIP4, 4, 0);
-	assert_int_equal(parse_frame(&f, &p), WEIR_DROP_TCP_BAD_DOFF);
+	assert_int_equal(parse_frame(&f, &p), WEIR_PKT_DROP_TCP_BAD_DOFF);
 	tcp4(&f, VIP4, 6, 3); /* 24-byte header claimed, 23 bytes present */
-	assert_int_equal(parse_frame(&f, &p), WEIR_DROP_TCP_BAD_DOFF);
+	assert_int_equal(parse_frame(&f, &p), WEIR_PKT_DROP_TCP_BAD_DOFF);
 	tcp4(&f, VIP4, 6, 4);
-	assert_int_equal(parse_frame(&f, &p), WEIR_DROP_NONE);
+	assert_int_equal(parse_frame(&f, &p), WEIR_PKT_DROP_NONE);
 
 	ipv4(&f, MAC, CLI4, VIP4, 17, 0);
 	put(&f, (uint8_t[7]){0}, 7);
 	ipv4_finish(&f);
-	assert_int_equal(parse_frame(&f, &p), WEIR_DROP_L4_TRUNC);
+	assert_int_equal(parse_frame(&f, &p), WEIR_PKT_DROP_L4_TRUNC);
 	udp4(&f, VIP4, 4, 1);
-	assert_int_equal(parse_frame(&f, &p), WEIR_DROP_UDP_BAD_LEN);
+	assert_int_equal(parse_frame(&f, &p), WEIR_PKT_DROP_UDP_BAD_LEN);
 	udp4(&f, VIP4, 4, -1);
-	assert_int_equal(parse_frame(&f, &p), WEIR_DROP_UDP_BAD_LEN);
+	assert_int_equal(parse_frame(&f, &p), WEIR_PKT_DROP_UDP_BAD_LEN);
 
 	ipv4(&f, MAC, CLI4, VIP4, 1, 0);
 	put(&f, (uint8_t[7]){8}, 7);
 	ipv4_finish(&f);
-	assert_int_equal(parse_frame(&f, &p), WEIR_DROP_L4_TRUNC);
+	assert_int_equal(parse_frame(&f, &p), WEIR_PKT_DROP_L4_TRUNC);
 
 	/* Protocols without a parser pass: the responder decides. */
 	ipv4(&f, MAC, CLI4, VIP4, 47, 0);
 	ipv4_finish(&f);
-	assert_int_equal(parse_frame(&f, &p), WEIR_DROP_NONE);
+	assert_int_equal(parse_frame(&f, &p), WEIR_PKT_DROP_NONE);
 	assert_int_equal(p.l4_len, 0);
-	assert_int_equal(respond_drop(&f), WEIR_DROP_NO_SERVICE);
+	assert_int_equal(respond_drop(&f), WEIR_PKT_DROP_NO_SERVICE);
 }
 
 static void
@@ -810,29 +810,29 @@ test_echo4_drops(void **state)
 
 	(void)state;
 	echo4(&f, MAC, OTHER4, 0);
-	assert_int_equal(respond_drop(&f), WEIR_DROP_NOT_OURS);
+	assert_int_equal(respond_drop(&f), WEIR_PKT_DROP_NOT_OURS);
 
 	echo4(&f, CMAC, VIP4, 0);
-	assert_int_equal(respond_drop(&f), WEIR_DROP_L2_FOREIGN);
+	assert_int_equal(respond_drop(&f), WEIR_PKT_DROP_L2_FOREIGN);
 
 	echo4(&f, MAC, VIP4, 0);
 	f.b[f.l4 + 8] ^= 0xff; /* payload changed, checksum not */
-	assert_int_equal(respond_drop(&f), WEIR_DROP_ICMP_BAD_CSUM);
+	assert_int_equal(respond_drop(&f), WEIR_PKT_DROP_ICMP_BAD_CSUM);
 
 	echo4(&f, MAC, VIP4, 0);
 	f.b[f.l4] = 13; /* timestamp request */
 	icmp_csum(&f);
-	assert_int_equal(respond_drop(&f), WEIR_DROP_ICMP_UNHANDLED);
+	assert_int_equal(respond_drop(&f), WEIR_PKT_DROP_ICMP_UNHANDLED);
 
 	echo4(&f, MAC, VIP4, 0);
 	f.b[f.l4 + 1] = 1; /* echo with a non-zero code */
 	icmp_csum(&f);
-	assert_int_equal(respond_drop(&f), WEIR_DROP_ICMP_UNHANDLED);
+	assert_int_equal(respond_drop(&f), WEIR_PKT_DROP_ICMP_UNHANDLED);
 
 	tcp4(&f, VIP4, 5, 0);
-	assert_int_equal(respond_drop(&f), WEIR_DROP_NO_SERVICE);
+	assert_int_equal(respond_drop(&f), WEIR_PKT_DROP_NO_SERVICE);
 	udp4(&f, OTHER4, 0, 0);
-	assert_int_equal(respond_drop(&f), WEIR_DROP_NOT_OURS);
+	assert_int_equal(respond_drop(&f), WEIR_PKT_DROP_NOT_OURS);
 }
 
 /* ---- IPv6 ----------------------------------------------------------------- */
@@ -845,29 +845,29 @@ test_ipv6_parse(void **state)
 
 	(void)state;
 	echo6(&f, VIP6);
-	assert_int_equal(parse_frame(&f, &p), WEIR_DROP_NONE);
+	assert_int_equal(parse_frame(&f, &p), WEIR_PKT_DROP_NONE);
 	assert_int_equal(p.l3, WEIR_L3_IPV6);
 	assert_int_equal(p.l3_len, 40);
 	assert_int_equal(p.l4_proto, 58);
 	assert_int_equal(p.l4_off, 54);
 	assert_int_equal(p.flags, 0);
 
-	assert_int_equal(parse_exact(f.b, 14 + 39, &p), WEIR_DROP_IPV6_TRUNC);
+	assert_int_equal(parse_exact(f.b, 14 + 39, &p), WEIR_PKT_DROP_IPV6_TRUNC);
 
 	echo6(&f, VIP6);
 	f.b[14] = 0x40;
-	assert_int_equal(parse_frame(&f, &p), WEIR_DROP_IPV6_BAD_VERSION);
+	assert_int_equal(parse_frame(&f, &p), WEIR_PKT_DROP_IPV6_BAD_VERSION);
 
 	echo6(&f, VIP6);
 	set16(f.b + 14 + 4, (uint16_t)(f.len - 54 + 1)); /* payload longer than the frame */
-	assert_int_equal(parse_frame(&f, &p), WEIR_DROP_IPV6_TRUNC);
+	assert_int_equal(parse_frame(&f, &p), WEIR_PKT_DROP_IPV6_TRUNC);
 
 	/* Hop-by-hop (8 bytes), destination options (24 bytes), then ICMPv6. */
 	ipv6(&f, MAC, CLI6, VIP6, 0, 64);
 	ipv6_ext(&f, 60, 0);
 	ipv6_ext(&f, 58, 2);
 	echo6_body(&f);
-	assert_int_equal(parse_frame(&f, &p), WEIR_DROP_NONE);
+	assert_int_equal(parse_frame(&f, &p), WEIR_PKT_DROP_NONE);
 	assert_int_equal(p.l3_len, 40 + 8 + 24);
 	assert_int_equal(p.l4_off, 14 + 72);
 	assert_int_equal(p.l4_proto, 58);
@@ -884,7 +884,7 @@ test_ipv6_parse(void **state)
 	put16(&f, 8);
 	put16(&f, 0);
 	ipv6_finish(&f);
-	assert_int_equal(parse_frame(&f, &p), WEIR_DROP_NONE);
+	assert_int_equal(parse_frame(&f, &p), WEIR_PKT_DROP_NONE);
 	assert_int_equal(p.l3_len, 64);
 	assert_int_equal(p.l4_proto, 17);
 	assert_int_equal(p.l4_len, 8);
@@ -903,35 +903,35 @@ test_ipv6_ext_bad(void **state)
 	ipv6_ext(&f, 59, 0);
 	f.b[54 + 1] = 1;
 	ipv6_finish(&f);
-	assert_int_equal(parse_frame(&f, &p), WEIR_DROP_IPV6_EXT_TRUNC);
+	assert_int_equal(parse_frame(&f, &p), WEIR_PKT_DROP_IPV6_EXT_TRUNC);
 
 	/* Next header says hop-by-hop, payload empty / one byte. */
 	ipv6(&f, MAC, CLI6, VIP6, 0, 64);
 	ipv6_finish(&f);
-	assert_int_equal(parse_frame(&f, &p), WEIR_DROP_IPV6_EXT_TRUNC);
+	assert_int_equal(parse_frame(&f, &p), WEIR_PKT_DROP_IPV6_EXT_TRUNC);
 	put8(&f, 58);
 	ipv6_finish(&f);
-	assert_int_equal(parse_frame(&f, &p), WEIR_DROP_IPV6_EXT_TRUNC);
+	assert_int_equal(parse_frame(&f, &p), WEIR_PKT_DROP_IPV6_EXT_TRUNC);
 
 	/* The chain ends inside the payload length but the frame is longer: still checked
 	 * against the payload length, not the frame. */
 	ipv6(&f, MAC, CLI6, VIP6, 60, 64);
 	ipv6_ext(&f, 59, 1);
 	set16(f.b + 14 + 4, 8);
-	assert_int_equal(parse_frame(&f, &p), WEIR_DROP_IPV6_EXT_TRUNC);
+	assert_int_equal(parse_frame(&f, &p), WEIR_PKT_DROP_IPV6_EXT_TRUNC);
 
 	/* Exactly WEIR_PKT_MAX_IPV6_EXT headers pass; one more is refused. */
 	ipv6(&f, MAC, CLI6, VIP6, 60, 64);
 	for (i = 0; i < WEIR_PKT_MAX_IPV6_EXT; i++)
 		ipv6_ext(&f, i + 1 < WEIR_PKT_MAX_IPV6_EXT ? 60 : 59, 0);
 	ipv6_finish(&f);
-	assert_int_equal(parse_frame(&f, &p), WEIR_DROP_NONE);
+	assert_int_equal(parse_frame(&f, &p), WEIR_PKT_DROP_NONE);
 	assert_int_equal(p.l4_proto, 59);
 	ipv6(&f, MAC, CLI6, VIP6, 60, 64);
 	for (i = 0; i <= WEIR_PKT_MAX_IPV6_EXT; i++)
 		ipv6_ext(&f, i < WEIR_PKT_MAX_IPV6_EXT ? 60 : 59, 0);
 	ipv6_finish(&f);
-	assert_int_equal(parse_frame(&f, &p), WEIR_DROP_IPV6_EXT_LIMIT);
+	assert_int_equal(parse_frame(&f, &p), WEIR_PKT_DROP_IPV6_EXT_LIMIT);
 }
 
 static void
@@ -949,12 +949,12 @@ test_ipv6_fragments(void **state)
 	put(&f, "\0\0\0\1", 4);
 	f.l4 = f.len;
 	echo6_body(&f);
-	assert_int_equal(parse_frame(&f, &p), WEIR_DROP_NONE);
+	assert_int_equal(parse_frame(&f, &p), WEIR_PKT_DROP_NONE);
 	assert_true(p.flags & WEIR_PKT_F_FRAG);
 	assert_true(p.flags & WEIR_PKT_F_IPV6_EXT);
 	assert_int_equal(p.l4_proto, 58);
 	assert_int_equal(p.l4_off, 14 + 48);
-	assert_int_equal(respond_drop(&f), WEIR_DROP_IPV6_FRAGMENT);
+	assert_int_equal(respond_drop(&f), WEIR_PKT_DROP_IPV6_FRAGMENT);
 
 	/* A later fragment: 3 bytes of payload, no L4 header, no error. */
 	ipv6(&f, MAC, CLI6, VIP6, 44, 64);
@@ -964,7 +964,7 @@ test_ipv6_fragments(void **state)
 	put(&f, "\0\0\0\1", 4);
 	put(&f, "abc", 3);
 	ipv6_finish(&f);
-	assert_int_equal(parse_frame(&f, &p), WEIR_DROP_NONE);
+	assert_int_equal(parse_frame(&f, &p), WEIR_PKT_DROP_NONE);
 	assert_int_equal(p.l4_proto, 6);
 	assert_int_equal(p.l4_len, 3);
 	assert_true(p.flags & WEIR_PKT_F_FRAG);
@@ -1025,16 +1025,16 @@ test_echo6_drops(void **state)
 
 	(void)state;
 	echo6(&f, OTHER6);
-	assert_int_equal(respond_drop(&f), WEIR_DROP_NOT_OURS);
+	assert_int_equal(respond_drop(&f), WEIR_PKT_DROP_NOT_OURS);
 
 	echo6(&f, VIP6);
 	f.b[60] ^= 1;
-	assert_int_equal(respond_drop(&f), WEIR_DROP_ICMP_BAD_CSUM);
+	assert_int_equal(respond_drop(&f), WEIR_PKT_DROP_ICMP_BAD_CSUM);
 
 	echo6(&f, VIP6);
 	f.b[54] = 133; /* router solicitation */
 	icmp6_csum(&f);
-	assert_int_equal(respond_drop(&f), WEIR_DROP_ICMP_UNHANDLED);
+	assert_int_equal(respond_drop(&f), WEIR_PKT_DROP_ICMP_UNHANDLED);
 
 	ipv6(&f, MAC, CLI6, VIP6, 17, 64);
 	put16(&f, 1);
@@ -1042,7 +1042,7 @@ test_echo6_drops(void **state)
 	put16(&f, 8);
 	put16(&f, 0);
 	ipv6_finish(&f);
-	assert_int_equal(respond_drop(&f), WEIR_DROP_NO_SERVICE);
+	assert_int_equal(respond_drop(&f), WEIR_PKT_DROP_NO_SERVICE);
 }
 
 /* ---- neighbour discovery -------------------------------------------------- */
@@ -1103,7 +1103,7 @@ test_nd_answers(void **state)
 	/* No room in the segment for the longer answer. */
 	ns(&f, CLI6, SOLICITED_VIP6, VIP6, 0, 255);
 	assert_int_equal(respond(&f, f.len, &out, &why), WEIR_VERDICT_DROP);
-	assert_int_equal(why, WEIR_DROP_MULTISEG);
+	assert_int_equal(why, WEIR_PKT_DROP_MULTISEG);
 }
 
 static void
@@ -1114,47 +1114,47 @@ test_nd_malformed(void **state)
 
 	(void)state;
 	ns(&f, CLI6, SOLICITED_VIP6, VIP6, 1, 254); /* routed: hop limit not 255 */
-	assert_int_equal(respond_drop(&f), WEIR_DROP_ND_MALFORMED);
+	assert_int_equal(respond_drop(&f), WEIR_PKT_DROP_ND_MALFORMED);
 
 	ns(&f, CLI6, SOLICITED_VIP6, VIP6, 1, 255);
 	f.b[55] = 1; /* code */
 	icmp6_csum(&f);
-	assert_int_equal(respond_drop(&f), WEIR_DROP_ND_MALFORMED);
+	assert_int_equal(respond_drop(&f), WEIR_PKT_DROP_ND_MALFORMED);
 
 	ns(&f, CLI6, SOLICITED_VIP6, mcast_target, 1, 255);
-	assert_int_equal(respond_drop(&f), WEIR_DROP_ND_MALFORMED);
+	assert_int_equal(respond_drop(&f), WEIR_PKT_DROP_ND_MALFORMED);
 
 	ns(&f, CLI6, SOLICITED_VIP6, VIP6, 1, 255);
 	f.b[54 + 25] = 0; /* option length 0 */
 	icmp6_csum(&f);
-	assert_int_equal(respond_drop(&f), WEIR_DROP_ND_MALFORMED);
+	assert_int_equal(respond_drop(&f), WEIR_PKT_DROP_ND_MALFORMED);
 
 	ns(&f, CLI6, SOLICITED_VIP6, VIP6, 1, 255);
 	f.b[54 + 25] = 2; /* option runs off the message */
 	icmp6_csum(&f);
-	assert_int_equal(respond_drop(&f), WEIR_DROP_ND_MALFORMED);
+	assert_int_equal(respond_drop(&f), WEIR_PKT_DROP_ND_MALFORMED);
 
 	/* An NS shorter than its fixed part (8 + 16 bytes). */
 	ns(&f, CLI6, SOLICITED_VIP6, VIP6, 0, 255);
 	f.len -= 1;
 	ipv6_finish(&f);
 	icmp6_csum(&f);
-	assert_int_equal(respond_drop(&f), WEIR_DROP_ND_MALFORMED);
+	assert_int_equal(respond_drop(&f), WEIR_PKT_DROP_ND_MALFORMED);
 
 	/* DAD must go to a solicited-node address and carry no SLLA. */
 	ns(&f, UNSPEC6, VIP6, VIP6, 0, 255);
-	assert_int_equal(respond_drop(&f), WEIR_DROP_ND_MALFORMED);
+	assert_int_equal(respond_drop(&f), WEIR_PKT_DROP_ND_MALFORMED);
 	ns(&f, UNSPEC6, SOLICITED_VIP6, VIP6, 1, 255);
-	assert_int_equal(respond_drop(&f), WEIR_DROP_ND_MALFORMED);
+	assert_int_equal(respond_drop(&f), WEIR_PKT_DROP_ND_MALFORMED);
 
 	/* Well formed but for an address we do not own. */
 	ns(&f, CLI6, SOLICITED_VIP6, OTHER6, 1, 255);
-	assert_int_equal(respond_drop(&f), WEIR_DROP_NOT_OURS);
+	assert_int_equal(respond_drop(&f), WEIR_PKT_DROP_NOT_OURS);
 
 	/* Bad checksum on an NS. */
 	ns(&f, CLI6, SOLICITED_VIP6, VIP6, 1, 255);
 	f.b[54 + 8] ^= 0x80;
-	assert_int_equal(respond_drop(&f), WEIR_DROP_ICMP_BAD_CSUM);
+	assert_int_equal(respond_drop(&f), WEIR_PKT_DROP_ICMP_BAD_CSUM);
 }
 
 /* ---- truncation sweep ----------------------------------------------------- */
@@ -1166,9 +1166,9 @@ sweep(const struct frame *f)
 	struct weir_pkt p;
 	size_t n;
 
-	assert_int_equal(parse_frame(f, &p), WEIR_DROP_NONE);
+	assert_int_equal(parse_frame(f, &p), WEIR_PKT_DROP_NONE);
 	for (n = 0; n < f->len; n++)
-		assert_int_not_equal(parse_exact(f->b, n, &p), WEIR_DROP_NONE);
+		assert_int_not_equal(parse_exact(f->b, n, &p), WEIR_PKT_DROP_NONE);
 }
 
 static void
@@ -1226,7 +1226,7 @@ test_parse_garbage(void **state)
 		len = 14 + (x >> 8) % (sizeof(buf) - 14);
 		set16(buf + 12, types[i % 4]);
 		buf[14] = (uint8_t)((i % 4 == 1 ? 0x60 : 0x40) | (buf[14] & 0x0f));
-		if (parse_exact(buf, len, &p) == WEIR_DROP_NONE && p.l3 != WEIR_L3_ARP)
+		if (parse_exact(buf, len, &p) == WEIR_PKT_DROP_NONE && p.l3 != WEIR_L3_ARP)
 			assert_true((size_t)p.l4_off + p.l4_len <= len);
 	}
 }
@@ -1244,13 +1244,13 @@ test_client_hash(void **state)
 
 	(void)state;
 	echo4(&f, MAC, VIP4, 0);
-	assert_int_equal(parse_frame(&f, &p), WEIR_DROP_NONE);
+	assert_int_equal(parse_frame(&f, &p), WEIR_PKT_DROP_NONE);
 	h_echo = weir_pkt_client_hash(f.b, &p);
 	tcp4(&f, LOCAL4, 5, 0);
-	assert_int_equal(parse_frame(&f, &p), WEIR_DROP_NONE);
+	assert_int_equal(parse_frame(&f, &p), WEIR_PKT_DROP_NONE);
 	h_tcp = weir_pkt_client_hash(f.b, &p);
 	arp(&f, BCAST, 1, CLI4, VIP4);
-	assert_int_equal(parse_frame(&f, &p), WEIR_DROP_NONE);
+	assert_int_equal(parse_frame(&f, &p), WEIR_PKT_DROP_NONE);
 	h_arp = weir_pkt_client_hash(f.b, &p);
 	/* The same client lands on the same worker whatever it sends. */
 	assert_int_equal(h_echo, h_tcp);
@@ -1265,7 +1265,7 @@ test_client_hash(void **state)
 	other_net[7] = 2;
 	ipv6(&f, MAC, CLI6, VIP6, 59, 64);
 	ipv6_finish(&f);
-	assert_int_equal(parse_frame(&f, &p), WEIR_DROP_NONE);
+	assert_int_equal(parse_frame(&f, &p), WEIR_PKT_DROP_NONE);
 	h6a = weir_pkt_client_hash(f.b, &p);
 	memcpy(f.b + 22, other_iid, 16);
 	h6b = weir_pkt_client_hash(f.b, &p);
@@ -1279,7 +1279,7 @@ test_client_hash(void **state)
 
 	/* 4096 consecutive clients spread evenly over 4 workers (within 10 %). */
 	echo4(&f, MAC, VIP4, 0);
-	assert_int_equal(parse_frame(&f, &p), WEIR_DROP_NONE);
+	assert_int_equal(parse_frame(&f, &p), WEIR_PKT_DROP_NONE);
 	for (i = 0; i < 4096; i++) {
 		f.b[14 + 14] = (uint8_t)(i >> 8);
 		f.b[14 + 15] = (uint8_t)i;

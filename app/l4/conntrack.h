@@ -10,7 +10,8 @@
  * wheel for aging. One per worker, never shared: no locks, no atomics.
  *
  * Only client-side keys (client -> VIP) are indexed: a FullNAT reply is
- * found by its destination local port (app/lb4.c). Aging is
+ * found by its destination local port (app/l4/lport.c). The connection
+ * itself (struct weir_conn) is a core type: app/core/conn-t.h. Aging is
  * lazy: a packet only moves the connection's expiry forward; the wheel visits
  * a connection when its old expiry comes, and re-files it if it was touched
  * meanwhile. So a tick costs the connections due in it, never a full scan.
@@ -21,58 +22,11 @@
 
 #include <rte_common.h>
 
-/** A flow key: what a packet carries, in network order. 40 bytes. */
-struct weir_conn_key {
-	uint8_t family; /**< 4 or 6 */
-	uint8_t proto;  /**< 6 or 17 */
-	uint16_t sport;
-	uint16_t dport;
-	uint16_t pad;
-	uint8_t src[16]; /**< IPv4 in the first 4 bytes, rest zero */
-	uint8_t dst[16];
-};
-
-/** TCP states tracked for timeouts. */
-enum weir_conn_state {
-	WEIR_CONN_SYN = 0,     /**< handshake in progress */
-	WEIR_CONN_ESTABLISHED, /**< handshake completed */
-	WEIR_CONN_FIN,         /**< a FIN was seen */
-	WEIR_CONN_CLOSED,      /**< RST, or FINs both ways */
-	WEIR_CONN_UDP,         /**< a UDP flow */
-};
-
-/** Slot value meaning "none". */
-#define WEIR_CONN_NONE UINT32_MAX
-
-/** One connection. */
-struct weir_conn {
-	struct weir_conn_key client; /**< client -> VIP, as received */
-	uint8_t local_ip[16];        /**< our source towards the backend */
-	uint8_t backend_ip[16];
-	uint16_t lport;       /**< network order; 0 for DSR */
-	uint16_t bport;       /**< network order */
-	uint8_t client_mac[6]; /**< where replies go on the client side */
-	uint8_t in_port;      /**< port index the client came in on */
-	uint8_t state;        /**< enum weir_conn_state */
-	uint8_t service;      /**< service index */
-	uint8_t flags;        /**< WEIR_CONN_F_* */
-	uint16_t backend;     /**< backend index in the service's pool */
-	uint32_t expire;      /**< tick (second) after which it is idle */
-	uint64_t syn_tsc;     /**< when the client's SYN passed, for the RTT sample */
-	uint32_t wheel_next, wheel_prev;
-	uint32_t wheel_tick; /**< the tick whose wheel slot holds it */
-	uint32_t src_ref[2]; /**< sources it holds (service, global): app/admit.h */
-} __rte_aligned(64); /* two cache lines; the key never straddles one */
-
-#define WEIR_CONN_F_SYNACK 0x01 /**< the backend's SYN-ACK was seen */
-#define WEIR_CONN_F_FIN_C 0x02  /**< FIN from the client */
-#define WEIR_CONN_F_FIN_B 0x04  /**< FIN from the backend */
-#define WEIR_CONN_F_LPORT 0x08  /**< holds a local port */
-#define WEIR_CONN_F_SPLICE 0x10 /**< synproxy: seq/ack translated (app/synproxy.h) */
+#include "core/conn-t.h"
 
 struct weir_conntrack;
 
-/** Most keys per weir_ct_lookup_bulk() call. */
+/** Keys weir_ct_lookup_bulk() looks up together (more are taken in chunks of this many). */
 #define WEIR_CT_BULK_MAX 64
 
 /**
@@ -105,7 +59,7 @@ void weir_ct_free(struct weir_conntrack *ct);
  * @param keys
  *   n key pointers.
  * @param n
- *   At most WEIR_CT_BULK_MAX.
+ *   Number of keys (any; WEIR_CT_BULK_MAX at a time overlap their cache misses).
  * @param idx
  *   Receives each key's connection slot, or WEIR_CONN_NONE.
  */

@@ -24,7 +24,7 @@
  * reads the second bucket only for keys whose first bucket has overflowed
  * (rare: the index has at least 2 entries per connection, one key each, so
  * buckets stay at most half full). A FullNAT reply needs no key here: its
- * destination port names its connection (app/lb4.c, lport_slot). When both are full, an entry of either
+ * destination port names its connection (app/l4/lport.c). When both are full, an entry of either
  * moves to its own other bucket (b2 = b1 ^ f(sig), so that needs no key);
  * only if none can does the insert fail. Entries hold a 32-bit signature (never 0: 0 marks a free entry) and
  * the slot of the connection; the key itself is not stored: a signature
@@ -323,9 +323,9 @@ weir_ct_free(struct weir_conntrack *ct)
 	rte_free(ct);
 }
 
-void
-weir_ct_lookup_bulk(struct weir_conntrack *ct, const struct weir_conn_key **keys, unsigned int n,
-		    uint32_t *idx)
+static void
+lookup_chunk(struct weir_conntrack *ct, const struct weir_conn_key **keys, unsigned int n,
+	     uint32_t *idx)
 {
 	struct ct_hash h[WEIR_CT_BULK_MAX];
 	uint32_t v;
@@ -362,6 +362,17 @@ weir_ct_lookup_bulk(struct weir_conntrack *ct, const struct weir_conn_key **keys
 			v = bucket_find(ct, &ct->buckets[h[i].b2], h[i].sig, keys[i]);
 		idx[i] = v == WEIR_CONN_NONE ? WEIR_CONN_NONE : v & SLOT_MASK;
 	}
+}
+
+void
+weir_ct_lookup_bulk(struct weir_conntrack *ct, const struct weir_conn_key **keys, unsigned int n,
+		    uint32_t *idx)
+{
+	unsigned int done;
+
+	/* The passes keep per-key state on the stack: at most a chunk at once. */
+	for (done = 0; done < n; done += WEIR_CT_BULK_MAX)
+		lookup_chunk(ct, keys + done, RTE_MIN(n - done, (unsigned int)WEIR_CT_BULK_MAX), idx + done);
 }
 
 uint32_t

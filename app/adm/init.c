@@ -1,0 +1,234 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Setting admission up and down, its settings as JSON, its clock as
+ * control sees it.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <rte_errno.h>
+#include <rte_hash.h>
+#include <rte_jhash.h>
+#include <rte_malloc.h>
+#include <rte_mbuf_dyn.h>
+#include <rte_random.h>
+
+#include "adm/adm-priv.h"
+#include "core/clock.h"
+
+struct adm_state adm = {.ts_off = -1};
+
+uint64_t
+adm_control_now(void)
+{
+	uint64_t now = 0;
+	unsigned int i;
+
+	if (!weir.cfg->clock_rx_timestamp)
+		return weir_clock_ns(weir_clock_tsc());
+	/* Replayed time: the latest any worker has seen. */
+	for (i = 0; i < adm.n_workers; i++) {
+		uint64_t t = __atomic_load_n(&adm.workers[i]->now_ns, __ATOMIC_RELAXED);
+
+		if (t > now)
+			now = t;
+	}
+	return now;
+}
+
+static int
+rule_init(unsigned int r, const struct weir_limits *l, const char *name, char *err,
+	  size_t errlen)
+{
+	struct rule *ru = &adm.rules[r];
+
+	memset(ru, 0, sizeof(*ru));
+	if (!l->enabled)
+		return 0;
+	/* Validated at load: rates <= 1e8 per <= 1 day, bursts <= 1e8. */
+	if ((l->new_conns.rate != 0 &&
+	     weir_rl_tb_params_init(&ru->nc, l->new_conns.rate,
+				    (uint64_t)l->new_conns.per_s * SEC_NS,
+				    l->new_conns.burst) != 0) ||
+	    (l->packets.rate != 0 &&
+	     weir_rl_tb_params_init(&ru->pk, l->packets.rate, (uint64_t)l->packets.per_s * SEC_NS,
+				    l->packets.burst) != 0) ||
+	    (l->ban.after != 0 &&
+	     weir_rl_ban_params_init(&ru->ban, (uint64_t)l->ban.first_s * SEC_NS, l->ban.factor,
+				     (uint64_t)l->ban.max_s * SEC_NS,
+				     (uint64_t)l->ban.decay_s * SEC_NS) != 0)) {
+		snprintf(err, errlen, "%s: limits out of range", name);
+		return -1;
+	}
+	ru->l = l;
+	ru->pin = l->packets.rate != 0 || l->concurrent != 0;
+	return 0;
+}
+
+static int
+any_limits(void)
+{
+	unsigned int r;
+
+	for (r = 0; r <= WEIR_ADM_GLOBAL; r++)
+		if (adm.rules[r].l != NULL)
+			return 1;
+	return 0;
+}
+
+int
+weir_adm_init_worker(struct weir_adm_worker *aw, unsigned int id, int socket,
+		     struct rte_ring *outbox, char *err, size_t errlen)
+{
+	size_t sz = weir_rl_topk_size(TOP_K);
+	unsigned int r;
+	char name[64];
+
+	memset(aw, 0, sizeof(*aw));
+	aw->outbox = outbox;
+	if (any_limits()) {
+		snprintf(name, sizeof(name), "weir_src_%u", id);
+		aw->src = weir_srct_create(name, weir.cfg->source_table_size, socket);
+		if (aw->src == NULL) {
+			snprintf(err, errlen,
+				 "worker %u: cannot allocate %u tracked sources (config key "
+				 "'source_table_size'): %s (give EAL more memory, -m)",
+				 id, weir.cfg->source_table_size, rte_strerror(rte_errno));
+			return -1;
+		}
+	}
+	/* Refused sources: counted whether or not a rule tracks them (bans). */
+	aw->top = rte_malloc_socket("weir_top", sz, RTE_CACHE_LINE_SIZE, socket);
+	if (aw->top == NULL || weir_rl_topk_init(aw->top, sz, TOP_K, rte_rand()) == NULL) {
+		snprintf(err, errlen, "worker %u: cannot allocate its top-k summary", id);
+		weir_adm_fini_worker(aw);
+		return -1;
+	}
+	for (r = 0; r <= WEIR_ADM_GLOBAL; r++)
+		aw->pins |= adm.rules[r].pin;
+	aw->acl = adm.acl_cur;
+	aw->bans = adm.bans_cur;
+	adm.workers[id] = aw;
+	if (id + 1 > adm.n_workers)
+		adm.n_workers = id + 1;
+	return 0;
+}
+
+void
+weir_adm_fini_worker(struct weir_adm_worker *aw)
+{
+	unsigned int i;
+
+	for (i = 0; i < adm.n_workers; i++)
+		if (adm.workers[i] == aw)
+			adm.workers[i] = NULL;
+	weir_srct_free(aw->src);
+	rte_free(aw->top);
+	memset(aw, 0, sizeof(*aw));
+}
+
+int
+weir_adm_init(char *err, size_t errlen)
+{
+	const struct weir_config *cfg = weir.cfg;
+	struct rte_hash_parameters hp = {
+		.name = "weir_ban_index",
+		.entries = MAX_BANS,
+		.key_len = sizeof(struct ban_key),
+		.hash_func = rte_jhash,
+		.socket_id = SOCKET_ID_ANY,
+	};
+	unsigned int i;
+
+	adm.bans_next_expiry = UINT64_MAX;
+	if (cfg->clock_rx_timestamp &&
+	    rte_mbuf_dyn_rx_timestamp_register(&adm.ts_off, &adm.ts_flag) != 0) {
+		snprintf(err, errlen, "clock rx_timestamp: cannot register the timestamp field: %s",
+			 rte_strerror(rte_errno));
+		return -1;
+	}
+	for (i = 0; i < cfg->n_services; i++)
+		if (rule_init(i, &cfg->services[i].limits, cfg->services[i].name, err, errlen) != 0)
+			return -1;
+	if (rule_init(WEIR_ADM_GLOBAL, &cfg->limits, "limits", err, errlen) != 0)
+		return -1;
+	adm.acl_rules = calloc(WEIR_MAX_ACL, sizeof(adm.acl_rules[0]));
+	adm.acl_from_ctl = calloc(WEIR_MAX_ACL, 1);
+	if (adm.acl_rules == NULL || adm.acl_from_ctl == NULL) {
+		snprintf(err, errlen, "acl: out of memory");
+		goto fail;
+	}
+	adm.n_acl_rules = cfg->n_acl;
+	if (cfg->n_acl > 0)
+		memcpy(adm.acl_rules, cfg->acl, cfg->n_acl * sizeof(adm.acl_rules[0]));
+	adm.acl_cur = adm_acl_build(err, errlen);
+	if (adm.acl_cur == NULL)
+		goto fail;
+	adm.ban_index = rte_hash_create(&hp);
+	adm.bans_cur = rte_zmalloc("weir_bans", sizeof(*adm.bans_cur) + sizeof(adm.bans_cur->slot[0]),
+				   RTE_CACHE_LINE_SIZE);
+	if (adm.ban_index == NULL || adm.bans_cur == NULL) {
+		snprintf(err, errlen, "bans: cannot allocate the ban list: %s",
+			 rte_strerror(rte_errno));
+		goto fail;
+	}
+	adm.top_merged = rte_malloc("weir_top", weir_rl_topk_size(TOP_K), RTE_CACHE_LINE_SIZE);
+	if (adm.top_merged == NULL ||
+	    weir_rl_topk_init(adm.top_merged, weir_rl_topk_size(TOP_K), TOP_K, rte_rand()) == NULL) {
+		snprintf(err, errlen, "top: cannot allocate its summary");
+		goto fail;
+	}
+	return 0;
+fail:
+	weir_adm_fini();
+	return -1;
+}
+
+void
+weir_adm_fini(void)
+{
+	adm_top_fini();
+	adm_bans_free_all();
+	rte_free(adm.bans_cur);
+	adm_acl_free(adm.acl_cur);
+	rte_free(adm.top_merged);
+	free(adm.acl_rules);
+	free(adm.acl_from_ctl);
+	memset(&adm, 0, sizeof(adm));
+	adm.ts_off = -1;
+}
+
+static json_t *
+bucket_json(const struct weir_bucket_config *b)
+{
+	return json_pack("{s:I, s:I, s:I}", "rate", (json_int_t)b->rate, "per_s",
+			 (json_int_t)b->per_s, "burst", (json_int_t)b->burst);
+}
+
+json_t *
+weir_adm_limits_json(unsigned int r)
+{
+	const struct weir_limits *l = r == WEIR_ADM_GLOBAL ? &weir.cfg->limits
+							  : &weir.cfg->services[r].limits;
+	json_t *o;
+
+	if (!l->enabled)
+		return NULL;
+	o = json_pack("{s:s, s:b, s:i}", "action", l->action == WEIR_LIMIT_RST ? "rst" : "drop",
+		      "dry_run", l->dry_run, "ipv6_prefix", l->ipv6_prefix);
+	if (l->new_conns.rate)
+		json_object_set_new(o, "new_conns", bucket_json(&l->new_conns));
+	if (l->packets.rate)
+		json_object_set_new(o, "packets", bucket_json(&l->packets));
+	if (l->concurrent)
+		json_object_set_new(o, "concurrent", json_integer(l->concurrent));
+	if (l->ban.after)
+		json_object_set_new(o, "ban",
+				    json_pack("{s:I, s:I, s:I, s:I, s:I}", "after",
+					      (json_int_t)l->ban.after, "first_s",
+					      (json_int_t)l->ban.first_s, "factor",
+					      (json_int_t)l->ban.factor, "max_s",
+					      (json_int_t)l->ban.max_s, "decay_s",
+					      (json_int_t)l->ban.decay_s));
+	return o;
+}

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef WEIR_CMD_H
+#define WEIR_CMD_H
+
+/**
+ * @file
+ * The daemon's admin commands: one handler per entry of the command table
+ * (control/weir_ctl_cmds.h), json_t *weir_cmd_<name>(req, err, errlen),
+ * which sees only arguments the table has checked. A handler answers at
+ * once, or later: when the answer must wait for the workers (a table they
+ * must all use, a message they must all have taken), weir_cmd_after() or
+ * weir_cmd_defer() answers once every worker has passed a quiescent state
+ * and drained its inbox since; the control thread never waits.
+ */
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+/** Builds a deferred answer; timed_out: the workers did not get there in time. */
+typedef json_t *(*weir_cmd_finish_t)(void *ctx, int timed_out, char *err, size_t errlen);
+
+/**
+ * From a handler: answer res once every worker has moved past now (tables
+ * published and messages posted so far are in use). Return its result.
+ *
+ * @param res
+ *   The answer (a reference is taken over); NULL is an out-of-memory error.
+ * @return
+ *   NULL, for the handler to return.
+ */
+json_t *weir_cmd_after(json_t *res);
+
+/**
+ * From a handler: once every worker has moved past now, call finish for
+ * the answer; if they have not within timeout_ms, call it with timed_out.
+ * finish owns ctx.
+ *
+ * @return
+ *   NULL, for the handler to return.
+ */
+json_t *weir_cmd_defer(weir_cmd_finish_t finish, void *ctx, unsigned int timeout_ms);
+
+/**
+ * Open the admin socket.
+ *
+ * @return
+ *   0 or -1 with err filled.
+ */
+int weir_cmd_open(const char *path, char *err, size_t errlen);
+
+/** Close the admin socket (deferred answers not sent are dropped). */
+void weir_cmd_close(void);
+
+/**
+ * Serve the admin socket for up to timeout_ms (less while answers wait)
+ * and send the deferred answers that are ready.
+ */
+void weir_cmd_poll(int timeout_ms);
+
+/** Answers waiting for the workers. */
+unsigned int weir_cmd_pending(void);
+
+#endif /* WEIR_CMD_H */

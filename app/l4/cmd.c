@@ -1,0 +1,192 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The L4 stage's admin commands: services (its part) and backend.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "core/cmd.h"
+#include "core/counters.h"
+#include "l4/l4-priv.h"
+
+static json_t *
+ip_json(uint8_t family, const uint8_t *ip)
+{
+	char s[INET6_ADDRSTRLEN];
+
+	inet_ntop(family == 4 ? AF_INET : AF_INET6, ip, s, sizeof(s));
+	return json_string(s);
+}
+
+static json_t *
+backends_json(unsigned int svc)
+{
+	const struct weir_service_config *sc = &weir.cfg->services[svc];
+	const struct weir_pool_config *pl = &weir.cfg->pools[sc->pool];
+	const struct weir_l4_snap *s = l4c.snap;
+	json_t *arr = json_array();
+	unsigned int b;
+
+	for (b = 0; b < pl->n_backends; b++) {
+		const struct weir_backend_config *bc = &pl->backends[b];
+		char mac[24] = "";
+		json_t *o;
+
+		if (s->svc[svc].mac_ok[b])
+			snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x",
+				 s->svc[svc].mac[b][0], s->svc[svc].mac[b][1],
+				 s->svc[svc].mac[b][2], s->svc[svc].mac[b][3],
+				 s->svc[svc].mac[b][4], s->svc[svc].mac[b][5]);
+		o = json_pack("{s:o, s:i, s:I, s:b, s:I, s:s?, s:s}", "address",
+			      ip_json(bc->addr.family, bc->addr.ip), "port", bc->port, "weight",
+			      (json_int_t)l4c.weight[sc->pool][b], "enabled",
+			      l4c.enabled[sc->pool][b], "effective_weight",
+			      (json_int_t)s->svc[svc].weight[b], "mac", mac[0] ? mac : NULL,
+			      "datacenter", bc->datacenter);
+		weir_counters_backend_json(svc, b, o);
+		json_array_append_new(arr, o);
+	}
+	return arr;
+}
+
+json_t *
+weir_l4_services_json(void)
+{
+	const struct weir_config *cfg = weir.cfg;
+	const struct weir_l4_snap *s = l4c.snap;
+	json_t *arr = json_array();
+	unsigned int i, j;
+
+	for (i = 0; i < cfg->n_services; i++) {
+		const struct weir_service_config *sc = &cfg->services[i];
+		json_t *locs = json_array();
+
+		for (j = 0; j < sc->n_local_ips; j++)
+			json_array_append_new(locs, ip_json(sc->local_ips[j].family,
+							    sc->local_ips[j].ip));
+		json_array_append_new(
+			arr,
+			json_pack("{s:s, s:o, s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:i, s:I, "
+				  "s:{s:I, s:I, s:I, s:I, s:I}, s:o}",
+				  "name", sc->name, "vip", ip_json(sc->vip.family, sc->vip.ip),
+				  "port", sc->port, "protocol", sc->proto == PROTO_TCP ? "tcp" : "udp",
+				  "scheduler", weir_sched_name(sc->scheduler), "sticky",
+				  sc->sticky_source ? "source" : "none", "forwarding",
+				  sc->forwarding == WEIR_FWD_FULLNAT ? "fullnat" : "dsr-ipip",
+				  "pool", cfg->pools[sc->pool].name, "port_out",
+				  weir.ports[sc->out_port].cfg->name, "local_ips", locs, "mss_clamp",
+				  sc->mss_clamp, "maglev_size",
+				  (json_int_t)(s->svc[i].table ? s->svc[i].table->size : 0),
+				  "timeouts", "syn", (json_int_t)sc->timeouts.syn, "established",
+				  (json_int_t)sc->timeouts.established, "fin",
+				  (json_int_t)sc->timeouts.fin, "closed",
+				  (json_int_t)sc->timeouts.closed, "udp",
+				  (json_int_t)sc->timeouts.udp, "backends", backends_json(i)));
+	}
+	return arr;
+}
+
+/* "198.18.2.10:8080" or "[2001:db8::10]:8080" */
+static int
+parse_backend(const char *s, struct weir_addr *a, uint16_t *port)
+{
+	char buf[64], *colon, *host = buf, *end;
+	unsigned long p;
+
+	if (strlen(s) >= sizeof(buf))
+		return -1;
+	strcpy(buf, s);
+	colon = strrchr(buf, ':');
+	if (colon == NULL)
+		return -1;
+	*colon = '\0';
+	if (buf[0] == '[') {
+		if (colon[-1] != ']')
+			return -1;
+		colon[-1] = '\0';
+		host = buf + 1;
+	}
+	errno = 0;
+	p = strtoul(colon + 1, &end, 10);
+	if (*end != '\0' || colon[1] == '\0' || errno != 0 || p == 0 || p > 65535)
+		return -1;
+	*port = (uint16_t)p;
+	memset(a, 0, sizeof(*a));
+	if (inet_pton(AF_INET, host, a->ip) == 1)
+		a->family = 4;
+	else if (inet_pton(AF_INET6, host, a->ip) == 1)
+		a->family = 6;
+	else
+		return -1;
+	return 0;
+}
+
+json_t *
+weir_cmd_backend(json_t *req, char *err, size_t errlen)
+{
+	const struct weir_config *cfg = weir.cfg;
+	const char *action = json_string_value(json_object_get(req, "action"));
+	const char *pool = json_string_value(json_object_get(req, "pool"));
+	const char *backend = json_string_value(json_object_get(req, "backend"));
+	struct weir_addr a;
+	uint16_t port;
+	unsigned int pi, b, i;
+	uint64_t token;
+	json_t *svcs;
+
+	/* The command table checked the types, the action and the weight's range. */
+	for (pi = 0; pi < cfg->n_pools; pi++)
+		if (strcmp(cfg->pools[pi].name, pool) == 0)
+			break;
+	if (pi == cfg->n_pools) {
+		snprintf(err, errlen, "backend: no pool \"%.64s\"", pool);
+		return NULL;
+	}
+	if (parse_backend(backend, &a, &port) != 0) {
+		snprintf(err, errlen,
+			 "backend: \"%.64s\" is not ADDRESS:PORT (IPv6 as [ADDRESS]:PORT)", backend);
+		return NULL;
+	}
+	for (b = 0; b < cfg->pools[pi].n_backends; b++) {
+		const struct weir_backend_config *bc = &cfg->pools[pi].backends[b];
+
+		if (bc->port == port && bc->addr.family == a.family &&
+		    memcmp(bc->addr.ip, a.ip, ip_len(a.family)) == 0)
+			break;
+	}
+	if (b == cfg->pools[pi].n_backends) {
+		snprintf(err, errlen, "backend: pool %s has no backend %.64s", pool, backend);
+		return NULL;
+	}
+	if (strcmp(action, "disable") == 0) {
+		l4c.enabled[pi][b] = 0;
+	} else if (strcmp(action, "enable") == 0) {
+		l4c.enabled[pi][b] = 1;
+	} else {
+		json_int_t w = json_integer_value(json_object_get(req, "weight"));
+
+		if (w > WEIR_LB_MAX_WEIGHT) {
+			snprintf(err, errlen, "backend weight: expected \"weight\" in [0, %u]",
+				 WEIR_LB_MAX_WEIGHT);
+			return NULL;
+		}
+		l4c.weight[pi][b] = (uint32_t)w;
+	}
+	token = l4_snap_publish();
+	if (token == 0) {
+		snprintf(err, errlen, "backend: out of memory building the new tables");
+		return NULL;
+	}
+	svcs = json_array();
+	for (i = 0; i < cfg->n_services; i++)
+		if (cfg->services[i].pool == pi)
+			json_array_append_new(svcs, json_string(cfg->services[i].name));
+	/* Answered once every worker uses the new tables. */
+	return weir_cmd_after(json_pack("{s:s, s:s, s:s, s:I, s:b, s:o, s:I}", "pool", pool,
+					       "backend", backend, "action", action, "weight",
+					       (json_int_t)l4c.weight[pi][b], "enabled",
+					       l4c.enabled[pi][b], "services", svcs, "snapshot",
+					       (json_int_t)l4c.snap->version));
+}

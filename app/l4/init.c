@@ -1,0 +1,170 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Setting the L4 stage up and down: control's state and the first
+ * snapshot (weir_l4_init()), each worker's state (weir_l4_init_worker()).
+ */
+#include <errno.h>
+#include <stdio.h>
+
+#include <rte_errno.h>
+#include <rte_malloc.h>
+
+#include "core/rcu.h"
+#include "l4/l4-priv.h"
+
+#define LPORT_MIN 1024
+
+static int
+find_local(const struct weir_addr *a)
+{
+	unsigned int i;
+
+	for (i = 0; i < l4c.n_locals; i++)
+		if (l4c.locals[i].family == a->family &&
+		    memcmp(l4c.locals[i].ip, a->ip, ip_len(a->family)) == 0)
+			return (int)i;
+	return -1;
+}
+
+int
+weir_l4_init(char *err, size_t errlen)
+{
+	const struct weir_config *cfg = weir.cfg;
+	unsigned int i, j, b;
+
+	memset(&l4c, 0, sizeof(l4c));
+	for (i = 0; i < cfg->n_services; i++)
+		for (j = 0; j < cfg->services[i].n_local_ips; j++) {
+			const struct weir_addr *a = &cfg->services[i].local_ips[j];
+			int li = find_local(a);
+
+			if (li < 0) {
+				if (l4c.n_locals == L4_MAX_LOCALS) {
+					snprintf(err, errlen, "more than %d distinct local_ips",
+						 L4_MAX_LOCALS);
+					return -2;
+				}
+				l4c.locals[l4c.n_locals] = *a;
+				li = (int)l4c.n_locals++;
+			}
+			l4c.svc_local[i][j] = (uint8_t)li;
+		}
+	for (i = 0; i < cfg->n_pools; i++)
+		for (b = 0; b < cfg->pools[i].n_backends; b++) {
+			l4c.weight[i][b] = cfg->pools[i].backends[b].weight;
+			l4c.enabled[i][b] = 1;
+		}
+	l4_neigh_init();
+	l4c.map = l4_svcmap_build();
+	l4c.snap = l4c.map != NULL ? l4_snap_build(NULL) : NULL;
+	if (l4c.snap == NULL) {
+		snprintf(err, errlen, "cannot build the Maglev tables: %s", strerror(ENOMEM));
+		weir_l4_fini();
+		return -1;
+	}
+	return 0;
+}
+
+void
+weir_l4_fini(void)
+{
+	/* The workers are gone: nothing reads the snapshot. */
+	l4_snap_free(l4c.snap);
+	rte_free(l4c.map);
+	l4c.snap = NULL;
+	l4c.map = NULL;
+}
+
+int
+weir_l4_init_worker(struct weir_l4_worker *l4, unsigned int id, int socket,
+		    struct rte_ring *outbox, char *err, size_t errlen)
+{
+	const struct weir_config *cfg = weir.cfg;
+	unsigned int n_slots = l4c.n_locals * 2, i, b;
+	char name[64];
+
+	memset(l4, 0, sizeof(*l4));
+	l4->id = id;
+	l4->outbox = outbox;
+	l4->snap = l4c.snap;
+	/* Without services there is nothing to track: no table, no memory. */
+	snprintf(name, sizeof(name), "weir_ct_%u", id);
+	if (cfg->n_services > 0) {
+		l4->ct = weir_ct_create(name, cfg->conn_table_size, socket);
+		if (l4->ct == NULL)
+			goto nomem;
+	}
+	l4->sched = rte_zmalloc_socket("weir_sched", sizeof(l4->sched[0]) * (cfg->n_services + 1),
+				       RTE_CACHE_LINE_SIZE, socket);
+	l4->backends = rte_zmalloc_socket(
+		"weir_lb_backends",
+		sizeof(l4->backends[0]) * WEIR_MAX_BACKENDS * (cfg->n_services + 1),
+		RTE_CACHE_LINE_SIZE, socket);
+	l4->bstats = rte_zmalloc_socket(
+		"weir_lb_counts", sizeof(l4->bstats[0]) * WEIR_MAX_BACKENDS * (cfg->n_services + 1),
+		RTE_CACHE_LINE_SIZE, socket);
+	l4->lport_slot = rte_zmalloc_socket("weir_lport", sizeof(uint32_t *) * (n_slots + 1), 0,
+					    socket);
+	l4->lport_cursor = rte_zmalloc_socket("weir_lport_cur", sizeof(uint32_t) * (n_slots + 1),
+					      0, socket);
+	l4->lport_used = rte_zmalloc_socket("weir_lport_used", sizeof(uint32_t) * (n_slots + 1), 0,
+					    socket);
+	/* This worker's local ports: p = j * n_workers + id, p in [LPORT_MIN, 65535]. */
+	l4->lport_jmin = (LPORT_MIN - id + weir.n_workers - 1) / weir.n_workers;
+	l4->lport_span = (65535 - id) / weir.n_workers - l4->lport_jmin + 1;
+	if (l4->sched == NULL || l4->backends == NULL || l4->bstats == NULL ||
+	    l4->lport_slot == NULL || l4->lport_cursor == NULL || l4->lport_used == NULL)
+		goto nomem;
+	for (i = 0; i < n_slots; i++) {
+		/* This worker's ports p (p % n_workers == id), at p / n_workers. */
+		size_t n = 65536 / weir.n_workers + 1;
+
+		l4->lport_slot[i] = rte_malloc_socket("weir_lport_slot", n * sizeof(uint32_t), 0,
+						      socket);
+		if (l4->lport_slot[i] == NULL)
+			goto nomem;
+		memset(l4->lport_slot[i], 0xff, n * sizeof(uint32_t)); /* WEIR_CONN_NONE */
+	}
+	for (i = 0; i < cfg->n_services; i++) {
+		const struct weir_service_config *sc = &cfg->services[i];
+		const struct weir_pool_config *pl = &cfg->pools[sc->pool];
+		struct weir_sched *s = &l4->sched[i];
+
+		s->kind = sc->scheduler;
+		s->n = pl->n_backends;
+		s->b = &l4->backends[i * WEIR_MAX_BACKENDS];
+		/* Start each worker's round robin elsewhere, so N workers do not
+		 * send their first connections to the same backend. */
+		s->rr_next = id % (pl->n_backends ? pl->n_backends : 1);
+		for (b = 0; b < pl->n_backends; b++)
+			s->b[b].id = weir_lb_backend_id(pl->backends[b].addr.family,
+							pl->backends[b].addr.ip,
+							pl->backends[b].port);
+	}
+	return 0;
+nomem:
+	snprintf(err, errlen,
+		 "worker %u: cannot allocate the connection table of %u entries (config key "
+		 "'conn_table_size') or its state: %s (give EAL more memory, -m)",
+		 id, cfg->conn_table_size, rte_strerror(rte_errno));
+	weir_l4_fini_worker(l4);
+	return -1;
+}
+
+void
+weir_l4_fini_worker(struct weir_l4_worker *l4)
+{
+	unsigned int i;
+
+	weir_ct_free(l4->ct);
+	if (l4->lport_slot != NULL)
+		for (i = 0; i < l4c.n_locals * 2; i++)
+			rte_free(l4->lport_slot[i]);
+	rte_free(l4->lport_slot);
+	rte_free(l4->lport_cursor);
+	rte_free(l4->lport_used);
+	rte_free(l4->bstats);
+	rte_free(l4->backends);
+	rte_free(l4->sched);
+	memset(l4, 0, sizeof(*l4));
+}

@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef WEIR_L4_PRIV_H
+#define WEIR_L4_PRIV_H
+
+/*
+ * Shared by the L4 stage's files only: control-side state and small
+ * helpers.
+ */
+
+#include <stdint.h>
+#include <string.h>
+
+#include "core/drop.h"
+#include "core/weir.h"
+#include "l4/l4.h"
+
+#define PROTO_TCP 6
+#define PROTO_UDP 17
+#define TCP_FIN 0x01
+#define TCP_SYN 0x02
+#define TCP_RST 0x04
+#define TCP_ACK 0x10
+
+/** Most distinct local (SNAT) addresses over all services. */
+#define L4_MAX_LOCALS 64
+
+/* Control's view of one backend's next hop. */
+struct l4_neigh {
+	uint8_t mac[6];
+	uint8_t ok; /* resolved */
+	uint8_t is_static;
+	uint64_t learned_ms;
+	uint64_t asked_ms;
+};
+
+/* Control-side state (the control thread only, but for snap, which the
+ * workers load). */
+struct l4_control {
+	/* Admin state of pools. */
+	uint32_t weight[WEIR_MAX_POOLS][WEIR_MAX_BACKENDS];
+	uint8_t enabled[WEIR_MAX_POOLS][WEIR_MAX_BACKENDS];
+	/* Next hop of each backend per service: a pool may serve several
+	 * services, whose backends are reached through each one's port. */
+	struct l4_neigh neigh[WEIR_MAX_SERVICES][WEIR_MAX_BACKENDS];
+	uint64_t version;
+	uint64_t requests_lost; /* ARP/NS requests worker 0's inbox had no room for */
+	int neigh_changed;	/* a MAC changed: publish */
+	struct weir_l4_snap *snap;  /* current snapshot (published) */
+	struct weir_svcmap *map;    /* services and local addresses */
+	/* Distinct local addresses; each service maps its local IPs here. */
+	unsigned int n_locals;
+	struct weir_addr locals[L4_MAX_LOCALS];
+	uint8_t svc_local[WEIR_MAX_SERVICES][WEIR_MAX_LOCAL_IPS];
+};
+
+extern struct l4_control l4c;
+
+static inline size_t
+ip_len(uint8_t family)
+{
+	return family == 4 ? 4 : 16;
+}
+
+static inline uint16_t
+rd16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static inline uint8_t
+tcp_flags(const uint8_t *buf, const struct weir_pkt *p)
+{
+	return p->l4_proto == PROTO_TCP ? buf[p->l4_off + 13] : 0;
+}
+
+/* svcmap.c */
+struct weir_svcmap *l4_svcmap_build(void);
+int l4_svcmap_service(const struct weir_svcmap *m, uint8_t family, const uint8_t *ip,
+		      uint16_t port, uint8_t proto);
+
+/* snapshot.c */
+struct weir_l4_snap *l4_snap_build(const struct weir_l4_snap *old);
+void l4_snap_free(void *p);
+uint64_t l4_snap_publish(void);
+
+/* lport.c */
+int l4_lport_alloc(struct weir_l4_worker *l4, unsigned int svc, uint8_t proto, uint32_t hash,
+		   uint32_t idx, unsigned int *li_out, uint16_t *port_out);
+void l4_lport_free(struct weir_l4_worker *l4, const struct weir_conn *c);
+
+/* neigh.c */
+void l4_neigh_init(void);
+
+#endif /* WEIR_L4_PRIV_H */

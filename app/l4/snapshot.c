@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * L4 snapshots: control builds an immutable one from the pools' admin
+ * state and the neighbour cache and publishes it (app/core/rcu.h); each
+ * worker loads the current one at the start of a loop iteration and makes
+ * its scheduler state follow it.
+ */
+#include <errno.h>
+
+#include <rte_malloc.h>
+
+#include "core/clock.h"
+#include "core/rcu.h"
+#include "l4/l4-priv.h"
+
+struct l4_control l4c;
+
+static size_t
+snap_size(unsigned int n)
+{
+	return sizeof(struct weir_l4_snap) + n * sizeof(struct weir_l4_svc_snap);
+}
+
+void
+l4_snap_free(void *p)
+{
+	struct weir_l4_snap *s = p;
+	unsigned int i;
+
+	if (s == NULL)
+		return;
+	for (i = 0; i < s->n_services; i++)
+		if (s->svc[i].table_owned)
+			weir_maglev_free(s->svc[i].table);
+	rte_free(s);
+}
+
+/*
+ * The next snapshot from the admin state. Maglev tables are rebuilt only
+ * for services whose effective weights changed; the others move over (the
+ * old snapshot gives up owning them).
+ */
+struct weir_l4_snap *
+l4_snap_build(const struct weir_l4_snap *old_c)
+{
+	struct weir_l4_snap *old = (struct weir_l4_snap *)(uintptr_t)old_c;
+	const struct weir_config *cfg = weir.cfg;
+	struct weir_l4_snap *s;
+	unsigned int i, b;
+
+	s = rte_zmalloc("weir_l4_snap", snap_size(cfg->n_services), RTE_CACHE_LINE_SIZE);
+	if (s == NULL)
+		return NULL;
+	s->n_services = cfg->n_services;
+	s->map = l4c.map;
+	s->version = ++l4c.version;
+	for (i = 0; i < cfg->n_services; i++) {
+		const struct weir_service_config *sc = &cfg->services[i];
+		const struct weir_pool_config *pl = &cfg->pools[sc->pool];
+		struct weir_l4_svc_snap *v = &s->svc[i];
+		struct weir_maglev_entry e[WEIR_MAX_BACKENDS];
+
+		for (b = 0; b < pl->n_backends; b++) {
+			const struct l4_neigh *ne = &l4c.neigh[i][b];
+
+			v->weight[b] = l4c.enabled[sc->pool][b] ? l4c.weight[sc->pool][b] : 0;
+			memcpy(v->mac[b], ne->mac, 6);
+			v->mac_ok[b] = ne->ok;
+			e[b].id = weir_lb_backend_id(pl->backends[b].addr.family,
+						     pl->backends[b].addr.ip, pl->backends[b].port);
+			e[b].weight = v->weight[b];
+		}
+		if (sc->scheduler != WEIR_SCHED_MAGLEV && sc->forwarding != WEIR_FWD_DSR_IPIP)
+			continue;
+		if (old != NULL && old->svc[i].table != NULL &&
+		    memcmp(old->svc[i].weight, v->weight, sizeof(v->weight)) == 0) {
+			v->table = old->svc[i].table;
+			v->table_owned = 1;
+			old->svc[i].table_owned = 0;
+			continue;
+		}
+		v->table = weir_maglev_build(cfg->maglev_size, e, pl->n_backends);
+		if (v->table == NULL) {
+			l4_snap_free(s);
+			return NULL;
+		}
+		v->table_owned = 1;
+	}
+	return s;
+}
+
+/* Publish a new snapshot; the old one is freed once no worker can read it.
+ * Returns the grace-period token, or 0 without memory (nothing changed). */
+uint64_t
+l4_snap_publish(void)
+{
+	struct weir_l4_snap *s = l4_snap_build(l4c.snap);
+
+	if (s == NULL)
+		return 0;
+	return weir_rcu_publish((void **)&l4c.snap, s, l4_snap_free);
+}
+
+uint64_t
+weir_l4_snapshot_version(void)
+{
+	return l4c.snap->version;
+}
+
+/* The schedulers follow the snapshot's weights and Maglev tables. */
+static void
+sched_refresh(struct weir_l4_worker *l4, const struct weir_l4_snap *s)
+{
+	unsigned int i, b;
+
+	for (i = 0; i < s->n_services; i++) {
+		struct weir_sched *sc = &l4->sched[i];
+
+		for (b = 0; b < sc->n; b++)
+			sc->b[b].weight = s->svc[i].weight[b];
+		sc->table = s->svc[i].table;
+	}
+	l4->version = s->version;
+}
+
+void
+weir_l4_iteration(struct weir_l4_worker *l4, uint64_t tsc)
+{
+	const struct weir_l4_snap *s = __atomic_load_n(&l4c.snap, __ATOMIC_ACQUIRE);
+
+	if (s->version != l4->version)
+		sched_refresh(l4, s);
+	l4->snap = s;
+	l4->now_tsc = tsc;
+	l4->now = weir_clock_s(tsc);
+}

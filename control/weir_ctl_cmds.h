@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef WEIR_CTL_CMDS_H
+#define WEIR_CTL_CMDS_H
+
+/**
+ * @file
+ * The admin commands, described once: name, what they do, and their
+ * arguments (the JSON key each goes under, how weirctl shows it, its type
+ * and range). weirctl builds requests, its --help and its shell completion
+ * from this table; the daemon checks every request against it before the
+ * command's handler runs (a handler sees only well-typed, in-range
+ * arguments), and links one handler per entry, weir_cmd_<name>(), so a
+ * command without a handler does not build.
+ *
+ * Adding a command is one X(...) line below, plus its handler.
+ */
+
+#include <jansson.h>
+#include <stddef.h>
+
+/** Argument types. */
+enum weir_ctl_arg_type {
+	WEIR_CTL_ARG_STR = 1, /**< any string */
+	WEIR_CTL_ARG_INT,     /**< an integer in [min, max] */
+	WEIR_CTL_ARG_CHOICE,  /**< one of the words in choices ("a|b|c") */
+};
+
+/** One positional argument, in weirctl's order. */
+struct weir_ctl_arg {
+	const char *key;     /**< JSON key of the request; NULL ends a list */
+	const char *metavar; /**< shown in usage, e.g. ADDRESS:PORT */
+	int type;            /**< enum weir_ctl_arg_type */
+	int optional;        /**< may be left out */
+	long long min, max;  /**< WEIR_CTL_ARG_INT */
+	const char *choices; /**< WEIR_CTL_ARG_CHOICE: "disable|enable|weight" */
+	const char *when;    /**< if set: given exactly when the first argument is this word */
+};
+
+/** One command. */
+struct weir_ctl_cmd {
+	const char *name;
+	const char *summary; /**< one line for --help */
+	const char *help;    /**< further lines, or NULL */
+	const struct weir_ctl_arg *args; /**< ended by an entry with key NULL */
+};
+
+/** @name Argument descriptions for WEIR_CTL_COMMANDS (each ends with a comma). */
+/** @{ */
+#define WEIR_CTL_STR(k, m) {.key = k, .metavar = m, .type = WEIR_CTL_ARG_STR},
+#define WEIR_CTL_CHOICE(k, c) {.key = k, .metavar = c, .type = WEIR_CTL_ARG_CHOICE, .choices = c},
+#define WEIR_CTL_INT(k, m, lo, hi)                                                                 \
+	{.key = k, .metavar = m, .type = WEIR_CTL_ARG_INT, .min = lo, .max = hi},
+#define WEIR_CTL_INT_OPT(k, m, lo, hi)                                                             \
+	{.key = k, .metavar = m, .type = WEIR_CTL_ARG_INT, .optional = 1, .min = lo, .max = hi},
+#define WEIR_CTL_INT_WHEN(k, m, lo, hi, w)                                                         \
+	{.key = k, .metavar = m, .type = WEIR_CTL_ARG_INT, .optional = 1, .min = lo, .max = hi,    \
+	 .when = w},
+/** @} */
+
+/**
+ * Every command: X(name, summary, help, arguments...). The order is
+ * weirctl --help's.
+ */
+#define WEIR_CTL_COMMANDS(X)                                                                       \
+	X(status, "version, uptime, config source, workers and ports", NULL)                       \
+	X(stats, "per-worker counters (rx/tx/steering, L4, limits, SYN cookies),",                 \
+	  "drops by reason, port counters")                                                        \
+	X(ports, "ports with driver, MAC, link, queues, steering and addresses; VIPs", NULL)       \
+	X(services, "services with their backends: weight, state, next-hop MAC,",                  \
+	  "connections opened and active")                                                         \
+	X(backend, "change a backend for new connections (established ones stay);",                \
+	  "weight 0 or disable drains it; WEIGHT only with weight. IPv6 as [ADDRESS]:PORT",         \
+	  WEIR_CTL_CHOICE("action", "disable|enable|weight") WEIR_CTL_STR("pool", "POOL")         \
+		  WEIR_CTL_STR("backend", "ADDRESS:PORT")                                          \
+			  WEIR_CTL_INT_WHEN("weight", "WEIGHT", 0, 65535, "weight"))               \
+	X(acl, "allow/deny prefixes in force (from the config and from weirctl)", NULL)            \
+	X(block, "deny a source prefix (ADDRESS/LENGTH) from now on;",                             \
+	  "the longest prefix decides", WEIR_CTL_STR("prefix", "PREFIX"))                          \
+	X(allow, "allow a source prefix (ADDRESS/LENGTH): no limits, no bans", NULL,               \
+	  WEIR_CTL_STR("prefix", "PREFIX"))                                                        \
+	X(unblock, "remove a prefix from either list", NULL, WEIR_CTL_STR("prefix", "PREFIX"))     \
+	X(ban, "refuse everything from a source for SECONDS (default 300):",                       \
+	  "an IPv4 address, or an IPv6 prefix (ADDRESS/LENGTH, default /64)",                      \
+	  WEIR_CTL_STR("address", "ADDRESS")                                                       \
+		  WEIR_CTL_INT_OPT("seconds", "SECONDS", 1, 31536000))                             \
+	X(unban, "lift a ban (weirctl's or one earned under limits.ban)", NULL,                    \
+	  WEIR_CTL_STR("address", "ADDRESS"))                                                      \
+	X(bans, "sources banned now: time left, length, times banned, by what", NULL)              \
+	X(top, "the N (default 10) sources refused most (limits and bans),",                       \
+	  "merged over the workers; counts may over-estimate by 'error'",                          \
+	  WEIR_CTL_INT_OPT("n", "N", 1, 1000))
+
+/** The table, in WEIR_CTL_COMMANDS order. */
+extern const struct weir_ctl_cmd weir_ctl_cmds[];
+/** Entries in weir_ctl_cmds. */
+extern const unsigned int weir_ctl_n_cmds;
+
+/**
+ * Find a command by name.
+ *
+ * @param name
+ *   Command name.
+ * @return
+ *   Its entry, or NULL.
+ */
+const struct weir_ctl_cmd *weir_ctl_cmd_find(const char *name);
+
+/**
+ * The usage line of a command: "backend disable|enable|weight POOL
+ * ADDRESS:PORT [WEIGHT]".
+ *
+ * @param c
+ *   Command.
+ * @param buf
+ *   Output.
+ * @param len
+ *   Size of buf.
+ * @return
+ *   buf.
+ */
+char *weir_ctl_cmd_usage(const struct weir_ctl_cmd *c, char *buf, size_t len);
+
+/**
+ * Check a request's arguments against the table: types, ranges, choices,
+ * which must and which must not be there. Keys the table does not name are
+ * ignored (a newer client's extras).
+ *
+ * @param c
+ *   Command.
+ * @param req
+ *   The request object.
+ * @param err
+ *   Receives one line naming the argument on failure.
+ * @param errlen
+ *   Size of err.
+ * @return
+ *   0, or -1 with err filled.
+ */
+int weir_ctl_cmd_check(const struct weir_ctl_cmd *c, json_t *req, char *err, size_t errlen);
+
+/**
+ * Build a request from a command line's words after the command name.
+ *
+ * @param c
+ *   Command.
+ * @param argc
+ *   Words.
+ * @param argv
+ *   The words.
+ * @param req
+ *   The request object the arguments are added to.
+ * @param err
+ *   Receives what is wrong with the command line.
+ * @param errlen
+ *   Size of err.
+ * @return
+ *   0, or -1 with err filled.
+ */
+int weir_ctl_cmd_args(const struct weir_ctl_cmd *c, int argc, char **argv, json_t *req, char *err,
+		      size_t errlen);
+
+#endif /* WEIR_CTL_CMDS_H */

@@ -92,7 +92,7 @@ class Peer:
         env['ASAN_OPTIONS'] = 'detect_leaks=0:abort_on_error=1'
         argv = [self.binary, '--lcores', '0@(0-1)', '--no-huge', '-m', '256', '--no-pci',
                 '--file-prefix', self.prefix, '--log-level', 'lib.eal:warning',
-                '--vdev', 'net_vhost0,iface=%s,queues=%d' % (self.sock, N_WORKERS),
+                '--log-level', 'lib.vhost.config:warning', '--vdev', 'net_vhost0,iface=%s,queues=%d' % (self.sock, N_WORKERS),
                 '--'] + args
         self.argv = argv
         self.logf = open(self.log_path, 'w')
@@ -178,6 +178,7 @@ def run(peer_bin, scenario):
                                                            N_WORKERS))
             wt.check(p['mac'].lower() == MAC and p['mac_in_software'] is False,
                      'port MAC %s (in software: %s)' % (p['mac'], p['mac_in_software']))
+            offload = p['tx_ip_cksum_offload']
             t0 = time.time()
             peer.say('go')
             res = peer.result(timeout=240)
@@ -195,11 +196,11 @@ def run(peer_bin, scenario):
             wt.check(rc == 0, 'wire_peer exited %d after weir stopped:\n%s' % (rc, peer.log()))
             print('ok: %d packets to weir, %d from weir, all compared, over %d flows in %.1f s '
                   '(%.1f s with start and checks); drops %s; steered %s; clamped MSS %d, '
-                  'IPv4 UDP without checksum %d' % (
+                  'IPv4 UDP without checksum %d; IPv4 header checksum offload %s' % (
                       res['packets_sent'], res['packets_received'], res['flows'], res['seconds'],
                       time.time() - t0, res['drops'],
                       [(x['steered_out'], x['steered_in']) for x in res['workers']],
-                      res['mss_clamped'], res['udp_without_checksum']))
+                      res['mss_clamped'], res['udp_without_checksum'], offload))
         finally:
             peer.cleanup()
 

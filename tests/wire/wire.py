@@ -165,7 +165,8 @@ def run(peer_bin, scenario):
                         '--echo', '20', '--drops', '5', '--mutate', '500']
             else:
                 args = []
-            peer.start(args + ['--workers', str(N_WORKERS)])
+            # The peer's --wait covers weir's start (up to 30 s) and our checks.
+            peer.start(args + ['--workers', str(N_WORKERS), '--wait', '90'])
             w.configure(config(sock))
             w.start()
             ports = w.ctl('ports')['ports']

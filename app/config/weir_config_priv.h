@@ -5,7 +5,8 @@
 /**
  * @file
  * Helpers shared by the configuration loader's files (weir_config.c: the
- * daemon and ports; weir_config_l4.c: pools and services). Each check that
+ * daemon and ports; weir_config_l4.c: pools and services; weir_config_adm.c:
+ * prefixes, limits, bans, SYN proxy). Each check that
  * fails fills the error as "config ORIGIN: key 'PATH' = VALUE: reason" and
  * returns -EINVAL.
  */
@@ -42,6 +43,17 @@ int weir_cfg_parse_addr(struct weir_cfg_ctx *c, const char *key, json_t *v, int 
 
 /** Load "maglev_size", "conn_table_size", "pools" and "services" (after ports). */
 int weir_cfg_load_l4(struct weir_cfg_ctx *c, json_t *root, struct weir_config *cfg);
+
+/** Load "acl" (allow and deny prefixes). */
+int weir_cfg_load_acl(struct weir_cfg_ctx *c, json_t *o, struct weir_config *cfg);
+
+/** Load a limits object at path where (proto: the service's, 0 for the global limits). */
+int weir_cfg_load_limits(struct weir_cfg_ctx *c, const char *where, json_t *o, uint8_t proto,
+			 struct weir_limits *l);
+
+/** Load a service's "synproxy" object at path where. */
+int weir_cfg_load_synproxy(struct weir_cfg_ctx *c, const char *where, json_t *o,
+			   struct weir_service_config *s);
 
 /** Load ports[i].neighbors into p. */
 int weir_cfg_load_neighbors(struct weir_cfg_ctx *c, const char *where, json_t *v,

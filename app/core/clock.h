@@ -7,9 +7,11 @@
  * The one clock of the daemon: the TSC, read once per loop iteration by a
  * worker, converted to nanoseconds, milliseconds and seconds since start,
  * to wall-clock time and to the SYN cookie counter. Conversions multiply
- * by a 32.32 fixed-point factor in 128 bits: no division per packet, and no
- * overflow for any TSC difference (a product of cycles and 10^9 in 64 bits
- * wraps after ~6 s at 3 GHz; cycles times 1000 after ~71 days).
+ * by ns per cycle as a 64.64 fixed-point number (its fraction rounded up)
+ * in 128 bits: no division, no overflow for any TSC difference (a product
+ * of cycles and 10^9 in 64 bits wraps after ~6 s at 3 GHz; cycles times
+ * 1000 after ~71 days), and exact to the nanosecond for differences below
+ * 2^64 / 10^9 cycles' worth of rounding (centuries).
  */
 
 #include <stdint.h>
@@ -22,7 +24,8 @@
 struct weir_clock {
 	uint64_t tsc0;    /**< TSC at start */
 	uint64_t hz;      /**< TSC frequency */
-	uint64_t mult;    /**< ns per cycle, 32.32 fixed point */
+	uint64_t mult;    /**< ns per cycle: integer part */
+	uint64_t frac;    /**< ns per cycle: fraction, in 2^-64, rounded up */
 	uint64_t real0;   /**< CLOCK_REALTIME at tsc0, ns */
 };
 
@@ -45,7 +48,8 @@ void weir_clock_set(uint64_t tsc0, uint64_t hz, uint64_t real0_ns);
 static inline uint64_t
 weir_cycles_ns(uint64_t cycles)
 {
-	unsigned __int128 ns = ((unsigned __int128)cycles * weir_clock.mult) >> 32;
+	unsigned __int128 ns = (unsigned __int128)cycles * weir_clock.mult +
+			       (((unsigned __int128)cycles * weir_clock.frac) >> 64);
 
 	return ns > UINT64_MAX ? UINT64_MAX : (uint64_t)ns;
 }

@@ -94,7 +94,8 @@ weir_mailbox_post(struct rte_ring *mb, uint16_t type, const void *payload, size_
 	m.type = type;
 	m.len = (uint16_t)len;
 	m.pad = 0;
-	__builtin_memcpy(m.data, payload, len);
+	if (len != 0)
+		__builtin_memcpy(m.data, payload, len);
 	return rte_ring_enqueue_elem(mb, &m, sizeof(m)) == 0 ? 0 : -ENOBUFS;
 }
 

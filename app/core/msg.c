@@ -57,7 +57,7 @@ struct rte_ring *
 weir_mailbox_create(const char *name, int socket)
 {
 	return rte_ring_create_elem(name, sizeof(struct weir_msg), WEIR_MAILBOX_SIZE, socket,
-				    RING_F_SP_ENQ | RING_F_SC_DEQ);
+				    RING_F_SP_ENQ | RING_F_SC_DEQ | RING_F_EXACT_SZ);
 }
 
 void

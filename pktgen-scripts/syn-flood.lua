@@ -33,7 +33,10 @@ local C = dofile(DIR .. "weir-common.lua"){
 local P, say, n2ip, gcd = C.P, C.say, C.n2ip, C.gcd
 
 -- The range TCP flags have no Lua setter in 24.x: write CLI lines to a file
--- and run it with pktgen.load() (a command file when the name is not *.lua).
+-- and run it with pktgen.load() (a command file when the name has no ".lua").
+-- Pktgen feeds each line to its CLI, prints "Invalid line" for one it does
+-- not parse and goes on: pktgen.load() succeeds all the same, so what the
+-- lines did is read back from pktgen.save() below.
 local function run_cli(lines)
     local path = os.tmpname()
     local f = assert(io.open(path, "w"))
@@ -41,20 +44,22 @@ local function run_cli(lines)
     f:close()
     local ok, err = pcall(pktgen.load, path)
     os.remove(path)
-    if not ok then say("pktgen.load: %s", tostring(err)) end
+    if not ok then error("pktgen.load: " .. tostring(err), 0) end
 end
 
--- The range TCP flags as Pktgen saves them (pktgen.save writes CLI commands).
+-- The range TCP flags as Pktgen saves them (pktgen.save writes CLI commands:
+-- "range 0 tcp flag clr all", then one "range 0 tcp flag set F" per flag).
 local function saved_range_flags()
     local path = os.tmpname()
     pktgen.save(path)
-    local flags, set = nil, {}
+    local set = {}
     for line in io.lines(path) do
-        flags = line:match("^range " .. P .. " tcp flags (%S+)") or flags     -- 24.x form
-        set[#set + 1] = line:match("^range " .. P .. " tcp flag set (%S+)")   -- 23.x form
+        if line == "range " .. P .. " tcp flag clr all" then set = {} end
+        set[#set + 1] = line:match("^range " .. P .. " tcp flag set (%a+)$")
     end
     os.remove(path)
-    return flags or (#set > 0 and table.concat(set, ",")) or "?"
+    table.sort(set)
+    return table.concat(set, ",")
 end
 
 local function report(m)
@@ -70,18 +75,17 @@ local function main()
     local g = gcd(SRC_IP_COUNT, SRC_PORT_COUNT)
     say("tuple period: %d packets%s", SRC_IP_COUNT * SRC_PORT_COUNT // g,
         g ~= 1 and string.format(" (counts share the factor %d)", g) or "")
+    C.check_vhost("TCP", true)              -- every SYN would arrive with a bad IPv4 length
     local src_mac = C.begin()
     local first, last, last_port = C.setup_range("tcp", src_mac)
     C.set_size(PKT_SIZE)
 
-    -- SYN only. Check what Pktgen saved; fall back to the older CLI form.
-    run_cli({string.format("range %d tcp flags syn", PORT)})
-    if saved_range_flags() ~= "syn" then
-        run_cli({string.format("range %d tcp flag clr all", PORT),
-                 string.format("range %d tcp flag set syn", PORT)})
-    end
+    -- SYN only: the range packet starts with ACK (Pktgen's default), so clear
+    -- all flags first (24.07.1 grammar: range <ports> tcp flag set|clr <flag>).
+    run_cli({string.format("range %s tcp flag clr all", P),
+             string.format("range %s tcp flag set syn", P)})
     local flags = saved_range_flags()
-    if flags ~= "syn" then error("range TCP flags are '" .. flags .. "', not 'syn'") end
+    if flags ~= "syn" then error("range TCP flags are '" .. flags .. "', not 'syn'", 0) end
     pktgen.set_range(P, "on")
 
     say("syn-flood: %d-byte TCP SYN to %s:%d from %s-%s ports %d-%d, %d s warmup, %d s window",

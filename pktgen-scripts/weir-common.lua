@@ -1,8 +1,9 @@
 -- weir-common.lua: what weir's Pktgen scripts share. Each script loads it
 -- from its own directory and calls it with its settings:
 --   local C = dofile(DIR .. "weir-common.lua"){port = 0, link_wait_s = 60, ...}
--- Pktgen-DPDK 24.x API: pktgen.set, pktgen.range.*, pktgen.start/stop,
--- pktgen.portStats. tests/pktgen/check.lua runs the scripts on a mock of it.
+-- Pktgen-DPDK 24.x API (checked against 24.07.1): pktgen.set, pktgen.range.*,
+-- pktgen.start/stop, pktgen.portStats. tests/pktgen/check.lua runs the
+-- scripts on a mock of it that holds them to 24.07.1's arities and grammar.
 
 return function(cfg)
     local C = {}
@@ -67,6 +68,40 @@ return function(cfg)
                 tx_mean = tx_sum / seconds, rx_mean = rx_sum / seconds, synced = synced}
     end
 
+    -- Pktgen 24.07.1 marks its TCP and UDP frames for L4 checksum offload
+    -- whenever the port offers it, without the header lengths (mbuf l2_len and
+    -- l3_len stay 0). A net_vhost port offers it unless started with
+    -- legacy-ol-flags=1, and the vhost library then writes the pseudo-header
+    -- sum at offset 16 of a TCP frame (the IPv4 total length: weir drops the
+    -- frame as ipv4_trunc, ipv4_bad_len or ipv4_bad_csum) and at offset 6 of a
+    -- UDP frame (the source MAC). The net_vhost devargs on Pktgen's command
+    -- line that lack legacy-ol-flags=1 (Linux: /proc/self/cmdline).
+    function C.vhost_offload_hazards()
+        local bad = {}
+        local f = io.open("/proc/self/cmdline", "rb")
+        if not f then return bad end
+        local argv = f:read("a") or ""
+        f:close()
+        for arg in argv:gmatch("[^\0]+") do
+            local dev = arg:match("(net_vhost.*)$")
+            if dev and not ("," .. dev .. ","):find(",legacy-ol-flags=1,", 1, true) then
+                bad[#bad + 1] = dev
+            end
+        end
+        return bad
+    end
+
+    -- Stop (fatal: raise) or warn when a net_vhost port would corrupt the frames.
+    function C.check_vhost(what, fatal)
+        for _, dev in ipairs(C.vhost_offload_hazards()) do
+            local msg = string.format("--vdev %s: without legacy-ol-flags=1 the vhost port " ..
+                                      "rewrites bytes of Pktgen's %s frames (see README.md)",
+                                      dev, what)
+            if fatal then error(msg, 0) end
+            say("warning: %s", msg)
+        end
+    end
+
     -- Reset the port, say who we are, wait for the link: the port's MAC (or nil).
     function C.begin()
         pktgen.screen("off")                -- keep the printed results readable
@@ -129,6 +164,10 @@ return function(cfg)
         say("%s", line)
         if not m.synced then
             say("warning: no stats refresh seen; the window length is approximate")
+        end
+        if m.tx > 0 and m.rx < m.tx / 2 then
+            say("warning: less than half of what was sent came back: see weir's drops " ..
+                "by reason (weirctl stats)")
         end
         if cfg.result_file then
             local f = assert(io.open(cfg.result_file, "a"))

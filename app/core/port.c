@@ -124,8 +124,13 @@ init_one_port(unsigned int i, char *err, size_t errlen)
 		/*
 		 * Drivers that cannot program a MAC (net_pcap) still see every
 		 * frame in promiscuous mode; the MAC is then ours in software.
+		 * virtio-user without cq=1 in its devargs has no control queue:
+		 * it can neither set a MAC (only with mac= in its devargs) nor
+		 * turn promiscuous mode on, and it filters nothing either (its
+		 * backend hands it every frame): software too.
 		 */
-		if (rc == -ENOTSUP && rte_eth_promiscuous_enable(port->port_id) == 0) {
+		if (rc == -ENOTSUP && (rte_eth_promiscuous_enable(port->port_id) == 0 ||
+				       strcmp(port->driver, "net_virtio_user") == 0)) {
 			port->sw_mac = true;
 			port->mac = mac;
 			rc = 0;

@@ -12,6 +12,8 @@ Usage: wire.py PEER_BINARY [SCENARIO]   (meson passes the peer it built)
   selfcheck  the same exchange, smaller, with one byte of one expected
              packet corrupted (wire_peer --mutate): the peer must report that
              packet as a mismatch and exit 1. Proves the comparison bites.
+             weir's port has no mac= in its devargs here: virtio-user cannot
+             program ports[].mac, so weir keeps it in software.
 
 Both sides run with --no-huge and their own --file-prefix. The peer owns
 the vhost-user socket (server); weir attaches as a virtio-user client
@@ -42,8 +44,10 @@ TIMEOUTS = {'syn': 600, 'established': 600, 'fin': 600, 'closed': 600, 'udp': 60
 REASONS = ['no_service', 'no_conn', 'not_ours', 'ipv4_bad_csum', 'udp_bad_len']
 
 
-def config(sock):
-    """weir's side of the topology wire_peer.c describes (keep them in step)."""
+def config(sock, sw_mac=False):
+    """weir's side of the topology wire_peer.c describes (keep them in step).
+    sw_mac: no mac= in the devargs, so virtio-user cannot take ports[].mac
+    and weir keeps the MAC in software (mac_in_software)."""
     def svc(name, vip, port, proto, pool, local_ips, **kw):
         s = {'name': name, 'vip': vip, 'port': port, 'protocol': proto, 'pool': pool,
              'local_ips': local_ips, 'timeouts': dict(TIMEOUTS)}
@@ -58,8 +62,8 @@ def config(sock):
             'name': 'wire',
             # mac= in the devargs: virtio-user offers VIRTIO_NET_F_MAC only
             # then (bench/report.py). queues=2: one queue pair per worker.
-            'devargs': 'net_virtio_user0,path=%s,queues=%d,queue_size=1024,mac=%s' % (
-                sock, N_WORKERS, MAC),
+            'devargs': 'net_virtio_user0,path=%s,queues=%d,queue_size=1024%s' % (
+                sock, N_WORKERS, '' if sw_mac else ',mac=' + MAC),
             'mac': MAC,
             'addresses': [a + '/24' for a in LOCAL4] + [a + '/64' for a in LOCAL6],
             'neighbors': [{'address': a, 'mac': m} for a, m in zip(BK4 + BK6, BMAC + BMAC)],
@@ -167,7 +171,9 @@ def run(peer_bin, scenario):
                 args = []
             # The peer's --wait covers weir's start (up to 30 s) and our checks.
             peer.start(args + ['--workers', str(N_WORKERS), '--wait', '90'])
-            w.configure(config(sock))
+            # selfcheck also runs with the MAC in software (no mac= in the devargs).
+            sw_mac = scenario == 'selfcheck'
+            w.configure(config(sock, sw_mac))
             w.start()
             ports = w.ctl('ports')['ports']
             p = ports[0]
@@ -177,7 +183,7 @@ def run(peer_bin, scenario):
             wt.check((p['rx_queues'], p['tx_queues']) == (N_WORKERS, N_WORKERS),
                      'queues rx %d tx %d, want %d each' % (p['rx_queues'], p['tx_queues'],
                                                            N_WORKERS))
-            wt.check(p['mac'].lower() == MAC and p['mac_in_software'] is False,
+            wt.check(p['mac'].lower() == MAC and p['mac_in_software'] is sw_mac,
                      'port MAC %s (in software: %s)' % (p['mac'], p['mac_in_software']))
             offload = p['tx_ip_cksum_offload']
             t0 = time.time()

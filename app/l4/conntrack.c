@@ -343,8 +343,11 @@ lookup_chunk(struct weir_conntrack *ct, const struct weir_conn_key **keys, unsig
 		unsigned int m = sig_match(b, h[i].sig);
 
 		idx[i] = m != 0 ? b->val[__builtin_ctz(m)] : WEIR_CONN_NONE;
-		if (idx[i] != WEIR_CONN_NONE)
+		if (idx[i] != WEIR_CONN_NONE) {
+			/* Both lines: the key, then the state the packet updates. */
 			rte_prefetch0(&ct->conns[idx[i] & SLOT_MASK]);
+			rte_prefetch0((const char *)&ct->conns[idx[i] & SLOT_MASK] + 64);
+		}
 		else if (b->overflow != 0)
 			rte_prefetch0(&ct->buckets[h[i].b2]);
 	}

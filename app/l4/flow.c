@@ -20,14 +20,16 @@ weir_l4_classify(const struct weir_l4_worker *l4, const uint8_t *buf, const stru
 	    (p->l4_proto != PROTO_TCP && p->l4_proto != PROTO_UDP) || (p->flags & WEIR_PKT_F_FRAG) ||
 	    l4->snap->n_services == 0)
 		return WEIR_L4_OTHER;
-	memset(k, 0, sizeof(*k));
 	k->proto = p->l4_proto;
+	k->pad = 0;
 	memcpy(&k->sport, l4h, 2);
 	memcpy(&k->dport, l4h + 2, 2);
 	if (p->l3 == WEIR_L3_IPV4) {
 		k->family = 4;
 		memcpy(k->src, ip + 12, 4);
+		memset(k->src + 4, 0, 12);
 		memcpy(k->dst, ip + 16, 4);
+		memset(k->dst + 4, 0, 12);
 	} else {
 		k->family = 6;
 		memcpy(k->src, ip + 8, 16);

@@ -35,8 +35,10 @@ static inline int
 slot_is(const struct weir_svcmap_slot *s, uint8_t kind, uint8_t family, const uint8_t *ip,
 	uint16_t port, uint8_t proto)
 {
-	return s->kind == kind && s->family == family && s->port == port && s->proto == proto &&
-	       memcmp(s->addr, ip, ip_len(family)) == 0;
+	if (s->kind != kind || s->family != family || s->port != port || s->proto != proto)
+		return 0;
+	/* Constant lengths: compared inline, no call. */
+	return family == 4 ? memcmp(s->addr, ip, 4) == 0 : memcmp(s->addr, ip, 16) == 0;
 }
 
 static inline int

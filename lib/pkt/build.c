@@ -31,7 +31,13 @@ rd16(const uint8_t *p)
 static inline uint32_t
 rd32(const uint8_t *p)
 {
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+	uint32_t w;
+
+	memcpy(&w, p, 4);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	w = __builtin_bswap32(w);
+#endif
+	return w;
 }
 
 static inline void
@@ -205,39 +211,72 @@ weir_pkt_nd_solicit(uint8_t *buf, size_t cap, const uint8_t mac[6], const uint8_
 	return 86;
 }
 
+/* RFC 1624 (eqn. 3) over 32-bit words: the sum of ~old + new for n bytes
+ * (a multiple of 4) that change; apply() folds it into a checksum field. */
+static inline uint64_t
+delta32(const uint8_t *old, const uint8_t *new, size_t n)
+{
+	uint64_t d = 0;
+	size_t i;
+
+	for (i = 0; i < n; i += 4)
+		d += (uint64_t)(uint32_t)~rd32(old + i) + rd32(new + i);
+	return d;
+}
+
+static inline void
+apply(uint8_t *field, uint64_t d)
+{
+	uint64_t s = (uint16_t)~rd16(field) + d;
+
+	s = (s & 0xffffffffu) + (s >> 32);
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	wr16(field, (uint16_t)~s);
+}
+
+/* The rewrite for one family: alen is a constant in each call below, so
+ * the loops and copies unroll. */
+static inline __attribute__((always_inline)) void
+nat_rewrite(uint8_t *ip, uint8_t *l4, uint8_t proto, size_t alen, const uint8_t *src,
+	    const uint8_t *dst, const uint8_t sport[2], const uint8_t dport[2], int ip_csum)
+{
+	int v4 = alen == 4;
+	uint8_t *saddr = v4 ? ip + 12 : ip + 8, *daddr = v4 ? ip + 16 : ip + 24;
+	uint8_t *csum = proto == PROTO_TCP ? l4 + 16 : l4 + 6;
+	uint8_t ports_new[4];
+	uint64_t d;
+
+	memcpy(ports_new, sport, 2);
+	memcpy(ports_new + 2, dport, 2);
+	/* The addresses change both checksums; the ports only the L4 one. */
+	d = delta32(saddr, src, alen) + delta32(daddr, dst, alen);
+	if (!(proto == PROTO_UDP && v4 && rd16(csum) == 0)) {
+		apply(csum, d + delta32(l4, ports_new, 4));
+		/* A UDP checksum that computes to 0 is sent as 0xffff (RFC 768). */
+		if (proto == PROTO_UDP && rd16(csum) == 0)
+			wr16(csum, 0xffff);
+	}
+	if (v4 && ip_csum)
+		apply(ip + 10, d);
+	else if (v4)
+		wr16(ip + 10, 0); /* the port computes it */
+	memcpy(saddr, src, alen);
+	memcpy(daddr, dst, alen);
+	memcpy(l4, ports_new, 4);
+}
+
 void
 weir_pkt_nat_rewrite(uint8_t *buf, const struct weir_pkt *p, const uint8_t *src,
 		     const uint8_t *dst, const uint8_t sport[2], const uint8_t dport[2],
 		     int ip_csum)
 {
 	uint8_t *ip = buf + p->l2_len, *l4 = buf + p->l4_off;
-	int v4 = p->l3 == WEIR_L3_IPV4;
-	size_t alen = v4 ? 4 : 16;
-	uint8_t *saddr = v4 ? ip + 12 : ip + 8, *daddr = v4 ? ip + 16 : ip + 24;
-	uint8_t *csum = p->l4_proto == PROTO_TCP ? l4 + 16 : l4 + 6;
-	int l4csum = !(p->l4_proto == PROTO_UDP && v4 && rd16(csum) == 0);
-	uint8_t ports_old[4], ports_new[4];
 
-	memcpy(ports_old, l4, 4);
-	memcpy(ports_new, sport, 2);
-	memcpy(ports_new + 2, dport, 2);
-	if (l4csum) {
-		weir_csum_update(csum, saddr, src, alen);
-		weir_csum_update(csum, daddr, dst, alen);
-		weir_csum_update(csum, ports_old, ports_new, 4);
-		/* A UDP checksum that computes to 0 is sent as 0xffff (RFC 768). */
-		if (p->l4_proto == PROTO_UDP && rd16(csum) == 0)
-			wr16(csum, 0xffff);
-	}
-	if (v4 && ip_csum) {
-		weir_csum_update(ip + 10, saddr, src, 4);
-		weir_csum_update(ip + 10, daddr, dst, 4);
-	} else if (v4) {
-		wr16(ip + 10, 0); /* the port computes it */
-	}
-	memcpy(saddr, src, alen);
-	memcpy(daddr, dst, alen);
-	memcpy(l4, ports_new, 4);
+	if (p->l3 == WEIR_L3_IPV4)
+		nat_rewrite(ip, l4, p->l4_proto, 4, src, dst, sport, dport, ip_csum);
+	else
+		nat_rewrite(ip, l4, p->l4_proto, 16, src, dst, sport, dport, ip_csum);
 }
 
 void

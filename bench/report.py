@@ -147,6 +147,9 @@ def cmd_result(gen_json, gen_log, dut_cpu, st0=None, st1=None):
     print(json.dumps(out))
 
 
+MICRO = ('bench_lb', 'bench_pipeline', 'bench_conn', 'bench_rl')
+
+
 def fmt(v, f):
     return f % v if isinstance(v, (int, float)) and not isinstance(v, bool) else 'n/a'
 
@@ -167,7 +170,7 @@ def cmd_report(tmp, results, secs, cpu, nproc, kernel, dpdk, rev):
         if base and isinstance(r.get('rx_mpps'), (int, float)):
             r['rx_vs_baseline'] = round(r['rx_mpps'] / base, 4)
         lines.append(dict({'suite': 'wire', 'case': name}, **r))
-    for suite in ('bench_lb', 'bench_conn', 'bench_rl'):
+    for suite in MICRO:
         p = os.path.join(tmp, suite + '.jsonl')
         if os.path.exists(p):
             for l in open(p):
@@ -220,7 +223,17 @@ def cmd_report(tmp, results, secs, cpu, nproc, kernel, dpdk, rev):
     if details:
         print('\nweir\'s counters over the window:\n')
         print('\n'.join(details))
-    micro = [l for l in lines if l['suite'] in ('bench_lb', 'bench_conn', 'bench_rl')]
+    pipe = [l for l in lines if l['suite'] == 'bench_pipeline' and l.get('case') == 'pipeline']
+    if pipe:
+        print('\n### weir\'s worker path without a PMD (bench_pipeline)\n')
+        print('| flows | cycles/pkt (median of rounds) | ns/pkt | best round | new flow '
+              'cycles/pkt |')
+        print('|---:|---:|---:|---:|---:|')
+        for l in pipe:
+            print('| %s | %.1f | %.2f | %.1f | %.1f |' % (
+                '{:,}'.format(l['flows']), l['cycles_per_pkt'], l['ns_per_pkt'],
+                l['min_cycles_per_pkt'], l['new_cycles_per_pkt']))
+    micro = [l for l in lines if l['suite'] in MICRO]
     if micro:
         print('\n### microbenchmarks\n')
         for l in micro:

@@ -19,8 +19,10 @@
 #                 the same two with per-source limits (new connections and
 #                 packets) that never refuse: the cost of admission
 # Each warmup lasts at least its seconds and until 1M (2M) packets went out.
-# then BUILD_DIR/bench/bench_lb and, if built, BUILD_DIR/bench/bench_conn and
-# BUILD_DIR/bench/bench_rl (rate limiters; per-source admission: app/srctab.c
+# then BUILD_DIR/bench/bench_lb and, if built, BUILD_DIR/bench/bench_pipeline
+# (weir's worker path over prebuilt mbufs, no PMD: 1K and 1M flows),
+# BUILD_DIR/bench/bench_conn and
+# BUILD_DIR/bench/bench_rl (rate limiters; per-source admission: app/adm/srctab.c
 # against a plain rte_hash at 64K, 1M and 4M sources).
 #
 # Results: BUILD_DIR/bench-results.jsonl (one JSON object per line) and a
@@ -40,6 +42,7 @@ weirctl=$build/control/weirctl
 bench_lb=$build/bench/bench_lb
 bench_conn=$build/bench/bench_conn
 bench_rl=$build/bench/bench_rl
+bench_pipeline=$build/bench/bench_pipeline
 results=$build/bench-results.jsonl
 report=$here/report.py
 run_dir=/var/run/dpdk
@@ -65,6 +68,7 @@ prefix_gen=weir-bench-gen-$$
 prefix_dut=weir-bench-dut-$$
 prefix_conn=weir-bench-conn-$$
 prefix_rl=weir-bench-rl-$$
+prefix_pipe=weir-bench-pipe-$$
 pids=()
 fifo_fd=
 gen_pid=
@@ -102,7 +106,7 @@ forget_pid() {
 
 clean_eal() {
     rm -rf "${run_dir:?}/$prefix_gen" "${run_dir:?}/$prefix_dut" "${run_dir:?}/$prefix_conn" \
-        "${run_dir:?}/$prefix_rl"
+        "${run_dir:?}/$prefix_rl" "${run_dir:?}/$prefix_pipe"
 }
 
 cleanup() {
@@ -340,6 +344,7 @@ run_micro() { # NAME BINARY PREFIX
     }
     rm -rf "${run_dir:?}/$prefix"
 }
+run_micro bench_pipeline "$bench_pipeline" "$prefix_pipe"
 run_micro bench_conn "$bench_conn" "$prefix_conn"
 run_micro bench_rl "$bench_rl" "$prefix_rl"
 

@@ -270,8 +270,8 @@ counter_text(json_t *o, json_t *desc, char *buf, size_t len)
 
 /* One table of counters: the daemon says which counters go in which table
  * ("counters", "tables"), so a new counter shows up here by itself. */
-static void
-print_table(json_t *r, json_t *t)
+static int
+print_table(json_t *r, json_t *t, int first)
 {
 	json_t *workers = json_object_get(r, "workers"), *total = json_object_get(r, "total");
 	json_t *cols[64], *d, *w;
@@ -301,8 +301,8 @@ print_table(json_t *r, json_t *t)
 			width[k] = (int)strlen(v);
 	}
 	if (n == 0 || !any)
-		return;
-	printf("\n%-8s", "worker");
+		return 0;
+	printf("%s%-8s", first ? "" : "\n", "worker");
 	for (k = 0; k < n; k++) {
 		json_t *label = json_object_get(cols[k], "label");
 
@@ -324,6 +324,7 @@ print_table(json_t *r, json_t *t)
 		printf(" %*s", width[k], v);
 	}
 	printf("\n");
+	return 1;
 }
 
 static void
@@ -332,10 +333,10 @@ print_stats(json_t *r)
 	json_t *total = json_object_get(r, "total"), *t, *w, *drops, *v;
 	const char *k;
 	size_t i;
-	int any = 0;
+	int any = 0, shown = 0;
 
 	json_array_foreach(json_object_get(r, "tables"), i, t)
-		print_table(r, t);
+		shown += print_table(r, t, shown == 0);
 
 	printf("\ndrops by reason\n");
 	drops = json_object_get(total, "drops");

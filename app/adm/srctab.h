@@ -5,7 +5,7 @@
 /**
  * @file
  * Per-worker table of traffic sources for admission limits: a source (an
- * IPv4 address or an IPv6 prefix, per service) maps to its GCRA state. One
+ * IPv4 address or an IPv6 prefix, per service) maps to its token buckets. One
  * per worker, never shared: the owner of a client's packets is a function
  * of its address, so its limits are exact without sharing. The state is a
  * token bucket (exact for any rate: lib/ratelimit), plus the time at which

@@ -130,7 +130,8 @@ weir_cmd_services(json_t *req, char *err, size_t errlen)
 		if ((o = weir_sp_service_json((unsigned int)i)) != NULL)
 			json_object_set_new(svc, "synproxy", o);
 	}
-	return json_pack("{s:o, s:I, s:o*}", "services", arr, "snapshot",
-			 (json_int_t)weir_l4_snapshot_version(), "limits",
+	return json_pack("{s:o, s:I, s:I, s:o*}", "services", arr, "snapshot",
+			 (json_int_t)weir_l4_snapshot_version(), "neigh_requests_lost",
+			 (json_int_t)weir_l4_neigh_requests_lost(), "limits",
 			 weir_adm_limits_json(WEIR_ADM_GLOBAL));
 }

@@ -59,13 +59,14 @@ weir_owner(const struct weir_worker *w, const uint8_t *buf, const struct weir_pk
 
 /* ---- acting on verdicts ---- */
 
-/* A verdict that ends the packet's way: sent or dropped (or kept). */
+/* A verdict that ends the packet's way: sent, kept by its stage, or
+ * dropped (an RST that could not be made, too: its reason). */
 static inline void
 act(struct weir_worker *w, struct rte_mbuf *m, struct weir_verdict v)
 {
 	if (v.kind == WEIR_V_TX)
 		weir_tx(w, v.reason, m);
-	else if (v.kind == WEIR_V_DROP)
+	else if (v.kind != WEIR_V_KEPT)
 		weir_drop(w, m, v.reason);
 }
 
@@ -88,7 +89,6 @@ refused(struct weir_worker *w, struct rte_mbuf *m, const struct weir_pkt *p,
 			weir_tx(w, pi, m);
 			return;
 		}
-		v.kind = WEIR_V_DROP;
 	}
 	act(w, m, v);
 }
@@ -394,8 +394,9 @@ weir_pipeline_iteration(struct weir_worker *w)
 {
 	uint64_t tsc;
 
-	/* Messages first, then the quiescent state: a worker past a grace
-	 * period has taken what was posted before it began. */
+	/* Messages first, then the quiescent state: nothing loaded before the
+	 * messages (a table they name) is held past it. Whether a message was
+	 * taken, barriers learn from inbox_done (app/core/mailbox.h). */
 	weir_worker_drain(w);
 	weir_rcu_quiescent(w->id);
 	tsc = weir_clock_tsc();

@@ -9,15 +9,18 @@
  * new pointer (release) and retires the old one with a token of the
  * workers' quiescent-state counter (rte_rcu_qsbr); control's tick frees
  * each retired table once every worker has passed a quiescent state after
- * its retirement. Nothing waits: a command that must answer after the
- * workers moved on defers its answer (app/core/cmd.h).
+ * its retirement. Nothing waits (except once: without memory to remember a
+ * retired table, weir_rcu_publish() waits for the grace period itself
+ * rather than leak it): a command that must answer after the workers moved
+ * on defers its answer (app/core/cmd.h).
  *
- * Workers report a quiescent state at the start of each loop iteration,
- * after they drained their inbox (app/core/mailbox.h): so once a grace
- * period that began after a post has passed, every worker has handled the
- * message too. A worker is online only while its loop runs; offline ones
- * (not launched yet, stopped) hold no reference, so publishing before the
- * workers start never waits.
+ * Workers report a quiescent state at the start of each loop iteration.
+ * A grace period alone does not say a worker has taken a message posted to
+ * its inbox (it may have drained an empty inbox just before the post, then
+ * reported): waiting for that is a barrier's job (app/core/mailbox.h),
+ * which also counts what each worker took. A worker is online only while
+ * its loop runs; offline ones (not launched yet, stopped) hold no
+ * reference, so publishing before the workers start never waits.
  */
 
 #include <stdint.h>

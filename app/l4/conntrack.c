@@ -18,7 +18,7 @@
 #define WHEEL_MASK (WHEEL_SLOTS - 1)
 
 /*
- * The key index: a bucketed hash with two choices and no moves. A key lives
+ * The key index: a bucketed hash with two choices. A key lives
  * in its first bucket (7 entries, one cache line) or, when that was full, in
  * its second; the first bucket then counts it in `overflow`, so a lookup
  * reads the second bucket only for keys whose first bucket has overflowed

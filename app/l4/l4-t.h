@@ -30,7 +30,9 @@ struct rte_ring;
 	  "client packets sent on to a backend (as they came, or as the SYN proxy's segments)")    \
 	X(to_client, "l4", NULL, "packets", "packets forwarded backend -> client")                 \
 	X(stateless, NULL, NULL, "packets", "DSR packets forwarded without an entry")              \
-	X(neigh_learned, NULL, NULL, "messages", "ARP/ND observations passed to control")
+	X(neigh_learned, NULL, NULL, "messages", "ARP/ND observations passed to control")         \
+	X(neigh_lost, NULL, NULL, "messages",                                                      \
+	  "ARP/ND observations lost: the outbox to control was full (they come again)")
 
 /** Per-worker L4 counters (written by the owner only). */
 struct weir_l4_stats {

@@ -310,6 +310,9 @@ json_t *weir_l4_services_json(void);
 /** Snapshot version in force. */
 uint64_t weir_l4_snapshot_version(void);
 
+/** ARP requests and neighbour solicitations not sent: worker 0's inbox was full. */
+uint64_t weir_l4_neigh_requests_lost(void);
+
 /**
  * weirctl backend: change a backend's weight or state; the answer comes
  * once every worker uses the new tables.

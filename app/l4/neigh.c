@@ -46,6 +46,8 @@ notify(struct weir_l4_worker *l4, unsigned int pi, uint8_t family, const uint8_t
 	/* Best effort: a full mailbox loses an observation that will come again. */
 	if (weir_mailbox_post(l4->outbox, WEIR_MSG_NEIGH, &msg, sizeof(msg)) == 0)
 		l4->stats.neigh_learned++;
+	else
+		l4->stats.neigh_lost++;
 }
 
 void
@@ -150,6 +152,12 @@ ask(unsigned int pi, const struct weir_addr *ip)
 		rte_pktmbuf_free(m);
 		l4c.requests_lost++;
 	}
+}
+
+uint64_t
+weir_l4_neigh_requests_lost(void)
+{
+	return l4c.requests_lost;
 }
 
 void

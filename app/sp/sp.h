@@ -73,8 +73,8 @@ void weir_sp_iteration(struct weir_sp_worker *sp, uint64_t tsc);
 /**
  * A bare SYN to a synproxy service without a connection. Answered with a
  * cookie SYN-ACK when cookies are on: always with table_full, else when
- * this SYN passes the service's syn_rate on this worker (every call counts
- * one SYN).
+ * this SYN passes the service's syn_rate on this worker (every call without
+ * table_full counts one SYN).
  *
  * @return
  *   WEIR_V_CONTINUE (a connection as usual), WEIR_V_TX (the SYN-ACK, out of

@@ -3,9 +3,14 @@
 Run under Debian's /usr/bin/python3 (python3-scapy lives there). Every weir
 process gets its own EAL --file-prefix and admin socket, runs with --no-huge,
 is stopped by PID, and its files under /var/run/dpdk are removed afterwards.
+
+Randomness comes from rng(): one seeded random.Random per named stream,
+the same on every run unless WEIR_TEST_SEED says otherwise (as in the C
+tests, tests/common/weir_test_rng.h).
 """
 import json
 import os
+import random
 import shutil
 import signal
 import struct
@@ -29,12 +34,51 @@ signal.signal(signal.SIGINT, _terminated)
 
 def fail(msg):
     print('FAIL: ' + msg, flush=True)
+    if _seed is not None:
+        print('(this run drew its numbers from seed %#x: WEIR_TEST_SEED=%#x repeats it)' %
+              (_seed, _seed), flush=True)
     sys.exit(1)
 
 
 def check(cond, msg):
     if not cond:
         fail(msg)
+
+
+# --- the seeded PRNG -------------------------------------------------------
+
+SEED_DEFAULT = 0x7765697274657374  # "weirtest", the C tests' default too
+_seed = None
+
+
+def seed():
+    """The run's seed: WEIR_TEST_SEED (decimal, 0x... hex, or "random"), else
+    SEED_DEFAULT. Printed at the first call; fail() prints it again."""
+    global _seed
+    if _seed is None:
+        s = os.environ.get('WEIR_TEST_SEED', '')
+        if s == '':
+            v = SEED_DEFAULT
+        elif s == 'random':
+            v = int.from_bytes(os.urandom(8), 'big')
+        else:
+            try:
+                v = int(s, 0)
+            except ValueError:
+                v = -1
+            if not 0 <= v < 1 << 64:
+                print('WEIR_TEST_SEED=%s: expected an unsigned number (0x for hex) or '
+                      '"random"' % s, flush=True)
+                sys.exit(99)
+        _seed = v
+        print('seed %#x (WEIR_TEST_SEED=%#x repeats this run)' % (v, v), flush=True)
+    return _seed
+
+
+def rng(stream):
+    """A random.Random of its own for each named stream: its numbers depend on
+    the run's seed and the name only."""
+    return random.Random('%d:%s' % (seed(), stream))
 
 
 def paths():

@@ -320,7 +320,7 @@ def l4():
     with l4_topology('e2e-l4') as t:
         w, nsc, nsb, tapc, tapb, web = t.w, t.nsc, t.nsb, t.tapc, t.tapb, t.web
         # Content: each backend's name in 'who', and the same big random file.
-        big = os.urandom(BIG_SIZE)
+        big = wt.rng('l4-big').randbytes(BIG_SIZE)
         big_sha = hashlib.sha256(big).hexdigest()
         with open(os.path.join(web, 'big'), 'wb') as f:
             f.write(big)
@@ -569,7 +569,7 @@ def synproxy():
     url = 'http://%s' % VIP4
     with l4_topology('e2e-synproxy', synproxy={'syn_rate': 0}) as t:
         w, nsc, nsb = t.w, t.nsc, t.nsb
-        big = os.urandom(SP_BIG)
+        big = wt.rng('synproxy-big').randbytes(SP_BIG)
         big_sha = hashlib.sha256(big).hexdigest()
         with open(os.path.join(t.web, 'big'), 'wb') as f:
             f.write(big)

@@ -18,9 +18,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cmocka.h>
-
 #include "weir_config.h"
+#include "weir_test.h"
 
 /* Mirrors of private constants of weir_config.c. */
 #define DEFAULT_SOCKET "/run/weir/weir.sock"
@@ -1105,5 +1104,5 @@ main(void)
 						dir_teardown),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return weir_test_main(tests);
 }

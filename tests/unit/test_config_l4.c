@@ -12,9 +12,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <cmocka.h>
-
 #include "weir_config.h"
+#include "weir_test.h"
 
 static char errbuf[512];
 static char text[8192];
@@ -578,5 +577,5 @@ main(void)
 		cmocka_unit_test(test_acl),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return weir_test_main(tests);
 }

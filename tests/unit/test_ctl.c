@@ -21,11 +21,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <cmocka.h>
 #include <jansson.h>
 
 #include "ctl_server.h"
 #include "weir_ctl_proto.h"
+#include "weir_test.h"
 
 /* Mirrors of private constants of ctl_server.c. */
 #define MAX_CLIENTS 32
@@ -1043,5 +1043,5 @@ main(void)
 	};
 
 	memset(blob, 'x', BLOB_LEN);
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return weir_test_main(tests);
 }

@@ -12,9 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <cmocka.h>
-
 #include "weir_pkt.h"
+#include "weir_test.h"
 
 static const uint8_t MAC[6] = {0x02, 0x77, 0x65, 0x69, 0x72, 0x01};
 static const uint8_t CMAC[6] = {0x02, 0x00, 0x00, 0x00, 0x00, 0x02};
@@ -406,24 +405,24 @@ test_csum_rfc1071(void **state)
 static void
 test_csum_update(void **state)
 {
-	uint32_t x = 2463534242u;
+	struct weir_test_rng r;
 	unsigned int round;
+	uint64_t x;
 
 	(void)state;
+	weir_test_rng_init(&r, "csum_update", 0);
 	for (round = 0; round < 100000; round++) {
 		uint8_t d[40], old[16];
 		size_t off, n, i;
 		uint16_t want, got;
 
-		for (i = 0; i < sizeof(d); i++) {
-			x ^= x << 13;
-			x ^= x >> 17;
-			x ^= x << 5;
-			/* Runs of 0x00 and 0xff now and then: the one's-complement edges. */
-			d[i] = (uint8_t)(round % 7 == 0 ? 0xff : round % 11 == 0 ? 0 : x);
-		}
+		weir_test_rng_fill(&r, d, sizeof(d));
+		/* Runs of 0x00 and 0xff now and then: the one's-complement edges. */
+		if (round % 7 == 0 || round % 11 == 0)
+			memset(d, round % 7 == 0 ? 0xff : 0, sizeof(d));
 		d[10] = d[11] = 0;
 		set16(d + 10, weir_csum_fold(weir_csum_add(d, sizeof(d), 0)));
+		x = weir_test_rng_u64(&r);
 		off = 12 + 2 * (x % 8);
 		n = 2 * (1 + (x >> 8) % 6);
 		memcpy(old, d + off, n);
@@ -1210,20 +1209,18 @@ static void
 test_parse_garbage(void **state)
 {
 	struct weir_pkt p;
-	uint32_t x = 12345;
+	struct weir_test_rng r;
 	static const uint16_t types[] = {0x0800, 0x86dd, 0x0806, 0x8100};
 	int i;
 
 	(void)state;
+	weir_test_rng_init(&r, "parse_garbage", 0);
 	for (i = 0; i < 200000; i++) {
 		uint8_t buf[128];
-		size_t len, j;
+		size_t len;
 
-		for (j = 0; j < sizeof(buf); j++) {
-			x = x * 1103515245u + 12345u;
-			buf[j] = (uint8_t)(x >> 16);
-		}
-		len = 14 + (x >> 8) % (sizeof(buf) - 14);
+		weir_test_rng_fill(&r, buf, sizeof(buf));
+		len = 14 + weir_test_rng_below(&r, sizeof(buf) - 14);
 		set16(buf + 12, types[i % 4]);
 		buf[14] = (uint8_t)((i % 4 == 1 ? 0x60 : 0x40) | (buf[14] & 0x0f));
 		if (parse_exact(buf, len, &p) == WEIR_DROP_NONE && p.l3 != WEIR_L3_ARP)
@@ -1337,5 +1334,5 @@ main(void)
 		cmocka_unit_test(test_addrs_find),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return weir_test_main(tests);
 }

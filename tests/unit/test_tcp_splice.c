@@ -13,23 +13,20 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <cmocka.h>
-
 #include "weir_tcp_splice.h"
+#include "weir_test.h"
 
 static const struct weir_tcp_cookie_key key_a = {{0x0123456789abcdefULL, 0xfedcba9876543210ULL}};
 static const struct weir_tcp_cookie_key key_b = {{0x0123456789abcdefULL, 0xfedcba9876543211ULL}};
 
-static uint64_t rng_state = 0x9e3779b97f4a7c15ULL;
+/* The tests' seeded PRNG (tests/common/weir_test_rng.h): each test that
+ * draws starts its own stream, so a failure reproduces. */
+static struct weir_test_rng rng;
 
-/* xorshift64*: deterministic, so a failure reproduces. */
 static uint64_t
 rnd(void)
 {
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 0x2545f4914f6cdd1dULL;
+	return weir_test_rng_u64(&rng);
 }
 
 static struct weir_tcp_flow
@@ -249,6 +246,7 @@ test_cookie_forgery_rate(void **state)
 	uint32_t seq, ack, c;
 
 	(void)state;
+	weir_test_rng_init(&rng, "cookie_forgery_rate", 0);
 	/* Blind ACKs: random seq/ack and client port. Expected ~0.12 per 10^6
 	 * (2^-23 each); without the MAC check, 2 in 256 would pass. */
 	for (i = 0; i < 1000000; i++) {
@@ -375,6 +373,7 @@ test_opts_malformed(void **state)
 	int rc;
 
 	(void)state;
+	weir_test_rng_init(&rng, "opts_malformed", 0);
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		memcpy(buf, cases[i].b, sizeof(buf));
 		if (strcmp(cases[i].name, "over 40 bytes") == 0 ||
@@ -768,6 +767,7 @@ test_csum_delta(void **state)
 	int v6;
 
 	(void)state;
+	weir_test_rng_init(&rng, "csum_delta", 0);
 	for (v6 = 0; v6 < 2; v6++) {
 		for (i = 0; i < 50; i++) {
 			s.c_ws = (uint8_t)(rnd() % 15);
@@ -1319,5 +1319,5 @@ main(void)
 		cmocka_unit_test(test_sp_bad_input),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return weir_test_main(tests);
 }

@@ -1,10 +1,18 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+#include <stdlib.h>
+
 #include "weir_test.h"
 
 int
 weir_test_run(const char *name, const struct CMUnitTest *tests, size_t n)
 {
-	int failed = _cmocka_run_group_tests(name, tests, n, NULL, NULL);
+	const char *only = getenv("WEIR_TEST_FILTER");
+	int failed;
+
+	/* cmocka's pattern: test names, * and ? as in a shell. */
+	if (only != NULL && only[0] != '\0')
+		cmocka_set_test_filter(only);
+	failed = _cmocka_run_group_tests(name, tests, n, NULL, NULL);
 
 	if (failed > 0)
 		weir_test_seed_report();

@@ -19,8 +19,9 @@
 #include "weir_test_rng.h"
 
 /**
- * Run a group of cmocka tests; if any failed, print the PRNG seed the run
- * used (if it used one).
+ * Run a group of cmocka tests (only those whose name matches
+ * WEIR_TEST_FILTER, a cmocka pattern, if it is set); if any failed, print
+ * the PRNG seed the run used (if it used one).
  *
  * @return
  *   The number of tests that failed: main()'s exit status.

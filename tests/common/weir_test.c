@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+#include <malloc.h>
 #include <stdlib.h>
 
 #include "weir_test.h"
@@ -18,3 +19,20 @@ weir_test_run(const char *name, const struct CMUnitTest *tests, size_t n)
 		weir_test_seed_report();
 	return failed;
 }
+
+#if defined(__SANITIZE_ADDRESS__)
+/* libasan's; GCC 12 ships no header for it. */
+size_t __sanitizer_get_current_allocated_bytes(void);
+
+size_t
+weir_test_heap_bytes(void)
+{
+	return __sanitizer_get_current_allocated_bytes();
+}
+#else
+size_t
+weir_test_heap_bytes(void)
+{
+	return mallinfo2().uordblks;
+}
+#endif

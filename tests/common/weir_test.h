@@ -5,8 +5,9 @@
 /**
  * @file
  * What weir's cmocka tests (tests/unit) share: the main() of a test
- * program, which prints the PRNG seed when a test failed. The seeded PRNG
- * is weir_test_rng.h.
+ * program, which prints the PRNG seed when a test failed, and the heap in
+ * use, for tests that check a function frees what it should. The seeded
+ * PRNG is weir_test_rng.h.
  */
 
 #include <setjmp.h>
@@ -29,5 +30,14 @@
 int weir_test_run(const char *name, const struct CMUnitTest *tests, size_t n);
 
 #define weir_test_main(tests) weir_test_run(#tests, (tests), sizeof(tests) / sizeof((tests)[0]))
+
+/**
+ * Bytes of heap in use now (the sanitizer's count under ASan, malloc's
+ * otherwise): compare before and after to check what a function frees.
+ *
+ * @return
+ *   Bytes allocated and not freed.
+ */
+size_t weir_test_heap_bytes(void);
 
 #endif /* WEIR_TEST_H */

@@ -906,10 +906,48 @@ test_small_err_buffer(void **state)
 }
 
 static void
-test_free_null(void **state)
+expect_heap(size_t before, const char *what)
 {
+	size_t now = weir_test_heap_bytes();
+
+	if (now != before)
+		fail_msg("%s: %zd bytes of heap not given back", what, (ssize_t)(now - before));
+}
+
+/* weir_config_free() gives back all the loader took, the acl (allocated
+ * apart) included; a config refused after its acl was read leaks nothing;
+ * and NULL, what a refusal returns to be freed, is a no-op. */
+static void
+test_config_free(void **state)
+{
+	static const char *const refused[] = {
+		/* In the acl, and after it (the clock is read later). */
+		"{'workers':[1],'ports':[{" P0 "}],'acl':{'deny':['198.18.0.0/16','nowhere']}}",
+		"{'workers':[1],'ports':[{" P0 "}],'acl':{'deny':['198.18.0.0/16']},'clock':'wall'}",
+	};
+	struct weir_config *cfg;
+	size_t before, loaded;
+	unsigned int i;
+
 	(void)state;
-	weir_config_free(NULL);
+	before = weir_test_heap_bytes();
+	cfg = load_ok("{'workers':[1],'ports':[{" P0 "}],'acl':{'deny':['198.18.0.0/16'],"
+		      "'allow':['198.18.0.1']}}");
+	loaded = weir_test_heap_bytes();
+	assert_int_equal(cfg->n_acl, 2);
+	assert_true(loaded >= before + sizeof(*cfg) + 2 * sizeof(cfg->acl[0]));
+	weir_config_free(cfg);
+	expect_heap(before, "a config with an acl, freed");
+
+	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		errno = 0;
+		assert_null(load(refused[i]));
+		assert_int_equal(errno, EINVAL);
+		expect_heap(before, refused[i]);
+		weir_config_free(NULL);
+		assert_int_equal(errno, EINVAL);
+		expect_heap(before, "weir_config_free(NULL)");
+	}
 }
 
 /* Files: each test gets its own directory. */
@@ -1095,7 +1133,7 @@ main(void)
 		cmocka_unit_test(test_addrs_order_and_kinds),
 		cmocka_unit_test(test_addrs_enospc),
 		cmocka_unit_test(test_small_err_buffer),
-		cmocka_unit_test(test_free_null),
+		cmocka_unit_test(test_config_free),
 		cmocka_unit_test_setup_teardown(test_file_valid, dir_setup, dir_teardown),
 		cmocka_unit_test_setup_teardown(test_file_missing, dir_setup, dir_teardown),
 		cmocka_unit_test_setup_teardown(test_file_directory, dir_setup, dir_teardown),

@@ -22,7 +22,8 @@ import weirtest as wt  # noqa: E402
 from scapy.all import (ARP, ICMP, IP, UDP, TCP, Dot1Q, Ether, IPv6, IPv6ExtHdrHopByHop,  # noqa: E402
                        IPv6ExtHdrDestOpt, IPv6ExtHdrFragment, ICMPv6EchoRequest, ICMPv6EchoReply,
                        ICMPv6ND_NS, ICMPv6ND_NA, ICMPv6ND_RS, ICMPv6NDOptSrcLLAddr,
-                       ICMPv6NDOptDstLLAddr, Padding, in6_getnsma, in6_getnsmac, inet_pton, raw)
+                       ICMPv6NDOptDstLLAddr, NoPayload, Padding, in6_getnsma, in6_getnsmac,
+                       inet_pton, raw)
 
 MAC = '02:77:65:69:72:01'      # weir's port
 CMAC = '02:00:00:00:00:02'     # the client
@@ -273,29 +274,102 @@ def run_fixture(name, fixture, extra=None, port_extra=None, after=None, times=No
         got = wt.read_pcap(out)
         wt.check(len(got) == len(want), 'output pcap has %d frames, want %d' % (len(got), len(want)))
         for i, (g, e) in enumerate(zip(got, want)):
+            # Checksums first: a wrong one is named, and caught even if the
+            # expected answer had it too.
+            verify_checksums(g)
             # A tuple lists the acceptable answers (a SYN cookie made at either
             # side of a tick of its time counter).
             alts = e if isinstance(e, tuple) else (e,)
             if g not in alts:
                 wt.fail('answer %d differs:\n got  %s\n want %s\n got  %s\n want %s' %
                         (i, g.hex(), alts[0].hex(), Ether(g).summary(), Ether(alts[0]).summary()))
-            verify_checksums(g)
     print('ok: %d frames, %d answers, drops %s' % (n, len(want), want_drops))
 
 
-def verify_checksums(frame):
-    """Independent check: scapy recomputes every checksum of an answer."""
-    p = Ether(frame)
-    for layer in (IP, ICMP, ICMPv6EchoReply, ICMPv6ND_NA, TCP, UDP):
-        if layer is UDP and IP in p and UDP in p and p[UDP].chksum == 0:
-            continue  # IPv4 UDP without a checksum (RFC 768)
-        if layer in p and hasattr(p[layer], 'chksum') and p[layer].chksum is not None:
+# scapy's names for checksum fields: "chksum" (IPv4, TCP, UDP, ICMP),
+# "cksum" (every ICMPv6 message). A field of any other layer whose name
+# says checksum makes checksum_errors() fail rather than pass unchecked.
+CSUM_FIELDS = ('chksum', 'cksum')
+
+
+def layers_of(p):
+    """Every layer of a dissected frame, outer to inner (both IP headers of
+    IP-in-IP, say)."""
+    out = []
+    while p is not None and not isinstance(p, NoPayload):
+        out.append(p)
+        p = p.payload
+    return out
+
+
+def checksum_errors(frame):
+    """Every checksum field of the frame, inner headers included, recomputed
+    by scapy: ([(layer index, 'Layer.field') checked], [error messages])."""
+    layers = layers_of(Ether(frame))
+    checked, errors = [], []
+    for i, layer in enumerate(layers):
+        for f in layer.fields_desc:
+            what = '%s.%s' % (type(layer).__name__, f.name)
+            if f.name not in CSUM_FIELDS:
+                if 'sum' in f.name.lower() or 'crc' in f.name.lower():
+                    errors.append('%s: a checksum field verify_checksums() does not know' % what)
+                continue
+            value = getattr(layer, f.name)
+            if value == 0 and isinstance(layer, UDP) and isinstance(layers[i - 1], IP):
+                checked.append((i, what))  # IPv4 UDP without a checksum (RFC 768)
+                continue
             q = Ether(frame)
-            del q[layer].chksum
-            rebuilt = Ether(raw(q))
-            wt.check(rebuilt[layer].chksum == p[layer].chksum,
-                     '%s checksum %#x, recomputed %#x' % (layer.__name__, p[layer].chksum,
-                                                          rebuilt[layer].chksum))
+            delattr(layers_of(q)[i], f.name)  # scapy computes a deleted checksum
+            want = getattr(layers_of(Ether(raw(q)))[i], f.name)
+            if value != want:
+                errors.append('%s (layer %d) is %#x, scapy computes %#x' % (what, i, value, want))
+            checked.append((i, what))
+    return checked, errors
+
+
+def verify_checksums(frame):
+    """Independent check of an answer: scapy recomputes every checksum."""
+    _, errors = checksum_errors(frame)
+    if errors:
+        wt.fail('checksums of %s:\n  %s' % (Ether(frame).summary(), '\n  '.join(errors)))
+
+
+def check_the_checker():
+    """checksum_errors() must see a wrong checksum in every field it knows,
+    inner headers of IP-in-IP included: each of these frames is clean, and
+    each of its checksums, spoilt in turn, is named."""
+    inner4 = IP(src=CLI4, dst=VIP4) / TCP(sport=42000, dport=443, flags='S')
+    inner6 = IPv6(src=CLI6, dst=VIP6) / UDP(sport=42000, dport=443) / b'x'
+    frames = [echo4_rep(VIP4), echo6_rep(VIP6), na(VIP6),
+              tcp(VIP6, CLI6, 80, 40000, 'SA', dmac=CMAC, smac=MAC),
+              udp(VIP4, CLI4, 53, 5353, dmac=CMAC, smac=MAC),
+              raw(Ether(dst=CMAC, src=MAC) / IP(src=LOCAL4, dst=CLI4, proto=4) / inner4),
+              raw(Ether(dst=CMAC, src=MAC) / IP(src=LOCAL4, dst=CLI4, proto=4) /
+                  IP(src=CLI4, dst=VIP4) / UDP(sport=1, dport=2) / b'y'),
+              raw(Ether(dst=CMAC, src=MAC) / IPv6(src=LOCAL6, dst=CLI6, nh=41) / inner6)]
+    seen = set()
+    for frame in frames:
+        checked, errors = checksum_errors(frame)
+        wt.check(checked and not errors, 'checker: %s: checked %s, errors %s' %
+                 (Ether(frame).summary(), checked, errors))
+        for i, what in checked:
+            q = Ether(frame)
+            layer = layers_of(q)[i]
+            name = what.split('.')[1]
+            good = getattr(layer, name)
+            setattr(layer, name, good ^ 0x00ff if good != 0x00ff else 0x1234)
+            _, errors = checksum_errors(raw(q))
+            wt.check(any(e.startswith('%s (layer %d)' % (what, i)) for e in errors),
+                     'checker: a wrong %s (layer %d) of %s passes: %s' %
+                     (what, i, Ether(frame).summary(), errors))
+            # Inner: under two IP headers (or one, for an IP header).
+            ips = sum(isinstance(x, (IP, IPv6)) for x in layers_of(Ether(frame))[:i])
+            seen.add((what, ips >= (1 if isinstance(layer, IP) else 2)))
+    want = {('IP.chksum', False), ('IP.chksum', True), ('TCP.chksum', False),
+            ('TCP.chksum', True), ('UDP.chksum', False), ('UDP.chksum', True),
+            ('ICMP.chksum', False), ('ICMPv6EchoReply.cksum', False),
+            ('ICMPv6ND_NA.cksum', False)}
+    wt.check(seen >= want, 'checker: never checked %s' % sorted(want - seen))
 
 
 def steering():
@@ -341,6 +415,8 @@ def steering():
         w.stop()
         for q in (0, 1):
             got = wt.read_pcap(files[2 + q])
+            for g in got:
+                verify_checksums(g)
             wt.check(got == want[q], 'worker %d answers differ (%d got, %d want)' %
                      (q, len(got), len(want[q])))
     print('ok: %d frames, %d steered to worker 1' % (n, len(want[1])))
@@ -981,6 +1057,8 @@ def l4_steering():
         w.stop()
         for q in (0, 1):
             got = wt.read_pcap(files[2 + q])
+            for g in got:
+                verify_checksums(g)
             wt.check(got == want[q], 'worker %d output differs (%d got, %d want)' %
                      (q, len(got), len(want[q])))
     print('ok: %d frames, %d via worker 1' % (n, len(want[1])))
@@ -1411,4 +1489,5 @@ if __name__ == '__main__':
     if len(sys.argv) != 2 or sys.argv[1] not in SCENARIOS:
         print('usage: dp.py {%s}' % '|'.join(SCENARIOS))
         sys.exit(2)
+    check_the_checker()
     SCENARIOS[sys.argv[1]]()

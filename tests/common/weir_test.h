@@ -4,10 +4,11 @@
 
 /**
  * @file
- * What weir's cmocka tests (tests/unit) share: the main() of a test
- * program, which prints the PRNG seed when a test failed, and the heap in
- * use, for tests that check a function frees what it should. The seeded
- * PRNG is weir_test_rng.h.
+ * What weir's cmocka tests (tests/unit) share: one runner for tables of
+ * inputs that must be refused with a given message (bad configs, bad admin
+ * requests), the main() of a test program, which prints the PRNG seed when
+ * a test failed, and the heap in use, for tests that check a function frees
+ * what it should. The seeded PRNG is weir_test_rng.h.
  */
 
 #include <setjmp.h>
@@ -18,6 +19,46 @@
 #include <cmocka.h>
 
 #include "weir_test_rng.h"
+
+/** One input that must be refused, and the whole message it must give. */
+struct weir_reject_case {
+	const char *input; /**< what is tried (JSON, a request line, ...) */
+	const char *error; /**< the message expected, exactly */
+};
+
+/**
+ * Try one input.
+ *
+ * @param c
+ *   The case.
+ * @param arg
+ *   What weir_test_rejects() was given.
+ * @return
+ *   NULL if the input was accepted, else the error text (valid until the
+ *   next call). A try that finds something else wrong (errno, say) returns
+ *   a message saying so, which then differs from the one expected.
+ */
+typedef const char *weir_reject_try(const struct weir_reject_case *c, void *arg);
+
+/**
+ * Try every case of a table; fail, listing every case that was accepted or
+ * refused with another message, if any was. An empty table, or a case
+ * without an input or a message, fails too: a table that checks nothing is
+ * a bug of the test.
+ */
+void weir_test_rejects_at(const struct weir_reject_case *cases, size_t n, weir_reject_try *try,
+			  void *arg, const char *table, const char *file, int line);
+
+#define weir_test_rejects(cases, try, arg)                                                         \
+	weir_test_rejects_at((cases), sizeof(cases) / sizeof((cases)[0]), (try), (arg), #cases,    \
+			     __FILE__, __LINE__)
+
+/** One input and its message: a table of one (generated inputs). */
+#define weir_test_reject_one(input_, error_, try, arg)                                             \
+	do {                                                                                       \
+		const struct weir_reject_case one_[] = {{.input = (input_), .error = (error_)}};   \
+		weir_test_rejects_at(one_, 1, (try), (arg), #input_, __FILE__, __LINE__);          \
+	} while (0)
 
 /**
  * Run a group of cmocka tests (only those whose name matches

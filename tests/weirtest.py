@@ -89,6 +89,82 @@ def paths():
     return os.path.join(build, 'app', 'weir'), os.path.join(build, 'control', 'weirctl')
 
 
+# --- counters ---------------------------------------------------------------
+
+class Want:
+    """A counter's wanted value when it is not one number: at_least(n),
+    between(lo, hi), or any test with a description."""
+
+    def __init__(self, desc, test):
+        self.desc, self.test = desc, test
+
+    def __repr__(self):
+        return self.desc
+
+
+def at_least(n):
+    return Want('>= %r' % n, lambda v: v >= n)
+
+
+def between(lo, hi):
+    return Want('in [%r, %r]' % (lo, hi), lambda v: lo <= v <= hi)
+
+
+class only(dict):
+    """In a want of expect_counters(): these counters with these values,
+    and every other counter of the same object 0 (drop reasons, say)."""
+
+
+def counter_diff(got, want, path=''):
+    """The differences between counters and what is wanted, one line each
+    (see expect_counters())."""
+    out = []
+    if isinstance(want, dict):
+        keys = list(want)
+        if isinstance(want, only) and isinstance(got, dict):
+            keys += sorted(k for k in got if k not in want)
+        for k in keys:
+            where = '%s[%d]' % (path, k) if isinstance(k, int) else \
+                '%s.%s' % (path, k) if path else k
+            w = want.get(k, 0)
+            if isinstance(k, int):
+                there = isinstance(got, list) and -len(got) <= k < len(got)
+            else:
+                there = isinstance(got, dict) and k in got
+            if not there:
+                out.append('%s: missing, want %r' % (where, w))
+            else:
+                out += counter_diff(got[k], w, where)
+    elif isinstance(want, list):
+        if not isinstance(got, list) or len(got) != len(want):
+            out.append('%s: %d entries, want %d' % (path, len(got) if isinstance(got, list)
+                                                     else -1, len(want)))
+        else:
+            for i, w in enumerate(want):
+                out += counter_diff(got[i], w, '%s[%d]' % (path, i))
+    elif isinstance(want, Want):
+        if not want.test(got):
+            out.append('%s: %r, want %r' % (path, got, want))
+    elif got != want or type(got) is bool and type(want) is not bool:
+        out.append('%s: %r, want %r' % (path, got, want))
+    return out
+
+
+def expect_counters(got, want, what):
+    """Check counters: got is `weirctl stats --json` (or `services`, or any
+    part of either), want the counters wanted, nested as in got:
+        {'total': {'tx': 3, 'drops': only({'no_conn': 1})},
+         'workers': {1: {'steered_in': 2}}}
+    A str key names a member, an int key a list element (a worker); a list
+    wants exactly that many elements; a value is a number, at_least(n),
+    between(lo, hi), or only({...}). Fails listing every counter that
+    differs; returns got."""
+    diff = counter_diff(got, want)
+    if diff:
+        fail('%s:\n  %s' % (what, '\n  '.join(diff)))
+    return got
+
+
 # --- pcap files, written and read by hand so any frame (even empty) fits ----
 
 def write_pcap(path, frames, times=None):

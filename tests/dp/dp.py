@@ -1,7 +1,9 @@
 #!/usr/bin/python3
 """Packet-fixture tests: weir on net_pcap ports, input crafted by scapy.
 
-Usage: dp.py SCENARIO   (meson registers one test per scenario)
+Usage: dp.py SCENARIO
+       dp.py --list       the scenarios, one per line: meson registers one test
+                          each (dp-SCENARIO), so a scenario is added here only
 
 Each fixture is a list of (input frame, expected answer or None, expected
 drop reason or None). weir reads the input pcap, the test waits until every
@@ -19,11 +21,15 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
 import weirtest as wt  # noqa: E402
 
-from scapy.all import (ARP, ICMP, IP, UDP, TCP, Dot1Q, Ether, IPv6, IPv6ExtHdrHopByHop,  # noqa: E402
-                       IPv6ExtHdrDestOpt, IPv6ExtHdrFragment, ICMPv6EchoRequest, ICMPv6EchoReply,
-                       ICMPv6ND_NS, ICMPv6ND_NA, ICMPv6ND_RS, ICMPv6NDOptSrcLLAddr,
-                       ICMPv6NDOptDstLLAddr, NoPayload, Padding, in6_getnsma, in6_getnsmac,
-                       inet_pton, raw)
+# `dp.py --list` runs at meson's configure time: quickly, and where scapy
+# is missing. Only running a scenario needs scapy.
+LISTING = __name__ == '__main__' and sys.argv[1:] == ['--list']
+if not LISTING:
+    from scapy.all import (ARP, ICMP, IP, UDP, TCP, Dot1Q, Ether, IPv6,  # noqa: E402
+                           IPv6ExtHdrHopByHop, IPv6ExtHdrDestOpt, IPv6ExtHdrFragment,
+                           ICMPv6EchoRequest, ICMPv6EchoReply, ICMPv6ND_NS, ICMPv6ND_NA,
+                           ICMPv6ND_RS, ICMPv6NDOptSrcLLAddr, ICMPv6NDOptDstLLAddr, NoPayload,
+                           Padding, in6_getnsma, in6_getnsmac, inet_pton, raw)
 
 MAC = '02:77:65:69:72:01'      # weir's port
 CMAC = '02:00:00:00:00:02'     # the client
@@ -1431,6 +1437,7 @@ def synproxy_full():
     run_fixture('synproxy-full', fx, cfg, L4_PORT, after=counters)
 
 
+# Every scenario, by name: `dp.py --list` gives meson these names (dp-NAME).
 SCENARIOS = {
     'arp': lambda: run_fixture('arp', fx_arp()),
     'nd': lambda: run_fixture('nd', fx_nd()),
@@ -1453,8 +1460,11 @@ SCENARIOS = {
 }
 
 if __name__ == '__main__':
+    if LISTING:
+        print('\n'.join(sorted(SCENARIOS)))
+        sys.exit(0)
     if len(sys.argv) != 2 or sys.argv[1] not in SCENARIOS:
-        print('usage: dp.py {%s}' % '|'.join(SCENARIOS))
+        print('usage: dp.py {--list|%s}' % '|'.join(sorted(SCENARIOS)))
         sys.exit(2)
     check_the_checker()
     SCENARIOS[sys.argv[1]]()

@@ -3,6 +3,8 @@
 creates, joined to weir only through net_tap ports.
 
 Usage: e2e.py SCENARIO
+       e2e.py --list   the scenarios, one per line: meson registers one test each
+                       (e2e-SCENARIO), so a scenario is added here only
 
   ping  one client namespace: ARP, ND and echo for VIPs and local addresses
   l4    a client and a backend namespace on two tap ports: HTTP through the
@@ -679,11 +681,15 @@ def synproxy():
           % (SP_CURLS, SP_BIG >> 20))
 
 
+# Every scenario, by name: `e2e.py --list` gives meson these names (e2e-NAME).
 SCENARIOS = {'l4': l4, 'limits': limits, 'ping': ping, 'synproxy': synproxy}
 
 if __name__ == '__main__':
+    if sys.argv[1:] == ['--list']:
+        print('\n'.join(sorted(SCENARIOS)))
+        sys.exit(0)
     if len(sys.argv) != 2 or sys.argv[1] not in SCENARIOS:
-        print('usage: e2e.py {%s}' % '|'.join(SCENARIOS))
+        print('usage: e2e.py {--list|%s}' % '|'.join(sorted(SCENARIOS)))
         sys.exit(2)
     if os.geteuid() != 0:
         print('SKIP: needs root for network namespaces and tap devices')

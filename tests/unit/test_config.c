@@ -476,8 +476,7 @@ test_unknown_keys(void **state)
 		/* Keys are case-sensitive. */
 		{"{'Workers':[1],'ports':[{" P0 "}]}", "config test: key 'Workers': unknown key"},
 		{ONE_PORT(P0 ",'speed':100"), PKEY ".speed': unknown key"},
-		{"{'workers':[1],'ports':[{" P0 "},{'name':'p1','devargs':'d1',"
-		 "'rx_descs':64}]}",
+		{"{'workers':[1],'ports':[{" P0 "},{'name':'p1','devargs':'d1','rx_descs':64}]}",
 		 "config test: key 'ports[1].rx_descs': unknown key"},
 		{"{'control':{'path':'/x'},'workers':[1],'ports':[{" P0 "}]}",
 		 "config test: key 'control.path': unknown key"},
@@ -514,8 +513,7 @@ test_control(void **state)
 		{"{'control':{'socket':''},'workers':[1],'ports':[{" P0 "}]}",
 		 "config test: key 'control.socket' = \"\": must not be empty"},
 		{"{'control':{'socket':'run/weir.sock'},'workers':[1],'ports':[{" P0 "}]}",
-		 "config test: key 'control.socket' = \"run/weir.sock\": must be an absolute "
-		 "path"},
+		 "config test: key 'control.socket' = \"run/weir.sock\": must be an absolute path"},
 	};
 	char sock[109], expected[256];
 
@@ -541,26 +539,21 @@ test_mbufs_idle(void **state)
 		{"{'mbufs':1022,'workers':[1],'ports':[{" P0 "}]}",
 		 "config test: key 'mbufs' = 1022: expected an integer in [1023, 16777216]"},
 		{"{'mbufs':16777217,'workers':[1],'ports':[{" P0 "}]}",
-		 "config test: key 'mbufs' = 16777217: expected an integer in [1023, "
-		 "16777216]"},
+		 "config test: key 'mbufs' = 16777217: expected an integer in [1023, 16777216]"},
 		{"{'mbufs':0,'workers':[1],'ports':[{" P0 "}]}",
 		 "config test: key 'mbufs' = 0: expected an integer in [1023, 16777216]"},
 		{"{'mbufs':-1,'workers':[1],'ports':[{" P0 "}]}",
 		 "config test: key 'mbufs' = -1: expected an integer in [1023, 16777216]"},
 		{"{'mbufs':4096.0,'workers':[1],'ports':[{" P0 "}]}",
-		 "config test: key 'mbufs' = 4096.0: expected an integer in [1023, "
-		 "16777216]"},
+		 "config test: key 'mbufs' = 4096.0: expected an integer in [1023, 16777216]"},
 		{"{'mbufs':'4096','workers':[1],'ports':[{" P0 "}]}",
-		 "config test: key 'mbufs' = \"4096\": expected an integer in [1023, "
-		 "16777216]"},
+		 "config test: key 'mbufs' = \"4096\": expected an integer in [1023, 16777216]"},
 		{"{'idle_sleep_us':100001,'workers':[1],'ports':[{" P0 "}]}",
-		 "config test: key 'idle_sleep_us' = 100001: expected an integer in [0, "
-		 "100000]"},
+		 "config test: key 'idle_sleep_us' = 100001: expected an integer in [0, 100000]"},
 		{"{'idle_sleep_us':-1,'workers':[1],'ports':[{" P0 "}]}",
 		 "config test: key 'idle_sleep_us' = -1: expected an integer in [0, 100000]"},
 		{"{'idle_sleep_us':true,'workers':[1],'ports':[{" P0 "}]}",
-		 "config test: key 'idle_sleep_us' = true: expected an integer in [0, "
-		 "100000]"},
+		 "config test: key 'idle_sleep_us' = true: expected an integer in [0, 100000]"},
 	};
 
 	(void)state;
@@ -639,19 +632,18 @@ test_port_name_devargs(void **state)
 		{ONE_PORT("'name':'','devargs':'net_null0'"),
 		 PKEY ".name' = \"\": must not be empty"},
 		{ONE_PORT("'name':'0123456789abcdef0123456789abcdef','devargs':'d'"),
-		 PKEY ".name' = \"0123456789abcdef0123456789abcdef\": longer than 31 "
-		      "characters"},
+		 PKEY ".name' = \"0123456789abcdef0123456789abcdef\": longer than 31 characters"},
 		{ONE_PORT("'name':'p0'"), PKEY ".devargs': missing"},
 		{ONE_PORT("'name':'p0','devargs':['a']"),
 		 PKEY ".devargs' = [\"a\"]: expected a string"},
 		{ONE_PORT("'name':'p0','devargs':''"), PKEY ".devargs' = \"\": must not be empty"},
 	};
 	static const struct weir_reject_case port_name_devargs_2[] = {
-		{"{'workers':[1],'ports':[{" P0 "},{'name':'p1','devargs':'d1'},"
-		 "{'name':'p0','devargs':'d2'}]}",
+		{"{'workers':[1],'ports':[{" P0 "},{'name':'p1','devargs':'d1'},{'name':'p0',"
+		 "'devargs':'d2'}]}",
 		 "config test: key 'ports[2].name' = \"p0\": same name as ports[0]"},
-		{"{'workers':[1],'ports':[{" P0 "},{'name':'p1','devargs':'d1'},"
-		 "{'name':'p2','devargs':'d1'}]}",
+		{"{'workers':[1],'ports':[{" P0 "},{'name':'p1','devargs':'d1'},{'name':'p2',"
+		 "'devargs':'d1'}]}",
 		 "config test: key 'ports[2].devargs' = \"d1\": same device as ports[1]"},
 	};
 	char expected[256];
@@ -749,7 +741,7 @@ test_port_addresses(void **state)
 		 PKEY ".addresses[0]' = 24: expected an address string"},
 		{ONE_PORT(P0 ",'addresses':'198.18.0.1/24'"),
 		 PKEY ".addresses' = \"198.18.0.1/24\": expected an array of addresses with "
-		      "prefixes"},
+		 "prefixes"},
 		{"{'workers':[1],'ports':[{" P0 "},{'name':'p1','devargs':'d1',"
 		 "'addresses':['10.0.0.1/8','10.0.0.2']}]}",
 		 "config test: key 'ports[1].addresses[1]' = \"10.0.0.2\": needs a prefix "
@@ -850,17 +842,14 @@ test_duplicate_addresses(void **state)
 	static const struct weir_reject_case duplicate_addresses[] = {
 		{"{'workers':[1],'ports':[{" P0 ",'addresses':['198.18.0.1/24']}],"
 		 "'vips':['198.18.0.1']}",
-		 "config test: key 'vips/ports[].addresses': address 198.18.0.1 is declared "
-		 "twice"},
-		{"{'workers':[1],'ports':[{" P0 "}],'vips':['2001:db8::1',"
-		 "'2001:DB8:0:0::1']}",
+		 "config test: key 'vips/ports[].addresses': address 198.18.0.1 is declared twice"},
+		{"{'workers':[1],'ports':[{" P0 "}],'vips':['2001:db8::1','2001:DB8:0:0::1']}",
 		 "config test: key 'vips/ports[].addresses': address 2001:db8::1 is declared "
 		 "twice"},
 		/* Same address on two ports, whatever the prefix. */
-		{"{'workers':[1],'ports':[{" P0 ",'addresses':['10.0.0.1/8']},"
-		 "{'name':'p1','devargs':'d1','addresses':['10.0.0.1/24']}]}",
-		 "config test: key 'vips/ports[].addresses': address 10.0.0.1 is declared "
-		 "twice"},
+		{"{'workers':[1],'ports':[{" P0 ",'addresses':['10.0.0.1/8']},{'name':'p1',"
+		 "'devargs':'d1','addresses':['10.0.0.1/24']}]}",
+		 "config test: key 'vips/ports[].addresses': address 10.0.0.1 is declared twice"},
 	};
 
 	(void)state;
@@ -1019,7 +1008,8 @@ test_config_free(void **state)
 	static const char *const refused[] = {
 		/* In the acl, and after it (the clock is read later). */
 		"{'workers':[1],'ports':[{" P0 "}],'acl':{'deny':['198.18.0.0/16','nowhere']}}",
-		"{'workers':[1],'ports':[{" P0 "}],'acl':{'deny':['198.18.0.0/16']},'clock':'wall'}",
+		"{'workers':[1],'ports':[{" P0 "}],'acl':{'deny':['198.18.0.0/16']},"
+		"'clock':'wall'}",
 	};
 	struct weir_config *cfg;
 	size_t before, loaded;

@@ -32,8 +32,8 @@ static char text[8192];
 
 /* A service with every field given, as SVC4 writes them. */
 #define SVC(name, vip, port, proto, pool, locals)                                                  \
-	"{'name':'" name "','vip':'" vip "','port':" port ",'protocol':'" proto "','pool':'" pool  \
-	"','local_ips':" locals
+	"{'name':'" name "','vip':'" vip "','port':" port ",'protocol':'" proto "','pool':'"       \
+	pool "','local_ips':" locals
 
 /* Load single-quoted JSON. */
 static struct weir_config *
@@ -184,23 +184,23 @@ test_neighbors(void **state)
 	static const struct weir_reject_case neighbors[] = {
 		{"{'workers':[1],'ports':[{'name':'a','devargs':'x','neighbors':1}]}",
 		 "config t: key 'ports[0].neighbors' = 1: expected an array of {address, mac}"},
-		{"{'workers':[1],'ports':[{'name':'a','devargs':'x','neighbors':[{'address':"
-		 "'198.18.0.5'}]}]}",
+		{"{'workers':[1],'ports':[{'name':'a','devargs':'x',"
+		 "'neighbors':[{'address':'198.18.0.5'}]}]}",
 		 "config t: key 'ports[0].neighbors[0].mac': missing"},
-		{"{'workers':[1],'ports':[{'name':'a','devargs':'x','neighbors':[{'mac':"
-		 "'02:00:00:00:00:01'}]}]}",
+		{"{'workers':[1],'ports':[{'name':'a','devargs':'x',"
+		 "'neighbors':[{'mac':'02:00:00:00:00:01'}]}]}",
 		 "config t: key 'ports[0].neighbors[0].address': missing"},
-		{"{'workers':[1],'ports':[{'name':'a','devargs':'x','neighbors':[{'address':"
-		 "'198.18.0.5','mac':'01:00:00:00:00:01'}]}]}",
+		{"{'workers':[1],'ports':[{'name':'a','devargs':'x',"
+		 "'neighbors':[{'address':'198.18.0.5','mac':'01:00:00:00:00:01'}]}]}",
 		 "config t: key 'ports[0].neighbors[0].mac' = \"01:00:00:00:00:01\": must be a "
 		 "unicast MAC address"},
-		{"{'workers':[1],'ports':[{'name':'a','devargs':'x','neighbors':[{'address':"
-		 "'198.18.0.5','mac':'02:00:00:00:00:01'},{'address':'198.18.0.5','mac':"
-		 "'02:00:00:00:00:02'}]}]}",
-		 "config t: key 'ports[0].neighbors[1].address' = \"198.18.0.5\": same address as "
-		 "neighbors[0]"},
-		{"{'workers':[1],'ports':[{'name':'a','devargs':'x','neighbors':[{'address':"
-		 "'198.18.0.5','mac':'02:00:00:00:00:01','ttl':1}]}]}",
+		{"{'workers':[1],'ports':[{'name':'a','devargs':'x',"
+		 "'neighbors':[{'address':'198.18.0.5','mac':'02:00:00:00:00:01'},"
+		 "{'address':'198.18.0.5','mac':'02:00:00:00:00:02'}]}]}",
+		 "config t: key 'ports[0].neighbors[1].address' = \"198.18.0.5\": same address "
+		 "as neighbors[0]"},
+		{"{'workers':[1],'ports':[{'name':'a','devargs':'x',"
+		 "'neighbors':[{'address':'198.18.0.5','mac':'02:00:00:00:00:01','ttl':1}]}]}",
 		 "config t: key 'ports[0].neighbors[0].ttl': unknown key"},
 	};
 
@@ -215,33 +215,31 @@ test_pools(void **state)
 		{"{" PORTS ",'pools':[{'name':'p','backends':[]}]}",
 		 "config t: key 'pools[0].backends' = []: expected a non-empty array of backends"},
 		{"{" PORTS ",'pools':[{'backends':[]}]}", "config t: key 'pools[0].name': missing"},
-		{"{" PORTS ",'pools':[{'name':'p','backends':[{'address':'198.18.2.10','port':1}]},"
-		 "{'name':'p','backends':[{'address':'198.18.2.10','port':1}]}]}",
+		{"{" PORTS ",'pools':[{'name':'p','backends':[{'address':'198.18.2.10',"
+		 "'port':1}]},{'name':'p','backends':[{'address':'198.18.2.10','port':1}]}]}",
 		 "config t: key 'pools[1].name' = \"p\": same name as pools[0]"},
-		{"{" PORTS
-		 ",'pools':[{'name':'p','backends':[{'address':'198.18.2.10','port':0}]}]}",
+		{"{" PORTS ",'pools':[{'name':'p','backends':[{'address':'198.18.2.10',"
+		 "'port':0}]}]}",
 		 "config t: key 'pools[0].backends[0].port' = 0: expected an integer in [1, "
 		 "65535]"},
 		{"{" PORTS ",'pools':[{'name':'p','backends':[{'address':'198.18.2.10'}]}]}",
 		 "config t: key 'pools[0].backends[0].port': missing"},
 		{"{" PORTS ",'pools':[{'name':'p','backends':[{'address':'198.18.2.10','port':1,"
 		 "'weight':65536}]}]}",
-		 "config t: key 'pools[0].backends[0].weight' = 65536: expected an integer in [0, "
-		 "65535]"},
-		{"{" PORTS
-		 ",'pools':[{'name':'p','backends':[{'address':'198.18.2.10/24','port':1}]}]}",
+		 "config t: key 'pools[0].backends[0].weight' = 65536: expected an integer in "
+		 "[0, 65535]"},
+		{"{" PORTS ",'pools':[{'name':'p','backends':[{'address':'198.18.2.10/24',"
+		 "'port':1}]}]}",
 		 "config t: key 'pools[0].backends[0].address' = \"198.18.2.10/24\": takes no "
-		 "prefix "
-		 "length"},
+		 "prefix length"},
 		{"{" PORTS ",'pools':[{'name':'p','backends':[{'address':'198.18.2.10','port':1},"
 		 "{'address':'2001:db8::1','port':1}]}]}",
 		 "config t: key 'pools[0].backends[1].address' = \"2001:db8::1\": a pool's "
-		 "backends are "
-		 "all IPv4 or all IPv6"},
+		 "backends are all IPv4 or all IPv6"},
 		{"{" PORTS ",'pools':[{'name':'p','backends':[{'address':'198.18.2.10','port':1},"
 		 "{'address':'198.18.2.10','port':1}]}]}",
-		 "config t: key 'pools[0].backends[1]' = {\"address\":\"198.18.2.10\",\"port\":1}: "
-		 "same backend as pools[0].backends[0]"},
+		 "config t: key 'pools[0].backends[1]' = "
+		 "{\"address\":\"198.18.2.10\",\"port\":1}: same backend as pools[0].backends[0]"},
 		{"{" PORTS ",'pools':[{'name':'p','backends':[{'address':'198.18.2.10','port':1,"
 		 "'zone':1}]}]}",
 		 "config t: key 'pools[0].backends[0].zone': unknown key"},
@@ -255,66 +253,60 @@ static void
 test_services(void **state)
 {
 	static const struct weir_reject_case services[] = {
-		{"{" PORTS "," POOLS ",'services':[" SVC("s4", "198.18.1.1", "80", "sctp", "w4",
-							 "['198.18.2.1']") "}]}",
+		{"{" PORTS "," POOLS ",'services':["
+		 SVC("s4", "198.18.1.1", "80", "sctp", "w4", "['198.18.2.1']") "}]}",
 		 "config t: key 'services[0].protocol' = \"sctp\": expected \"tcp\" or \"udp\""},
 		{"{" PORTS "," POOLS ",'services':[" SVC4 ",'scheduler':'fastest'}]}",
-		 "config t: key 'services[0].scheduler' = \"fastest\": expected one of maglev, rr, "
-		 "wrr, least_conn, source_hash, least_rtt, adaptive"},
+		 "config t: key 'services[0].scheduler' = \"fastest\": expected one of maglev, "
+		 "rr, wrr, least_conn, source_hash, least_rtt, adaptive"},
 		{"{" PORTS "," POOLS ",'services':[" SVC4 ",'scheduler':'rr','sticky':'source'}]}",
 		 "config t: key 'services[0].sticky' = \"source\": only the maglev scheduler "
-		 "hashes; "
-		 "use \"scheduler\": \"source_hash\" for others"},
+		 "hashes; use \"scheduler\": \"source_hash\" for others"},
 		{"{" PORTS "," POOLS ",'services':[" SVC4 ",'forwarding':'nat'}]}",
 		 "config t: key 'services[0].forwarding' = \"nat\": expected \"fullnat\" or "
 		 "\"dsr-ipip\""},
 		{"{" PORTS "," POOLS ",'services':[" SVC4 ",'mss_clamp':100}]}",
 		 "config t: key 'services[0].mss_clamp' = 100: expected 0 (off) or 536..9000"},
-		{"{" PORTS "," POOLS ",'services':[" SVC("s4", "198.18.1.1", "80", "tcp", "nope",
-							 "['198.18.2.1']") "}]}",
+		{"{" PORTS "," POOLS ",'services':["
+		 SVC("s4", "198.18.1.1", "80", "tcp", "nope", "['198.18.2.1']") "}]}",
 		 "config t: key 'services[0].pool' = \"nope\": no pool of that name"},
-		{"{" PORTS "," POOLS
-		 ",'services':[" SVC("s4", "198.18.1.1", "80", "tcp", "w6", "['198.18.2.1']") "}]}",
+		{"{" PORTS "," POOLS ",'services':["
+		 SVC("s4", "198.18.1.1", "80", "tcp", "w6", "['198.18.2.1']") "}]}",
 		 "config t: key 'services[0].pool' = \"w6\": backends are IPv6, the VIP is IPv4"},
-		{"{" PORTS "," POOLS
-		 ",'services':[" SVC("s4", "198.18.1.1", "80", "tcp", "w4", "['198.18.3.1']") "}]}",
-		 "config t: key 'services[0].local_ips[0]' = \"198.18.3.1\": not an address of any "
-		 "port"},
-		{"{" PORTS "," POOLS ",'services':[" SVC("s4", "198.18.1.1", "80", "tcp", "w4",
-							 "['198.18.2.1','198.18.0.1']") "}]}",
+		{"{" PORTS "," POOLS ",'services':["
+		 SVC("s4", "198.18.1.1", "80", "tcp", "w4", "['198.18.3.1']") "}]}",
+		 "config t: key 'services[0].local_ips[0]' = \"198.18.3.1\": not an address of "
+		 "any port"},
+		{"{" PORTS "," POOLS ",'services':["
+		 SVC("s4", "198.18.1.1", "80", "tcp", "w4", "['198.18.2.1','198.18.0.1']") "}]}",
 		 "config t: key 'services[0].local_ips[1]' = \"198.18.0.1\": on port c; "
-		 "local_ips[0] "
-		 "is on port b"},
-		{"{" PORTS "," POOLS ",'services':[" SVC("s4", "198.18.1.1", "80", "tcp", "w4",
-							 "['2001:db8:2::1']") "}]}",
-		 "config t: key 'services[0].local_ips[0]' = \"2001:db8:2::1\": must be IPv4 like "
-		 "the "
-		 "VIP"},
+		 "local_ips[0] is on port b"},
+		{"{" PORTS "," POOLS ",'services':["
+		 SVC("s4", "198.18.1.1", "80", "tcp", "w4", "['2001:db8:2::1']") "}]}",
+		 "config t: key 'services[0].local_ips[0]' = \"2001:db8:2::1\": must be IPv4 "
+		 "like the VIP"},
 		{"{" PORTS "," POOLS ",'services':[{'name':'s','vip':'198.18.1.1','port':80,"
 		 "'protocol':'tcp','pool':'w4'}]}",
-		 "config t: key 'services[0].local_ips': missing: the port addresses weir sends to "
-		 "backends from"},
-		{"{" PORTS "," POOLS
-		 ",'services':[" SVC("s4", "198.18.0.1", "80", "tcp", "w4", "['198.18.2.1']") "}]}",
-		 "config t: key 'services[0].vip' = \"198.18.0.1\": is a port's local address, not "
-		 "a "
-		 "VIP"},
+		 "config t: key 'services[0].local_ips': missing: the port addresses weir sends "
+		 "to backends from"},
+		{"{" PORTS "," POOLS ",'services':["
+		 SVC("s4", "198.18.0.1", "80", "tcp", "w4", "['198.18.2.1']") "}]}",
+		 "config t: key 'services[0].vip' = \"198.18.0.1\": is a port's local address, "
+		 "not a VIP"},
 		{"{" PORTS "," POOLS ",'services':[" SVC4 ",'timeouts':{'fin':0}}]}",
 		 "config t: key 'services[0].timeouts.fin' = 0: expected an integer in [1, 86400]"},
 		{"{" PORTS "," POOLS ",'services':[" SVC4 ",'timeouts':{'idle':5}}]}",
 		 "config t: key 'services[0].timeouts.idle': unknown key"},
 		/* Backends out of the port's subnets need a static neighbour. */
-		{"{" PORTS
-		 ",'pools':[{'name':'w4','backends':[{'address':'198.18.7.7','port':1}]}],"
-		 "'services':[" SVC4 "}]}",
-		 "config t: key 'pools[0].backends[0].address': 198.18.7.7 is neither on a subnet "
-		 "of "
-		 "port b nor one of its neighbors (service s4)"},
-		{"{" PORTS "," POOLS ",'services':[" SVC4
-		 "}," SVC("s4", "198.18.1.1", "81", "tcp", "w4", "['198.18.2.1']") "}]}",
+		{"{" PORTS ",'pools':[{'name':'w4','backends':[{'address':'198.18.7.7',"
+		 "'port':1}]}],'services':[" SVC4 "}]}",
+		 "config t: key 'pools[0].backends[0].address': 198.18.7.7 is neither on a "
+		 "subnet of port b nor one of its neighbors (service s4)"},
+		{"{" PORTS "," POOLS ",'services':[" SVC4 "},"
+		 SVC("s4", "198.18.1.1", "81", "tcp", "w4", "['198.18.2.1']") "}]}",
 		 "config t: key 'services[1]' = \"s4\": same name as services[0]"},
-		{"{" PORTS "," POOLS ",'services':[" SVC4
-		 "}," SVC("x", "198.18.1.1", "80", "tcp", "w4", "['198.18.2.1']") "}]}",
+		{"{" PORTS "," POOLS ",'services':[" SVC4 "},"
+		 SVC("x", "198.18.1.1", "80", "tcp", "w4", "['198.18.2.1']") "}]}",
 		 "config t: key 'services[1]': same VIP, port and protocol as services[0]"},
 		{"{" PORTS "," POOLS ",'services':[" SVC4 ",'proto':'tcp'}]}",
 		 "config t: key 'services[0].proto': unknown key"},
@@ -340,49 +332,47 @@ test_limits(void **state)
 		 "\"per_s\": S, \"burst\": B]}"},
 		{"{" PORTS "," POOLS ",'services':[" SVC4 ",'limits':{'new_conns':{'rate':0}}}]}",
 		 "config t: key 'services[0].limits.new_conns.rate' = 0: expected an integer in "
-		 "[1, "
-		 "100000000]"},
-		{"{" PORTS "," POOLS ",'services':[" SVC4
-		 ",'limits':{'new_conns':{'rate':1,'per_s':0}}}]}",
+		 "[1, 100000000]"},
+		{"{" PORTS "," POOLS ",'services':[" SVC4 ",'limits':{'new_conns':{'rate':1,"
+		 "'per_s':0}}}]}",
 		 "config t: key 'services[0].limits.new_conns.per_s' = 0: expected an integer in "
-		 "[1, "
-		 "86400]"},
-		{"{" PORTS "," POOLS ",'services':[" SVC4
-		 ",'limits':{'new_conns':{'rate':1,'size':2}}}]}",
+		 "[1, 86400]"},
+		{"{" PORTS "," POOLS ",'services':[" SVC4 ",'limits':{'new_conns':{'rate':1,"
+		 "'size':2}}}]}",
 		 "config t: key 'services[0].limits.new_conns.size': unknown key"},
-		{"{" PORTS "," POOLS ",'services':[" SVC4
-		 ",'limits':{'new_conns':{'rate':1},'action':'ban'}}]}",
+		{"{" PORTS "," POOLS ",'services':[" SVC4 ",'limits':{'new_conns':{'rate':1},"
+		 "'action':'ban'}}]}",
 		 "config t: key 'services[0].limits.action' = \"ban\": expected \"drop\" or "
 		 "\"rst\""},
-		{"{" PORTS "," POOLS ",'services':[" SVC(
-			 "s4", "198.18.1.1", "80", "udp", "w4",
-			 "['198.18.2.1']") ",'limits':{'new_conns':{'rate':1},'action':'rst'}}]}",
+		{"{" PORTS "," POOLS ",'services':["
+		 SVC( "s4", "198.18.1.1", "80", "udp", "w4", "['198.18.2.1']") ","
+		 "'limits':{'new_conns':{'rate':1},'action':'rst'}}]}",
 		 "config t: key 'services[0].limits.action' = \"rst\": only TCP services can "
 		 "answer with an RST"},
-		{"{" PORTS "," POOLS ",'services':[" SVC4
-		 ",'limits':{'new_conns':{'rate':1},'dry_run':1}}]}",
+		{"{" PORTS "," POOLS ",'services':[" SVC4 ",'limits':{'new_conns':{'rate':1},"
+		 "'dry_run':1}}]}",
 		 "config t: key 'services[0].limits.dry_run' = 1: expected true or false"},
-		{"{" PORTS "," POOLS ",'services':[" SVC4
-		 ",'limits':{'new_conns':{'rate':1},'ipv6_prefix':8}}]}",
-		 "config t: key 'services[0].limits.ipv6_prefix' = 8: expected an integer in [16, "
-		 "128]"},
+		{"{" PORTS "," POOLS ",'services':[" SVC4 ",'limits':{'new_conns':{'rate':1},"
+		 "'ipv6_prefix':8}}]}",
+		 "config t: key 'services[0].limits.ipv6_prefix' = 8: expected an integer in "
+		 "[16, 128]"},
 		{"{" PORTS "," POOLS ",'services':[" SVC4 ",'limits':{'packets':{'per_s':5}}}]}",
 		 "config t: key 'services[0].limits.packets.rate': missing"},
 		{"{" PORTS "," POOLS ",'services':[" SVC4 ",'limits':{'concurrent':0}}]}",
 		 "config t: key 'services[0].limits.concurrent' = 0: expected an integer in [1, "
 		 "100000000]"},
-		{"{" PORTS "," POOLS ",'services':[" SVC4
-		 ",'limits':{'concurrent':2,'ban':{'first_s':5}}}]}",
+		{"{" PORTS "," POOLS ",'services':[" SVC4 ",'limits':{'concurrent':2,"
+		 "'ban':{'first_s':5}}}]}",
 		 "config t: key 'services[0].limits.ban.after': missing: refusals that earn a ban"},
-		{"{" PORTS "," POOLS ",'services':[" SVC4
-		 ",'limits':{'concurrent':2,'ban':{'after':3,'factor':0}}}]}",
+		{"{" PORTS "," POOLS ",'services':[" SVC4 ",'limits':{'concurrent':2,"
+		 "'ban':{'after':3,'factor':0}}}]}",
 		 "config t: key 'services[0].limits.ban.factor' = 0: expected an integer in [1, "
 		 "1000]"},
-		{"{" PORTS "," POOLS ",'services':[" SVC4
-		 ",'limits':{'concurrent':2,'ban':{'after':3,'max_s':10}}}]}",
+		{"{" PORTS "," POOLS ",'services':[" SVC4 ",'limits':{'concurrent':2,"
+		 "'ban':{'after':3,'max_s':10}}}]}",
 		 "config t: key 'services[0].limits.ban.max_s' = 10: shorter than first_s (300)"},
-		{"{" PORTS "," POOLS ",'services':[" SVC4
-		 ",'limits':{'concurrent':2,'ban':{'after':3,'length':10}}}]}",
+		{"{" PORTS "," POOLS ",'services':[" SVC4 ",'limits':{'concurrent':2,"
+		 "'ban':{'after':3,'length':10}}}]}",
 		 "config t: key 'services[0].limits.ban.length': unknown key"},
 		{"{" PORTS ",'limits':{'packets':{'rate':5,'burst':0}}}",
 		 "config t: key 'limits.packets.burst' = 0: expected an integer in [1, 100000000]"},
@@ -485,11 +475,11 @@ test_synproxy(void **state)
 		 "config t: key 'services[0].synproxy' = true: expected an object"},
 		{"{" PORTS "," POOLS ",'services':[" SVC4 ",'synproxy':{'rate':5}}]}",
 		 "config t: key 'services[0].synproxy.rate': unknown key"},
-		{"{" PORTS "," POOLS ",'services':[" SVC("s4", "198.18.1.1", "80", "udp", "w4",
-							 "['198.18.2.1']") ",'synproxy':{}}]}",
+		{"{" PORTS "," POOLS ",'services':["
+		 SVC("s4", "198.18.1.1", "80", "udp", "w4", "['198.18.2.1']") ",'synproxy':{}}]}",
 		 "config t: key 'services[0].synproxy': only TCP services have a SYN handshake"},
-		{"{" PORTS "," POOLS ",'services':[" SVC4
-		 ",'forwarding':'dsr-ipip','synproxy':{'syn_rate':10}}]}",
+		{"{" PORTS "," POOLS ",'services':[" SVC4 ",'forwarding':'dsr-ipip',"
+		 "'synproxy':{'syn_rate':10}}]}",
 		 "config t: key 'services[0].synproxy': needs \"forwarding\": \"fullnat\" (with "
 		 "dsr-ipip the backends' replies bypass weir)"},
 		{"{" PORTS "," POOLS ",'services':[" SVC4 ",'synproxy':{'syn_rate':-1}}]}",
@@ -504,26 +494,26 @@ test_synproxy(void **state)
 		{"{" PORTS "," POOLS ",'services':[" SVC4 ",'synproxy':{'mss':100}}]}",
 		 "config t: key 'services[0].synproxy.mss' = 100: expected an integer in [536, "
 		 "9000]"},
-		{"{" PORTS "," POOLS ",'services':[" SVC4
-		 ",'mss_clamp':1400,'synproxy':{'mss':1460}}]}",
+		{"{" PORTS "," POOLS ",'services':[" SVC4 ",'mss_clamp':1400,"
+		 "'synproxy':{'mss':1460}}]}",
 		 "config t: key 'services[0].synproxy.mss' = 1460: above the service's mss_clamp "
 		 "1400"},
 		/* A bad secret is never echoed. */
-		{"{" PORTS "," POOLS ",'services':[" SVC4
-		 ",'synproxy':{'secret':'00112233445566778899aabbccddeef'}}]}",
-		 "config t: key 'services[0].synproxy.secret': expected a string of 32 hex digits "
-		 "(value not shown)"},
-		{"{" PORTS "," POOLS ",'services':[" SVC4
-		 ",'synproxy':{'secret':'00112233445566778899aabbccddeeff0'}}]}",
-		 "config t: key 'services[0].synproxy.secret': expected a string of 32 hex digits "
-		 "(value not shown)"},
-		{"{" PORTS "," POOLS ",'services':[" SVC4
-		 ",'synproxy':{'secret':'00112233445566778899aabbccddeefg'}}]}",
-		 "config t: key 'services[0].synproxy.secret': expected a string of 32 hex digits "
-		 "(value not shown)"},
+		{"{" PORTS "," POOLS ",'services':[" SVC4 ","
+		 "'synproxy':{'secret':'00112233445566778899aabbccddeef'}}]}",
+		 "config t: key 'services[0].synproxy.secret': expected a string of 32 hex "
+		 "digits (value not shown)"},
+		{"{" PORTS "," POOLS ",'services':[" SVC4 ","
+		 "'synproxy':{'secret':'00112233445566778899aabbccddeeff0'}}]}",
+		 "config t: key 'services[0].synproxy.secret': expected a string of 32 hex "
+		 "digits (value not shown)"},
+		{"{" PORTS "," POOLS ",'services':[" SVC4 ","
+		 "'synproxy':{'secret':'00112233445566778899aabbccddeefg'}}]}",
+		 "config t: key 'services[0].synproxy.secret': expected a string of 32 hex "
+		 "digits (value not shown)"},
 		{"{" PORTS "," POOLS ",'services':[" SVC4 ",'synproxy':{'secret':12}}]}",
-		 "config t: key 'services[0].synproxy.secret': expected a string of 32 hex digits "
-		 "(value not shown)"},
+		 "config t: key 'services[0].synproxy.secret': expected a string of 32 hex "
+		 "digits (value not shown)"},
 	};
 	const struct weir_synproxy_config *p;
 	struct weir_config *c;
@@ -531,22 +521,16 @@ test_synproxy(void **state)
 	(void)state;
 	/* Defaults: cookies always, random secret, wscale 7, MSS 1460 (IPv4), 1440
 	 * (IPv6), or the clamp when it is lower; a service without it has none. */
-	c = load("{" PORTS "," POOLS ",'services':[" SVC4 ",'synproxy':{}}," SVC(
-		"v6", "2001:db8:1::1", "80", "tcp", "w6",
-		"['2001:db8:2::1']") ",'synproxy':{}}," SVC("cl", "198.18.1.1", "81", "tcp",
-							    "w4", "['198.18.2.1']") ",'mss_clamp':"
-										    "1400,'"
-										    "synproxy':{}}"
-										    "," SVC("no",
-											    "198."
-											    "18.1."
-											    "1",
-											    "82",
-											    "tcp",
-											    "w4",
-											    "['198."
-											    "18.2."
-											    "1']") "}]}");
+	/* One service a line. */
+	/* clang-format off */
+	c = load("{" PORTS "," POOLS ",'services':["
+		 SVC4 ",'synproxy':{}},"
+		 SVC("v6", "2001:db8:1::1", "80", "tcp", "w6", "['2001:db8:2::1']")
+		 ",'synproxy':{}},"
+		 SVC("cl", "198.18.1.1", "81", "tcp", "w4", "['198.18.2.1']")
+		 ",'mss_clamp':1400,'synproxy':{}},"
+		 SVC("no", "198.18.1.1", "82", "tcp", "w4", "['198.18.2.1']") "}]}");
+	/* clang-format on */
 	if (c == NULL)
 		fail_msg("rejected: %s", errbuf);
 	p = &c->services[0].synproxy;

@@ -3,9 +3,14 @@
 Run under Debian's /usr/bin/python3 (python3-scapy lives there). Every weir
 process gets its own EAL --file-prefix and admin socket, runs with --no-huge,
 is stopped by PID, and its files under /var/run/dpdk are removed afterwards.
+
+Randomness comes from rng(): one seeded random.Random per named stream,
+the same on every run unless WEIR_TEST_SEED says otherwise (as in the C
+tests, tests/common/weir_test_rng.h).
 """
 import json
 import os
+import random
 import shutil
 import signal
 import struct
@@ -29,6 +34,9 @@ signal.signal(signal.SIGINT, _terminated)
 
 def fail(msg):
     print('FAIL: ' + msg, flush=True)
+    if _seed is not None:
+        print('(this run drew its numbers from seed %#x: WEIR_TEST_SEED=%#x repeats it)' %
+              (_seed, _seed), flush=True)
     sys.exit(1)
 
 
@@ -37,12 +45,124 @@ def check(cond, msg):
         fail(msg)
 
 
+# --- the seeded PRNG -------------------------------------------------------
+
+SEED_DEFAULT = 0x7765697274657374  # "weirtest", the C tests' default too
+_seed = None
+
+
+def seed():
+    """The run's seed: WEIR_TEST_SEED (decimal, 0x... hex, or "random"), else
+    SEED_DEFAULT. Printed at the first call; fail() prints it again."""
+    global _seed
+    if _seed is None:
+        s = os.environ.get('WEIR_TEST_SEED', '')
+        if s == '':
+            v = SEED_DEFAULT
+        elif s == 'random':
+            v = int.from_bytes(os.urandom(8), 'big')
+        else:
+            try:
+                v = int(s, 0)
+            except ValueError:
+                v = -1
+            if not 0 <= v < 1 << 64:
+                print('WEIR_TEST_SEED=%s: expected an unsigned number (0x for hex) or '
+                      '"random"' % s, flush=True)
+                sys.exit(99)
+        _seed = v
+        print('seed %#x (WEIR_TEST_SEED=%#x repeats this run)' % (v, v), flush=True)
+    return _seed
+
+
+def rng(stream):
+    """A random.Random of its own for each named stream: its numbers depend on
+    the run's seed and the name only."""
+    return random.Random('%d:%s' % (seed(), stream))
+
+
 def paths():
     """weir and weirctl from the build dir meson passes in the environment."""
     build = os.environ.get('WEIR_BUILD_DIR')
     if not build:
         fail('WEIR_BUILD_DIR is not set (run through meson test)')
     return os.path.join(build, 'app', 'weir'), os.path.join(build, 'control', 'weirctl')
+
+
+# --- counters ---------------------------------------------------------------
+
+class Want:
+    """A counter's wanted value when it is not one number: at_least(n),
+    between(lo, hi), or any test with a description."""
+
+    def __init__(self, desc, test):
+        self.desc, self.test = desc, test
+
+    def __repr__(self):
+        return self.desc
+
+
+def at_least(n):
+    return Want('>= %r' % n, lambda v: v >= n)
+
+
+def between(lo, hi):
+    return Want('in [%r, %r]' % (lo, hi), lambda v: lo <= v <= hi)
+
+
+class only(dict):
+    """In a want of expect_counters(): these counters with these values,
+    and every other counter of the same object 0 (drop reasons, say)."""
+
+
+def counter_diff(got, want, path=''):
+    """The differences between counters and what is wanted, one line each
+    (see expect_counters())."""
+    out = []
+    if isinstance(want, dict):
+        keys = list(want)
+        if isinstance(want, only) and isinstance(got, dict):
+            keys += sorted(k for k in got if k not in want)
+        for k in keys:
+            where = '%s[%d]' % (path, k) if isinstance(k, int) else \
+                '%s.%s' % (path, k) if path else k
+            w = want.get(k, 0)
+            if isinstance(k, int):
+                there = isinstance(got, list) and -len(got) <= k < len(got)
+            else:
+                there = isinstance(got, dict) and k in got
+            if not there:
+                out.append('%s: missing, want %r' % (where, w))
+            else:
+                out += counter_diff(got[k], w, where)
+    elif isinstance(want, list):
+        if not isinstance(got, list) or len(got) != len(want):
+            out.append('%s: %d entries, want %d' % (path, len(got) if isinstance(got, list)
+                                                     else -1, len(want)))
+        else:
+            for i, w in enumerate(want):
+                out += counter_diff(got[i], w, '%s[%d]' % (path, i))
+    elif isinstance(want, Want):
+        if not want.test(got):
+            out.append('%s: %r, want %r' % (path, got, want))
+    elif got != want or type(got) is bool and type(want) is not bool:
+        out.append('%s: %r, want %r' % (path, got, want))
+    return out
+
+
+def expect_counters(got, want, what):
+    """Check counters: got is `weirctl stats --json` (or `services`, or any
+    part of either), want the counters wanted, nested as in got:
+        {'total': {'tx': 3, 'drops': only({'no_conn': 1})},
+         'workers': {1: {'steered_in': 2}}}
+    A str key names a member, an int key a list element (a worker); a list
+    wants exactly that many elements; a value is a number, at_least(n),
+    between(lo, hi), or only({...}). Fails listing every counter that
+    differs; returns got."""
+    diff = counter_diff(got, want)
+    if diff:
+        fail('%s:\n  %s' % (what, '\n  '.join(diff)))
+    return got
 
 
 # --- pcap files, written and read by hand so any frame (even empty) fits ----

@@ -6,7 +6,8 @@
  * What the tests on EAL memory (tests/ct) share: a CHECK that counts
  * failures (and gives up after 10), and an EAL start with a file prefix of
  * the test's own (NAME-PID) whose runtime directory is removed on every
- * exit, the early ones included. Header-only: each test is one program.
+ * exit, the early ones included; a failed run ends with the PRNG seed it
+ * used (tests/common/weir_test_rng.h). Header-only: each test is one program.
  */
 #include <ftw.h>
 #include <stdio.h>
@@ -15,6 +16,8 @@
 
 #include <rte_eal.h>
 #include <rte_errno.h>
+
+#include "weir_test_rng.h"
 
 static int failures;
 
@@ -44,6 +47,8 @@ static void
 eal_test_cleanup(void)
 {
 	nftw(eal_test_rundir, eal_test_rm, 8, FTW_DEPTH | FTW_PHYS);
+	if (failures > 0)
+		weir_test_seed_report();
 }
 
 /* rte_eal_init() with --file-prefix NAME-PID added; exits 1 if it fails. */

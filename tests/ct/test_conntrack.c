@@ -24,19 +24,18 @@
 
 #include "conntrack.h"
 #include "eal_test.h"
+#include "weir_test_rng.h"
 
 #define SIZE 1792u /* 512 buckets of 7: the index is half full when the table is full */
 #define OPS 400000u
 
-static uint64_t rng = 0x2545f4914f6cdd1dULL;
+/* The tests' seeded PRNG (tests/common/weir_test_rng.h). */
+static struct weir_test_rng rng;
 
 static uint32_t
 rnd(void)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (uint32_t)(rng >> 16);
+	return (uint32_t)weir_test_rng_u64(&rng);
 }
 
 /* Flow n: IPv4 or IPv6 by n's low bit, TCP or UDP by the next; keys that
@@ -91,6 +90,11 @@ main(int argc, char **argv)
 	uint32_t live = 0, next_flow = 0, op, i, full = 0, index_full = 0;
 
 	eal_test_init(argc, argv, "weir-test-ct");
+#ifdef TIGHT
+	weir_test_rng_init(&rng, "conntrack", 1);
+#else
+	weir_test_rng_init(&rng, "conntrack", 0);
+#endif
 	ct = weir_ct_create("test_ct", SIZE, (int)rte_socket_id());
 	CHECK(ct != NULL, "create: %s", rte_strerror(rte_errno));
 	if (ct == NULL)

@@ -23,6 +23,7 @@
 
 #include "eal_test.h"
 #include "srctab.h"
+#include "weir_test_rng.h"
 
 static struct weir_src_key
 key(uint8_t n)
@@ -50,13 +51,11 @@ ukey(uint32_t i)
 	return k;
 }
 
+/* The tests' seeded PRNG (tests/common/weir_test_rng.h). */
 static uint64_t
-rnd(uint64_t *x)
+rnd(struct weir_test_rng *x)
 {
-	*x ^= *x << 13;
-	*x ^= *x >> 7;
-	*x ^= *x << 17;
-	return *x;
+	return weir_test_rng_u64(x);
 }
 
 /* What the admission path does with a state: one token, and rested_ns kept. */
@@ -87,13 +86,15 @@ check_bulk_vs_single(void)
 	struct weir_src_key keys[40];
 	struct weir_src_state *bulk[40], *one;
 	struct weir_rl_tb_params p;
-	uint64_t x = 12345, now = 1000;
+	struct weir_test_rng x;
+	uint64_t now = 1000;
 	unsigned int round, j, n, got, null = 0, reused = 0, admitted = 0, denied = 0, dup = 0;
 	uint32_t prev_count;
 
 	CHECK(a != NULL && b != NULL, "create: %s", rte_strerror(rte_errno));
 	if (a == NULL || b == NULL)
 		return;
+	weir_test_rng_init(&x, "srctab_bulk_vs_single", 0);
 	/* One new connection per 10 us, bursts of 3. */
 	CHECK(weir_rl_tb_params_init(&p, 1, 10000, 3) == 0, "tb params");
 	for (round = 0; round < 20000; round++) {

@@ -1,7 +1,9 @@
 #!/usr/bin/python3
 """Packet-fixture tests: weir on net_pcap ports, input crafted by scapy.
 
-Usage: dp.py SCENARIO   (meson registers one test per scenario)
+Usage: dp.py SCENARIO
+       dp.py --list       the scenarios, one per line: meson registers one test
+                          each (dp-SCENARIO), so a scenario is added here only
 
 Each fixture is a list of (input frame, expected answer or None, expected
 drop reason or None). weir reads the input pcap, the test waits until every
@@ -19,10 +21,15 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
 import weirtest as wt  # noqa: E402
 
-from scapy.all import (ARP, ICMP, IP, UDP, TCP, Dot1Q, Ether, IPv6, IPv6ExtHdrHopByHop,  # noqa: E402
-                       IPv6ExtHdrDestOpt, IPv6ExtHdrFragment, ICMPv6EchoRequest, ICMPv6EchoReply,
-                       ICMPv6ND_NS, ICMPv6ND_NA, ICMPv6ND_RS, ICMPv6NDOptSrcLLAddr,
-                       ICMPv6NDOptDstLLAddr, Padding, in6_getnsma, in6_getnsmac, inet_pton, raw)
+# `dp.py --list` runs at meson's configure time: quickly, and where scapy
+# is missing. Only running a scenario needs scapy.
+LISTING = __name__ == '__main__' and sys.argv[1:] == ['--list']
+if not LISTING:
+    from scapy.all import (ARP, ICMP, IP, UDP, TCP, Dot1Q, Ether, IPv6,  # noqa: E402
+                           IPv6ExtHdrHopByHop, IPv6ExtHdrDestOpt, IPv6ExtHdrFragment,
+                           ICMPv6EchoRequest, ICMPv6EchoReply, ICMPv6ND_NS, ICMPv6ND_NA,
+                           ICMPv6ND_RS, ICMPv6NDOptSrcLLAddr, ICMPv6NDOptDstLLAddr, NoPayload,
+                           Padding, in6_getnsma, in6_getnsmac, inet_pton, raw)
 
 MAC = '02:77:65:69:72:01'      # weir's port
 CMAC = '02:00:00:00:00:02'     # the client
@@ -259,43 +266,111 @@ def run_fixture(name, fixture, extra=None, port_extra=None, after=None, times=No
         st = w.wait_stats(lambda s: s['total']['rx'] == n and
                           s['total']['tx'] + s['total']['dropped'] == len(want) + n_drops,
                           'all %d frames to be answered or dropped' % n)
-        got_drops = {k: v for k, v in st['total']['drops'].items() if v}
-        for k in want_drops:
-            wt.check(k in st['total']['drops'], 'weirctl stats has no drop reason %r' % k)
-        wt.check(got_drops == want_drops,
-                 'drop counters: want %s, got %s' % (want_drops, got_drops))
-        wt.check(st['total']['tx'] == len(want), 'tx %d, want %d' % (st['total']['tx'], len(want)))
-        wt.check(st['ports'][0]['ipackets'] == n, 'port ipackets %d, want %d' %
-                 (st['ports'][0]['ipackets'], n))
+        # Every drop reason not expected is 0.
+        wt.expect_counters(st, {'total': {'tx': len(want), 'drops': wt.only(want_drops)},
+                                'ports': {0: {'ipackets': n}}}, 'counters of %d frames' % n)
         if after is not None:
             after(st, w)
         w.stop()
         got = wt.read_pcap(out)
         wt.check(len(got) == len(want), 'output pcap has %d frames, want %d' % (len(got), len(want)))
         for i, (g, e) in enumerate(zip(got, want)):
+            # Checksums first: a wrong one is named, and caught even if the
+            # expected answer had it too.
+            verify_checksums(g)
             # A tuple lists the acceptable answers (a SYN cookie made at either
             # side of a tick of its time counter).
             alts = e if isinstance(e, tuple) else (e,)
             if g not in alts:
                 wt.fail('answer %d differs:\n got  %s\n want %s\n got  %s\n want %s' %
                         (i, g.hex(), alts[0].hex(), Ether(g).summary(), Ether(alts[0]).summary()))
-            verify_checksums(g)
     print('ok: %d frames, %d answers, drops %s' % (n, len(want), want_drops))
 
 
-def verify_checksums(frame):
-    """Independent check: scapy recomputes every checksum of an answer."""
-    p = Ether(frame)
-    for layer in (IP, ICMP, ICMPv6EchoReply, ICMPv6ND_NA, TCP, UDP):
-        if layer is UDP and IP in p and UDP in p and p[UDP].chksum == 0:
-            continue  # IPv4 UDP without a checksum (RFC 768)
-        if layer in p and hasattr(p[layer], 'chksum') and p[layer].chksum is not None:
+# scapy's names for checksum fields: "chksum" (IPv4, TCP, UDP, ICMP),
+# "cksum" (every ICMPv6 message). A field of any other layer whose name
+# says checksum makes checksum_errors() fail rather than pass unchecked.
+CSUM_FIELDS = ('chksum', 'cksum')
+
+
+def layers_of(p):
+    """Every layer of a dissected frame, outer to inner (both IP headers of
+    IP-in-IP, say)."""
+    out = []
+    while p is not None and not isinstance(p, NoPayload):
+        out.append(p)
+        p = p.payload
+    return out
+
+
+def checksum_errors(frame):
+    """Every checksum field of the frame, inner headers included, recomputed
+    by scapy: ([(layer index, 'Layer.field') checked], [error messages])."""
+    layers = layers_of(Ether(frame))
+    checked, errors = [], []
+    for i, layer in enumerate(layers):
+        for f in layer.fields_desc:
+            what = '%s.%s' % (type(layer).__name__, f.name)
+            if f.name not in CSUM_FIELDS:
+                if 'sum' in f.name.lower() or 'crc' in f.name.lower():
+                    errors.append('%s: a checksum field verify_checksums() does not know' % what)
+                continue
+            value = getattr(layer, f.name)
+            if value == 0 and isinstance(layer, UDP) and isinstance(layers[i - 1], IP):
+                checked.append((i, what))  # IPv4 UDP without a checksum (RFC 768)
+                continue
             q = Ether(frame)
-            del q[layer].chksum
-            rebuilt = Ether(raw(q))
-            wt.check(rebuilt[layer].chksum == p[layer].chksum,
-                     '%s checksum %#x, recomputed %#x' % (layer.__name__, p[layer].chksum,
-                                                          rebuilt[layer].chksum))
+            delattr(layers_of(q)[i], f.name)  # scapy computes a deleted checksum
+            want = getattr(layers_of(Ether(raw(q)))[i], f.name)
+            if value != want:
+                errors.append('%s (layer %d) is %#x, scapy computes %#x' % (what, i, value, want))
+            checked.append((i, what))
+    return checked, errors
+
+
+def verify_checksums(frame):
+    """Independent check of an answer: scapy recomputes every checksum."""
+    _, errors = checksum_errors(frame)
+    if errors:
+        wt.fail('checksums of %s:\n  %s' % (Ether(frame).summary(), '\n  '.join(errors)))
+
+
+def check_the_checker():
+    """checksum_errors() must see a wrong checksum in every field it knows,
+    inner headers of IP-in-IP included: each of these frames is clean, and
+    each of its checksums, spoilt in turn, is named."""
+    inner4 = IP(src=CLI4, dst=VIP4) / TCP(sport=42000, dport=443, flags='S')
+    inner6 = IPv6(src=CLI6, dst=VIP6) / UDP(sport=42000, dport=443) / b'x'
+    frames = [echo4_rep(VIP4), echo6_rep(VIP6), na(VIP6),
+              tcp(VIP6, CLI6, 80, 40000, 'SA', dmac=CMAC, smac=MAC),
+              udp(VIP4, CLI4, 53, 5353, dmac=CMAC, smac=MAC),
+              raw(Ether(dst=CMAC, src=MAC) / IP(src=LOCAL4, dst=CLI4, proto=4) / inner4),
+              raw(Ether(dst=CMAC, src=MAC) / IP(src=LOCAL4, dst=CLI4, proto=4) /
+                  IP(src=CLI4, dst=VIP4) / UDP(sport=1, dport=2) / b'y'),
+              raw(Ether(dst=CMAC, src=MAC) / IPv6(src=LOCAL6, dst=CLI6, nh=41) / inner6)]
+    seen = set()
+    for frame in frames:
+        checked, errors = checksum_errors(frame)
+        wt.check(checked and not errors, 'checker: %s: checked %s, errors %s' %
+                 (Ether(frame).summary(), checked, errors))
+        for i, what in checked:
+            q = Ether(frame)
+            layer = layers_of(q)[i]
+            name = what.split('.')[1]
+            good = getattr(layer, name)
+            setattr(layer, name, good ^ 0x00ff if good != 0x00ff else 0x1234)
+            _, errors = checksum_errors(raw(q))
+            wt.check(any(e.startswith('%s (layer %d)' % (what, i)) for e in errors),
+                     'checker: a wrong %s (layer %d) of %s passes: %s' %
+                     (what, i, Ether(frame).summary(), errors))
+            # Inner: under two IP headers (or one, for an IP header).
+            ips = sum(isinstance(x, (IP, IPv6)) for x in layers_of(Ether(frame))[:i])
+            seen.add((what, ips >= (1 if isinstance(layer, IP) else 2)))
+    want = {('IP.chksum', False), ('IP.chksum', True), ('TCP.chksum', False),
+            ('TCP.chksum', True), ('UDP.chksum', False), ('UDP.chksum', True),
+            ('ICMP.chksum', False), ('ICMPv6EchoReply.cksum', False),
+            ('ICMPv6ND_NA.cksum', False)}
+    wt.check(seen >= want, 'checker: never checked %s' % sorted(want - seen))
 
 
 def steering():
@@ -324,14 +399,9 @@ def steering():
         n = len(frames)
         st = w.wait_stats(lambda s: s['total']['rx'] == n and s['total']['tx'] == n,
                           'all %d frames answered' % n)
-        ws = st['workers']
-        wt.check(ws[0]['rx'] == n and ws[1]['rx'] == 0, 'rx per worker %s' %
-                 [x['rx'] for x in ws])
-        wt.check(ws[0]['steered_out'] == len(want[1]) and ws[1]['steered_in'] == len(want[1]),
-                 'steered %d out / %d in, want %d' % (ws[0]['steered_out'], ws[1]['steered_in'],
-                                                     len(want[1])))
-        wt.check(ws[0]['tx'] == len(want[0]) and ws[1]['tx'] == len(want[1]),
-                 'tx per worker %s' % [x['tx'] for x in ws])
+        wt.expect_counters(st, {'workers': [
+            {'rx': n, 'steered_out': len(want[1]), 'tx': len(want[0])},
+            {'rx': 0, 'steered_in': len(want[1]), 'tx': len(want[1])}]}, 'steering')
         ports = w.ctl('ports')['ports']
         wt.check(ports[0]['steering'] == 'software', 'steering mode %s' % ports[0]['steering'])
         # net_pcap computes no checksums: the dp fixtures check weir's own
@@ -341,6 +411,8 @@ def steering():
         w.stop()
         for q in (0, 1):
             got = wt.read_pcap(files[2 + q])
+            for g in got:
+                verify_checksums(g)
             wt.check(got == want[q], 'worker %d answers differ (%d got, %d want)' %
                      (q, len(got), len(want[q])))
     print('ok: %d frames, %d steered to worker 1' % (n, len(want[1])))
@@ -646,14 +718,11 @@ def limits():
             s['limits'] = LIMITS[s['name']]
 
     def counters(st, w):
-        got = {k: st['workers'][0][k] for k in ('rl_admitted', 'rl_denied', 'rl_rst',
-                                                 'rl_dry_run', 'sources', 'acl_allowed',
-                                                 'ban_dry_run', 'ban_reports')}
         # admitted: tcp4 3 + 1, udp4 2, tcp6 1, udp6 1; denied: 2 + 1 + 1 + 1;
         # sources: CLI4 and 198.18.0.3 (tcp4), CLI4 (udp4), CLI6's /64 (tcp6, udp6).
-        want = {'rl_admitted': 8, 'rl_denied': 5, 'rl_rst': 3, 'rl_dry_run': 1, 'sources': 5,
-                'acl_allowed': 4, 'ban_dry_run': 1, 'ban_reports': 0}
-        wt.check(got == want, 'limit counters %s, want %s' % (got, want))
+        wt.expect_counters(st, {'workers': {0: {
+            'rl_admitted': 8, 'rl_denied': 5, 'rl_rst': 3, 'rl_dry_run': 1, 'sources': 5,
+            'acl_allowed': 4, 'ban_dry_run': 1, 'ban_reports': 0}}}, 'limit counters')
         svcs = {x['name']: x for x in w.ctl('services')['services']}
         wt.check(svcs['tcp4'].get('limits') == {'new_conns': {'rate': 3, 'per_s': 1, 'burst': 3},
                                                 'action': 'rst', 'dry_run': False,
@@ -782,14 +851,11 @@ def bans():
     fx = fx_bans()
 
     def after(st, w):
-        w0 = st['workers'][0]
-        got = {k: w0[k] for k in ('rl_admitted', 'rl_denied', 'ban_reports', 'ban_reports_lost',
-                                  'rl_dry_run', 'sources')}
         # admitted: A 5 + 2, B 2, C 3; denied: A 4 + 2, B 2, C 1; sources:
         # A (tcp4, udp4), B (udp4), C (tcp4), and A, B, C in the global rule.
-        want = {'rl_admitted': 12, 'rl_denied': 9, 'ban_reports': 4, 'ban_reports_lost': 0,
-                'rl_dry_run': 0, 'sources': 7}
-        wt.check(got == want, 'counters %s, want %s' % (got, want))
+        wt.expect_counters(st, {'workers': {0: {
+            'rl_admitted': 12, 'rl_denied': 9, 'ban_reports': 4, 'ban_reports_lost': 0,
+            'rl_dry_run': 0, 'sources': 7}}}, 'ban counters')
         # Refusals charged per source (limits and bans), merged by control.
         top = [(e['source'], e['refused'], e['error'], e['banned']) for e in w.ctl('top', '5')['top']]
         wt.check(top == [(CLI4 + '/32', 9, 0, True), (CLI_B + '/32', 3, 0, False),
@@ -858,14 +924,17 @@ def top_sampling():
     fx += [(tcp(CLI4, VIP4, 1025 + i, 80, 'S'), None, 'rate_limited') for i in range(5999)]
 
     def after(st, w):
-        w0 = st['workers'][0]
-        wt.check((w0['rl_denied'], w0['top_sampled']) == (5999, 29),
-                 'rl_denied, top_sampled %s, want (5999, 29)' % ((w0['rl_denied'],
-                                                                   w0['top_sampled']),))
+        wt.expect_counters(st, {'workers': {0: {'rl_denied': 5999, 'top_sampled': 29}}},
+                           'top sampling')
         top = [(e['source'], e['refused'], e['error']) for e in w.ctl('top')['top']]
         wt.check(top == [(CLI4 + '/32', 4096 + 29 * 64, 0)], 'top: %s' % top)
 
     run_fixture('top', fx, cfg, L4_PORT, after=after)
+
+
+def first_backends(w):
+    """{service name: its first backend} from `weirctl services`."""
+    return {s['name']: s['backends'][0] for s in w.ctl('services')['services']}
 
 
 def l4_expiry():
@@ -914,22 +983,20 @@ def l4_expiry():
         n = len(frames)
         st = w.wait_stats(lambda s: s['total']['rx'] == n and s['total']['tx'] == n,
                           'all %d frames forwarded' % n)
-        w0 = st['workers'][0]
-        got = (w0['conns'], w0['conn_new'], w0['conn_reused'])
-        wt.check(got == (6, 7, 1), 'conns, conn_new, conn_reused %s, want (6, 7, 1)' % (got,))
-        active = {s['name']: s['backends'][0]['conns_active'] for s in w.ctl('services')['services']}
-        wt.check(active['tcp4'] == 4 and active['udp4'] == 1,
-                 'active %s, want tcp4 4 (40014 closed), udp4 1' % active)
+        wt.expect_counters(st, {'workers': {0: {'conns': 6, 'conn_new': 7, 'conn_reused': 1}}},
+                           'connections')
+        # 40014 closed: it left tcp4's backend at once.
+        wt.expect_counters(first_backends(w), {'tcp4': {'conns_active': 4},
+                                               'udp4': {'conns_active': 1}}, 'active')
         st = w.wait_stats(lambda s: s['workers'][0]['conn_expired'] == 5, 'five expiries',
                           timeout=10)
-        wt.check(st['workers'][0]['conns'] == 1, 'conns after expiry %d, want 1 (established)' %
-                 st['workers'][0]['conns'])
-        bk = {s['name']: s['backends'][0] for s in w.ctl('services')['services']}
-        active = {n: b['conns_active'] for n, b in bk.items()}
-        wt.check(active['tcp4'] == 1 and active['udp4'] == 0, 'active after expiry %s' % active)
+        wt.expect_counters(st, {'workers': {0: {'conns': 1}}}, 'after expiry (established)')
+        bk = first_backends(w)
+        wt.expect_counters(bk, {'tcp4': {'conns_active': 1}, 'udp4': {'conns_active': 0}},
+                           'active after expiry')
         # 40010's backend never answered: one failed handshake, when it expired.
-        fails = {n: b['handshake_failures'] for n, b in bk.items() if b['handshake_failures']}
-        wt.check(fails == {'tcp4': 1}, 'handshake failures %s, want tcp4 1' % fails)
+        wt.expect_counters(bk, {n: {'handshake_failures': 1 if n == 'tcp4' else 0} for n in bk},
+                           'handshake failures')
         w.stop()
     print('ok: 5 of 6 connections expired, the established one stays; a closed 5-tuple reopened '
           'as a new connection')
@@ -972,15 +1039,15 @@ def l4_steering():
         n = len(frames)
         st = w.wait_stats(lambda s: s['total']['rx'] == n and s['total']['tx'] == n,
                           'all %d frames forwarded' % n)
-        ws = st['workers']
         n1 = len(want[1])
-        wt.check(ws[0]['steered_out'] == n1 and ws[1]['steered_in'] == n1,
-                 'steered %d/%d, want %d' % (ws[0]['steered_out'], ws[1]['steered_in'], n1))
-        wt.check([x['conns'] for x in ws] == [len(want[0]) // 2, n1 // 2],
-                 'conns per worker %s' % [x['conns'] for x in ws])
+        wt.expect_counters(st, {'workers': [{'steered_out': n1, 'conns': len(want[0]) // 2},
+                                            {'steered_in': n1, 'conns': n1 // 2}]},
+                           'l4 steering')
         w.stop()
         for q in (0, 1):
             got = wt.read_pcap(files[2 + q])
+            for g in got:
+                verify_checksums(g)
             wt.check(got == want[q], 'worker %d output differs (%d got, %d want)' %
                      (q, len(got), len(want[q])))
     print('ok: %d frames, %d via worker 1' % (n, len(want[1])))
@@ -1266,13 +1333,11 @@ def synproxy():
     t0 = time.time()
 
     def flood_counters(st, w):
-        w0 = st['workers'][0]
-        got = {k: w0[k] for k in ('conns', 'conn_new', 'syn_cookies_sent', 'syn_cookies_ok',
-                                  'syn_cookies_bad', 'conn_capacity', 'sources', 'rl_admitted')}
         # Limits charge proven sources only: the flood takes no source entry.
-        want = {'conns': 0, 'conn_new': 0, 'syn_cookies_sent': 200, 'syn_cookies_ok': 0,
-                'syn_cookies_bad': 0, 'conn_capacity': 4096, 'sources': 0, 'rl_admitted': 0}
-        wt.check(got == want, 'after the flood: %s, want %s' % (got, want))
+        wt.expect_counters(st, {'workers': {0: {
+            'conns': 0, 'conn_new': 0, 'syn_cookies_sent': 200, 'syn_cookies_ok': 0,
+            'syn_cookies_bad': 0, 'conn_capacity': 4096, 'sources': 0, 'rl_admitted': 0}}},
+            'after the flood')
 
     cfg = sp_config()
     cfg['limits'] = {'new_conns': {'rate': 1000}}
@@ -1280,23 +1345,16 @@ def synproxy():
     run_fixture('synproxy-flood', fx_synproxy_flood(), cfg, L4_PORT, after=flood_counters)
 
     def flow_counters(st, w):
-        w0 = st['workers'][0]
-        got = {k: w0[k] for k in ('conns', 'conn_new', 'syn_cookies_sent', 'syn_cookies_ok',
-                                  'syn_cookies_bad', 'rl_admitted', 'syn_early_held',
-                                  'syn_early_sent', 'syn_early_freed', 'syn_early_full',
-                                  'syn_early_holding')}
         # Every connection went through the limits: cookie ones at their ACK.
         # Held: 40000's (sent), 40004's (freed at its RST), 40005's (still).
-        want = {'conns': 7, 'conn_new': 7, 'syn_cookies_sent': 3, 'syn_cookies_ok': 5,
-                'syn_cookies_bad': 2, 'rl_admitted': 7, 'syn_early_held': 3,
-                'syn_early_sent': 1, 'syn_early_freed': 1, 'syn_early_full': 0,
-                'syn_early_holding': 1}
-        wt.check(got == want, 'synproxy counters %s, want %s' % (got, want))
+        wt.expect_counters(st, {'workers': {0: {
+            'conns': 7, 'conn_new': 7, 'syn_cookies_sent': 3, 'syn_cookies_ok': 5,
+            'syn_cookies_bad': 2, 'rl_admitted': 7, 'syn_early_held': 3, 'syn_early_sent': 1,
+            'syn_early_freed': 1, 'syn_early_full': 0, 'syn_early_holding': 1}}},
+            'synproxy counters')
         svcs = {x['name']: x for x in w.ctl('services')['services']}
-        bk4 = svcs['tcp4']['backends'][0]
-        wt.check((bk4['conns_total'], bk4['conns_active'], bk4['handshake_failures']) == (4, 2, 1),
-                 'tcp4 backend: total, active, failed %s, want (4, 2, 1)' %
-                 ((bk4['conns_total'], bk4['conns_active'], bk4['handshake_failures']),))
+        wt.expect_counters(svcs, {'tcp4': {'backends': {0: {
+            'conns_total': 4, 'conns_active': 2, 'handshake_failures': 1}}}}, 'tcp4 backend')
         wt.check(svcs['tcp4'].get('synproxy') == {'syn_rate': 0, 'mss': 1400, 'wscale': 7,
                                                   'secret': 'configured'} and
                  svcs['rate4'].get('synproxy') == {'syn_rate': 2, 'mss': 1460, 'wscale': 7,
@@ -1332,18 +1390,14 @@ def synproxy():
     ]
 
     def expiry_counters(st, w):
-        keys = ('syn_early_held', 'syn_early_sent', 'syn_early_freed', 'syn_early_holding')
-        w0 = st['workers'][0]
-        got = {k: w0[k] for k in keys}
-        want = {'syn_early_held': 1, 'syn_early_sent': 0, 'syn_early_freed': 0,
-                'syn_early_holding': 1}
-        wt.check(got == want, 'before expiry: %s, want %s' % (got, want))
-        w0 = w.wait_stats(lambda s: s['workers'][0]['conn_expired'] == 1, 'the expiry',
-                          timeout=10)['workers'][0]
-        got = {k: w0[k] for k in keys + ('conns',)}
-        want = {'syn_early_held': 1, 'syn_early_sent': 0, 'syn_early_freed': 1,
-                'syn_early_holding': 0, 'conns': 0}
-        wt.check(got == want, 'after expiry: %s, want %s' % (got, want))
+        wt.expect_counters(st, {'workers': {0: {
+            'syn_early_held': 1, 'syn_early_sent': 0, 'syn_early_freed': 0,
+            'syn_early_holding': 1}}}, 'before expiry')
+        st = w.wait_stats(lambda s: s['workers'][0]['conn_expired'] == 1, 'the expiry',
+                          timeout=10)
+        wt.expect_counters(st, {'workers': {0: {
+            'syn_early_held': 1, 'syn_early_sent': 0, 'syn_early_freed': 1,
+            'syn_early_holding': 0, 'conns': 0}}}, 'after expiry')
 
     cfg = sp_config()
     cfg['services'][0]['timeouts'] = {'syn': 2}
@@ -1376,16 +1430,14 @@ def synproxy_full():
                 'conn_table_full'))
 
     def counters(st, w):
-        w0 = st['workers'][0]
-        got = {k: w0[k] for k in ('conns', 'conn_new', 'conn_capacity', 'syn_cookies_sent',
-                                  'syn_cookies_ok', 'syn_cookies_bad')}
-        want = {'conns': 1024, 'conn_new': 1024, 'conn_capacity': 1024, 'syn_cookies_sent': 76,
-                'syn_cookies_ok': 1, 'syn_cookies_bad': 0}
-        wt.check(got == want, 'table full: %s, want %s' % (got, want))
+        wt.expect_counters(st, {'workers': {0: {
+            'conns': 1024, 'conn_new': 1024, 'conn_capacity': 1024, 'syn_cookies_sent': 76,
+            'syn_cookies_ok': 1, 'syn_cookies_bad': 0}}}, 'table full')
 
     run_fixture('synproxy-full', fx, cfg, L4_PORT, after=counters)
 
 
+# Every scenario, by name: `dp.py --list` gives meson these names (dp-NAME).
 SCENARIOS = {
     'arp': lambda: run_fixture('arp', fx_arp()),
     'nd': lambda: run_fixture('nd', fx_nd()),
@@ -1408,7 +1460,11 @@ SCENARIOS = {
 }
 
 if __name__ == '__main__':
+    if LISTING:
+        print('\n'.join(sorted(SCENARIOS)))
+        sys.exit(0)
     if len(sys.argv) != 2 or sys.argv[1] not in SCENARIOS:
-        print('usage: dp.py {%s}' % '|'.join(SCENARIOS))
+        print('usage: dp.py {--list|%s}' % '|'.join(sorted(SCENARIOS)))
         sys.exit(2)
+    check_the_checker()
     SCENARIOS[sys.argv[1]]()

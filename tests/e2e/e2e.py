@@ -3,6 +3,8 @@
 creates, joined to weir only through net_tap ports.
 
 Usage: e2e.py SCENARIO
+       e2e.py --list   the scenarios, one per line: meson registers one test each
+                       (e2e-SCENARIO), so a scenario is added here only
 
   ping  one client namespace: ARP, ND and echo for VIPs and local addresses
   l4    a client and a backend namespace on two tap ports: HTTP through the
@@ -95,9 +97,9 @@ def ping():
             wt.check(MAC in r.stdout, 'ip neigh for %s shows %r, want lladdr %s' %
                      (addr, r.stdout.strip(), MAC))
 
-        st = w.ctl('stats')['total']
         # 12 echo replies, plus at least one ARP reply and one neighbour advertisement.
-        wt.check(st['tx'] >= 14 and st['rx'] >= 14, 'stats total: %s' % st)
+        wt.expect_counters(w.ctl('stats'), {'total': {'tx': wt.at_least(14),
+                                                      'rx': wt.at_least(14)}}, 'ping')
         stats_table = w.ctl('stats', json_out=False).stdout
         print(stats_table)
         w.stop()
@@ -144,6 +146,12 @@ def services(w):
 def conns_total(w, svc, addrs):
     bk = services(w)[svc]
     return [bk[a]['conns_total'] for a in addrs]
+
+
+def expect_conns_total(w, svc, addrs, counts, what):
+    """Each backend's conns_total, as curl saw them."""
+    wt.expect_counters(services(w), {svc: {a: {'conns_total': n} for a, n in zip(addrs, counts)}},
+                       '%s conns_total against %s' % (svc, what))
 
 
 # Client source ports for curl --local-port, each used once per run (below the
@@ -320,7 +328,7 @@ def l4():
     with l4_topology('e2e-l4') as t:
         w, nsc, nsb, tapc, tapb, web = t.w, t.nsc, t.nsb, t.tapc, t.tapb, t.web
         # Content: each backend's name in 'who', and the same big random file.
-        big = os.urandom(BIG_SIZE)
+        big = wt.rng('l4-big').randbytes(BIG_SIZE)
         big_sha = hashlib.sha256(big).hexdigest()
         with open(os.path.join(web, 'big'), 'wb') as f:
             f.write(big)
@@ -347,8 +355,7 @@ def l4():
         got = curl_many(nsc, vip_url4 + '/who', 300)
         seen4.update(got)
         wt.check(spread(got) == [100, 100, 100], 'rr spread over IPv4: %s' % spread(got))
-        wt.check(conns_total(w, 'web4', BK4) == spread(got),
-                 'web4 conns_total %s, curl saw %s' % (conns_total(w, 'web4', BK4), spread(got)))
+        expect_conns_total(w, 'web4', BK4, spread(got), 'curl')
 
         # Maglev over IPv6: each backend gets a share ~ Binomial(300, 1/3), mean 100,
         # sd sqrt(300 * 1/3 * 2/3) ~ 8.2; [60, 140] is +-4.9 sd, so a fair table fails
@@ -358,8 +365,7 @@ def l4():
         seen6.update(got)
         wt.check(all(60 <= n <= 140 for n in spread(got)), 'maglev spread over IPv6: %s' %
                  spread(got))
-        wt.check(conns_total(w, 'web6', BK6) == spread(got),
-                 'web6 conns_total %s, curl saw %s' % (conns_total(w, 'web6', BK6), spread(got)))
+        expect_conns_total(w, 'web6', BK6, spread(got), 'curl')
         print('IPv4 rr: %s, IPv6 maglev: %s' % (spread(seen4), spread(seen6)), flush=True)
 
         # A long transfer, then disable another backend while it runs.
@@ -376,8 +382,8 @@ def l4():
         after = conns_total(w, 'web4', BK4)
         tb = [i for i in range(3) if after[i] == before[i] + 1][0]
         seen4[NAMES[tb]] += 1
-        wt.check(services(w)['web4'][BK4[tb]]['conns_active'] >= 1,
-                 'transfer backend %s has no active connection' % BK4[tb])
+        wt.expect_counters(services(w), {'web4': {BK4[tb]: {'conns_active': wt.at_least(1)}}},
+                           'the transfer\'s backend')
         off = (tb + 1) % 3
         r = ctl_args(w, 'backend', 'disable', 'web4', backend_id(BK4[off]))
         wt.check(r['enabled'] is False and r['services'] == ['web4'], 'disable: %s' % r)
@@ -400,9 +406,7 @@ def l4():
         seen4.update(got)
         wt.check(spread(got) == [0, 15, 15], 'with b0 drained: %s, want [0, 15, 15]' %
                  spread(got))
-        wt.check(conns_total(w, 'web4', BK4) == spread(seen4),
-                 'web4 conns_total %s, curl saw %s' % (conns_total(w, 'web4', BK4),
-                                                        spread(seen4)))
+        expect_conns_total(w, 'web4', BK4, spread(seen4), 'curl and the transfer')
         still_running = transfer.poll() is None  # informational: it usually outlasts the drain
 
         # The transfer survived both changes, byte for byte.
@@ -431,17 +435,15 @@ def l4():
         got = curl_many(nsc, vip_url6 + '/who', 60)
         seen6.update(got)
         wt.check(spread(got)[off] == 0, 'IPv6 with %s disabled: %s' % (NAMES[off], spread(got)))
-        wt.check(conns_total(w, 'web6', BK6) == spread(seen6),
-                 'web6 conns_total %s, curl saw %s' % (conns_total(w, 'web6', BK6),
-                                                        spread(seen6)))
+        expect_conns_total(w, 'web6', BK6, spread(seen6), 'curl')
         print('IPv6 with %s disabled: %s' % (NAMES[off], spread(got)), flush=True)
 
         st = w.ctl('stats')
         drops = {k: v for k, v in st['total']['drops'].items() if v}
         print('weir totals: rx %d tx %d dropped %d %s' % (st['total']['rx'], st['total']['tx'],
                                                            st['total']['dropped'], drops))
-        for k in ('neigh_miss', 'no_backend', 'conn_table_full', 'lport_exhausted'):
-            wt.check(drops.get(k, 0) == 0, 'drop counter %s = %d' % (k, drops.get(k, 0)))
+        wt.expect_counters(st, {'total': {'drops': {k: 0 for k in (
+            'neigh_miss', 'no_backend', 'conn_table_full', 'lport_exhausted')}}}, 'drops')
         print(w.ctl('services', json_out=False).stdout)
         w.stop()
         for ns, tap in ((nsc, tapc), (nsb, tapb)):
@@ -494,11 +496,9 @@ def limits():
         wt.check(code == 0 and body in NAMES, 'second source: curl %d %r' % (code, body))
         code, body = curl_status(nsc, 'http://[%s]/who' % VIP6)
         wt.check(code == 0 and body in NAMES, 'web6 (no limits): curl %d %r' % (code, body))
-        st = w.ctl('stats')
-        w0 = st['workers'][0]
-        got_c = {k: w0[k] for k in ('rl_admitted', 'rl_denied', 'rl_rst', 'sources')}
-        want_c = {'rl_admitted': LIMIT + 1, 'rl_denied': LIMIT, 'rl_rst': LIMIT, 'sources': 2}
-        wt.check(got_c == want_c, 'limit counters %s, want %s' % (got_c, want_c))
+        wt.expect_counters(w.ctl('stats'), {'workers': {0: {
+            'rl_admitted': LIMIT + 1, 'rl_denied': LIMIT, 'rl_rst': LIMIT, 'sources': 2}}},
+            'limit counters')
         print('%d curls in %.1f s: %s; second source and web6 answered' % (2 * LIMIT, took, codes))
         # The LIMIT-th refusal banned CLI4: its SYNs are dropped, no RST.
         code, _ = curl_status(nsc, 'http://%s/who' % VIP4, max_time=2)
@@ -528,10 +528,9 @@ def limits():
             code, body = curl_status(nsc, 'http://%s/who' % url, src)
             wt.check(code == 0 and body in NAMES,
                      'after weirctl %s: curl %d %r' % (' '.join(off), code, body))
-        w0 = w.ctl('stats')['workers'][0]
-        got_c = {k: w0[k] for k in ('rl_admitted', 'rl_rst', 'ban_reports')}
-        want_c = {'rl_admitted': LIMIT + 3, 'rl_rst': LIMIT + 1, 'ban_reports': 1}
-        wt.check(got_c == want_c, 'counters at the end %s, want %s' % (got_c, want_c))
+        wt.expect_counters(w.ctl('stats'), {'workers': {0: {
+            'rl_admitted': LIMIT + 3, 'rl_rst': LIMIT + 1, 'ban_reports': 1}}},
+            'counters at the end')
         print(w.ctl('stats', json_out=False).stdout)
         w.stop()
     print('ok: a client looping past its limit gets exactly %d connections; others unaffected'
@@ -569,7 +568,7 @@ def synproxy():
     url = 'http://%s' % VIP4
     with l4_topology('e2e-synproxy', synproxy={'syn_rate': 0}) as t:
         w, nsc, nsb = t.w, t.nsc, t.nsb
-        big = os.urandom(SP_BIG)
+        big = wt.rng('synproxy-big').randbytes(SP_BIG)
         big_sha = hashlib.sha256(big).hexdigest()
         with open(os.path.join(t.web, 'big'), 'wb') as f:
             f.write(big)
@@ -669,26 +668,28 @@ def synproxy():
                                  'syn_early_full', 'syn_early_holding')}
         drops = {k: v for k, v in st['total']['drops'].items() if v}
         print('weir: %s; drops %s' % (sp, drops), flush=True)
+        # Every connection by cookie; every segment held was sent.
         n = SP_CURLS + 1
-        wt.check(sp['conn_new'] == n and sp['syn_cookies_ok'] == n and
-                 sp['syn_cookies_bad'] == 0,
-                 'connections %d, want %d, all by cookie: %s' % (sp['conn_new'], n, sp))
-        wt.check(sp['syn_early_sent'] == sp['syn_early_held'] and sp['syn_early_freed'] == 0 and
-                 sp['syn_early_full'] == 0 and sp['syn_early_holding'] == 0,
-                 'held segments: %s' % sp)
-        wt.check(not drops.get('synproxy_pending') and not drops.get('synproxy_rejected'),
-                 'drops %s' % drops)
+        wt.expect_counters(st, {
+            'workers': {0: {'conn_new': n, 'syn_cookies_ok': n, 'syn_cookies_bad': 0,
+                            'syn_early_sent': w0['syn_early_held'], 'syn_early_freed': 0,
+                            'syn_early_full': 0, 'syn_early_holding': 0}},
+            'total': {'drops': {'synproxy_pending': 0, 'synproxy_rejected': 0}}}, 'synproxy')
         print(w.ctl('stats', json_out=False).stdout)
         w.stop()
     print('ok: %d curls and a %d MiB download through SYN cookies, no retransmitted request'
           % (SP_CURLS, SP_BIG >> 20))
 
 
+# Every scenario, by name: `e2e.py --list` gives meson these names (e2e-NAME).
 SCENARIOS = {'l4': l4, 'limits': limits, 'ping': ping, 'synproxy': synproxy}
 
 if __name__ == '__main__':
+    if sys.argv[1:] == ['--list']:
+        print('\n'.join(sorted(SCENARIOS)))
+        sys.exit(0)
     if len(sys.argv) != 2 or sys.argv[1] not in SCENARIOS:
-        print('usage: e2e.py {%s}' % '|'.join(SCENARIOS))
+        print('usage: e2e.py {--list|%s}' % '|'.join(sorted(SCENARIOS)))
         sys.exit(2)
     if os.geteuid() != 0:
         print('SKIP: needs root for network namespaces and tap devices')

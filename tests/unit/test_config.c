@@ -18,9 +18,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cmocka.h>
-
 #include "weir_config.h"
+#include "weir_test.h"
 
 /* Mirrors of private constants of weir_config.c. */
 #define DEFAULT_SOCKET "/run/weir/weir.sock"
@@ -93,19 +92,78 @@ gen_add(const char *fmt, ...)
 	gen_len += (size_t)n;
 }
 
-/* NULL, errno EINVAL, and exactly this message. */
-#define assert_rejected(expr, expected)                                                            \
-	do {                                                                                       \
-		struct weir_config *cfg_;                                                          \
-		errno = 0;                                                                         \
-		cfg_ = (expr);                                                                     \
-		if (cfg_ != NULL) {                                                                \
-			weir_config_free(cfg_);                                                    \
-			fail_msg("accepted, expected: %s", (expected));                            \
-		}                                                                                  \
-		assert_int_equal(errno, EINVAL);                                                   \
-		assert_string_equal(errbuf, (expected));                                           \
-	} while (0)
+/*
+ * The loader, for weir_test_rejects(): NULL if it accepted the text, else
+ * its message; a refusal must also set errno to EINVAL. try_load takes the
+ * tests' single-quoted JSON, try_load_raw the text as is, try_load_file a
+ * path.
+ */
+static const char *
+refused(struct weir_config *cfg)
+{
+	static char msg[sizeof(errbuf) + 64];
+
+	if (cfg != NULL) {
+		weir_config_free(cfg);
+		return NULL;
+	}
+	if (errno != EINVAL) {
+		snprintf(msg, sizeof(msg), "(errno %d, not EINVAL) %s", errno, errbuf);
+		return msg;
+	}
+	return errbuf;
+}
+
+static const char *
+try_load(const struct weir_reject_case *c, void *arg)
+{
+	(void)arg;
+	errno = 0;
+	return refused(load(c->input));
+}
+
+static const char *
+try_load_raw(const struct weir_reject_case *c, void *arg)
+{
+	(void)arg;
+	errno = 0;
+	return refused(load_raw(c->input));
+}
+
+static struct weir_config *load_file(const char *path);
+
+static const char *
+try_load_file(const struct weir_reject_case *c, void *arg)
+{
+	(void)arg;
+	errno = 0;
+	return refused(load_file(c->input));
+}
+
+/* A table of bad values for one key, run as one table: the input is
+ * input_fmt with the value for its %s, the message error_fmt with the value
+ * and the reason for its two. */
+struct bad_value {
+	const char *value;
+	const char *why;
+};
+
+static void
+reject_values(const char *table, const char *input_fmt, const char *error_fmt,
+	      const struct bad_value *v, size_t n)
+{
+	static struct weir_reject_case cases[64];
+	static char text[64][2][256];
+	size_t i;
+
+	assert_true(n <= 64);
+	for (i = 0; i < n; i++) {
+		snprintf(text[i][0], sizeof(text[i][0]), input_fmt, v[i].value);
+		snprintf(text[i][1], sizeof(text[i][1]), error_fmt, v[i].value, v[i].why);
+		cases[i] = (struct weir_reject_case){.input = text[i][0], .error = text[i][1]};
+	}
+	weir_test_rejects_at(cases, n, try_load, NULL, table, __FILE__, __LINE__);
+}
 
 /* A config with one port whose keys are P. */
 #define ONE_PORT(p) "{'workers':[1],'ports':[{" p "}]}"
@@ -380,76 +438,87 @@ test_limits_accepted(void **state)
 static void
 test_not_json(void **state)
 {
+	static const struct weir_reject_case not_json[] = {
+		{"", "config test: line 1 column 0: '[' or '{' expected near end of file"},
+		{"not json", "config test: line 1 column 3: '[' or '{' expected near 'not'"},
+		{"{\n  \"workers\": [1],\n  oops\n}",
+		 "config test: line 3 column 6: string or '}' expected near 'oops'"},
+		{"{\"workers\":[1]} x",
+		 "config test: line 1 column 17: end of file expected near 'x'"},
+		/* A bare scalar is not a document. */
+		{"1", "config test: line 1 column 1: '[' or '{' expected near '1'"},
+	};
+
 	(void)state;
-	assert_rejected(load_raw(""),
-			"config test: line 1 column 0: '[' or '{' expected near end of file");
-	assert_rejected(load_raw("not json"),
-			"config test: line 1 column 3: '[' or '{' expected near 'not'");
-	assert_rejected(load_raw("{\n  \"workers\": [1],\n  oops\n}"),
-			"config test: line 3 column 6: string or '}' expected near 'oops'");
-	assert_rejected(load_raw("{\"workers\":[1]} x"),
-			"config test: line 1 column 17: end of file expected near 'x'");
-	/* A bare scalar is not a document. */
-	assert_rejected(load_raw("1"),
-			"config test: line 1 column 1: '[' or '{' expected near '1'");
+	weir_test_rejects(not_json, try_load_raw, NULL);
 }
 
 static void
 test_root_not_object(void **state)
 {
+	static const struct weir_reject_case root_not_object[] = {
+		{"[]", "config test: key '(top level)': expected a JSON object"},
+		{"[{'workers':[1]}]", "config test: key '(top level)': expected a JSON object"},
+	};
+
 	(void)state;
-	assert_rejected(load("[]"), "config test: key '(top level)': expected a JSON object");
-	assert_rejected(load("[{'workers':[1]}]"),
-			"config test: key '(top level)': expected a JSON object");
+	weir_test_rejects(root_not_object, try_load, NULL);
 }
 
 static void
 test_unknown_keys(void **state)
 {
+	static const struct weir_reject_case unknown_keys[] = {
+		{"{'workers':[1],'ports':[{" P0 "}],'bogus':1}",
+		 "config test: key 'bogus': unknown key"},
+		/* Reported before anything else is checked. */
+		{"{'worker':[1]}", "config test: key 'worker': unknown key"},
+		/* Keys are case-sensitive. */
+		{"{'Workers':[1],'ports':[{" P0 "}]}", "config test: key 'Workers': unknown key"},
+		{ONE_PORT(P0 ",'speed':100"), PKEY ".speed': unknown key"},
+		{"{'workers':[1],'ports':[{" P0 "},{'name':'p1','devargs':'d1','rx_descs':64}]}",
+		 "config test: key 'ports[1].rx_descs': unknown key"},
+		{"{'control':{'path':'/x'},'workers':[1],'ports':[{" P0 "}]}",
+		 "config test: key 'control.path': unknown key"},
+	};
+
 	(void)state;
-	assert_rejected(load("{'workers':[1],'ports':[{" P0 "}],'bogus':1}"),
-			"config test: key 'bogus': unknown key");
-	/* Reported before anything else is checked. */
-	assert_rejected(load("{'worker':[1]}"), "config test: key 'worker': unknown key");
-	/* Keys are case-sensitive. */
-	assert_rejected(load("{'Workers':[1],'ports':[{" P0 "}]}"),
-			"config test: key 'Workers': unknown key");
-	assert_rejected(load(ONE_PORT(P0 ",'speed':100")), PKEY ".speed': unknown key");
-	assert_rejected(load("{'workers':[1],'ports':[{" P0 "},{'name':'p1','devargs':'d1',"
-			     "'rx_descs':64}]}"),
-			"config test: key 'ports[1].rx_descs': unknown key");
-	assert_rejected(load("{'control':{'path':'/x'},'workers':[1],'ports':[{" P0 "}]}"),
-			"config test: key 'control.path': unknown key");
+	weir_test_rejects(unknown_keys, try_load, NULL);
 }
 
 static void
 test_duplicate_keys(void **state)
 {
+	static const struct weir_reject_case duplicate_keys[] = {
+		{"{'workers':[1],'workers':[2],'ports':[{" P0 "}]}",
+		 "config test: line 1 column 24: duplicate object key near '\"workers\"'"},
+		{ONE_PORT(P0 ",'name':'p1'"),
+		 "config test: line 1 column 65: duplicate object key near '\"name\"'"},
+	};
+
 	(void)state;
-	assert_rejected(load("{'workers':[1],'workers':[2],'ports':[{" P0 "}]}"),
-			"config test: line 1 column 24: duplicate object key near '\"workers\"'");
-	assert_rejected(load(ONE_PORT(P0 ",'name':'p1'")),
-			"config test: line 1 column 65: duplicate object key near '\"name\"'");
+	weir_test_rejects(duplicate_keys, try_load, NULL);
 }
 
 static void
 test_control(void **state)
 {
+	static const struct weir_reject_case control[] = {
+		{"{'control':'/x','workers':[1],'ports':[{" P0 "}]}",
+		 "config test: key 'control' = \"/x\": expected an object"},
+		{"{'control':{'socket':5},'workers':[1],'ports':[{" P0 "}]}",
+		 "config test: key 'control.socket' = 5: expected a string"},
+		{"{'control':{'socket':null},'workers':[1],'ports':[{" P0 "}]}",
+		 "config test: key 'control.socket' = null: expected a string"},
+		{"{'control':{'socket':''},'workers':[1],'ports':[{" P0 "}]}",
+		 "config test: key 'control.socket' = \"\": must not be empty"},
+		{"{'control':{'socket':'run/weir.sock'},'workers':[1],'ports':[{" P0 "}]}",
+		 "config test: key 'control.socket' = \"run/weir.sock\": must be an absolute path"},
+	};
 	char sock[109], expected[256];
 
 	(void)state;
-	assert_rejected(load("{'control':'/x','workers':[1],'ports':[{" P0 "}]}"),
-			"config test: key 'control' = \"/x\": expected an object");
-	assert_rejected(load("{'control':{'socket':5},'workers':[1],'ports':[{" P0 "}]}"),
-			"config test: key 'control.socket' = 5: expected a string");
-	assert_rejected(load("{'control':{'socket':null},'workers':[1],'ports':[{" P0 "}]}"),
-			"config test: key 'control.socket' = null: expected a string");
-	assert_rejected(load("{'control':{'socket':''},'workers':[1],'ports':[{" P0 "}]}"),
-			"config test: key 'control.socket' = \"\": must not be empty");
-	assert_rejected(
-		load("{'control':{'socket':'run/weir.sock'},'workers':[1],'ports':[{" P0 "}]}"),
-		"config test: key 'control.socket' = \"run/weir.sock\": must be an absolute "
-		"path");
+	weir_test_rejects(control, try_load, NULL);
 
 	/* 108 characters: one too many for sun_path; the value is cut at 80. */
 	memset(sock, 'a', sizeof(sock) - 1);
@@ -460,205 +529,225 @@ test_control(void **state)
 	snprintf(expected, sizeof(expected),
 		 "config test: key 'control.socket' = \"%.76s...: longer than 107 characters",
 		 sock);
-	assert_rejected(load(gen), expected);
+	weir_test_reject_one(gen, expected, try_load, NULL);
 }
 
 static void
 test_mbufs_idle(void **state)
 {
+	static const struct weir_reject_case mbufs_idle[] = {
+		{"{'mbufs':1022,'workers':[1],'ports':[{" P0 "}]}",
+		 "config test: key 'mbufs' = 1022: expected an integer in [1023, 16777216]"},
+		{"{'mbufs':16777217,'workers':[1],'ports':[{" P0 "}]}",
+		 "config test: key 'mbufs' = 16777217: expected an integer in [1023, 16777216]"},
+		{"{'mbufs':0,'workers':[1],'ports':[{" P0 "}]}",
+		 "config test: key 'mbufs' = 0: expected an integer in [1023, 16777216]"},
+		{"{'mbufs':-1,'workers':[1],'ports':[{" P0 "}]}",
+		 "config test: key 'mbufs' = -1: expected an integer in [1023, 16777216]"},
+		{"{'mbufs':4096.0,'workers':[1],'ports':[{" P0 "}]}",
+		 "config test: key 'mbufs' = 4096.0: expected an integer in [1023, 16777216]"},
+		{"{'mbufs':'4096','workers':[1],'ports':[{" P0 "}]}",
+		 "config test: key 'mbufs' = \"4096\": expected an integer in [1023, 16777216]"},
+		{"{'idle_sleep_us':100001,'workers':[1],'ports':[{" P0 "}]}",
+		 "config test: key 'idle_sleep_us' = 100001: expected an integer in [0, 100000]"},
+		{"{'idle_sleep_us':-1,'workers':[1],'ports':[{" P0 "}]}",
+		 "config test: key 'idle_sleep_us' = -1: expected an integer in [0, 100000]"},
+		{"{'idle_sleep_us':true,'workers':[1],'ports':[{" P0 "}]}",
+		 "config test: key 'idle_sleep_us' = true: expected an integer in [0, 100000]"},
+	};
+
 	(void)state;
-	assert_rejected(load("{'mbufs':1022,'workers':[1],'ports':[{" P0 "}]}"),
-			"config test: key 'mbufs' = 1022: expected an integer in [1023, 16777216]");
-	assert_rejected(load("{'mbufs':16777217,'workers':[1],'ports':[{" P0 "}]}"),
-			"config test: key 'mbufs' = 16777217: expected an integer in [1023, "
-			"16777216]");
-	assert_rejected(load("{'mbufs':0,'workers':[1],'ports':[{" P0 "}]}"),
-			"config test: key 'mbufs' = 0: expected an integer in [1023, 16777216]");
-	assert_rejected(load("{'mbufs':-1,'workers':[1],'ports':[{" P0 "}]}"),
-			"config test: key 'mbufs' = -1: expected an integer in [1023, 16777216]");
-	assert_rejected(load("{'mbufs':4096.0,'workers':[1],'ports':[{" P0 "}]}"),
-			"config test: key 'mbufs' = 4096.0: expected an integer in [1023, "
-			"16777216]");
-	assert_rejected(load("{'mbufs':'4096','workers':[1],'ports':[{" P0 "}]}"),
-			"config test: key 'mbufs' = \"4096\": expected an integer in [1023, "
-			"16777216]");
-	assert_rejected(load("{'idle_sleep_us':100001,'workers':[1],'ports':[{" P0 "}]}"),
-			"config test: key 'idle_sleep_us' = 100001: expected an integer in [0, "
-			"100000]");
-	assert_rejected(
-		load("{'idle_sleep_us':-1,'workers':[1],'ports':[{" P0 "}]}"),
-		"config test: key 'idle_sleep_us' = -1: expected an integer in [0, 100000]");
-	assert_rejected(load("{'idle_sleep_us':true,'workers':[1],'ports':[{" P0 "}]}"),
-			"config test: key 'idle_sleep_us' = true: expected an integer in [0, "
-			"100000]");
+	weir_test_rejects(mbufs_idle, try_load, NULL);
 }
 
 static void
 test_workers(void **state)
 {
+	static const struct weir_reject_case workers[] = {
+		{"{'ports':[{" P0 "}]}",
+		 "config test: key 'workers': missing: list the worker lcores, e.g. [1]"},
+		{"{'workers':[],'ports':[{" P0 "}]}",
+		 "config test: key 'workers' = []: expected a non-empty array of lcore ids"},
+		{"{'workers':1,'ports':[{" P0 "}]}",
+		 "config test: key 'workers' = 1: expected a non-empty array of lcore ids"},
+		{"{'workers':{},'ports':[{" P0 "}]}",
+		 "config test: key 'workers' = {}: expected a non-empty array of lcore ids"},
+		{"{'workers':[128],'ports':[{" P0 "}]}",
+		 "config test: key 'workers[0]' = 128: expected an integer in [0, 127]"},
+		{"{'workers':[1,-1],'ports':[{" P0 "}]}",
+		 "config test: key 'workers[1]' = -1: expected an integer in [0, 127]"},
+		{"{'workers':['1'],'ports':[{" P0 "}]}",
+		 "config test: key 'workers[0]' = \"1\": expected an integer in [0, 127]"},
+		{"{'workers':[1,2,1],'ports':[{" P0 "}]}",
+		 "config test: key 'workers[2]' = 1: lcore listed twice"},
+	};
 	unsigned int i;
 
 	(void)state;
-	assert_rejected(load("{'ports':[{" P0 "}]}"),
-			"config test: key 'workers': missing: list the worker lcores, e.g. [1]");
-	assert_rejected(load("{'workers':[],'ports':[{" P0 "}]}"),
-			"config test: key 'workers' = []: expected a non-empty array of lcore ids");
-	assert_rejected(load("{'workers':1,'ports':[{" P0 "}]}"),
-			"config test: key 'workers' = 1: expected a non-empty array of lcore ids");
-	assert_rejected(load("{'workers':{},'ports':[{" P0 "}]}"),
-			"config test: key 'workers' = {}: expected a non-empty array of lcore ids");
-	assert_rejected(load("{'workers':[128],'ports':[{" P0 "}]}"),
-			"config test: key 'workers[0]' = 128: expected an integer in [0, 127]");
-	assert_rejected(load("{'workers':[1,-1],'ports':[{" P0 "}]}"),
-			"config test: key 'workers[1]' = -1: expected an integer in [0, 127]");
-	assert_rejected(load("{'workers':['1'],'ports':[{" P0 "}]}"),
-			"config test: key 'workers[0]' = \"1\": expected an integer in [0, 127]");
-	assert_rejected(load("{'workers':[1,2,1],'ports':[{" P0 "}]}"),
-			"config test: key 'workers[2]' = 1: lcore listed twice");
+	weir_test_rejects(workers, try_load, NULL);
 
 	gen_reset();
 	gen_add("{'workers':[");
 	for (i = 0; i <= WEIR_MAX_WORKERS; i++)
 		gen_add("%s%u", i ? "," : "", i);
 	gen_add("],'ports':[{" P0 "}]}");
-	assert_rejected(load(gen), "config test: key 'workers': more than 32 workers");
+	weir_test_reject_one(gen, "config test: key 'workers': more than 32 workers", try_load,
+			     NULL);
 }
 
 static void
 test_ports(void **state)
 {
+	static const struct weir_reject_case ports[] = {
+		{"{'workers':[1]}", "config test: key 'ports': missing: declare at least one port"},
+		{"{'workers':[1],'ports':[]}",
+		 "config test: key 'ports' = []: expected a non-empty array of ports"},
+		{"{'workers':[1],'ports':{" P0 "}}",
+		 "config test: key 'ports' = {\"name\":\"p0\",\"devargs\":\"net_null0\"}: "
+		 "expected a non-empty array of ports"},
+		{"{'workers':[1],'ports':['p0']}",
+		 "config test: key 'ports[0]' = \"p0\": expected an object"},
+		{"{'workers':[1],'ports':[{" P0 "},null]}",
+		 "config test: key 'ports[1]' = null: expected an object"},
+	};
 	unsigned int i;
 
 	(void)state;
-	assert_rejected(load("{'workers':[1]}"),
-			"config test: key 'ports': missing: declare at least one port");
-	assert_rejected(load("{'workers':[1],'ports':[]}"),
-			"config test: key 'ports' = []: expected a non-empty array of ports");
-	assert_rejected(load("{'workers':[1],'ports':{" P0 "}}"),
-			"config test: key 'ports' = {\"name\":\"p0\",\"devargs\":\"net_null0\"}: "
-			"expected a non-empty array of ports");
-	assert_rejected(load("{'workers':[1],'ports':['p0']}"),
-			"config test: key 'ports[0]' = \"p0\": expected an object");
-	assert_rejected(load("{'workers':[1],'ports':[{" P0 "},null]}"),
-			"config test: key 'ports[1]' = null: expected an object");
+	weir_test_rejects(ports, try_load, NULL);
 
 	gen_reset();
 	gen_add("{'workers':[1],'ports':[");
 	for (i = 0; i <= WEIR_MAX_PORTS; i++)
 		gen_add("%s{'name':'p%u','devargs':'net_null%u'}", i ? "," : "", i, i);
 	gen_add("]}");
-	assert_rejected(load(gen), "config test: key 'ports': more than 8 ports");
+	weir_test_reject_one(gen, "config test: key 'ports': more than 8 ports", try_load, NULL);
 }
 
 static void
 test_port_name_devargs(void **state)
 {
+	static const struct weir_reject_case port_name_devargs_1[] = {
+		{ONE_PORT("'devargs':'net_null0'"), PKEY ".name': missing"},
+		{ONE_PORT("'name':7,'devargs':'net_null0'"), PKEY ".name' = 7: expected a string"},
+		{ONE_PORT("'name':'','devargs':'net_null0'"),
+		 PKEY ".name' = \"\": must not be empty"},
+		{ONE_PORT("'name':'0123456789abcdef0123456789abcdef','devargs':'d'"),
+		 PKEY ".name' = \"0123456789abcdef0123456789abcdef\": longer than 31 characters"},
+		{ONE_PORT("'name':'p0'"), PKEY ".devargs': missing"},
+		{ONE_PORT("'name':'p0','devargs':['a']"),
+		 PKEY ".devargs' = [\"a\"]: expected a string"},
+		{ONE_PORT("'name':'p0','devargs':''"), PKEY ".devargs' = \"\": must not be empty"},
+	};
+	static const struct weir_reject_case port_name_devargs_2[] = {
+		{"{'workers':[1],'ports':[{" P0 "},{'name':'p1','devargs':'d1'},{'name':'p0',"
+		 "'devargs':'d2'}]}",
+		 "config test: key 'ports[2].name' = \"p0\": same name as ports[0]"},
+		{"{'workers':[1],'ports':[{" P0 "},{'name':'p1','devargs':'d1'},{'name':'p2',"
+		 "'devargs':'d1'}]}",
+		 "config test: key 'ports[2].devargs' = \"d1\": same device as ports[1]"},
+	};
 	char expected[256];
 
 	(void)state;
-	assert_rejected(load(ONE_PORT("'devargs':'net_null0'")), PKEY ".name': missing");
-	assert_rejected(load(ONE_PORT("'name':7,'devargs':'net_null0'")),
-			PKEY ".name' = 7: expected a string");
-	assert_rejected(load(ONE_PORT("'name':'','devargs':'net_null0'")),
-			PKEY ".name' = \"\": must not be empty");
-	assert_rejected(load(ONE_PORT("'name':'0123456789abcdef0123456789abcdef','devargs':'d'")),
-			PKEY ".name' = \"0123456789abcdef0123456789abcdef\": longer than 31 "
-			     "characters");
-	assert_rejected(load(ONE_PORT("'name':'p0'")), PKEY ".devargs': missing");
-	assert_rejected(load(ONE_PORT("'name':'p0','devargs':['a']")),
-			PKEY ".devargs' = [\"a\"]: expected a string");
-	assert_rejected(load(ONE_PORT("'name':'p0','devargs':''")),
-			PKEY ".devargs' = \"\": must not be empty");
+	weir_test_rejects(port_name_devargs_1, try_load, NULL);
 
 	gen_reset();
 	gen_add(ONE_PORT("'name':'p0','devargs':'%0256d'"), 0);
 	snprintf(expected, sizeof(expected), "%s.devargs' = \"%076d...: longer than 255 characters",
 		 PKEY, 0);
-	assert_rejected(load(gen), expected);
+	weir_test_reject_one(gen, expected, try_load, NULL);
 
-	assert_rejected(load("{'workers':[1],'ports':[{" P0 "},{'name':'p1','devargs':'d1'},"
-			     "{'name':'p0','devargs':'d2'}]}"),
-			"config test: key 'ports[2].name' = \"p0\": same name as ports[0]");
-	assert_rejected(load("{'workers':[1],'ports':[{" P0 "},{'name':'p1','devargs':'d1'},"
-			     "{'name':'p2','devargs':'d1'}]}"),
-			"config test: key 'ports[2].devargs' = \"d1\": same device as ports[1]");
+	weir_test_rejects(port_name_devargs_2, try_load, NULL);
 }
 
 static void
 test_port_mac(void **state)
 {
-	static const char *const bad[] = {
-		"zz",
-		"02:00:00:00:00",
-		"2:00:00:00:00:01",
-		"2:0:0:0:0:1",
-		"02:00:00:00:00:01:02",
-		"02:00:00:00:00:01 ",
-		"02-00-00-00-00-01",
-		"02:00:00:00:00:0g",
-		"020000000001",
-		"",
-		"-2:00:00:00:00:01",
-		"+2:00:00:00:00:01",
-		" 2:00:00:00:00:01",
-		"02:00:00:00:00:1 ",
+	static const struct weir_reject_case port_mac[] = {
+		{ONE_PORT(P0 ",'mac':2"),
+		 PKEY ".mac' = 2: expected a MAC address like 02:00:00:00:00:01"},
+		{ONE_PORT(P0 ",'mac':'01:00:5e:00:00:01'"),
+		 PKEY ".mac' = \"01:00:5e:00:00:01\": must be a unicast MAC address"},
+		{ONE_PORT(P0 ",'mac':'ff:ff:ff:ff:ff:ff'"),
+		 PKEY ".mac' = \"ff:ff:ff:ff:ff:ff\": must be a unicast MAC address"},
 	};
-	char text[256], expected[256];
-	unsigned int i;
+	static const struct bad_value bad[] = {
+		{"zz", NULL},
+		{"02:00:00:00:00", NULL},
+		{"2:00:00:00:00:01", NULL},
+		{"2:0:0:0:0:1", NULL},
+		{"02:00:00:00:00:01:02", NULL},
+		{"02:00:00:00:00:01 ", NULL},
+		{"02-00-00-00-00-01", NULL},
+		{"02:00:00:00:00:0g", NULL},
+		{"020000000001", NULL},
+		{"", NULL},
+		{"-2:00:00:00:00:01", NULL},
+		{"+2:00:00:00:00:01", NULL},
+		{" 2:00:00:00:00:01", NULL},
+		{"02:00:00:00:00:1 ", NULL},
+	};
 
 	(void)state;
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		snprintf(text, sizeof(text), ONE_PORT(P0 ",'mac':'%s'"), bad[i]);
-		snprintf(expected, sizeof(expected),
-			 "%s.mac' = \"%s\": expected a MAC address like 02:00:00:00:00:01", PKEY,
-			 bad[i]);
-		assert_rejected(load(text), expected);
-	}
-	assert_rejected(load(ONE_PORT(P0 ",'mac':2")),
-			PKEY ".mac' = 2: expected a MAC address like 02:00:00:00:00:01");
-	assert_rejected(load(ONE_PORT(P0 ",'mac':'01:00:5e:00:00:01'")),
-			PKEY ".mac' = \"01:00:5e:00:00:01\": must be a unicast MAC address");
-	assert_rejected(load(ONE_PORT(P0 ",'mac':'ff:ff:ff:ff:ff:ff'")),
-			PKEY ".mac' = \"ff:ff:ff:ff:ff:ff\": must be a unicast MAC address");
+	reject_values("port_mac_values", ONE_PORT(P0 ",'mac':'%s'"),
+		      PKEY ".mac' = \"%s\": expected a MAC address like 02:00:00:00:00:01", bad,
+		      sizeof(bad) / sizeof(bad[0]));
+	weir_test_rejects(port_mac, try_load, NULL);
 }
 
 static void
 test_port_desc(void **state)
 {
+	static const struct weir_reject_case port_desc[] = {
+		{ONE_PORT(P0 ",'rx_desc':31"),
+		 PKEY ".rx_desc' = 31: expected an integer in [32, 16384]"},
+		{ONE_PORT(P0 ",'rx_desc':16385"),
+		 PKEY ".rx_desc' = 16385: expected an integer in [32, 16384]"},
+		{ONE_PORT(P0 ",'rx_desc':'1024'"),
+		 PKEY ".rx_desc' = \"1024\": expected an integer in [32, 16384]"},
+		{ONE_PORT(P0 ",'tx_desc':31"),
+		 PKEY ".tx_desc' = 31: expected an integer in [32, 16384]"},
+		{ONE_PORT(P0 ",'tx_desc':65536"),
+		 PKEY ".tx_desc' = 65536: expected an integer in [32, 16384]"},
+	};
+
 	(void)state;
-	assert_rejected(load(ONE_PORT(P0 ",'rx_desc':31")),
-			PKEY ".rx_desc' = 31: expected an integer in [32, 16384]");
-	assert_rejected(load(ONE_PORT(P0 ",'rx_desc':16385")),
-			PKEY ".rx_desc' = 16385: expected an integer in [32, 16384]");
-	assert_rejected(load(ONE_PORT(P0 ",'rx_desc':'1024'")),
-			PKEY ".rx_desc' = \"1024\": expected an integer in [32, 16384]");
-	assert_rejected(load(ONE_PORT(P0 ",'tx_desc':31")),
-			PKEY ".tx_desc' = 31: expected an integer in [32, 16384]");
-	assert_rejected(load(ONE_PORT(P0 ",'tx_desc':65536")),
-			PKEY ".tx_desc' = 65536: expected an integer in [32, 16384]");
+	weir_test_rejects(port_desc, try_load, NULL);
 }
 
 static void
 test_port_steering(void **state)
 {
+	static const struct weir_reject_case port_steering[] = {
+		{ONE_PORT(P0 ",'steering':'rss'"),
+		 PKEY ".steering' = \"rss\": expected \"auto\" or \"software\""},
+		{ONE_PORT(P0 ",'steering':'Auto'"),
+		 PKEY ".steering' = \"Auto\": expected \"auto\" or \"software\""},
+		{ONE_PORT(P0 ",'steering':1"),
+		 PKEY ".steering' = 1: expected \"auto\" or \"software\""},
+		{ONE_PORT(P0 ",'steering':null"),
+		 PKEY ".steering' = null: expected \"auto\" or \"software\""},
+	};
+
 	(void)state;
-	assert_rejected(load(ONE_PORT(P0 ",'steering':'rss'")),
-			PKEY ".steering' = \"rss\": expected \"auto\" or \"software\"");
-	assert_rejected(load(ONE_PORT(P0 ",'steering':'Auto'")),
-			PKEY ".steering' = \"Auto\": expected \"auto\" or \"software\"");
-	assert_rejected(load(ONE_PORT(P0 ",'steering':1")),
-			PKEY ".steering' = 1: expected \"auto\" or \"software\"");
-	assert_rejected(load(ONE_PORT(P0 ",'steering':null")),
-			PKEY ".steering' = null: expected \"auto\" or \"software\"");
+	weir_test_rejects(port_steering, try_load, NULL);
 }
 
 static void
 test_port_addresses(void **state)
 {
-	static const struct {
-		const char *addr;
-		const char *why;
-	} bad[] = {
+	static const struct weir_reject_case port_addresses[] = {
+		{ONE_PORT(P0 ",'addresses':[24]"),
+		 PKEY ".addresses[0]' = 24: expected an address string"},
+		{ONE_PORT(P0 ",'addresses':'198.18.0.1/24'"),
+		 PKEY ".addresses' = \"198.18.0.1/24\": expected an array of addresses with "
+		 "prefixes"},
+		{"{'workers':[1],'ports':[{" P0 "},{'name':'p1','devargs':'d1',"
+		 "'addresses':['10.0.0.1/8','10.0.0.2']}]}",
+		 "config test: key 'ports[1].addresses[1]' = \"10.0.0.2\": needs a prefix "
+		 "length, e.g. 198.18.0.1/24"},
+	};
+	static const struct bad_value bad[] = {
 		{"198.18.0.1", "needs a prefix length, e.g. 198.18.0.1/24"},
 		{"2001:db8::1", "needs a prefix length, e.g. 198.18.0.1/24"},
 		{"198.18.0.1/33", "bad prefix length"},
@@ -685,20 +774,17 @@ test_port_addresses(void **state)
 		{"0::0/128", "must be a unicast address"},
 		{"127.0.0.1/8", "must not be a loopback address"},
 		{"::1/128", "must not be a loopback address"},
-		{"::ffff:198.18.0.1/120", "IPv4-mapped IPv6 address: write the IPv4 address instead"},
-		{"::ffff:224.0.0.1/120", "IPv4-mapped IPv6 address: write the IPv4 address instead"},
+		{"::ffff:198.18.0.1/120",
+		 "IPv4-mapped IPv6 address: write the IPv4 address instead"},
+		{"::ffff:224.0.0.1/120",
+		 "IPv4-mapped IPv6 address: write the IPv4 address instead"},
 	};
 	char text[256], expected[256], longaddr[65];
 	unsigned int i;
 
 	(void)state;
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		snprintf(text, sizeof(text), ONE_PORT(P0 ",'addresses':['10.0.0.1/8','%s']"),
-			 bad[i].addr);
-		snprintf(expected, sizeof(expected), "%s.addresses[1]' = \"%s\": %s", PKEY,
-			 bad[i].addr, bad[i].why);
-		assert_rejected(load(text), expected);
-	}
+	reject_values("port_addresses_values", ONE_PORT(P0 ",'addresses':['10.0.0.1/8','%s']"),
+		      PKEY ".addresses[1]' = \"%s\": %s", bad, sizeof(bad) / sizeof(bad[0]));
 
 	/* 64 characters: longer than any address, refused before parsing. */
 	memset(longaddr, '1', sizeof(longaddr) - 1);
@@ -706,73 +792,68 @@ test_port_addresses(void **state)
 	snprintf(text, sizeof(text), ONE_PORT(P0 ",'addresses':['%s']"), longaddr);
 	snprintf(expected, sizeof(expected),
 		 "%s.addresses[0]' = \"%s\": not an IPv4 or IPv6 address", PKEY, longaddr);
-	assert_rejected(load(text), expected);
+	weir_test_reject_one(text, expected, try_load, NULL);
 
-	assert_rejected(load(ONE_PORT(P0 ",'addresses':[24]")),
-			PKEY ".addresses[0]' = 24: expected an address string");
-	assert_rejected(load(ONE_PORT(P0 ",'addresses':'198.18.0.1/24'")),
-			PKEY ".addresses' = \"198.18.0.1/24\": expected an array of addresses with "
-			     "prefixes");
-	assert_rejected(load("{'workers':[1],'ports':[{" P0 "},{'name':'p1','devargs':'d1',"
-			     "'addresses':['10.0.0.1/8','10.0.0.2']}]}"),
-			"config test: key 'ports[1].addresses[1]' = \"10.0.0.2\": needs a prefix "
-			"length, e.g. 198.18.0.1/24");
+	weir_test_rejects(port_addresses, try_load, NULL);
 
 	gen_reset();
 	gen_add("{'workers':[1],'ports':[{" P0 ",'addresses':[");
 	for (i = 0; i < 17; i++)
 		gen_add("%s'10.0.0.%u/24'", i ? "," : "", i + 1);
 	gen_add("]}]}");
-	assert_rejected(load(gen), PKEY ".addresses': more than 16 addresses");
+	weir_test_reject_one(gen, PKEY ".addresses': more than 16 addresses", try_load, NULL);
 }
 
 static void
 test_vips(void **state)
 {
+	static const struct weir_reject_case vips[] = {
+		{"{'workers':[1],'ports':[{" P0 "}],'vips':'198.18.1.1'}",
+		 "config test: key 'vips' = \"198.18.1.1\": expected an array of addresses"},
+		{"{'workers':[1],'ports':[{" P0 "}],'vips':[1]}",
+		 "config test: key 'vips[0]' = 1: expected an address string"},
+		{"{'workers':[1],'ports':[{" P0 "}],'vips':['198.18.1.1/32']}",
+		 "config test: key 'vips[0]' = \"198.18.1.1/32\": takes no prefix length"},
+		{"{'workers':[1],'ports':[{" P0 "}],'vips':['198.18.1.1','vip']}",
+		 "config test: key 'vips[1]' = \"vip\": not an IPv4 or IPv6 address"},
+		{"{'workers':[1],'ports':[{" P0 "}],'vips':['239.1.1.1']}",
+		 "config test: key 'vips[0]' = \"239.1.1.1\": must be a unicast address"},
+		{"{'workers':[1],'ports':[{" P0 "}],'vips':['ff05::2']}",
+		 "config test: key 'vips[0]' = \"ff05::2\": must be a unicast address"},
+		{"{'workers':[1],'ports':[{" P0 "}],'vips':['::']}",
+		 "config test: key 'vips[0]' = \"::\": must be a unicast address"},
+	};
 	unsigned int i;
 
 	(void)state;
-	assert_rejected(load("{'workers':[1],'ports':[{" P0 "}],'vips':'198.18.1.1'}"),
-			"config test: key 'vips' = \"198.18.1.1\": expected an array of addresses");
-	assert_rejected(load("{'workers':[1],'ports':[{" P0 "}],'vips':[1]}"),
-			"config test: key 'vips[0]' = 1: expected an address string");
-	assert_rejected(load("{'workers':[1],'ports':[{" P0 "}],'vips':['198.18.1.1/32']}"),
-			"config test: key 'vips[0]' = \"198.18.1.1/32\": takes no prefix length");
-	assert_rejected(load("{'workers':[1],'ports':[{" P0 "}],'vips':['198.18.1.1','vip']}"),
-			"config test: key 'vips[1]' = \"vip\": not an IPv4 or IPv6 address");
-	assert_rejected(load("{'workers':[1],'ports':[{" P0 "}],'vips':['239.1.1.1']}"),
-			"config test: key 'vips[0]' = \"239.1.1.1\": must be a unicast address");
-	assert_rejected(load("{'workers':[1],'ports':[{" P0 "}],'vips':['ff05::2']}"),
-			"config test: key 'vips[0]' = \"ff05::2\": must be a unicast address");
-	assert_rejected(load("{'workers':[1],'ports':[{" P0 "}],'vips':['::']}"),
-			"config test: key 'vips[0]' = \"::\": must be a unicast address");
+	weir_test_rejects(vips, try_load, NULL);
 
 	gen_reset();
 	gen_add("{'workers':[1],'ports':[{" P0 "}],'vips':[");
 	for (i = 0; i < 33; i++)
 		gen_add("%s'198.18.1.%u'", i ? "," : "", i + 1);
 	gen_add("]}");
-	assert_rejected(load(gen), "config test: key 'vips': more than 32 VIPs");
+	weir_test_reject_one(gen, "config test: key 'vips': more than 32 VIPs", try_load, NULL);
 }
 
 static void
 test_duplicate_addresses(void **state)
 {
+	static const struct weir_reject_case duplicate_addresses[] = {
+		{"{'workers':[1],'ports':[{" P0 ",'addresses':['198.18.0.1/24']}],"
+		 "'vips':['198.18.0.1']}",
+		 "config test: key 'vips/ports[].addresses': address 198.18.0.1 is declared twice"},
+		{"{'workers':[1],'ports':[{" P0 "}],'vips':['2001:db8::1','2001:DB8:0:0::1']}",
+		 "config test: key 'vips/ports[].addresses': address 2001:db8::1 is declared "
+		 "twice"},
+		/* Same address on two ports, whatever the prefix. */
+		{"{'workers':[1],'ports':[{" P0 ",'addresses':['10.0.0.1/8']},{'name':'p1',"
+		 "'devargs':'d1','addresses':['10.0.0.1/24']}]}",
+		 "config test: key 'vips/ports[].addresses': address 10.0.0.1 is declared twice"},
+	};
+
 	(void)state;
-	assert_rejected(load("{'workers':[1],'ports':[{" P0 ",'addresses':['198.18.0.1/24']}],"
-			     "'vips':['198.18.0.1']}"),
-			"config test: key 'vips/ports[].addresses': address 198.18.0.1 is declared "
-			"twice");
-	assert_rejected(
-		load("{'workers':[1],'ports':[{" P0 "}],'vips':['2001:db8::1',"
-		     "'2001:DB8:0:0::1']}"),
-		"config test: key 'vips/ports[].addresses': address 2001:db8::1 is declared "
-		"twice");
-	/* Same address on two ports, whatever the prefix. */
-	assert_rejected(load("{'workers':[1],'ports':[{" P0 ",'addresses':['10.0.0.1/8']},"
-			     "{'name':'p1','devargs':'d1','addresses':['10.0.0.1/24']}]}"),
-			"config test: key 'vips/ports[].addresses': address 10.0.0.1 is declared "
-			"twice");
+	weir_test_rejects(duplicate_addresses, try_load, NULL);
 }
 
 static void
@@ -797,7 +878,10 @@ test_too_many_addresses(void **state)
 		gen_add("%s'198.18.1.%u'", i ? "," : "", i + 1);
 	gen_add("]}");
 	/* ... plus the third port's one address is one too many. */
-	assert_rejected(load(gen), "config test: key 'vips': more than 64 addresses in all (vips plus every port's addresses)");
+	weir_test_reject_one(gen,
+			     "config test: key 'vips': more than 64 addresses in all (vips plus "
+			     "every port's addresses)",
+			     try_load, NULL);
 
 	/* Without the third port it fits. */
 	gen_reset();
@@ -907,10 +991,49 @@ test_small_err_buffer(void **state)
 }
 
 static void
-test_free_null(void **state)
+expect_heap(size_t before, const char *what)
 {
+	size_t now = weir_test_heap_bytes();
+
+	if (now != before)
+		fail_msg("%s: %zd bytes of heap not given back", what, (ssize_t)(now - before));
+}
+
+/* weir_config_free() gives back all the loader took, the acl (allocated
+ * apart) included; a config refused after its acl was read leaks nothing;
+ * and NULL, what a refusal returns to be freed, is a no-op. */
+static void
+test_config_free(void **state)
+{
+	static const char *const refused[] = {
+		/* In the acl, and after it (the clock is read later). */
+		"{'workers':[1],'ports':[{" P0 "}],'acl':{'deny':['198.18.0.0/16','nowhere']}}",
+		"{'workers':[1],'ports':[{" P0 "}],'acl':{'deny':['198.18.0.0/16']},"
+		"'clock':'wall'}",
+	};
+	struct weir_config *cfg;
+	size_t before, loaded;
+	unsigned int i;
+
 	(void)state;
-	weir_config_free(NULL);
+	before = weir_test_heap_bytes();
+	cfg = load_ok("{'workers':[1],'ports':[{" P0 "}],'acl':{'deny':['198.18.0.0/16'],"
+		      "'allow':['198.18.0.1']}}");
+	loaded = weir_test_heap_bytes();
+	assert_int_equal(cfg->n_acl, 2);
+	assert_true(loaded >= before + sizeof(*cfg) + 2 * sizeof(cfg->acl[0]));
+	weir_config_free(cfg);
+	expect_heap(before, "a config with an acl, freed");
+
+	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		errno = 0;
+		assert_null(load(refused[i]));
+		assert_int_equal(errno, EINVAL);
+		expect_heap(before, refused[i]);
+		weir_config_free(NULL);
+		assert_int_equal(errno, EINVAL);
+		expect_heap(before, "weir_config_free(NULL)");
+	}
 }
 
 /* Files: each test gets its own directory. */
@@ -994,12 +1117,12 @@ test_file_missing(void **state)
 	snprintf(path, sizeof(path), "%s/nope.json", dir);
 	snprintf(expected, sizeof(expected), "config %s: cannot open: No such file or directory",
 		 path);
-	assert_rejected(load_file(path), expected);
+	weir_test_reject_one(path, expected, try_load_file, NULL);
 
 	snprintf(path, sizeof(path), "%s/nodir/weir.json", dir);
 	snprintf(expected, sizeof(expected), "config %s: cannot open: No such file or directory",
 		 path);
-	assert_rejected(load_file(path), expected);
+	weir_test_reject_one(path, expected, try_load_file, NULL);
 }
 
 static void
@@ -1035,7 +1158,7 @@ test_file_nul_byte(void **state)
 	snprintf(path, sizeof(path), "%s/nul.json", dir);
 	write_file(path, text, sizeof(text) - 1);
 	snprintf(expected, sizeof(expected), "config %s: contains a NUL byte", path);
-	assert_rejected(load_file(path), expected);
+	weir_test_reject_one(path, expected, try_load_file, NULL);
 }
 
 static void
@@ -1050,13 +1173,13 @@ test_file_errors_name_the_file(void **state)
 	write_file(path, "", 0);
 	snprintf(expected, sizeof(expected),
 		 "config %s: line 1 column 0: '[' or '{' expected near end of file", path);
-	assert_rejected(load_file(path), expected);
+	weir_test_reject_one(path, expected, try_load_file, NULL);
 
 	snprintf(path, sizeof(path), "%s/bad.json", dir);
 	text = dq("{'workers':[1],'ports':[{'name':'a'}]}\n");
 	write_file(path, text, strlen(text));
 	snprintf(expected, sizeof(expected), "config %s: key 'ports[0].devargs': missing", path);
-	assert_rejected(load_file(path), expected);
+	weir_test_reject_one(path, expected, try_load_file, NULL);
 
 	/* Over 16 MiB (sparse: costs no disk). */
 	snprintf(path, sizeof(path), "%s/huge.json", dir);
@@ -1066,7 +1189,7 @@ test_file_errors_name_the_file(void **state)
 	close(fd);
 	snprintf(expected, sizeof(expected), "config %s: not a readable file of at most 16 MiB",
 		 path);
-	assert_rejected(load_file(path), expected);
+	weir_test_reject_one(path, expected, try_load_file, NULL);
 }
 
 int
@@ -1096,7 +1219,7 @@ main(void)
 		cmocka_unit_test(test_addrs_order_and_kinds),
 		cmocka_unit_test(test_addrs_enospc),
 		cmocka_unit_test(test_small_err_buffer),
-		cmocka_unit_test(test_free_null),
+		cmocka_unit_test(test_config_free),
 		cmocka_unit_test_setup_teardown(test_file_valid, dir_setup, dir_teardown),
 		cmocka_unit_test_setup_teardown(test_file_missing, dir_setup, dir_teardown),
 		cmocka_unit_test_setup_teardown(test_file_directory, dir_setup, dir_teardown),
@@ -1105,5 +1228,5 @@ main(void)
 						dir_teardown),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return weir_test_main(tests);
 }

@@ -12,9 +12,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <cmocka.h>
-
 #include "weir_config.h"
+#include "weir_test.h"
 
 static char errbuf[512];
 static char text[8192];
@@ -31,47 +30,46 @@ static char text[8192];
 	"{'name':'w6','backends':[{'address':'2001:db8:2::10','port':8080}]}]"
 #define SVC4 "{'name':'s4','vip':'198.18.1.1','port':80,'protocol':'tcp','pool':'w4','local_ips':['198.18.2.1']"
 
-/* A service with fields replaced: NULL keeps the default of SVC4. */
-static char svcbuf[4][512];
-static const char *
-svc(int n, const char *name, const char *vip, const char *port, const char *proto,
-    const char *pool, const char *locals)
-{
-	snprintf(svcbuf[n], sizeof(svcbuf[n]),
-		 "{'name':'%s','vip':'%s','port':%s,'protocol':'%s','pool':'%s','local_ips':%s",
-		 name ? name : "s4", vip ? vip : "198.18.1.1", port ? port : "80",
-		 proto ? proto : "tcp", pool ? pool : "w4", locals ? locals : "['198.18.2.1']");
-	return svcbuf[n];
-}
+/* A service with every field given, as SVC4 writes them. */
+#define SVC(name, vip, port, proto, pool, locals)                                                  \
+	"{'name':'" name "','vip':'" vip "','port':" port ",'protocol':'" proto "','pool':'"       \
+	pool "','local_ips':" locals
 
+/* Load single-quoted JSON. */
 static struct weir_config *
-load(const char *fmt, ...)
+load(const char *sq)
 {
-	va_list ap;
 	size_t i;
 
-	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
-	va_end(ap);
-	for (i = 0; text[i] != '\0'; i++)
-		if (text[i] == '\'')
-			text[i] = '"';
+	assert_true(strlen(sq) < sizeof(text));
+	for (i = 0; sq[i] != '\0'; i++)
+		text[i] = sq[i] == '\'' ? '"' : sq[i];
+	text[i] = '\0';
 	memset(errbuf, 0, sizeof(errbuf));
 	return weir_config_from_string(text, "t", errbuf, sizeof(errbuf));
 }
 
-#define REJECT(expected, ...)                                                                      \
-	do {                                                                                       \
-		struct weir_config *c_;                                                            \
-		errno = 0;                                                                         \
-		c_ = load(__VA_ARGS__);                                                            \
-		if (c_ != NULL) {                                                                  \
-			weir_config_free(c_);                                                      \
-			fail_msg("accepted: %s", text);                                            \
-		}                                                                                  \
-		assert_int_equal(errno, EINVAL);                                                   \
-		assert_string_equal(errbuf, expected);                                             \
-	} while (0)
+/* The loader, for weir_test_rejects(): NULL if it accepted the text, else
+ * its message; a refusal must also set errno to EINVAL. */
+static const char *
+try_load(const struct weir_reject_case *c, void *arg)
+{
+	static char msg[sizeof(errbuf) + 64];
+	struct weir_config *cfg;
+
+	(void)arg;
+	errno = 0;
+	cfg = load(c->input);
+	if (cfg != NULL) {
+		weir_config_free(cfg);
+		return NULL;
+	}
+	if (errno != EINVAL) {
+		snprintf(msg, sizeof(msg), "(errno %d, not EINVAL) %s", errno, errbuf);
+		return msg;
+	}
+	return errbuf;
+}
 
 static void
 test_full_l4(void **state)
@@ -163,136 +161,224 @@ test_defaults_and_addrs(void **state)
 static void
 test_top_level_l4(void **state)
 {
+	static const struct weir_reject_case top_level_l4[] = {
+		{"{" PORTS ",'maglev_size':65536}",
+		 "config t: key 'maglev_size' = 65536: expected a prime in [3, 16777259]"},
+		{"{" PORTS ",'maglev_size':'x'}",
+		 "config t: key 'maglev_size' = \"x\": expected a prime in [3, 16777259]"},
+		{"{" PORTS ",'conn_table_size':1000}",
+		 "config t: key 'conn_table_size' = 1000: expected an integer in [1024, 67108864]"},
+		{"{" PORTS ",'pools':{}}",
+		 "config t: key 'pools' = {}: expected an array of pools"},
+		{"{" PORTS ",'services':1}",
+		 "config t: key 'services' = 1: expected an array of services"},
+	};
+
 	(void)state;
-	REJECT("config t: key 'maglev_size' = 65536: expected a prime in [3, 16777259]",
-	       "{" PORTS ",'maglev_size':65536}");
-	REJECT("config t: key 'maglev_size' = \"x\": expected a prime in [3, 16777259]",
-	       "{" PORTS ",'maglev_size':'x'}");
-	REJECT("config t: key 'conn_table_size' = 1000: expected an integer in [1024, 67108864]",
-	       "{" PORTS ",'conn_table_size':1000}");
-	REJECT("config t: key 'pools' = {}: expected an array of pools", "{" PORTS ",'pools':{}}");
-	REJECT("config t: key 'services' = 1: expected an array of services",
-	       "{" PORTS ",'services':1}");
+	weir_test_rejects(top_level_l4, try_load, NULL);
 }
 
 static void
 test_neighbors(void **state)
 {
+	static const struct weir_reject_case neighbors[] = {
+		{"{'workers':[1],'ports':[{'name':'a','devargs':'x','neighbors':1}]}",
+		 "config t: key 'ports[0].neighbors' = 1: expected an array of {address, mac}"},
+		{"{'workers':[1],'ports':[{'name':'a','devargs':'x',"
+		 "'neighbors':[{'address':'198.18.0.5'}]}]}",
+		 "config t: key 'ports[0].neighbors[0].mac': missing"},
+		{"{'workers':[1],'ports':[{'name':'a','devargs':'x',"
+		 "'neighbors':[{'mac':'02:00:00:00:00:01'}]}]}",
+		 "config t: key 'ports[0].neighbors[0].address': missing"},
+		{"{'workers':[1],'ports':[{'name':'a','devargs':'x',"
+		 "'neighbors':[{'address':'198.18.0.5','mac':'01:00:00:00:00:01'}]}]}",
+		 "config t: key 'ports[0].neighbors[0].mac' = \"01:00:00:00:00:01\": must be a "
+		 "unicast MAC address"},
+		{"{'workers':[1],'ports':[{'name':'a','devargs':'x',"
+		 "'neighbors':[{'address':'198.18.0.5','mac':'02:00:00:00:00:01'},"
+		 "{'address':'198.18.0.5','mac':'02:00:00:00:00:02'}]}]}",
+		 "config t: key 'ports[0].neighbors[1].address' = \"198.18.0.5\": same address "
+		 "as neighbors[0]"},
+		{"{'workers':[1],'ports':[{'name':'a','devargs':'x',"
+		 "'neighbors':[{'address':'198.18.0.5','mac':'02:00:00:00:00:01','ttl':1}]}]}",
+		 "config t: key 'ports[0].neighbors[0].ttl': unknown key"},
+	};
+
 	(void)state;
-	REJECT("config t: key 'ports[0].neighbors' = 1: expected an array of {address, mac}",
-	       "{'workers':[1],'ports':[{'name':'a','devargs':'x','neighbors':1}]}");
-	REJECT("config t: key 'ports[0].neighbors[0].mac': missing",
-	       "{'workers':[1],'ports':[{'name':'a','devargs':'x','neighbors':[{'address':"
-	       "'198.18.0.5'}]}]}");
-	REJECT("config t: key 'ports[0].neighbors[0].address': missing",
-	       "{'workers':[1],'ports':[{'name':'a','devargs':'x','neighbors':[{'mac':"
-	       "'02:00:00:00:00:01'}]}]}");
-	REJECT("config t: key 'ports[0].neighbors[0].mac' = \"01:00:00:00:00:01\": must be a "
-	       "unicast MAC address",
-	       "{'workers':[1],'ports':[{'name':'a','devargs':'x','neighbors':[{'address':"
-	       "'198.18.0.5','mac':'01:00:00:00:00:01'}]}]}");
-	REJECT("config t: key 'ports[0].neighbors[1].address' = \"198.18.0.5\": same address as "
-	       "neighbors[0]",
-	       "{'workers':[1],'ports':[{'name':'a','devargs':'x','neighbors':[{'address':"
-	       "'198.18.0.5','mac':'02:00:00:00:00:01'},{'address':'198.18.0.5','mac':"
-	       "'02:00:00:00:00:02'}]}]}");
-	REJECT("config t: key 'ports[0].neighbors[0].ttl': unknown key",
-	       "{'workers':[1],'ports':[{'name':'a','devargs':'x','neighbors':[{'address':"
-	       "'198.18.0.5','mac':'02:00:00:00:00:01','ttl':1}]}]}");
+	weir_test_rejects(neighbors, try_load, NULL);
 }
 
 static void
 test_pools(void **state)
 {
+	static const struct weir_reject_case pools[] = {
+		{"{" PORTS ",'pools':[{'name':'p','backends':[]}]}",
+		 "config t: key 'pools[0].backends' = []: expected a non-empty array of backends"},
+		{"{" PORTS ",'pools':[{'backends':[]}]}", "config t: key 'pools[0].name': missing"},
+		{"{" PORTS ",'pools':[{'name':'p','backends':[{'address':'198.18.2.10',"
+		 "'port':1}]},{'name':'p','backends':[{'address':'198.18.2.10','port':1}]}]}",
+		 "config t: key 'pools[1].name' = \"p\": same name as pools[0]"},
+		{"{" PORTS ",'pools':[{'name':'p','backends':[{'address':'198.18.2.10',"
+		 "'port':0}]}]}",
+		 "config t: key 'pools[0].backends[0].port' = 0: expected an integer in [1, "
+		 "65535]"},
+		{"{" PORTS ",'pools':[{'name':'p','backends':[{'address':'198.18.2.10'}]}]}",
+		 "config t: key 'pools[0].backends[0].port': missing"},
+		{"{" PORTS ",'pools':[{'name':'p','backends':[{'address':'198.18.2.10','port':1,"
+		 "'weight':65536}]}]}",
+		 "config t: key 'pools[0].backends[0].weight' = 65536: expected an integer in "
+		 "[0, 65535]"},
+		{"{" PORTS ",'pools':[{'name':'p','backends':[{'address':'198.18.2.10/24',"
+		 "'port':1}]}]}",
+		 "config t: key 'pools[0].backends[0].address' = \"198.18.2.10/24\": takes no "
+		 "prefix length"},
+		{"{" PORTS ",'pools':[{'name':'p','backends':[{'address':'198.18.2.10','port':1},"
+		 "{'address':'2001:db8::1','port':1}]}]}",
+		 "config t: key 'pools[0].backends[1].address' = \"2001:db8::1\": a pool's "
+		 "backends are all IPv4 or all IPv6"},
+		{"{" PORTS ",'pools':[{'name':'p','backends':[{'address':'198.18.2.10','port':1},"
+		 "{'address':'198.18.2.10','port':1}]}]}",
+		 "config t: key 'pools[0].backends[1]' = "
+		 "{\"address\":\"198.18.2.10\",\"port\":1}: same backend as pools[0].backends[0]"},
+		{"{" PORTS ",'pools':[{'name':'p','backends':[{'address':'198.18.2.10','port':1,"
+		 "'zone':1}]}]}",
+		 "config t: key 'pools[0].backends[0].zone': unknown key"},
+	};
+
 	(void)state;
-	REJECT("config t: key 'pools[0].backends' = []: expected a non-empty array of backends",
-	       "{" PORTS ",'pools':[{'name':'p','backends':[]}]}");
-	REJECT("config t: key 'pools[0].name': missing", "{" PORTS ",'pools':[{'backends':[]}]}");
-	REJECT("config t: key 'pools[1].name' = \"p\": same name as pools[0]",
-	       "{" PORTS ",'pools':[{'name':'p','backends':[{'address':'198.18.2.10','port':1}]},"
-	       "{'name':'p','backends':[{'address':'198.18.2.10','port':1}]}]}");
-	REJECT("config t: key 'pools[0].backends[0].port' = 0: expected an integer in [1, 65535]",
-	       "{" PORTS ",'pools':[{'name':'p','backends':[{'address':'198.18.2.10','port':0}]}]}");
-	REJECT("config t: key 'pools[0].backends[0].port': missing",
-	       "{" PORTS ",'pools':[{'name':'p','backends':[{'address':'198.18.2.10'}]}]}");
-	REJECT("config t: key 'pools[0].backends[0].weight' = 65536: expected an integer in [0, "
-	       "65535]",
-	       "{" PORTS ",'pools':[{'name':'p','backends':[{'address':'198.18.2.10','port':1,"
-	       "'weight':65536}]}]}");
-	REJECT("config t: key 'pools[0].backends[0].address' = \"198.18.2.10/24\": takes no prefix "
-	       "length",
-	       "{" PORTS ",'pools':[{'name':'p','backends':[{'address':'198.18.2.10/24','port':1}]}]}");
-	REJECT("config t: key 'pools[0].backends[1].address' = \"2001:db8::1\": a pool's backends are "
-	       "all IPv4 or all IPv6",
-	       "{" PORTS ",'pools':[{'name':'p','backends':[{'address':'198.18.2.10','port':1},"
-	       "{'address':'2001:db8::1','port':1}]}]}");
-	REJECT("config t: key 'pools[0].backends[1]' = {\"address\":\"198.18.2.10\",\"port\":1}: "
-	       "same backend as pools[0].backends[0]",
-	       "{" PORTS ",'pools':[{'name':'p','backends':[{'address':'198.18.2.10','port':1},"
-	       "{'address':'198.18.2.10','port':1}]}]}");
-	REJECT("config t: key 'pools[0].backends[0].zone': unknown key",
-	       "{" PORTS ",'pools':[{'name':'p','backends':[{'address':'198.18.2.10','port':1,"
-	       "'zone':1}]}]}");
+	weir_test_rejects(pools, try_load, NULL);
 }
 
 static void
 test_services(void **state)
 {
+	static const struct weir_reject_case services[] = {
+		{"{" PORTS "," POOLS ",'services':["
+		 SVC("s4", "198.18.1.1", "80", "sctp", "w4", "['198.18.2.1']") "}]}",
+		 "config t: key 'services[0].protocol' = \"sctp\": expected \"tcp\" or \"udp\""},
+		{"{" PORTS "," POOLS ",'services':[" SVC4 ",'scheduler':'fastest'}]}",
+		 "config t: key 'services[0].scheduler' = \"fastest\": expected one of maglev, "
+		 "rr, wrr, least_conn, source_hash, least_rtt, adaptive"},
+		{"{" PORTS "," POOLS ",'services':[" SVC4 ",'scheduler':'rr','sticky':'source'}]}",
+		 "config t: key 'services[0].sticky' = \"source\": only the maglev scheduler "
+		 "hashes; use \"scheduler\": \"source_hash\" for others"},
+		{"{" PORTS "," POOLS ",'services':[" SVC4 ",'forwarding':'nat'}]}",
+		 "config t: key 'services[0].forwarding' = \"nat\": expected \"fullnat\" or "
+		 "\"dsr-ipip\""},
+		{"{" PORTS "," POOLS ",'services':[" SVC4 ",'mss_clamp':100}]}",
+		 "config t: key 'services[0].mss_clamp' = 100: expected 0 (off) or 536..9000"},
+		{"{" PORTS "," POOLS ",'services':["
+		 SVC("s4", "198.18.1.1", "80", "tcp", "nope", "['198.18.2.1']") "}]}",
+		 "config t: key 'services[0].pool' = \"nope\": no pool of that name"},
+		{"{" PORTS "," POOLS ",'services':["
+		 SVC("s4", "198.18.1.1", "80", "tcp", "w6", "['198.18.2.1']") "}]}",
+		 "config t: key 'services[0].pool' = \"w6\": backends are IPv6, the VIP is IPv4"},
+		{"{" PORTS "," POOLS ",'services':["
+		 SVC("s4", "198.18.1.1", "80", "tcp", "w4", "['198.18.3.1']") "}]}",
+		 "config t: key 'services[0].local_ips[0]' = \"198.18.3.1\": not an address of "
+		 "any port"},
+		{"{" PORTS "," POOLS ",'services':["
+		 SVC("s4", "198.18.1.1", "80", "tcp", "w4", "['198.18.2.1','198.18.0.1']") "}]}",
+		 "config t: key 'services[0].local_ips[1]' = \"198.18.0.1\": on port c; "
+		 "local_ips[0] is on port b"},
+		{"{" PORTS "," POOLS ",'services':["
+		 SVC("s4", "198.18.1.1", "80", "tcp", "w4", "['2001:db8:2::1']") "}]}",
+		 "config t: key 'services[0].local_ips[0]' = \"2001:db8:2::1\": must be IPv4 "
+		 "like the VIP"},
+		{"{" PORTS "," POOLS ",'services':[{'name':'s','vip':'198.18.1.1','port':80,"
+		 "'protocol':'tcp','pool':'w4'}]}",
+		 "config t: key 'services[0].local_ips': missing: the port addresses weir sends "
+		 "to backends from"},
+		{"{" PORTS "," POOLS ",'services':["
+		 SVC("s4", "198.18.0.1", "80", "tcp", "w4", "['198.18.2.1']") "}]}",
+		 "config t: key 'services[0].vip' = \"198.18.0.1\": is a port's local address, "
+		 "not a VIP"},
+		{"{" PORTS "," POOLS ",'services':[" SVC4 ",'timeouts':{'fin':0}}]}",
+		 "config t: key 'services[0].timeouts.fin' = 0: expected an integer in [1, 86400]"},
+		{"{" PORTS "," POOLS ",'services':[" SVC4 ",'timeouts':{'idle':5}}]}",
+		 "config t: key 'services[0].timeouts.idle': unknown key"},
+		/* Backends out of the port's subnets need a static neighbour. */
+		{"{" PORTS ",'pools':[{'name':'w4','backends':[{'address':'198.18.7.7',"
+		 "'port':1}]}],'services':[" SVC4 "}]}",
+		 "config t: key 'pools[0].backends[0].address': 198.18.7.7 is neither on a "
+		 "subnet of port b nor one of its neighbors (service s4)"},
+		{"{" PORTS "," POOLS ",'services':[" SVC4 "},"
+		 SVC("s4", "198.18.1.1", "81", "tcp", "w4", "['198.18.2.1']") "}]}",
+		 "config t: key 'services[1]' = \"s4\": same name as services[0]"},
+		{"{" PORTS "," POOLS ",'services':[" SVC4 "},"
+		 SVC("x", "198.18.1.1", "80", "tcp", "w4", "['198.18.2.1']") "}]}",
+		 "config t: key 'services[1]': same VIP, port and protocol as services[0]"},
+		{"{" PORTS "," POOLS ",'services':[" SVC4 ",'proto':'tcp'}]}",
+		 "config t: key 'services[0].proto': unknown key"},
+	};
+
 	(void)state;
-	REJECT("config t: key 'services[0].protocol' = \"sctp\": expected \"tcp\" or \"udp\"",
-	       "{" PORTS "," POOLS ",'services':[%s}]}", svc(0, NULL, NULL, NULL, "sctp", NULL, NULL));
-	REJECT("config t: key 'services[0].scheduler' = \"fastest\": expected one of maglev, rr, "
-	       "wrr, least_conn, source_hash, least_rtt, adaptive",
-	       "{" PORTS "," POOLS ",'services':[" SVC4 ",'scheduler':'fastest'}]}");
-	REJECT("config t: key 'services[0].sticky' = \"source\": only the maglev scheduler hashes; "
-	       "use \"scheduler\": \"source_hash\" for others",
-	       "{" PORTS "," POOLS ",'services':[" SVC4 ",'scheduler':'rr','sticky':'source'}]}");
-	REJECT("config t: key 'services[0].forwarding' = \"nat\": expected \"fullnat\" or "
-	       "\"dsr-ipip\"",
-	       "{" PORTS "," POOLS ",'services':[" SVC4 ",'forwarding':'nat'}]}");
-	REJECT("config t: key 'services[0].mss_clamp' = 100: expected 0 (off) or 536..9000",
-	       "{" PORTS "," POOLS ",'services':[" SVC4 ",'mss_clamp':100}]}");
-	REJECT("config t: key 'services[0].pool' = \"nope\": no pool of that name",
-	       "{" PORTS "," POOLS ",'services':[%s}]}", svc(0, NULL, NULL, NULL, NULL, "nope", NULL));
-	REJECT("config t: key 'services[0].pool' = \"w6\": backends are IPv6, the VIP is IPv4",
-	       "{" PORTS "," POOLS ",'services':[%s}]}", svc(0, NULL, NULL, NULL, NULL, "w6", NULL));
-	REJECT("config t: key 'services[0].local_ips[0]' = \"198.18.3.1\": not an address of any "
-	       "port",
-	       "{" PORTS "," POOLS ",'services':[%s}]}", svc(0, NULL, NULL, NULL, NULL, NULL, "['198.18.3.1']"));
-	REJECT("config t: key 'services[0].local_ips[1]' = \"198.18.0.1\": on port c; local_ips[0] "
-	       "is on port b",
-	       "{" PORTS "," POOLS ",'services':[%s}]}",
-	       svc(0, NULL, NULL, NULL, NULL, NULL, "['198.18.2.1','198.18.0.1']"));
-	REJECT("config t: key 'services[0].local_ips[0]' = \"2001:db8:2::1\": must be IPv4 like the "
-	       "VIP",
-	       "{" PORTS "," POOLS ",'services':[%s}]}", svc(0, NULL, NULL, NULL, NULL, NULL, "['2001:db8:2::1']"));
-	REJECT("config t: key 'services[0].local_ips': missing: the port addresses weir sends to "
-	       "backends from",
-	       "{" PORTS "," POOLS ",'services':[{'name':'s','vip':'198.18.1.1','port':80,"
-	       "'protocol':'tcp','pool':'w4'}]}");
-	REJECT("config t: key 'services[0].vip' = \"198.18.0.1\": is a port's local address, not a "
-	       "VIP",
-	       "{" PORTS "," POOLS ",'services':[%s}]}", svc(0, NULL, "198.18.0.1", NULL, NULL, NULL, NULL));
-	REJECT("config t: key 'services[0].timeouts.fin' = 0: expected an integer in [1, 86400]",
-	       "{" PORTS "," POOLS ",'services':[" SVC4 ",'timeouts':{'fin':0}}]}");
-	REJECT("config t: key 'services[0].timeouts.idle': unknown key",
-	       "{" PORTS "," POOLS ",'services':[" SVC4 ",'timeouts':{'idle':5}}]}");
-	/* Backends out of the port's subnets need a static neighbour. */
-	REJECT("config t: key 'pools[0].backends[0].address': 198.18.7.7 is neither on a subnet of "
-	       "port b nor one of its neighbors (service s4)",
-	       "{" PORTS ",'pools':[{'name':'w4','backends':[{'address':'198.18.7.7','port':1}]}],"
-	       "'services':[" SVC4 "}]}");
-	REJECT("config t: key 'services[1]' = \"s4\": same name as services[0]",
-	       "{" PORTS "," POOLS ",'services':[" SVC4 "},%s}]}", svc(0, NULL, NULL, "81", NULL, NULL, NULL));
-	REJECT("config t: key 'services[1]': same VIP, port and protocol as services[0]",
-	       "{" PORTS "," POOLS ",'services':[" SVC4 "},%s}]}", svc(0, "x", NULL, NULL, NULL, NULL, NULL));
-	REJECT("config t: key 'services[0].proto': unknown key",
-	       "{" PORTS "," POOLS ",'services':[" SVC4 ",'proto':'tcp'}]}");
+	weir_test_rejects(services, try_load, NULL);
 }
 
 static void
 test_limits(void **state)
 {
+	static const struct weir_reject_case limits[] = {
+		{"{" PORTS ",'source_table_size':10}",
+		 "config t: key 'source_table_size' = 10: expected an integer in [1024, 67108864]"},
+		{"{" PORTS "," POOLS ",'services':[" SVC4 ",'limits':5}]}",
+		 "config t: key 'services[0].limits' = 5: expected an object"},
+		{"{" PORTS "," POOLS ",'services':[" SVC4 ",'limits':{'action':'drop'}}]}",
+		 "config t: key 'services[0].limits': no limit: give new_conns, packets or "
+		 "concurrent"},
+		{"{" PORTS "," POOLS ",'services':[" SVC4 ",'limits':{'new_conns':3}}]}",
+		 "config t: key 'services[0].limits.new_conns' = 3: expected {\"rate\": N[, "
+		 "\"per_s\": S, \"burst\": B]}"},
+		{"{" PORTS "," POOLS ",'services':[" SVC4 ",'limits':{'new_conns':{'rate':0}}}]}",
+		 "config t: key 'services[0].limits.new_conns.rate' = 0: expected an integer in "
+		 "[1, 100000000]"},
+		{"{" PORTS "," POOLS ",'services':[" SVC4 ",'limits':{'new_conns':{'rate':1,"
+		 "'per_s':0}}}]}",
+		 "config t: key 'services[0].limits.new_conns.per_s' = 0: expected an integer in "
+		 "[1, 86400]"},
+		{"{" PORTS "," POOLS ",'services':[" SVC4 ",'limits':{'new_conns':{'rate':1,"
+		 "'size':2}}}]}",
+		 "config t: key 'services[0].limits.new_conns.size': unknown key"},
+		{"{" PORTS "," POOLS ",'services':[" SVC4 ",'limits':{'new_conns':{'rate':1},"
+		 "'action':'ban'}}]}",
+		 "config t: key 'services[0].limits.action' = \"ban\": expected \"drop\" or "
+		 "\"rst\""},
+		{"{" PORTS "," POOLS ",'services':["
+		 SVC( "s4", "198.18.1.1", "80", "udp", "w4", "['198.18.2.1']") ","
+		 "'limits':{'new_conns':{'rate':1},'action':'rst'}}]}",
+		 "config t: key 'services[0].limits.action' = \"rst\": only TCP services can "
+		 "answer with an RST"},
+		{"{" PORTS "," POOLS ",'services':[" SVC4 ",'limits':{'new_conns':{'rate':1},"
+		 "'dry_run':1}}]}",
+		 "config t: key 'services[0].limits.dry_run' = 1: expected true or false"},
+		{"{" PORTS "," POOLS ",'services':[" SVC4 ",'limits':{'new_conns':{'rate':1},"
+		 "'ipv6_prefix':8}}]}",
+		 "config t: key 'services[0].limits.ipv6_prefix' = 8: expected an integer in "
+		 "[16, 128]"},
+		{"{" PORTS "," POOLS ",'services':[" SVC4 ",'limits':{'packets':{'per_s':5}}}]}",
+		 "config t: key 'services[0].limits.packets.rate': missing"},
+		{"{" PORTS "," POOLS ",'services':[" SVC4 ",'limits':{'concurrent':0}}]}",
+		 "config t: key 'services[0].limits.concurrent' = 0: expected an integer in [1, "
+		 "100000000]"},
+		{"{" PORTS "," POOLS ",'services':[" SVC4 ",'limits':{'concurrent':2,"
+		 "'ban':{'first_s':5}}}]}",
+		 "config t: key 'services[0].limits.ban.after': missing: refusals that earn a ban"},
+		{"{" PORTS "," POOLS ",'services':[" SVC4 ",'limits':{'concurrent':2,"
+		 "'ban':{'after':3,'factor':0}}}]}",
+		 "config t: key 'services[0].limits.ban.factor' = 0: expected an integer in [1, "
+		 "1000]"},
+		{"{" PORTS "," POOLS ",'services':[" SVC4 ",'limits':{'concurrent':2,"
+		 "'ban':{'after':3,'max_s':10}}}]}",
+		 "config t: key 'services[0].limits.ban.max_s' = 10: shorter than first_s (300)"},
+		{"{" PORTS "," POOLS ",'services':[" SVC4 ",'limits':{'concurrent':2,"
+		 "'ban':{'after':3,'length':10}}}]}",
+		 "config t: key 'services[0].limits.ban.length': unknown key"},
+		{"{" PORTS ",'limits':{'packets':{'rate':5,'burst':0}}}",
+		 "config t: key 'limits.packets.burst' = 0: expected an integer in [1, 100000000]"},
+		{"{" PORTS ",'clock':'wall'}",
+		 "config t: key 'clock' = \"wall\": expected \"tsc\" or \"rx_timestamp\""},
+	};
 	struct weir_config *c;
 	const struct weir_limits *l;
 
@@ -314,8 +400,8 @@ test_limits(void **state)
 	/* Everything given; a service without limits has none. */
 	c = load("{" PORTS "," POOLS ",'source_table_size':4096,'services':[" SVC4 ",'limits':"
 		 "{'new_conns':{'rate':100,'per_s':60,'burst':20},'action':'rst','dry_run':true,"
-		 "'ipv6_prefix':56}},%s}]}",
-		 svc(0, "t", NULL, "81", NULL, NULL, NULL));
+		 "'ipv6_prefix':56}}," SVC("t", "198.18.1.1", "81", "tcp", "w4",
+					   "['198.18.2.1']") "}]}");
 	if (c == NULL)
 		fail_msg("rejected: %s", errbuf);
 	l = &c->services[0].limits;
@@ -329,62 +415,7 @@ test_limits(void **state)
 	assert_int_equal(c->source_table_size, 4096);
 	weir_config_free(c);
 
-	REJECT("config t: key 'source_table_size' = 10: expected an integer in [1024, 67108864]",
-	       "{" PORTS ",'source_table_size':10}");
-	REJECT("config t: key 'services[0].limits' = 5: expected an object",
-	       "{" PORTS "," POOLS ",'services':[" SVC4 ",'limits':5}]}");
-	REJECT("config t: key 'services[0].limits': no limit: give new_conns, packets or "
-	       "concurrent",
-	       "{" PORTS "," POOLS ",'services':[" SVC4 ",'limits':{'action':'drop'}}]}");
-	REJECT("config t: key 'services[0].limits.new_conns' = 3: expected {\"rate\": N[, "
-	       "\"per_s\": S, \"burst\": B]}",
-	       "{" PORTS "," POOLS ",'services':[" SVC4 ",'limits':{'new_conns':3}}]}");
-	REJECT("config t: key 'services[0].limits.new_conns.rate' = 0: expected an integer in [1, "
-	       "100000000]",
-	       "{" PORTS "," POOLS ",'services':[" SVC4 ",'limits':{'new_conns':{'rate':0}}}]}");
-	REJECT("config t: key 'services[0].limits.new_conns.per_s' = 0: expected an integer in [1, "
-	       "86400]",
-	       "{" PORTS "," POOLS ",'services':[" SVC4
-	       ",'limits':{'new_conns':{'rate':1,'per_s':0}}}]}");
-	REJECT("config t: key 'services[0].limits.new_conns.size': unknown key",
-	       "{" PORTS "," POOLS ",'services':[" SVC4
-	       ",'limits':{'new_conns':{'rate':1,'size':2}}}]}");
-	REJECT("config t: key 'services[0].limits.action' = \"ban\": expected \"drop\" or "
-	       "\"rst\"",
-	       "{" PORTS "," POOLS ",'services':[" SVC4
-	       ",'limits':{'new_conns':{'rate':1},'action':'ban'}}]}");
-	REJECT("config t: key 'services[0].limits.action' = \"rst\": only TCP services can "
-	       "answer with an RST",
-	       "{" PORTS "," POOLS ",'services':[%s,'limits':{'new_conns':{'rate':1},'action':'rst'}}]}",
-	       svc(0, NULL, NULL, NULL, "udp", NULL, NULL));
-	REJECT("config t: key 'services[0].limits.dry_run' = 1: expected true or false",
-	       "{" PORTS "," POOLS ",'services':[" SVC4
-	       ",'limits':{'new_conns':{'rate':1},'dry_run':1}}]}");
-	REJECT("config t: key 'services[0].limits.ipv6_prefix' = 8: expected an integer in [16, 128]",
-	       "{" PORTS "," POOLS ",'services':[" SVC4
-	       ",'limits':{'new_conns':{'rate':1},'ipv6_prefix':8}}]}");
-	REJECT("config t: key 'services[0].limits.packets.rate': missing",
-	       "{" PORTS "," POOLS ",'services':[" SVC4 ",'limits':{'packets':{'per_s':5}}}]}");
-	REJECT("config t: key 'services[0].limits.concurrent' = 0: expected an integer in [1, "
-	       "100000000]",
-	       "{" PORTS "," POOLS ",'services':[" SVC4 ",'limits':{'concurrent':0}}]}");
-	REJECT("config t: key 'services[0].limits.ban.after': missing: refusals that earn a ban",
-	       "{" PORTS "," POOLS ",'services':[" SVC4
-	       ",'limits':{'concurrent':2,'ban':{'first_s':5}}}]}");
-	REJECT("config t: key 'services[0].limits.ban.factor' = 0: expected an integer in [1, "
-	       "1000]",
-	       "{" PORTS "," POOLS ",'services':[" SVC4
-	       ",'limits':{'concurrent':2,'ban':{'after':3,'factor':0}}}]}");
-	REJECT("config t: key 'services[0].limits.ban.max_s' = 10: shorter than first_s (300)",
-	       "{" PORTS "," POOLS ",'services':[" SVC4
-	       ",'limits':{'concurrent':2,'ban':{'after':3,'max_s':10}}}]}");
-	REJECT("config t: key 'services[0].limits.ban.length': unknown key",
-	       "{" PORTS "," POOLS ",'services':[" SVC4
-	       ",'limits':{'concurrent':2,'ban':{'after':3,'length':10}}}]}");
-	REJECT("config t: key 'limits.packets.burst' = 0: expected an integer in [1, 100000000]",
-	       "{" PORTS ",'limits':{'packets':{'rate':5,'burst':0}}}");
-	REJECT("config t: key 'clock' = \"wall\": expected \"tsc\" or \"rx_timestamp\"",
-	       "{" PORTS ",'clock':'wall'}");
+	weir_test_rejects(limits, try_load, NULL);
 }
 
 /* Packet and open-connection limits, bans, and the global rule. */
@@ -439,17 +470,67 @@ test_limits_more(void **state)
 static void
 test_synproxy(void **state)
 {
+	static const struct weir_reject_case synproxy[] = {
+		{"{" PORTS "," POOLS ",'services':[" SVC4 ",'synproxy':true}]}",
+		 "config t: key 'services[0].synproxy' = true: expected an object"},
+		{"{" PORTS "," POOLS ",'services':[" SVC4 ",'synproxy':{'rate':5}}]}",
+		 "config t: key 'services[0].synproxy.rate': unknown key"},
+		{"{" PORTS "," POOLS ",'services':["
+		 SVC("s4", "198.18.1.1", "80", "udp", "w4", "['198.18.2.1']") ",'synproxy':{}}]}",
+		 "config t: key 'services[0].synproxy': only TCP services have a SYN handshake"},
+		{"{" PORTS "," POOLS ",'services':[" SVC4 ",'forwarding':'dsr-ipip',"
+		 "'synproxy':{'syn_rate':10}}]}",
+		 "config t: key 'services[0].synproxy': needs \"forwarding\": \"fullnat\" (with "
+		 "dsr-ipip the backends' replies bypass weir)"},
+		{"{" PORTS "," POOLS ",'services':[" SVC4 ",'synproxy':{'syn_rate':-1}}]}",
+		 "config t: key 'services[0].synproxy.syn_rate' = -1: expected an integer in [0, "
+		 "100000000]"},
+		{"{" PORTS "," POOLS ",'services':[" SVC4 ",'synproxy':{'syn_rate':'10'}}]}",
+		 "config t: key 'services[0].synproxy.syn_rate' = \"10\": expected an integer in "
+		 "[0, 100000000]"},
+		{"{" PORTS "," POOLS ",'services':[" SVC4 ",'synproxy':{'wscale':15}}]}",
+		 "config t: key 'services[0].synproxy.wscale' = 15: expected an integer in [0, "
+		 "14]"},
+		{"{" PORTS "," POOLS ",'services':[" SVC4 ",'synproxy':{'mss':100}}]}",
+		 "config t: key 'services[0].synproxy.mss' = 100: expected an integer in [536, "
+		 "9000]"},
+		{"{" PORTS "," POOLS ",'services':[" SVC4 ",'mss_clamp':1400,"
+		 "'synproxy':{'mss':1460}}]}",
+		 "config t: key 'services[0].synproxy.mss' = 1460: above the service's mss_clamp "
+		 "1400"},
+		/* A bad secret is never echoed. */
+		{"{" PORTS "," POOLS ",'services':[" SVC4 ","
+		 "'synproxy':{'secret':'00112233445566778899aabbccddeef'}}]}",
+		 "config t: key 'services[0].synproxy.secret': expected a string of 32 hex "
+		 "digits (value not shown)"},
+		{"{" PORTS "," POOLS ",'services':[" SVC4 ","
+		 "'synproxy':{'secret':'00112233445566778899aabbccddeeff0'}}]}",
+		 "config t: key 'services[0].synproxy.secret': expected a string of 32 hex "
+		 "digits (value not shown)"},
+		{"{" PORTS "," POOLS ",'services':[" SVC4 ","
+		 "'synproxy':{'secret':'00112233445566778899aabbccddeefg'}}]}",
+		 "config t: key 'services[0].synproxy.secret': expected a string of 32 hex "
+		 "digits (value not shown)"},
+		{"{" PORTS "," POOLS ",'services':[" SVC4 ",'synproxy':{'secret':12}}]}",
+		 "config t: key 'services[0].synproxy.secret': expected a string of 32 hex "
+		 "digits (value not shown)"},
+	};
 	const struct weir_synproxy_config *p;
 	struct weir_config *c;
 
 	(void)state;
 	/* Defaults: cookies always, random secret, wscale 7, MSS 1460 (IPv4), 1440
 	 * (IPv6), or the clamp when it is lower; a service without it has none. */
-	c = load("{" PORTS "," POOLS ",'services':[" SVC4 ",'synproxy':{}},%s,'synproxy':{}},"
-		 "%s,'mss_clamp':1400,'synproxy':{}},%s}]}",
-		 svc(0, "v6", "2001:db8:1::1", NULL, NULL, "w6", "['2001:db8:2::1']"),
-		 svc(1, "cl", NULL, "81", NULL, NULL, NULL),
-		 svc(2, "no", NULL, "82", NULL, NULL, NULL));
+	/* One service a line. */
+	/* clang-format off */
+	c = load("{" PORTS "," POOLS ",'services':["
+		 SVC4 ",'synproxy':{}},"
+		 SVC("v6", "2001:db8:1::1", "80", "tcp", "w6", "['2001:db8:2::1']")
+		 ",'synproxy':{}},"
+		 SVC("cl", "198.18.1.1", "81", "tcp", "w4", "['198.18.2.1']")
+		 ",'mss_clamp':1400,'synproxy':{}},"
+		 SVC("no", "198.18.1.1", "82", "tcp", "w4", "['198.18.2.1']") "}]}");
+	/* clang-format on */
 	if (c == NULL)
 		fail_msg("rejected: %s", errbuf);
 	p = &c->services[0].synproxy;
@@ -477,52 +558,31 @@ test_synproxy(void **state)
 	assert_int_equal(p->wscale, 14);
 	weir_config_free(c);
 
-	REJECT("config t: key 'services[0].synproxy' = true: expected an object",
-	       "{" PORTS "," POOLS ",'services':[" SVC4 ",'synproxy':true}]}");
-	REJECT("config t: key 'services[0].synproxy.rate': unknown key",
-	       "{" PORTS "," POOLS ",'services':[" SVC4 ",'synproxy':{'rate':5}}]}");
-	REJECT("config t: key 'services[0].synproxy': only TCP services have a SYN handshake",
-	       "{" PORTS "," POOLS ",'services':[%s,'synproxy':{}}]}",
-	       svc(0, NULL, NULL, NULL, "udp", NULL, NULL));
-	REJECT("config t: key 'services[0].synproxy': needs \"forwarding\": \"fullnat\" (with "
-	       "dsr-ipip the backends' replies bypass weir)",
-	       "{" PORTS "," POOLS ",'services':[" SVC4
-	       ",'forwarding':'dsr-ipip','synproxy':{'syn_rate':10}}]}");
-	REJECT("config t: key 'services[0].synproxy.syn_rate' = -1: expected an integer in [0, "
-	       "100000000]",
-	       "{" PORTS "," POOLS ",'services':[" SVC4 ",'synproxy':{'syn_rate':-1}}]}");
-	REJECT("config t: key 'services[0].synproxy.syn_rate' = \"10\": expected an integer in "
-	       "[0, 100000000]",
-	       "{" PORTS "," POOLS ",'services':[" SVC4 ",'synproxy':{'syn_rate':'10'}}]}");
-	REJECT("config t: key 'services[0].synproxy.wscale' = 15: expected an integer in [0, 14]",
-	       "{" PORTS "," POOLS ",'services':[" SVC4 ",'synproxy':{'wscale':15}}]}");
-	REJECT("config t: key 'services[0].synproxy.mss' = 100: expected an integer in [536, 9000]",
-	       "{" PORTS "," POOLS ",'services':[" SVC4 ",'synproxy':{'mss':100}}]}");
-	REJECT("config t: key 'services[0].synproxy.mss' = 1460: above the service's mss_clamp "
-	       "1400",
-	       "{" PORTS "," POOLS ",'services':[" SVC4
-	       ",'mss_clamp':1400,'synproxy':{'mss':1460}}]}");
-	/* A bad secret is never echoed. */
-	REJECT("config t: key 'services[0].synproxy.secret': expected a string of 32 hex digits "
-	       "(value not shown)",
-	       "{" PORTS "," POOLS ",'services':[" SVC4
-	       ",'synproxy':{'secret':'00112233445566778899aabbccddeef'}}]}");
-	REJECT("config t: key 'services[0].synproxy.secret': expected a string of 32 hex digits "
-	       "(value not shown)",
-	       "{" PORTS "," POOLS ",'services':[" SVC4
-	       ",'synproxy':{'secret':'00112233445566778899aabbccddeeff0'}}]}");
-	REJECT("config t: key 'services[0].synproxy.secret': expected a string of 32 hex digits "
-	       "(value not shown)",
-	       "{" PORTS "," POOLS ",'services':[" SVC4
-	       ",'synproxy':{'secret':'00112233445566778899aabbccddeefg'}}]}");
-	REJECT("config t: key 'services[0].synproxy.secret': expected a string of 32 hex digits "
-	       "(value not shown)",
-	       "{" PORTS "," POOLS ",'services':[" SVC4 ",'synproxy':{'secret':12}}]}");
+	weir_test_rejects(synproxy, try_load, NULL);
 }
 
 static void
 test_acl(void **state)
 {
+	static const struct weir_reject_case acl[] = {
+		{"{" PORTS ",'acl':[]}",
+		 "config t: key 'acl' = []: expected {\"allow\": [...], \"deny\": [...]}"},
+		{"{" PORTS ",'acl':{'block':[]}}", "config t: key 'acl.block': unknown key"},
+		{"{" PORTS ",'acl':{'deny':'198.18.0.0/16'}}",
+		 "config t: key 'acl.deny' = \"198.18.0.0/16\": expected an array of prefixes"},
+		{"{" PORTS ",'acl':{'deny':['198.18.0.1/24']}}",
+		 "config t: key 'acl.deny[0]' = \"198.18.0.1/24\": host bits set beyond /24"},
+		{"{" PORTS ",'acl':{'deny':['198.18.0.0/33']}}",
+		 "config t: key 'acl.deny[0]' = \"198.18.0.0/33\": prefix length must be 0..32"},
+		{"{" PORTS ",'acl':{'allow':['2001:db8::/']}}",
+		 "config t: key 'acl.allow[0]' = \"2001:db8::/\": prefix length must be 0..128"},
+		{"{" PORTS ",'acl':{'allow':['nowhere']}}",
+		 "config t: key 'acl.allow[0]' = \"nowhere\": expected an address or "
+		 "ADDRESS/PREFIX"},
+		{"{" PORTS ",'acl':{'deny':['198.18.0.0/16'],'allow':['198.18.0.0/16']}}",
+		 "config t: key 'acl.allow[0]' = \"198.18.0.0/16\": listed twice (also in "
+		 "acl.deny)"},
+	};
 	struct weir_config *c;
 
 	(void)state;
@@ -544,22 +604,7 @@ test_acl(void **state)
 	assert_int_equal(c->acl[4].prefix, 32); /* no prefix: one address */
 	weir_config_free(c);
 
-	REJECT("config t: key 'acl' = []: expected {\"allow\": [...], \"deny\": [...]}",
-	       "{" PORTS ",'acl':[]}");
-	REJECT("config t: key 'acl.block': unknown key", "{" PORTS ",'acl':{'block':[]}}");
-	REJECT("config t: key 'acl.deny' = \"198.18.0.0/16\": expected an array of prefixes",
-	       "{" PORTS ",'acl':{'deny':'198.18.0.0/16'}}");
-	REJECT("config t: key 'acl.deny[0]' = \"198.18.0.1/24\": host bits set beyond /24",
-	       "{" PORTS ",'acl':{'deny':['198.18.0.1/24']}}");
-	REJECT("config t: key 'acl.deny[0]' = \"198.18.0.0/33\": prefix length must be 0..32",
-	       "{" PORTS ",'acl':{'deny':['198.18.0.0/33']}}");
-	REJECT("config t: key 'acl.allow[0]' = \"2001:db8::/\": prefix length must be 0..128",
-	       "{" PORTS ",'acl':{'allow':['2001:db8::/']}}");
-	REJECT("config t: key 'acl.allow[0]' = \"nowhere\": expected an address or "
-	       "ADDRESS/PREFIX",
-	       "{" PORTS ",'acl':{'allow':['nowhere']}}");
-	REJECT("config t: key 'acl.allow[0]' = \"198.18.0.0/16\": listed twice (also in acl.deny)",
-	       "{" PORTS ",'acl':{'deny':['198.18.0.0/16'],'allow':['198.18.0.0/16']}}");
+	weir_test_rejects(acl, try_load, NULL);
 }
 
 int
@@ -578,5 +623,5 @@ main(void)
 		cmocka_unit_test(test_acl),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return weir_test_main(tests);
 }

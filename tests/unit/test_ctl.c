@@ -21,11 +21,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <cmocka.h>
 #include <jansson.h>
 
 #include "ctl_server.h"
 #include "weir_ctl_proto.h"
+#include "weir_test.h"
 
 /* Mirrors of private constants of ctl_server.c. */
 #define MAX_CLIENTS 32
@@ -339,6 +339,9 @@ expect_served(struct fx *fx, struct cli *c)
 	expect_line(fx, c, STATUS_OK);
 }
 
+#define VERSION_ERROR "unsupported protocol version: this daemon speaks \"v\": 1"
+#define CMD_ERROR "bad request: \"cmd\" must be a string"
+
 static void
 test_request_ok(void **state)
 {
@@ -403,96 +406,134 @@ test_split_request(void **state)
 	cli_close(c);
 }
 
+/* A request the server or the handler refuses, for weir_test_rejects():
+ * send it, read the answer, which must be {"v": 1, "ok": false, "error":
+ * msg} and nothing else, and return msg (NULL if the request was served).
+ * The handler must have run `handled' times for it (0: refused before
+ * dispatch), and the connection must serve the next request. */
+struct try_req {
+	struct fx *fx;
+	struct cli *c;
+	unsigned int handled;
+};
+
+static const char *
+try_request(const struct weir_reject_case *rc, void *arg)
+{
+	static char msg[1024];
+	struct try_req *t = arg;
+	unsigned int calls = t->fx->calls;
+	json_t *a, *err;
+	const char *line;
+	json_error_t jerr;
+
+	cli_puts(t->fx, t->c, rc->input);
+	line = cli_line(t->fx, t->c);
+	if (line == NULL)
+		return "(end of stream)";
+	a = json_loads(line, JSON_REJECT_DUPLICATES, &jerr);
+	if (a == NULL) {
+		snprintf(msg, sizeof(msg), "(not JSON: %s) %s", jerr.text, line);
+		return msg;
+	}
+	err = json_object_get(a, WEIR_CTL_KEY_ERROR);
+	if (json_is_true(json_object_get(a, WEIR_CTL_KEY_OK))) {
+		json_decref(a);
+		return NULL;
+	}
+	if (json_object_size(a) != 3 ||
+	    !json_is_integer(json_object_get(a, WEIR_CTL_KEY_VERSION)) ||
+	    json_integer_value(json_object_get(a, WEIR_CTL_KEY_VERSION)) != WEIR_CTL_VERSION ||
+	    !json_is_false(json_object_get(a, WEIR_CTL_KEY_OK)) || !json_is_string(err))
+		snprintf(msg, sizeof(msg), "(not an error answer) %s", line);
+	else if (t->fx->calls != calls + t->handled)
+		snprintf(msg, sizeof(msg), "(the handler ran %u times, want %u) %s",
+			 t->fx->calls - calls, t->handled, json_string_value(err));
+	else
+		snprintf(msg, sizeof(msg), "%s", json_string_value(err));
+	json_decref(a);
+	expect_served(t->fx, t->c);
+	return msg;
+}
+
 static void
 test_bad_json(void **state)
 {
+	static const struct weir_reject_case bad_json[] = {
+		{"{bad\n", "bad request: string or '}' expected near 'bad'"},
+		{"[1]\n", "bad request: expected a JSON object"},
+		{"\"status\"\n", "bad request: '[' or '{' expected near '\"status\"'"},
+		{"{\"v\":1,\"cmd\":\"status\"} x\n", "bad request: end of file expected near 'x'"},
+		{"{\"v\":1,\"cmd\":\"status\"}{\"v\":1,\"cmd\":\"status\"}\n",
+		 "bad request: end of file expected near '{'"},
+	};
 	struct fx *fx = *state;
-	struct cli *c = cli_open(fx);
+	struct try_req t = {.fx = fx, .c = cli_open(fx), .handled = 0};
 
-	cli_puts(fx, c, "{bad\n");
-	expect_error(fx, c, "bad request: string or '}' expected near 'bad'");
-	/* The connection stays usable. */
-	expect_served(fx, c);
-	cli_puts(fx, c, "[1]\n");
-	expect_error(fx, c, "bad request: expected a JSON object");
-	cli_puts(fx, c, "\"status\"\n");
-	expect_error(fx, c, "bad request: '[' or '{' expected near '\"status\"'");
-	cli_puts(fx, c, "{\"v\":1,\"cmd\":\"status\"} x\n");
-	expect_error(fx, c, "bad request: end of file expected near 'x'");
-	cli_puts(fx, c, "{\"v\":1,\"cmd\":\"status\"}{\"v\":1,\"cmd\":\"status\"}\n");
-	expect_error(fx, c, "bad request: end of file expected near '{'");
-	/* A NUL byte ends the text jansson sees. */
-	cli_send(fx, c, "{\"v\":1,\0\"cmd\":\"status\"}\n", 24);
-	expect_error(fx, c, "bad request: string or '}' expected near end of file");
-	expect_served(fx, c);
-	assert_int_equal(fx->calls, 2);
-	cli_close(c);
+	weir_test_rejects(bad_json, try_request, &t);
+	/* A NUL byte ends the text jansson sees (not a C string: sent apart). */
+	cli_send(fx, t.c, "{\"v\":1,\0\"cmd\":\"status\"}\n", 24);
+	expect_error(fx, t.c, "bad request: string or '}' expected near end of file");
+	expect_served(fx, t.c);
+	/* The handler ran for the requests served after each refusal only. */
+	assert_int_equal(fx->calls, sizeof(bad_json) / sizeof(bad_json[0]) + 1);
+	cli_close(t.c);
 }
 
 static void
 test_version(void **state)
 {
-	static const char *const reqs[] = {
-		"{\"v\":2,\"cmd\":\"status\"}\n",
-		"{\"v\":0,\"cmd\":\"status\"}\n",
-		"{\"v\":\"1\",\"cmd\":\"status\"}\n",
-		"{\"v\":1.0,\"cmd\":\"status\"}\n",
-		"{\"v\":null,\"cmd\":\"status\"}\n",
-		"{\"cmd\":\"status\"}\n",
-		"{}\n",
+	static const struct weir_reject_case version[] = {
+		{"{\"v\":2,\"cmd\":\"status\"}\n", VERSION_ERROR},
+		{"{\"v\":0,\"cmd\":\"status\"}\n", VERSION_ERROR},
+		{"{\"v\":\"1\",\"cmd\":\"status\"}\n", VERSION_ERROR},
+		{"{\"v\":1.0,\"cmd\":\"status\"}\n", VERSION_ERROR},
+		{"{\"v\":null,\"cmd\":\"status\"}\n", VERSION_ERROR},
+		{"{\"cmd\":\"status\"}\n", VERSION_ERROR},
+		{"{}\n", VERSION_ERROR},
 	};
 	struct fx *fx = *state;
-	struct cli *c = cli_open(fx);
-	unsigned int i;
+	struct try_req t = {.fx = fx, .c = cli_open(fx), .handled = 0};
 
-	for (i = 0; i < sizeof(reqs) / sizeof(reqs[0]); i++) {
-		cli_puts(fx, c, reqs[i]);
-		expect_error(fx, c, "unsupported protocol version: this daemon speaks \"v\": 1");
-	}
-	assert_int_equal(fx->calls, 0);
-	expect_served(fx, c);
-	cli_close(c);
+	weir_test_rejects(version, try_request, &t);
+	assert_int_equal(fx->calls, sizeof(version) / sizeof(version[0]));
+	cli_close(t.c);
 }
 
 static void
 test_cmd_not_string(void **state)
 {
-	static const char *const reqs[] = {
-		"{\"v\":1}\n",
-		"{\"v\":1,\"cmd\":5}\n",
-		"{\"v\":1,\"cmd\":null}\n",
-		"{\"v\":1,\"cmd\":[\"status\"]}\n",
-		"{\"v\":1,\"command\":\"status\"}\n",
+	static const struct weir_reject_case cmd_not_string[] = {
+		{"{\"v\":1}\n", CMD_ERROR},
+		{"{\"v\":1,\"cmd\":5}\n", CMD_ERROR},
+		{"{\"v\":1,\"cmd\":null}\n", CMD_ERROR},
+		{"{\"v\":1,\"cmd\":[\"status\"]}\n", CMD_ERROR},
+		{"{\"v\":1,\"command\":\"status\"}\n", CMD_ERROR},
 	};
 	struct fx *fx = *state;
-	struct cli *c = cli_open(fx);
-	unsigned int i;
+	struct try_req t = {.fx = fx, .c = cli_open(fx), .handled = 0};
 
-	for (i = 0; i < sizeof(reqs) / sizeof(reqs[0]); i++) {
-		cli_puts(fx, c, reqs[i]);
-		expect_error(fx, c, "bad request: \"cmd\" must be a string");
-	}
-	assert_int_equal(fx->calls, 0);
-	expect_served(fx, c);
-	cli_close(c);
+	weir_test_rejects(cmd_not_string, try_request, &t);
+	assert_int_equal(fx->calls, sizeof(cmd_not_string) / sizeof(cmd_not_string[0]));
+	cli_close(t.c);
 }
 
 static void
 test_handler_error(void **state)
 {
+	static const struct weir_reject_case handler_error[] = {
+		{"{\"v\":1,\"cmd\":\"x\"}\n", "unknown command 'x'"},
+		{"{\"v\":1,\"cmd\":\"\"}\n", "unknown command ''"},
+		/* A handler that fails without saying why. */
+		{"{\"v\":1,\"cmd\":\"silent\"}\n", "command failed"},
+	};
 	struct fx *fx = *state;
-	struct cli *c = cli_open(fx);
+	struct try_req t = {.fx = fx, .c = cli_open(fx), .handled = 1};
 
-	cli_puts(fx, c, "{\"v\":1,\"cmd\":\"x\"}\n");
-	expect_error(fx, c, "unknown command 'x'");
-	cli_puts(fx, c, "{\"v\":1,\"cmd\":\"\"}\n");
-	expect_error(fx, c, "unknown command ''");
-	/* A handler that fails without saying why. */
-	cli_puts(fx, c, "{\"v\":1,\"cmd\":\"silent\"}\n");
-	expect_error(fx, c, "command failed");
-	assert_int_equal(fx->calls, 3);
-	expect_served(fx, c);
-	cli_close(c);
+	weir_test_rejects(handler_error, try_request, &t);
+	/* Each refused request, and the one served after it. */
+	assert_int_equal(fx->calls, 2 * sizeof(handler_error) / sizeof(handler_error[0]));
+	cli_close(t.c);
 }
 
 /* The longest request the server takes: 65535 bytes and the newline. */
@@ -1043,5 +1084,5 @@ main(void)
 	};
 
 	memset(blob, 'x', BLOB_LEN);
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return weir_test_main(tests);
 }

@@ -7,12 +7,15 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 #include <jansson.h>
 
 #include "weir_ctl_cmds.h"
+#include "weir_test.h"
 
 static void
 test_table(void **state)
@@ -50,148 +53,178 @@ test_table(void **state)
 			    "stats");
 }
 
-/* A command line, as weirctl takes it: 0 and the request's JSON, or -1 and
- * what is wrong. */
-struct line_case {
-	const char *line; /* words separated by single spaces */
-	const char *want; /* the arguments as compact JSON, or a substring of the error */
-	int ok;
-};
+/* weirctl's words after the command: the request, or NULL with err filled. */
+static json_t *
+args_of(const char *line, char *err, size_t errlen)
+{
+	char buf[256], *argv[8], *save = NULL, *w;
+	const struct weir_ctl_cmd *c;
+	json_t *req;
+	int argc = 0;
+
+	snprintf(buf, sizeof(buf), "%s", line);
+	for (w = strtok_r(buf, " ", &save); w != NULL && argc < 8; w = strtok_r(NULL, " ", &save))
+		argv[argc++] = w;
+	c = weir_ctl_cmd_find(argv[0]);
+	assert_non_null(c);
+	req = json_object();
+	if (weir_ctl_cmd_args(c, argc - 1, argv + 1, req, err, errlen) == 0)
+		return req;
+	json_decref(req);
+	return NULL;
+}
+
+static const char *
+try_line(const struct weir_reject_case *c, void *arg)
+{
+	static char err[256];
+	json_t *req = args_of(c->input, err, sizeof(err));
+
+	(void)arg;
+	if (req == NULL)
+		return err;
+	json_decref(req);
+	return NULL;
+}
 
 static void
 test_command_lines(void **state)
 {
-	static const struct line_case cases[] = {
-		{"status", "{}", 1},
-		{"status now", "'status' takes no arguments", 0},
+	/* Accepted, with the request members they must give. */
+	static const struct {
+		const char *line, *want;
+	} ok[] = {
+		{"status", "{}"},
 		{"backend disable web 198.18.0.10:8080",
-		 "{\"action\": \"disable\", \"pool\": \"web\", \"backend\": \"198.18.0.10:8080\"}", 1},
+		 "{\"action\": \"disable\", \"pool\": \"web\", \"backend\": \"198.18.0.10:8080\"}"},
 		{"backend weight web [2001:db8::1]:80 0",
 		 "{\"action\": \"weight\", \"pool\": \"web\", \"backend\": \"[2001:db8::1]:80\", "
-		 "\"weight\": 0}",
-		 1},
-		{"backend weight web a:1 65535", "{\"weight\": 65535}", 1},
-		{"backend weight web a:1 65536", "expected an integer in [0, 65535]", 0},
-		{"backend weight web a:1 -1", "expected an integer in [0, 65535]", 0},
-		{"backend weight web a:1 1x", "expected an integer in [0, 65535]", 0},
-		{"backend weight web a:1", "usage: backend", 0},     /* WEIGHT goes with weight */
-		{"backend disable web a:1 5", "usage: backend", 0}, /* and only with weight */
-		{"backend drain web a:1", "expected one of disable|enable|weight", 0},
-		{"backend", "usage: backend", 0},
-		{"ban 198.18.0.9", "{\"address\": \"198.18.0.9\"}", 1},
-		{"ban 198.18.0.9 31536000", "{\"seconds\": 31536000}", 1},
-		{"ban 198.18.0.9 0", "expected an integer in [1, 31536000]", 0},
-		{"ban 198.18.0.9 60 more", "usage: ban ADDRESS [SECONDS]", 0},
-		{"unban", "usage: unban ADDRESS", 0},
-		{"top", "{}", 1},
-		{"top 1000", "{\"n\": 1000}", 1},
-		{"top 1001", "expected an integer in [1, 1000]", 0},
-		{"block 198.18.5.0/24", "{\"prefix\": \"198.18.5.0/24\"}", 1},
-		{"allow", "usage: allow PREFIX", 0},
+		 "\"weight\": 0}"},
+		{"backend weight web a:1 65535", "{\"weight\": 65535}"},
+		{"ban 198.18.0.9", "{\"address\": \"198.18.0.9\"}"},
+		{"ban 198.18.0.9 31536000", "{\"seconds\": 31536000}"},
+		{"top", "{}"},
+		{"top 1000", "{\"n\": 1000}"},
+		{"block 198.18.5.0/24", "{\"prefix\": \"198.18.5.0/24\"}"},
+	};
+	static const struct weir_reject_case bad_lines[] = {
+		{"status now", "'status' takes no arguments"},
+		{"backend weight web a:1 65536",
+		 "backend WEIGHT '65536': expected an integer in [0, 65535]"},
+		{"backend weight web a:1 -1", "backend WEIGHT '-1': expected an integer in [0, 65535]"},
+		{"backend weight web a:1 1x", "backend WEIGHT '1x': expected an integer in [0, 65535]"},
+		/* WEIGHT goes with weight, and only with it. */
+		{"backend weight web a:1", "usage: backend disable|enable|weight POOL ADDRESS:PORT [WEIGHT]"},
+		{"backend disable web a:1 5",
+		 "usage: backend disable|enable|weight POOL ADDRESS:PORT [WEIGHT]"},
+		{"backend drain web a:1", "backend 'drain': expected one of disable|enable|weight"},
+		{"backend", "usage: backend disable|enable|weight POOL ADDRESS:PORT [WEIGHT]"},
+		{"ban 198.18.0.9 0", "ban SECONDS '0': expected an integer in [1, 31536000]"},
+		{"ban 198.18.0.9 60 more", "usage: ban ADDRESS [SECONDS]"},
+		{"unban", "usage: unban ADDRESS"},
+		{"top 1001", "top N '1001': expected an integer in [1, 1000]"},
+		{"allow", "usage: allow PREFIX"},
 	};
 	unsigned int i;
 
 	(void)state;
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		char buf[256], *argv[8], *save = NULL, *w, err[256] = "";
-		const struct weir_ctl_cmd *c;
-		json_t *req = json_object();
-		int argc = 0, rc;
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		char err[256] = "";
+		json_t *req = args_of(ok[i].line, err, sizeof(err)), *want, *v;
+		const char *k;
 
-		snprintf(buf, sizeof(buf), "%s", cases[i].line);
-		for (w = strtok_r(buf, " ", &save); w != NULL && argc < 8;
-		     w = strtok_r(NULL, " ", &save))
-			argv[argc++] = w;
-		c = weir_ctl_cmd_find(argv[0]);
-		assert_non_null(c);
-		rc = weir_ctl_cmd_args(c, argc - 1, argv + 1, req, err, sizeof(err));
-		if (cases[i].ok) {
-			char *got = json_dumps(req, JSON_COMPACT | JSON_PRESERVE_ORDER);
-			json_t *want = json_loads(cases[i].want, 0, NULL);
-			const char *k;
-			json_t *v;
+		if (req == NULL)
+			fail_msg("'%s': refused: %s", ok[i].line, err);
+		want = json_loads(ok[i].want, 0, NULL);
+		assert_non_null(want);
+		json_object_foreach(want, k, v)
+			if (!json_equal(json_object_get(req, k), v))
+				fail_msg("'%s': %s is not %s", ok[i].line, k, ok[i].want);
+		/* And the daemon takes what weirctl built. */
+		{
+			char buf[256];
+			const struct weir_ctl_cmd *c;
 
-			if (rc != 0)
-				fail_msg("'%s': refused: %s", cases[i].line, err);
-			assert_non_null(want);
-			/* Every expected member is there, with its value. */
-			json_object_foreach(want, k, v)
-				if (!json_equal(json_object_get(req, k), v))
-					fail_msg("'%s': %s, want %s", cases[i].line, got, cases[i].want);
-			/* And the daemon takes what weirctl built. */
+			snprintf(buf, sizeof(buf), "%s", ok[i].line);
+			c = weir_ctl_cmd_find(strtok(buf, " "));
 			if (weir_ctl_cmd_check(c, req, err, sizeof(err)) != 0)
-				fail_msg("'%s': the daemon refuses %s: %s", cases[i].line, got, err);
-			free(got);
-			json_decref(want);
-		} else {
-			if (rc == 0 || strstr(err, cases[i].want) == NULL)
-				fail_msg("'%s': rc %d, error '%s', want '%s'", cases[i].line, rc, err,
-					 cases[i].want);
+				fail_msg("'%s': the daemon refuses it: %s", ok[i].line, err);
 		}
+		json_decref(want);
 		json_decref(req);
 	}
+	weir_test_rejects(bad_lines, try_line, NULL);
 }
 
-/* Requests from any client: the daemon checks them against the table. */
-struct req_case {
-	const char *cmd;
-	const char *json;
-	const char *want; /* NULL: accepted; else a substring of the error */
-};
+/* A request from any client, "CMD {json}": the daemon's check against the table. */
+static const char *
+try_request(const struct weir_reject_case *c, void *arg)
+{
+	static char err[256];
+	char name[32];
+	const char *sp = strchr(c->input, ' ');
+	const struct weir_ctl_cmd *cmd;
+	json_t *req;
+	int rc;
+
+	(void)arg;
+	snprintf(name, sizeof(name), "%.*s", (int)(sp - c->input), c->input);
+	cmd = weir_ctl_cmd_find(name);
+	req = json_loads(sp + 1, 0, NULL);
+	assert_non_null(cmd);
+	assert_non_null(req);
+	rc = weir_ctl_cmd_check(cmd, req, err, sizeof(err));
+	json_decref(req);
+	return rc == 0 ? NULL : err;
+}
 
 static void
 test_requests(void **state)
 {
-	static const struct req_case cases[] = {
-		{"stats", "{}", NULL},
-		{"stats", "{\"extra\": [1]}", NULL}, /* a newer client's extras are ignored */
-		{"backend", "{\"action\": \"weight\", \"pool\": \"p\", \"backend\": \"a:1\", "
-			    "\"weight\": 3}",
-		 NULL},
-		{"backend", "{\"action\": \"weight\", \"pool\": \"p\", \"backend\": \"a:1\"}",
+	static const char *const accepted[] = {
+		"stats {}",
+		"stats {\"extra\": [1]}", /* a newer client's extras are ignored */
+		"backend {\"action\": \"weight\", \"pool\": \"p\", \"backend\": \"a:1\", \"weight\": 3}",
+		"top {\"n\": 1000}",
+	};
+	static const struct weir_reject_case refused[] = {
+		{"backend {\"action\": \"weight\", \"pool\": \"p\", \"backend\": \"a:1\"}",
 		 "backend: missing \"weight\" (WEIGHT)"},
-		{"backend", "{\"action\": \"enable\", \"pool\": \"p\", \"backend\": \"a:1\", "
-			    "\"weight\": 3}",
+		{"backend {\"action\": \"enable\", \"pool\": \"p\", \"backend\": \"a:1\", \"weight\": 3}",
 		 "backend: \"weight\" only goes with weight"},
-		{"backend", "{\"action\": \"weight\", \"pool\": \"p\", \"backend\": \"a:1\", "
-			    "\"weight\": 70000}",
+		{"backend {\"action\": \"weight\", \"pool\": \"p\", \"backend\": \"a:1\", "
+		 "\"weight\": 70000}",
 		 "backend: \"weight\": expected an integer in [0, 65535]"},
-		{"backend", "{\"action\": \"weight\", \"pool\": \"p\", \"backend\": \"a:1\", "
-			    "\"weight\": \"3\"}",
-		 "expected an integer"},
-		{"backend", "{\"action\": \"drain\", \"pool\": \"p\", \"backend\": \"a:1\"}",
+		{"backend {\"action\": \"weight\", \"pool\": \"p\", \"backend\": \"a:1\", "
+		 "\"weight\": \"3\"}",
+		 "backend: \"weight\": expected an integer in [0, 65535]"},
+		{"backend {\"action\": \"drain\", \"pool\": \"p\", \"backend\": \"a:1\"}",
 		 "backend: \"action\": expected one of disable|enable|weight"},
-		{"backend", "{\"action\": \"\", \"pool\": \"p\", \"backend\": \"a:1\"}",
-		 "expected one of"},
-		{"backend", "{\"action\": \"disable\", \"pool\": 7, \"backend\": \"a:1\"}",
+		{"backend {\"action\": \"\", \"pool\": \"p\", \"backend\": \"a:1\"}",
+		 "backend: \"action\": expected one of disable|enable|weight"},
+		{"backend {\"action\": \"disable\", \"pool\": 7, \"backend\": \"a:1\"}",
 		 "backend: \"pool\": expected a string (POOL)"},
-		{"backend", "{\"pool\": \"p\", \"backend\": \"a:1\"}", "backend: missing \"action\""},
-		{"ban", "{\"address\": \"198.18.0.9\", \"seconds\": 0}", "expected an integer in [1,"},
-		{"ban", "{\"address\": \"198.18.0.9\", \"seconds\": 1.5}", "expected an integer"},
-		{"ban", "{\"address\": null}", "expected a string"},
-		{"top", "{\"n\": 1000}", NULL},
-		{"top", "{\"n\": 0}", "top: \"n\": expected an integer in [1, 1000]"},
-		{"block", "{}", "block: missing \"prefix\""},
+		{"backend {\"pool\": \"p\", \"backend\": \"a:1\"}",
+		 "backend: missing \"action\" (disable|enable|weight)"},
+		{"ban {\"address\": \"198.18.0.9\", \"seconds\": 0}",
+		 "ban: \"seconds\": expected an integer in [1, 31536000]"},
+		{"ban {\"address\": \"198.18.0.9\", \"seconds\": 1.5}",
+		 "ban: \"seconds\": expected an integer in [1, 31536000]"},
+		{"ban {\"address\": null}", "ban: \"address\": expected a string (ADDRESS)"},
+		{"top {\"n\": 0}", "top: \"n\": expected an integer in [1, 1000]"},
+		{"block {}", "block: missing \"prefix\" (PREFIX)"},
 	};
 	unsigned int i;
 
 	(void)state;
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		const struct weir_ctl_cmd *c = weir_ctl_cmd_find(cases[i].cmd);
-		json_t *req = json_loads(cases[i].json, 0, NULL);
-		char err[256] = "";
-		int rc;
+	for (i = 0; i < sizeof(accepted) / sizeof(accepted[0]); i++) {
+		struct weir_reject_case c = {.input = accepted[i]};
+		const char *why = try_request(&c, NULL);
 
-		assert_non_null(c);
-		assert_non_null(req);
-		rc = weir_ctl_cmd_check(c, req, err, sizeof(err));
-		if (cases[i].want == NULL && rc != 0)
-			fail_msg("%s %s: refused: %s", cases[i].cmd, cases[i].json, err);
-		if (cases[i].want != NULL && (rc == 0 || strstr(err, cases[i].want) == NULL))
-			fail_msg("%s %s: rc %d '%s', want '%s'", cases[i].cmd, cases[i].json, rc, err,
-				 cases[i].want);
-		json_decref(req);
+		if (why != NULL)
+			fail_msg("%s: refused: %s", accepted[i], why);
 	}
+	weir_test_rejects(refused, try_request, NULL);
 }
 
 int
@@ -203,5 +236,5 @@ main(void)
 		cmocka_unit_test(test_requests),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return weir_test_main(tests);
 }

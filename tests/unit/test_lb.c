@@ -11,9 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <cmocka.h>
-
 #include "weir_lb.h"
+#include "weir_test.h"
 
 #define M WEIR_MAGLEV_DEFAULT_SIZE
 
@@ -291,16 +290,13 @@ test_lookup_spread(void **state)
 	struct weir_maglev_entry *e = entries(4, 1);
 	struct weir_maglev *m = weir_maglev_build(M, e, 4);
 	uint32_t count[4] = {0}, i;
-	uint64_t h = 88172645463325252ULL;
+	struct weir_test_rng r;
 
 	(void)state;
 	assert_non_null(m);
-	for (i = 0; i < 100000; i++) {
-		h ^= h << 13;
-		h ^= h >> 7;
-		h ^= h << 17;
-		count[weir_maglev_lookup(m, h)]++;
-	}
+	weir_test_rng_init(&r, "lookup_spread", 0);
+	for (i = 0; i < 100000; i++)
+		count[weir_maglev_lookup(m, weir_test_rng_u64(&r))]++;
 	for (i = 0; i < 4; i++)
 		assert_in_range(count[i], 24000, 26000);
 	weir_maglev_free(m);
@@ -583,5 +579,5 @@ main(void)
 		cmocka_unit_test(test_sched_adaptive),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return weir_test_main(tests);
 }

@@ -16,29 +16,26 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <cmocka.h>
-
 #include "weir_ratelimit.h"
+#include "weir_test.h"
 
 #define S WEIR_RL_NS_PER_S
 #define MS (S / 1000)
 #define YEAR (UINT64_C(31557600) * S) /* Julian year */
 
-/* xorshift64*: deterministic traffic, same on every machine. */
+/* Traffic comes from the tests' seeded PRNG (tests/common/weir_test_rng.h):
+ * the same on every machine, another with WEIR_TEST_SEED. */
 static uint64_t
-rnd(uint64_t *x)
+rnd(struct weir_test_rng *x)
 {
-	*x ^= *x >> 12;
-	*x ^= *x << 25;
-	*x ^= *x >> 27;
-	return *x * 0x2545f4914f6cdd1dULL;
+	return weir_test_rng_u64(x);
 }
 
 /* Uniform in [lo, hi]. */
 static uint64_t
-rnd_range(uint64_t *x, uint64_t lo, uint64_t hi)
+rnd_range(struct weir_test_rng *x, uint64_t lo, uint64_t hi)
 {
-	return lo + rnd(x) % (hi - lo + 1);
+	return weir_test_rng_range(x, lo, hi);
 }
 
 /* ---- parameter validation ------------------------------------------------- */
@@ -381,10 +378,12 @@ test_gcra_offgrid_burst(void **state)
 		{2, 3, 4},          /* 1.5 ns */
 		{6, 7 * MS, 9},     /* 1166666.67 ns */
 	};
-	uint64_t x = 7, t;
+	struct weir_test_rng x;
 	unsigned int c, i;
+	uint64_t t;
 
 	(void)state;
+	weir_test_rng_init(&x, "gcra_offgrid_burst", 0);
 	/* The case of the bug report. */
 	check_gcra_offgrid(3, S, 3, 100);
 	for (c = 0; c < sizeof(cfg) / sizeof(cfg[0]); c++) {
@@ -412,10 +411,11 @@ test_tb_gcra_agree(void **state)
 	struct weir_rl_tb_params tp;
 	struct weir_rl_gcra_params gp;
 	struct weir_rl_decision dt, dg;
-	uint64_t x = 42;
+	struct weir_test_rng x;
 	unsigned int c, i, admits = 0, denies = 0;
 
 	(void)state;
+	weir_test_rng_init(&x, "tb_gcra_agree", 0);
 	for (c = 0; c < sizeof(cfg) / sizeof(cfg[0]); c++) {
 		struct weir_rl_tb ts = {0};
 		struct weir_rl_gcra gs = {0};
@@ -460,8 +460,10 @@ check_no_drift(uint64_t rate, uint64_t period, uint64_t burst, uint64_t start, u
 	struct weir_rl_gcra_params gp;
 	struct weir_rl_tb ts = {0};
 	struct weir_rl_gcra gs = {0};
-	uint64_t x = rate * 7919 + period, now = start, tb = 0, gcra = 0, want, i;
+	uint64_t now = start, tb = 0, gcra = 0, want, i;
+	struct weir_test_rng x;
 
+	weir_test_rng_init(&x, "no_drift", rate * 7919 + period);
 	assert_int_equal(weir_rl_tb_params_init(&tp, rate, period, burst), 0);
 	assert_int_equal(weir_rl_gcra_params_init(&gp, rate, period, burst), 0);
 	for (i = 0; i < 10000000; i++) {
@@ -505,8 +507,11 @@ check_gcra_real(uint64_t limit, uint64_t period, uint64_t burst)
 	struct weir_rl_gcra_params p;
 	struct weir_rl_gcra s = {0};
 	unsigned __int128 tat_x = 0, now_x, base_x;
-	uint64_t x = limit, now = rnd(&x) % period, i, n, lr, pr, admitted = 0, tight = 0;
+	uint64_t now, i, n, lr, pr, admitted = 0, tight = 0;
+	struct weir_test_rng x;
 
+	weir_test_rng_init(&x, "gcra_real", limit);
+	now = rnd(&x) % period;
 	assert_int_equal(weir_rl_gcra_params_init(&p, limit, period, burst), 0);
 	lr = p.limit_r;
 	pr = p.period_r;
@@ -587,9 +592,11 @@ check_exact(enum algo a, uint64_t limit, uint64_t period, uint64_t burst)
 {
 	struct lim l = {.a = a}, c;
 	struct weir_rl_decision d, e;
-	uint64_t x = limit ^ period ^ a, now = 5 * period + 12345, i, k, gap = period / limit * 2;
+	uint64_t now = 5 * period + 12345, i, k, gap = period / limit * 2;
+	struct weir_test_rng x;
 	unsigned int denied = 0;
 
+	weir_test_rng_init(&x, "exact_reports", limit ^ period ^ a);
 	assert_int_equal(weir_rl_tb_params_init(&l.tp, limit, period, burst), 0);
 	assert_int_equal(weir_rl_gcra_params_init(&l.gp, limit, period, burst), 0);
 	assert_int_equal(weir_rl_sw_params_init(&l.sp, limit, period,
@@ -936,7 +943,7 @@ neg_ln(double u)
 
 /* Exponential inter-arrival time with the given mean (ns). */
 static uint64_t
-exp_gap(uint64_t *x, double mean)
+exp_gap(struct weir_test_rng *x, double mean)
 {
 	double u = ((double)(rnd(x) >> 11) + 0.5) / 9007199254740992.0;
 
@@ -959,10 +966,10 @@ static const char *const class_name[N_CLASS] = {"0.05-0.8x", "0.8-1.5x", "1.5-5x
  * Counting every request (WEIR_RL_SW_COUNT_DENIED, Cloudflare's semantics):
  * the history does not depend on the decisions, so the two see the same
  * counts and every disagreement is the approximation's. Measured with this
- * code and seed: 0.873 % of 20.4 M decisions differ (0.383 % false denials,
- * 0.490 % false admits); 0.139 % for clients below the limit (their bursts
- * cross it), 3.24 % for those at 0.8-1.5 x (they hover on the threshold),
- * 0.0056 % for abusive ones (far above it, both deny). Cloudflare reports
+ * code and the default seed: 0.890 % of 21.1 M decisions differ (0.383 % false
+ * denials, 0.507 % false admits); 0.127 % for clients below the limit (their
+ * bursts cross it), 3.07 % for those at 0.8-1.5 x (they hover on the
+ * threshold), 0.0065 % for abusive ones (far above it, both deny). Cloudflare reports
  * 0.003 % on their production traffic, most of which is far from any
  * threshold.
  *
@@ -970,8 +977,8 @@ static const char *const class_name[N_CLASS] = {"0.05-0.8x", "0.8-1.5x", "1.5-5x
  * the limit every request sits on the threshold, and which ones get in
  * depends on where in the window the previous ones fell; comparing single
  * decisions says little (~50 % differ for abusive clients). What matters is
- * how many get in. Measured: the two-counter window admits 0.017 % more than
- * the exact log below the limit, 1.39 % more at 0.8-1.5 x, 0.57 % more above.
+ * how many get in. Measured: the two-counter window admits 0.012 % more than
+ * the exact log below the limit, 1.32 % more at 0.8-1.5 x, 0.62 % more above.
  */
 static void
 test_sw_vs_exact_log(void **state)
@@ -979,11 +986,13 @@ test_sw_vs_exact_log(void **state)
 	const uint64_t limit = 100, window = S, duration = 120 * S;
 	struct weir_rl_sw_params p_all, p_adm;
 	struct exact_log log_all, log_adm;
-	uint64_t x = 1, total[N_CLASS] = {0}, differ[N_CLASS] = {0}, false_deny = 0;
+	uint64_t total[N_CLASS] = {0}, differ[N_CLASS] = {0}, false_deny = 0;
 	uint64_t adm_sw[N_CLASS] = {0}, adm_log[N_CLASS] = {0}, t = 0, dt = 0;
+	struct weir_test_rng x;
 	unsigned int c, k;
 
 	(void)state;
+	weir_test_rng_init(&x, "sw_vs_exact_log", 0);
 	assert_int_equal(weir_rl_sw_params_init(&p_all, limit, window, WEIR_RL_SW_COUNT_DENIED), 0);
 	assert_int_equal(weir_rl_sw_params_init(&p_adm, limit, window, 0), 0);
 	log_all.cap = 64 * limit; /* 5 x 4 x the limit in a burst, at most */
@@ -1033,11 +1042,15 @@ test_sw_vs_exact_log(void **state)
 		      "(%.4f %% false denials)\n",
 		      (unsigned long long)t, 100.0 * dt / t, 100.0 * false_deny / t);
 	assert_true(t > 10000000);
-	/* An approximation: some decisions differ, but few. */
+	/* An approximation: some decisions differ, but few. The bounds hold
+	 * whatever the seed: over 40 seeds 0.79-1.09 % differ in all (mean 0.93,
+	 * sd 0.07), 0.13-0.20 % below the limit, 0.0045-0.0092 % above it. A
+	 * window that weighs the previous one the wrong way round, or not at
+	 * all, differs on 19 % and 25 % of the decisions. */
 	assert_true(dt > 0);
-	assert_true(dt * 100 < t);
-	assert_true(differ[BELOW] * 1000 < total[BELOW] * 2);
-	assert_true(differ[ABOVE] * 10000 < total[ABOVE]);
+	assert_true(dt * 1000 < t * 15);
+	assert_true(differ[BELOW] * 1000 < total[BELOW] * 3);
+	assert_true(differ[ABOVE] * 10000 < total[ABOVE] * 2);
 	/* Counting admitted only: within 3 % of the exact count, per class. */
 	for (k = 0; k < N_CLASS; k++)
 		assert_true(adm_sw[k] * 100 <= adm_log[k] * 103 &&
@@ -1336,10 +1349,12 @@ test_topk_exact(void **state)
 	enum { K = 64 };
 	uint32_t distinct[] = {1, 17, 63, 64};
 	struct weir_rl_topk_entry out[K + 1];
-	uint64_t x = 99, exact[K];
+	uint64_t exact[K];
+	struct weir_test_rng x;
 	unsigned int c, i;
 
 	(void)state;
+	weir_test_rng_init(&x, "topk_exact", 0);
 	for (c = 0; c < sizeof(distinct) / sizeof(distinct[0]); c++) {
 		struct weir_rl_topk *t = tk_new(K, rnd(&x));
 		uint32_t d = distinct[c], n;
@@ -1400,7 +1415,7 @@ zipf_init(struct zipf *z, uint32_t n)
 }
 
 static uint32_t
-zipf_draw(const struct zipf *z, uint64_t *x)
+zipf_draw(const struct zipf *z, struct weir_test_rng *x)
 {
 	double u = (double)(rnd(x) >> 11) / 9007199254740992.0;
 	uint32_t lo = 0, hi = z->n - 1;
@@ -1418,10 +1433,11 @@ zipf_draw(const struct zipf *z, uint64_t *x)
 
 /* A stream of N weighted keys over D distinct ones (many more than k); rank
  * r is key (r * perm_mul + perm_add) % D, so heavy keys are spread over
- * the key space and two streams can share some heavy keys. */
+ * the key space. Two streams share heavy keys when their perm_add differ
+ * by a small multiple of perm_mul (the same keys, a few ranks apart). */
 static uint64_t
 zipf_stream(struct weir_rl_topk *t, const struct zipf *z, uint64_t *exact, uint32_t n,
-	    uint64_t *x, uint32_t perm_mul, uint32_t perm_add, bool weighted)
+	    struct weir_test_rng *x, uint32_t perm_mul, uint32_t perm_add, bool weighted)
 {
 	uint64_t total = 0;
 	uint32_t i;
@@ -1445,11 +1461,13 @@ test_topk_zipf(void **state)
 {
 	enum { D = 200000, N = 2000000 };
 	static const uint32_t ks[] = {50, 200, 1000};
-	uint64_t *exact = malloc(D * sizeof(*exact)), x = 2024;
+	uint64_t *exact = malloc(D * sizeof(*exact));
+	struct weir_test_rng x;
 	struct zipf z;
 	unsigned int c, w;
 
 	(void)state;
+	weir_test_rng_init(&x, "topk_zipf", 0);
 	assert_non_null(exact);
 	zipf_init(&z, D);
 	for (c = 0; c < sizeof(ks) / sizeof(ks[0]); c++)
@@ -1493,10 +1511,12 @@ test_topk_churn(void **state)
 {
 	enum { U = 60 };
 	static const uint32_t ks[] = {1, 2, 7, 16};
-	uint64_t exact[U], x = 5;
+	uint64_t exact[U];
+	struct weir_test_rng x;
 	unsigned int c, i, j;
 
 	(void)state;
+	weir_test_rng_init(&x, "topk_churn", 0);
 	for (c = 0; c < sizeof(ks) / sizeof(ks[0]); c++) {
 		struct weir_rl_topk *t = tk_new(ks[c], rnd(&x));
 		struct weir_rl_topk_entry out[16];
@@ -1544,12 +1564,13 @@ cmp_u64_desc(const void *a, const void *b)
 }
 
 /* The merge's definition, worked out from the sources' reports: each key's
- * merged count and error, and dst holds the k_dst largest counts. */
-static void
+ * merged count and error, and dst holds the k_dst largest counts. Returns
+ * how many keys more than one source holds (the merge adds their counts). */
+static uint32_t
 tk_check_merge(const struct weir_rl_topk *dst, const struct weir_rl_topk *const *src,
 	       unsigned int n_src)
 {
-	uint32_t n_all = 0, n_dst = weir_rl_topk_count(dst), a, i, b;
+	uint32_t n_all = 0, n_dst = weir_rl_topk_count(dst), a, i, b, shared = 0;
 	struct weir_rl_topk_entry *e[8], got, other;
 	uint64_t bound[8], *counts;
 
@@ -1581,8 +1602,10 @@ tk_check_merge(const struct weir_rl_topk *dst, const struct weir_rl_topk *const 
 					err += bound[b];
 				}
 			}
-			if (dup)
+			if (dup) {
+				shared++;
 				continue;
+			}
 			counts[n_all++] = c;
 			if (weir_rl_topk_lookup(dst, &e[a][i].key, &got) == 0) {
 				assert_int_equal(got.count, c);
@@ -1598,6 +1621,7 @@ tk_check_merge(const struct weir_rl_topk *dst, const struct weir_rl_topk *const 
 	for (a = 0; a < n_src; a++)
 		free(e[a]);
 	free(counts);
+	return shared;
 }
 
 /* Two workers' summaries merged, against the exact totals. */
@@ -1606,15 +1630,17 @@ test_topk_merge(void **state)
 {
 	enum { D = 100000, N = 1000000, K = 200 };
 	uint64_t *ea = calloc(D, sizeof(*ea)), *eb = calloc(D, sizeof(*eb));
-	uint64_t *sum = calloc(D, sizeof(*sum)), x = 77, na, nb, m, max_err, min;
+	uint64_t *sum = calloc(D, sizeof(*sum)), na, nb, m, max_err, min;
 	struct weir_rl_topk *a, *b, *dst, *big, *small;
 	const struct weir_rl_topk *src[2];
 	struct weir_rl_topk_entry e;
 	struct weir_rl_topk_key k;
+	struct weir_test_rng x;
+	uint32_t i, shared;
 	struct zipf z;
-	uint32_t i;
 
 	(void)state;
+	weir_test_rng_init(&x, "topk_merge", 0);
 	assert_true(ea != NULL && eb != NULL && sum != NULL);
 	zipf_init(&z, D);
 
@@ -1644,12 +1670,13 @@ test_topk_merge(void **state)
 	assert_int_equal(weir_rl_topk_count(dst), 0);
 	assert_int_equal(weir_rl_topk_total(dst), 0);
 
-	/* Zipf streams over partly the same heavy keys, full summaries. */
+	/* Zipf streams over partly the same heavy keys, full summaries: b's
+	 * rank r is a's rank r + 3. */
 	memset(sum, 0, D * sizeof(*sum));
 	weir_rl_topk_reset(a);
 	weir_rl_topk_reset(b);
 	na = zipf_stream(a, &z, ea, N, &x, 7919, 0, false);
-	nb = zipf_stream(b, &z, eb, N / 2, &x, 7919, 3, true);
+	nb = zipf_stream(b, &z, eb, N / 2, &x, 7919, 3 * 7919, true);
 	for (i = 0; i < D; i++)
 		sum[i] = ea[i] + eb[i];
 	m = tk_min(a) + tk_min(b);
@@ -1657,7 +1684,9 @@ test_topk_merge(void **state)
 	src[0] = a;
 	src[1] = b;
 	assert_int_equal(weir_rl_topk_merge(dst, src, 2), 0);
-	tk_check_merge(dst, src, 2);
+	shared = tk_check_merge(dst, src, 2);
+	print_message("topk merge: %u keys in both summaries\n", shared);
+	assert_true(shared >= K / 10);
 	assert_int_equal(weir_rl_topk_total(dst), na + nb);
 	assert_int_equal(weir_rl_topk_count(dst), K);
 	min = tk_min(dst);
@@ -1690,7 +1719,7 @@ test_topk_merge(void **state)
 	/* Into a larger summary: everything fits, and a new key starts at M. */
 	big = tk_new(4 * K, 4);
 	assert_int_equal(weir_rl_topk_merge(big, src, 2), 0);
-	tk_check_merge(big, src, 2);
+	assert_int_equal(tk_check_merge(big, src, 2), shared);
 	assert_true(weir_rl_topk_count(big) > K && weir_rl_topk_count(big) <= 2 * K);
 	tk_check(big, sum, D, UINT64_MAX, m);
 	k = tk_key(D + 1);
@@ -1701,7 +1730,7 @@ test_topk_merge(void **state)
 	/* Into a smaller one: the bound on what is left out holds with k_dst. */
 	small = tk_new(K / 4, 5);
 	assert_int_equal(weir_rl_topk_merge(small, src, 2), 0);
-	tk_check_merge(small, src, 2);
+	assert_int_equal(tk_check_merge(small, src, 2), shared);
 	assert_int_equal(weir_rl_topk_count(small), K / 4);
 	min = tk_min(small);
 	tk_check(small, sum, D, (na + nb) / (K / 4) + m, min);
@@ -1782,5 +1811,5 @@ main(void)
 		cmocka_unit_test(test_topk_reset),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return weir_test_main(tests);
 }

@@ -1,9 +1,11 @@
 #!/usr/bin/python3
 """The wire suite: weir on a virtio-user port, wire_peer on the vhost-user side.
 
-Usage: wire.py PEER_BINARY [SCENARIO]   (meson passes the peer it built)
+Usage: wire.py SCENARIO PEER_BINARY   (meson passes the peer it built)
+       wire.py --list                  the scenarios, one per line (meson
+                                       registers one test per name, wire-NAME)
 
-  l4         (default) weir with two workers and software steering; the
+  l4         weir with two workers and software steering; the
              peer sends a few hundred thousand packets over ~30,000 flows
              (FullNAT TCP and UDP, DSR, echo, and packets weir must drop),
              IPv4 and IPv6, and checks every answer byte for byte; then
@@ -264,16 +266,20 @@ def check_counters(w, res):
             name, want['conns_total']))
 
 
+# Every scenario, by name: `wire.py --list` gives meson these names.
+SCENARIOS = ('l4', 'selfcheck')
+
+
 def main():
-    if len(sys.argv) not in (2, 3):
-        wt.fail('usage: wire.py PEER_BINARY [l4|selfcheck]')
-    scenario = sys.argv[2] if len(sys.argv) == 3 else 'l4'
-    if scenario not in ('l4', 'selfcheck'):
-        wt.fail('unknown scenario %r' % scenario)
+    if sys.argv[1:] == ['--list']:
+        print('\n'.join(SCENARIOS))
+        return
+    if len(sys.argv) != 3 or sys.argv[1] not in SCENARIOS:
+        wt.fail('usage: wire.py {--list|%s} PEER_BINARY' % '|'.join(SCENARIOS))
     if os.geteuid() != 0:
         print('wire tests need root (EAL runtime directories under /var/run/dpdk)')
         sys.exit(77)
-    run(os.path.abspath(sys.argv[1]), scenario)
+    run(os.path.abspath(sys.argv[2]), sys.argv[1])
 
 
 if __name__ == '__main__':

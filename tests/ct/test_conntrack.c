@@ -188,6 +188,35 @@ main(int argc, char **argv)
 		      m[i].flow);
 	}
 
+	/* A bulk lookup of more keys than a chunk (WEIR_CT_BULK_MAX): every
+	 * key answered as one by one, none past the chunk lost or overrun. */
+	{
+		enum { N = WEIR_CT_BULK_MAX * 3 + 5 };
+		static struct weir_conn_key bk[N];
+		const struct weir_conn_key *bp[N];
+		uint32_t bi[N + 1], one, f;
+		unsigned int n = 0;
+
+		bi[N] = 0xdeadbeef; /* must stay */
+		for (f = 0; f < SIZE * 4 && n < N; f++) {
+			/* Live flows and, every third key, a flow never added. */
+			client_key(&bk[n], n % 3 == 2 ? 0x40000000u + f : m[f].flow);
+			if (n % 3 != 2 && !m[f].live)
+				continue;
+			bp[n] = &bk[n];
+			n++;
+		}
+		CHECK(n == N, "only %u keys for the bulk lookup", n);
+		weir_ct_lookup_bulk(ct, bp, n, bi);
+		for (i = 0; i < n; i++) {
+			weir_ct_lookup_bulk(ct, &bp[i], 1, &one);
+			CHECK(bi[i] == one, "bulk of %u, key %u: slot %u, one by one %u", n, i, bi[i],
+			      one);
+			CHECK((i % 3 == 2) == (one == WEIR_CONN_NONE), "key %u: slot %u", i, one);
+		}
+		CHECK(bi[N] == 0xdeadbeef, "bulk lookup wrote past its %u results", n);
+	}
+
 	/* Expiry: everything idle at tick 10 goes; the table is empty after. */
 	{
 		unsigned int gone = 0, rounds;

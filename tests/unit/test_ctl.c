@@ -64,6 +64,7 @@ struct fx {
 	char path[108];
 	struct weir_ctl_server *s;
 	unsigned int calls; /* handler calls */
+	uint64_t ticket;    /* of the last "later" request */
 };
 
 struct cli {
@@ -78,8 +79,9 @@ static char blob[BLOB_LEN + 1];
 
 /*
  * "status", "stats": {"echo": cmd}; "req": the request itself; "big": a
- * 60000-character string; "silent": failure without a message; anything
- * else: "unknown command 'x'".
+ * 60000-character string; "silent": failure without a message; "later":
+ * answered later (the ticket in fx->ticket); anything else: "unknown
+ * command 'x'".
  */
 static json_t *
 handler(const char *cmd, json_t *req, void *arg, char *err, size_t errlen)
@@ -95,6 +97,11 @@ handler(const char *cmd, json_t *req, void *arg, char *err, size_t errlen)
 		return json_pack("{s:s}", "blob", blob);
 	if (strcmp(cmd, "silent") == 0)
 		return NULL;
+	if (strcmp(cmd, "later") == 0) {
+		fx->ticket = weir_ctl_server_defer(fx->s);
+		/* Whatever the handler returns now is not the answer. */
+		return json_pack("{s:s}", "not", "this");
+	}
 	snprintf(err, errlen, "unknown command '%s'", cmd);
 	return NULL;
 }
@@ -364,6 +371,59 @@ test_request_ok(void **state)
 	expect_line(fx, c, STATS_OK);
 	assert_int_equal(fx->calls, 4);
 	expect_quiet(fx, c);
+	cli_close(c);
+}
+
+#define LATER "{\"v\":1,\"cmd\":\"later\"}\n"
+
+/* A deferred answer comes when the daemon gives it, and in its place: the
+ * client's later requests wait for it; other clients do not. */
+static void
+test_deferred(void **state)
+{
+	struct fx *fx = *state;
+	struct cli *c = cli_open(fx), *other = cli_open(fx);
+	uint64_t first;
+
+	assert_int_equal(weir_ctl_server_defer(fx->s), 0); /* not inside a handler */
+	cli_puts(fx, c, LATER STATUS);
+	serve(fx, 3);
+	assert_int_not_equal(fx->ticket, 0);
+	assert_int_equal(fx->calls, 1); /* STATUS waits behind the deferred answer */
+	expect_quiet(fx, c);
+	expect_served(fx, other);
+	first = fx->ticket;
+	assert_int_equal(weir_ctl_server_answer(fx->s, first, json_pack("{s:i}", "late", 1), NULL),
+			 0);
+	expect_line(fx, c, "{\"v\":1,\"ok\":true,\"result\":{\"late\":1}}");
+	expect_line(fx, c, STATUS_OK);
+	/* A ticket is answered once. */
+	assert_int_equal(weir_ctl_server_answer(fx->s, first, json_object(), NULL), -ENOENT);
+
+	/* Deferred errors; a client that sent everything and shut its side
+	 * down still gets its answer, then the connection closes. */
+	cli_puts(fx, c, LATER);
+	serve(fx, 3);
+	assert_int_not_equal(fx->ticket, first);
+	shutdown(c->fd, SHUT_WR);
+	serve(fx, 3);
+	assert_int_equal(weir_ctl_server_answer(fx->s, fx->ticket, NULL, "too late"), 0);
+	expect_error(fx, c, "too late");
+	expect_eof(fx, c);
+	cli_close(c);
+
+	/* The client went away while it waited (a closed socket reads like one
+	 * shut down for writing): the answer is taken, the send fails, the
+	 * client is dropped, and the server goes on. */
+	cli_puts(fx, other, LATER);
+	serve(fx, 3);
+	cli_close(other);
+	serve(fx, 3);
+	assert_int_equal(weir_ctl_server_answer(fx->s, fx->ticket, json_object(), NULL), 0);
+	serve(fx, 3);
+	assert_int_equal(weir_ctl_server_answer(fx->s, fx->ticket, json_object(), NULL), -ENOENT);
+	c = cli_open(fx);
+	expect_served(fx, c);
 	cli_close(c);
 }
 
@@ -1075,6 +1135,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_client_hangs_up, server_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_idle_timeout, server_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_client_limit, server_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_deferred, server_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_second_server_refused, server_setup,
 						fx_teardown),
 		cmocka_unit_test_setup_teardown(test_stale_socket_replaced, dir_setup, fx_teardown),

@@ -58,18 +58,23 @@ static const char CONFIG[] =
 	"                   {\"address\": \"198.18.2.13\", \"mac\": \"02:00:00:00:00:01\"}]}],"
 	" \"vips\": [\"198.18.1.1\"],"
 	" \"pools\": [{\"name\": \"bench\", \"backends\": ["
-	"   {\"address\": \"198.18.2.10\", \"port\": 8080}, {\"address\": \"198.18.2.11\", \"port\": 8080},"
-	"   {\"address\": \"198.18.2.12\", \"port\": 8080}, {\"address\": \"198.18.2.13\", \"port\": 8080}]}],"
+	"   {\"address\": \"198.18.2.10\", \"port\": 8080}, {\"address\": \"198.18.2.11\", "
+	"\"port\": 8080},"
+	"   {\"address\": \"198.18.2.12\", \"port\": 8080}, {\"address\": \"198.18.2.13\", "
+	"\"port\": 8080}]}],"
 	" \"services\": [{\"name\": \"udp80\", \"vip\": \"198.18.1.1\", \"port\": 80,"
 	"   \"protocol\": \"udp\", \"pool\": \"bench\", \"local_ips\": [%s]}]}";
 
 static void
 frame(uint8_t *b, uint32_t i)
 {
-	static const uint8_t head[] = {
-		0x02, 0x77, 0x65, 0x69, 0x72, 0x01, 0x02, 0x00, 0x00, 0x00, 0x00, 0x01,
-		0x08, 0x00, /* IPv4: */ 0x45, 0x00, 0x00, 46, 0x00, 0x00, 0x00, 0x00,
-		64, 17, 0, 0, 198, 18, 0, 0, 198, 18, 1, 1};
+	static const uint8_t head[] = {0x02, 0x77, 0x65, 0x69, 0x72,
+				       0x01, 0x02, 0x00, 0x00, 0x00,
+				       0x00, 0x01, 0x08, 0x00, /* IPv4: */ 0x45,
+				       0x00, 0x00, 46,	 0x00, 0x00,
+				       0x00, 0x00, 64,	 17,   0,
+				       0,    198,  18,	 0,    0,
+				       198,  18,   1,	 1};
 	uint32_t host = 1 + i % SRC_HOSTS, port = 1024 + i / SRC_HOSTS;
 	uint16_t sum;
 
@@ -95,8 +100,8 @@ start(uint32_t flows, char *err, size_t errlen)
 	unsigned int i;
 
 	for (i = 0; i < 16; i++) {
-		snprintf(locals + strlen(locals), sizeof(locals) - strlen(locals), "%s\"198.18.0.%u\"",
-			 i ? ", " : "", 1 + i);
+		snprintf(locals + strlen(locals), sizeof(locals) - strlen(locals),
+			 "%s\"198.18.0.%u\"", i ? ", " : "", 1 + i);
 		snprintf(addrs + strlen(addrs), sizeof(addrs) - strlen(addrs),
 			 "%s\"198.18.0.%u/15\"", i ? ", " : "", 1 + i);
 	}
@@ -241,8 +246,8 @@ run(uint32_t flows)
 	for (i = 1; i < WEIR_DROP__MAX; i++)
 		drops += w->stats.drops[i];
 	if (sent != pkts || drops != 0) {
-		fprintf(stderr, "bench_pipeline: %lu of %lu packets through, %lu dropped\n", sent, pkts,
-			drops);
+		fprintf(stderr, "bench_pipeline: %lu of %lu packets through, %lu dropped\n", sent,
+			pkts, drops);
 		return -1;
 	}
 	printf("{\"case\": \"pipeline\", \"flows\": %u, \"packets\": %lu, \"rounds\": %u, "

@@ -69,7 +69,7 @@
 
 enum algo {
 	TB,
-	GCRA,      /* integral emission interval: no division */
+	GCRA,	   /* integral emission interval: no division */
 	GCRA_FRAC, /* non-integral interval: TAT keeps a fraction (one division per admit) */
 	SW,
 	CONC,
@@ -362,8 +362,8 @@ adm_rte_hash(uint32_t sources, uint64_t min_cpu_ns, struct adm_result *r)
 	for (i = 0; i < sources; i++) {
 		src_key(&keys[0], (uint32_t)i);
 		if (rte_hash_add_key_data(h, &keys[0], &gs[used]) != 0) {
-			fprintf(stderr, "bench_rl: rte_hash of %u took only %llu sources\n", sources,
-				(unsigned long long)i);
+			fprintf(stderr, "bench_rl: rte_hash of %u took only %llu sources\n",
+				sources, (unsigned long long)i);
 			rte_hash_free(h);
 			rte_free(gs);
 			return -1;
@@ -390,8 +390,8 @@ adm_rte_hash(uint32_t sources, uint64_t min_cpu_ns, struct adm_result *r)
 					}
 					data[j] = &gs[used++];
 				}
-				r->admitted += weir_rl_gcra_take(&adm_gcra, data[j], now, 1,
-								 NULL) == 0;
+				r->admitted +=
+					weir_rl_gcra_take(&adm_gcra, data[j], now, 1, NULL) == 0;
 			}
 			now += BURST * ADM_NS_PER_DECISION;
 		}
@@ -430,7 +430,8 @@ run_admission(const uint32_t *sources, unsigned int n, double seconds)
 		printf("{\"case\": \"admission_ratio\", \"sources\": %u, "
 		       "\"srctab_vs_rte_hash\": %.3f, \"srctab_vs_rte_hash_wall\": %.3f}\n",
 		       sources[i], rw / rb,
-		       ((double)w.decisions / (double)w.tsc) / ((double)b.decisions / (double)b.tsc));
+		       ((double)w.decisions / (double)w.tsc) /
+			       ((double)b.decisions / (double)b.tsc));
 		fflush(stdout);
 	}
 	return 0;

@@ -110,7 +110,8 @@ usage(FILE *f)
 {
 	fprintf(f,
 		"usage: weir-gen [EAL options] --vdev net_vhost0,iface=SOCK,queues=1 -- [options]\n"
-		"  --mode udp|syn      udp: FLOWS cycling flows; syn: a new 5-tuple per frame (udp)\n"
+		"  --mode udp|syn      udp: FLOWS cycling flows; syn: a new 5-tuple per frame "
+		"(udp)\n"
 		"  --flows N           distinct (src ip, src port) pairs in udp mode (1000)\n"
 		"  --duration SECONDS  measurement window (10)\n"
 		"  --warmup SECONDS    send before measuring; counters reset after (0)\n"
@@ -121,7 +122,8 @@ usage(FILE *f)
 		"  --dst-mac MAC       destination MAC (02:77:65:69:72:01)\n"
 		"  --src-mac MAC       source MAC (02:00:00:00:00:02)\n"
 		"  --rate-pps N        transmit rate, 0 = as fast as possible (0)\n"
-		"Prints one JSON line: mode, flows, seconds, tx_pkts, rx_pkts, tx_mpps, rx_mpps.\n");
+		"Prints one JSON line: mode, flows, seconds, tx_pkts, rx_pkts, tx_mpps, "
+		"rx_mpps.\n");
 }
 
 static int
@@ -303,7 +305,7 @@ build_template(void)
 		l4_len = sizeof(struct rte_tcp_hdr); /* the rest is Ethernet padding */
 		put16(l4 + 2, DPORT);
 		put32(l4 + 4, 0x77656972); /* sequence number */
-		l4[12] = 5 << 4;           /* data offset: 20 bytes */
+		l4[12] = 5 << 4;	   /* data offset: 20 bytes */
 		l4[13] = RTE_TCP_SYN_FLAG;
 		put16(l4 + 14, 65535); /* window */
 		off_l4_csum = OFF_TCP_CSUM;
@@ -380,7 +382,8 @@ wait_link(uint16_t port, uint64_t hz)
 
 	while (!quit) {
 		memset(&link, 0, sizeof(link));
-		if (rte_eth_link_get_nowait(port, &link) == 0 && link.link_status == RTE_ETH_LINK_UP)
+		if (rte_eth_link_get_nowait(port, &link) == 0 &&
+		    link.link_status == RTE_ETH_LINK_UP)
 			return 0;
 		if (rte_rdtsc() > deadline)
 			return -1;
@@ -396,11 +399,11 @@ struct run {
 	uint64_t tx, rx;   /* counted since the last reset */
 	uint64_t refused;  /* frames the TX queue did not take, since the last reset */
 	uint64_t tx_total; /* all sent in the run, for pacing and warmup */
-	uint64_t seq;      /* next flow index (udp) or tuple index (syn) */
+	uint64_t seq;	   /* next flow index (udp) or tuple index (syn) */
 	uint32_t flow_ip;  /* udp: host index and port of flow 'seq' */
 	uint32_t flow_port;
 	bool wrapped;
-	uint64_t pace_t0; /* rate limiting: TSC when sending started */
+	uint64_t pace_t0;	      /* rate limiting: TSC when sending started */
 	struct rte_mbuf *pend[BURST]; /* built, not yet taken by the TX queue */
 	uint16_t n_pend;
 };
@@ -431,8 +434,9 @@ next_src(struct run *r, uint32_t *sip, uint16_t *sport)
 			if (++r->flow_ip == SRC_HOSTS) {
 				r->flow_ip = 0;
 				if (!r->wrapped)
-					fprintf(stderr, "weir-gen: all %" PRIu64
-							" syn tuples used; starting over\n",
+					fprintf(stderr,
+						"weir-gen: all %" PRIu64
+						" syn tuples used; starting over\n",
 						(uint64_t)SRC_HOSTS * SPORT_N);
 				r->wrapped = true;
 			}
@@ -505,7 +509,8 @@ main(int argc, char **argv)
 
 	rc = rte_eal_init(argc, argv);
 	if (rc < 0) {
-		fprintf(stderr, "weir-gen: EAL initialisation failed: %s\n", rte_strerror(rte_errno));
+		fprintf(stderr, "weir-gen: EAL initialisation failed: %s\n",
+			rte_strerror(rte_errno));
 		return 1;
 	}
 	argc -= rc;
@@ -520,7 +525,9 @@ main(int argc, char **argv)
 
 	n_ports = rte_eth_dev_count_avail();
 	if (n_ports != 1) {
-		fprintf(stderr, "weir-gen: need exactly one port (--vdev net_vhost0,...), have %" PRIu64 "\n",
+		fprintf(stderr,
+			"weir-gen: need exactly one port (--vdev net_vhost0,...), have %" PRIu64
+			"\n",
 			n_ports);
 		rte_eal_cleanup();
 		return 1;
@@ -542,8 +549,9 @@ main(int argc, char **argv)
 	build_template();
 
 	if (wait_link(r.port, r.hz) != 0) {
-		fprintf(stderr, "weir-gen: link of port %u not up after %.0f s (is the peer "
-				"connected to the vhost-user socket?)\n",
+		fprintf(stderr,
+			"weir-gen: link of port %u not up after %.0f s (is the peer "
+			"connected to the vhost-user socket?)\n",
 			r.port, opt.wait);
 		rte_eth_dev_stop(r.port);
 		rte_eth_dev_close(r.port);
@@ -565,13 +573,14 @@ main(int argc, char **argv)
 			if (quit)
 				break;
 			now = rte_rdtsc();
-			if ((now >= t_warm_min && r.tx_total >= opt.warmup_pkts) || now >= t_warm_max)
+			if ((now >= t_warm_min && r.tx_total >= opt.warmup_pkts) ||
+			    now >= t_warm_max)
 				break;
 		}
 		if (r.tx_total < opt.warmup_pkts)
 			fprintf(stderr,
-				"weir-gen: warmup stopped after %.0f s with %" PRIu64
-				" of %" PRIu64 " packets sent\n",
+				"weir-gen: warmup stopped after %.0f s with %" PRIu64 " of %" PRIu64
+				" packets sent\n",
 				opt.warmup_max, r.tx_total, opt.warmup_pkts);
 	}
 
@@ -605,8 +614,9 @@ main(int argc, char **argv)
 	       secs, r.tx, r.rx, (double)r.tx / secs / 1e6, (double)r.rx / secs / 1e6);
 	fflush(stdout);
 	/* Diagnostics: a refused frame means the peer's RX ring was full (it is the bottleneck). */
-	fprintf(stderr, "weir-gen: measured %.3f s: tx %" PRIu64 ", refused (peer ring full) %" PRIu64
-			", rx %" PRIu64 ", cpu %.1f%%\n",
+	fprintf(stderr,
+		"weir-gen: measured %.3f s: tx %" PRIu64 ", refused (peer ring full) %" PRIu64
+		", rx %" PRIu64 ", cpu %.1f%%\n",
 		secs, r.tx, r.refused, r.rx, 100.0 * (cpu1 - cpu0) / secs);
 
 	if (r.n_pend != 0)

@@ -99,15 +99,16 @@ weir_ctl_cmd_check(const struct weir_ctl_cmd *c, json_t *req, char *err, size_t 
 		case WEIR_CTL_ARG_INT:
 			if (!json_is_integer(v) || json_integer_value(v) < a->min ||
 			    json_integer_value(v) > a->max) {
-				snprintf(err, errlen, "%s: \"%s\": expected an integer in [%lld, %lld]",
-					 c->name, a->key, a->min, a->max);
+				snprintf(err, errlen,
+					 "%s: \"%s\": expected an integer in [%lld, %lld]", c->name,
+					 a->key, a->min, a->max);
 				return -1;
 			}
 			break;
 		case WEIR_CTL_ARG_CHOICE:
 			if (!json_is_string(v) || !is_choice(a->choices, json_string_value(v))) {
-				snprintf(err, errlen, "%s: \"%s\": expected one of %s", c->name, a->key,
-					 a->choices);
+				snprintf(err, errlen, "%s: \"%s\": expected one of %s", c->name,
+					 a->key, a->choices);
 				return -1;
 			}
 			break;
@@ -151,13 +152,15 @@ weir_ctl_cmd_args(const struct weir_ctl_cmd *c, int argc, char **argv, json_t *r
 			errno = 0;
 			v = strtoll(w, &end, 10);
 			if (*w == '\0' || *end != '\0' || errno != 0 || v < a->min || v > a->max) {
-				snprintf(err, errlen, "%s %s '%s': expected an integer in [%lld, %lld]",
-					 c->name, a->metavar, w, a->min, a->max);
+				snprintf(err, errlen,
+					 "%s %s '%s': expected an integer in [%lld, %lld]", c->name,
+					 a->metavar, w, a->min, a->max);
 				return -1;
 			}
 			json_object_set_new(req, a->key, json_integer(v));
 		} else if (a->type == WEIR_CTL_ARG_CHOICE && !is_choice(a->choices, w)) {
-			snprintf(err, errlen, "%s '%s': expected one of %s", c->name, w, a->choices);
+			snprintf(err, errlen, "%s '%s': expected one of %s", c->name, w,
+				 a->choices);
 			return -1;
 		} else {
 			json_object_set_new(req, a->key, json_string(w));

@@ -29,8 +29,8 @@ struct client {
 	char *out;
 	size_t out_len, out_off, out_cap;
 	uint64_t last_ms;
-	int eof;     /* peer sent everything: answer the rest, flush, close */
-	int closing; /* cut off: answer nothing more, flush what is queued, close */
+	int eof;	  /* peer sent everything: answer the rest, flush, close */
+	int closing;	  /* cut off: answer nothing more, flush what is queued, close */
 	uint64_t waiting; /* the ticket of a deferred answer: later lines wait for it */
 };
 
@@ -96,8 +96,7 @@ weir_ctl_server_open(const char *path, weir_ctl_handler_t handler, void *arg, ch
 	strcpy(sa.sun_path, path);
 	rc = mkdir_parent(path);
 	if (rc != 0) {
-		snprintf(err, errlen, "cannot create the directory of %s: %s", path,
-			 strerror(-rc));
+		snprintf(err, errlen, "cannot create the directory of %s: %s", path, strerror(-rc));
 		errno = -rc;
 		return NULL;
 	}
@@ -231,7 +230,8 @@ client_request(struct weir_ctl_server *s, struct client *c, const char *line, si
 	v = json_object_get(req, WEIR_CTL_KEY_VERSION);
 	cmd = json_object_get(req, WEIR_CTL_KEY_CMD);
 	if (!json_is_integer(v) || json_integer_value(v) != WEIR_CTL_VERSION) {
-		snprintf(err, sizeof(err), "unsupported protocol version: this daemon speaks \"v\": %d",
+		snprintf(err, sizeof(err),
+			 "unsupported protocol version: this daemon speaks \"v\": %d",
 			 WEIR_CTL_VERSION);
 		client_queue(c, error_reply(err));
 	} else if (!json_is_string(cmd)) {
@@ -378,8 +378,8 @@ weir_ctl_server_poll(struct weir_ctl_server *s, int timeout_ms)
 			timeout_ms = 0;
 		want_in = !c->eof && !c->closing && c->in_len < sizeof(c->in);
 		pfd[n].fd = c->fd;
-		pfd[n].events = (short)((want_in ? POLLIN : 0) |
-					(c->out_len > c->out_off ? POLLOUT : 0));
+		pfd[n].events =
+			(short)((want_in ? POLLIN : 0) | (c->out_len > c->out_off ? POLLOUT : 0));
 		idx[n] = i;
 		n++;
 	}
@@ -408,7 +408,8 @@ weir_ctl_server_poll(struct weir_ctl_server *s, int timeout_ms)
 		/* A client waiting for a deferred answer is not idle, and one
 		 * that sent everything still gets it. */
 		if ((pfd[i].revents & (POLLERR | POLLNVAL)) ||
-		    ((c->closing || (c->eof && !more && !c->waiting)) && c->out_len == c->out_off) ||
+		    ((c->closing || (c->eof && !more && !c->waiting)) &&
+		     c->out_len == c->out_off) ||
 		    (now - c->last_ms > IDLE_TIMEOUT_MS && !c->waiting))
 			client_drop(s, idx[i]);
 	}
@@ -438,7 +439,8 @@ weir_ctl_server_answer(struct weir_ctl_server *s, uint64_t ticket, json_t *res, 
 			continue;
 		c->waiting = 0;
 		if (res == NULL)
-			client_queue(c, error_reply(err != NULL && err[0] ? err : "command failed"));
+			client_queue(c,
+				     error_reply(err != NULL && err[0] ? err : "command failed"));
 		else
 			client_queue(c, json_pack("{s:i, s:b, s:o}", WEIR_CTL_KEY_VERSION,
 						  WEIR_CTL_VERSION, WEIR_CTL_KEY_OK, 1,

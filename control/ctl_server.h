@@ -20,7 +20,7 @@ struct weir_ctl_server;
  * (the client gets {"ok": false, "error": err}).
  */
 typedef json_t *(*weir_ctl_handler_t)(const char *cmd, json_t *req, void *arg, char *err,
-				       size_t errlen);
+				      size_t errlen);
 
 /**
  * Listen on a unix socket, creating its directory if needed. A stale socket

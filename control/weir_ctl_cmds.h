@@ -29,8 +29,8 @@ enum weir_ctl_arg_type {
 struct weir_ctl_arg {
 	const char *key;     /**< JSON key of the request; NULL ends a list */
 	const char *metavar; /**< shown in usage, e.g. ADDRESS:PORT */
-	int type;            /**< enum weir_ctl_arg_type */
-	int optional;        /**< may be left out */
+	int type;	     /**< enum weir_ctl_arg_type */
+	int optional;	     /**< may be left out */
 	long long min, max;  /**< WEIR_CTL_ARG_INT */
 	const char *choices; /**< WEIR_CTL_ARG_CHOICE: "disable|enable|weight" */
 	const char *when;    /**< if set: given exactly when the first argument is this word */
@@ -39,13 +39,14 @@ struct weir_ctl_arg {
 /** One command. */
 struct weir_ctl_cmd {
 	const char *name;
-	const char *summary; /**< one line for --help */
-	const char *help;    /**< further lines, or NULL */
+	const char *summary;		 /**< one line for --help */
+	const char *help;		 /**< further lines, or NULL */
 	const struct weir_ctl_arg *args; /**< ended by an entry with key NULL */
 };
 
 /** @name Argument descriptions for WEIR_CTL_COMMANDS (each ends with a comma). */
 /** @{ */
+/* clang-format off */
 #define WEIR_CTL_STR(k, m) {.key = k, .metavar = m, .type = WEIR_CTL_ARG_STR},
 #define WEIR_CTL_CHOICE(k, c) {.key = k, .metavar = c, .type = WEIR_CTL_ARG_CHOICE, .choices = c},
 #define WEIR_CTL_INT(k, m, lo, hi)                                                                 \
@@ -55,6 +56,7 @@ struct weir_ctl_cmd {
 #define WEIR_CTL_INT_WHEN(k, m, lo, hi, w)                                                         \
 	{.key = k, .metavar = m, .type = WEIR_CTL_ARG_INT, .optional = 1, .min = lo, .max = hi,    \
 	 .when = w},
+/* clang-format on */
 /** @} */
 
 /**
@@ -69,8 +71,8 @@ struct weir_ctl_cmd {
 	X(services, "services with their backends: weight, state, next-hop MAC,",                  \
 	  "connections opened and active")                                                         \
 	X(backend, "change a backend for new connections (established ones stay);",                \
-	  "weight 0 or disable drains it; WEIGHT only with weight. IPv6 as [ADDRESS]:PORT",         \
-	  WEIR_CTL_CHOICE("action", "disable|enable|weight") WEIR_CTL_STR("pool", "POOL")         \
+	  "weight 0 or disable drains it; WEIGHT only with weight. IPv6 as [ADDRESS]:PORT",        \
+	  WEIR_CTL_CHOICE("action", "disable|enable|weight") WEIR_CTL_STR("pool", "POOL")          \
 		  WEIR_CTL_STR("backend", "ADDRESS:PORT")                                          \
 			  WEIR_CTL_INT_WHEN("weight", "WEIGHT", 0, 65535, "weight"))               \
 	X(acl, "allow/deny prefixes in force (from the config and from weirctl)", NULL)            \
@@ -81,8 +83,7 @@ struct weir_ctl_cmd {
 	X(unblock, "remove a prefix from either list", NULL, WEIR_CTL_STR("prefix", "PREFIX"))     \
 	X(ban, "refuse everything from a source for SECONDS (default 300):",                       \
 	  "an IPv4 address, or an IPv6 prefix (ADDRESS/LENGTH, default /64)",                      \
-	  WEIR_CTL_STR("address", "ADDRESS")                                                       \
-		  WEIR_CTL_INT_OPT("seconds", "SECONDS", 1, 31536000))                             \
+	  WEIR_CTL_STR("address", "ADDRESS") WEIR_CTL_INT_OPT("seconds", "SECONDS", 1, 31536000))  \
 	X(unban, "lift a ban (weirctl's or one earned under limits.ban)", NULL,                    \
 	  WEIR_CTL_STR("address", "ADDRESS"))                                                      \
 	X(bans, "sources banned now: time left, length, times banned, by what", NULL)              \

@@ -74,12 +74,14 @@ completion(FILE *f)
 		   "        case ${COMP_WORDS[i]} in\n"
 		   "            --socket|--timeout) ((i++)) ;;\n"
 		   "            -*) ;;\n"
-		   "            *) if [ -z \"$cmd\" ]; then cmd=${COMP_WORDS[i]}; else ((pos++)); fi ;;\n"
+		   "            *) if [ -z \"$cmd\" ]; then cmd=${COMP_WORDS[i]}; else ((pos++)); "
+		   "fi ;;\n"
 		   "        esac\n"
 		   "    done\n"
 		   "    if [ -z \"$cmd\" ]; then\n"
 		   "        if [[ $cur == -* ]]; then\n"
-		   "            COMPREPLY=($(compgen -W '--socket --json --timeout --completion --help'"
+		   "            COMPREPLY=($(compgen -W '--socket --json --timeout --completion "
+		   "--help'"
 		   " -- \"$cur\"))\n"
 		   "        else\n"
 		   "            COMPREPLY=($(compgen -W '");
@@ -99,8 +101,8 @@ completion(FILE *f)
 
 			if (a->type != WEIR_CTL_ARG_CHOICE)
 				continue;
-			fprintf(f, "        %s:%d) COMPREPLY=($(compgen -W '", weir_ctl_cmds[i].name,
-				pos);
+			fprintf(f, "        %s:%d) COMPREPLY=($(compgen -W '",
+				weir_ctl_cmds[i].name, pos);
 			for (p = a->choices; *p != '\0'; p++)
 				fputc(*p == '|' ? ' ' : *p, f);
 			fprintf(f, "' -- \"$cur\")) ;;\n");
@@ -251,8 +253,7 @@ print_status(json_t *r)
 	printf("main lcore   %lld\n", geti(r, "main_lcore"));
 	printf("workers      %lld (lcores", geti(r, "workers"));
 	lc = json_object_get(r, "worker_lcores");
-	json_array_foreach(lc, i, v)
-		printf(" %lld", json_integer_value(v));
+	json_array_foreach(lc, i, v) printf(" %lld", json_integer_value(v));
 	printf(")\nports        %lld\n", geti(r, "ports"));
 }
 
@@ -281,9 +282,8 @@ print_table(json_t *r, json_t *t, int first)
 	size_t i;
 	char v[32];
 
-	json_array_foreach(json_object_get(r, "counters"), i, d)
-		if (strcmp(gets_(d, "table"), name) == 0 && n < 64)
-			cols[n++] = d;
+	json_array_foreach(json_object_get(r, "counters"), i,
+			   d) if (strcmp(gets_(d, "table"), name) == 0 && n < 64) cols[n++] = d;
 	for (k = 0; k < n; k++) {
 		json_t *label = json_object_get(cols[k], "label");
 
@@ -291,10 +291,12 @@ print_table(json_t *r, json_t *t, int first)
 							     : gets_(cols[k], "name"));
 		if (width[k] < 10)
 			width[k] = 10;
-		json_array_foreach(workers, i, w) {
+		json_array_foreach(workers, i, w)
+		{
 			json_t *x = json_object_get(w, gets_(cols[k], "name"));
 
-			any |= json_is_real(x) ? json_real_value(x) != 0 : json_integer_value(x) != 0;
+			any |= json_is_real(x) ? json_real_value(x) != 0
+					       : json_integer_value(x) != 0;
 		}
 		counter_text(total, cols[k], v, sizeof(v));
 		if ((int)strlen(v) > width[k])
@@ -310,7 +312,8 @@ print_table(json_t *r, json_t *t, int first)
 		       json_is_string(label) ? json_string_value(label) : gets_(cols[k], "name"));
 	}
 	printf("\n");
-	json_array_foreach(workers, i, w) {
+	json_array_foreach(workers, i, w)
+	{
 		printf("%-8lld", geti(w, "id"));
 		for (k = 0; k < n; k++) {
 			counter_text(w, cols[k], v, sizeof(v));
@@ -335,12 +338,13 @@ print_stats(json_t *r)
 	size_t i;
 	int any = 0, shown = 0;
 
-	json_array_foreach(json_object_get(r, "tables"), i, t)
-		shown += print_table(r, t, shown == 0);
+	json_array_foreach(json_object_get(r, "tables"), i, t) shown +=
+		print_table(r, t, shown == 0);
 
 	printf("\ndrops by reason\n");
 	drops = json_object_get(total, "drops");
-	json_object_foreach(drops, k, v) {
+	json_object_foreach(drops, k, v)
+	{
 		if (json_integer_value(v) == 0)
 			continue;
 		printf("  %-24s %14lld\n", k, json_integer_value(v));
@@ -349,8 +353,8 @@ print_stats(json_t *r)
 	if (!any)
 		printf("  (none)\n");
 
-	printf("\n%-12s %14s %14s %10s %10s %10s %10s\n", "port", "ipackets", "opackets",
-	       "imissed", "ierrors", "oerrors", "rx_nombuf");
+	printf("\n%-12s %14s %14s %10s %10s %10s %10s\n", "port", "ipackets", "opackets", "imissed",
+	       "ierrors", "oerrors", "rx_nombuf");
 	json_array_foreach(json_object_get(r, "ports"), i, w)
 		printf("%-12s %14lld %14lld %10lld %10lld %10lld %10lld\n", gets_(w, "name"),
 		       geti(w, "ipackets"), geti(w, "opackets"), geti(w, "imissed"),
@@ -360,8 +364,8 @@ print_stats(json_t *r)
 static void
 print_bucket(const char *what, json_t *b)
 {
-	printf("%lld %s per %lld s per source, burst %lld", geti(b, "rate"), what,
-	       geti(b, "per_s"), geti(b, "burst"));
+	printf("%lld %s per %lld s per source, burst %lld", geti(b, "rate"), what, geti(b, "per_s"),
+	       geti(b, "burst"));
 }
 
 /* "3 new connections per 1 s per source, burst 3, then rst; IPv6 per /64". */
@@ -399,17 +403,19 @@ print_services(json_t *r)
 	json_t *s, *b, *a;
 	size_t i, j;
 
-	json_array_foreach(json_object_get(r, "services"), i, s) {
+	json_array_foreach(json_object_get(r, "services"), i, s)
+	{
 		json_t *t = json_object_get(s, "timeouts");
 
-		printf("%s  %s:%lld/%s  %s%s  %s  pool %s  out %s  local",
-		       gets_(s, "name"), gets_(s, "vip"), geti(s, "port"), gets_(s, "protocol"),
+		printf("%s  %s:%lld/%s  %s%s  %s  pool %s  out %s  local", gets_(s, "name"),
+		       gets_(s, "vip"), geti(s, "port"), gets_(s, "protocol"),
 		       gets_(s, "scheduler"),
 		       strcmp(gets_(s, "sticky"), "source") == 0 ? " (sticky source)" : "",
 		       gets_(s, "forwarding"), gets_(s, "pool"), gets_(s, "port_out"));
 		json_array_foreach(json_object_get(s, "local_ips"), j, a)
 			printf(" %s", json_string_value(a));
-		printf("\n  timeouts s: syn %lld, established %lld, fin %lld, closed %lld, udp %lld",
+		printf("\n  timeouts s: syn %lld, established %lld, fin %lld, closed %lld, udp "
+		       "%lld",
 		       geti(t, "syn"), geti(t, "established"), geti(t, "fin"), geti(t, "closed"),
 		       geti(t, "udp"));
 		if (geti(s, "mss_clamp"))
@@ -432,7 +438,8 @@ print_services(json_t *r)
 		}
 		printf("\n  %-28s %6s %7s %9s %-17s %-8s %12s %10s %10s\n", "backend", "weight",
 		       "enabled", "effective", "mac", "dc", "conns_total", "active", "hs_failed");
-		json_array_foreach(json_object_get(s, "backends"), j, b) {
+		json_array_foreach(json_object_get(s, "backends"), j, b)
+		{
 			char addr[64];
 			const char *ip = gets_(b, "address");
 
@@ -464,8 +471,8 @@ print_acl(json_t *r)
 	size_t i;
 
 	printf("%-44s %-6s %s\n", "prefix", "action", "origin");
-	json_array_foreach(json_object_get(r, "rules"), i, e)
-		printf("%-44s %-6s %s\n", gets_(e, "prefix"), gets_(e, "action"), gets_(e, "origin"));
+	json_array_foreach(json_object_get(r, "rules"), i, e) printf(
+		"%-44s %-6s %s\n", gets_(e, "prefix"), gets_(e, "action"), gets_(e, "origin"));
 	if (json_array_size(json_object_get(r, "rules")) == 0)
 		printf("(no prefixes: every source is subject to the limits)\n");
 }
@@ -547,7 +554,8 @@ print_ports(json_t *r)
 
 	printf("%-10s %-4s %-14s %-17s %-5s %-4s %-4s %-9s %s\n", "name", "id", "driver", "mac",
 	       "link", "rxq", "txq", "steering", "addresses");
-	json_array_foreach(json_object_get(r, "ports"), i, p) {
+	json_array_foreach(json_object_get(r, "ports"), i, p)
+	{
 		printf("%-10s %-4lld %-14s %-17s %-5s %-4lld %-4lld %-9s", gets_(p, "name"),
 		       geti(p, "port_id"), gets_(p, "driver"), gets_(p, "mac"),
 		       json_is_true(json_object_get(p, "link_up")) ? "up" : "down",
@@ -557,8 +565,7 @@ print_ports(json_t *r)
 		printf("\n             devargs %s\n", gets_(p, "devargs"));
 	}
 	printf("\nVIPs:");
-	json_array_foreach(json_object_get(r, "vips"), j, a)
-		printf(" %s", json_string_value(a));
+	json_array_foreach(json_object_get(r, "vips"), j, a) printf(" %s", json_string_value(a));
 	printf("\n");
 }
 
@@ -566,12 +573,9 @@ int
 main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"socket", required_argument, NULL, 's'},
-		{"json", no_argument, NULL, 'j'},
-		{"timeout", required_argument, NULL, 't'},
-		{"help", no_argument, NULL, 'h'},
-		{"completion", no_argument, NULL, 'C'},
-		{NULL, 0, NULL, 0},
+		{"socket", required_argument, NULL, 's'},  {"json", no_argument, NULL, 'j'},
+		{"timeout", required_argument, NULL, 't'}, {"help", no_argument, NULL, 'h'},
+		{"completion", no_argument, NULL, 'C'},	   {NULL, 0, NULL, 0},
 	};
 	const char *path = getenv("WEIR_SOCKET"), *cmd;
 	double timeout_s = 5.0;
@@ -592,7 +596,8 @@ main(int argc, char **argv)
 		case 't':
 			timeout_s = strtod(optarg, &end);
 			if (*end != '\0' || !(timeout_s > 0 && timeout_s <= 3600)) {
-				fprintf(stderr, "weirctl: --timeout '%s': expected seconds in (0, 3600]\n",
+				fprintf(stderr,
+					"weirctl: --timeout '%s': expected seconds in (0, 3600]\n",
 					optarg);
 				return EXIT_USAGE;
 			}
@@ -647,7 +652,8 @@ main(int argc, char **argv)
 		else if (strcmp(cmd, "block") == 0 || strcmp(cmd, "allow") == 0)
 			printf("%s: %s\n", gets_(res, "prefix"), gets_(res, "action"));
 		else if (strcmp(cmd, "unblock") == 0)
-			printf("%s: removed (was %s)\n", gets_(res, "prefix"), gets_(res, "removed"));
+			printf("%s: removed (was %s)\n", gets_(res, "prefix"),
+			       gets_(res, "removed"));
 		else if (strcmp(cmd, "ban") == 0)
 			printf("%s: banned for %lld s (ban %lld)\n", gets_(res, "source"),
 			       geti(res, "remaining_s"), geti(res, "times"));

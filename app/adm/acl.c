@@ -65,7 +65,8 @@ adm_acl_build(char *err, size_t errlen)
 			uint32_t ip;
 
 			snprintf(name, sizeof(name), "weir_acl4_%u", adm.acl_gen);
-			if (a->v4 == NULL && (a->v4 = rte_lpm_create(name, SOCKET_ID_ANY, &c4)) == NULL)
+			if (a->v4 == NULL &&
+			    (a->v4 = rte_lpm_create(name, SOCKET_ID_ANY, &c4)) == NULL)
 				goto nomem;
 			memcpy(&ip, e->ip, 4);
 			rc = rte_lpm_add(a->v4, rte_be_to_cpu_32(ip), e->prefix, nh);
@@ -132,8 +133,8 @@ weir_cmd_acl(json_t *req, char *err, size_t errlen)
 			arr, json_pack("{s:o, s:s, s:s}", "prefix",
 				       adm_prefix_json(adm.acl_rules[i].family, adm.acl_rules[i].ip,
 						       adm.acl_rules[i].prefix),
-				       "action", adm.acl_rules[i].allow ? "allow" : "deny", "origin",
-				       adm.acl_from_ctl[i] ? "weirctl" : "config"));
+				       "action", adm.acl_rules[i].allow ? "allow" : "deny",
+				       "origin", adm.acl_from_ctl[i] ? "weirctl" : "config"));
 	return json_pack("{s:o}", "rules", arr);
 }
 
@@ -177,8 +178,8 @@ acl_change(const char *cmd, json_t *req, char *err, size_t errlen)
 			return NULL;
 		}
 		return weir_cmd_after(json_pack("{s:o, s:s}", "prefix",
-						       adm_prefix_json(e.family, e.ip, e.prefix),
-						       "removed", saved.allow ? "allow" : "deny"));
+						adm_prefix_json(e.family, e.ip, e.prefix),
+						"removed", saved.allow ? "allow" : "deny"));
 	}
 	if (found >= 0) {
 		saved = adm.acl_rules[found];
@@ -202,8 +203,8 @@ acl_change(const char *cmd, json_t *req, char *err, size_t errlen)
 		}
 	}
 	return weir_cmd_after(json_pack("{s:o, s:s}", "prefix",
-					       adm_prefix_json(e.family, e.ip, e.prefix), "action",
-					       e.allow ? "allow" : "deny"));
+					adm_prefix_json(e.family, e.ip, e.prefix), "action",
+					e.allow ? "allow" : "deny"));
 }
 
 json_t *

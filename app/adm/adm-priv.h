@@ -49,7 +49,7 @@ struct ban_slot {
 struct weir_adm_bans {
 	uint32_t n;
 	uint32_t mask;
-	uint8_t any4;         /* an IPv4 ban exists (always /32) */
+	uint8_t any4;	      /* an IPv4 ban exists (always /32) */
 	uint8_t n_v6_plen;    /* IPv6 prefix lengths in use, */
 	uint8_t v6_plen[129]; /* longest first */
 	struct ban_slot slot[];
@@ -76,8 +76,8 @@ struct rule {
 struct ban_rec {
 	struct ban_key key;
 	struct weir_rl_ban st;
-	uint32_t times;     /* bans so far */
-	uint8_t rule;       /* rule of the last ban; BAN_MANUAL: weirctl */
+	uint32_t times;	    /* bans so far */
+	uint8_t rule;	    /* rule of the last ban; BAN_MANUAL: weirctl */
 	uint64_t forget_ns; /* when the record may go */
 };
 #define BAN_MANUAL (WEIR_ADM_GLOBAL + 1)
@@ -102,7 +102,7 @@ struct adm_state {
 	uint64_t bans_next_expiry;
 	uint64_t bans_lost; /* reports refused: ban list full */
 	struct weir_rl_topk *top_merged;
-	int ts_off;	    /* RX timestamp field (clock rx_timestamp) */
+	int ts_off; /* RX timestamp field (clock rx_timestamp) */
 	uint64_t ts_flag;
 };
 
@@ -113,7 +113,7 @@ mask_addr(uint8_t *dst, const uint8_t *src, unsigned int bits)
 {
 	unsigned int i;
 
-	for (i = 0; i < 16; i++, bits = bits > 8 ? bits - 8 : 0)
+	for (i = 0; i<16; i++, bits = bits> 8 ? bits - 8 : 0)
 		dst[i] = (uint8_t)(src[i] & (bits >= 8 ? 0xff : (0xff00 >> bits) & 0xff));
 }
 

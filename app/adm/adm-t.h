@@ -25,13 +25,13 @@ struct rte_ring;
 /** Per-worker admission counters: X(name, table, label, unit, help) (app/core/counters.h). */
 #define WEIR_ADM_COUNTERS(X)                                                                       \
 	X(rl_admitted, "limits", NULL, "connections",                                              \
-	  "new connections within every limit that applies")                                      \
+	  "new connections within every limit that applies")                                       \
 	X(rl_denied, "limits", NULL, "refusals",                                                   \
-	  "refusals by a limit (or no room to track the source)")                                 \
+	  "refusals by a limit (or no room to track the source)")                                  \
 	X(rl_rst, "limits", NULL, "refusals", "of those, answered with an RST")                    \
 	X(rl_dry_run, "limits", NULL, "refusals", "of those, let through anyway (dry run)")        \
 	X(acl_allowed, NULL, NULL, "connections",                                                  \
-	  "new connections of allow-listed sources (limits skipped)")                             \
+	  "new connections of allow-listed sources (limits skipped)")                              \
 	X(ban_reports, "limits", "bans", "sources", "sources reported to control for a ban")       \
 	X(ban_reports_lost, NULL, NULL, "sources", "ban reports dropped: the outbox was full")     \
 	X(ban_dry_run, NULL, NULL, "sources", "bans earned under a dry-run rule (not reported)")   \
@@ -45,15 +45,15 @@ struct weir_adm_stats {
 
 /** Per-worker admission state. */
 struct weir_adm_worker {
-	struct weir_srctab *src;          /**< tracked sources, or NULL without limits */
-	struct rte_ring *outbox;          /**< to control (ban reports) */
-	const struct weir_adm_acl *acl;   /**< current prefix tables (this iteration) */
+	struct weir_srctab *src;	  /**< tracked sources, or NULL without limits */
+	struct rte_ring *outbox;	  /**< to control (ban reports) */
+	const struct weir_adm_acl *acl;	  /**< current prefix tables (this iteration) */
 	const struct weir_adm_bans *bans; /**< current bans (this iteration) */
-	uint32_t n_bans;                  /**< bans in force in that table */
-	uint8_t pins;                     /**< some rule has connections hold sources */
-	uint64_t now_ns;                  /**< admission clock */
-	struct weir_rl_topk *top;         /**< refused sources (heavy hitters) */
-	uint64_t top_sec, top_n;          /**< refusals in this second (sampling) */
+	uint32_t n_bans;		  /**< bans in force in that table */
+	uint8_t pins;			  /**< some rule has connections hold sources */
+	uint64_t now_ns;		  /**< admission clock */
+	struct weir_rl_topk *top;	  /**< refused sources (heavy hitters) */
+	uint64_t top_sec, top_n;	  /**< refusals in this second (sampling) */
 	struct weir_adm_stats stats;
 };
 

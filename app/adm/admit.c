@@ -224,8 +224,8 @@ take(const struct weir_rl_tb_params *pp, struct weir_rl_tb *tb, struct weir_src_
 /* One rule for a new connection: WEIR_DROP_NONE, or why it is refused
  * (*over is set when it is over a limit but let through: dry run). */
 static unsigned int
-rule_conn(struct weir_adm_worker *aw, unsigned int r, const struct weir_conn_key *k,
-	  uint32_t *ref, int *over)
+rule_conn(struct weir_adm_worker *aw, unsigned int r, const struct weir_conn_key *k, uint32_t *ref,
+	  int *over)
 {
 	const struct rule *ru = &adm.rules[r];
 	const struct weir_limits *l = ru->l;

@@ -202,7 +202,8 @@ ban_key_of(json_t *req, struct ban_key *k, char *err, size_t errlen)
 	}
 	plen = !has_len ? (e.family == 4 ? 32 : 64) : e.prefix;
 	if (e.family == 4 && plen != 32) {
-		snprintf(err, errlen, "'%s': IPv4 bans are per address (block a prefix instead)", s);
+		snprintf(err, errlen, "'%s': IPv4 bans are per address (block a prefix instead)",
+			 s);
 		return -1;
 	}
 	if (e.family == 6 && plen < 16) {
@@ -274,7 +275,8 @@ weir_cmd_unban(json_t *req, char *err, size_t errlen)
 		return NULL;
 	rec = adm_ban_get(&k, 0);
 	if (rec == NULL || rec->st.until_ns <= now) {
-		snprintf(err, errlen, "'%s' is not banned (weirctl bans)", adm_req_str(req, "address"));
+		snprintf(err, errlen, "'%s' is not banned (weirctl bans)",
+			 adm_req_str(req, "address"));
 		return NULL;
 	}
 	/*
@@ -283,7 +285,8 @@ weir_cmd_unban(json_t *req, char *err, size_t errlen)
 	 * take it now, nothing changes and a retry finds the ban still there.
 	 */
 	if (weir_control_post_all(WEIR_MSG_UNBAN, &k, sizeof(k)) != 0) {
-		snprintf(err, errlen, "unban: a worker's inbox is full; nothing changed, try again");
+		snprintf(err, errlen,
+			 "unban: a worker's inbox is full; nothing changed, try again");
 		return NULL;
 	}
 	weir_rl_ban_unban(&rec->st, now);
@@ -292,8 +295,8 @@ weir_cmd_unban(json_t *req, char *err, size_t errlen)
 		return NULL;
 	}
 	/* Answered once every worker has taken the unban and the new table. */
-	return weir_cmd_after(json_pack("{s:o}", "source",
-					       adm_prefix_json(k.family, k.addr, k.plen)));
+	return weir_cmd_after(
+		json_pack("{s:o}", "source", adm_prefix_json(k.family, k.addr, k.plen)));
 }
 
 json_t *

@@ -37,8 +37,7 @@ adm_control_now(void)
 }
 
 static int
-rule_init(unsigned int r, const struct weir_limits *l, const char *name, char *err,
-	  size_t errlen)
+rule_init(unsigned int r, const struct weir_limits *l, const char *name, char *err, size_t errlen)
 {
 	struct rule *ru = &adm.rules[r];
 
@@ -46,10 +45,9 @@ rule_init(unsigned int r, const struct weir_limits *l, const char *name, char *e
 	if (!l->enabled)
 		return 0;
 	/* Validated at load: rates <= 1e8 per <= 1 day, bursts <= 1e8. */
-	if ((l->new_conns.rate != 0 &&
-	     weir_rl_tb_params_init(&ru->nc, l->new_conns.rate,
-				    (uint64_t)l->new_conns.per_s * SEC_NS,
-				    l->new_conns.burst) != 0) ||
+	if ((l->new_conns.rate != 0 && weir_rl_tb_params_init(&ru->nc, l->new_conns.rate,
+							      (uint64_t)l->new_conns.per_s * SEC_NS,
+							      l->new_conns.burst) != 0) ||
 	    (l->packets.rate != 0 &&
 	     weir_rl_tb_params_init(&ru->pk, l->packets.rate, (uint64_t)l->packets.per_s * SEC_NS,
 				    l->packets.burst) != 0) ||
@@ -165,16 +163,17 @@ weir_adm_init(char *err, size_t errlen)
 	if (adm.acl_cur == NULL)
 		goto fail;
 	adm.ban_index = rte_hash_create(&hp);
-	adm.bans_cur = rte_zmalloc("weir_bans", sizeof(*adm.bans_cur) + sizeof(adm.bans_cur->slot[0]),
-				   RTE_CACHE_LINE_SIZE);
+	adm.bans_cur =
+		rte_zmalloc("weir_bans", sizeof(*adm.bans_cur) + sizeof(adm.bans_cur->slot[0]),
+			    RTE_CACHE_LINE_SIZE);
 	if (adm.ban_index == NULL || adm.bans_cur == NULL) {
 		snprintf(err, errlen, "bans: cannot allocate the ban list: %s",
 			 rte_strerror(rte_errno));
 		goto fail;
 	}
 	adm.top_merged = rte_malloc("weir_top", weir_rl_topk_size(TOP_K), RTE_CACHE_LINE_SIZE);
-	if (adm.top_merged == NULL ||
-	    weir_rl_topk_init(adm.top_merged, weir_rl_topk_size(TOP_K), TOP_K, rte_rand()) == NULL) {
+	if (adm.top_merged == NULL || weir_rl_topk_init(adm.top_merged, weir_rl_topk_size(TOP_K),
+							TOP_K, rte_rand()) == NULL) {
 		snprintf(err, errlen, "top: cannot allocate its summary");
 		goto fail;
 	}
@@ -208,8 +207,8 @@ bucket_json(const struct weir_bucket_config *b)
 json_t *
 weir_adm_limits_json(unsigned int r)
 {
-	const struct weir_limits *l = r == WEIR_ADM_GLOBAL ? &weir.cfg->limits
-							  : &weir.cfg->services[r].limits;
+	const struct weir_limits *l =
+		r == WEIR_ADM_GLOBAL ? &weir.cfg->limits : &weir.cfg->services[r].limits;
 	json_t *o;
 
 	if (!l->enabled)
@@ -223,12 +222,11 @@ weir_adm_limits_json(unsigned int r)
 	if (l->concurrent)
 		json_object_set_new(o, "concurrent", json_integer(l->concurrent));
 	if (l->ban.after)
-		json_object_set_new(o, "ban",
-				    json_pack("{s:I, s:I, s:I, s:I, s:I}", "after",
-					      (json_int_t)l->ban.after, "first_s",
-					      (json_int_t)l->ban.first_s, "factor",
-					      (json_int_t)l->ban.factor, "max_s",
-					      (json_int_t)l->ban.max_s, "decay_s",
-					      (json_int_t)l->ban.decay_s));
+		json_object_set_new(
+			o, "ban",
+			json_pack("{s:I, s:I, s:I, s:I, s:I}", "after", (json_int_t)l->ban.after,
+				  "first_s", (json_int_t)l->ban.first_s, "factor",
+				  (json_int_t)l->ban.factor, "max_s", (json_int_t)l->ban.max_s,
+				  "decay_s", (json_int_t)l->ban.decay_s));
 	return o;
 }

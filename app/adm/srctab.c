@@ -247,8 +247,8 @@ weir_srct_get_bulk(struct weir_srctab *t, const struct weir_src_key *keys, unsig
 			}
 		}
 		for (j = 0; j < m; j++) {
-			states[i + j] = src_resolve(t, base[j], tag[j], match[j], &keys[i + j], now_ns,
-						    states, i + j);
+			states[i + j] = src_resolve(t, base[j], tag[j], match[j], &keys[i + j],
+						    now_ns, states, i + j);
 			got += states[i + j] != NULL;
 		}
 	}

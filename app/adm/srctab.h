@@ -63,11 +63,11 @@ void weir_srct_free(struct weir_srctab *t);
  * since it last rested, and its ban.
  */
 struct weir_src_state {
-	struct weir_rl_tb tb;  /**< new connections */
-	struct weir_rl_tb pk;  /**< packets */
-	uint64_t rested_ns;    /**< the caller keeps it current after each take */
-	uint32_t conns;        /**< open connections: the entry is kept while > 0 */
-	uint32_t strikes;      /**< refusals since the source last rested (bans) */
+	struct weir_rl_tb tb;	/**< new connections */
+	struct weir_rl_tb pk;	/**< packets */
+	uint64_t rested_ns;	/**< the caller keeps it current after each take */
+	uint32_t conns;		/**< open connections: the entry is kept while > 0 */
+	uint32_t strikes;	/**< refusals since the source last rested (bans) */
 	struct weir_rl_ban ban; /**< its ban under this rule (rested_ns covers it) */
 };
 

@@ -37,12 +37,14 @@ weir_cfg_fail(struct weir_cfg_ctx *c, const char *key, const json_t *val, const 
 
 /* Unknown keys are errors: a typo must not silently fall back to a default. */
 int
-weir_cfg_check_keys(struct weir_cfg_ctx *c, const char *where, json_t *obj, const char *const *allowed)
+weir_cfg_check_keys(struct weir_cfg_ctx *c, const char *where, json_t *obj,
+		    const char *const *allowed)
 {
 	const char *k;
 	json_t *v;
 
-	json_object_foreach(obj, k, v) {
+	json_object_foreach(obj, k, v)
+	{
 		const char *const *a;
 		char key[300];
 
@@ -82,8 +84,8 @@ ipv6_v4mapped(const uint8_t *ip)
 }
 
 int
-weir_cfg_get_uint(struct weir_cfg_ctx *c, const char *key, json_t *v, unsigned long min, unsigned long max,
-	 unsigned long *out)
+weir_cfg_get_uint(struct weir_cfg_ctx *c, const char *key, json_t *v, unsigned long min,
+		  unsigned long max, unsigned long *out)
 {
 	if (!json_is_integer(v) || json_integer_value(v) < (json_int_t)min ||
 	    json_integer_value(v) > (json_int_t)max)
@@ -147,7 +149,8 @@ weir_cfg_parse_mac(const char *s, uint8_t mac[6])
 
 /* "198.18.0.1", "198.18.0.1/24", "2001:db8::1/64"; prefix required when want_prefix. */
 int
-weir_cfg_parse_addr(struct weir_cfg_ctx *c, const char *key, json_t *v, int want_prefix, struct weir_addr *a)
+weir_cfg_parse_addr(struct weir_cfg_ctx *c, const char *key, json_t *v, int want_prefix,
+		    struct weir_addr *a)
 {
 	char buf[64], *slash, *end;
 	const char *s;
@@ -175,7 +178,8 @@ weir_cfg_parse_addr(struct weir_cfg_ctx *c, const char *key, json_t *v, int want
 	if ((a->family == 4 && a->ip[0] == 127) || (a->family == 6 && ipv6_loopback(a->ip)))
 		return weir_cfg_fail(c, key, v, "must not be a loopback address");
 	if (a->family == 6 && ipv6_v4mapped(a->ip))
-		return weir_cfg_fail(c, key, v, "IPv4-mapped IPv6 address: write the IPv4 address instead");
+		return weir_cfg_fail(c, key, v,
+				     "IPv4-mapped IPv6 address: write the IPv4 address instead");
 	if (want_prefix && slash == NULL)
 		return weir_cfg_fail(c, key, v, "needs a prefix length, e.g. 198.18.0.1/24");
 	if (!want_prefix && slash != NULL)
@@ -196,8 +200,9 @@ weir_cfg_parse_addr(struct weir_cfg_ctx *c, const char *key, json_t *v, int want
 static int
 load_port(struct weir_cfg_ctx *c, unsigned int i, json_t *o, struct weir_port_config *p)
 {
-	static const char *const keys[] = {"name",    "devargs",  "mac",       "addresses",
-					   "rx_desc", "tx_desc", "steering", "neighbors", NULL};
+	static const char *const keys[] = {"name",	"devargs",   "mac",
+					   "addresses", "rx_desc",   "tx_desc",
+					   "steering",	"neighbors", NULL};
 	char where[32], key[96];
 	unsigned long u;
 	json_t *v;
@@ -226,7 +231,8 @@ load_port(struct weir_cfg_ctx *c, unsigned int i, json_t *o, struct weir_port_co
 	snprintf(key, sizeof(key), "%s.mac", where);
 	if ((v = json_object_get(o, "mac")) != NULL) {
 		if (!json_is_string(v) || weir_cfg_parse_mac(json_string_value(v), p->mac) != 0)
-			return weir_cfg_fail(c, key, v, "expected a MAC address like 02:00:00:00:00:01");
+			return weir_cfg_fail(c, key, v,
+					     "expected a MAC address like 02:00:00:00:00:01");
 		if (p->mac[0] & 1)
 			return weir_cfg_fail(c, key, v, "must be a unicast MAC address");
 		p->has_mac = 1;
@@ -263,11 +269,13 @@ load_port(struct weir_cfg_ctx *c, unsigned int i, json_t *o, struct weir_port_co
 		json_t *e;
 
 		if (!json_is_array(v))
-			return weir_cfg_fail(c, key, v, "expected an array of addresses with prefixes");
+			return weir_cfg_fail(c, key, v,
+					     "expected an array of addresses with prefixes");
 		if (json_array_size(v) > sizeof(p->addrs) / sizeof(p->addrs[0]))
 			return weir_cfg_fail(c, key, NULL, "more than %zu addresses",
-				    sizeof(p->addrs) / sizeof(p->addrs[0]));
-		json_array_foreach(v, j, e) {
+					     sizeof(p->addrs) / sizeof(p->addrs[0]));
+		json_array_foreach(v, j, e)
+		{
 			snprintf(key, sizeof(key), "%s.addresses[%zu]", where, j);
 			rc = weir_cfg_parse_addr(c, key, e, 1, &p->addrs[j]);
 			if (rc != 0)
@@ -284,10 +292,20 @@ load_port(struct weir_cfg_ctx *c, unsigned int i, json_t *o, struct weir_port_co
 static int
 load(struct weir_cfg_ctx *c, json_t *root, struct weir_config *cfg)
 {
-	static const char *const keys[] = {"control", "mbufs",           "idle_sleep_us",
-					   "workers", "ports",           "vips",
-					   "pools",   "services",        "maglev_size",
-					   "conn_table_size", "source_table_size", "acl", "limits", "clock",
+	static const char *const keys[] = {"control",
+					   "mbufs",
+					   "idle_sleep_us",
+					   "workers",
+					   "ports",
+					   "vips",
+					   "pools",
+					   "services",
+					   "maglev_size",
+					   "conn_table_size",
+					   "source_table_size",
+					   "acl",
+					   "limits",
+					   "clock",
 					   NULL};
 	char key[96];
 	unsigned long u;
@@ -311,11 +329,12 @@ load(struct weir_cfg_ctx *c, json_t *root, struct weir_config *cfg)
 			return rc;
 		if ((s = json_object_get(v, "socket")) != NULL) {
 			rc = weir_cfg_get_string(c, "control.socket", s, cfg->socket_path,
-					sizeof(cfg->socket_path));
+						 sizeof(cfg->socket_path));
 			if (rc != 0)
 				return rc;
 			if (cfg->socket_path[0] != '/')
-				return weir_cfg_fail(c, "control.socket", s, "must be an absolute path");
+				return weir_cfg_fail(c, "control.socket", s,
+						     "must be an absolute path");
 		}
 	}
 
@@ -332,12 +351,14 @@ load(struct weir_cfg_ctx *c, json_t *root, struct weir_config *cfg)
 	}
 
 	if ((v = json_object_get(root, "workers")) == NULL)
-		return weir_cfg_fail(c, "workers", NULL, "missing: list the worker lcores, e.g. [1]");
+		return weir_cfg_fail(c, "workers", NULL,
+				     "missing: list the worker lcores, e.g. [1]");
 	if (!json_is_array(v) || json_array_size(v) == 0)
 		return weir_cfg_fail(c, "workers", v, "expected a non-empty array of lcore ids");
 	if (json_array_size(v) > WEIR_MAX_WORKERS)
 		return weir_cfg_fail(c, "workers", NULL, "more than %d workers", WEIR_MAX_WORKERS);
-	json_array_foreach(v, i, e) {
+	json_array_foreach(v, i, e)
+	{
 		snprintf(key, sizeof(key), "workers[%zu]", i);
 		if ((rc = weir_cfg_get_uint(c, key, e, 0, WEIR_MAX_LCORE, &u)) != 0)
 			return rc;
@@ -353,7 +374,8 @@ load(struct weir_cfg_ctx *c, json_t *root, struct weir_config *cfg)
 		return weir_cfg_fail(c, "ports", v, "expected a non-empty array of ports");
 	if (json_array_size(v) > WEIR_MAX_PORTS)
 		return weir_cfg_fail(c, "ports", NULL, "more than %d ports", WEIR_MAX_PORTS);
-	json_array_foreach(v, i, e) {
+	json_array_foreach(v, i, e)
+	{
 		if ((rc = load_port(c, (unsigned int)i, e, &cfg->ports[i])) != 0)
 			return rc;
 		cfg->n_ports++;
@@ -361,12 +383,12 @@ load(struct weir_cfg_ctx *c, json_t *root, struct weir_config *cfg)
 			if (strcmp(cfg->ports[j].name, cfg->ports[i].name) == 0) {
 				snprintf(key, sizeof(key), "ports[%zu].name", i);
 				return weir_cfg_fail(c, key, json_object_get(e, "name"),
-					    "same name as ports[%zu]", j);
+						     "same name as ports[%zu]", j);
 			}
 			if (strcmp(cfg->ports[j].devargs, cfg->ports[i].devargs) == 0) {
 				snprintf(key, sizeof(key), "ports[%zu].devargs", i);
 				return weir_cfg_fail(c, key, json_object_get(e, "devargs"),
-					    "same device as ports[%zu]", j);
+						     "same device as ports[%zu]", j);
 			}
 		}
 	}
@@ -376,8 +398,9 @@ load(struct weir_cfg_ctx *c, json_t *root, struct weir_config *cfg)
 			return weir_cfg_fail(c, "vips", v, "expected an array of addresses");
 		if (json_array_size(v) > sizeof(cfg->vips) / sizeof(cfg->vips[0]))
 			return weir_cfg_fail(c, "vips", NULL, "more than %zu VIPs",
-				    sizeof(cfg->vips) / sizeof(cfg->vips[0]));
-		json_array_foreach(v, i, e) {
+					     sizeof(cfg->vips) / sizeof(cfg->vips[0]));
+		json_array_foreach(v, i, e)
+		{
 			snprintf(key, sizeof(key), "vips[%zu]", i);
 			if ((rc = weir_cfg_parse_addr(c, key, e, 0, &cfg->vips[i])) != 0)
 				return rc;
@@ -392,9 +415,10 @@ load(struct weir_cfg_ctx *c, json_t *root, struct weir_config *cfg)
 		unsigned int a, b;
 
 		if (weir_config_addrs(cfg, &all) != 0)
-			return weir_cfg_fail(c, "vips", NULL,
-				    "more than %d addresses in all (vips plus every port's addresses)",
-				    WEIR_ADDRS_MAX);
+			return weir_cfg_fail(
+				c, "vips", NULL,
+				"more than %d addresses in all (vips plus every port's addresses)",
+				WEIR_ADDRS_MAX);
 		for (a = 0; a < all.n; a++)
 			for (b = 0; b < a; b++)
 				if (all.a[a].family == all.a[b].family &&
@@ -404,7 +428,7 @@ load(struct weir_cfg_ctx *c, json_t *root, struct weir_config *cfg)
 					inet_ntop(all.a[a].family == 4 ? AF_INET : AF_INET6,
 						  all.a[a].ip, ip, sizeof(ip));
 					return weir_cfg_fail(c, "vips/ports[].addresses", NULL,
-						    "address %s is declared twice", ip);
+							     "address %s is declared twice", ip);
 				}
 	}
 	return weir_cfg_load_l4(c, root, cfg);

@@ -48,12 +48,12 @@ struct weir_neighbor_config {
 
 /** One port. */
 struct weir_port_config {
-	char name[32];       /**< operator's label, unique */
-	char devargs[256];   /**< DPDK device: PCI address or vdev devargs */
-	int has_mac;         /**< mac was given: set it on the port */
-	uint8_t mac[6];      /**< MAC to program on the port */
-	uint16_t rx_desc;    /**< RX descriptors per queue */
-	uint16_t tx_desc;    /**< TX descriptors per queue */
+	char name[32];	   /**< operator's label, unique */
+	char devargs[256]; /**< DPDK device: PCI address or vdev devargs */
+	int has_mac;	   /**< mac was given: set it on the port */
+	uint8_t mac[6];	   /**< MAC to program on the port */
+	uint16_t rx_desc;  /**< RX descriptors per queue */
+	uint16_t tx_desc;  /**< TX descriptors per queue */
 	enum weir_steering steering;
 	unsigned int n_addrs; /**< local addresses (with prefixes) */
 	struct weir_addr addrs[16];
@@ -64,7 +64,7 @@ struct weir_port_config {
 /** One backend of a pool. */
 struct weir_backend_config {
 	struct weir_addr addr; /**< family and address (prefix unused) */
-	uint16_t port;         /**< host order */
+	uint16_t port;	       /**< host order */
 	uint32_t weight;       /**< 0..WEIR_LB_MAX_WEIGHT; 0 = no new flows */
 	char datacenter[32];   /**< optional label, "" if none */
 };
@@ -84,17 +84,17 @@ enum weir_forwarding {
 
 /** Idle timeouts of a service's connections, in seconds. */
 struct weir_timeouts {
-	uint32_t syn;         /**< TCP handshake not finished */
+	uint32_t syn;	      /**< TCP handshake not finished */
 	uint32_t established; /**< TCP established */
-	uint32_t fin;         /**< TCP closing (a FIN seen) */
+	uint32_t fin;	      /**< TCP closing (a FIN seen) */
 	uint32_t closed;      /**< TCP after RST or both FINs */
-	uint32_t udp;         /**< UDP flows */
+	uint32_t udp;	      /**< UDP flows */
 };
 
 /** What happens to a new connection over its source's limit. */
 enum weir_limit_action {
 	WEIR_LIMIT_DROP = 0, /**< drop it, counted as rate_limited */
-	WEIR_LIMIT_RST,      /**< TCP: answer the SYN with an RST (UDP: drop) */
+	WEIR_LIMIT_RST,	     /**< TCP: answer the SYN with an RST (UDP: drop) */
 };
 
 /** A token bucket: rate tokens per per_s seconds, at most burst at once; rate 0 = none. */
@@ -106,22 +106,22 @@ struct weir_bucket_config {
 
 /** Progressive bans of a limits rule (limits.ban); after 0 = no bans. */
 struct weir_ban_config {
-	uint32_t after;   /**< refusals without a rest that earn a ban */
+	uint32_t after;	  /**< refusals without a rest that earn a ban */
 	uint32_t first_s; /**< first ban (default 300) */
 	uint32_t factor;  /**< each repeat within decay_s lasts factor times longer (2) */
-	uint32_t max_s;   /**< longest ban (86400) */
+	uint32_t max_s;	  /**< longest ban (86400) */
 	uint32_t decay_s; /**< quiet time after a ban that starts over at first_s (86400) */
 };
 
 /** Per-source admission limits: service.limits, or the global limits. */
 struct weir_limits {
 	uint8_t enabled;     /**< at least one limit given */
-	uint8_t action;      /**< enum weir_limit_action */
+	uint8_t action;	     /**< enum weir_limit_action */
 	uint8_t dry_run;     /**< count decisions, enforce none */
 	uint8_t ipv6_prefix; /**< IPv6 sources are counted per this prefix (default 64) */
 	struct weir_bucket_config new_conns; /**< new connections per source */
 	struct weir_bucket_config packets;   /**< client packets per source */
-	uint32_t concurrent;                 /**< open connections per source; 0 = none */
+	uint32_t concurrent;		     /**< open connections per source; 0 = none */
 	struct weir_ban_config ban;
 };
 
@@ -129,8 +129,8 @@ struct weir_limits {
 struct weir_synproxy_config {
 	uint8_t enabled;    /**< service.synproxy given */
 	uint8_t has_secret; /**< secret given; otherwise random at start */
-	uint8_t wscale;     /**< window shift weir advertises to clients (default 7) */
-	uint16_t mss;       /**< MSS weir advertises to clients */
+	uint8_t wscale;	    /**< window shift weir advertises to clients (default 7) */
+	uint16_t mss;	    /**< MSS weir advertises to clients */
 	uint32_t syn_rate;  /**< SYNs per second per worker before cookies; 0 = always */
 	uint8_t secret[16]; /**< cookie key (SipHash-2-4), when has_secret */
 };
@@ -142,7 +142,7 @@ struct weir_synproxy_config {
 struct weir_acl_entry {
 	uint8_t family; /**< 4 or 6 */
 	uint8_t prefix; /**< length */
-	uint8_t allow;  /**< 1: allow (skips limits), 0: deny */
+	uint8_t allow;	/**< 1: allow (skips limits), 0: deny */
 	uint8_t ip[16]; /**< host bits zero */
 };
 
@@ -153,13 +153,13 @@ struct weir_acl_entry {
 struct weir_service_config {
 	char name[32];
 	struct weir_addr vip;
-	uint16_t port;      /**< host order */
-	uint8_t proto;      /**< 6 (TCP) or 17 (UDP) */
-	uint8_t scheduler;  /**< enum weir_sched_kind */
+	uint16_t port;	       /**< host order */
+	uint8_t proto;	       /**< 6 (TCP) or 17 (UDP) */
+	uint8_t scheduler;     /**< enum weir_sched_kind */
 	uint8_t sticky_source; /**< maglev: hash the source address only */
-	uint8_t forwarding; /**< enum weir_forwarding */
-	uint16_t mss_clamp; /**< 0 = leave MSS alone */
-	unsigned int pool;  /**< index into weir_config.pools */
+	uint8_t forwarding;    /**< enum weir_forwarding */
+	uint16_t mss_clamp;    /**< 0 = leave MSS alone */
+	unsigned int pool;     /**< index into weir_config.pools */
 	unsigned int out_port; /**< port whose addresses hold the local IPs (derived) */
 	unsigned int n_local_ips;
 	struct weir_addr local_ips[WEIR_MAX_LOCAL_IPS];
@@ -170,9 +170,9 @@ struct weir_service_config {
 
 /** The whole configuration. */
 struct weir_config {
-	char origin[256];      /**< file path, or "embedded" */
-	char socket_path[108]; /**< admin socket (sun_path size) */
-	unsigned int mbufs;    /**< mbufs in the packet pool */
+	char origin[256];	    /**< file path, or "embedded" */
+	char socket_path[108];	    /**< admin socket (sun_path size) */
+	unsigned int mbufs;	    /**< mbufs in the packet pool */
 	unsigned int idle_sleep_us; /**< sleep after empty polls; 0 = pure polling */
 	unsigned int n_workers;
 	unsigned int workers[WEIR_MAX_WORKERS]; /**< lcore ids, in config order */
@@ -180,8 +180,8 @@ struct weir_config {
 	struct weir_port_config ports[WEIR_MAX_PORTS];
 	unsigned int n_vips;
 	struct weir_addr vips[32];
-	uint32_t maglev_size;     /**< prime M of every service's Maglev table */
-	uint32_t conn_table_size; /**< connection entries per worker */
+	uint32_t maglev_size;	    /**< prime M of every service's Maglev table */
+	uint32_t conn_table_size;   /**< connection entries per worker */
 	uint32_t source_table_size; /**< tracked sources per worker (limits) */
 	struct weir_limits limits;  /**< global: every service together, per source */
 	uint8_t clock_rx_timestamp; /**< admission time from RX timestamps (replays) */

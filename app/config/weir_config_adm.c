@@ -15,8 +15,7 @@
 
 /* "A.B.C.D[/N]" or "X:Y::[/N]", host bits zero. */
 int
-weir_parse_prefix(const char *s, struct weir_acl_entry *e, int *has_len, char *why,
-		  size_t whylen)
+weir_parse_prefix(const char *s, struct weir_acl_entry *e, int *has_len, char *why, size_t whylen)
 {
 	char buf[INET6_ADDRSTRLEN + 8], *slash, *end;
 	unsigned int i, max;
@@ -98,7 +97,8 @@ weir_cfg_load_acl(struct weir_cfg_ctx *c, json_t *o, struct weir_config *cfg)
 		snprintf(key, sizeof(key), "acl.%s", lists[l]);
 		if (!json_is_array(v))
 			return weir_cfg_fail(c, key, v, "expected an array of prefixes");
-		json_array_foreach(v, j, e) {
+		json_array_foreach(v, j, e)
+		{
 			struct weir_acl_entry *a = &cfg->acl[cfg->n_acl];
 
 			snprintf(key, sizeof(key), "acl.%s[%zu]", lists[l], j);
@@ -113,7 +113,8 @@ weir_cfg_load_acl(struct weir_cfg_ctx *c, json_t *o, struct weir_config *cfg)
 
 				if (b->family == a->family && b->prefix == a->prefix &&
 				    memcmp(b->ip, a->ip, 16) == 0)
-					return weir_cfg_fail(c, key, e, "listed twice (also in acl.%s)",
+					return weir_cfg_fail(c, key, e,
+							     "listed twice (also in acl.%s)",
 							     lists[b->allow]);
 			}
 			cfg->n_acl++;
@@ -131,8 +132,9 @@ load_bucket(struct weir_cfg_ctx *c, const char *key, json_t *n, struct weir_buck
 	int rc;
 
 	if (!json_is_object(n))
-		return weir_cfg_fail(c, key, n, "expected {\"rate\": N[, \"per_s\": S, "
-					     "\"burst\": B]}");
+		return weir_cfg_fail(c, key, n,
+				     "expected {\"rate\": N[, \"per_s\": S, "
+				     "\"burst\": B]}");
 	if ((rc = weir_cfg_check_keys(c, key, n, keys)) != 0)
 		return rc;
 	if ((rc = weir_cfg_member_uint(c, key, n, "rate", 1, 1, 100000000, &u)) < 0)
@@ -185,8 +187,8 @@ load_ban(struct weir_cfg_ctx *c, const char *key, json_t *o, struct weir_ban_con
 	}
 	if (b->max_s < b->first_s) {
 		snprintf(k, sizeof(k), "%s.max_s", key);
-		return weir_cfg_fail(c, k, json_object_get(o, "max_s"),
-				     "shorter than first_s (%u)", b->first_s);
+		return weir_cfg_fail(c, k, json_object_get(o, "max_s"), "shorter than first_s (%u)",
+				     b->first_s);
 	}
 	return 0;
 }
@@ -195,10 +197,10 @@ load_ban(struct weir_cfg_ctx *c, const char *key, json_t *o, struct weir_ban_con
  * "action", "dry_run", "ipv6_prefix", "ban"}. proto 0: any protocol (global). */
 int
 weir_cfg_load_limits(struct weir_cfg_ctx *c, const char *where, json_t *o, uint8_t proto,
-	    struct weir_limits *l)
+		     struct weir_limits *l)
 {
 	static const char *const keys[] = {"new_conns", "packets",     "concurrent", "action",
-					   "dry_run",   "ipv6_prefix", "ban",        NULL};
+					   "dry_run",	"ipv6_prefix", "ban",	     NULL};
 	char key[128];
 	unsigned long u;
 	json_t *v;
@@ -221,8 +223,9 @@ weir_cfg_load_limits(struct weir_cfg_ctx *c, const char *where, json_t *o, uint8
 		return rc;
 	l->concurrent = (uint32_t)u;
 	if (l->new_conns.rate == 0 && l->packets.rate == 0 && l->concurrent == 0)
-		return weir_cfg_fail(c, where, NULL, "no limit: give new_conns, packets or "
-						     "concurrent");
+		return weir_cfg_fail(c, where, NULL,
+				     "no limit: give new_conns, packets or "
+				     "concurrent");
 	l->action = WEIR_LIMIT_DROP;
 	snprintf(key, sizeof(key), "%s.action", where);
 	if ((v = json_object_get(o, "action")) != NULL) {
@@ -268,7 +271,7 @@ hex_nibble(char ch)
  * forwarding and mss_clamp are known. */
 int
 weir_cfg_load_synproxy(struct weir_cfg_ctx *c, const char *where, json_t *o,
-	      struct weir_service_config *s)
+		       struct weir_service_config *s)
 {
 	static const char *const keys[] = {"syn_rate", "secret", "mss", "wscale", NULL};
 	struct weir_synproxy_config *p = &s->synproxy;
@@ -315,8 +318,9 @@ weir_cfg_load_synproxy(struct weir_cfg_ctx *c, const char *where, json_t *o,
 		/* The value is never echoed: a near-miss would put most of a key in a log. */
 		hex = json_string_value(v);
 		if (hex == NULL || strlen(hex) != 2 * sizeof(p->secret))
-			return weir_cfg_fail(c, key, NULL,
-					     "expected a string of 32 hex digits (value not shown)");
+			return weir_cfg_fail(
+				c, key, NULL,
+				"expected a string of 32 hex digits (value not shown)");
 		for (i = 0; i < sizeof(p->secret); i++) {
 			int hi = hex_nibble(hex[2 * i]), lo = hex_nibble(hex[2 * i + 1]);
 

@@ -61,7 +61,8 @@ weir_cfg_load_neighbors(struct weir_cfg_ctx *c, const char *where, json_t *v,
 		return weir_cfg_fail(c, key, v, "expected an array of {address, mac}");
 	if (json_array_size(v) > WEIR_MAX_NEIGHBORS)
 		return weir_cfg_fail(c, key, NULL, "more than %d neighbors", WEIR_MAX_NEIGHBORS);
-	json_array_foreach(v, j, e) {
+	json_array_foreach(v, j, e)
+	{
 		struct weir_neighbor_config *n = &p->neighbors[j];
 
 		snprintf(key, sizeof(key), "%s.neighbors[%zu]", where, j);
@@ -76,7 +77,8 @@ weir_cfg_load_neighbors(struct weir_cfg_ctx *c, const char *where, json_t *v,
 			return rc;
 		for (k = 0; k < j; k++)
 			if (same_ip(&p->neighbors[k].addr, &n->addr))
-				return weir_cfg_fail(c, key, f, "same address as neighbors[%zu]", k);
+				return weir_cfg_fail(c, key, f, "same address as neighbors[%zu]",
+						     k);
 		snprintf(key, sizeof(key), "%s.neighbors[%zu].mac", where, j);
 		if ((f = json_object_get(e, "mac")) == NULL)
 			return weir_cfg_fail(c, key, NULL, "missing");
@@ -134,7 +136,8 @@ load_pools(struct weir_cfg_ctx *c, json_t *v, struct weir_config *cfg)
 		return weir_cfg_fail(c, "pools", v, "expected an array of pools");
 	if (json_array_size(v) > WEIR_MAX_POOLS)
 		return weir_cfg_fail(c, "pools", NULL, "more than %d pools", WEIR_MAX_POOLS);
-	json_array_foreach(v, i, o) {
+	json_array_foreach(v, i, o)
+	{
 		struct weir_pool_config *p = &cfg->pools[i];
 
 		snprintf(where, sizeof(where), "pools[%zu]", i);
@@ -158,7 +161,8 @@ load_pools(struct weir_cfg_ctx *c, json_t *v, struct weir_config *cfg)
 		if (json_array_size(f) > WEIR_MAX_BACKENDS)
 			return weir_cfg_fail(c, key, NULL, "more than %d backends",
 					     WEIR_MAX_BACKENDS);
-		json_array_foreach(f, j, e) {
+		json_array_foreach(f, j, e)
+		{
 			struct weir_backend_config *b = &p->backends[j];
 
 			snprintf(key, sizeof(key), "%s.backends[%zu]", where, j);
@@ -172,7 +176,8 @@ load_pools(struct weir_cfg_ctx *c, json_t *v, struct weir_config *cfg)
 			for (k = 0; k < j; k++)
 				if (same_ip(&p->backends[k].addr, &b->addr) &&
 				    p->backends[k].port == b->port)
-					return weir_cfg_fail(c, key, e, "same backend as %s.backends[%zu]",
+					return weir_cfg_fail(c, key, e,
+							     "same backend as %s.backends[%zu]",
 							     where, k);
 			p->n_backends++;
 		}
@@ -239,10 +244,9 @@ static int
 load_service(struct weir_cfg_ctx *c, const char *where, json_t *o, struct weir_config *cfg,
 	     struct weir_service_config *s)
 {
-	static const char *const keys[] = {"name",      "vip",        "port",      "protocol",
-					   "scheduler", "sticky",     "pool",      "local_ips",
-					   "timeouts",  "forwarding", "mss_clamp", "limits",
-					   "synproxy",  NULL};
+	static const char *const keys[] = {
+		"name",	     "vip",	 "port",       "protocol",  "scheduler", "sticky",   "pool",
+		"local_ips", "timeouts", "forwarding", "mss_clamp", "limits",	 "synproxy", NULL};
 	char key[96], pool[32], ip[INET6_ADDRSTRLEN];
 	const struct weir_pool_config *pl;
 	unsigned long u;
@@ -370,7 +374,8 @@ load_service(struct weir_cfg_ctx *c, const char *where, json_t *o, struct weir_c
 		return weir_cfg_fail(c, key, v, "expected a non-empty array of addresses");
 	if (json_array_size(v) > WEIR_MAX_LOCAL_IPS)
 		return weir_cfg_fail(c, key, NULL, "more than %d addresses", WEIR_MAX_LOCAL_IPS);
-	json_array_foreach(v, j, e) {
+	json_array_foreach(v, j, e)
+	{
 		struct weir_addr *a = &s->local_ips[j];
 		int port;
 
@@ -442,7 +447,8 @@ weir_cfg_load_l4(struct weir_cfg_ctx *c, json_t *root, struct weir_config *cfg)
 			return weir_cfg_fail(c, "clock", v, "expected \"tsc\" or \"rx_timestamp\"");
 	}
 	u = WEIR_DEFAULT_SOURCE_TABLE;
-	if ((rc = weir_cfg_member_uint(c, "", root, "source_table_size", 0, 1024, 1u << 26, &u)) < 0)
+	if ((rc = weir_cfg_member_uint(c, "", root, "source_table_size", 0, 1024, 1u << 26, &u)) <
+	    0)
 		return rc;
 	cfg->source_table_size = (uint32_t)u;
 	if ((v = json_object_get(root, "pools")) != NULL && (rc = load_pools(c, v, cfg)) != 0)
@@ -454,7 +460,8 @@ weir_cfg_load_l4(struct weir_cfg_ctx *c, json_t *root, struct weir_config *cfg)
 	if (json_array_size(v) > WEIR_MAX_SERVICES)
 		return weir_cfg_fail(c, "services", NULL, "more than %d services",
 				     WEIR_MAX_SERVICES);
-	json_array_foreach(v, i, o) {
+	json_array_foreach(v, i, o)
+	{
 		struct weir_service_config *s = &cfg->services[i];
 
 		snprintf(where, sizeof(where), "services[%zu]", i);

@@ -21,8 +21,8 @@ struct weir_cfg_ctx {
 	size_t errlen;
 };
 
-int weir_cfg_fail(struct weir_cfg_ctx *c, const char *key, const json_t *val, const char *fmt,
-		  ...) __attribute__((format(printf, 4, 5)));
+int weir_cfg_fail(struct weir_cfg_ctx *c, const char *key, const json_t *val, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 int weir_cfg_check_keys(struct weir_cfg_ctx *c, const char *where, json_t *obj,
 			const char *const *allowed);
 int weir_cfg_get_uint(struct weir_cfg_ctx *c, const char *key, json_t *v, unsigned long min,

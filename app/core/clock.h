@@ -22,11 +22,11 @@
 
 /** Set once by weir_clock_init(), read-only after. */
 struct weir_clock {
-	uint64_t tsc0;    /**< TSC at start */
-	uint64_t hz;      /**< TSC frequency */
-	uint64_t mult;    /**< ns per cycle: integer part */
-	uint64_t frac;    /**< ns per cycle: fraction, in 2^-64, rounded up */
-	uint64_t real0;   /**< CLOCK_REALTIME at tsc0, ns */
+	uint64_t tsc0;	/**< TSC at start */
+	uint64_t hz;	/**< TSC frequency */
+	uint64_t mult;	/**< ns per cycle: integer part */
+	uint64_t frac;	/**< ns per cycle: fraction, in 2^-64, rounded up */
+	uint64_t real0; /**< CLOCK_REALTIME at tsc0, ns */
 };
 
 extern struct weir_clock weir_clock;

@@ -17,7 +17,7 @@
 /** A flow key: what a packet carries, in network order. 40 bytes. */
 struct weir_conn_key {
 	uint8_t family; /**< 4 or 6 */
-	uint8_t proto;  /**< 6 or 17 */
+	uint8_t proto;	/**< 6 or 17 */
 	uint16_t sport;
 	uint16_t dport;
 	uint16_t pad;
@@ -29,9 +29,9 @@ struct weir_conn_key {
 enum weir_conn_state {
 	WEIR_CONN_SYN = 0,     /**< handshake in progress */
 	WEIR_CONN_ESTABLISHED, /**< handshake completed */
-	WEIR_CONN_FIN,         /**< a FIN was seen */
+	WEIR_CONN_FIN,	       /**< a FIN was seen */
 	WEIR_CONN_CLOSED,      /**< RST, or FINs both ways */
-	WEIR_CONN_UDP,         /**< a UDP flow */
+	WEIR_CONN_UDP,	       /**< a UDP flow */
 };
 
 /** Slot value meaning "none". */
@@ -40,15 +40,15 @@ enum weir_conn_state {
 /** One connection. */
 struct weir_conn {
 	struct weir_conn_key client; /**< client -> VIP, as received */
-	uint8_t local_ip[16];        /**< our source towards the backend */
+	uint8_t local_ip[16];	     /**< our source towards the backend */
 	uint8_t backend_ip[16];
-	uint16_t lport;        /**< network order; 0 for DSR */
-	uint16_t bport;        /**< network order */
+	uint16_t lport;	       /**< network order; 0 for DSR */
+	uint16_t bport;	       /**< network order */
 	uint8_t client_mac[6]; /**< where replies go on the client side */
 	uint8_t in_port;       /**< port index the client came in on */
-	uint8_t state;         /**< enum weir_conn_state */
+	uint8_t state;	       /**< enum weir_conn_state */
 	uint8_t service;       /**< service index */
-	uint8_t flags;         /**< WEIR_CONN_F_* */
+	uint8_t flags;	       /**< WEIR_CONN_F_* */
 	uint16_t backend;      /**< backend index in the service's pool */
 	uint32_t expire;       /**< tick (second) after which it is idle */
 	uint64_t syn_tsc;      /**< when the client's SYN passed, for the RTT sample */
@@ -58,9 +58,9 @@ struct weir_conn {
 } __rte_aligned(64);	     /* two cache lines; the key never straddles one */
 
 #define WEIR_CONN_F_SYNACK 0x01 /**< the backend's SYN-ACK was seen */
-#define WEIR_CONN_F_FIN_C 0x02  /**< FIN from the client */
-#define WEIR_CONN_F_FIN_B 0x04  /**< FIN from the backend */
-#define WEIR_CONN_F_LPORT 0x08  /**< holds a local port */
+#define WEIR_CONN_F_FIN_C 0x02	/**< FIN from the client */
+#define WEIR_CONN_F_FIN_B 0x04	/**< FIN from the backend */
+#define WEIR_CONN_F_LPORT 0x08	/**< holds a local port */
 #define WEIR_CONN_F_SPLICE 0x10 /**< synproxy: seq/ack translated (app/sp) */
 
 #endif /* WEIR_CONN_T_H */

@@ -10,6 +10,8 @@
 #include "core/worker-t.h"
 #include "l4/conntrack.h"
 
+/* Descriptor tables are data: one entry a line, as written. */
+/* clang-format off */
 /* A plain per-worker counter at member.name of struct weir_worker. */
 #define PLAIN(member, name, table, label, unit, help)                                             \
 	{#name, table, label, unit, help, WEIR_CTR_COUNTER, WEIR_CTR_WORKER,                      \
@@ -24,6 +26,7 @@
 /* A computed one. */
 #define GAUGE(name, table, label, unit, help, fn)                                                  \
 	{#name, table, label, unit, help, WEIR_CTR_GAUGE, WEIR_CTR_WORKER, 0, fn, NULL, NULL},
+/* clang-format on */
 
 static uint64_t
 dropped(const struct weir_worker *w, unsigned int svc, unsigned int b)
@@ -88,6 +91,7 @@ conns_active(const struct weir_worker *w, unsigned int svc, unsigned int b)
 }
 
 /* In weirctl's column order within each table. */
+/* clang-format off */
 const struct weir_ctr_desc weir_ctrs[] = {
 	WEIR_CORE_COUNTERS(CORE_CTR)
 	GAUGE(dropped, "traffic", NULL, "packets", "packets dropped, every reason", dropped)
@@ -107,6 +111,7 @@ const struct weir_ctr_desc weir_ctrs[] = {
 	{"conns_active", NULL, NULL, "connections", "connections open now", WEIR_CTR_GAUGE,
 	 WEIR_CTR_BACKEND, 0, conns_active, NULL, NULL},
 };
+/* clang-format on */
 const unsigned int weir_n_ctrs = RTE_DIM(weir_ctrs);
 
 /* weirctl's tables; "always": shown even when all zero. */
@@ -163,7 +168,8 @@ weir_counters_json(void)
 			if (d->scope != WEIR_CTR_WORKER || d->kind == WEIR_CTR_RATIO)
 				continue;
 			sum[k] += weir_ctr_get(d, w);
-			json_object_set_new(o, d->name, json_integer((json_int_t)weir_ctr_get(d, w)));
+			json_object_set_new(o, d->name,
+					    json_integer((json_int_t)weir_ctr_get(d, w)));
 		}
 		dr = json_object();
 		for (r = 1; r < WEIR_DROP__MAX; r++) {
@@ -207,9 +213,10 @@ weir_counters_json(void)
 	for (k = 0; k < weir_n_ctrs; k++) {
 		const struct weir_ctr_desc *d = &weir_ctrs[k];
 
-		o = json_pack("{s:s, s:s, s:s, s:s, s:s}", "name", d->name, "type", kind_name(d->kind),
-			      "scope", d->scope == WEIR_CTR_WORKER ? "worker" : "backend", "unit",
-			      d->unit, "help", d->help);
+		o = json_pack("{s:s, s:s, s:s, s:s, s:s}", "name", d->name, "type",
+			      kind_name(d->kind), "scope",
+			      d->scope == WEIR_CTR_WORKER ? "worker" : "backend", "unit", d->unit,
+			      "help", d->help);
 		if (d->table != NULL)
 			json_object_set_new(o, "table", json_string(d->table));
 		if (d->label != NULL)
@@ -218,8 +225,8 @@ weir_counters_json(void)
 	}
 	tabs = json_array();
 	for (k = 0; k < RTE_DIM(tables); k++)
-		json_array_append_new(tabs, json_pack("{s:s, s:b}", "name", tables[k].name, "always",
-						      tables[k].always));
+		json_array_append_new(tabs, json_pack("{s:s, s:b}", "name", tables[k].name,
+						      "always", tables[k].always));
 	return json_pack("{s:o, s:o, s:o, s:o}", "total", total, "workers", workers, "counters",
 			 descs, "tables", tabs);
 }
@@ -242,9 +249,10 @@ weir_counters_backend_json(unsigned int svc, unsigned int b, json_t *o)
 				sum += d->get(w, svc, b);
 			else
 				sum += __atomic_load_n(
-					(const uint64_t *)((const char *)&w->l4.bstats
-								   [svc * WEIR_MAX_BACKENDS + b] +
-							   d->off),
+					(const uint64_t
+						 *)((const char *)&w->l4
+							    .bstats[svc * WEIR_MAX_BACKENDS + b] +
+						    d->off),
 					__ATOMIC_RELAXED);
 		}
 		json_object_set_new(o, d->name, json_integer((json_int_t)sum));

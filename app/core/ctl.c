@@ -66,13 +66,14 @@ weir_cmd_stats(json_t *req, char *err, size_t errlen)
 
 		rte_eth_stats_get(weir.ports[i].port_id, &es);
 		json_array_append_new(
-			ports, json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "name",
-					 weir.ports[i].cfg->name, "ipackets", (json_int_t)es.ipackets,
-					 "opackets", (json_int_t)es.opackets, "ibytes",
-					 (json_int_t)es.ibytes, "obytes", (json_int_t)es.obytes,
-					 "imissed", (json_int_t)es.imissed, "ierrors",
-					 (json_int_t)es.ierrors, "oerrors", (json_int_t)es.oerrors,
-					 "rx_nombuf", (json_int_t)es.rx_nombuf));
+			ports,
+			json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "name",
+				  weir.ports[i].cfg->name, "ipackets", (json_int_t)es.ipackets,
+				  "opackets", (json_int_t)es.opackets, "ibytes",
+				  (json_int_t)es.ibytes, "obytes", (json_int_t)es.obytes, "imissed",
+				  (json_int_t)es.imissed, "ierrors", (json_int_t)es.ierrors,
+				  "oerrors", (json_int_t)es.oerrors, "rx_nombuf",
+				  (json_int_t)es.rx_nombuf));
 	}
 	json_object_set_new(o, "ports", ports);
 	return o;
@@ -99,15 +100,18 @@ weir_cmd_ports(json_t *req, char *err, size_t errlen)
 			json_array_append_new(addrs, addr_json(&p->cfg->addrs[j], 1));
 		json_array_append_new(
 			ports,
-			json_pack("{s:s, s:i, s:s, s:s, s:s, s:b, s:b, s:b, s:I, s:i, s:i, s:s, s:o}",
-				  "name", p->cfg->name, "port_id", p->port_id, "devargs",
-				  p->cfg->devargs, "driver", p->driver, "mac", mac, "mac_in_software",
-				  p->sw_mac, "tx_ip_cksum_offload", p->tx_ip_cksum, "link_up",
-				  link.link_status == RTE_ETH_LINK_UP, "speed_mbps",
-				  (json_int_t)link.link_speed, "rx_queues", p->n_rxq, "tx_queues",
-				  (int)weir.n_workers, "steering",
-				  weir.n_workers == 1 ? "none" : p->rss ? "rss" : "software",
-				  "addresses", addrs));
+			json_pack(
+				"{s:s, s:i, s:s, s:s, s:s, s:b, s:b, s:b, s:I, s:i, s:i, s:s, s:o}",
+				"name", p->cfg->name, "port_id", p->port_id, "devargs",
+				p->cfg->devargs, "driver", p->driver, "mac", mac, "mac_in_software",
+				p->sw_mac, "tx_ip_cksum_offload", p->tx_ip_cksum, "link_up",
+				link.link_status == RTE_ETH_LINK_UP, "speed_mbps",
+				(json_int_t)link.link_speed, "rx_queues", p->n_rxq, "tx_queues",
+				(int)weir.n_workers, "steering",
+				weir.n_workers == 1 ? "none"
+				: p->rss	    ? "rss"
+						    : "software",
+				"addresses", addrs));
 	}
 	for (i = 0; i < weir.cfg->n_vips; i++)
 		json_array_append_new(vips, addr_json(&weir.cfg->vips[i], 0));
@@ -124,7 +128,8 @@ weir_cmd_services(json_t *req, char *err, size_t errlen)
 	(void)err;
 	(void)errlen;
 	/* Each stage's settings of a service, under its key. */
-	json_array_foreach(arr, i, svc) {
+	json_array_foreach(arr, i, svc)
+	{
 		if ((o = weir_adm_limits_json((unsigned int)i)) != NULL)
 			json_object_set_new(svc, "limits", o);
 		if ((o = weir_sp_service_json((unsigned int)i)) != NULL)

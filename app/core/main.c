@@ -40,24 +40,21 @@
 #define EXIT_RUNTIME 1
 #define EXIT_USAGE 2
 
-
-
 static void
 usage(FILE *f)
 {
-	fprintf(f,
-		"usage: weir [EAL options] [-- [--config FILE]]\n"
-		"\n"
-		"Kernel-bypass L4/L7 load balancer and API gate.\n"
-		"\n"
-		"  --config FILE  JSON configuration (docs/configuration.md); without it\n"
-		"                 the embedded default configuration is used\n"
-		"  --help         this text\n"
-		"  --version      print the version\n"
-		"\n"
-		"Exit status: 0 after a clean stop (SIGINT/SIGTERM), 1 on a runtime\n"
-		"failure (including EAL refusing its options), 2 on a bad weir option\n"
-		"or configuration.\n");
+	fprintf(f, "usage: weir [EAL options] [-- [--config FILE]]\n"
+		   "\n"
+		   "Kernel-bypass L4/L7 load balancer and API gate.\n"
+		   "\n"
+		   "  --config FILE  JSON configuration (docs/configuration.md); without it\n"
+		   "                 the embedded default configuration is used\n"
+		   "  --help         this text\n"
+		   "  --version      print the version\n"
+		   "\n"
+		   "Exit status: 0 after a clean stop (SIGINT/SIGTERM), 1 on a runtime\n"
+		   "failure (including EAL refusing its options), 2 on a bad weir option\n"
+		   "or configuration.\n");
 }
 
 static void
@@ -107,8 +104,9 @@ init_pool(char *err, size_t errlen)
 	weir.pool = rte_pktmbuf_pool_create("weir_pkts", n, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
 					    (int)rte_socket_id());
 	if (weir.pool == NULL) {
-		snprintf(err, errlen, "cannot create a pool of %u mbufs: %s (give EAL more memory, -m)",
-			 n, rte_strerror(rte_errno));
+		snprintf(err, errlen,
+			 "cannot create a pool of %u mbufs: %s (give EAL more memory, -m)", n,
+			 rte_strerror(rte_errno));
 		return -EXIT_RUNTIME;
 	}
 	return 0;

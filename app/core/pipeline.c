@@ -72,8 +72,7 @@ act(struct weir_worker *w, struct rte_mbuf *m, struct weir_verdict v)
 
 /* An admission refusal: a drop, or an RST answering the SYN if it can. */
 static void
-refused(struct weir_worker *w, struct rte_mbuf *m, const struct weir_pkt *p,
-	struct weir_verdict v)
+refused(struct weir_worker *w, struct rte_mbuf *m, const struct weir_pkt *p, struct weir_verdict v)
 {
 	if (v.kind == WEIR_V_RST) {
 		unsigned int pi = weir.port_index[m->port];
@@ -316,8 +315,8 @@ weir_pipeline_burst(struct weir_worker *w, struct rte_mbuf **m, const struct wei
 	for (i = 0; i < n; i++) {
 		struct weir_conn_key *k = &keys[nk];
 
-		kind[i] = (uint8_t)weir_l4_classify(&w->l4, rte_pktmbuf_mtod(m[i], uint8_t *), &p[i],
-						    k, &where[i]);
+		kind[i] = (uint8_t)weir_l4_classify(&w->l4, rte_pktmbuf_mtod(m[i], uint8_t *),
+						    &p[i], k, &where[i]);
 		if (kind[i] == WEIR_L4_CLIENT) {
 			slot[i] = (uint8_t)nk;
 			kp[nk++] = k;
@@ -365,7 +364,8 @@ weir_pipeline_burst(struct weir_worker *w, struct rte_mbuf **m, const struct wei
 		}
 		c = weir_l4_conn(&w->l4, ci);
 		flags = tcp_flags(m[i], &p[i]);
-		if (c->state == WEIR_CONN_CLOSED && (flags & (TCP_SYN | TCP_ACK | TCP_RST)) == TCP_SYN) {
+		if (c->state == WEIR_CONN_CLOSED &&
+		    (flags & (TCP_SYN | TCP_ACK | TCP_RST)) == TCP_SYN) {
 			/* A new connection on the 5-tuple of one that closed (the
 			 * client reused its port; it holds no TIME_WAIT when the
 			 * server closed first): schedule it afresh, as a new flow. */

@@ -27,7 +27,8 @@ find_port(const char *devargs, uint16_t *pid)
 	snprintf(name, sizeof(name), "%.*s", (int)strcspn(devargs, ","), devargs);
 	if (rte_eth_dev_get_port_by_name(name, pid) == 0)
 		return 0;
-	RTE_ETH_FOREACH_MATCHING_DEV(id, devargs, &it) {
+	RTE_ETH_FOREACH_MATCHING_DEV(id, devargs, &it)
+	{
 		*pid = id;
 		rte_eth_iterator_cleanup(&it);
 		return 0;
@@ -136,8 +137,9 @@ init_one_port(unsigned int i, char *err, size_t errlen)
 			rc = 0;
 		}
 		if (rc != 0) {
-			snprintf(err, errlen, "port %s (%s): cannot set MAC from 'ports[%u].mac': %s",
-				 pc->name, port->driver, i, rte_strerror(-rc));
+			snprintf(err, errlen,
+				 "port %s (%s): cannot set MAC from 'ports[%u].mac': %s", pc->name,
+				 port->driver, i, rte_strerror(-rc));
 			return -EXIT_RUNTIME;
 		}
 	}

@@ -30,9 +30,9 @@ struct rte_rcu_qsbr;
 /** One port as brought up. */
 struct weir_port {
 	uint16_t port_id;
-	uint16_t n_rxq;   /**< RX queues: worker i polls queue i if i < n_rxq */
-	bool rss;         /**< the NIC spreads by RSS (the owner is still computed in software) */
-	bool sw_mac;      /**< driver cannot program the MAC: promiscuous, MAC kept in software */
+	uint16_t n_rxq;	  /**< RX queues: worker i polls queue i if i < n_rxq */
+	bool rss;	  /**< the NIC spreads by RSS (the owner is still computed in software) */
+	bool sw_mac;	  /**< driver cannot program the MAC: promiscuous, MAC kept in software */
 	bool tx_ip_cksum; /**< TX computes IPv4 header checksums (RTE_ETH_TX_OFFLOAD_IPV4_CKSUM) */
 	struct rte_ether_addr mac;
 	char driver[64];

@@ -144,7 +144,8 @@ weir_worker_loop(void *arg)
 		if (weir_worker_iteration(w) > 0)
 			idle = 0;
 		else if (weir.cfg->idle_sleep_us != 0 && ++idle >= 64)
-			/* Optional back-off for shared CPUs (tests, demos); 0 keeps pure polling. */
+			/* Optional back-off for shared CPUs (tests, demos); 0 keeps pure polling.
+			 */
 			usleep(weir.cfg->idle_sleep_us);
 	}
 	for (pi = 0; pi < weir.n_ports; pi++)

@@ -64,20 +64,21 @@ weir_l4_services_json(void)
 		json_t *locs = json_array();
 
 		for (j = 0; j < sc->n_local_ips; j++)
-			json_array_append_new(locs, ip_json(sc->local_ips[j].family,
-							    sc->local_ips[j].ip));
+			json_array_append_new(
+				locs, ip_json(sc->local_ips[j].family, sc->local_ips[j].ip));
 		json_array_append_new(
 			arr,
 			json_pack("{s:s, s:o, s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:i, s:I, "
 				  "s:{s:I, s:I, s:I, s:I, s:I}, s:o}",
 				  "name", sc->name, "vip", ip_json(sc->vip.family, sc->vip.ip),
-				  "port", sc->port, "protocol", sc->proto == PROTO_TCP ? "tcp" : "udp",
-				  "scheduler", weir_sched_name(sc->scheduler), "sticky",
+				  "port", sc->port, "protocol",
+				  sc->proto == PROTO_TCP ? "tcp" : "udp", "scheduler",
+				  weir_sched_name(sc->scheduler), "sticky",
 				  sc->sticky_source ? "source" : "none", "forwarding",
 				  sc->forwarding == WEIR_FWD_FULLNAT ? "fullnat" : "dsr-ipip",
 				  "pool", cfg->pools[sc->pool].name, "port_out",
-				  weir.ports[sc->out_port].cfg->name, "local_ips", locs, "mss_clamp",
-				  sc->mss_clamp, "maglev_size",
+				  weir.ports[sc->out_port].cfg->name, "local_ips", locs,
+				  "mss_clamp", sc->mss_clamp, "maglev_size",
 				  (json_int_t)(s->svc[i].table ? s->svc[i].table->size : 0),
 				  "timeouts", "syn", (json_int_t)sc->timeouts.syn, "established",
 				  (json_int_t)sc->timeouts.established, "fin",
@@ -146,7 +147,8 @@ weir_cmd_backend(json_t *req, char *err, size_t errlen)
 	}
 	if (parse_backend(backend, &a, &port) != 0) {
 		snprintf(err, errlen,
-			 "backend: \"%.64s\" is not ADDRESS:PORT (IPv6 as [ADDRESS]:PORT)", backend);
+			 "backend: \"%.64s\" is not ADDRESS:PORT (IPv6 as [ADDRESS]:PORT)",
+			 backend);
 		return NULL;
 	}
 	for (b = 0; b < cfg->pools[pi].n_backends; b++) {
@@ -184,9 +186,8 @@ weir_cmd_backend(json_t *req, char *err, size_t errlen)
 		if (cfg->services[i].pool == pi)
 			json_array_append_new(svcs, json_string(cfg->services[i].name));
 	/* Answered once every worker uses the new tables. */
-	return weir_cmd_after(json_pack("{s:s, s:s, s:s, s:I, s:b, s:o, s:I}", "pool", pool,
-					       "backend", backend, "action", action, "weight",
-					       (json_int_t)l4c.weight[pi][b], "enabled",
-					       l4c.enabled[pi][b], "services", svcs, "snapshot",
-					       (json_int_t)l4c.snap->version));
+	return weir_cmd_after(json_pack(
+		"{s:s, s:s, s:s, s:I, s:b, s:o, s:I}", "pool", pool, "backend", backend, "action",
+		action, "weight", (json_int_t)l4c.weight[pi][b], "enabled", l4c.enabled[pi][b],
+		"services", svcs, "snapshot", (json_int_t)l4c.snap->version));
 }

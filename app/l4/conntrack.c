@@ -26,12 +26,11 @@
  * buckets stay at most half full). A FullNAT reply needs no key here: its
  * destination port names its connection (app/l4/lport.c). When both are full, an entry of either
  * moves to its own other bucket (b2 = b1 ^ f(sig), so that needs no key);
- * only if none can does the insert fail. Entries hold a 32-bit signature (never 0: 0 marks a free entry) and
- * the slot of the connection; the key itself is not stored: a signature
- * match is confirmed against the client key the connection holds, which
- * the packet needs next anyway. So a lookup touches one bucket line
- * and the connection. bench/bench_conn compares it with rte_hash (keys
- * stored, extendable buckets), which weir used first: docs/benchmarks.md.
+ * only if none can does the insert fail. Entries hold a 32-bit signature (never 0: 0 marks a free
+ * entry) and the slot of the connection; the key itself is not stored: a signature match is
+ * confirmed against the client key the connection holds, which the packet needs next anyway. So a
+ * lookup touches one bucket line and the connection. bench/bench_conn compares it with rte_hash
+ * (keys stored, extendable buckets), which weir used first: docs/benchmarks.md.
  */
 #define BUCKET_ENTRIES 7
 /* Index entries per connection; tests/ct builds a tight variant with 1. */
@@ -44,7 +43,7 @@
 
 struct ct_bucket {
 	uint32_t sig[BUCKET_ENTRIES];
-	uint32_t overflow; /* keys whose first bucket this is, living in their second */
+	uint32_t overflow;	      /* keys whose first bucket this is, living in their second */
 	uint32_t val[BUCKET_ENTRIES]; /* slot [| IN_SECOND] */
 	uint32_t pad;
 } __rte_cache_aligned;
@@ -55,7 +54,7 @@ struct weir_conntrack {
 	struct weir_conn *conns;
 	uint32_t size, count;
 	uint32_t free_head;
-	uint32_t tick;   /* next tick the wheel processes */
+	uint32_t tick;	 /* next tick the wheel processes */
 	uint32_t cursor; /* next connection of tick's slot, WEIR_CONN_NONE = its head */
 	int started;
 	uint32_t wheel[WHEEL_SLOTS];
@@ -168,10 +167,12 @@ make_room(struct weir_conntrack *ct, uint32_t bi)
 			continue;
 		if (b->val[i] & IN_SECOND) {
 			/* Back to its first bucket. */
-			entry_set(a, (unsigned int)__builtin_ctz(f), b->sig[i], b->val[i] & ~IN_SECOND);
+			entry_set(a, (unsigned int)__builtin_ctz(f), b->sig[i],
+				  b->val[i] & ~IN_SECOND);
 			a->overflow--;
 		} else {
-			entry_set(a, (unsigned int)__builtin_ctz(f), b->sig[i], b->val[i] | IN_SECOND);
+			entry_set(a, (unsigned int)__builtin_ctz(f), b->sig[i],
+				  b->val[i] | IN_SECOND);
 			b->overflow++;
 		}
 		b->sig[i] = 0;
@@ -289,8 +290,8 @@ weir_ct_create(const char *name, uint32_t size, int socket)
 	ct = rte_zmalloc_socket(name, sizeof(*ct), RTE_CACHE_LINE_SIZE, socket);
 	if (ct == NULL)
 		return NULL;
-	ct->buckets = rte_malloc_socket(name, nb * sizeof(struct ct_bucket), RTE_CACHE_LINE_SIZE,
-					socket);
+	ct->buckets =
+		rte_malloc_socket(name, nb * sizeof(struct ct_bucket), RTE_CACHE_LINE_SIZE, socket);
 	ct->conns = rte_malloc_socket(name, (size_t)size * sizeof(ct->conns[0]),
 				      RTE_CACHE_LINE_SIZE, socket);
 	if (ct->conns == NULL || ct->buckets == NULL) {
@@ -347,8 +348,7 @@ lookup_chunk(struct weir_conntrack *ct, const struct weir_conn_key **keys, unsig
 			/* Both lines: the key, then the state the packet updates. */
 			rte_prefetch0(&ct->conns[idx[i] & SLOT_MASK]);
 			rte_prefetch0((const char *)&ct->conns[idx[i] & SLOT_MASK] + 64);
-		}
-		else if (b->overflow != 0)
+		} else if (b->overflow != 0)
 			rte_prefetch0(&ct->buckets[h[i].b2]);
 	}
 	for (i = 0; i < n; i++) {
@@ -375,7 +375,8 @@ weir_ct_lookup_bulk(struct weir_conntrack *ct, const struct weir_conn_key **keys
 
 	/* The passes keep per-key state on the stack: at most a chunk at once. */
 	for (done = 0; done < n; done += WEIR_CT_BULK_MAX)
-		lookup_chunk(ct, keys + done, RTE_MIN(n - done, (unsigned int)WEIR_CT_BULK_MAX), idx + done);
+		lookup_chunk(ct, keys + done, RTE_MIN(n - done, (unsigned int)WEIR_CT_BULK_MAX),
+			     idx + done);
 }
 
 uint32_t
@@ -449,7 +450,7 @@ weir_ct_expire(struct weir_conntrack *ct, uint32_t now, unsigned int budget,
 	}
 	while (budget > 0 && ct->tick <= now) {
 		uint32_t idx = ct->cursor == WEIR_CONN_NONE ? ct->wheel[ct->tick & WHEEL_MASK]
-							     : ct->cursor;
+							    : ct->cursor;
 
 		if (idx == WEIR_CONN_NONE) {
 			ct->tick++;

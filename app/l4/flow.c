@@ -17,8 +17,8 @@ weir_l4_classify(const struct weir_l4_worker *l4, const uint8_t *buf, const stru
 	const uint8_t *ip = buf + p->l2_len, *l4h = buf + p->l4_off;
 
 	if ((p->l3 != WEIR_L3_IPV4 && p->l3 != WEIR_L3_IPV6) ||
-	    (p->l4_proto != PROTO_TCP && p->l4_proto != PROTO_UDP) || (p->flags & WEIR_PKT_F_FRAG) ||
-	    l4->snap->n_services == 0)
+	    (p->l4_proto != PROTO_TCP && p->l4_proto != PROTO_UDP) ||
+	    (p->flags & WEIR_PKT_F_FRAG) || l4->snap->n_services == 0)
 		return WEIR_L4_OTHER;
 	k->proto = p->l4_proto;
 	k->pad = 0;
@@ -100,7 +100,8 @@ weir_l4_open(struct weir_l4_worker *l4, const struct rte_mbuf *m, const struct w
 	uint32_t idx;
 
 	idx = weir_ct_add(l4->ct, k,
-			  l4->now + (p->l4_proto == PROTO_TCP ? sc->timeouts.syn : sc->timeouts.udp));
+			  l4->now +
+				  (p->l4_proto == PROTO_TCP ? sc->timeouts.syn : sc->timeouts.udp));
 	if (idx == WEIR_CONN_NONE)
 		return -ENOSPC;
 	if (sc->forwarding == WEIR_FWD_FULLNAT &&

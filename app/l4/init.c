@@ -76,8 +76,8 @@ weir_l4_fini(void)
 }
 
 int
-weir_l4_init_worker(struct weir_l4_worker *l4, unsigned int id, int socket,
-		    struct rte_ring *outbox, char *err, size_t errlen)
+weir_l4_init_worker(struct weir_l4_worker *l4, unsigned int id, int socket, struct rte_ring *outbox,
+		    char *err, size_t errlen)
 {
 	const struct weir_config *cfg = weir.cfg;
 	unsigned int n_slots = l4c.n_locals * 2, i, b;
@@ -96,19 +96,19 @@ weir_l4_init_worker(struct weir_l4_worker *l4, unsigned int id, int socket,
 	}
 	l4->sched = rte_zmalloc_socket("weir_sched", sizeof(l4->sched[0]) * (cfg->n_services + 1),
 				       RTE_CACHE_LINE_SIZE, socket);
-	l4->backends = rte_zmalloc_socket(
-		"weir_lb_backends",
-		sizeof(l4->backends[0]) * WEIR_MAX_BACKENDS * (cfg->n_services + 1),
-		RTE_CACHE_LINE_SIZE, socket);
+	l4->backends = rte_zmalloc_socket("weir_lb_backends",
+					  sizeof(l4->backends[0]) * WEIR_MAX_BACKENDS *
+						  (cfg->n_services + 1),
+					  RTE_CACHE_LINE_SIZE, socket);
 	l4->bstats = rte_zmalloc_socket(
 		"weir_lb_counts", sizeof(l4->bstats[0]) * WEIR_MAX_BACKENDS * (cfg->n_services + 1),
 		RTE_CACHE_LINE_SIZE, socket);
-	l4->lport_slot = rte_zmalloc_socket("weir_lport", sizeof(uint32_t *) * (n_slots + 1), 0,
-					    socket);
-	l4->lport_cursor = rte_zmalloc_socket("weir_lport_cur", sizeof(uint32_t) * (n_slots + 1),
-					      0, socket);
-	l4->lport_used = rte_zmalloc_socket("weir_lport_used", sizeof(uint32_t) * (n_slots + 1), 0,
-					    socket);
+	l4->lport_slot =
+		rte_zmalloc_socket("weir_lport", sizeof(uint32_t *) * (n_slots + 1), 0, socket);
+	l4->lport_cursor =
+		rte_zmalloc_socket("weir_lport_cur", sizeof(uint32_t) * (n_slots + 1), 0, socket);
+	l4->lport_used =
+		rte_zmalloc_socket("weir_lport_used", sizeof(uint32_t) * (n_slots + 1), 0, socket);
 	/* This worker's local ports: p = j * n_workers + id, p in [LPORT_MIN, 65535]. */
 	l4->lport_jmin = (LPORT_MIN - id + weir.n_workers - 1) / weir.n_workers;
 	l4->lport_span = (65535 - id) / weir.n_workers - l4->lport_jmin + 1;
@@ -119,8 +119,8 @@ weir_l4_init_worker(struct weir_l4_worker *l4, unsigned int id, int socket,
 		/* This worker's ports p (p % n_workers == id), at p / n_workers. */
 		size_t n = 65536 / weir.n_workers + 1;
 
-		l4->lport_slot[i] = rte_malloc_socket("weir_lport_slot", n * sizeof(uint32_t), 0,
-						      socket);
+		l4->lport_slot[i] =
+			rte_malloc_socket("weir_lport_slot", n * sizeof(uint32_t), 0, socket);
 		if (l4->lport_slot[i] == NULL)
 			goto nomem;
 		memset(l4->lport_slot[i], 0xff, n * sizeof(uint32_t)); /* WEIR_CONN_NONE */
@@ -137,9 +137,9 @@ weir_l4_init_worker(struct weir_l4_worker *l4, unsigned int id, int socket,
 		 * send their first connections to the same backend. */
 		s->rr_next = id % (pl->n_backends ? pl->n_backends : 1);
 		for (b = 0; b < pl->n_backends; b++)
-			s->b[b].id = weir_lb_backend_id(pl->backends[b].addr.family,
-							pl->backends[b].addr.ip,
-							pl->backends[b].port);
+			s->b[b].id =
+				weir_lb_backend_id(pl->backends[b].addr.family,
+						   pl->backends[b].addr.ip, pl->backends[b].port);
 	}
 	return 0;
 nomem:

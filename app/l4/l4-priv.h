@@ -43,10 +43,10 @@ struct l4_control {
 	 * services, whose backends are reached through each one's port. */
 	struct l4_neigh neigh[WEIR_MAX_SERVICES][WEIR_MAX_BACKENDS];
 	uint64_t version;
-	uint64_t requests_lost; /* ARP/NS requests worker 0's inbox had no room for */
-	int neigh_changed;	/* a MAC changed: publish */
-	struct weir_l4_snap *snap;  /* current snapshot (published) */
-	struct weir_svcmap *map;    /* services and local addresses */
+	uint64_t requests_lost;	   /* ARP/NS requests worker 0's inbox had no room for */
+	int neigh_changed;	   /* a MAC changed: publish */
+	struct weir_l4_snap *snap; /* current snapshot (published) */
+	struct weir_svcmap *map;   /* services and local addresses */
 	/* Distinct local addresses; each service maps its local IPs here. */
 	unsigned int n_locals;
 	struct weir_addr locals[L4_MAX_LOCALS];
@@ -75,8 +75,8 @@ tcp_flags(const uint8_t *buf, const struct weir_pkt *p)
 
 /* svcmap.c */
 struct weir_svcmap *l4_svcmap_build(void);
-int l4_svcmap_service(const struct weir_svcmap *m, uint8_t family, const uint8_t *ip,
-		      uint16_t port, uint8_t proto);
+int l4_svcmap_service(const struct weir_svcmap *m, uint8_t family, const uint8_t *ip, uint16_t port,
+		      uint8_t proto);
 
 /* snapshot.c */
 struct weir_l4_snap *l4_snap_build(const struct weir_l4_snap *old);

@@ -30,7 +30,7 @@ struct rte_ring;
 	  "client packets sent on to a backend (as they came, or as the SYN proxy's segments)")    \
 	X(to_client, "l4", NULL, "packets", "packets forwarded backend -> client")                 \
 	X(stateless, NULL, NULL, "packets", "DSR packets forwarded without an entry")              \
-	X(neigh_learned, NULL, NULL, "messages", "ARP/ND observations passed to control")         \
+	X(neigh_learned, NULL, NULL, "messages", "ARP/ND observations passed to control")          \
 	X(neigh_lost, NULL, NULL, "messages",                                                      \
 	  "ARP/ND observations lost: the outbox to control was full (they come again)")
 
@@ -60,9 +60,9 @@ struct weir_l4_backend_stats {
 struct weir_svcmap_slot {
 	uint8_t kind; /**< 0: free, WEIR_SVCMAP_* */
 	uint8_t family;
-	uint8_t proto;	/**< services: 6 or 17; locals: 0 */
-	uint8_t index;	/**< service or local index */
-	uint16_t port;	/**< services: host order; locals: 0 */
+	uint8_t proto; /**< services: 6 or 17; locals: 0 */
+	uint8_t index; /**< service or local index */
+	uint16_t port; /**< services: host order; locals: 0 */
 	uint16_t pad;
 	uint8_t addr[16];
 };
@@ -76,11 +76,11 @@ struct weir_svcmap {
 
 /** What the data path needs of one service for one snapshot. */
 struct weir_l4_svc_snap {
-	struct weir_maglev *table;          /**< for scheduler maglev (and DSR) */
+	struct weir_maglev *table;	    /**< for scheduler maglev (and DSR) */
 	uint32_t weight[WEIR_MAX_BACKENDS]; /**< effective: 0 if disabled */
 	uint8_t mac[WEIR_MAX_BACKENDS][6];  /**< next hop of each backend */
 	uint8_t mac_ok[WEIR_MAX_BACKENDS];  /**< 1 if mac is resolved */
-	uint8_t table_owned;                /**< this snapshot frees table */
+	uint8_t table_owned;		    /**< this snapshot frees table */
 };
 
 /** An immutable snapshot of everything control decides for the workers. */
@@ -94,10 +94,10 @@ struct weir_l4_snap {
 /** Per-worker L4 state. */
 struct weir_l4_worker {
 	struct weir_conntrack *ct;
-	const struct weir_l4_snap *snap; /**< current for this loop iteration */
-	uint64_t version;		 /**< snapshot the scheduler state follows */
-	struct weir_sched *sched;	 /**< one per service */
-	struct weir_lb_backend *backends; /**< n_services x WEIR_MAX_BACKENDS */
+	const struct weir_l4_snap *snap;      /**< current for this loop iteration */
+	uint64_t version;		      /**< snapshot the scheduler state follows */
+	struct weir_sched *sched;	      /**< one per service */
+	struct weir_lb_backend *backends;     /**< n_services x WEIR_MAX_BACKENDS */
 	struct weir_l4_backend_stats *bstats; /**< n_services x WEIR_MAX_BACKENDS */
 	uint32_t **lport_slot;		      /**< per local IP x proto: port / n_workers ->
 					       *   connection slot or WEIR_CONN_NONE */

@@ -242,7 +242,8 @@ struct weir_verdict weir_l4_to_client(struct weir_l4_worker *l4, struct rte_mbuf
 /** Forward a DSR packet without an entry to pick's backend: TX or a drop. */
 struct weir_verdict weir_l4_stateless(struct weir_l4_worker *l4, struct rte_mbuf *m,
 				      const struct weir_pkt *p, unsigned int svc,
-				      const struct weir_conn_key *k, const struct weir_l4_pick *pick);
+				      const struct weir_conn_key *k,
+				      const struct weir_l4_pick *pick);
 
 /**
  * Address a segment weir wrote (IP and up) to c's backend.

@@ -16,7 +16,7 @@
 #include "l4/l4-priv.h"
 
 #define NEIGH_REQUEST_GAP_MS 1000 /* at most one ARP/NS per backend per second */
-#define NEIGH_REFRESH_S 60        /* re-resolve learned neighbours this often */
+#define NEIGH_REFRESH_S 60	  /* re-resolve learned neighbours this often */
 
 /* An ARP/ND observation: a worker saw ip at mac on port. */
 struct neigh_msg {
@@ -94,8 +94,8 @@ l4_neigh_init(void)
 		for (b = 0; b < pl->n_backends; b++)
 			for (j = 0; j < pc->n_neighbors; j++)
 				if (pc->neighbors[j].addr.family == pl->backends[b].addr.family &&
-				    memcmp(pc->neighbors[j].addr.ip, pl->backends[b].addr.ip,
-					   16) == 0) {
+				    memcmp(pc->neighbors[j].addr.ip, pl->backends[b].addr.ip, 16) ==
+					    0) {
 					memcpy(l4c.neigh[i][b].mac, pc->neighbors[j].mac, 6);
 					l4c.neigh[i][b].ok = 1;
 					l4c.neigh[i][b].is_static = 1;
@@ -140,11 +140,10 @@ ask(unsigned int pi, const struct weir_addr *ip)
 	if (m == NULL)
 		return;
 	b = rte_pktmbuf_mtod(m, uint8_t *);
-	len = ip->family == 4
-		      ? weir_pkt_arp_request(b, rte_pktmbuf_tailroom(m), port->mac.addr_bytes,
-					     src->ip, ip->ip)
-		      : weir_pkt_nd_solicit(b, rte_pktmbuf_tailroom(m), port->mac.addr_bytes,
-					    src->ip, ip->ip);
+	len = ip->family == 4 ? weir_pkt_arp_request(b, rte_pktmbuf_tailroom(m),
+						     port->mac.addr_bytes, src->ip, ip->ip)
+			      : weir_pkt_nd_solicit(b, rte_pktmbuf_tailroom(m),
+						    port->mac.addr_bytes, src->ip, ip->ip);
 	m->data_len = (uint16_t)len;
 	m->pkt_len = (uint32_t)len;
 	m->port = port->port_id;

@@ -42,8 +42,8 @@ slot_is(const struct weir_svcmap_slot *s, uint8_t kind, uint8_t family, const ui
 }
 
 static inline int
-lookup(const struct weir_svcmap *m, uint8_t kind, uint8_t family, const uint8_t *ip,
-       uint16_t port, uint8_t proto)
+lookup(const struct weir_svcmap *m, uint8_t kind, uint8_t family, const uint8_t *ip, uint16_t port,
+       uint8_t proto)
 {
 	uint32_t i = key_hash(family, ip, port, proto) & m->mask;
 
@@ -71,8 +71,8 @@ weir_l4_local(const struct weir_l4_snap *snap, uint8_t family, const uint8_t *ip
 }
 
 static void
-insert(struct weir_svcmap *m, uint8_t kind, const struct weir_addr *a, uint16_t port,
-       uint8_t proto, unsigned int index)
+insert(struct weir_svcmap *m, uint8_t kind, const struct weir_addr *a, uint16_t port, uint8_t proto,
+       unsigned int index)
 {
 	uint32_t i = key_hash(a->family, a->ip, port, proto) & m->mask;
 

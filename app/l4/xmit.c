@@ -60,7 +60,8 @@ static inline void
 clamp(uint8_t *buf, const struct weir_pkt *p, uint16_t mss)
 {
 	if (mss != 0 && p->l4_proto == PROTO_TCP && (tcp_flags(buf, p) & TCP_SYN))
-		weir_pkt_tcp_mss_clamp(buf + p->l4_off, (size_t)(buf[p->l4_off + 12] >> 4) * 4, mss);
+		weir_pkt_tcp_mss_clamp(buf + p->l4_off, (size_t)(buf[p->l4_off + 12] >> 4) * 4,
+				       mss);
 }
 
 struct weir_verdict

@@ -76,8 +76,8 @@ weir_sp_init_worker(struct weir_sp_worker *sp, int socket, uint32_t conn_slots)
 	sp->syn_count = rte_zmalloc_socket("weir_sp_rate", sizeof(uint32_t) * n, 0, socket);
 	sp->hold = rte_zmalloc_socket("weir_sp_hold", sizeof(sp->hold[0]) * WEIR_SP_HOLD_MAX,
 				      RTE_CACHE_LINE_SIZE, socket);
-	sp->hold_free = rte_malloc_socket("weir_sp_hold", sizeof(uint32_t) * WEIR_SP_HOLD_MAX, 0,
-					  socket);
+	sp->hold_free =
+		rte_malloc_socket("weir_sp_hold", sizeof(uint32_t) * WEIR_SP_HOLD_MAX, 0, socket);
 	if (sp->slot == NULL || sp->syn_sec == NULL || sp->syn_count == NULL || sp->hold == NULL ||
 	    sp->hold_free == NULL) {
 		weir_sp_fini_worker(sp);

@@ -47,13 +47,13 @@ struct weir_sp_held {
 	X(syn_cookies_sent, "synproxy", NULL, "segments", "SYN-ACKs with a cookie")                \
 	X(syn_cookies_ok, "synproxy", NULL, "segments", "ACKs with a valid cookie")                \
 	X(syn_cookies_bad, "synproxy", NULL, "segments",                                           \
-	  "ACKs without a connection and with a bad cookie")                                      \
+	  "ACKs without a connection and with a bad cookie")                                       \
 	X(syn_early_held, "synproxy", "early_held", "segments",                                    \
-	  "client segments held during a backend handshake")                                      \
+	  "client segments held during a backend handshake")                                       \
 	X(syn_early_sent, "synproxy", "early_sent", "segments",                                    \
-	  "of those, sent on after weir's ACK to the backend")                                    \
+	  "of those, sent on after weir's ACK to the backend")                                     \
 	X(syn_early_freed, "synproxy", "early_freed", "segments",                                  \
-	  "of those, freed unsent (the connection went away)")                                    \
+	  "of those, freed unsent (the connection went away)")                                     \
 	X(syn_early_full, "synproxy", "early_full", "segments",                                    \
 	  "segments not held because the hold pool was full (dropped)")
 

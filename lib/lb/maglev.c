@@ -16,9 +16,9 @@
 #include "weir_lb.h"
 
 /* Fixed seeds: part of the table's definition, never change them. */
-#define SEED_ID 0x77656972u          /* "weir" */
+#define SEED_ID 0x77656972u		  /* "weir" */
 #define SEED_OFFSET 0x6d61676c65763031ULL /* "maglev01" */
-#define SEED_SKIP 0x6d61676c65763032ULL   /* "maglev02" */
+#define SEED_SKIP 0x6d61676c65763032ULL	  /* "maglev02" */
 
 static inline uint64_t
 rotl64(uint64_t x, int r)
@@ -109,8 +109,8 @@ id_hash(uint64_t id, uint64_t seed)
 }
 
 struct perm {
-	uint32_t index;  /* the backend's index in the caller's array */
-	uint32_t next;   /* the backend's next candidate slot */
+	uint32_t index; /* the backend's index in the caller's array */
+	uint32_t next;	/* the backend's next candidate slot */
 	uint32_t skip;
 	uint32_t credit;
 	uint32_t weight;

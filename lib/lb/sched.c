@@ -84,8 +84,8 @@ pick_wrr(struct weir_sched *s)
  * onto the first backend. better(a, b) says a beats b strictly.
  */
 static uint32_t
-pick_min(struct weir_sched *s, int (*better)(const struct weir_lb_backend *,
-					      const struct weir_lb_backend *))
+pick_min(struct weir_sched *s,
+	 int (*better)(const struct weir_lb_backend *, const struct weir_lb_backend *))
 {
 	uint32_t k, best = WEIR_LB_NONE;
 
@@ -151,7 +151,8 @@ pick_source_hash(struct weir_sched *s, uint64_t src_hash)
 
 		if (s->b[i].weight == 0)
 			continue;
-		u = ((double)(weir_lb_hash64(key, sizeof(key), 0) >> 11) + 0.5) / 9007199254740992.0;
+		u = ((double)(weir_lb_hash64(key, sizeof(key), 0) >> 11) + 0.5) /
+		    9007199254740992.0;
 		score = -(double)s->b[i].weight / log(u);
 		if (best == WEIR_LB_NONE || score > best_score) {
 			best = i;

@@ -60,13 +60,13 @@ uint64_t weir_lb_backend_id(int family, const uint8_t *addr, uint16_t port);
 
 /** One backend as the Maglev builder sees it. */
 struct weir_maglev_entry {
-	uint64_t id;     /**< weir_lb_backend_id() */
+	uint64_t id;	 /**< weir_lb_backend_id() */
 	uint32_t weight; /**< 0 = takes no slots (disabled or draining) */
 };
 
 /** A built lookup table: slot -> backend index. */
 struct weir_maglev {
-	uint32_t size;       /**< M, prime */
+	uint32_t size;	     /**< M, prime */
 	uint32_t n_backends; /**< entries the table was built from */
 	uint32_t slots[];    /**< M backend indexes, or WEIR_LB_NONE */
 };
@@ -97,8 +97,7 @@ int weir_maglev_size_ok(uint32_t size);
  *   A new table (free with weir_maglev_free()), or NULL with errno EINVAL
  *   (bad size, weight above WEIR_LB_MAX_WEIGHT, n >= WEIR_LB_NONE) or ENOMEM.
  */
-struct weir_maglev *weir_maglev_build(uint32_t size, const struct weir_maglev_entry *e,
-				      uint32_t n);
+struct weir_maglev *weir_maglev_build(uint32_t size, const struct weir_maglev_entry *e, uint32_t n);
 
 /**
  * Free a table.
@@ -129,13 +128,13 @@ weir_maglev_lookup(const struct weir_maglev *m, uint64_t hash)
 
 /** Schedulers, chosen per service. */
 enum weir_sched_kind {
-	WEIR_SCHED_MAGLEV = 0, /**< Maglev over the flow hash (5-tuple or source) */
-	WEIR_SCHED_RR,         /**< round robin over available backends */
-	WEIR_SCHED_WRR,        /**< smooth weighted round robin */
-	WEIR_SCHED_LEAST_CONN, /**< fewest active connections per unit of weight */
+	WEIR_SCHED_MAGLEV = 0,	/**< Maglev over the flow hash (5-tuple or source) */
+	WEIR_SCHED_RR,		/**< round robin over available backends */
+	WEIR_SCHED_WRR,		/**< smooth weighted round robin */
+	WEIR_SCHED_LEAST_CONN,	/**< fewest active connections per unit of weight */
 	WEIR_SCHED_SOURCE_HASH, /**< weighted rendezvous hash of the source address */
-	WEIR_SCHED_LEAST_RTT,  /**< lowest EWMA of handshake RTT */
-	WEIR_SCHED_ADAPTIVE,   /**< active x response time x recent failures, per weight */
+	WEIR_SCHED_LEAST_RTT,	/**< lowest EWMA of handshake RTT */
+	WEIR_SCHED_ADAPTIVE,	/**< active x response time x recent failures, per weight */
 	WEIR_SCHED__MAX,
 };
 
@@ -161,7 +160,7 @@ int weir_sched_from_name(const char *name);
 
 /** Live state of one backend, kept by the worker that schedules over it. */
 struct weir_lb_backend {
-	uint64_t id;          /**< weir_lb_backend_id() */
+	uint64_t id;	      /**< weir_lb_backend_id() */
 	uint32_t weight;      /**< 0 = drain: no new flows */
 	uint32_t active;      /**< connections this worker has open to it */
 	uint64_t rtt_ewma_ns; /**< EWMA of handshake RTT, 0 until the first sample */
@@ -177,10 +176,10 @@ struct weir_lb_backend {
 /** A scheduler over a pool, one per (service, worker): never shared. */
 struct weir_sched {
 	enum weir_sched_kind kind;
-	uint32_t n;                     /**< backends */
-	struct weir_lb_backend *b;      /**< n backends (caller's storage) */
+	uint32_t n;			 /**< backends */
+	struct weir_lb_backend *b;	 /**< n backends (caller's storage) */
 	const struct weir_maglev *table; /**< WEIR_SCHED_MAGLEV only */
-	uint32_t rr_next;               /**< WEIR_SCHED_RR cursor */
+	uint32_t rr_next;		 /**< WEIR_SCHED_RR cursor */
 };
 
 /**

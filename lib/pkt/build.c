@@ -162,7 +162,7 @@ weir_pkt_arp_request(uint8_t *buf, size_t cap, const uint8_t mac[6], const uint8
 	memset(buf, 0xff, 6);
 	memcpy(buf + 6, mac, 6);
 	wr16(buf + 12, 0x0806);
-	wr16(buf + 14, 1);      /* Ethernet */
+	wr16(buf + 14, 1);	/* Ethernet */
 	wr16(buf + 16, 0x0800); /* IPv4 */
 	buf[18] = 6;
 	buf[19] = 4;
@@ -267,9 +267,8 @@ nat_rewrite(uint8_t *ip, uint8_t *l4, uint8_t proto, size_t alen, const uint8_t 
 }
 
 void
-weir_pkt_nat_rewrite(uint8_t *buf, const struct weir_pkt *p, const uint8_t *src,
-		     const uint8_t *dst, const uint8_t sport[2], const uint8_t dport[2],
-		     int ip_csum)
+weir_pkt_nat_rewrite(uint8_t *buf, const struct weir_pkt *p, const uint8_t *src, const uint8_t *dst,
+		     const uint8_t sport[2], const uint8_t dport[2], int ip_csum)
 {
 	uint8_t *ip = buf + p->l2_len, *l4 = buf + p->l4_off;
 
@@ -280,8 +279,8 @@ weir_pkt_nat_rewrite(uint8_t *buf, const struct weir_pkt *p, const uint8_t *src,
 }
 
 void
-weir_pkt_ipip_encap(uint8_t *buf, size_t l2_len, size_t inner_len, int family,
-		    const uint8_t *src, const uint8_t *dst)
+weir_pkt_ipip_encap(uint8_t *buf, size_t l2_len, size_t inner_len, int family, const uint8_t *src,
+		    const uint8_t *dst)
 {
 	size_t olen = family == 4 ? 20 : 40;
 	uint8_t *o = buf + l2_len;

@@ -36,8 +36,8 @@
 #define ICMP6_NA 136
 #define ND_OPT_SLLA 1
 #define ND_OPT_TLLA 2
-#define ND_NS_LEN 24			/* type, code, csum, reserved, target */
-#define ND_NA_LEN (24 + 8)		/* with a target link-layer address option */
+#define ND_NS_LEN 24	   /* type, code, csum, reserved, target */
+#define ND_NA_LEN (24 + 8) /* with a target link-layer address option */
 
 #define REPLY_TTL 64
 #define ND_HOP_LIMIT 255
@@ -411,8 +411,8 @@ answer_arp(uint8_t *buf, const struct weir_pkt *p, const struct weir_addrs *set,
 	wr16(a + 6, 2);
 	memcpy(a + 18, a + 8, 6);  /* tha = requester's sha */
 	memcpy(a + 14, a + 24, 4); /* spa = the address asked for */
-	memcpy(a + 24, spa, 4);    /* tpa = requester's spa */
-	memcpy(a + 8, mac, 6);     /* sha = us */
+	memcpy(a + 24, spa, 4);	   /* tpa = requester's spa */
+	memcpy(a + 8, mac, 6);	   /* sha = us */
 	memcpy(buf, a + 18, 6);
 	memcpy(buf + 6, mac, 6);
 	return WEIR_PKT_DROP_NONE;
@@ -422,8 +422,14 @@ static uint32_t
 ipv6_pseudo_sum(const uint8_t *ip6, uint32_t l4_len, uint8_t proto)
 {
 	uint8_t tail[8] = {
-		(uint8_t)(l4_len >> 24), (uint8_t)(l4_len >> 16), (uint8_t)(l4_len >> 8),
-		(uint8_t)l4_len, 0, 0, 0, proto,
+		(uint8_t)(l4_len >> 24),
+		(uint8_t)(l4_len >> 16),
+		(uint8_t)(l4_len >> 8),
+		(uint8_t)l4_len,
+		0,
+		0,
+		0,
+		proto,
 	};
 
 	return weir_csum_add(tail, sizeof(tail), weir_csum_add(ip6 + 8, 32, 0));
@@ -555,7 +561,7 @@ answer_ns(uint8_t *buf, size_t cap, const struct weir_pkt *p, const struct weir_
 	na[25] = 1;
 	memcpy(na + 26, mac, 6);
 	wr16(na + 2, weir_csum_fold(weir_csum_add(na, ND_NA_LEN,
-						   ipv6_pseudo_sum(ip6, ND_NA_LEN, PROTO_ICMPV6))));
+						  ipv6_pseudo_sum(ip6, ND_NA_LEN, PROTO_ICMPV6))));
 	*out_len = (size_t)p->l2_len + IPV6_HLEN + ND_NA_LEN;
 	return WEIR_PKT_DROP_NONE;
 }
@@ -598,7 +604,7 @@ answer_icmp6(uint8_t *buf, size_t cap, const struct weir_pkt *p, const struct we
 	icmp[0] = ICMP6_ECHO_REPLY;
 	wr16(icmp + 2, 0);
 	wr16(icmp + 2, weir_csum_fold(weir_csum_add(icmp, icmp_len,
-						     ipv6_pseudo_sum(ip6, icmp_len, PROTO_ICMPV6))));
+						    ipv6_pseudo_sum(ip6, icmp_len, PROTO_ICMPV6))));
 	eth_turn_around(buf, mac);
 	*out_len = (size_t)p->l2_len + IPV6_HLEN + icmp_len;
 	return WEIR_PKT_DROP_NONE;

@@ -26,35 +26,37 @@
 /** Reasons a packet is dropped; WEIR_PKT_DROP_NONE means "not dropped". */
 enum weir_pkt_drop {
 	WEIR_PKT_DROP_NONE = 0,
-	WEIR_PKT_DROP_RUNT,			/**< shorter than an Ethernet header (incl. empty) */
-	WEIR_PKT_DROP_VLAN_TRUNC,		/**< VLAN tag runs off the frame */
+	WEIR_PKT_DROP_RUNT,		/**< shorter than an Ethernet header (incl. empty) */
+	WEIR_PKT_DROP_VLAN_TRUNC,	/**< VLAN tag runs off the frame */
 	WEIR_PKT_DROP_VLAN_TOO_MANY,	/**< more than WEIR_PKT_MAX_VLAN stacked tags */
-	WEIR_PKT_DROP_L2_FOREIGN,		/**< unicast to another MAC address */
-	WEIR_PKT_DROP_ETHERTYPE,		/**< neither ARP, IPv4 nor IPv6 */
+	WEIR_PKT_DROP_L2_FOREIGN,	/**< unicast to another MAC address */
+	WEIR_PKT_DROP_ETHERTYPE,	/**< neither ARP, IPv4 nor IPv6 */
 	WEIR_PKT_DROP_ARP_MALFORMED,	/**< truncated or not Ethernet/IPv4 ARP */
-	WEIR_PKT_DROP_ARP_IGNORED,		/**< ARP reply or other op we do not act on */
-	WEIR_PKT_DROP_ARP_NOT_OURS,		/**< ARP request for an address we do not own */
-	WEIR_PKT_DROP_IPV4_TRUNC,		/**< header or total length beyond the frame */
-	WEIR_PKT_DROP_IPV4_BAD_VERSION,	/**< version field is not 4 */
-	WEIR_PKT_DROP_IPV4_BAD_IHL,		/**< IHL below 5 */
-	WEIR_PKT_DROP_IPV4_BAD_LEN,		/**< total length below the header length */
+	WEIR_PKT_DROP_ARP_IGNORED,	/**< ARP reply or other op we do not act on */
+	WEIR_PKT_DROP_ARP_NOT_OURS,	/**< ARP request for an address we do not own */
+	WEIR_PKT_DROP_IPV4_TRUNC,	/**< header or total length beyond the frame */
+	WEIR_PKT_DROP_IPV4_BAD_VERSION, /**< version field is not 4 */
+	WEIR_PKT_DROP_IPV4_BAD_IHL,	/**< IHL below 5 */
+	WEIR_PKT_DROP_IPV4_BAD_LEN,	/**< total length below the header length */
 	WEIR_PKT_DROP_IPV4_BAD_CSUM,	/**< header checksum wrong */
 	WEIR_PKT_DROP_IPV4_FRAGMENT,	/**< fragments are not reassembled (yet) */
-	WEIR_PKT_DROP_IPV6_TRUNC,		/**< fixed header or payload length beyond the frame */
-	WEIR_PKT_DROP_IPV6_BAD_VERSION,	/**< version field is not 6 */
+	WEIR_PKT_DROP_IPV6_TRUNC,	/**< fixed header or payload length beyond the frame */
+	WEIR_PKT_DROP_IPV6_BAD_VERSION, /**< version field is not 6 */
 	WEIR_PKT_DROP_IPV6_EXT_TRUNC,	/**< an extension header runs off the packet */
 	WEIR_PKT_DROP_IPV6_EXT_LIMIT,	/**< more than WEIR_PKT_MAX_IPV6_EXT extension headers */
 	WEIR_PKT_DROP_IPV6_FRAGMENT,	/**< fragments are not reassembled (yet) */
 	WEIR_PKT_DROP_L4_TRUNC,		/**< TCP/UDP/ICMP header runs off the IP payload */
-	WEIR_PKT_DROP_TCP_BAD_DOFF,		/**< TCP data offset below 5 or beyond the segment */
-	WEIR_PKT_DROP_UDP_BAD_LEN,		/**< UDP length disagrees with the IP payload */
-	WEIR_PKT_DROP_ICMP_BAD_CSUM,	/**< ICMP echo to us, or any ICMPv6 (checked first: ND needs it), with a wrong checksum */
+	WEIR_PKT_DROP_TCP_BAD_DOFF,	/**< TCP data offset below 5 or beyond the segment */
+	WEIR_PKT_DROP_UDP_BAD_LEN,	/**< UDP length disagrees with the IP payload */
+	WEIR_PKT_DROP_ICMP_BAD_CSUM,	/**< ICMP echo to us, or any ICMPv6 (checked first: ND needs
+					   it), with a wrong checksum */
 	WEIR_PKT_DROP_ICMP_UNHANDLED,	/**< ICMP type we do not answer (yet) */
-	WEIR_PKT_DROP_ND_MALFORMED,		/**< neighbour solicitation failing RFC 4861 7.1.1 */
+	WEIR_PKT_DROP_ND_MALFORMED,	/**< neighbour solicitation failing RFC 4861 7.1.1 */
 	WEIR_PKT_DROP_NOT_OURS,		/**< IP destination is none of our VIPs or local IPs */
-	WEIR_PKT_DROP_NO_SERVICE,		/**< TCP/UDP/other protocol to us, no service for it */
-	WEIR_PKT_DROP_MULTISEG,		/**< no room in the buffer for the answer (a neighbour advertisement); daemons count chained mbufs here too */
-	WEIR_PKT_DROP__MAX, /**< daemons number their own reasons from here on */
+	WEIR_PKT_DROP_NO_SERVICE,	/**< TCP/UDP/other protocol to us, no service for it */
+	WEIR_PKT_DROP_MULTISEG,		/**< no room in the buffer for the answer (a neighbour
+					   advertisement); daemons count chained mbufs here too */
+	WEIR_PKT_DROP__MAX,		/**< daemons number their own reasons from here on */
 };
 
 /** Stacked 802.1Q/802.1ad tags accepted in front of the payload. */
@@ -70,11 +72,11 @@ enum weir_pkt_l3 {
 };
 
 /** Flags in struct weir_pkt. */
-#define WEIR_PKT_F_L2_BCAST 0x01 /**< Ethernet destination is broadcast */
-#define WEIR_PKT_F_L2_MCAST 0x02 /**< Ethernet destination is multicast (incl. broadcast) */
+#define WEIR_PKT_F_L2_BCAST 0x01  /**< Ethernet destination is broadcast */
+#define WEIR_PKT_F_L2_MCAST 0x02  /**< Ethernet destination is multicast (incl. broadcast) */
 #define WEIR_PKT_F_IPV4_OPTS 0x04 /**< IPv4 header carries options */
-#define WEIR_PKT_F_FRAG 0x08 /**< IP fragment (first or later) */
-#define WEIR_PKT_F_IPV6_EXT 0x10 /**< IPv6 extension headers were walked */
+#define WEIR_PKT_F_FRAG 0x08	  /**< IP fragment (first or later) */
+#define WEIR_PKT_F_IPV6_EXT 0x10  /**< IPv6 extension headers were walked */
 
 /**
  * What weir_pkt_parse() learnt. Offsets count from the start of the buffer;
@@ -85,13 +87,13 @@ struct weir_pkt {
 	uint16_t ether_type; /**< innermost EtherType, host order */
 	uint16_t vlan_tci;   /**< outermost VLAN TCI (host order), 0 if untagged */
 	uint8_t vlan_count;  /**< number of VLAN tags */
-	uint8_t l3;          /**< enum weir_pkt_l3 */
+	uint8_t l3;	     /**< enum weir_pkt_l3 */
 	uint16_t l3_len;     /**< IPv4 IHL*4; IPv6 40 + extension headers; ARP 28 */
 	uint16_t l3_total;   /**< IPv4 total length; IPv6 40 + payload length */
 	uint16_t l4_off;     /**< where the L4 header starts */
 	uint16_t l4_len;     /**< bytes from l4_off to the end of the IP packet */
 	uint8_t l4_proto;    /**< IPPROTO_* after extension headers */
-	uint8_t flags;       /**< WEIR_PKT_F_* */
+	uint8_t flags;	     /**< WEIR_PKT_F_* */
 };
 
 /**
@@ -126,7 +128,7 @@ const char *weir_pkt_drop_name(enum weir_pkt_drop reason);
 /** One owned address. */
 struct weir_addr {
 	uint8_t family; /**< 4 or 6 */
-	uint8_t kind;   /**< WEIR_ADDR_VIP or WEIR_ADDR_LOCAL */
+	uint8_t kind;	/**< WEIR_ADDR_VIP or WEIR_ADDR_LOCAL */
 	uint8_t prefix; /**< prefix length of a local address's subnet */
 	uint8_t ip[16]; /**< IPv4 in the first 4 bytes, network order */
 };
@@ -247,11 +249,11 @@ weir_csum_update(uint8_t *field, const void *old, const void *new, size_t n)
 {
 	/* Inline: FullNAT calls it three to five times per packet. */
 	const uint8_t *o = (const uint8_t *)old, *w = (const uint8_t *)new;
-	uint32_t sum = (uint16_t)~(field[0] << 8 | field[1]);
+	uint32_t sum = (uint16_t) ~(field[0] << 8 | field[1]);
 	size_t i;
 
 	for (i = 0; i + 1 < n; i += 2) {
-		sum += (uint16_t)~(o[i] << 8 | o[i + 1]);
+		sum += (uint16_t) ~(o[i] << 8 | o[i + 1]);
 		sum += (uint16_t)(w[i] << 8 | w[i + 1]);
 	}
 	while (sum >> 16)
@@ -269,19 +271,19 @@ weir_csum_update(uint8_t *field, const void *old, const void *new, size_t n)
 
 /** A TCP segment for weir_pkt_tcp_build(). */
 struct weir_pkt_tcp {
-	uint8_t family;       /**< 4 or 6 */
-	const uint8_t *src;   /**< source address, 4 or 16 bytes, network order */
-	const uint8_t *dst;   /**< destination address */
-	uint16_t sport;       /**< host order */
-	uint16_t dport;       /**< host order */
-	uint32_t seq;         /**< host order */
-	uint32_t ack;         /**< host order */
-	uint16_t win;         /**< window field as sent */
-	uint8_t flags;        /**< TCP flag bits (FIN 0x01 ... ACK 0x10) */
-	uint8_t opts_len;     /**< option bytes, a multiple of 4, at most 40 */
-	const uint8_t *opts;  /**< option bytes (may be NULL when opts_len is 0) */
-	const uint8_t *data;  /**< payload (may be NULL when data_len is 0) */
-	uint16_t data_len;    /**< payload bytes */
+	uint8_t family;	     /**< 4 or 6 */
+	const uint8_t *src;  /**< source address, 4 or 16 bytes, network order */
+	const uint8_t *dst;  /**< destination address */
+	uint16_t sport;	     /**< host order */
+	uint16_t dport;	     /**< host order */
+	uint32_t seq;	     /**< host order */
+	uint32_t ack;	     /**< host order */
+	uint16_t win;	     /**< window field as sent */
+	uint8_t flags;	     /**< TCP flag bits (FIN 0x01 ... ACK 0x10) */
+	uint8_t opts_len;    /**< option bytes, a multiple of 4, at most 40 */
+	const uint8_t *opts; /**< option bytes (may be NULL when opts_len is 0) */
+	const uint8_t *data; /**< payload (may be NULL when data_len is 0) */
+	uint16_t data_len;   /**< payload bytes */
 };
 
 /**

@@ -56,7 +56,7 @@ struct topk_slot {
 struct topk_bucket {
 	uint64_t count;
 	uint32_t first; /* a counter with this count */
-	uint32_t prev;  /* buckets in ascending count, NIL-terminated */
+	uint32_t prev;	/* buckets in ascending count, NIL-terminated */
 	uint32_t next;
 	uint32_t pad;
 };
@@ -73,11 +73,11 @@ struct weir_rl_topk {
 	uint64_t seed;
 	uint64_t total; /* weight added (or merged) */
 	uint64_t floor; /* the most an untracked key can have, while counters are free */
-	uint32_t k;     /* counters */
-	uint32_t used;  /* counters in use: slot[0 .. used - 1] */
+	uint32_t k;	/* counters */
+	uint32_t used;	/* counters in use: slot[0 .. used - 1] */
 	uint32_t imask; /* index entries - 1 */
-	uint32_t min;   /* the bucket with the smallest count, NIL when empty */
-	uint32_t free;  /* free buckets, linked by next */
+	uint32_t min;	/* the bucket with the smallest count, NIL when empty */
+	uint32_t free;	/* free buckets, linked by next */
 };
 
 _Static_assert(sizeof(struct weir_rl_topk_key) == 20, "topk key is 20 bytes");
@@ -533,8 +533,8 @@ cand_down(struct weir_rl_topk *t, uint32_t pos, uint32_t m)
 }
 
 static void
-cand_offer(struct weir_rl_topk *t, uint32_t *m, const struct weir_rl_topk_key *key,
-	   uint64_t count, uint64_t error)
+cand_offer(struct weir_rl_topk *t, uint32_t *m, const struct weir_rl_topk_key *key, uint64_t count,
+	   uint64_t error)
 {
 	uint32_t pos;
 

@@ -32,10 +32,10 @@
 
 /** The outcome of one decision, with what the HTTP rate-limit headers need. */
 struct weir_rl_decision {
-	bool allowed;            /**< the request may proceed */
-	uint64_t limit;          /**< quota: burst (bucket, GCRA), limit (window, cap) */
-	uint64_t remaining;      /**< units that would still be admitted now */
-	uint64_t reset_ns;       /**< time until the quota is whole again */
+	bool allowed;		 /**< the request may proceed */
+	uint64_t limit;		 /**< quota: burst (bucket, GCRA), limit (window, cap) */
+	uint64_t remaining;	 /**< units that would still be admitted now */
+	uint64_t reset_ns;	 /**< time until the quota is whole again */
 	uint64_t retry_after_ns; /**< 0 when allowed; else the earliest admitting wait */
 };
 
@@ -65,8 +65,8 @@ weir_rl_ns_to_s_ceil(uint64_t ns)
 struct weir_rl_tb_params {
 	uint64_t rate_r;   /**< rate / gcd(rate, period): credit units per ns */
 	uint64_t period_r; /**< period / gcd(rate, period): credit units per token */
-	uint64_t burst;    /**< bucket size in tokens */
-	uint64_t cap;      /**< burst * period_r: bucket size in credit units */
+	uint64_t burst;	   /**< bucket size in tokens */
+	uint64_t cap;	   /**< burst * period_r: bucket size in credit units */
 };
 
 /**
@@ -75,7 +75,7 @@ struct weir_rl_tb_params {
  * never rounds. Zero-filled: a full bucket.
  */
 struct weir_rl_tb {
-	uint64_t debt;    /**< cap - credit, 0..cap */
+	uint64_t debt;	  /**< cap - credit, 0..cap */
 	uint64_t last_ns; /**< time of the last refill */
 };
 
@@ -130,7 +130,7 @@ int weir_rl_tb_take(const struct weir_rl_tb_params *p, struct weir_rl_tb *s, uin
 struct weir_rl_gcra_params {
 	uint64_t limit_r;  /**< limit / gcd(limit, period) */
 	uint64_t period_r; /**< period / gcd(limit, period) */
-	uint64_t burst;    /**< requests a rested key admits at once */
+	uint64_t burst;	   /**< requests a rested key admits at once */
 	uint64_t budget;   /**< burst * period_r: burst * T in units of 1/limit_r ns */
 };
 
@@ -189,8 +189,8 @@ int weir_rl_gcra_params_init(struct weir_rl_gcra_params *p, uint64_t limit, uint
  *   0 if admitted, -EAGAIN if denied, -EINVAL if n > burst (never admissible;
  *   d says denied with retry_after_ns UINT64_MAX).
  */
-int weir_rl_gcra_take(const struct weir_rl_gcra_params *p, struct weir_rl_gcra *s,
-		      uint64_t now_ns, uint64_t n, struct weir_rl_decision *d);
+int weir_rl_gcra_take(const struct weir_rl_gcra_params *p, struct weir_rl_gcra *s, uint64_t now_ns,
+		      uint64_t n, struct weir_rl_decision *d);
 
 /* ---- two-counter sliding window ------------------------------------------- */
 
@@ -208,9 +208,9 @@ int weir_rl_gcra_take(const struct weir_rl_gcra_params *p, struct weir_rl_gcra *
  * Fields are private (set by weir_rl_sw_params_init()).
  */
 struct weir_rl_sw_params {
-	uint64_t limit;     /**< requests per window */
+	uint64_t limit;	    /**< requests per window */
 	uint64_t window_ns; /**< window length */
-	uint32_t flags;     /**< WEIR_RL_SW_* */
+	uint32_t flags;	    /**< WEIR_RL_SW_* */
 };
 
 /**
@@ -220,8 +220,8 @@ struct weir_rl_sw_params {
  */
 struct weir_rl_sw {
 	uint64_t window; /**< index of the current window */
-	uint32_t prev;   /**< admitted in window - 1 */
-	uint32_t curr;   /**< admitted in window */
+	uint32_t prev;	 /**< admitted in window - 1 */
+	uint32_t curr;	 /**< admitted in window */
 };
 
 /**
@@ -390,8 +390,8 @@ int weir_rl_ban_params_init(struct weir_rl_ban_params *p, uint64_t base_ns, uint
  * @return
  *   0 if a new ban starts, -EALREADY if the key was already banned.
  */
-int weir_rl_ban_trigger(const struct weir_rl_ban_params *p, struct weir_rl_ban *s,
-			uint64_t now_ns, struct weir_rl_decision *d);
+int weir_rl_ban_trigger(const struct weir_rl_ban_params *p, struct weir_rl_ban *s, uint64_t now_ns,
+			struct weir_rl_decision *d);
 
 /**
  * Time left in a key's ban.
@@ -442,8 +442,8 @@ int weir_rl_ban_unban(struct weir_rl_ban *s, uint64_t now_ns);
  * pad and the unused address bytes must be zero.
  */
 struct weir_rl_topk_key {
-	uint8_t family;  /**< 4 or 6 (any value: the summary does not interpret it) */
-	uint8_t pad[3];  /**< zero */
+	uint8_t family;	  /**< 4 or 6 (any value: the summary does not interpret it) */
+	uint8_t pad[3];	  /**< zero */
 	uint8_t addr[16]; /**< the address, zero-padded */
 };
 
@@ -519,8 +519,7 @@ struct weir_rl_topk *weir_rl_topk_init(void *mem, size_t len, uint32_t k, uint64
  * @param count
  *   Weight (a packet: 1).
  */
-void weir_rl_topk_add(struct weir_rl_topk *t, const struct weir_rl_topk_key *key,
-		      uint64_t count);
+void weir_rl_topk_add(struct weir_rl_topk *t, const struct weir_rl_topk_key *key, uint64_t count);
 
 /**
  * The counter of one key.

@@ -108,8 +108,8 @@ setup(void)
 	CHECK(weir_rcu_init(1) == 0, "rcu");
 	CHECK(weir_adm_init(err, sizeof(err)) == 0, "adm: %s", err);
 	w = weir.workers[0];
-	CHECK(weir_adm_init_worker(&w->adm, 0, (int)rte_socket_id(), w->outbox, err,
-				   sizeof(err)) == 0,
+	CHECK(weir_adm_init_worker(&w->adm, 0, (int)rte_socket_id(), w->outbox, err, sizeof(err)) ==
+		      0,
 	      "adm worker: %s", err);
 	pool = rte_pktmbuf_pool_create("test_adm", 255, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
 				       (int)rte_socket_id());
@@ -226,7 +226,8 @@ test_bans(void)
 	expect(admit(0, "198.18.0.7", 4010, 20, ref), WEIR_V_DROP, WEIR_DROP_BANNED,
 	       "banned in its entry");
 	/* Control bans it everywhere from the report. */
-	CHECK(outbox_take(WEIR_MSG_BAN_REPORT, report, sizeof(report)), "no ban report in the outbox");
+	CHECK(outbox_take(WEIR_MSG_BAN_REPORT, report, sizeof(report)),
+	      "no ban report in the outbox");
 	weir_adm_ban_reported(report);
 	weir_adm_control_tick();
 	weir_adm_iteration(&w->adm, weir_clock.tsc0 + 20 * weir_clock.hz);

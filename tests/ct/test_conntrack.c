@@ -55,8 +55,8 @@ client_key(struct weir_conn_key *k, uint32_t n)
 }
 
 struct model {
-	uint32_t flow;  /* flow number while live */
-	uint32_t slot;  /* its slot */
+	uint32_t flow; /* flow number while live */
+	uint32_t slot; /* its slot */
 	int live;
 };
 
@@ -130,7 +130,8 @@ main(int argc, char **argv)
 			if (s == WEIR_CONN_NONE)
 				continue;
 			/* The same key again is refused. */
-			CHECK(weir_ct_add(ct, &k, 10) == WEIR_CONN_NONE, "duplicate key of flow %u", n);
+			CHECK(weir_ct_add(ct, &k, 10) == WEIR_CONN_NONE, "duplicate key of flow %u",
+			      n);
 			fill(weir_ct_get(ct, s), n);
 			e->flow = n;
 			e->slot = s;
@@ -166,8 +167,8 @@ main(int argc, char **argv)
 			}
 			weir_ct_lookup_bulk(ct, kp, nk, got);
 			for (i = 0; i < nk; i++)
-				CHECK(got[i] == want[i], "bulk lookup %u of %u: slot %u, want %u", i,
-				      nk, got[i], want[i]);
+				CHECK(got[i] == want[i], "bulk lookup %u of %u: slot %u, want %u",
+				      i, nk, got[i], want[i]);
 		}
 		CHECK(weir_ct_count(ct) == live, "count %u, model %u", weir_ct_count(ct), live);
 	}
@@ -210,8 +211,8 @@ main(int argc, char **argv)
 		weir_ct_lookup_bulk(ct, bp, n, bi);
 		for (i = 0; i < n; i++) {
 			weir_ct_lookup_bulk(ct, &bp[i], 1, &one);
-			CHECK(bi[i] == one, "bulk of %u, key %u: slot %u, one by one %u", n, i, bi[i],
-			      one);
+			CHECK(bi[i] == one, "bulk of %u, key %u: slot %u, one by one %u", n, i,
+			      bi[i], one);
 			CHECK((i % 3 == 2) == (one == WEIR_CONN_NONE), "key %u: slot %u", i, one);
 		}
 		CHECK(bi[N] == 0xdeadbeef, "bulk lookup wrote past its %u results", n);

@@ -24,8 +24,7 @@ test_clock(void)
 
 	weir_clock_set(12345, hz, 1700000000ull * 1000000000ull);
 	/* A 10 s handshake: cycles * 1e9 in 64 bits wrapped at ~6 s. */
-	CHECK(weir_cycles_ns(10 * hz) == 10000000000ull, "10 s: %lu ns",
-	      weir_cycles_ns(10 * hz));
+	CHECK(weir_cycles_ns(10 * hz) == 10000000000ull, "10 s: %lu ns", weir_cycles_ns(10 * hz));
 	CHECK(weir_cycles_ns(hz / 1000) == 1000000, "1 ms: %lu ns", weir_cycles_ns(hz / 1000));
 	/* 100 days of uptime: the TSC times 1000 wrapped after ~71 days. */
 	CHECK(weir_clock_ms(12345 + 100 * day * hz) == 100 * day * 1000, "100 days: %lu ms",
@@ -132,7 +131,8 @@ test_mailboxes(void)
 	/* One inbox full: a message for all reaches none. */
 	for (i = 0; weir_control_room(1) > 0; i++)
 		weir_control_post(1, WEIR_MSG_NONE, NULL, 0);
-	CHECK(weir_control_post_all(WEIR_MSG_NONE, NULL, 0) == -ENOBUFS, "post_all with a full inbox");
+	CHECK(weir_control_post_all(WEIR_MSG_NONE, NULL, 0) == -ENOBUFS,
+	      "post_all with a full inbox");
 	CHECK(weir_control_room(0) == WEIR_MAILBOX_SIZE, "worker 0 got %u messages anyway",
 	      WEIR_MAILBOX_SIZE - weir_control_room(0));
 	/* Frames for worker 0 to send are bounded (the pool's slack). */

@@ -110,8 +110,8 @@ check_bulk_vs_single(void)
 			one = weir_srct_get(a, &keys[j], now);
 			ia = one == NULL ? WEIR_SRCT_NONE : weir_srct_index(a, one);
 			ib = bulk[j] == NULL ? WEIR_SRCT_NONE : weir_srct_index(b, bulk[j]);
-			CHECK(ia == ib, "round %u key %u: entry %u one by one, %u in bulk", round, j,
-			      ia, ib);
+			CHECK(ia == ib, "round %u key %u: entry %u one by one, %u in bulk", round,
+			      j, ia, ib);
 			if (one != NULL && bulk[j] != NULL) {
 				CHECK(memcmp(&one->tb, &bulk[j]->tb, sizeof(one->tb)) == 0 &&
 					      one->rested_ns == bulk[j]->rested_ns &&
@@ -140,7 +140,8 @@ check_bulk_vs_single(void)
 		/* Connections end now and then. */
 		if (rnd(&x) % 4 == 0) {
 			struct weir_src_key k = ukey((uint32_t)(rnd(&x) % 100));
-			struct weir_src_state *ga = weir_srct_find(a, &k), *gb = weir_srct_find(b, &k);
+			struct weir_src_state *ga = weir_srct_find(a, &k),
+					      *gb = weir_srct_find(b, &k);
 
 			CHECK((ga == NULL) == (gb == NULL), "round %u: find differs", round);
 			if (ga != NULL && gb != NULL && ga->conns > 0) {
@@ -265,7 +266,8 @@ main(int argc, char **argv)
 			break;
 		again->rested_ns = 10000;
 	}
-	CHECK(i < 8 && again == st[1], "source 1, rested and without connections, was never reused");
+	CHECK(i < 8 && again == st[1],
+	      "source 1, rested and without connections, was never reused");
 	weir_srct_free(t);
 	check_bulk_holds();
 	check_bulk_vs_single();

@@ -246,7 +246,8 @@ test_default_config(void **state)
 				snprintf(ip, sizeof(ip), "198.18.2.%u", 10 + b);
 			else
 				snprintf(ip, sizeof(ip), "2001:db8:2::%u", 10 + b);
-			assert_addr(&pl->backends[b].addr, i == 0 ? 4 : 6, ip, i == 0 ? 32 : 128, 0);
+			assert_addr(&pl->backends[b].addr, i == 0 ? 4 : 6, ip, i == 0 ? 32 : 128,
+				    0);
 			assert_int_equal(pl->backends[b].port, 8080);
 			assert_int_equal(pl->backends[b].weight, 1);
 			assert_string_equal(pl->backends[b].datacenter, "");
@@ -268,8 +269,9 @@ test_default_config(void **state)
 		assert_int_equal(s->pool, i);
 		assert_int_equal(s->out_port, 1); /* the backend port */
 		assert_int_equal(s->n_local_ips, 1);
-		assert_addr(&s->local_ips[0], i == 0 ? 4 : 6, i == 0 ? "198.18.2.1" : "2001:db8:2::1",
-			    i == 0 ? 32 : 128, WEIR_ADDR_LOCAL);
+		assert_addr(&s->local_ips[0], i == 0 ? 4 : 6,
+			    i == 0 ? "198.18.2.1" : "2001:db8:2::1", i == 0 ? 32 : 128,
+			    WEIR_ADDR_LOCAL);
 		assert_int_equal(s->timeouts.syn, 30);
 		assert_int_equal(s->timeouts.established, 900);
 		assert_int_equal(s->timeouts.fin, 60);
@@ -741,7 +743,7 @@ test_port_addresses(void **state)
 		 PKEY ".addresses[0]' = 24: expected an address string"},
 		{ONE_PORT(P0 ",'addresses':'198.18.0.1/24'"),
 		 PKEY ".addresses' = \"198.18.0.1/24\": expected an array of addresses with "
-		 "prefixes"},
+		      "prefixes"},
 		{"{'workers':[1],'ports':[{" P0 "},{'name':'p1','devargs':'d1',"
 		 "'addresses':['10.0.0.1/8','10.0.0.2']}]}",
 		 "config test: key 'ports[1].addresses[1]' = \"10.0.0.2\": needs a prefix "

@@ -26,14 +26,16 @@ static char text[8192];
 #define POOLS                                                                                      \
 	"'pools':[{'name':'w4','backends':[{'address':'198.18.2.10','port':8080},"                 \
 	"{'address':'198.18.2.11','port':8080,'weight':3,'datacenter':'dc1'},"                     \
-	"{'address':'198.18.9.9','port':80,'weight':0}]},"                                          \
+	"{'address':'198.18.9.9','port':80,'weight':0}]},"                                         \
 	"{'name':'w6','backends':[{'address':'2001:db8:2::10','port':8080}]}]"
-#define SVC4 "{'name':'s4','vip':'198.18.1.1','port':80,'protocol':'tcp','pool':'w4','local_ips':['198.18.2.1']"
+#define SVC4                                                                                       \
+	"{'name':'s4','vip':'198.18.1.1','port':80,'protocol':'tcp','pool':'w4','local_ips':['"    \
+	"198.18.2.1']"
 
 /* A service with every field given, as SVC4 writes them. */
 #define SVC(name, vip, port, proto, pool, locals)                                                  \
-	"{'name':'" name "','vip':'" vip "','port':" port ",'protocol':'" proto "','pool':'"       \
-	pool "','local_ips':" locals
+	"{'name':'" name "','vip':'" vip "','port':" port ",'protocol':'" proto "','pool':'" pool  \
+	"','local_ips':" locals
 
 /* Load single-quoted JSON. */
 static struct weir_config *
@@ -253,8 +255,8 @@ static void
 test_services(void **state)
 {
 	static const struct weir_reject_case services[] = {
-		{"{" PORTS "," POOLS ",'services':["
-		 SVC("s4", "198.18.1.1", "80", "sctp", "w4", "['198.18.2.1']") "}]}",
+		{"{" PORTS "," POOLS ",'services':[" SVC("s4", "198.18.1.1", "80", "sctp", "w4",
+							 "['198.18.2.1']") "}]}",
 		 "config t: key 'services[0].protocol' = \"sctp\": expected \"tcp\" or \"udp\""},
 		{"{" PORTS "," POOLS ",'services':[" SVC4 ",'scheduler':'fastest'}]}",
 		 "config t: key 'services[0].scheduler' = \"fastest\": expected one of maglev, "
@@ -267,30 +269,30 @@ test_services(void **state)
 		 "\"dsr-ipip\""},
 		{"{" PORTS "," POOLS ",'services':[" SVC4 ",'mss_clamp':100}]}",
 		 "config t: key 'services[0].mss_clamp' = 100: expected 0 (off) or 536..9000"},
-		{"{" PORTS "," POOLS ",'services':["
-		 SVC("s4", "198.18.1.1", "80", "tcp", "nope", "['198.18.2.1']") "}]}",
+		{"{" PORTS "," POOLS ",'services':[" SVC("s4", "198.18.1.1", "80", "tcp", "nope",
+							 "['198.18.2.1']") "}]}",
 		 "config t: key 'services[0].pool' = \"nope\": no pool of that name"},
-		{"{" PORTS "," POOLS ",'services':["
-		 SVC("s4", "198.18.1.1", "80", "tcp", "w6", "['198.18.2.1']") "}]}",
+		{"{" PORTS "," POOLS
+		 ",'services':[" SVC("s4", "198.18.1.1", "80", "tcp", "w6", "['198.18.2.1']") "}]}",
 		 "config t: key 'services[0].pool' = \"w6\": backends are IPv6, the VIP is IPv4"},
-		{"{" PORTS "," POOLS ",'services':["
-		 SVC("s4", "198.18.1.1", "80", "tcp", "w4", "['198.18.3.1']") "}]}",
+		{"{" PORTS "," POOLS
+		 ",'services':[" SVC("s4", "198.18.1.1", "80", "tcp", "w4", "['198.18.3.1']") "}]}",
 		 "config t: key 'services[0].local_ips[0]' = \"198.18.3.1\": not an address of "
 		 "any port"},
-		{"{" PORTS "," POOLS ",'services':["
-		 SVC("s4", "198.18.1.1", "80", "tcp", "w4", "['198.18.2.1','198.18.0.1']") "}]}",
+		{"{" PORTS "," POOLS ",'services':[" SVC("s4", "198.18.1.1", "80", "tcp", "w4",
+							 "['198.18.2.1','198.18.0.1']") "}]}",
 		 "config t: key 'services[0].local_ips[1]' = \"198.18.0.1\": on port c; "
 		 "local_ips[0] is on port b"},
-		{"{" PORTS "," POOLS ",'services':["
-		 SVC("s4", "198.18.1.1", "80", "tcp", "w4", "['2001:db8:2::1']") "}]}",
+		{"{" PORTS "," POOLS ",'services':[" SVC("s4", "198.18.1.1", "80", "tcp", "w4",
+							 "['2001:db8:2::1']") "}]}",
 		 "config t: key 'services[0].local_ips[0]' = \"2001:db8:2::1\": must be IPv4 "
 		 "like the VIP"},
 		{"{" PORTS "," POOLS ",'services':[{'name':'s','vip':'198.18.1.1','port':80,"
 		 "'protocol':'tcp','pool':'w4'}]}",
 		 "config t: key 'services[0].local_ips': missing: the port addresses weir sends "
 		 "to backends from"},
-		{"{" PORTS "," POOLS ",'services':["
-		 SVC("s4", "198.18.0.1", "80", "tcp", "w4", "['198.18.2.1']") "}]}",
+		{"{" PORTS "," POOLS
+		 ",'services':[" SVC("s4", "198.18.0.1", "80", "tcp", "w4", "['198.18.2.1']") "}]}",
 		 "config t: key 'services[0].vip' = \"198.18.0.1\": is a port's local address, "
 		 "not a VIP"},
 		{"{" PORTS "," POOLS ",'services':[" SVC4 ",'timeouts':{'fin':0}}]}",
@@ -302,11 +304,11 @@ test_services(void **state)
 		 "'port':1}]}],'services':[" SVC4 "}]}",
 		 "config t: key 'pools[0].backends[0].address': 198.18.7.7 is neither on a "
 		 "subnet of port b nor one of its neighbors (service s4)"},
-		{"{" PORTS "," POOLS ",'services':[" SVC4 "},"
-		 SVC("s4", "198.18.1.1", "81", "tcp", "w4", "['198.18.2.1']") "}]}",
+		{"{" PORTS "," POOLS ",'services':[" SVC4
+		 "}," SVC("s4", "198.18.1.1", "81", "tcp", "w4", "['198.18.2.1']") "}]}",
 		 "config t: key 'services[1]' = \"s4\": same name as services[0]"},
-		{"{" PORTS "," POOLS ",'services':[" SVC4 "},"
-		 SVC("x", "198.18.1.1", "80", "tcp", "w4", "['198.18.2.1']") "}]}",
+		{"{" PORTS "," POOLS ",'services':[" SVC4
+		 "}," SVC("x", "198.18.1.1", "80", "tcp", "w4", "['198.18.2.1']") "}]}",
 		 "config t: key 'services[1]': same VIP, port and protocol as services[0]"},
 		{"{" PORTS "," POOLS ",'services':[" SVC4 ",'proto':'tcp'}]}",
 		 "config t: key 'services[0].proto': unknown key"},
@@ -344,9 +346,10 @@ test_limits(void **state)
 		 "'action':'ban'}}]}",
 		 "config t: key 'services[0].limits.action' = \"ban\": expected \"drop\" or "
 		 "\"rst\""},
-		{"{" PORTS "," POOLS ",'services':["
-		 SVC( "s4", "198.18.1.1", "80", "udp", "w4", "['198.18.2.1']") ","
-		 "'limits':{'new_conns':{'rate':1},'action':'rst'}}]}",
+		{"{" PORTS "," POOLS ",'services':[" SVC(
+			 "s4", "198.18.1.1", "80", "udp", "w4",
+			 "['198.18.2.1']") ","
+					   "'limits':{'new_conns':{'rate':1},'action':'rst'}}]}",
 		 "config t: key 'services[0].limits.action' = \"rst\": only TCP services can "
 		 "answer with an RST"},
 		{"{" PORTS "," POOLS ",'services':[" SVC4 ",'limits':{'new_conns':{'rate':1},"
@@ -475,8 +478,8 @@ test_synproxy(void **state)
 		 "config t: key 'services[0].synproxy' = true: expected an object"},
 		{"{" PORTS "," POOLS ",'services':[" SVC4 ",'synproxy':{'rate':5}}]}",
 		 "config t: key 'services[0].synproxy.rate': unknown key"},
-		{"{" PORTS "," POOLS ",'services':["
-		 SVC("s4", "198.18.1.1", "80", "udp", "w4", "['198.18.2.1']") ",'synproxy':{}}]}",
+		{"{" PORTS "," POOLS ",'services':[" SVC("s4", "198.18.1.1", "80", "udp", "w4",
+							 "['198.18.2.1']") ",'synproxy':{}}]}",
 		 "config t: key 'services[0].synproxy': only TCP services have a SYN handshake"},
 		{"{" PORTS "," POOLS ",'services':[" SVC4 ",'forwarding':'dsr-ipip',"
 		 "'synproxy':{'syn_rate':10}}]}",
@@ -611,16 +614,11 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_full_l4),
-		cmocka_unit_test(test_defaults_and_addrs),
-		cmocka_unit_test(test_top_level_l4),
-		cmocka_unit_test(test_neighbors),
-		cmocka_unit_test(test_pools),
-		cmocka_unit_test(test_services),
-		cmocka_unit_test(test_limits),
-		cmocka_unit_test(test_limits_more),
-		cmocka_unit_test(test_synproxy),
-		cmocka_unit_test(test_acl),
+		cmocka_unit_test(test_full_l4),	     cmocka_unit_test(test_defaults_and_addrs),
+		cmocka_unit_test(test_top_level_l4), cmocka_unit_test(test_neighbors),
+		cmocka_unit_test(test_pools),	     cmocka_unit_test(test_services),
+		cmocka_unit_test(test_limits),	     cmocka_unit_test(test_limits_more),
+		cmocka_unit_test(test_synproxy),     cmocka_unit_test(test_acl),
 	};
 
 	return weir_test_main(tests);

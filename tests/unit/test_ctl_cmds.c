@@ -111,10 +111,13 @@ test_command_lines(void **state)
 		{"status now", "'status' takes no arguments"},
 		{"backend weight web a:1 65536",
 		 "backend WEIGHT '65536': expected an integer in [0, 65535]"},
-		{"backend weight web a:1 -1", "backend WEIGHT '-1': expected an integer in [0, 65535]"},
-		{"backend weight web a:1 1x", "backend WEIGHT '1x': expected an integer in [0, 65535]"},
+		{"backend weight web a:1 -1",
+		 "backend WEIGHT '-1': expected an integer in [0, 65535]"},
+		{"backend weight web a:1 1x",
+		 "backend WEIGHT '1x': expected an integer in [0, 65535]"},
 		/* WEIGHT goes with weight, and only with it. */
-		{"backend weight web a:1", "usage: backend disable|enable|weight POOL ADDRESS:PORT [WEIGHT]"},
+		{"backend weight web a:1",
+		 "usage: backend disable|enable|weight POOL ADDRESS:PORT [WEIGHT]"},
 		{"backend disable web a:1 5",
 		 "usage: backend disable|enable|weight POOL ADDRESS:PORT [WEIGHT]"},
 		{"backend drain web a:1", "backend 'drain': expected one of disable|enable|weight"},
@@ -137,9 +140,8 @@ test_command_lines(void **state)
 			fail_msg("'%s': refused: %s", ok[i].line, err);
 		want = json_loads(ok[i].want, 0, NULL);
 		assert_non_null(want);
-		json_object_foreach(want, k, v)
-			if (!json_equal(json_object_get(req, k), v))
-				fail_msg("'%s': %s is not %s", ok[i].line, k, ok[i].want);
+		json_object_foreach(want, k, v) if (!json_equal(json_object_get(req, k), v))
+			fail_msg("'%s': %s is not %s", ok[i].line, k, ok[i].want);
 		/* And the daemon takes what weirctl built. */
 		{
 			char buf[256];
@@ -184,13 +186,15 @@ test_requests(void **state)
 	static const char *const accepted[] = {
 		"stats {}",
 		"stats {\"extra\": [1]}", /* a newer client's extras are ignored */
-		"backend {\"action\": \"weight\", \"pool\": \"p\", \"backend\": \"a:1\", \"weight\": 3}",
+		"backend {\"action\": \"weight\", \"pool\": \"p\", \"backend\": \"a:1\", "
+		"\"weight\": 3}",
 		"top {\"n\": 1000}",
 	};
 	static const struct weir_reject_case refused[] = {
 		{"backend {\"action\": \"weight\", \"pool\": \"p\", \"backend\": \"a:1\"}",
 		 "backend: missing \"weight\" (WEIGHT)"},
-		{"backend {\"action\": \"enable\", \"pool\": \"p\", \"backend\": \"a:1\", \"weight\": 3}",
+		{"backend {\"action\": \"enable\", \"pool\": \"p\", \"backend\": \"a:1\", "
+		 "\"weight\": 3}",
 		 "backend: \"weight\" only goes with weight"},
 		{"backend {\"action\": \"weight\", \"pool\": \"p\", \"backend\": \"a:1\", "
 		 "\"weight\": 70000}",

@@ -560,22 +560,14 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_hash_fixed),
-		cmocka_unit_test(test_size_ok),
-		cmocka_unit_test(test_build_errors),
-		cmocka_unit_test(test_balance),
-		cmocka_unit_test(test_weights),
-		cmocka_unit_test(test_minimal_disruption),
-		cmocka_unit_test(test_deterministic),
-		cmocka_unit_test(test_lookup_spread),
-		cmocka_unit_test(test_sched_names),
-		cmocka_unit_test(test_sched_none),
-		cmocka_unit_test(test_sched_maglev),
-		cmocka_unit_test(test_sched_rr),
-		cmocka_unit_test(test_sched_wrr),
-		cmocka_unit_test(test_sched_least_conn),
-		cmocka_unit_test(test_sched_source_hash),
-		cmocka_unit_test(test_sched_least_rtt),
+		cmocka_unit_test(test_hash_fixed),	  cmocka_unit_test(test_size_ok),
+		cmocka_unit_test(test_build_errors),	  cmocka_unit_test(test_balance),
+		cmocka_unit_test(test_weights),		  cmocka_unit_test(test_minimal_disruption),
+		cmocka_unit_test(test_deterministic),	  cmocka_unit_test(test_lookup_spread),
+		cmocka_unit_test(test_sched_names),	  cmocka_unit_test(test_sched_none),
+		cmocka_unit_test(test_sched_maglev),	  cmocka_unit_test(test_sched_rr),
+		cmocka_unit_test(test_sched_wrr),	  cmocka_unit_test(test_sched_least_conn),
+		cmocka_unit_test(test_sched_source_hash), cmocka_unit_test(test_sched_least_rtt),
 		cmocka_unit_test(test_sched_adaptive),
 	};
 

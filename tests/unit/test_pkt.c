@@ -34,8 +34,8 @@ static const uint8_t OTHER6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 9, [15] = 9};
 struct frame {
 	uint8_t b[2048];
 	size_t len;
-	size_t l3;   /* offset of the IP header */
-	size_t l4;   /* offset of the L4 header */
+	size_t l3; /* offset of the IP header */
+	size_t l4; /* offset of the L4 header */
 };
 
 static void
@@ -108,17 +108,17 @@ arp(struct frame *f, const uint8_t *dst, uint16_t op, const uint8_t *spa, const 
 
 /* IPv4 header with nopt bytes of options (multiple of 4); total set later. */
 static void
-ipv4(struct frame *f, const uint8_t *dst_mac, const uint8_t *src, const uint8_t *dst,
-     uint8_t proto, size_t nopt)
+ipv4(struct frame *f, const uint8_t *dst_mac, const uint8_t *src, const uint8_t *dst, uint8_t proto,
+     size_t nopt)
 {
 	size_t i;
 
 	eth(f, dst_mac, CMAC, 0, 0x0800);
 	put8(f, (uint8_t)(0x40 | (5 + nopt / 4)));
 	put8(f, 0);
-	put16(f, 0);      /* total length: ipv4_finish() */
+	put16(f, 0);	  /* total length: ipv4_finish() */
 	put16(f, 0x1234); /* id */
-	put16(f, 0);      /* flags, fragment offset */
+	put16(f, 0);	  /* flags, fragment offset */
 	put8(f, 61);
 	put8(f, proto);
 	put16(f, 0);
@@ -395,7 +395,7 @@ test_csum_rfc1071(void **state)
 	assert_int_equal(weir_csum_fold(weir_csum_add(d + 4, 4, weir_csum_add(d, 4, 0))),
 			 (uint16_t)~0xddf2);
 	/* An odd tail is padded with a zero byte. */
-	assert_int_equal(weir_csum_fold(weir_csum_add(odd, 3, 0)), (uint16_t)~(0x1234 + 0x5600));
+	assert_int_equal(weir_csum_fold(weir_csum_add(odd, 3, 0)), (uint16_t) ~(0x1234 + 0x5600));
 	/* No 32-bit overflow on a long run of 0xffff words. */
 	memset(big, 0xff, sizeof(big));
 	assert_int_equal(weir_csum_fold(weir_csum_add(big, sizeof(big), 0)), 0);
@@ -453,7 +453,7 @@ test_drop_names(void **state)
 	assert_string_equal(weir_pkt_drop_name(WEIR_PKT_DROP_NONE), "none");
 	assert_string_equal(weir_pkt_drop_name(WEIR_PKT_DROP_IPV6_EXT_TRUNC), "ipv6_ext_trunc");
 	assert_string_equal(weir_pkt_drop_name(WEIR_PKT_DROP__MAX), "unknown");
-	assert_string_equal(weir_pkt_drop_name((enum weir_pkt_drop)-1), "unknown");
+	assert_string_equal(weir_pkt_drop_name((enum weir_pkt_drop) - 1), "unknown");
 	for (i = 0; i < WEIR_PKT_DROP__MAX; i++) {
 		const char *n = weir_pkt_drop_name(i);
 
@@ -988,8 +988,7 @@ check_echo6_reply(const struct frame *f, const uint8_t *vip)
 	assert_int_equal(f->b[54], 129);
 	assert_int_equal(f->b[55], 0);
 	assert_memory_equal(f->b + 58, "\0\7\0\1weir-echo6", 14);
-	assert_int_equal(weir_csum_fold(weir_csum_add(f->b + 54, n, pseudo6(f->b + 14, n, 58))),
-			 0);
+	assert_int_equal(weir_csum_fold(weir_csum_add(f->b + 54, n, pseudo6(f->b + 14, n, 58))), 0);
 }
 
 static void
@@ -1586,32 +1585,19 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_csum_rfc1071),
-		cmocka_unit_test(test_drop_names),
-		cmocka_unit_test(test_runt),
-		cmocka_unit_test(test_vlan),
-		cmocka_unit_test(test_ethertype),
-		cmocka_unit_test(test_arp_parse),
-		cmocka_unit_test(test_arp_reply),
-		cmocka_unit_test(test_arp_drops),
-		cmocka_unit_test(test_ipv4_parse_ok),
-		cmocka_unit_test(test_ipv4_bad),
-		cmocka_unit_test(test_ipv4_fragments),
-		cmocka_unit_test(test_l4_checks),
-		cmocka_unit_test(test_echo4_reply),
-		cmocka_unit_test(test_echo4_drops),
-		cmocka_unit_test(test_ipv6_parse),
-		cmocka_unit_test(test_ipv6_ext_bad),
-		cmocka_unit_test(test_ipv6_fragments),
-		cmocka_unit_test(test_echo6_reply),
-		cmocka_unit_test(test_echo6_drops),
-		cmocka_unit_test(test_nd_answers),
-		cmocka_unit_test(test_nd_malformed),
-		cmocka_unit_test(test_truncation_sweep),
-		cmocka_unit_test(test_parse_garbage),
-		cmocka_unit_test(test_csum_update),
-		cmocka_unit_test(test_client_hash),
-		cmocka_unit_test(test_addrs_find),
+		cmocka_unit_test(test_csum_rfc1071),   cmocka_unit_test(test_drop_names),
+		cmocka_unit_test(test_runt),	       cmocka_unit_test(test_vlan),
+		cmocka_unit_test(test_ethertype),      cmocka_unit_test(test_arp_parse),
+		cmocka_unit_test(test_arp_reply),      cmocka_unit_test(test_arp_drops),
+		cmocka_unit_test(test_ipv4_parse_ok),  cmocka_unit_test(test_ipv4_bad),
+		cmocka_unit_test(test_ipv4_fragments), cmocka_unit_test(test_l4_checks),
+		cmocka_unit_test(test_echo4_reply),    cmocka_unit_test(test_echo4_drops),
+		cmocka_unit_test(test_ipv6_parse),     cmocka_unit_test(test_ipv6_ext_bad),
+		cmocka_unit_test(test_ipv6_fragments), cmocka_unit_test(test_echo6_reply),
+		cmocka_unit_test(test_echo6_drops),    cmocka_unit_test(test_nd_answers),
+		cmocka_unit_test(test_nd_malformed),   cmocka_unit_test(test_truncation_sweep),
+		cmocka_unit_test(test_parse_garbage),  cmocka_unit_test(test_csum_update),
+		cmocka_unit_test(test_client_hash),    cmocka_unit_test(test_addrs_find),
 	};
 
 	return weir_test_main(tests);

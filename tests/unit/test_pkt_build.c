@@ -98,9 +98,17 @@ test_build_synack_v4(void **state)
 	static const uint8_t opts[] = {2, 4, 0x05, 0xb4, 4, 2, 1, 3, 3, 7, 0, 0};
 	uint8_t buf[256];
 	struct weir_pkt_tcp t = {
-		.family = 4, .src = VIP4, .dst = CLI4, .sport = 80, .dport = 40000,
-		.seq = 0x11223344, .ack = 1001, .win = 65535, .flags = 0x12,
-		.opts_len = 12, .opts = opts,
+		.family = 4,
+		.src = VIP4,
+		.dst = CLI4,
+		.sport = 80,
+		.dport = 40000,
+		.seq = 0x11223344,
+		.ack = 1001,
+		.win = 65535,
+		.flags = 0x12,
+		.opts_len = 12,
+		.opts = opts,
 	};
 	struct weir_pkt p;
 
@@ -123,9 +131,17 @@ test_build_data_fin_v6(void **state)
 	static const char body[] = "HTTP/1.1 429 Too Many Requests\r\n\r\n";
 	uint8_t buf[256];
 	struct weir_pkt_tcp t = {
-		.family = 6, .src = VIP6, .dst = CLI6, .sport = 443, .dport = 40001,
-		.seq = 5, .ack = 6, .win = 512, .flags = 0x19, /* FIN PSH ACK */
-		.data = (const uint8_t *)body, .data_len = sizeof(body) - 1,
+		.family = 6,
+		.src = VIP6,
+		.dst = CLI6,
+		.sport = 443,
+		.dport = 40001,
+		.seq = 5,
+		.ack = 6,
+		.win = 512,
+		.flags = 0x19, /* FIN PSH ACK */
+		.data = (const uint8_t *)body,
+		.data_len = sizeof(body) - 1,
 	};
 	struct weir_pkt p;
 
@@ -152,8 +168,15 @@ test_build_overlapping_data(void **state)
 {
 	uint8_t buf[256], want[256], orig[256];
 	struct weir_pkt_tcp t = {
-		.family = 4, .src = LOCAL4, .dst = BK4, .sport = 1024, .dport = 8080,
-		.seq = 1, .ack = 2, .win = 3, .flags = 0x18,
+		.family = 4,
+		.src = LOCAL4,
+		.dst = BK4,
+		.sport = 1024,
+		.dport = 8080,
+		.seq = 1,
+		.ack = 2,
+		.win = 3,
+		.flags = 0x18,
 	};
 	size_t n;
 	unsigned int i;
@@ -256,9 +279,9 @@ clamp(const uint8_t *in, size_t len, const uint8_t *want, int changed)
 
 	memcpy(buf, in, len);
 	parse_ok(buf, len, &p);
-	assert_int_equal(weir_pkt_tcp_mss_clamp(buf + p.l4_off, (size_t)(buf[p.l4_off + 12] >> 4) * 4,
-						1400),
-			 changed);
+	assert_int_equal(
+		weir_pkt_tcp_mss_clamp(buf + p.l4_off, (size_t)(buf[p.l4_off + 12] >> 4) * 4, 1400),
+		changed);
 	assert_memory_equal(buf, want, len);
 }
 

@@ -96,11 +96,10 @@ test_params_invalid(void **state)
 	assert_int_equal(weir_rl_conc_params_init(&c, 0), -EINVAL);
 	assert_int_equal(weir_rl_conc_params_init(NULL, 1), -EINVAL);
 
-	assert_int_equal(weir_rl_ban_params_init(&b, WEIR_RL_BAN_BASE_NS_DEFAULT,
-						 WEIR_RL_BAN_FACTOR_DEFAULT,
-						 WEIR_RL_BAN_MAX_NS_DEFAULT,
-						 WEIR_RL_BAN_DECAY_NS_DEFAULT),
-			 0);
+	assert_int_equal(
+		weir_rl_ban_params_init(&b, WEIR_RL_BAN_BASE_NS_DEFAULT, WEIR_RL_BAN_FACTOR_DEFAULT,
+					WEIR_RL_BAN_MAX_NS_DEFAULT, WEIR_RL_BAN_DECAY_NS_DEFAULT),
+		0);
 	assert_int_equal(weir_rl_ban_params_init(NULL, 1, 2, 1, 0), -EINVAL);
 	assert_int_equal(weir_rl_ban_params_init(&b, 0, 2, 1, 0), -EINVAL);
 	assert_int_equal(weir_rl_ban_params_init(&b, 1, 0, 1, 0), -EINVAL);
@@ -369,14 +368,14 @@ static void
 test_gcra_offgrid_burst(void **state)
 {
 	static const uint64_t cfg[][3] = {
-		{3, S, 3},          /* 333333333.3 ns */
-		{3, S, 1},          /* no burst */
-		{7, 10 * S, 5},     /* 1428571428.57 ns */
-		{999, S, 100},      /* 1001001.001 ns */
+		{3, S, 3},	    /* 333333333.3 ns */
+		{3, S, 1},	    /* no burst */
+		{7, 10 * S, 5},	    /* 1428571428.57 ns */
+		{999, S, 100},	    /* 1001001.001 ns */
 		{700000000, S, 16}, /* 1.43 ns */
 		{499999993, S, 50}, /* 2.000000028 ns */
-		{2, 3, 4},          /* 1.5 ns */
-		{6, 7 * MS, 9},     /* 1166666.67 ns */
+		{2, 3, 4},	    /* 1.5 ns */
+		{6, 7 * MS, 9},	    /* 1166666.67 ns */
 	};
 	struct weir_test_rng x;
 	unsigned int c, i;
@@ -404,9 +403,9 @@ static void
 test_tb_gcra_agree(void **state)
 {
 	static const uint64_t cfg[][3] = {
-		{10, S, 10},       {1000, S, 1},  {5, 60 * S, 20}, {S, S, 1000},
-		{1, MS, 3},        {3, S, 3},     {3, S, 1},       {7, 10 * S, 5},
-		{700000000, S, 16}, {999, S, 100}, {2, 3, 4},      {499999993, S, 7},
+		{10, S, 10},	    {1000, S, 1},  {5, 60 * S, 20}, {S, S, 1000},
+		{1, MS, 3},	    {3, S, 3},	   {3, S, 1},	    {7, 10 * S, 5},
+		{700000000, S, 16}, {999, S, 100}, {2, 3, 4},	    {499999993, S, 7},
 	};
 	struct weir_rl_tb_params tp;
 	struct weir_rl_gcra_params gp;
@@ -487,12 +486,12 @@ static void
 test_no_drift(void **state)
 {
 	(void)state;
-	check_no_drift(10, S, 10, 0, 99 * MS);              /* integral interval */
-	check_no_drift(3, S, 5, 0, 333 * MS);               /* 333333333.3 ns */
-	check_no_drift(3, S, 3, 100, 333 * MS);             /* off the grid */
+	check_no_drift(10, S, 10, 0, 99 * MS);		    /* integral interval */
+	check_no_drift(3, S, 5, 0, 333 * MS);		    /* 333333333.3 ns */
+	check_no_drift(3, S, 3, 100, 333 * MS);		    /* off the grid */
 	check_no_drift(7, 10 * S, 2, 123456789, 1428 * MS); /* 1428571428.6 ns */
-	check_no_drift(700000000, S, 16, 1, 1);     /* 1.43 ns: rounding would be 43 % off */
-	check_no_drift(499999993, S, 1000, 7, 1);   /* a prime rate: 2.000000028 ns */
+	check_no_drift(700000000, S, 16, 1, 1);	  /* 1.43 ns: rounding would be 43 % off */
+	check_no_drift(499999993, S, 1000, 7, 1); /* a prime rate: 2.000000028 ns */
 	check_no_drift(999, S, 100, 5 * YEAR + 17, 1001000); /* 1001001.001 ns, at 5 years */
 }
 
@@ -1117,8 +1116,8 @@ test_conc(void **state)
 static void
 test_ban_escalation(void **state)
 {
-	static const uint64_t want[] = {300, 600, 1200, 2400, 4800, 9600, 19200, 38400, 76800,
-					86400, 86400, 86400};
+	static const uint64_t want[] = {300,   600,   1200,  2400,  4800,  9600,
+					19200, 38400, 76800, 86400, 86400, 86400};
 	struct weir_rl_ban_params p;
 	struct weir_rl_ban s = {0};
 	struct weir_rl_decision d;
@@ -1126,11 +1125,10 @@ test_ban_escalation(void **state)
 	unsigned int i;
 
 	(void)state;
-	assert_int_equal(weir_rl_ban_params_init(&p, WEIR_RL_BAN_BASE_NS_DEFAULT,
-						 WEIR_RL_BAN_FACTOR_DEFAULT,
-						 WEIR_RL_BAN_MAX_NS_DEFAULT,
-						 WEIR_RL_BAN_DECAY_NS_DEFAULT),
-			 0);
+	assert_int_equal(
+		weir_rl_ban_params_init(&p, WEIR_RL_BAN_BASE_NS_DEFAULT, WEIR_RL_BAN_FACTOR_DEFAULT,
+					WEIR_RL_BAN_MAX_NS_DEFAULT, WEIR_RL_BAN_DECAY_NS_DEFAULT),
+		0);
 	assert_int_equal(weir_rl_ban_check(&s, now, &d), 0);
 	assert_true(d.allowed);
 	assert_int_equal(weir_rl_ban_unban(&s, now), -ENOENT);
@@ -1488,12 +1486,12 @@ test_topk_zipf(void **state)
 			assert_true(max_err <= heavy);
 			for (i = 0; i < D; i++)
 				above += exact[i] > heavy;
-			print_message("topk k %u over %u keys, N %llu%s: %llu keys above N/k = %llu "
-				      "all found, max error %llu, min count %llu\n",
-				      ks[c], D, (unsigned long long)total,
-				      w ? " (weights 1-4)" : "", (unsigned long long)above,
-				      (unsigned long long)heavy, (unsigned long long)max_err,
-				      (unsigned long long)min);
+			print_message(
+				"topk k %u over %u keys, N %llu%s: %llu keys above N/k = %llu "
+				"all found, max error %llu, min count %llu\n",
+				ks[c], D, (unsigned long long)total, w ? " (weights 1-4)" : "",
+				(unsigned long long)above, (unsigned long long)heavy,
+				(unsigned long long)max_err, (unsigned long long)min);
 			/* The check meant something: heavy keys exist, and so do errors. */
 			assert_true(above >= 3);
 			assert_true(max_err > 0);

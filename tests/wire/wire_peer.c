@@ -93,11 +93,11 @@
 #define BK_PORT 8080
 
 enum kind {
-	K_TCP,   /* FullNAT TCP */
-	K_UDP,   /* FullNAT UDP */
-	K_DSR,   /* DSR TCP connection */
-	K_DSRX,  /* DSR, one ACK without a connection: stateless */
-	K_ECHO,  /* ICMP(v6) echo */
+	K_TCP,	 /* FullNAT TCP */
+	K_UDP,	 /* FullNAT UDP */
+	K_DSR,	 /* DSR TCP connection */
+	K_DSRX,	 /* DSR, one ACK without a connection: stateless */
+	K_ECHO,	 /* ICMP(v6) echo */
 	K_NOSVC, /* drops */
 	K_STRAY,
 	K_MIDC,
@@ -108,8 +108,16 @@ enum kind {
 };
 
 static const char *const kind_name[K__MAX] = {
-	"fullnat_tcp", "fullnat_udp", "dsr", "dsr_stateless", "echo", "drop_no_service",
-	"drop_stray_reply", "drop_no_conn_ack", "drop_not_ours", "drop_ipv4_bad_csum",
+	"fullnat_tcp",
+	"fullnat_udp",
+	"dsr",
+	"dsr_stateless",
+	"echo",
+	"drop_no_service",
+	"drop_stray_reply",
+	"drop_no_conn_ack",
+	"drop_not_ours",
+	"drop_ipv4_bad_csum",
 	"drop_udp_bad_len",
 };
 
@@ -128,7 +136,7 @@ static const struct svc {
 	int dsr;
 	uint16_t clamp;
 } svcs[S__MAX] = {
-	{"tcp4", 0, 6, 80, 0, 1400}, {"udp4", 0, 17, 53, 0, 0},  {"tcp6", 1, 6, 80, 0, 1380},
+	{"tcp4", 0, 6, 80, 0, 1400}, {"udp4", 0, 17, 53, 0, 0}, {"tcp6", 1, 6, 80, 0, 1380},
 	{"udp6", 1, 17, 53, 0, 0},   {"dsr4", 0, 6, 443, 1, 0}, {"dsr6", 1, 6, 443, 1, 0},
 };
 
@@ -139,7 +147,8 @@ static const uint8_t vip6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 1, 0, 0, 0, 0, 0, 0,
 static const uint8_t other4[16] = {198, 18, 1, 99}; /* nobody's: not_ours */
 static const uint8_t other6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x99};
 /* A host that is no backend. */
-static const uint8_t stranger6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0x99};
+static const uint8_t stranger6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 1,
+				      0,    0,	  0,	0,    0, 0, 0, 0x99};
 
 struct spec {
 	int v6;
@@ -231,8 +240,7 @@ on_signal(int sig)
 	quit = 1;
 }
 
-static void __attribute__((format(printf, 1, 2), noreturn))
-fail(const char *fmt, ...)
+static void __attribute__((format(printf, 1, 2), noreturn)) fail(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -347,8 +355,9 @@ client_addr(int v6, unsigned int c, uint8_t *out)
 		out[0] = (uint8_t)(a >> 24), out[1] = (uint8_t)(a >> 16);
 		out[2] = (uint8_t)(a >> 8), out[3] = (uint8_t)a;
 	} else {
-		const uint8_t p[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0x0c, (uint8_t)(c >> 8), (uint8_t)c,
-				       0, 0, 0, 0, 0, 0, 0, 2};
+		const uint8_t p[16] = {0x20,	   0x01, 0x0d, 0xb8, 0, 0x0c, (uint8_t)(c >> 8),
+				       (uint8_t)c, 0,	 0,    0,    0, 0,    0,
+				       0,	   2};
 
 		memcpy(out, p, 16);
 	}
@@ -869,7 +878,8 @@ verify_l4(int v6, const uint8_t *ip, size_t hl, size_t total, int depth)
 
 	switch (proto) {
 	case 6:
-		if (l4len < 20 || (size_t)(l4[12] >> 4) * 4 < 20 || (size_t)(l4[12] >> 4) * 4 > l4len)
+		if (l4len < 20 || (size_t)(l4[12] >> 4) * 4 < 20 ||
+		    (size_t)(l4[12] >> 4) * 4 > l4len)
 			return "TCP header length";
 		if (fold(sum16(l4, l4len, pseudo_sum(v6, src, dst, 6, (uint32_t)l4len))) != 0xffff)
 			return "TCP checksum";
@@ -897,7 +907,8 @@ verify_l4(int v6, const uint8_t *ip, size_t hl, size_t total, int depth)
 			return "IP-in-IP nesting";
 		if (proto == 4) {
 			if (l4len < 20 || (l4[0] >> 4) != 4 || (size_t)(l4[0] & 15) * 4 < 20 ||
-			    get16(l4 + 2) != l4len || fold(sum16(l4, (size_t)(l4[0] & 15) * 4, 0)) != 0xffff)
+			    get16(l4 + 2) != l4len ||
+			    fold(sum16(l4, (size_t)(l4[0] & 15) * 4, 0)) != 0xffff)
 				return "inner IPv4 header (length or checksum)";
 			return verify_l4(0, l4, (size_t)(l4[0] & 15) * 4, l4len, 1);
 		}
@@ -1134,11 +1145,13 @@ learn(struct flow *f, uint32_t id, const uint8_t *fr, size_t len)
 		client_addr(v6, f->client, a);
 		owner = owner_of_addr(v6, a);
 		if (lport < 1024 || lport % opt.nw != owner)
-			fail("flow %u (%s): local port %u is not one of worker %u's (>= 1024, port %% %u "
+			fail("flow %u (%s): local port %u is not one of worker %u's (>= 1024, port "
+			     "%% %u "
 			     "== %u)",
 			     id, sv->name, lport, owner, opt.nw, owner);
 		if (lport_used[v6][sv->proto == 17][l][lport / 8] & (1u << (lport % 8)))
-			fail("flow %u (%s): local port %u on local IP %u is already held by another "
+			fail("flow %u (%s): local port %u on local IP %u is already held by "
+			     "another "
 			     "connection",
 			     id, sv->name, lport, l);
 		lport_used[v6][sv->proto == 17][l][lport / 8] |= (uint8_t)(1u << (lport % 8));
@@ -1244,7 +1257,8 @@ rx_silent(const char *phase)
 	for (q = 0; q < opt.nw; q++) {
 		n = rte_eth_rx_burst(port, (uint16_t)q, pkts, BURST);
 		if (n != 0) {
-			hexdump("frame", rte_pktmbuf_mtod(pkts[0], const uint8_t *), pkts[0]->data_len);
+			hexdump("frame", rte_pktmbuf_mtod(pkts[0], const uint8_t *),
+				pkts[0]->data_len);
 			fail("queue %u: %u packet(s) from weir %s", q, n, phase);
 		}
 	}
@@ -1416,8 +1430,9 @@ parse_args(int argc, char **argv)
 	}
 	if (optind != argc || opt.nw < 1 || opt.nw > NW_MAX || opt.window < 1 ||
 	    opt.udp_rounds < 1 || opt.udp_rounds > 100) {
-		fprintf(stderr, "wire_peer: bad arguments (workers 1-%d, window >= 1, udp-rounds "
-				"1-100)\n",
+		fprintf(stderr,
+			"wire_peer: bad arguments (workers 1-%d, window >= 1, udp-rounds "
+			"1-100)\n",
 			NW_MAX);
 		return -1;
 	}
@@ -1466,21 +1481,23 @@ print_summary(double secs)
 	       ", \"answers_compared\": %" PRIu64 ", \"flows\": %" PRIu32 ", \"seconds\": %.3f, "
 	       "\"window\": %u, \"seed\": %" PRIu64 ", \"mss_clamped\": %" PRIu64
 	       ", \"udp_without_checksum\": %" PRIu64 ", \"kinds\": {",
-	       n_sent, n_recv, n_compared, n_flows, secs, opt.window, opt.seed, n_clamped, n_nocsum);
+	       n_sent, n_recv, n_compared, n_flows, secs, opt.window, opt.seed, n_clamped,
+	       n_nocsum);
 	for (k = 0; k < K__MAX; k++)
 		printf("%s\"%s\": [%" PRIu64 ", %" PRIu64 "]", k ? ", " : "", kind_name[k],
 		       kind_flows[k][0], kind_flows[k][1]);
 	printf("}, \"workers\": [");
 	for (w = 0; w < opt.nw; w++) {
 		printf("%s{\"rx\": %" PRIu64 ", \"tx\": %" PRIu64 ", \"steered_out\": %" PRIu64
-		       ", \"steered_in\": %" PRIu64 ", \"conns\": %" PRIu64 ", \"conn_new\": %" PRIu64
-		       ", \"to_backend\": %" PRIu64 ", \"to_client\": %" PRIu64
-		       ", \"stateless\": %" PRIu64 ", \"drops\": {",
+		       ", \"steered_in\": %" PRIu64 ", \"conns\": %" PRIu64
+		       ", \"conn_new\": %" PRIu64 ", \"to_backend\": %" PRIu64
+		       ", \"to_client\": %" PRIu64 ", \"stateless\": %" PRIu64 ", \"drops\": {",
 		       w ? ", " : "", exp_w[w].rx, exp_w[w].tx, exp_w[w].steered_out,
 		       exp_w[w].steered_in, exp_w[w].conns, exp_w[w].conns, exp_w[w].to_backend,
 		       exp_w[w].to_client, exp_w[w].stateless);
 		for (r = 0; r < R__MAX; r++) {
-			printf("%s\"%s\": %" PRIu64, r ? ", " : "", reason_name[r], exp_w[w].drops[r]);
+			printf("%s\"%s\": %" PRIu64, r ? ", " : "", reason_name[r],
+			       exp_w[w].drops[r]);
 			drops[r] += exp_w[w].drops[r];
 		}
 		printf("}}");
@@ -1512,7 +1529,8 @@ main(int argc, char **argv)
 
 	rc = rte_eal_init(argc, argv);
 	if (rc < 0) {
-		fprintf(stderr, "wire_peer: EAL initialisation failed: %s\n", rte_strerror(rte_errno));
+		fprintf(stderr, "wire_peer: EAL initialisation failed: %s\n",
+			rte_strerror(rte_errno));
 		return 1;
 	}
 	argc -= rc;
@@ -1625,7 +1643,8 @@ main(int argc, char **argv)
 				if (!f->pending)
 					continue;
 				fprintf(stderr, "  %u %s %s step %u worker %u\n", active[i],
-					kind_name[f->kind], f->v6 ? "IPv6" : "IPv4", f->step, f->exp_q);
+					kind_name[f->kind], f->v6 ? "IPv6" : "IPv4", f->step,
+					f->exp_q);
 				shown++;
 			}
 			fail("%s: %u flows in flight, %u not started, %" PRIu64 " sent, %" PRIu64

@@ -164,9 +164,7 @@ struct weir_adm_acl *adm_acl_build(char *err, size_t errlen);
 void adm_acl_free(void *p);
 
 /* bans.c */
-struct weir_adm_bans *adm_bans_build(uint64_t now);
-int adm_bans_publish(uint64_t now);
-struct ban_rec *adm_ban_get(const struct ban_key *k, int create);
+
 void adm_bans_free_all(void);
 
 /* top.c */

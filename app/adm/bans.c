@@ -16,8 +16,8 @@
 #include "core/mailbox.h"
 #include "core/rcu.h"
 
-struct weir_adm_bans *
-adm_bans_build(uint64_t now)
+static struct weir_adm_bans *
+bans_build(uint64_t now)
 {
 	const void *key;
 	void *data;
@@ -69,7 +69,7 @@ adm_bans_build(uint64_t now)
 static uint64_t
 bans_publish(uint64_t now)
 {
-	struct weir_adm_bans *b = adm_bans_build(now);
+	struct weir_adm_bans *b = bans_build(now);
 
 	if (b == NULL)
 		return 0;
@@ -77,14 +77,8 @@ bans_publish(uint64_t now)
 	return weir_rcu_publish((void **)&adm.bans_cur, b, rte_free);
 }
 
-int
-adm_bans_publish(uint64_t now)
-{
-	return bans_publish(now) != 0 ? 0 : -ENOMEM;
-}
-
-struct ban_rec *
-adm_ban_get(const struct ban_key *k, int create)
+static struct ban_rec *
+ban_get(const struct ban_key *k, int create)
 {
 	struct ban_rec *rec;
 	void *data;
@@ -133,7 +127,7 @@ weir_adm_ban_reported(const void *payload)
 {
 	const struct ban_report *rep = payload;
 	const struct rule *ru = &adm.rules[rep->rule];
-	struct ban_rec *rec = adm_ban_get(&rep->key, 1);
+	struct ban_rec *rec = ban_get(&rep->key, 1);
 	struct weir_rl_ban st;
 
 	if (rec == NULL) {
@@ -247,7 +241,7 @@ weir_cmd_ban(json_t *req, char *err, size_t errlen)
 		return NULL;
 	if (v != NULL)
 		secs = (uint64_t)json_integer_value(v); /* 1 to 31536000: the command table */
-	rec = adm_ban_get(&k, 1);
+	rec = ban_get(&k, 1);
 	if (rec == NULL) {
 		snprintf(err, errlen, "ban list full (%d sources)", MAX_BANS);
 		return NULL;
@@ -273,7 +267,7 @@ weir_cmd_unban(json_t *req, char *err, size_t errlen)
 
 	if (ban_key_of(req, &k, err, errlen) != 0)
 		return NULL;
-	rec = adm_ban_get(&k, 0);
+	rec = ban_get(&k, 0);
 	if (rec == NULL || rec->st.until_ns <= now) {
 		snprintf(err, errlen, "'%s' is not banned (weirctl bans)",
 			 adm_req_str(req, "address"));

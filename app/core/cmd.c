@@ -179,9 +179,3 @@ weir_cmd_poll(int timeout_ms)
 		n_pend--;
 	}
 }
-
-unsigned int
-weir_cmd_pending(void)
-{
-	return n_pend;
-}

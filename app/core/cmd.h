@@ -58,7 +58,4 @@ void weir_cmd_close(void);
  */
 void weir_cmd_poll(int timeout_ms);
 
-/** Answers waiting for the workers. */
-unsigned int weir_cmd_pending(void);
-
 #endif /* WEIR_CMD_H */

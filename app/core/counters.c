@@ -125,8 +125,8 @@ static const struct {
 	{"synproxy", 0},
 };
 
-uint64_t
-weir_ctr_get(const struct weir_ctr_desc *d, const struct weir_worker *w)
+static uint64_t
+ctr_get(const struct weir_ctr_desc *d, const struct weir_worker *w)
 {
 	if (d->get != NULL)
 		return d->get(w, 0, 0);
@@ -167,9 +167,8 @@ weir_counters_json(void)
 
 			if (d->scope != WEIR_CTR_WORKER || d->kind == WEIR_CTR_RATIO)
 				continue;
-			sum[k] += weir_ctr_get(d, w);
-			json_object_set_new(o, d->name,
-					    json_integer((json_int_t)weir_ctr_get(d, w)));
+			sum[k] += ctr_get(d, w);
+			json_object_set_new(o, d->name, json_integer((json_int_t)ctr_get(d, w)));
 		}
 		dr = json_object();
 		for (r = 1; r < WEIR_DROP__MAX; r++) {
@@ -196,8 +195,8 @@ weir_counters_json(void)
 		    (den = find(d->den)) == NULL)
 			continue;
 		for (i = 0; i < weir.n_workers; i++) {
-			uint64_t a = weir_ctr_get(num, weir.workers[i]);
-			uint64_t b = weir_ctr_get(den, weir.workers[i]);
+			uint64_t a = ctr_get(num, weir.workers[i]);
+			uint64_t b = ctr_get(den, weir.workers[i]);
 
 			n += a;
 			m += b;

@@ -68,18 +68,6 @@ extern const struct weir_ctr_desc weir_ctrs[];
 extern const unsigned int weir_n_ctrs;
 
 /**
- * A worker-scope counter's value in a worker (relaxed load).
- *
- * @param d
- *   Descriptor (WEIR_CTR_WORKER, not a ratio).
- * @param w
- *   Worker.
- * @return
- *   The value.
- */
-uint64_t weir_ctr_get(const struct weir_ctr_desc *d, const struct weir_worker *w);
-
-/**
  * The stats answer: per worker and in total, every worker-scope counter
  * and the drops by reason; the descriptors and the tables of weirctl.
  *

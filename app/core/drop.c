@@ -2,10 +2,8 @@
 #include "core/drop.h"
 
 #define DROP_NAME(c, n, h) [WEIR_DROP_##c] = n,
-#define DROP_HELP(c, n, h) [WEIR_DROP_##c] = h,
 
 static const char *const names[WEIR_DROP__MAX] = {WEIR_DROPS(DROP_NAME)};
-static const char *const helps[WEIR_DROP__MAX] = {WEIR_DROPS(DROP_HELP)};
 
 const char *
 weir_drop_name(unsigned int reason)
@@ -13,10 +11,4 @@ weir_drop_name(unsigned int reason)
 	if (reason < WEIR_PKT_DROP__MAX)
 		return weir_pkt_drop_name((enum weir_pkt_drop)reason);
 	return reason < WEIR_DROP__MAX ? names[reason] : "unknown";
-}
-
-const char *
-weir_drop_help(unsigned int reason)
-{
-	return reason >= WEIR_PKT_DROP__MAX && reason < WEIR_DROP__MAX ? helps[reason] : "";
 }

@@ -56,14 +56,4 @@ enum weir_drop {
  */
 const char *weir_drop_name(unsigned int reason);
 
-/**
- * What a reason means (docs, Prometheus HELP).
- *
- * @param reason
- *   Reason.
- * @return
- *   Static string ("" for the packet library's: see weir_pkt.h).
- */
-const char *weir_drop_help(unsigned int reason);
-
 #endif /* WEIR_DROP_H */

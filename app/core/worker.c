@@ -89,8 +89,9 @@ weir_worker_rx(struct weir_worker *w, struct rte_mbuf **pkts, uint16_t n, bool s
 	}
 }
 
-unsigned int
-weir_worker_iteration(struct weir_worker *w)
+/* One loop iteration: packets received plus connections expired (0: idle). */
+static unsigned int
+worker_iteration(struct weir_worker *w)
 {
 	struct rte_mbuf *pkts[WEIR_BURST];
 	unsigned int pi, i, got = 0, aged;
@@ -141,7 +142,7 @@ weir_worker_loop(void *arg)
 
 	weir_rcu_online(w->id);
 	while (!weir.quit) {
-		if (weir_worker_iteration(w) > 0)
+		if (worker_iteration(w) > 0)
 			idle = 0;
 		else if (weir.cfg->idle_sleep_us != 0 && ++idle >= 64)
 			/* Optional back-off for shared CPUs (tests, demos); 0 keeps pure polling.

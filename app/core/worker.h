@@ -24,17 +24,6 @@
 int weir_worker_loop(void *arg);
 
 /**
- * One loop iteration: inbox, tables, aging, RX from every port queue and
- * steering ring, the stages, TX flush, cost accounting.
- *
- * @param w
- *   Worker.
- * @return
- *   Packets received plus connections expired (0: an idle iteration).
- */
-unsigned int weir_worker_iteration(struct weir_worker *w);
-
-/**
  * Parse a burst; the packets this worker owns go through the stages
  * together (one bulk connection lookup), the others to their owner through
  * the SPSC ring between the two. The owner is a pure function of the

@@ -57,12 +57,6 @@ weir_sp_init(char *err, size_t errlen)
 }
 
 int
-weir_sp_any(void)
-{
-	return sp_any;
-}
-
-int
 weir_sp_init_worker(struct weir_sp_worker *sp, int socket, uint32_t conn_slots)
 {
 	unsigned int n = weir.cfg->n_services + 1, h;

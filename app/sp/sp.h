@@ -47,9 +47,6 @@
  */
 int weir_sp_init(char *err, size_t errlen);
 
-/** Does some service have a synproxy? */
-int weir_sp_any(void);
-
 /**
  * Allocate a worker's SYN proxy state (nothing if no service has one).
  *

@@ -14,9 +14,10 @@
  * 16 local IPs, Maglev over 4 backends with static neighbours. A case
  * creates its flows' connections in a first round (timed apart: new flows),
  * then times ROUNDS more (established), the packets in a shuffled order
- * (the connections are not visited in the order they sit in memory). Frames are 60-byte Ethernet/IPv4/UDP
- * to 198.18.1.1:80, flow i from 198.18.128.0/17 host 1 + i % 32766, port
- * 1024 + i / 32766, as weir-gen sends them.
+ * (the connections are not visited in the order they sit in memory).
+ * Frames are 60-byte Ethernet/IPv4/UDP to 198.18.1.1:80, flow i from
+ * 198.18.128.0/17 host 1 + i % 32766, port 1024 + i / 32766, as weir-gen
+ * sends them.
  *
  * Usage: bench_pipeline [EAL args] -- [FLOWS ...]   (default 1024 1000000; 16 local IPs
  * hold 1,032,192 FullNAT connections at most)

@@ -43,8 +43,8 @@ adm_acl_build(char *err, size_t errlen)
 		goto nomem;
 	/* Sized for the rules: an IPv4 prefix longer than /24 takes a tbl8
 	 * group, an IPv6 one up to 13 (one per byte past the first 3). */
-	for (i = 0; i < adm.n_acl_rules; i++) {
-		if (adm.acl_rules[i].family == 4)
+	for (i = 0; i < weir_adm.n_acl_rules; i++) {
+		if (weir_adm.acl_rules[i].family == 4)
 			c4.number_tbl8s++;
 		else
 			c6.number_tbl8s += 13;
@@ -52,9 +52,9 @@ adm_acl_build(char *err, size_t errlen)
 	c4.number_tbl8s += 1;
 	c6.number_tbl8s += 1;
 	/* Each table needs a name of its own while the one it replaces lives. */
-	adm.acl_gen++;
-	for (i = 0; i < adm.n_acl_rules; i++) {
-		const struct weir_acl_entry *e = &adm.acl_rules[i];
+	weir_adm.acl_gen++;
+	for (i = 0; i < weir_adm.n_acl_rules; i++) {
+		const struct weir_acl_entry *e = &weir_adm.acl_rules[i];
 		uint32_t nh = e->allow ? ACL_ALLOW : ACL_DENY;
 
 		if (e->prefix == 0) {
@@ -64,14 +64,14 @@ adm_acl_build(char *err, size_t errlen)
 		if (e->family == 4) {
 			uint32_t ip;
 
-			snprintf(name, sizeof(name), "weir_acl4_%u", adm.acl_gen);
+			snprintf(name, sizeof(name), "weir_acl4_%u", weir_adm.acl_gen);
 			if (a->v4 == NULL &&
 			    (a->v4 = rte_lpm_create(name, SOCKET_ID_ANY, &c4)) == NULL)
 				goto nomem;
 			memcpy(&ip, e->ip, 4);
 			rc = rte_lpm_add(a->v4, rte_be_to_cpu_32(ip), e->prefix, nh);
 		} else {
-			snprintf(name, sizeof(name), "weir_acl6_%u", adm.acl_gen);
+			snprintf(name, sizeof(name), "weir_acl6_%u", weir_adm.acl_gen);
 			if (a->v6 == NULL &&
 			    (a->v6 = rte_lpm6_create(name, SOCKET_ID_ANY, &c6)) == NULL)
 				goto nomem;
@@ -100,7 +100,7 @@ acl_publish(char *err, size_t errlen)
 
 	if (a == NULL)
 		return 0;
-	return weir_rcu_publish((void **)&adm.acl_cur, a, adm_acl_free);
+	return weir_rcu_publish((void **)&weir_adm.acl_cur, a, adm_acl_free);
 }
 
 json_t *
@@ -128,13 +128,14 @@ weir_cmd_acl(json_t *req, char *err, size_t errlen)
 	(void)req;
 	(void)err;
 	(void)errlen;
-	for (i = 0; i < adm.n_acl_rules; i++)
+	for (i = 0; i < weir_adm.n_acl_rules; i++)
 		json_array_append_new(
 			arr, json_pack("{s:o, s:s, s:s}", "prefix",
-				       adm_prefix_json(adm.acl_rules[i].family, adm.acl_rules[i].ip,
-						       adm.acl_rules[i].prefix),
-				       "action", adm.acl_rules[i].allow ? "allow" : "deny",
-				       "origin", adm.acl_from_ctl[i] ? "weirctl" : "config"));
+				       adm_prefix_json(weir_adm.acl_rules[i].family,
+						       weir_adm.acl_rules[i].ip,
+						       weir_adm.acl_rules[i].prefix),
+				       "action", weir_adm.acl_rules[i].allow ? "allow" : "deny",
+				       "origin", weir_adm.acl_from_ctl[i] ? "weirctl" : "config"));
 	return json_pack("{s:o}", "rules", arr);
 }
 
@@ -147,7 +148,7 @@ acl_change(const char *cmd, json_t *req, char *err, size_t errlen)
 	struct weir_acl_entry e, saved;
 	int found = -1, has_len = 0;
 	char why[64] = "";
-	unsigned int i, n = adm.n_acl_rules;
+	unsigned int i, n = weir_adm.n_acl_rules;
 	uint64_t token;
 
 	if (weir_parse_prefix(arg, &e, &has_len, why, sizeof(why)) == 0 && !has_len)
@@ -158,23 +159,24 @@ acl_change(const char *cmd, json_t *req, char *err, size_t errlen)
 	}
 	e.allow = strcmp(cmd, "allow") == 0;
 	for (i = 0; i < n; i++)
-		if (adm.acl_rules[i].family == e.family && adm.acl_rules[i].prefix == e.prefix &&
-		    memcmp(adm.acl_rules[i].ip, e.ip, 16) == 0)
+		if (weir_adm.acl_rules[i].family == e.family &&
+		    weir_adm.acl_rules[i].prefix == e.prefix &&
+		    memcmp(weir_adm.acl_rules[i].ip, e.ip, 16) == 0)
 			found = (int)i;
 	if (strcmp(cmd, "unblock") == 0) {
 		if (found < 0) {
 			snprintf(err, errlen, "'%s' is in neither list (weirctl acl)", arg);
 			return NULL;
 		}
-		saved = adm.acl_rules[found];
-		adm.acl_rules[found] = adm.acl_rules[n - 1];
-		adm.acl_from_ctl[found] = adm.acl_from_ctl[n - 1];
-		adm.n_acl_rules--;
+		saved = weir_adm.acl_rules[found];
+		weir_adm.acl_rules[found] = weir_adm.acl_rules[n - 1];
+		weir_adm.acl_from_ctl[found] = weir_adm.acl_from_ctl[n - 1];
+		weir_adm.n_acl_rules--;
 		if ((token = acl_publish(err, errlen)) == 0) {
-			adm.acl_rules[n - 1] = adm.acl_rules[found];
-			adm.acl_from_ctl[n - 1] = adm.acl_from_ctl[found];
-			adm.acl_rules[found] = saved;
-			adm.n_acl_rules++;
+			weir_adm.acl_rules[n - 1] = weir_adm.acl_rules[found];
+			weir_adm.acl_from_ctl[n - 1] = weir_adm.acl_from_ctl[found];
+			weir_adm.acl_rules[found] = saved;
+			weir_adm.n_acl_rules++;
 			return NULL;
 		}
 		return weir_cmd_after(json_pack("{s:o, s:s}", "prefix",
@@ -182,11 +184,11 @@ acl_change(const char *cmd, json_t *req, char *err, size_t errlen)
 						"removed", saved.allow ? "allow" : "deny"));
 	}
 	if (found >= 0) {
-		saved = adm.acl_rules[found];
-		adm.acl_rules[found] = e;
-		adm.acl_from_ctl[found] = 1;
+		saved = weir_adm.acl_rules[found];
+		weir_adm.acl_rules[found] = e;
+		weir_adm.acl_from_ctl[found] = 1;
 		if ((token = acl_publish(err, errlen)) == 0) {
-			adm.acl_rules[found] = saved;
+			weir_adm.acl_rules[found] = saved;
 			return NULL;
 		}
 	} else {
@@ -194,11 +196,11 @@ acl_change(const char *cmd, json_t *req, char *err, size_t errlen)
 			snprintf(err, errlen, "acl full: %d prefixes", WEIR_MAX_ACL);
 			return NULL;
 		}
-		adm.acl_rules[n] = e;
-		adm.acl_from_ctl[n] = 1;
-		adm.n_acl_rules++;
+		weir_adm.acl_rules[n] = e;
+		weir_adm.acl_from_ctl[n] = 1;
+		weir_adm.n_acl_rules++;
 		if ((token = acl_publish(err, errlen)) == 0) {
-			adm.n_acl_rules--;
+			weir_adm.n_acl_rules--;
 			return NULL;
 		}
 	}

@@ -106,7 +106,7 @@ struct adm_state {
 	uint64_t ts_flag;
 };
 
-extern struct adm_state adm;
+extern struct adm_state weir_adm;
 
 static inline void
 mask_addr(uint8_t *dst, const uint8_t *src, unsigned int bits)

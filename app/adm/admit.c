@@ -125,8 +125,8 @@ weir_adm_unban(struct weir_adm_worker *aw, const void *payload)
 		struct weir_src_key sk;
 		struct weir_src_state *g;
 
-		if (adm.rules[r].l == NULL ||
-		    (k->family == 6 && k->plen != adm.rules[r].l->ipv6_prefix))
+		if (weir_adm.rules[r].l == NULL ||
+		    (k->family == 6 && k->plen != weir_adm.rules[r].l->ipv6_prefix))
 			continue;
 		memset(&sk, 0, sizeof(sk));
 		sk.family = k->family;
@@ -143,8 +143,8 @@ weir_adm_unban(struct weir_adm_worker *aw, const void *payload)
 void
 weir_adm_iteration(struct weir_adm_worker *aw, uint64_t tsc)
 {
-	aw->acl = __atomic_load_n(&adm.acl_cur, __ATOMIC_ACQUIRE);
-	aw->bans = __atomic_load_n(&adm.bans_cur, __ATOMIC_ACQUIRE);
+	aw->acl = __atomic_load_n(&weir_adm.acl_cur, __ATOMIC_ACQUIRE);
+	aw->bans = __atomic_load_n(&weir_adm.bans_cur, __ATOMIC_ACQUIRE);
 	aw->n_bans = aw->bans->n;
 	if (!weir.cfg->clock_rx_timestamp)
 		__atomic_store_n(&aw->now_ns, weir_clock_ns(tsc), __ATOMIC_RELAXED);
@@ -155,11 +155,11 @@ weir_adm_iteration(struct weir_adm_worker *aw, uint64_t tsc)
 static inline void
 adm_clock(struct weir_adm_worker *aw, const struct rte_mbuf *m)
 {
-	if (unlikely(weir.cfg->clock_rx_timestamp) && (m->ol_flags & adm.ts_flag))
-		__atomic_store_n(&aw->now_ns,
-				 *RTE_MBUF_DYNFIELD(m, adm.ts_off, const rte_mbuf_timestamp_t *) *
-					 1000,
-				 __ATOMIC_RELAXED);
+	if (unlikely(weir.cfg->clock_rx_timestamp) && (m->ol_flags & weir_adm.ts_flag))
+		__atomic_store_n(
+			&aw->now_ns,
+			*RTE_MBUF_DYNFIELD(m, weir_adm.ts_off, const rte_mbuf_timestamp_t *) * 1000,
+			__ATOMIC_RELAXED);
 }
 
 static void
@@ -171,7 +171,7 @@ src_key(struct weir_src_key *sk, const struct weir_conn_key *k, unsigned int r)
 	if (k->family == 4)
 		memcpy(sk->addr, k->src, 4);
 	else
-		mask_addr(sk->addr, k->src, adm.rules[r].l->ipv6_prefix);
+		mask_addr(sk->addr, k->src, weir_adm.rules[r].l->ipv6_prefix);
 }
 
 /* A refusal under rule r: count a strike; a source that keeps going is
@@ -181,7 +181,7 @@ static void
 strike(struct weir_adm_worker *aw, unsigned int r, struct weir_src_state *g,
        const struct weir_src_key *sk)
 {
-	const struct weir_limits *l = adm.rules[r].l;
+	const struct weir_limits *l = weir_adm.rules[r].l;
 	struct ban_report rep;
 
 	aw->stats.rl_denied++;
@@ -192,7 +192,7 @@ strike(struct weir_adm_worker *aw, unsigned int r, struct weir_src_state *g,
 		aw->stats.ban_dry_run++;
 		return;
 	}
-	weir_rl_ban_trigger(&adm.rules[r].ban, &g->ban, aw->now_ns, NULL);
+	weir_rl_ban_trigger(&weir_adm.rules[r].ban, &g->ban, aw->now_ns, NULL);
 	if (g->ban.until_ns > g->rested_ns)
 		g->rested_ns = g->ban.until_ns;
 	memset(&rep, 0, sizeof(rep));
@@ -227,7 +227,7 @@ static unsigned int
 rule_conn(struct weir_adm_worker *aw, unsigned int r, const struct weir_conn_key *k, uint32_t *ref,
 	  int *over)
 {
-	const struct rule *ru = &adm.rules[r];
+	const struct rule *ru = &weir_adm.rules[r];
 	const struct weir_limits *l = ru->l;
 	uint64_t now = aw->now_ns;
 	unsigned int why = WEIR_DROP_NONE;
@@ -313,14 +313,14 @@ weir_adm_limits(struct weir_adm_worker *aw, const struct weir_pkt *p, unsigned i
 	int over = 0;
 
 	ref[0] = ref[1] = WEIR_SRCT_NONE;
-	if (adm.rules[svc].l == NULL && adm.rules[WEIR_ADM_GLOBAL].l == NULL)
+	if (weir_adm.rules[svc].l == NULL && weir_adm.rules[WEIR_ADM_GLOBAL].l == NULL)
 		return weir_v_continue();
 	if (allowed) {
 		aw->stats.acl_allowed++;
 		return weir_v_continue();
 	}
 	for (j = 0; j < 2; j++) {
-		const struct weir_limits *l = adm.rules[r[j]].l;
+		const struct weir_limits *l = weir_adm.rules[r[j]].l;
 
 		if (l == NULL)
 			continue;
@@ -350,7 +350,7 @@ weir_adm_packet(struct weir_adm_worker *aw, const struct rte_mbuf *m, const stru
 	if (unlikely(aw->n_bans != 0) && banned(aw, c->client.family, c->client.src))
 		return refuse(aw, WEIR_DROP_BANNED, c->client.family, c->client.src);
 	for (j = 0; j < 2; j++) {
-		const struct rule *ru = &adm.rules[r[j]];
+		const struct rule *ru = &weir_adm.rules[r[j]];
 		struct weir_src_key sk;
 		struct weir_src_state *g;
 

@@ -26,7 +26,7 @@ bans_build(uint64_t now)
 	struct weir_adm_bans *b;
 	unsigned int p;
 
-	while (rte_hash_iterate(adm.ban_index, &key, &data, &it) >= 0) {
+	while (rte_hash_iterate(weir_adm.ban_index, &key, &data, &it) >= 0) {
 		const struct ban_rec *rec = data;
 
 		if (rec->st.until_ns > now)
@@ -38,9 +38,9 @@ bans_build(uint64_t now)
 	if (b == NULL)
 		return NULL;
 	b->mask = size - 1;
-	adm.bans_next_expiry = UINT64_MAX;
+	weir_adm.bans_next_expiry = UINT64_MAX;
 	it = 0;
-	while (rte_hash_iterate(adm.ban_index, &key, &data, &it) >= 0) {
+	while (rte_hash_iterate(weir_adm.ban_index, &key, &data, &it) >= 0) {
 		const struct ban_rec *rec = data;
 		uint32_t i;
 
@@ -55,8 +55,8 @@ bans_build(uint64_t now)
 			b->any4 = 1;
 		else
 			plens[rec->key.plen] = 1;
-		if (rec->st.until_ns < adm.bans_next_expiry)
-			adm.bans_next_expiry = rec->st.until_ns;
+		if (rec->st.until_ns < weir_adm.bans_next_expiry)
+			weir_adm.bans_next_expiry = rec->st.until_ns;
 		b->n++;
 	}
 	for (p = 128; p > 0; p--)
@@ -73,8 +73,8 @@ bans_publish(uint64_t now)
 
 	if (b == NULL)
 		return 0;
-	adm.bans_dirty = 0;
-	return weir_rcu_publish((void **)&adm.bans_cur, b, rte_free);
+	weir_adm.bans_dirty = 0;
+	return weir_rcu_publish((void **)&weir_adm.bans_cur, b, rte_free);
 }
 
 static struct ban_rec *
@@ -83,7 +83,7 @@ ban_get(const struct ban_key *k, int create)
 	struct ban_rec *rec;
 	void *data;
 
-	if (rte_hash_lookup_data(adm.ban_index, k, &data) >= 0)
+	if (rte_hash_lookup_data(weir_adm.ban_index, k, &data) >= 0)
 		return data;
 	if (!create)
 		return NULL;
@@ -91,7 +91,7 @@ ban_get(const struct ban_key *k, int create)
 	if (rec == NULL)
 		return NULL;
 	rec->key = *k;
-	if (rte_hash_add_key_data(adm.ban_index, k, rec) != 0) {
+	if (rte_hash_add_key_data(weir_adm.ban_index, k, rec) != 0) {
 		free(rec);
 		return NULL;
 	}
@@ -101,7 +101,7 @@ ban_get(const struct ban_key *k, int create)
 static void
 ban_forget(struct ban_rec *rec)
 {
-	rte_hash_del_key(adm.ban_index, &rec->key);
+	rte_hash_del_key(weir_adm.ban_index, &rec->key);
 	free(rec);
 }
 
@@ -112,12 +112,12 @@ adm_bans_free_all(void)
 	void *data;
 	uint32_t it = 0;
 
-	if (adm.ban_index == NULL)
+	if (weir_adm.ban_index == NULL)
 		return;
-	while (rte_hash_iterate(adm.ban_index, &key, &data, &it) >= 0)
+	while (rte_hash_iterate(weir_adm.ban_index, &key, &data, &it) >= 0)
 		free(data);
-	rte_hash_free(adm.ban_index);
-	adm.ban_index = NULL;
+	rte_hash_free(weir_adm.ban_index);
+	weir_adm.ban_index = NULL;
 }
 
 /* A worker's report: the source is banned everywhere, for what the worker
@@ -126,12 +126,12 @@ void
 weir_adm_ban_reported(const void *payload)
 {
 	const struct ban_report *rep = payload;
-	const struct rule *ru = &adm.rules[rep->rule];
+	const struct rule *ru = &weir_adm.rules[rep->rule];
 	struct ban_rec *rec = ban_get(&rep->key, 1);
 	struct weir_rl_ban st;
 
 	if (rec == NULL) {
-		adm.bans_lost++;
+		weir_adm.bans_lost++;
 		return;
 	}
 	st = rec->st;
@@ -144,7 +144,7 @@ weir_adm_ban_reported(const void *payload)
 	rec->times++;
 	rec->rule = rep->rule;
 	rec->forget_ns = rec->st.until_ns + ru->l->ban.decay_s * SEC_NS;
-	adm.bans_dirty = 1;
+	weir_adm.bans_dirty = 1;
 }
 
 void
@@ -152,20 +152,20 @@ weir_adm_control_tick(void)
 {
 	uint64_t now = adm_control_now();
 
-	if (adm.ban_index == NULL)
+	if (weir_adm.ban_index == NULL)
 		return;
 	/* On an expiry, or when the list fills with histories: tidy up. */
-	if (now >= adm.bans_next_expiry || rte_hash_count(adm.ban_index) > MAX_BANS / 2) {
+	if (now >= weir_adm.bans_next_expiry || rte_hash_count(weir_adm.ban_index) > MAX_BANS / 2) {
 		const void *key;
 		void *data;
 		uint32_t it = 0;
 		struct ban_rec *gone[256];
 		unsigned int ng = 0, i;
 
-		if (now >= adm.bans_next_expiry)
-			adm.bans_dirty = 1;
+		if (now >= weir_adm.bans_next_expiry)
+			weir_adm.bans_dirty = 1;
 		/* Records with nothing left to remember go (a few per tick). */
-		while (rte_hash_iterate(adm.ban_index, &key, &data, &it) >= 0 &&
+		while (rte_hash_iterate(weir_adm.ban_index, &key, &data, &it) >= 0 &&
 		       ng < RTE_DIM(gone)) {
 			struct ban_rec *rec = data;
 
@@ -175,7 +175,7 @@ weir_adm_control_tick(void)
 		for (i = 0; i < ng; i++)
 			ban_forget(gone[i]);
 	}
-	if (adm.bans_dirty)
+	if (weir_adm.bans_dirty)
 		bans_publish(now);
 }
 
@@ -305,11 +305,11 @@ weir_cmd_bans(json_t *req, char *err, size_t errlen)
 	(void)req;
 	(void)err;
 	(void)errlen;
-	while (rte_hash_iterate(adm.ban_index, &key, &data, &it) >= 0) {
+	while (rte_hash_iterate(weir_adm.ban_index, &key, &data, &it) >= 0) {
 		const struct ban_rec *rec = data;
 
 		if (rec->st.until_ns > now)
 			json_array_append_new(arr, ban_json(rec, now));
 	}
-	return json_pack("{s:o, s:I}", "bans", arr, "lost", (json_int_t)adm.bans_lost);
+	return json_pack("{s:o, s:I}", "bans", arr, "lost", (json_int_t)weir_adm.bans_lost);
 }

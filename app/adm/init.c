@@ -16,7 +16,7 @@
 #include "adm/adm-priv.h"
 #include "core/clock.h"
 
-struct adm_state adm = {.ts_off = -1};
+struct adm_state weir_adm = {.ts_off = -1};
 
 uint64_t
 adm_control_now(void)
@@ -27,8 +27,8 @@ adm_control_now(void)
 	if (!weir.cfg->clock_rx_timestamp)
 		return weir_clock_ns(weir_clock_tsc());
 	/* Replayed time: the latest any worker has seen. */
-	for (i = 0; i < adm.n_workers; i++) {
-		uint64_t t = __atomic_load_n(&adm.workers[i]->now_ns, __ATOMIC_RELAXED);
+	for (i = 0; i < weir_adm.n_workers; i++) {
+		uint64_t t = __atomic_load_n(&weir_adm.workers[i]->now_ns, __ATOMIC_RELAXED);
 
 		if (t > now)
 			now = t;
@@ -39,7 +39,7 @@ adm_control_now(void)
 static int
 rule_init(unsigned int r, const struct weir_limits *l, const char *name, char *err, size_t errlen)
 {
-	struct rule *ru = &adm.rules[r];
+	struct rule *ru = &weir_adm.rules[r];
 
 	memset(ru, 0, sizeof(*ru));
 	if (!l->enabled)
@@ -69,7 +69,7 @@ any_limits(void)
 	unsigned int r;
 
 	for (r = 0; r <= WEIR_ADM_GLOBAL; r++)
-		if (adm.rules[r].l != NULL)
+		if (weir_adm.rules[r].l != NULL)
 			return 1;
 	return 0;
 }
@@ -103,12 +103,12 @@ weir_adm_init_worker(struct weir_adm_worker *aw, unsigned int id, int socket,
 		return -1;
 	}
 	for (r = 0; r <= WEIR_ADM_GLOBAL; r++)
-		aw->pins |= adm.rules[r].pin;
-	aw->acl = adm.acl_cur;
-	aw->bans = adm.bans_cur;
-	adm.workers[id] = aw;
-	if (id + 1 > adm.n_workers)
-		adm.n_workers = id + 1;
+		aw->pins |= weir_adm.rules[r].pin;
+	aw->acl = weir_adm.acl_cur;
+	aw->bans = weir_adm.bans_cur;
+	weir_adm.workers[id] = aw;
+	if (id + 1 > weir_adm.n_workers)
+		weir_adm.n_workers = id + 1;
 	return 0;
 }
 
@@ -117,9 +117,9 @@ weir_adm_fini_worker(struct weir_adm_worker *aw)
 {
 	unsigned int i;
 
-	for (i = 0; i < adm.n_workers; i++)
-		if (adm.workers[i] == aw)
-			adm.workers[i] = NULL;
+	for (i = 0; i < weir_adm.n_workers; i++)
+		if (weir_adm.workers[i] == aw)
+			weir_adm.workers[i] = NULL;
 	weir_srct_free(aw->src);
 	rte_free(aw->top);
 	memset(aw, 0, sizeof(*aw));
@@ -138,9 +138,9 @@ weir_adm_init(char *err, size_t errlen)
 	};
 	unsigned int i;
 
-	adm.bans_next_expiry = UINT64_MAX;
+	weir_adm.bans_next_expiry = UINT64_MAX;
 	if (cfg->clock_rx_timestamp &&
-	    rte_mbuf_dyn_rx_timestamp_register(&adm.ts_off, &adm.ts_flag) != 0) {
+	    rte_mbuf_dyn_rx_timestamp_register(&weir_adm.ts_off, &weir_adm.ts_flag) != 0) {
 		snprintf(err, errlen, "clock rx_timestamp: cannot register the timestamp field: %s",
 			 rte_strerror(rte_errno));
 		return -1;
@@ -150,30 +150,31 @@ weir_adm_init(char *err, size_t errlen)
 			return -1;
 	if (rule_init(WEIR_ADM_GLOBAL, &cfg->limits, "limits", err, errlen) != 0)
 		return -1;
-	adm.acl_rules = calloc(WEIR_MAX_ACL, sizeof(adm.acl_rules[0]));
-	adm.acl_from_ctl = calloc(WEIR_MAX_ACL, 1);
-	if (adm.acl_rules == NULL || adm.acl_from_ctl == NULL) {
+	weir_adm.acl_rules = calloc(WEIR_MAX_ACL, sizeof(weir_adm.acl_rules[0]));
+	weir_adm.acl_from_ctl = calloc(WEIR_MAX_ACL, 1);
+	if (weir_adm.acl_rules == NULL || weir_adm.acl_from_ctl == NULL) {
 		snprintf(err, errlen, "acl: out of memory");
 		goto fail;
 	}
-	adm.n_acl_rules = cfg->n_acl;
+	weir_adm.n_acl_rules = cfg->n_acl;
 	if (cfg->n_acl > 0)
-		memcpy(adm.acl_rules, cfg->acl, cfg->n_acl * sizeof(adm.acl_rules[0]));
-	adm.acl_cur = adm_acl_build(err, errlen);
-	if (adm.acl_cur == NULL)
+		memcpy(weir_adm.acl_rules, cfg->acl, cfg->n_acl * sizeof(weir_adm.acl_rules[0]));
+	weir_adm.acl_cur = adm_acl_build(err, errlen);
+	if (weir_adm.acl_cur == NULL)
 		goto fail;
-	adm.ban_index = rte_hash_create(&hp);
-	adm.bans_cur =
-		rte_zmalloc("weir_bans", sizeof(*adm.bans_cur) + sizeof(adm.bans_cur->slot[0]),
-			    RTE_CACHE_LINE_SIZE);
-	if (adm.ban_index == NULL || adm.bans_cur == NULL) {
+	weir_adm.ban_index = rte_hash_create(&hp);
+	weir_adm.bans_cur = rte_zmalloc(
+		"weir_bans", sizeof(*weir_adm.bans_cur) + sizeof(weir_adm.bans_cur->slot[0]),
+		RTE_CACHE_LINE_SIZE);
+	if (weir_adm.ban_index == NULL || weir_adm.bans_cur == NULL) {
 		snprintf(err, errlen, "bans: cannot allocate the ban list: %s",
 			 rte_strerror(rte_errno));
 		goto fail;
 	}
-	adm.top_merged = rte_malloc("weir_top", weir_rl_topk_size(TOP_K), RTE_CACHE_LINE_SIZE);
-	if (adm.top_merged == NULL || weir_rl_topk_init(adm.top_merged, weir_rl_topk_size(TOP_K),
-							TOP_K, rte_rand()) == NULL) {
+	weir_adm.top_merged = rte_malloc("weir_top", weir_rl_topk_size(TOP_K), RTE_CACHE_LINE_SIZE);
+	if (weir_adm.top_merged == NULL ||
+	    weir_rl_topk_init(weir_adm.top_merged, weir_rl_topk_size(TOP_K), TOP_K, rte_rand()) ==
+		    NULL) {
 		snprintf(err, errlen, "top: cannot allocate its summary");
 		goto fail;
 	}
@@ -188,13 +189,13 @@ weir_adm_fini(void)
 {
 	adm_top_fini();
 	adm_bans_free_all();
-	rte_free(adm.bans_cur);
-	adm_acl_free(adm.acl_cur);
-	rte_free(adm.top_merged);
-	free(adm.acl_rules);
-	free(adm.acl_from_ctl);
-	memset(&adm, 0, sizeof(adm));
-	adm.ts_off = -1;
+	rte_free(weir_adm.bans_cur);
+	adm_acl_free(weir_adm.acl_cur);
+	rte_free(weir_adm.top_merged);
+	free(weir_adm.acl_rules);
+	free(weir_adm.acl_from_ctl);
+	memset(&weir_adm, 0, sizeof(weir_adm));
+	weir_adm.ts_off = -1;
 }
 
 static json_t *

@@ -34,7 +34,7 @@ top_req_free(struct top_req *t)
 {
 	unsigned int i;
 
-	for (i = 0; i < adm.n_workers; i++)
+	for (i = 0; i < weir_adm.n_workers; i++)
 		rte_free(t->copy[i]);
 	free(t);
 }
@@ -55,16 +55,16 @@ top_finish(void *ctx, int timed_out, char *err, size_t errlen)
 		late = t;
 		return NULL;
 	}
-	for (i = 0; i < adm.n_workers; i++)
+	for (i = 0; i < weir_adm.n_workers; i++)
 		src[i] = t->copy[i];
-	weir_rl_topk_merge(adm.top_merged, src, adm.n_workers);
+	weir_rl_topk_merge(weir_adm.top_merged, src, weir_adm.n_workers);
 	e = calloc(t->n, sizeof(*e));
 	if (e == NULL) {
 		snprintf(err, errlen, "top: out of memory");
 		top_req_free(t);
 		return NULL;
 	}
-	got = weir_rl_topk_query(adm.top_merged, e, t->n);
+	got = weir_rl_topk_query(weir_adm.top_merged, e, t->n);
 	arr = json_array();
 	for (i = 0; i < got; i++) {
 		struct ban_key bk;
@@ -75,7 +75,7 @@ top_finish(void *ctx, int timed_out, char *err, size_t errlen)
 		bk.family = e[i].key.family;
 		bk.plen = bk.family == 4 ? 32 : 64;
 		memcpy(bk.addr, e[i].key.addr, 16);
-		if (rte_hash_lookup_data(adm.ban_index, &bk, &data) >= 0)
+		if (rte_hash_lookup_data(weir_adm.ban_index, &bk, &data) >= 0)
 			ban = ((const struct ban_rec *)data)->st.until_ns > now;
 		json_array_append_new(arr, json_pack("{s:o, s:I, s:I, s:b}", "source",
 						     adm_prefix_json(bk.family, bk.addr, bk.plen),
@@ -85,7 +85,7 @@ top_finish(void *ctx, int timed_out, char *err, size_t errlen)
 	free(e);
 	top_req_free(t);
 	return json_pack("{s:o, s:I}", "top", arr, "refused_total",
-			 (json_int_t)weir_rl_topk_total(adm.top_merged));
+			 (json_int_t)weir_rl_topk_total(weir_adm.top_merged));
 }
 
 void
@@ -120,18 +120,18 @@ weir_cmd_top(json_t *req, char *err, size_t errlen)
 	if (t == NULL)
 		goto nomem;
 	t->n = v != NULL ? (unsigned int)json_integer_value(v) : 10; /* 1 to 1000: the table */
-	for (i = 0; i < adm.n_workers; i++) {
+	for (i = 0; i < weir_adm.n_workers; i++) {
 		t->copy[i] = rte_malloc("weir_top", sz, RTE_CACHE_LINE_SIZE);
 		if (t->copy[i] == NULL || weir_rl_topk_init(t->copy[i], sz, TOP_K, i + 1) == NULL)
 			goto nomem;
 	}
-	for (i = 0; i < adm.n_workers; i++)
+	for (i = 0; i < weir_adm.n_workers; i++)
 		if (weir_control_room(i) == 0) {
 			snprintf(err, errlen, "top: worker %u's inbox is full; try again", i);
 			top_req_free(t);
 			return NULL;
 		}
-	for (i = 0; i < adm.n_workers; i++)
+	for (i = 0; i < weir_adm.n_workers; i++)
 		weir_control_post(i, WEIR_MSG_TOP_COPY, &t->copy[i], sizeof(t->copy[i]));
 	return weir_cmd_defer(top_finish, t, TOP_TIMEOUT_MS);
 nomem:

@@ -25,7 +25,7 @@ backends_json(unsigned int svc)
 {
 	const struct weir_service_config *sc = &weir.cfg->services[svc];
 	const struct weir_pool_config *pl = &weir.cfg->pools[sc->pool];
-	const struct weir_l4_snap *s = l4c.snap;
+	const struct weir_l4_snap *s = weir_l4c.snap;
 	json_t *arr = json_array();
 	unsigned int b;
 
@@ -41,8 +41,8 @@ backends_json(unsigned int svc)
 				 s->svc[svc].mac[b][4], s->svc[svc].mac[b][5]);
 		o = json_pack("{s:o, s:i, s:I, s:b, s:I, s:s?, s:s}", "address",
 			      ip_json(bc->addr.family, bc->addr.ip), "port", bc->port, "weight",
-			      (json_int_t)l4c.weight[sc->pool][b], "enabled",
-			      l4c.enabled[sc->pool][b], "effective_weight",
+			      (json_int_t)weir_l4c.weight[sc->pool][b], "enabled",
+			      weir_l4c.enabled[sc->pool][b], "effective_weight",
 			      (json_int_t)s->svc[svc].weight[b], "mac", mac[0] ? mac : NULL,
 			      "datacenter", bc->datacenter);
 		weir_counters_backend_json(svc, b, o);
@@ -55,7 +55,7 @@ json_t *
 weir_l4_services_json(void)
 {
 	const struct weir_config *cfg = weir.cfg;
-	const struct weir_l4_snap *s = l4c.snap;
+	const struct weir_l4_snap *s = weir_l4c.snap;
 	json_t *arr = json_array();
 	unsigned int i, j;
 
@@ -163,9 +163,9 @@ weir_cmd_backend(json_t *req, char *err, size_t errlen)
 		return NULL;
 	}
 	if (strcmp(action, "disable") == 0) {
-		l4c.enabled[pi][b] = 0;
+		weir_l4c.enabled[pi][b] = 0;
 	} else if (strcmp(action, "enable") == 0) {
-		l4c.enabled[pi][b] = 1;
+		weir_l4c.enabled[pi][b] = 1;
 	} else {
 		json_int_t w = json_integer_value(json_object_get(req, "weight"));
 
@@ -174,7 +174,7 @@ weir_cmd_backend(json_t *req, char *err, size_t errlen)
 				 WEIR_LB_MAX_WEIGHT);
 			return NULL;
 		}
-		l4c.weight[pi][b] = (uint32_t)w;
+		weir_l4c.weight[pi][b] = (uint32_t)w;
 	}
 	token = l4_snap_publish();
 	if (token == 0) {
@@ -186,8 +186,9 @@ weir_cmd_backend(json_t *req, char *err, size_t errlen)
 		if (cfg->services[i].pool == pi)
 			json_array_append_new(svcs, json_string(cfg->services[i].name));
 	/* Answered once every worker uses the new tables. */
-	return weir_cmd_after(json_pack(
-		"{s:s, s:s, s:s, s:I, s:b, s:o, s:I}", "pool", pool, "backend", backend, "action",
-		action, "weight", (json_int_t)l4c.weight[pi][b], "enabled", l4c.enabled[pi][b],
-		"services", svcs, "snapshot", (json_int_t)l4c.snap->version));
+	return weir_cmd_after(json_pack("{s:s, s:s, s:s, s:I, s:b, s:o, s:I}", "pool", pool,
+					"backend", backend, "action", action, "weight",
+					(json_int_t)weir_l4c.weight[pi][b], "enabled",
+					weir_l4c.enabled[pi][b], "services", svcs, "snapshot",
+					(json_int_t)weir_l4c.snap->version));
 }

@@ -123,11 +123,12 @@ weir_l4_open(struct weir_l4_worker *l4, const struct rte_mbuf *m, const struct w
 	memcpy(c->backend_ip, bc->addr.ip, ip_len(bc->addr.family));
 	c->bport = rte_cpu_to_be_16(bc->port);
 	if (sc->forwarding == WEIR_FWD_FULLNAT) {
-		memcpy(c->local_ip, l4c.locals[li].ip, ip_len(l4c.locals[li].family));
+		memcpy(c->local_ip, weir_l4c.locals[li].ip, ip_len(weir_l4c.locals[li].family));
 		c->lport = rte_cpu_to_be_16(lport);
 		c->flags |= WEIR_CONN_F_LPORT;
 	} else {
-		memcpy(c->local_ip, l4c.locals[l4c.svc_local[svc][0]].ip, ip_len(bc->addr.family));
+		memcpy(c->local_ip, weir_l4c.locals[weir_l4c.svc_local[svc][0]].ip,
+		       ip_len(bc->addr.family));
 	}
 	weir_sched_conn_open(&l4->sched[svc], pick->b);
 	l4->bstats[svc * WEIR_MAX_BACKENDS + pick->b].conns_total++;

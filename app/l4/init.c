@@ -19,9 +19,9 @@ find_local(const struct weir_addr *a)
 {
 	unsigned int i;
 
-	for (i = 0; i < l4c.n_locals; i++)
-		if (l4c.locals[i].family == a->family &&
-		    memcmp(l4c.locals[i].ip, a->ip, ip_len(a->family)) == 0)
+	for (i = 0; i < weir_l4c.n_locals; i++)
+		if (weir_l4c.locals[i].family == a->family &&
+		    memcmp(weir_l4c.locals[i].ip, a->ip, ip_len(a->family)) == 0)
 			return (int)i;
 	return -1;
 }
@@ -32,32 +32,32 @@ weir_l4_init(char *err, size_t errlen)
 	const struct weir_config *cfg = weir.cfg;
 	unsigned int i, j, b;
 
-	memset(&l4c, 0, sizeof(l4c));
+	memset(&weir_l4c, 0, sizeof(weir_l4c));
 	for (i = 0; i < cfg->n_services; i++)
 		for (j = 0; j < cfg->services[i].n_local_ips; j++) {
 			const struct weir_addr *a = &cfg->services[i].local_ips[j];
 			int li = find_local(a);
 
 			if (li < 0) {
-				if (l4c.n_locals == L4_MAX_LOCALS) {
+				if (weir_l4c.n_locals == L4_MAX_LOCALS) {
 					snprintf(err, errlen, "more than %d distinct local_ips",
 						 L4_MAX_LOCALS);
 					return -2;
 				}
-				l4c.locals[l4c.n_locals] = *a;
-				li = (int)l4c.n_locals++;
+				weir_l4c.locals[weir_l4c.n_locals] = *a;
+				li = (int)weir_l4c.n_locals++;
 			}
-			l4c.svc_local[i][j] = (uint8_t)li;
+			weir_l4c.svc_local[i][j] = (uint8_t)li;
 		}
 	for (i = 0; i < cfg->n_pools; i++)
 		for (b = 0; b < cfg->pools[i].n_backends; b++) {
-			l4c.weight[i][b] = cfg->pools[i].backends[b].weight;
-			l4c.enabled[i][b] = 1;
+			weir_l4c.weight[i][b] = cfg->pools[i].backends[b].weight;
+			weir_l4c.enabled[i][b] = 1;
 		}
 	l4_neigh_init();
-	l4c.map = l4_svcmap_build();
-	l4c.snap = l4c.map != NULL ? l4_snap_build(NULL) : NULL;
-	if (l4c.snap == NULL) {
+	weir_l4c.map = l4_svcmap_build();
+	weir_l4c.snap = weir_l4c.map != NULL ? l4_snap_build(NULL) : NULL;
+	if (weir_l4c.snap == NULL) {
 		snprintf(err, errlen, "cannot build the Maglev tables: %s", strerror(ENOMEM));
 		weir_l4_fini();
 		return -1;
@@ -69,10 +69,10 @@ void
 weir_l4_fini(void)
 {
 	/* The workers are gone: nothing reads the snapshot. */
-	l4_snap_free(l4c.snap);
-	rte_free(l4c.map);
-	l4c.snap = NULL;
-	l4c.map = NULL;
+	l4_snap_free(weir_l4c.snap);
+	rte_free(weir_l4c.map);
+	weir_l4c.snap = NULL;
+	weir_l4c.map = NULL;
 }
 
 int
@@ -80,13 +80,13 @@ weir_l4_init_worker(struct weir_l4_worker *l4, unsigned int id, int socket, stru
 		    char *err, size_t errlen)
 {
 	const struct weir_config *cfg = weir.cfg;
-	unsigned int n_slots = l4c.n_locals * 2, i, b;
+	unsigned int n_slots = weir_l4c.n_locals * 2, i, b;
 	char name[64];
 
 	memset(l4, 0, sizeof(*l4));
 	l4->id = id;
 	l4->outbox = outbox;
-	l4->snap = l4c.snap;
+	l4->snap = weir_l4c.snap;
 	/* Without services there is nothing to track: no table, no memory. */
 	snprintf(name, sizeof(name), "weir_ct_%u", id);
 	if (cfg->n_services > 0) {
@@ -158,7 +158,7 @@ weir_l4_fini_worker(struct weir_l4_worker *l4)
 
 	weir_ct_free(l4->ct);
 	if (l4->lport_slot != NULL)
-		for (i = 0; i < l4c.n_locals * 2; i++)
+		for (i = 0; i < weir_l4c.n_locals * 2; i++)
 			rte_free(l4->lport_slot[i]);
 	rte_free(l4->lport_slot);
 	rte_free(l4->lport_cursor);

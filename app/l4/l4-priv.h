@@ -53,7 +53,7 @@ struct l4_control {
 	uint8_t svc_local[WEIR_MAX_SERVICES][WEIR_MAX_LOCAL_IPS];
 };
 
-extern struct l4_control l4c;
+extern struct l4_control weir_l4c;
 
 static inline size_t
 ip_len(uint8_t family)

@@ -21,7 +21,7 @@ l4_lport_alloc(struct weir_l4_worker *l4, unsigned int svc, uint8_t proto, uint3
 	unsigned int k, t;
 
 	for (k = 0; k < sc->n_local_ips; k++) {
-		unsigned int li = l4c.svc_local[svc][(hash + k) % sc->n_local_ips];
+		unsigned int li = weir_l4c.svc_local[svc][(hash + k) % sc->n_local_ips];
 		unsigned int slot = li * 2 + (proto == PROTO_UDP);
 		uint32_t *slots = l4->lport_slot[slot];
 		uint32_t cur = l4->lport_cursor[slot];

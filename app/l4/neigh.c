@@ -85,7 +85,7 @@ l4_neigh_init(void)
 	const struct weir_config *cfg = weir.cfg;
 	unsigned int i, j, b;
 
-	memset(l4c.neigh, 0, sizeof(l4c.neigh));
+	memset(weir_l4c.neigh, 0, sizeof(weir_l4c.neigh));
 	for (i = 0; i < cfg->n_services; i++) {
 		const struct weir_service_config *sc = &cfg->services[i];
 		const struct weir_port_config *pc = weir.ports[sc->out_port].cfg;
@@ -96,9 +96,9 @@ l4_neigh_init(void)
 				if (pc->neighbors[j].addr.family == pl->backends[b].addr.family &&
 				    memcmp(pc->neighbors[j].addr.ip, pl->backends[b].addr.ip, 16) ==
 					    0) {
-					memcpy(l4c.neigh[i][b].mac, pc->neighbors[j].mac, 6);
-					l4c.neigh[i][b].ok = 1;
-					l4c.neigh[i][b].is_static = 1;
+					memcpy(weir_l4c.neigh[i][b].mac, pc->neighbors[j].mac, 6);
+					weir_l4c.neigh[i][b].ok = 1;
+					weir_l4c.neigh[i][b].is_static = 1;
 				}
 	}
 }
@@ -149,14 +149,14 @@ ask(unsigned int pi, const struct weir_addr *ip)
 	m->port = port->port_id;
 	if (len == 0 || weir_control_tx(m) != 0) {
 		rte_pktmbuf_free(m);
-		l4c.requests_lost++;
+		weir_l4c.requests_lost++;
 	}
 }
 
 uint64_t
 weir_l4_neigh_requests_lost(void)
 {
-	return l4c.requests_lost;
+	return weir_l4c.requests_lost;
 }
 
 void
@@ -175,7 +175,7 @@ weir_l4_neigh_learned(const void *payload)
 		if (sc->out_port != msg->port)
 			continue;
 		for (b = 0; b < pl->n_backends; b++) {
-			struct l4_neigh *ne = &l4c.neigh[i][b];
+			struct l4_neigh *ne = &weir_l4c.neigh[i][b];
 
 			if (ne->is_static || pl->backends[b].addr.family != msg->family ||
 			    memcmp(pl->backends[b].addr.ip, msg->ip, ip_len(msg->family)) != 0)
@@ -188,7 +188,7 @@ weir_l4_neigh_learned(const void *payload)
 		}
 	}
 	if (changed)
-		l4c.neigh_changed = 1;
+		weir_l4c.neigh_changed = 1;
 }
 
 void
@@ -204,7 +204,7 @@ weir_l4_control_tick(void)
 		const struct weir_pool_config *pl = &cfg->pools[sc->pool];
 
 		for (b = 0; b < pl->n_backends; b++) {
-			struct l4_neigh *ne = &l4c.neigh[i][b];
+			struct l4_neigh *ne = &weir_l4c.neigh[i][b];
 
 			if (ne->is_static)
 				continue;
@@ -216,8 +216,8 @@ weir_l4_control_tick(void)
 			ask(sc->out_port, &pl->backends[b].addr);
 		}
 	}
-	if (l4c.neigh_changed) {
-		l4c.neigh_changed = 0;
+	if (weir_l4c.neigh_changed) {
+		weir_l4c.neigh_changed = 0;
 		l4_snap_publish();
 	}
 }

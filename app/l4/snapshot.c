@@ -13,7 +13,7 @@
 #include "core/rcu.h"
 #include "l4/l4-priv.h"
 
-struct l4_control l4c;
+struct l4_control weir_l4c;
 
 static size_t
 snap_size(unsigned int n)
@@ -52,8 +52,8 @@ l4_snap_build(const struct weir_l4_snap *old_c)
 	if (s == NULL)
 		return NULL;
 	s->n_services = cfg->n_services;
-	s->map = l4c.map;
-	s->version = ++l4c.version;
+	s->map = weir_l4c.map;
+	s->version = ++weir_l4c.version;
 	for (i = 0; i < cfg->n_services; i++) {
 		const struct weir_service_config *sc = &cfg->services[i];
 		const struct weir_pool_config *pl = &cfg->pools[sc->pool];
@@ -61,9 +61,10 @@ l4_snap_build(const struct weir_l4_snap *old_c)
 		struct weir_maglev_entry e[WEIR_MAX_BACKENDS];
 
 		for (b = 0; b < pl->n_backends; b++) {
-			const struct l4_neigh *ne = &l4c.neigh[i][b];
+			const struct l4_neigh *ne = &weir_l4c.neigh[i][b];
 
-			v->weight[b] = l4c.enabled[sc->pool][b] ? l4c.weight[sc->pool][b] : 0;
+			v->weight[b] =
+				weir_l4c.enabled[sc->pool][b] ? weir_l4c.weight[sc->pool][b] : 0;
 			memcpy(v->mac[b], ne->mac, 6);
 			v->mac_ok[b] = ne->ok;
 			e[b].id = weir_lb_backend_id(pl->backends[b].addr.family,
@@ -94,17 +95,17 @@ l4_snap_build(const struct weir_l4_snap *old_c)
 uint64_t
 l4_snap_publish(void)
 {
-	struct weir_l4_snap *s = l4_snap_build(l4c.snap);
+	struct weir_l4_snap *s = l4_snap_build(weir_l4c.snap);
 
 	if (s == NULL)
 		return 0;
-	return weir_rcu_publish((void **)&l4c.snap, s, l4_snap_free);
+	return weir_rcu_publish((void **)&weir_l4c.snap, s, l4_snap_free);
 }
 
 uint64_t
 weir_l4_snapshot_version(void)
 {
-	return l4c.snap->version;
+	return weir_l4c.snap->version;
 }
 
 /* The schedulers follow the snapshot's weights and Maglev tables. */
@@ -126,7 +127,7 @@ sched_refresh(struct weir_l4_worker *l4, const struct weir_l4_snap *s)
 void
 weir_l4_iteration(struct weir_l4_worker *l4, uint64_t tsc)
 {
-	const struct weir_l4_snap *s = __atomic_load_n(&l4c.snap, __ATOMIC_ACQUIRE);
+	const struct weir_l4_snap *s = __atomic_load_n(&weir_l4c.snap, __ATOMIC_ACQUIRE);
 
 	if (s->version != l4->version)
 		sched_refresh(l4, s);

@@ -97,7 +97,7 @@ struct weir_svcmap *
 l4_svcmap_build(void)
 {
 	const struct weir_config *cfg = weir.cfg;
-	unsigned int n = cfg->n_services + l4c.n_locals, size = 16, i;
+	unsigned int n = cfg->n_services + weir_l4c.n_locals, size = 16, i;
 	struct weir_svcmap *m;
 
 	while (size < n * 2)
@@ -109,7 +109,7 @@ l4_svcmap_build(void)
 	for (i = 0; i < cfg->n_services; i++)
 		insert(m, WEIR_SVCMAP_SERVICE, &cfg->services[i].vip, cfg->services[i].port,
 		       cfg->services[i].proto, i);
-	for (i = 0; i < l4c.n_locals; i++)
-		insert(m, WEIR_SVCMAP_LOCAL, &l4c.locals[i], 0, 0, i);
+	for (i = 0; i < weir_l4c.n_locals; i++)
+		insert(m, WEIR_SVCMAP_LOCAL, &weir_l4c.locals[i], 0, 0, i);
 	return m;
 }

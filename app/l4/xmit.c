@@ -118,7 +118,8 @@ weir_l4_stateless(struct weir_l4_worker *l4, struct rte_mbuf *m, const struct we
 	tmp.service = (uint8_t)svc;
 	tmp.backend = (uint16_t)pick->b;
 	memcpy(tmp.backend_ip, bc->addr.ip, ip_len(bc->addr.family));
-	memcpy(tmp.local_ip, l4c.locals[l4c.svc_local[svc][0]].ip, ip_len(bc->addr.family));
+	memcpy(tmp.local_ip, weir_l4c.locals[weir_l4c.svc_local[svc][0]].ip,
+	       ip_len(bc->addr.family));
 	l4->stats.stateless++;
 	return weir_l4_to_backend(l4, m, p, &tmp);
 }

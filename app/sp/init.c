@@ -14,8 +14,8 @@
 /* The window field of the cookie SYN-ACK (never scaled). */
 #define SYN_WIN 65535
 
-struct weir_tcp_cookie_key sp_key[WEIR_MAX_SERVICES];
-struct weir_tcp_sp_conf sp_conf[WEIR_MAX_SERVICES];
+struct weir_tcp_cookie_key weir_sp_key[WEIR_MAX_SERVICES];
+struct weir_tcp_sp_conf weir_sp_conf[WEIR_MAX_SERVICES];
 static int sp_any;
 
 /* The held segment's index fits the spare bytes of the splice's cache line. */
@@ -43,15 +43,15 @@ weir_sp_init(char *err, size_t errlen)
 			return -1;
 		}
 		/* SipHash's key words are little-endian (weir_tcp_siphash24()). */
-		sp_key[i].k[0] = sp_key[i].k[1] = 0;
+		weir_sp_key[i].k[0] = weir_sp_key[i].k[1] = 0;
 		for (b = 0; b < 8; b++) {
-			sp_key[i].k[0] |= (uint64_t)k[b] << (8 * b);
-			sp_key[i].k[1] |= (uint64_t)k[8 + b] << (8 * b);
+			weir_sp_key[i].k[0] |= (uint64_t)k[b] << (8 * b);
+			weir_sp_key[i].k[1] |= (uint64_t)k[8 + b] << (8 * b);
 		}
 		memset(k, 0, sizeof(k));
-		sp_conf[i].mss = pc->mss;
-		sp_conf[i].wscale = pc->wscale;
-		sp_conf[i].syn_win = SYN_WIN;
+		weir_sp_conf[i].mss = pc->mss;
+		weir_sp_conf[i].wscale = pc->wscale;
+		weir_sp_conf[i].syn_win = SYN_WIN;
 	}
 	return 0;
 }

@@ -10,7 +10,7 @@
 #include "sp/sp.h"
 
 /* Per service, read-only once the workers run. */
-extern struct weir_tcp_cookie_key sp_key[WEIR_MAX_SERVICES];
-extern struct weir_tcp_sp_conf sp_conf[WEIR_MAX_SERVICES];
+extern struct weir_tcp_cookie_key weir_sp_key[WEIR_MAX_SERVICES];
+extern struct weir_tcp_sp_conf weir_sp_conf[WEIR_MAX_SERVICES];
 
 #endif /* WEIR_SP_PRIV_H */

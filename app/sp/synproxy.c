@@ -250,7 +250,7 @@ weir_sp_syn(struct weir_sp_worker *sp, struct rte_mbuf *m, const struct weir_pkt
 	}
 	flow_of(buf, p, &f);
 	seg_of(buf, p, &seg);
-	if (weir_tcp_sp_synack(&sp_conf[svc], &sp_key[svc], &f, &seg,
+	if (weir_tcp_sp_synack(&weir_sp_conf[svc], &weir_sp_key[svc], &f, &seg,
 			       weir_clock_cookie(sp->now_tsc), &out) < 0)
 		return weir_v_drop(WEIR_DROP_SYNPROXY_REJECTED); /* malformed options */
 	/* From the VIP back to where the SYN came from, out of its port. */
@@ -273,7 +273,7 @@ weir_sp_ack(struct weir_sp_worker *sp, struct rte_mbuf *m, const struct weir_pkt
 
 	flow_of(buf, p, &f);
 	seg_of(buf, p, &seg);
-	if (weir_tcp_sp_accept(&a->s, &sp_conf[svc], &sp_key[svc], &f, &seg,
+	if (weir_tcp_sp_accept(&a->s, &weir_sp_conf[svc], &weir_sp_key[svc], &f, &seg,
 			       weir_clock_cookie(sp->now_tsc), &a->syn) < 0) {
 		sp->stats.syn_cookies_bad++;
 		return weir_v_drop(WEIR_DROP_SYN_COOKIE_INVALID);

@@ -392,9 +392,14 @@ print_limits(const char *head, json_t *l)
 	       geti(l, "ipv6_prefix"));
 	if ((b = json_object_get(l, "ban")) != NULL)
 		printf("; ban after %lld refusals: %lld s, x%lld per repeat within %lld s, at most "
-		       "%lld s",
+		       "%lld s, %s",
 		       geti(b, "after"), geti(b, "first_s"), geti(b, "factor"), geti(b, "decay_s"),
-		       geti(b, "max_s"));
+		       geti(b, "max_s"),
+		       strcmp(gets_(b, "scope"), "service") == 0
+			       ? "from this service only"
+			       : "from every service if the source is proven (else this one, "
+				 "first_s "
+				 "each time)");
 }
 
 static void
@@ -483,10 +488,12 @@ print_bans(json_t *r)
 	json_t *b;
 	size_t i;
 
-	printf("%-44s %12s %12s %6s %s\n", "source", "remaining_s", "duration_s", "times", "by");
-	json_array_foreach(json_object_get(r, "bans"), i, b)
-		printf("%-44s %12lld %12lld %6lld %s\n", gets_(b, "source"), geti(b, "remaining_s"),
-		       geti(b, "duration_s"), geti(b, "times"), gets_(b, "by"));
+	printf("%-44s %-16s %12s %12s %6s %-7s %s\n", "source", "scope", "remaining_s",
+	       "duration_s", "times", "proven", "by");
+	json_array_foreach(json_object_get(r, "bans"), i, b) printf(
+		"%-44s %-16s %12lld %12lld %6lld %-7s %s\n", gets_(b, "source"), gets_(b, "scope"),
+		geti(b, "remaining_s"), geti(b, "duration_s"), geti(b, "times"),
+		json_is_true(json_object_get(b, "proven")) ? "yes" : "no", gets_(b, "by"));
 	if (json_array_size(json_object_get(r, "bans")) == 0)
 		printf("(no bans)\n");
 	if (geti(r, "lost") != 0)

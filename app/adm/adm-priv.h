@@ -31,35 +31,54 @@ struct weir_adm_acl {
 	uint8_t def[2]; /* [0] IPv4, [1] IPv6 */
 };
 
-/* A ban key: family, prefix length, the address with host bits zero. */
+/*
+ * A ban key: family, prefix length, scope, the address with host bits zero.
+ * The scope is a service index (the ban applies to that service), or
+ * BAN_ALL (every service).
+ */
 struct ban_key {
 	uint8_t family;
 	uint8_t plen;
-	uint8_t pad[2];
+	uint8_t scope;
+	uint8_t pad;
 	uint8_t addr[16];
 };
+#define BAN_ALL 0xff
 
 struct ban_slot {
-	struct ban_key key; /* family 0: empty */
+	struct ban_key key; /* family 0: empty; written last, with release */
 	uint32_t pad;
-	uint64_t until_ns;
+	uint64_t until_ns; /* changed in place (atomic) */
 };
 
-/** Bans in force (immutable once published): open addressing, linear probing. */
+/* weir_adm_bans.any4, any6: bans of these scopes exist. */
+#define BAN_F_ALL 1
+#define BAN_F_SVC 2
+
+/*
+ * Bans in force: open addressing, linear probing. Control is its only
+ * writer: a new ban fills an empty slot in place (the key's family last,
+ * with release, so a reader sees a whole key or an empty slot), a ban's
+ * end changes until_ns in place; readers compare until_ns with their
+ * clock, so ended bans do no harm until the next build drops them. When
+ * half the slots are taken, control builds a bigger table from its list
+ * and publishes it (app/core/rcu.h): adding a ban costs O(1), amortised.
+ */
 struct weir_adm_bans {
-	uint32_t n;
+	uint32_t used; /* slots taken; 0: no ban (workers skip every check) */
 	uint32_t mask;
-	uint8_t any4;	      /* an IPv4 ban exists (always /32) */
-	uint8_t n_v6_plen;    /* IPv6 prefix lengths in use, */
-	uint8_t v6_plen[129]; /* longest first */
+	uint8_t any4, any6; /* BAN_F_* */
+	uint8_t pad[6];
+	uint64_t v6_plen[3]; /* IPv6 prefix lengths in use: bit p of word p / 64 */
 	struct ban_slot slot[];
 };
 
 /* WEIR_MSG_BAN_REPORT: a source that earned a ban under a rule. */
 struct ban_report {
-	struct ban_key key;
+	struct ban_key key; /* with the scope of the ban */
 	uint8_t rule;
-	uint8_t pad[3];
+	uint8_t proven; /* earned by a proven source (WEIR_CONN_F_PROVEN) */
+	uint8_t pad[2];
 	uint64_t now_ns;       /* when it was earned */
 	struct weir_rl_ban st; /* the ban the worker applied */
 };
@@ -68,7 +87,8 @@ struct ban_report {
 struct rule {
 	const struct weir_limits *l; /* NULL: no limits */
 	struct weir_rl_tb_params nc, pk;
-	struct weir_rl_ban_params ban;
+	struct weir_rl_ban_params ban;	    /* proven sources: progressive */
+	struct weir_rl_ban_params ban_flat; /* unproven ones: first_s each time */
 	uint8_t pin; /* connections hold their source (packets or concurrent limit) */
 };
 
@@ -78,10 +98,11 @@ struct ban_rec {
 	struct weir_rl_ban st;
 	uint32_t times;	    /* bans so far */
 	uint8_t rule;	    /* rule of the last ban; BAN_MANUAL: weirctl */
+	uint8_t proven;	    /* the last ban's source was proven */
 	uint64_t forget_ns; /* when the record may go */
 };
 #define BAN_MANUAL (WEIR_ADM_GLOBAL + 1)
-#define MAX_BANS 65536
+#define MAX_BANS 262144
 #define TOP_K 1024 /* counters per worker summary (about 100 KiB) */
 
 /* The stage's shared state: rules (read-only once workers run), the
@@ -98,9 +119,9 @@ struct adm_state {
 	unsigned int n_acl_rules;
 	unsigned int acl_gen;
 	struct rte_hash *ban_index; /* ban_key -> struct ban_rec * */
-	int bans_dirty;
-	uint64_t bans_next_expiry;
-	uint64_t bans_lost; /* reports refused: ban list full */
+	uint64_t bans_next_expiry;  /* the earliest end of a ban in the table */
+	uint64_t bans_built_ns;	    /* when the table was last built */
+	uint64_t bans_lost;	    /* reports refused: ban list full */
 	struct weir_rl_topk *top_merged;
 	int ts_off; /* RX timestamp field (clock rx_timestamp) */
 	uint64_t ts_flag;
@@ -124,7 +145,7 @@ ban_hash(const struct ban_key *k)
 
 	memcpy(&a, k->addr, 8);
 	memcpy(&b, k->addr + 8, 8);
-	a ^= (uint64_t)k->family << 56 ^ (uint64_t)k->plen << 48;
+	a ^= (uint64_t)k->family << 56 ^ (uint64_t)k->plen << 48 ^ (uint64_t)k->scope << 40;
 	a = (a ^ (b * 0x9e3779b97f4a7c15ULL)) * 0xbf58476d1ce4e5b9ULL;
 	a ^= a >> 31;
 	a *= 0x94d049bb133111ebULL;
@@ -164,6 +185,9 @@ struct weir_adm_acl *adm_acl_build(char *err, size_t errlen);
 void adm_acl_free(void *p);
 
 /* bans.c */
+/* The bans in force of k's source (every scope; k->scope is ignored),
+ * stored in recs[WEIR_MAX_SERVICES + 1] if not NULL: their number. */
+unsigned int adm_bans_of(const struct ban_key *k, uint64_t now, struct ban_rec **recs);
 
 void adm_bans_free_all(void);
 

@@ -16,7 +16,11 @@
  *  - each worker owns the sources it tracks (app/adm/srctab.h), decides
  *    limits exactly for the clients it owns, and reports a source that
  *    keeps exceeding a limit to control (WEIR_MSG_BAN_REPORT); control bans
- *    it (progressively longer for repeat offenders) and publishes the ban.
+ *    it and publishes the ban. A ban's scope follows what the source
+ *    proved: one that completed a handshake (or answered a SYN cookie) is
+ *    banned from every service, progressively longer for repeat offenders;
+ *    one that did not (UDP, SYNs: its address may be forged) only from the
+ *    service its traffic went to, for the rule's first ban each time.
  *  - each worker keeps a small heavy-hitter summary of refused sources;
  *    control merges copies of them on request (weirctl top).
  *
@@ -100,6 +104,8 @@ void weir_adm_iteration(struct weir_adm_worker *aw, uint64_t tsc);
  *   Packet (its RX timestamp may be the clock).
  * @param k
  *   Its key.
+ * @param svc
+ *   Its service (bans of that service apply, and those of every service).
  * @param allowed
  *   Set to 1 if its source is allow-listed (no limits, no bans), 0 if not:
  *   pass it to weir_adm_limits().
@@ -107,7 +113,7 @@ void weir_adm_iteration(struct weir_adm_worker *aw, uint64_t tsc);
  *   WEIR_V_CONTINUE, or a drop (acl_denied, banned).
  */
 struct weir_verdict weir_adm_gate(struct weir_adm_worker *aw, const struct rte_mbuf *m,
-				  const struct weir_conn_key *k, int *allowed);
+				  const struct weir_conn_key *k, unsigned int svc, int *allowed);
 
 /**
  * May a new connection (its first packet, past weir_adm_gate()) of
@@ -123,6 +129,9 @@ struct weir_verdict weir_adm_gate(struct weir_adm_worker *aw, const struct rte_m
  *   Its key.
  * @param allowed
  *   From weir_adm_gate().
+ * @param proven
+ *   1 if the packet proves its source (a valid SYN cookie's ACK): a ban it
+ *   earns may apply to every service. 0 for a SYN or UDP.
  * @param ref
  *   Receives the sources the connection holds (WEIR_SRCT_NONE if none):
  *   store them in the connection, and pass them to weir_adm_release() when
@@ -134,12 +143,13 @@ struct weir_verdict weir_adm_gate(struct weir_adm_worker *aw, const struct rte_m
  */
 struct weir_verdict weir_adm_limits(struct weir_adm_worker *aw, const struct weir_pkt *p,
 				    unsigned int svc, const struct weir_conn_key *k, int allowed,
-				    uint32_t ref[2]);
+				    int proven, uint32_t ref[2]);
 
 /**
  * A packet from the client of an existing connection: bans and packet
- * limits. Needed only when the connection holds a source (c->src_ref) or a
- * ban is in force (n_bans).
+ * limits (a ban it earns may apply to every service when the connection
+ * is WEIR_CONN_F_PROVEN). Needed only when the connection holds a source
+ * (c->src_ref) or a ban is in force (n_bans).
  *
  * @return
  *   WEIR_V_CONTINUE, or a drop (banned, packet_limited).

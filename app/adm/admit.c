@@ -50,47 +50,60 @@ refuse(struct weir_adm_worker *aw, unsigned int why, uint8_t family, const uint8
 	return weir_v_drop(why);
 }
 
-static inline const struct ban_slot *
-ban_find(const struct weir_adm_bans *b, const struct ban_key *k)
+static inline int
+ban_in_force(const struct weir_adm_bans *b, const struct ban_key *k, uint64_t now)
 {
 	uint32_t i = ban_hash(k) & b->mask;
 
 	for (;; i = (i + 1) & b->mask) {
 		const struct ban_slot *s = &b->slot[i];
+		uint8_t family = __atomic_load_n(&s->key.family, __ATOMIC_ACQUIRE);
 
-		if (s->key.family == 0)
-			return NULL;
-		if (memcmp(&s->key, k, sizeof(*k)) == 0)
-			return s;
+		if (family == 0)
+			return 0;
+		if (family == k->family && memcmp(&s->key, k, sizeof(*k)) == 0)
+			return now < __atomic_load_n(&s->until_ns, __ATOMIC_RELAXED);
 	}
 }
 
-/* Is this client address banned now? */
+/* Is this client address banned now, for every service or for svc? */
 static int
-banned(const struct weir_adm_worker *aw, uint8_t family, const uint8_t *src)
+banned(const struct weir_adm_worker *aw, uint8_t family, const uint8_t *src, unsigned int svc)
 {
 	const struct weir_adm_bans *b = aw->bans;
 	struct ban_key k;
-	const struct ban_slot *s;
-	unsigned int plen, i;
+	unsigned int w;
+	uint8_t any;
 
 	memset(&k, 0, sizeof(k));
 	k.family = family;
 	if (family == 4) {
-		if (!b->any4)
-			return 0;
+		any = __atomic_load_n(&b->any4, __ATOMIC_ACQUIRE);
 		k.plen = 32;
 		memcpy(k.addr, src, 4);
-		s = ban_find(b, &k);
-		return s != NULL && aw->now_ns < s->until_ns;
-	}
-	for (i = 0; i < b->n_v6_plen; i++) {
-		plen = b->v6_plen[i];
-		k.plen = (uint8_t)plen;
-		mask_addr(k.addr, src, plen);
-		s = ban_find(b, &k);
-		if (s != NULL && aw->now_ns < s->until_ns)
+		k.scope = BAN_ALL;
+		if ((any & BAN_F_ALL) && ban_in_force(b, &k, aw->now_ns))
 			return 1;
+		k.scope = (uint8_t)svc;
+		return (any & BAN_F_SVC) && ban_in_force(b, &k, aw->now_ns);
+	}
+	any = __atomic_load_n(&b->any6, __ATOMIC_ACQUIRE);
+	for (w = 3; w-- > 0;) {
+		uint64_t bits = __atomic_load_n(&b->v6_plen[w], __ATOMIC_ACQUIRE);
+
+		while (bits != 0) {
+			unsigned int bit = 63 - (unsigned int)__builtin_clzll(bits);
+
+			bits &= ~(1ull << bit);
+			k.plen = (uint8_t)(w * 64 + bit);
+			mask_addr(k.addr, src, k.plen);
+			k.scope = BAN_ALL;
+			if ((any & BAN_F_ALL) && ban_in_force(b, &k, aw->now_ns))
+				return 1;
+			k.scope = (uint8_t)svc;
+			if ((any & BAN_F_SVC) && ban_in_force(b, &k, aw->now_ns))
+				return 1;
+		}
 	}
 	return 0;
 }
@@ -145,7 +158,7 @@ weir_adm_iteration(struct weir_adm_worker *aw, uint64_t tsc)
 {
 	aw->acl = __atomic_load_n(&weir_adm.acl_cur, __ATOMIC_ACQUIRE);
 	aw->bans = __atomic_load_n(&weir_adm.bans_cur, __ATOMIC_ACQUIRE);
-	aw->n_bans = aw->bans->n;
+	aw->n_bans = __atomic_load_n(&aw->bans->used, __ATOMIC_ACQUIRE);
 	if (!weir.cfg->clock_rx_timestamp)
 		__atomic_store_n(&aw->now_ns, weir_clock_ns(tsc), __ATOMIC_RELAXED);
 }
@@ -174,15 +187,27 @@ src_key(struct weir_src_key *sk, const struct weir_conn_key *k, unsigned int r)
 		mask_addr(sk->addr, k->src, weir_adm.rules[r].l->ipv6_prefix);
 }
 
-/* A refusal under rule r: count a strike; a source that keeps going is
- * banned at once under this rule, and reported to control, which bans it
- * everywhere (longer if it remembers more repeats than this entry). */
+/*
+ * A refusal under rule r of a packet of service svc: count a strike; a
+ * source that keeps going is banned, and reported to control, which
+ * publishes the ban (longer if it remembers more repeats). Where it applies
+ * depends on what the source proved (WEIR_CONN_F_PROVEN): a proven
+ * source's ban applies to every service (unless the rule's ban.scope is
+ * "service") and grows with repeats; an unproven one (UDP, a SYN: anyone
+ * may forge its address) is banned from svc only, for first_s each time.
+ * This worker applies it at once in the rule's own entry when that entry
+ * covers no more than the ban: a service's entry, or the global rule's for
+ * a ban of every service.
+ */
 static void
 strike(struct weir_adm_worker *aw, unsigned int r, struct weir_src_state *g,
-       const struct weir_src_key *sk)
+       const struct weir_src_key *sk, unsigned int svc, int proven)
 {
-	const struct weir_limits *l = weir_adm.rules[r].l;
+	const struct rule *ru = &weir_adm.rules[r];
+	const struct weir_limits *l = ru->l;
 	struct ban_report rep;
+	struct weir_rl_ban tmp = {0, 0}, *st;
+	uint8_t scope;
 
 	aw->stats.rl_denied++;
 	if (g == NULL || l->ban.after == 0 || ++g->strikes < l->ban.after)
@@ -192,16 +217,22 @@ strike(struct weir_adm_worker *aw, unsigned int r, struct weir_src_state *g,
 		aw->stats.ban_dry_run++;
 		return;
 	}
-	weir_rl_ban_trigger(&weir_adm.rules[r].ban, &g->ban, aw->now_ns, NULL);
-	if (g->ban.until_ns > g->rested_ns)
-		g->rested_ns = g->ban.until_ns;
+	scope = proven && l->ban.scope == WEIR_BAN_SCOPE_GLOBAL ? BAN_ALL : (uint8_t)svc;
+	/* The global rule's entry must not ban from every service what is a
+	 * ban from svc: control publishes that one. */
+	st = scope != BAN_ALL && r != svc ? &tmp : &g->ban;
+	weir_rl_ban_trigger(proven ? &ru->ban : &ru->ban_flat, st, aw->now_ns, NULL);
+	if (st->until_ns > g->rested_ns)
+		g->rested_ns = st->until_ns;
 	memset(&rep, 0, sizeof(rep));
 	rep.key.family = sk->family;
 	rep.key.plen = sk->family == 4 ? 32 : l->ipv6_prefix;
+	rep.key.scope = scope;
 	memcpy(rep.key.addr, sk->addr, 16);
 	rep.rule = (uint8_t)r;
+	rep.proven = (uint8_t)proven;
 	rep.now_ns = aw->now_ns;
-	rep.st = g->ban;
+	rep.st = *st;
 	if (weir_mailbox_post(aw->outbox, WEIR_MSG_BAN_REPORT, &rep, sizeof(rep)) == 0)
 		aw->stats.ban_reports++;
 	else
@@ -224,8 +255,8 @@ take(const struct weir_rl_tb_params *pp, struct weir_rl_tb *tb, struct weir_src_
 /* One rule for a new connection: WEIR_DROP_NONE, or why it is refused
  * (*over is set when it is over a limit but let through: dry run). */
 static unsigned int
-rule_conn(struct weir_adm_worker *aw, unsigned int r, const struct weir_conn_key *k, uint32_t *ref,
-	  int *over)
+rule_conn(struct weir_adm_worker *aw, unsigned int r, const struct weir_conn_key *k,
+	  unsigned int svc, int proven, uint32_t *ref, int *over)
 {
 	const struct rule *ru = &weir_adm.rules[r];
 	const struct weir_limits *l = ru->l;
@@ -251,7 +282,7 @@ rule_conn(struct weir_adm_worker *aw, unsigned int r, const struct weir_conn_key
 	else if (l->packets.rate != 0 && take(&ru->pk, &g->pk, g, now) != 0)
 		why = WEIR_DROP_PACKET_LIMITED;
 	if (why != WEIR_DROP_NONE) {
-		strike(aw, r, g, &sk);
+		strike(aw, r, g, &sk, svc, proven);
 		if (!l->dry_run)
 			return why;
 		aw->stats.rl_dry_run++;
@@ -291,7 +322,7 @@ weir_adm_release(struct weir_adm_worker *aw, const uint32_t ref[2])
 
 struct weir_verdict
 weir_adm_gate(struct weir_adm_worker *aw, const struct rte_mbuf *m, const struct weir_conn_key *k,
-	      int *allowed)
+	      unsigned int svc, int *allowed)
 {
 	int acl;
 
@@ -300,14 +331,14 @@ weir_adm_gate(struct weir_adm_worker *aw, const struct rte_mbuf *m, const struct
 	*allowed = acl == ACL_ALLOW;
 	if (acl == ACL_DENY)
 		return weir_v_drop(WEIR_DROP_ACL_DENIED);
-	if (unlikely(aw->n_bans != 0) && acl != ACL_ALLOW && banned(aw, k->family, k->src))
+	if (unlikely(aw->n_bans != 0) && acl != ACL_ALLOW && banned(aw, k->family, k->src, svc))
 		return refuse(aw, WEIR_DROP_BANNED, k->family, k->src);
 	return weir_v_continue();
 }
 
 struct weir_verdict
 weir_adm_limits(struct weir_adm_worker *aw, const struct weir_pkt *p, unsigned int svc,
-		const struct weir_conn_key *k, int allowed, uint32_t ref[2])
+		const struct weir_conn_key *k, int allowed, int proven, uint32_t ref[2])
 {
 	unsigned int r[2] = {svc, WEIR_ADM_GLOBAL}, j, why;
 	int over = 0;
@@ -324,7 +355,7 @@ weir_adm_limits(struct weir_adm_worker *aw, const struct weir_pkt *p, unsigned i
 
 		if (l == NULL)
 			continue;
-		why = rule_conn(aw, r[j], k, &ref[j], &over);
+		why = rule_conn(aw, r[j], k, svc, proven, &ref[j], &over);
 		if (why == WEIR_DROP_NONE)
 			continue;
 		weir_adm_release(aw, ref);
@@ -347,7 +378,9 @@ weir_adm_packet(struct weir_adm_worker *aw, const struct rte_mbuf *m, const stru
 	unsigned int r[2] = {c->service, WEIR_ADM_GLOBAL}, j;
 
 	adm_clock(aw, m);
-	if (unlikely(aw->n_bans != 0) && banned(aw, c->client.family, c->client.src))
+	/* As at the gate: an allow-listed source is never banned. */
+	if (unlikely(aw->n_bans != 0) && banned(aw, c->client.family, c->client.src, c->service) &&
+	    acl_lookup(aw->acl, &c->client) != ACL_ALLOW)
 		return refuse(aw, WEIR_DROP_BANNED, c->client.family, c->client.src);
 	for (j = 0; j < 2; j++) {
 		const struct rule *ru = &weir_adm.rules[r[j]];
@@ -366,7 +399,7 @@ weir_adm_packet(struct weir_adm_worker *aw, const struct rte_mbuf *m, const stru
 		if (take(&ru->pk, &g->pk, g, aw->now_ns) == 0)
 			continue;
 		src_key(&sk, &c->client, r[j]);
-		strike(aw, r[j], g, &sk);
+		strike(aw, r[j], g, &sk, c->service, (c->flags & WEIR_CONN_F_PROVEN) != 0);
 		if (ru->l->dry_run) {
 			aw->stats.rl_dry_run++;
 			continue;

@@ -16,65 +16,107 @@
 #include "core/mailbox.h"
 #include "core/rcu.h"
 
+/* The slot of k in b: its own, or the empty one where it would go. */
+static struct ban_slot *
+slot_of(struct weir_adm_bans *b, const struct ban_key *k)
+{
+	uint32_t i;
+
+	for (i = ban_hash(k) & b->mask; b->slot[i].key.family != 0; i = (i + 1) & b->mask)
+		if (memcmp(&b->slot[i].key, k, sizeof(*k)) == 0)
+			break;
+	return &b->slot[i];
+}
+
+/* Fill an empty slot s with a ban (in a published table: readers see the
+ * key whole, or the slot empty). */
+static void
+slot_fill(struct weir_adm_bans *b, struct ban_slot *s, const struct ban_key *k, uint64_t until)
+{
+	uint8_t f = k->scope == BAN_ALL ? BAN_F_ALL : BAN_F_SVC;
+
+	s->key.plen = k->plen;
+	s->key.scope = k->scope;
+	memcpy(s->key.addr, k->addr, sizeof(k->addr));
+	__atomic_store_n(&s->until_ns, until, __ATOMIC_RELAXED);
+	if (k->family == 4) {
+		__atomic_fetch_or(&b->any4, f, __ATOMIC_RELEASE);
+	} else {
+		__atomic_fetch_or(&b->any6, f, __ATOMIC_RELEASE);
+		__atomic_fetch_or(&b->v6_plen[k->plen / 64], 1ull << (k->plen % 64),
+				  __ATOMIC_RELEASE);
+	}
+	__atomic_store_n(&s->key.family, k->family, __ATOMIC_RELEASE);
+	__atomic_store_n(&b->used, b->used + 1, __ATOMIC_RELEASE);
+	if (until < weir_adm.bans_next_expiry)
+		weir_adm.bans_next_expiry = until;
+}
+
+/* A table of the bans in force, with room for as many again and extra more. */
 static struct weir_adm_bans *
-bans_build(uint64_t now)
+bans_build(uint64_t now, uint32_t extra)
 {
 	const void *key;
 	void *data;
-	uint32_t it = 0, n = 0, size = 8;
-	uint8_t plens[129] = {0};
+	uint32_t it = 0, n = extra, size = 64;
 	struct weir_adm_bans *b;
-	unsigned int p;
 
-	while (rte_hash_iterate(weir_adm.ban_index, &key, &data, &it) >= 0) {
-		const struct ban_rec *rec = data;
-
-		if (rec->st.until_ns > now)
+	while (rte_hash_iterate(weir_adm.ban_index, &key, &data, &it) >= 0)
+		if (((const struct ban_rec *)data)->st.until_ns > now)
 			n++;
-	}
-	while (size < n * 2)
+	while (size < n * 4)
 		size *= 2;
 	b = rte_zmalloc("weir_bans", sizeof(*b) + size * sizeof(b->slot[0]), RTE_CACHE_LINE_SIZE);
 	if (b == NULL)
 		return NULL;
 	b->mask = size - 1;
 	weir_adm.bans_next_expiry = UINT64_MAX;
+	weir_adm.bans_built_ns = now;
 	it = 0;
 	while (rte_hash_iterate(weir_adm.ban_index, &key, &data, &it) >= 0) {
 		const struct ban_rec *rec = data;
-		uint32_t i;
 
-		if (rec->st.until_ns <= now)
-			continue;
-		for (i = ban_hash(&rec->key) & b->mask; b->slot[i].key.family != 0;
-		     i = (i + 1) & b->mask)
-			;
-		b->slot[i].key = rec->key;
-		b->slot[i].until_ns = rec->st.until_ns;
-		if (rec->key.family == 4)
-			b->any4 = 1;
-		else
-			plens[rec->key.plen] = 1;
-		if (rec->st.until_ns < weir_adm.bans_next_expiry)
-			weir_adm.bans_next_expiry = rec->st.until_ns;
-		b->n++;
+		if (rec->st.until_ns > now)
+			slot_fill(b, slot_of(b, &rec->key), &rec->key, rec->st.until_ns);
 	}
-	for (p = 128; p > 0; p--)
-		if (plens[p])
-			b->v6_plen[b->n_v6_plen++] = (uint8_t)p;
 	return b;
 }
 
-/* The token of the publication, or 0 without memory. */
-static uint64_t
-bans_publish(uint64_t now)
+/* Build and publish the table: 0, or -1 without memory (the old one stays). */
+static int
+bans_publish(uint64_t now, uint32_t extra)
 {
-	struct weir_adm_bans *b = bans_build(now);
+	struct weir_adm_bans *b = bans_build(now, extra);
 
 	if (b == NULL)
+		return -1;
+	weir_rcu_publish((void **)&weir_adm.bans_cur, b, rte_free);
+	return 0;
+}
+
+/*
+ * A ban record changed (new, longer, lifted): the table in force follows,
+ * in place, or by a new table when the old one is half full. 0, or -1
+ * without memory.
+ */
+static int
+bans_put(const struct ban_rec *rec, uint64_t now)
+{
+	struct weir_adm_bans *b = weir_adm.bans_cur;
+	struct ban_slot *s = slot_of(b, &rec->key);
+
+	if (s->key.family != 0) {
+		__atomic_store_n(&s->until_ns, rec->st.until_ns, __ATOMIC_RELAXED);
+		if (rec->st.until_ns < weir_adm.bans_next_expiry && rec->st.until_ns > now)
+			weir_adm.bans_next_expiry = rec->st.until_ns;
 		return 0;
-	weir_adm.bans_dirty = 0;
-	return weir_rcu_publish((void **)&weir_adm.bans_cur, b, rte_free);
+	}
+	if (rec->st.until_ns <= now)
+		return 0;
+	if ((b->used + 1) * 2 > b->mask + 1)
+		return bans_publish(now, 1); /* the record is in the list already */
+	slot_fill(b, s, &rec->key, rec->st.until_ns);
+	return 0;
 }
 
 static struct ban_rec *
@@ -96,6 +138,26 @@ ban_get(const struct ban_key *k, int create)
 		return NULL;
 	}
 	return rec;
+}
+
+unsigned int
+adm_bans_of(const struct ban_key *k, uint64_t now, struct ban_rec **recs)
+{
+	struct ban_key q = *k;
+	unsigned int n = 0, scope;
+
+	for (scope = 0; scope <= weir.cfg->n_services; scope++) {
+		struct ban_rec *rec;
+
+		q.scope = scope == weir.cfg->n_services ? BAN_ALL : (uint8_t)scope;
+		rec = ban_get(&q, 0);
+		if (rec != NULL && rec->st.until_ns > now) {
+			if (recs != NULL)
+				recs[n] = rec;
+			n++;
+		}
+	}
+	return n;
 }
 
 static void
@@ -120,8 +182,11 @@ adm_bans_free_all(void)
 	weir_adm.ban_index = NULL;
 }
 
-/* A worker's report: the source is banned everywhere, for what the worker
- * decided or longer if this list remembers more repeats. */
+/*
+ * A worker's report: the source is banned in the report's scope, for what
+ * the worker decided or longer if this list remembers more repeats (of a
+ * proven source: an unproven one's ban is first_s each time).
+ */
 void
 weir_adm_ban_reported(const void *payload)
 {
@@ -135,7 +200,8 @@ weir_adm_ban_reported(const void *payload)
 		return;
 	}
 	st = rec->st;
-	if (weir_rl_ban_trigger(&ru->ban, &st, rep->now_ns, NULL) != 0 &&
+	if (weir_rl_ban_trigger(rep->proven ? &ru->ban : &ru->ban_flat, &st, rep->now_ns, NULL) !=
+		    0 &&
 	    rep->st.until_ns <= rec->st.until_ns)
 		return; /* already banned as long: reports in flight */
 	if (rep->st.until_ns > st.until_ns)
@@ -143,28 +209,32 @@ weir_adm_ban_reported(const void *payload)
 	rec->st = st;
 	rec->times++;
 	rec->rule = rep->rule;
-	rec->forget_ns = rec->st.until_ns + ru->l->ban.decay_s * SEC_NS;
-	weir_adm.bans_dirty = 1;
+	rec->proven = rep->proven;
+	rec->forget_ns = rec->st.until_ns + (rep->proven ? ru->l->ban.decay_s * SEC_NS : 0);
+	if (bans_put(rec, adm_control_now()) != 0)
+		weir_adm.bans_lost++;
 }
 
 void
 weir_adm_control_tick(void)
 {
 	uint64_t now = adm_control_now();
+	/* Bans that ended: a new table without them, at most once a second
+	 * (they do no harm meanwhile), and records with nothing left to
+	 * remember go (a few per tick) when the list fills with histories. */
+	int built = 0;
 
 	if (weir_adm.ban_index == NULL)
 		return;
-	/* On an expiry, or when the list fills with histories: tidy up. */
-	if (now >= weir_adm.bans_next_expiry || rte_hash_count(weir_adm.ban_index) > MAX_BANS / 2) {
+	if (now >= weir_adm.bans_next_expiry && now - weir_adm.bans_built_ns >= SEC_NS)
+		built = bans_publish(now, 0) == 0;
+	if (built || rte_hash_count(weir_adm.ban_index) > MAX_BANS / 2) {
 		const void *key;
 		void *data;
 		uint32_t it = 0;
 		struct ban_rec *gone[256];
 		unsigned int ng = 0, i;
 
-		if (now >= weir_adm.bans_next_expiry)
-			weir_adm.bans_dirty = 1;
-		/* Records with nothing left to remember go (a few per tick). */
 		while (rte_hash_iterate(weir_adm.ban_index, &key, &data, &it) >= 0 &&
 		       ng < RTE_DIM(gone)) {
 			struct ban_rec *rec = data;
@@ -175,8 +245,6 @@ weir_adm_control_tick(void)
 		for (i = 0; i < ng; i++)
 			ban_forget(gone[i]);
 	}
-	if (weir_adm.bans_dirty)
-		bans_publish(now);
 }
 
 /* The ban key of "ADDR" or "ADDR/LEN": IPv4 /32; IPv6 /64 unless given. */
@@ -206,6 +274,7 @@ ban_key_of(json_t *req, struct ban_key *k, char *err, size_t errlen)
 	}
 	k->family = e.family;
 	k->plen = (uint8_t)plen;
+	k->scope = BAN_ALL;
 	mask_addr(k->addr, e.ip, plen);
 	return 0;
 }
@@ -213,7 +282,7 @@ ban_key_of(json_t *req, struct ban_key *k, char *err, size_t errlen)
 static json_t *
 ban_json(const struct ban_rec *rec, uint64_t now)
 {
-	const char *by;
+	const char *by, *scope;
 
 	if (rec->rule == BAN_MANUAL)
 		by = "weirctl";
@@ -221,19 +290,20 @@ ban_json(const struct ban_rec *rec, uint64_t now)
 		by = "limits";
 	else
 		by = weir.cfg->services[rec->rule].name;
-	return json_pack("{s:o, s:I, s:I, s:i, s:s}", "source",
-			 adm_prefix_json(rec->key.family, rec->key.addr, rec->key.plen),
-			 "remaining_s",
+	scope = rec->key.scope == BAN_ALL ? "all" : weir.cfg->services[rec->key.scope].name;
+	return json_pack("{s:o, s:s, s:I, s:I, s:i, s:s, s:b}", "source",
+			 adm_prefix_json(rec->key.family, rec->key.addr, rec->key.plen), "scope",
+			 scope, "remaining_s",
 			 (json_int_t)weir_rl_ns_to_s_ceil(weir_rl_ban_remaining(&rec->st, now)),
 			 "duration_s", (json_int_t)weir_rl_ns_to_s_ceil(rec->st.dur_ns), "times",
-			 (int)rec->times, "by", by);
+			 (int)rec->times, "by", by, "proven", rec->proven);
 }
 
 json_t *
 weir_cmd_ban(json_t *req, char *err, size_t errlen)
 {
 	json_t *v = json_object_get(req, "seconds");
-	uint64_t now = adm_control_now(), secs = 300, token;
+	uint64_t now = adm_control_now(), secs = 300;
 	struct ban_key k;
 	struct ban_rec *rec;
 
@@ -250,25 +320,28 @@ weir_cmd_ban(json_t *req, char *err, size_t errlen)
 	rec->st.dur_ns = secs * SEC_NS;
 	rec->times++;
 	rec->rule = BAN_MANUAL;
+	rec->proven = 0;
 	rec->forget_ns = rec->st.until_ns;
-	if ((token = bans_publish(now)) == 0) {
+	if (bans_put(rec, now) != 0) {
 		snprintf(err, errlen, "ban: out of memory");
 		return NULL;
 	}
+	/* Answered once every worker uses the table with it. */
 	return weir_cmd_after(ban_json(rec, now));
 }
 
 json_t *
 weir_cmd_unban(json_t *req, char *err, size_t errlen)
 {
-	uint64_t now = adm_control_now(), token;
+	uint64_t now = adm_control_now();
+	struct ban_rec *recs[WEIR_MAX_SERVICES + 1];
+	unsigned int n, i;
 	struct ban_key k;
-	struct ban_rec *rec;
 
 	if (ban_key_of(req, &k, err, errlen) != 0)
 		return NULL;
-	rec = ban_get(&k, 0);
-	if (rec == NULL || rec->st.until_ns <= now) {
+	/* Every ban of the source: for every service, and each service's own. */
+	if ((n = adm_bans_of(&k, now, recs)) == 0) {
 		snprintf(err, errlen, "'%s' is not banned (weirctl bans)",
 			 adm_req_str(req, "address"));
 		return NULL;
@@ -278,38 +351,60 @@ weir_cmd_unban(json_t *req, char *err, size_t errlen)
 	 * is told first, and only then is the record cleared. If one cannot
 	 * take it now, nothing changes and a retry finds the ban still there.
 	 */
+	k.scope = BAN_ALL;
 	if (weir_control_post_all(WEIR_MSG_UNBAN, &k, sizeof(k)) != 0) {
 		snprintf(err, errlen,
 			 "unban: a worker's inbox is full; nothing changed, try again");
 		return NULL;
 	}
-	weir_rl_ban_unban(&rec->st, now);
-	if ((token = bans_publish(now)) == 0) {
-		snprintf(err, errlen, "unban: out of memory");
-		return NULL;
+	for (i = 0; i < n; i++) {
+		weir_rl_ban_unban(&recs[i]->st, now);
+		bans_put(recs[i], now); /* in place: the ban is in the table */
 	}
-	/* Answered once every worker has taken the unban and the new table. */
-	return weir_cmd_after(
-		json_pack("{s:o}", "source", adm_prefix_json(k.family, k.addr, k.plen)));
+	/* Answered once every worker has taken the unban and the table. */
+	return weir_cmd_after(json_pack("{s:o, s:i}", "source",
+					adm_prefix_json(k.family, k.addr, k.plen), "bans", (int)n));
+}
+
+/* Sources in the order weirctl bans pages through them. */
+static int
+ban_cmp(const void *a, const void *b)
+{
+	const struct ban_rec *x = *(const struct ban_rec *const *)a;
+	const struct ban_rec *y = *(const struct ban_rec *const *)b;
+
+	int c = x->key.family - y->key.family;
+
+	if (c == 0)
+		c = memcmp(x->key.addr, y->key.addr, sizeof(x->key.addr));
+	if (c == 0)
+		c = x->key.plen - y->key.plen;
+	return c != 0 ? c : x->key.scope - y->key.scope;
 }
 
 json_t *
 weir_cmd_bans(json_t *req, char *err, size_t errlen)
 {
 	uint64_t now = adm_control_now();
-	json_t *arr = json_array();
+	uint32_t it = 0, n = 0, i;
+	struct ban_rec **all;
 	const void *key;
 	void *data;
-	uint32_t it = 0;
+	json_t *arr;
 
 	(void)req;
-	(void)err;
-	(void)errlen;
-	while (rte_hash_iterate(weir_adm.ban_index, &key, &data, &it) >= 0) {
-		const struct ban_rec *rec = data;
-
-		if (rec->st.until_ns > now)
-			json_array_append_new(arr, ban_json(rec, now));
+	all = malloc((rte_hash_count(weir_adm.ban_index) + 1) * sizeof(*all));
+	if (all == NULL) {
+		snprintf(err, errlen, "bans: out of memory");
+		return NULL;
 	}
+	while (rte_hash_iterate(weir_adm.ban_index, &key, &data, &it) >= 0)
+		if (((struct ban_rec *)data)->st.until_ns > now)
+			all[n++] = data;
+	qsort(all, n, sizeof(*all), ban_cmp);
+	arr = json_array();
+	for (i = 0; i < n; i++)
+		json_array_append_new(arr, ban_json(all[i], now));
+	free(all);
 	return json_pack("{s:o, s:I}", "bans", arr, "lost", (json_int_t)weir_adm.bans_lost);
 }

@@ -52,9 +52,11 @@ rule_init(unsigned int r, const struct weir_limits *l, const char *name, char *e
 	     weir_rl_tb_params_init(&ru->pk, l->packets.rate, (uint64_t)l->packets.per_s * SEC_NS,
 				    l->packets.burst) != 0) ||
 	    (l->ban.after != 0 &&
-	     weir_rl_ban_params_init(&ru->ban, (uint64_t)l->ban.first_s * SEC_NS, l->ban.factor,
-				     (uint64_t)l->ban.max_s * SEC_NS,
-				     (uint64_t)l->ban.decay_s * SEC_NS) != 0)) {
+	     (weir_rl_ban_params_init(&ru->ban, (uint64_t)l->ban.first_s * SEC_NS, l->ban.factor,
+				      (uint64_t)l->ban.max_s * SEC_NS,
+				      (uint64_t)l->ban.decay_s * SEC_NS) != 0 ||
+	      weir_rl_ban_params_init(&ru->ban_flat, (uint64_t)l->ban.first_s * SEC_NS, 1,
+				      (uint64_t)l->ban.first_s * SEC_NS, 0) != 0))) {
 		snprintf(err, errlen, "%s: limits out of range", name);
 		return -1;
 	}
@@ -139,6 +141,7 @@ weir_adm_init(char *err, size_t errlen)
 	unsigned int i;
 
 	weir_adm.bans_next_expiry = UINT64_MAX;
+	weir_adm.bans_built_ns = 0;
 	if (cfg->clock_rx_timestamp &&
 	    rte_mbuf_dyn_rx_timestamp_register(&weir_adm.ts_off, &weir_adm.ts_flag) != 0) {
 		snprintf(err, errlen, "clock rx_timestamp: cannot register the timestamp field: %s",
@@ -225,9 +228,11 @@ weir_adm_limits_json(unsigned int r)
 	if (l->ban.after)
 		json_object_set_new(
 			o, "ban",
-			json_pack("{s:I, s:I, s:I, s:I, s:I}", "after", (json_int_t)l->ban.after,
-				  "first_s", (json_int_t)l->ban.first_s, "factor",
-				  (json_int_t)l->ban.factor, "max_s", (json_int_t)l->ban.max_s,
-				  "decay_s", (json_int_t)l->ban.decay_s));
+			json_pack("{s:I, s:I, s:I, s:I, s:I, s:s}", "after",
+				  (json_int_t)l->ban.after, "first_s", (json_int_t)l->ban.first_s,
+				  "factor", (json_int_t)l->ban.factor, "max_s",
+				  (json_int_t)l->ban.max_s, "decay_s", (json_int_t)l->ban.decay_s,
+				  "scope",
+				  l->ban.scope == WEIR_BAN_SCOPE_SERVICE ? "service" : "global"));
 	return o;
 }

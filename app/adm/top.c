@@ -68,15 +68,13 @@ top_finish(void *ctx, int timed_out, char *err, size_t errlen)
 	arr = json_array();
 	for (i = 0; i < got; i++) {
 		struct ban_key bk;
-		void *data;
-		int ban = 0;
+		int ban;
 
 		memset(&bk, 0, sizeof(bk));
 		bk.family = e[i].key.family;
 		bk.plen = bk.family == 4 ? 32 : 64;
 		memcpy(bk.addr, e[i].key.addr, 16);
-		if (rte_hash_lookup_data(weir_adm.ban_index, &bk, &data) >= 0)
-			ban = ((const struct ban_rec *)data)->st.until_ns > now;
+		ban = adm_bans_of(&bk, now, NULL) != 0;
 		json_array_append_new(arr, json_pack("{s:o, s:I, s:I, s:b}", "source",
 						     adm_prefix_json(bk.family, bk.addr, bk.plen),
 						     "refused", (json_int_t)e[i].count, "error",

@@ -111,6 +111,15 @@ struct weir_ban_config {
 	uint32_t factor;  /**< each repeat within decay_s lasts factor times longer (2) */
 	uint32_t max_s;	  /**< longest ban (86400) */
 	uint32_t decay_s; /**< quiet time after a ban that starts over at first_s (86400) */
+	uint8_t scope;	  /**< enum weir_ban_scope */
+};
+
+/** Where a ban earned under a rule applies (limits.ban.scope). */
+enum weir_ban_scope {
+	/** A proven source's ban: every service; an unproven one's: its service. */
+	WEIR_BAN_SCOPE_GLOBAL = 0,
+	/** Every ban: the service whose traffic earned it. */
+	WEIR_BAN_SCOPE_SERVICE,
 };
 
 /** Per-source admission limits: service.limits, or the global limits. */

@@ -151,11 +151,12 @@ load_bucket(struct weir_cfg_ctx *c, const char *key, json_t *n, struct weir_buck
 	return 0;
 }
 
-/* limits.ban: {"after", "first_s", "factor", "max_s", "decay_s"}. */
+/* limits.ban: {"after", "first_s", "factor", "max_s", "decay_s", "scope"}. */
 static int
 load_ban(struct weir_cfg_ctx *c, const char *key, json_t *o, struct weir_ban_config *b)
 {
-	static const char *const keys[] = {"after", "first_s", "factor", "max_s", "decay_s", NULL};
+	static const char *const keys[] = {"after",   "first_s", "factor", "max_s",
+					   "decay_s", "scope",	 NULL};
 	static const struct {
 		const char *name;
 		unsigned long lo, hi, def;
@@ -170,6 +171,7 @@ load_ban(struct weir_cfg_ctx *c, const char *key, json_t *o, struct weir_ban_con
 	char k[160];
 	unsigned long u;
 	unsigned int i;
+	json_t *v;
 	int rc;
 
 	if (!json_is_object(o))
@@ -184,6 +186,15 @@ load_ban(struct weir_cfg_ctx *c, const char *key, json_t *o, struct weir_ban_con
 		if ((rc = weir_cfg_member_uint(c, key, o, f[i].name, 0, f[i].lo, f[i].hi, &u)) < 0)
 			return rc;
 		*(uint32_t *)((char *)b + f[i].off) = (uint32_t)u;
+	}
+	if ((v = json_object_get(o, "scope")) != NULL) {
+		snprintf(k, sizeof(k), "%s.scope", key);
+		if (json_is_string(v) && strcmp(json_string_value(v), "global") == 0)
+			b->scope = WEIR_BAN_SCOPE_GLOBAL;
+		else if (json_is_string(v) && strcmp(json_string_value(v), "service") == 0)
+			b->scope = WEIR_BAN_SCOPE_SERVICE;
+		else
+			return weir_cfg_fail(c, k, v, "expected \"global\" or \"service\"");
 	}
 	if (b->max_s < b->first_s) {
 		snprintf(k, sizeof(k), "%s.max_s", key);

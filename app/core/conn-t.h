@@ -55,6 +55,7 @@ struct weir_conn {
 	uint32_t wheel_next, wheel_prev;
 	uint32_t wheel_tick; /**< the tick whose wheel slot holds it */
 	uint32_t src_ref[2]; /**< sources it holds (service, global): app/adm */
+	uint32_t synack_ack; /**< TCP: the ACK that completes the handshake (host order) */
 } __rte_aligned(64);	     /* two cache lines; the key never straddles one */
 
 #define WEIR_CONN_F_SYNACK 0x01 /**< the backend's SYN-ACK was seen */
@@ -62,5 +63,9 @@ struct weir_conn {
 #define WEIR_CONN_F_FIN_B 0x04	/**< FIN from the backend */
 #define WEIR_CONN_F_LPORT 0x08	/**< holds a local port */
 #define WEIR_CONN_F_SPLICE 0x10 /**< synproxy: seq/ack translated (app/sp) */
+/** The client is proven to receive what is sent to its address: it
+ * acknowledged the backend's SYN-ACK, or it answered a SYN cookie. A spoofer
+ * that cannot see those answers never gets there (app/adm: bans). */
+#define WEIR_CONN_F_PROVEN 0x20
 
 #endif /* WEIR_CONN_T_H */

@@ -35,10 +35,17 @@
 #define TCP_RST 0x04
 #define TCP_ACK 0x10
 
+/* The TCP header, or NULL for UDP. */
+static inline const uint8_t *
+tcp_hdr(const struct rte_mbuf *m, const struct weir_pkt *p)
+{
+	return p->l4_proto == 6 ? rte_pktmbuf_mtod(m, const uint8_t *) + p->l4_off : NULL;
+}
+
 static inline uint8_t
 tcp_flags(const struct rte_mbuf *m, const struct weir_pkt *p)
 {
-	return p->l4_proto == 6 ? rte_pktmbuf_mtod(m, const uint8_t *)[p->l4_off + 13] : 0;
+	return p->l4_proto == 6 ? tcp_hdr(m, p)[13] : 0;
 }
 
 unsigned int
@@ -125,7 +132,7 @@ conn_gone(void *arg, uint32_t idx, struct weir_conn *c)
 /* A client segment of a spliced or plain connection, on to its backend. */
 static void
 client_on(struct weir_worker *w, struct rte_mbuf *m, const struct weir_pkt *p, uint32_t idx,
-	  struct weir_conn *c, uint8_t flags)
+	  struct weir_conn *c)
 {
 	if (c->flags & WEIR_CONN_F_SPLICE) {
 		struct weir_verdict v = weir_sp_from_client(&w->sp, m, p, idx, c);
@@ -135,7 +142,7 @@ client_on(struct weir_worker *w, struct rte_mbuf *m, const struct weir_pkt *p, u
 			return;
 		}
 	}
-	weir_l4_track(&w->l4, idx, c, flags, 1);
+	weir_l4_track(&w->l4, idx, c, tcp_hdr(m, p), 1);
 	act(w, m, weir_l4_to_backend(&w->l4, m, p, c));
 }
 
@@ -151,7 +158,7 @@ send_held(struct weir_worker *w, uint32_t idx, struct weir_conn *c)
 	struct rte_mbuf *m = weir_sp_held_take(&w->sp, idx, &p);
 
 	if (m != NULL)
-		client_on(w, m, &p, idx, c, tcp_flags(m, &p));
+		client_on(w, m, &p, idx, c);
 }
 
 static void
@@ -175,7 +182,7 @@ reply(struct weir_worker *w, struct rte_mbuf *m, const struct weir_pkt *p,
 			return;
 		}
 	}
-	weir_l4_track(&w->l4, idx, c, tcp_flags(m, p), 0);
+	weir_l4_track(&w->l4, idx, c, tcp_hdr(m, p), 0);
 	act(w, m, weir_l4_to_client(&w->l4, m, p, c));
 }
 
@@ -199,11 +206,11 @@ new_flow(struct weir_worker *w, struct rte_mbuf *m, const struct weir_pkt *p, un
 		if (sc->synproxy.enabled && flags == TCP_ACK) {
 			v = weir_sp_ack(&w->sp, m, p, svc, &spa);
 			if (v.kind == WEIR_V_CONTINUE)
-				v = weir_adm_gate(&w->adm, m, k, &allowed);
+				v = weir_adm_gate(&w->adm, m, k, svc, &allowed);
 			/* The source is proven now: admitted here, not at its
 			 * SYN, so spoofed SYNs never take a source entry. */
 			if (v.kind == WEIR_V_CONTINUE)
-				v = weir_adm_limits(&w->adm, p, svc, k, allowed, ref);
+				v = weir_adm_limits(&w->adm, p, svc, k, allowed, 1, ref);
 			if (v.kind != WEIR_V_CONTINUE) {
 				refused(w, m, p, v);
 				return;
@@ -213,7 +220,7 @@ new_flow(struct weir_worker *w, struct rte_mbuf *m, const struct weir_pkt *p, un
 		}
 		/* Mid-connection without state (after a restart, or the table
 		 * was full when it began): DSR can forward it by Maglev. */
-		v = weir_adm_gate(&w->adm, m, k, &allowed);
+		v = weir_adm_gate(&w->adm, m, k, svc, &allowed);
 		if (v.kind == WEIR_V_CONTINUE)
 			v = weir_l4_stateless_pick(&w->l4, svc, k, &pick);
 		if (v.kind != WEIR_V_CONTINUE) {
@@ -222,7 +229,7 @@ new_flow(struct weir_worker *w, struct rte_mbuf *m, const struct weir_pkt *p, un
 		}
 		goto stateless;
 	}
-	v = weir_adm_gate(&w->adm, m, k, &allowed);
+	v = weir_adm_gate(&w->adm, m, k, svc, &allowed);
 	if (v.kind != WEIR_V_CONTINUE) {
 		act(w, m, v);
 		return;
@@ -236,7 +243,7 @@ new_flow(struct weir_worker *w, struct rte_mbuf *m, const struct weir_pkt *p, un
 			return;
 		}
 	}
-	v = weir_adm_limits(&w->adm, p, svc, k, allowed, ref);
+	v = weir_adm_limits(&w->adm, p, svc, k, allowed, 0, ref);
 	if (v.kind != WEIR_V_CONTINUE) {
 		refused(w, m, p, v);
 		return;
@@ -268,9 +275,10 @@ pick:
 		goto stateless;
 	}
 	c = weir_l4_conn(&w->l4, idx);
-	if (cookie)
+	if (cookie) {
+		c->flags |= WEIR_CONN_F_PROVEN; /* it answered the cookie */
 		sp_act(w, m, idx, c, weir_sp_open(&w->sp, m, p, idx, c, &spa), 1);
-	else
+	} else
 		act(w, m, weir_l4_to_backend(&w->l4, m, p, c));
 	return;
 stateless:
@@ -385,7 +393,7 @@ weir_pipeline_burst(struct weir_worker *w, struct rte_mbuf **m, const struct wei
 				continue;
 			}
 		}
-		client_on(w, m[i], &p[i], ci, c, flags);
+		client_on(w, m[i], &p[i], ci, c);
 	}
 }
 

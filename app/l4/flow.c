@@ -163,17 +163,27 @@ state_timeout(const struct weir_service_config *sc, uint8_t state)
 	}
 }
 
+static inline uint32_t
+tcp_word(const uint8_t *th, unsigned int off)
+{
+	uint32_t v;
+
+	memcpy(&v, th + off, 4);
+	return rte_be_to_cpu_32(v);
+}
+
 void
-weir_l4_track(struct weir_l4_worker *l4, uint32_t idx, struct weir_conn *c, uint8_t flags,
+weir_l4_track(struct weir_l4_worker *l4, uint32_t idx, struct weir_conn *c, const uint8_t *th,
 	      int from_client)
 {
 	const struct weir_service_config *sc = &weir.cfg->services[c->service];
-	uint8_t before = c->state;
+	uint8_t before = c->state, flags;
 
 	if (c->state == WEIR_CONN_UDP) {
 		c->expire = l4->now + sc->timeouts.udp;
 		return;
 	}
+	flags = th[13];
 	if (flags & TCP_RST) {
 		if (!from_client && c->state == WEIR_CONN_SYN)
 			handshake_failed(l4, c);
@@ -191,9 +201,18 @@ weir_l4_track(struct weir_l4_worker *l4, uint32_t idx, struct weir_conn *c, uint
 			weir_sched_observe(&l4->sched[c->service], c->backend, 1,
 					   weir_cycles_ns(l4->now_tsc - c->syn_tsc));
 		}
+		/* The backend's latest SYN-ACK (a retransmission may differ). */
+		c->synack_ack = tcp_word(th, 4) + 1;
 	} else if (from_client && c->state == WEIR_CONN_SYN && (flags & TCP_ACK) &&
 		   !(flags & TCP_SYN) && (c->flags & WEIR_CONN_F_SYNACK)) {
-		c->state = WEIR_CONN_ESTABLISHED;
+		/* Only the client that saw the SYN-ACK knows its number: a blind
+		 * ACK neither completes the handshake nor proves its source. */
+		if (tcp_word(th, 8) == c->synack_ack) {
+			c->state = WEIR_CONN_ESTABLISHED;
+			c->flags |= WEIR_CONN_F_PROVEN;
+		} else {
+			l4->stats.blind_acks++;
+		}
 	}
 	/* A closed connection no longer loads its backend (least_conn, adaptive),
 	 * though its entry lingers for late segments. */
@@ -211,7 +230,7 @@ weir_l4_established(struct weir_l4_worker *l4, struct weir_conn *c)
 	const struct weir_service_config *sc = &weir.cfg->services[c->service];
 
 	/* The RTT sample is weir's SYN to the backend's SYN-ACK. */
-	c->flags |= WEIR_CONN_F_SYNACK;
+	c->flags |= WEIR_CONN_F_SYNACK | WEIR_CONN_F_PROVEN;
 	weir_sched_observe(&l4->sched[c->service], c->backend, 1,
 			   weir_cycles_ns(l4->now_tsc - c->syn_tsc));
 	c->state = WEIR_CONN_ESTABLISHED;

@@ -30,6 +30,9 @@ struct rte_ring;
 	  "client packets sent on to a backend (as they came, or as the SYN proxy's segments)")    \
 	X(to_client, "l4", NULL, "packets", "packets forwarded backend -> client")                 \
 	X(stateless, NULL, NULL, "packets", "DSR packets forwarded without an entry")              \
+	X(blind_acks, NULL, NULL, "packets",                                                       \
+	  "client ACKs in a handshake that did not acknowledge the backend's SYN-ACK (forwarded; " \
+	  "the connection stays half-open)")                                                       \
 	X(neigh_learned, NULL, NULL, "messages", "ARP/ND observations passed to control")          \
 	X(neigh_lost, NULL, NULL, "messages",                                                      \
 	  "ARP/ND observations lost: the outbox to control was full (they come again)")

@@ -224,11 +224,15 @@ int weir_l4_open(struct weir_l4_worker *l4, const struct rte_mbuf *m, const stru
 
 /**
  * The TCP state after a segment (timeouts, the scheduler's load and RTT).
+ * The handshake completes only with a client ACK of the backend's SYN-ACK
+ * (its sequence number + 1): then the client is proven (WEIR_CONN_F_PROVEN).
  *
+ * @param th
+ *   The TCP header, or NULL for UDP.
  * @param from_client
  *   1 for client -> backend.
  */
-void weir_l4_track(struct weir_l4_worker *l4, uint32_t idx, struct weir_conn *c, uint8_t flags,
+void weir_l4_track(struct weir_l4_worker *l4, uint32_t idx, struct weir_conn *c, const uint8_t *th,
 		   int from_client);
 
 /** Forward a client packet of c to its backend (rewrite or encapsulate): TX or a drop. */

@@ -38,7 +38,11 @@ static const char CONFIG[] =
 	"  {\"name\": \"udp4\", \"vip\": \"198.18.1.1\", \"port\": 53, \"protocol\": \"udp\","
 	"   \"pool\": \"web\", \"local_ips\": [\"198.18.0.1\"],"
 	"   \"limits\": {\"packets\": {\"rate\": 3, \"per_s\": 1, \"burst\": 3},"
-	"              \"concurrent\": 2}}]}";
+	"              \"concurrent\": 2}},"
+	"  {\"name\": \"tcp5\", \"vip\": \"198.18.1.1\", \"port\": 81, \"protocol\": \"tcp\","
+	"   \"pool\": \"web\", \"local_ips\": [\"198.18.0.1\"],"
+	"   \"limits\": {\"packets\": {\"rate\": 2, \"per_s\": 1, \"burst\": 2},"
+	"              \"ban\": {\"after\": 1, \"first_s\": 5}}}]}";
 
 static struct weir_worker *w;
 static struct rte_mempool *pool;
@@ -64,9 +68,10 @@ key(struct weir_conn_key *k, const char *src4, uint8_t proto, uint16_t sport)
 	k->dport = proto == 6 ? 0x5000 : 0x3500;
 }
 
-/* Gate, then limits, for a new connection of service svc from src at time t (s). */
+/* Gate, then limits, for a new connection of service svc from src at time
+ * t (s); proven: its first packet is a cookie's ACK. */
 static struct weir_verdict
-admit(unsigned int svc, const char *src, uint16_t sport, double t, uint32_t ref[2])
+admit_as(unsigned int svc, const char *src, uint16_t sport, double t, int proven, uint32_t ref[2])
 {
 	struct weir_pkt p = {.l3 = WEIR_L3_IPV4};
 	struct weir_conn_key k;
@@ -74,14 +79,21 @@ admit(unsigned int svc, const char *src, uint16_t sport, double t, uint32_t ref[
 	struct weir_verdict v;
 	int allowed;
 
-	key(&k, src, svc == 0 ? 6 : 17, sport);
+	key(&k, src, svc == 1 ? 17 : 6, sport);
 	p.l4_proto = k.proto;
 	weir_adm_iteration(&w->adm, weir_clock.tsc0 + (uint64_t)(t * (double)weir_clock.hz));
-	v = weir_adm_gate(&w->adm, m, &k, &allowed);
+	v = weir_adm_gate(&w->adm, m, &k, svc, &allowed);
 	if (v.kind == WEIR_V_CONTINUE)
-		v = weir_adm_limits(&w->adm, &p, svc, &k, allowed, ref);
+		v = weir_adm_limits(&w->adm, &p, svc, &k, allowed, proven, ref);
 	rte_pktmbuf_free(m);
 	return v;
+}
+
+/* A SYN or a UDP datagram: nothing proves its source. */
+static struct weir_verdict
+admit(unsigned int svc, const char *src, uint16_t sport, double t, uint32_t ref[2])
+{
+	return admit_as(svc, src, sport, t, 0, ref);
 }
 
 static void
@@ -196,6 +208,32 @@ test_packet_limit(void)
 	rte_pktmbuf_free(m);
 }
 
+/* The ban of source in scope, as weirctl bans shows it. */
+static void
+check_ban(const char *source, const char *scope, int proven, int duration_s, int times)
+{
+	char err[256] = "";
+	json_t *res = weir_cmd_bans(NULL, err, sizeof(err)), *b;
+	size_t i;
+	int found = 0;
+
+	CHECK(res != NULL, "bans: %s", err);
+	json_array_foreach(json_object_get(res, "bans"), i, b)
+	{
+		if (strcmp(json_string_value(json_object_get(b, "source")), source) != 0 ||
+		    strcmp(json_string_value(json_object_get(b, "scope")), scope) != 0)
+			continue;
+		found = 1;
+		CHECK(json_is_true(json_object_get(b, "proven")) == proven &&
+			      json_integer_value(json_object_get(b, "duration_s")) == duration_s &&
+			      json_integer_value(json_object_get(b, "times")) == times,
+		      "ban of %s in %s: %s; want proven %d, %d s, %d times", source, scope,
+		      json_dumps(b, 0), proven, duration_s, times);
+	}
+	CHECK(found, "no ban of %s in %s: %s", source, scope, json_dumps(res, 0));
+	json_decref(res);
+}
+
 /* One message of type out of the outbox, or 0. */
 static int
 outbox_take(uint16_t type, void *payload, size_t len)
@@ -225,17 +263,18 @@ test_bans(void)
 	CHECK(w->adm.stats.ban_reports == 1, "ban reports %lu", w->adm.stats.ban_reports);
 	expect(admit(0, "198.18.0.7", 4010, 20, ref), WEIR_V_DROP, WEIR_DROP_BANNED,
 	       "banned in its entry");
-	/* Control bans it everywhere from the report. */
+	/* Control publishes it from the report: SYNs prove nothing, so the ban
+	 * is tcp4's alone, and the source's UDP flows to udp4 go on. */
 	CHECK(outbox_take(WEIR_MSG_BAN_REPORT, report, sizeof(report)),
 	      "no ban report in the outbox");
 	weir_adm_ban_reported(report);
 	weir_adm_control_tick();
 	weir_adm_iteration(&w->adm, weir_clock.tsc0 + 20 * weir_clock.hz);
 	CHECK(w->adm.n_bans == 1, "bans published: %u", w->adm.n_bans);
-	res = weir_cmd_bans(NULL, err, sizeof(err));
-	CHECK(res != NULL && json_array_size(json_object_get(res, "bans")) == 1, "bans: %s",
-	      res ? json_dumps(res, 0) : err);
-	json_decref(res);
+	check_ban("198.18.0.7/32", "tcp4", 0, 10, 1);
+	expect(admit(1, "198.18.0.7", 4011, 20, ref), WEIR_V_CONTINUE, 0,
+	       "an unproven ban stays within its service");
+	weir_adm_release(&w->adm, ref);
 
 	/* weirctl ban, then unban with the worker's inbox full: refused, and the
 	 * ban stays in force (a retry must not say "not banned"). */
@@ -276,6 +315,90 @@ test_bans(void)
 	expect(admit(0, "198.18.0.7", 4020, 21, ref), WEIR_V_CONTINUE, 0, "unbanned");
 }
 
+/* Every ban report in the outbox to control, then its tick and the worker's
+ * next iteration at t. */
+static void
+control_takes_reports(double t)
+{
+	uint8_t report[WEIR_MSG_PAYLOAD];
+
+	while (outbox_take(WEIR_MSG_BAN_REPORT, report, sizeof(report)))
+		weir_adm_ban_reported(report);
+	weir_adm_control_tick();
+	weir_adm_iteration(&w->adm, weir_clock.tsc0 + (uint64_t)(t * (double)weir_clock.hz));
+}
+
+/*
+ * Where a ban applies, by what earned it: refusals of a proven source (a
+ * cookie's ACK, packets of a connection whose handshake it completed) ban
+ * it from every service, progressively; of an unproven one (SYNs, UDP,
+ * packets of a half-open connection) from that service only, for first_s
+ * each time.
+ */
+static void
+test_ban_scope(void)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+	struct weir_conn c;
+	uint32_t ref[2];
+	unsigned int i;
+
+	/* Over tcp4's limit with cookie ACKs: banned from udp4 too. */
+	for (i = 0; i < 4; i++)
+		admit_as(0, "198.18.0.21", (uint16_t)(5000 + i), 40, 1, ref);
+	control_takes_reports(40);
+	check_ban("198.18.0.21/32", "all", 1, 10, 1);
+	expect(admit(1, "198.18.0.21", 5010, 40, ref), WEIR_V_DROP, WEIR_DROP_BANNED,
+	       "a proven source's ban applies everywhere");
+	/* The same with SYNs: tcp4 only. */
+	for (i = 0; i < 4; i++)
+		admit(0, "198.18.0.20", (uint16_t)(5100 + i), 40, ref);
+	control_takes_reports(40);
+	check_ban("198.18.0.20/32", "tcp4", 0, 10, 1);
+	expect(admit(0, "198.18.0.20", 5110, 41, ref), WEIR_V_DROP, WEIR_DROP_BANNED,
+	       "banned from tcp4");
+	expect(admit(1, "198.18.0.20", 5111, 41, ref), WEIR_V_CONTINUE, 0, "not from udp4");
+	weir_adm_release(&w->adm, ref);
+	/* Again once the bans are over (at 50): the proven source's second ban
+	 * is twice as long, the unproven one's as long as its first. */
+	for (i = 0; i < 4; i++) {
+		admit_as(0, "198.18.0.21", (uint16_t)(5200 + i), 51, 1, ref);
+		admit(0, "198.18.0.20", (uint16_t)(5300 + i), 51, ref);
+	}
+	control_takes_reports(51);
+	check_ban("198.18.0.21/32", "all", 1, 20, 2);
+	check_ban("198.18.0.20/32", "tcp4", 0, 10, 2);
+
+	/* Packets over tcp5's limit, on a connection whose handshake the client
+	 * completed (proven) and on a half-open one (not). */
+	for (i = 0; i < 2; i++) {
+		const char *src = i == 0 ? "198.18.0.30" : "198.18.0.31";
+		unsigned int n;
+
+		expect(admit(2, src, 6000, 60, ref), WEIR_V_CONTINUE, 0, "tcp5 connection");
+		memset(&c, 0, sizeof(c));
+		key(&c.client, src, 6, 6000);
+		c.service = 2;
+		c.state = i == 0 ? WEIR_CONN_ESTABLISHED : WEIR_CONN_SYN;
+		c.flags = i == 0 ? WEIR_CONN_F_PROVEN : 0;
+		c.src_ref[0] = ref[0];
+		c.src_ref[1] = ref[1];
+		for (n = 0; n < 2; n++)
+			weir_adm_packet(&w->adm, m, &c);
+		expect(weir_adm_packet(&w->adm, m, &c), WEIR_V_DROP, WEIR_DROP_BANNED,
+		       "banned in its entry after a packet over the limit");
+		weir_adm_release(&w->adm, ref);
+	}
+	control_takes_reports(60);
+	check_ban("198.18.0.30/32", "all", 1, 5, 1);
+	check_ban("198.18.0.31/32", "tcp5", 0, 5, 1);
+	expect(admit(0, "198.18.0.30", 6001, 60, ref), WEIR_V_DROP, WEIR_DROP_BANNED,
+	       "proven by its handshake: banned from tcp4");
+	expect(admit(0, "198.18.0.31", 6001, 60, ref), WEIR_V_CONTINUE, 0,
+	       "half-open: not banned from tcp4");
+	rte_pktmbuf_free(m);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -284,8 +407,10 @@ main(int argc, char **argv)
 	test_prefixes_and_limits();
 	test_packet_limit();
 	test_bans();
+	test_ban_scope();
 	teardown();
 	if (failures == 0)
-		printf("ok: admission verdicts, packet limits, bans, unban all-or-none\n");
+		printf("ok: admission verdicts, packet limits, bans, unban all-or-none, ban "
+		       "scopes\n");
 	return failures != 0;
 }

@@ -815,18 +815,21 @@ def fx_bans():
     syn_a(10.5, 41006)                     # the ban is over, the bucket full
     syn_a(10.5, 41007)
     syn_a(10.5, 41008, 'rate_limited')
-    syn_a(10.5, 41009, 'rate_limited')     # a repeat within decay_s: 20 s
-    syn_a(30, 41010, 'banned')
-    syn_a(31, 41011)
+    # A repeat within decay_s, but SYNs prove no source (anyone may forge
+    # A's address): first_s again, 10 s, not twice as long.
+    syn_a(10.5, 41009, 'rate_limited')
+    syn_a(15, 41010, 'banned')
+    syn_a(21, 41011)
     udp_b(31, 7000, 1024)                  # B's ban is over, its flow goes on
-    # A again, now on udp4 (a new entry, no history there): 2 flows, then 2
-    # refusals: the worker bans A for udp4's first 10 s; control remembers
-    # A's tcp4 bans (the last, 20 s, ended 1.5 s ago) and bans it for 40 s.
+    # A again, now on udp4: 2 flows, then 2 refusals: banned from udp4 for
+    # 10 s, and from udp4 only (UDP proves nothing either): its SYN to tcp4
+    # right after goes on.
     for sport, lport, why in ((7100, 1026, None), (7101, 1027, None),
                               (7102, None, 'concurrency_limited'),
                               (7103, None, 'concurrency_limited')):
         fx.append((32, udp(CLI4, VIP4, sport, 53),
                    None if why else udp(LOCAL4, BK4, lport, 8080, dmac=BMAC, smac=MAC), why))
+    syn_a(32, 41012)
     return fx
 
 
@@ -851,10 +854,10 @@ def bans():
     fx = fx_bans()
 
     def after(st, w):
-        # admitted: A 5 + 2, B 2, C 3; denied: A 4 + 2, B 2, C 1; sources:
+        # admitted: A 6 + 2, B 2, C 3; denied: A 4 + 2, B 2, C 1; sources:
         # A (tcp4, udp4), B (udp4), C (tcp4), and A, B, C in the global rule.
         wt.expect_counters(st, {'workers': {0: {
-            'rl_admitted': 12, 'rl_denied': 9, 'ban_reports': 4, 'ban_reports_lost': 0,
+            'rl_admitted': 13, 'rl_denied': 9, 'ban_reports': 4, 'ban_reports_lost': 0,
             'rl_dry_run': 0, 'sources': 7}}}, 'ban counters')
         # Refusals charged per source (limits and bans), merged by control.
         top = [(e['source'], e['refused'], e['error'], e['banned']) for e in w.ctl('top', '5')['top']]
@@ -862,14 +865,13 @@ def bans():
                          (CLI_C + '/32', 1, 0, False)], 'top: %s' % top)
         text = w.ctl('top', '1', json_out=False).stdout.split('\n')
         wt.check(text[1].split() == [CLI4 + '/32', '9', '0', 'yes'], 'weirctl top 1:\n%s' % text)
-        # Control's list (its clock is the last frame's, 32 s): B's ban is
-        # over; A's third ban escalated from its history, beyond the
-        # worker's own first udp4 ban.
-        want = [(CLI4 + '/32', 40, 40, 3, 'udp4')]
+        # Control's list (its clock is the last frame's, 32 s): B's ban and
+        # A's tcp4 bans are over; A's udp4 ban is udp4's alone, unproven.
+        want = [(CLI4 + '/32', 'udp4', 10, 10, 1, 'udp4', False)]
         deadline = time.time() + 5  # control drains the workers' reports every 100 ms
         while True:
-            bl = [(b['source'], b['remaining_s'], b['duration_s'], b['times'], b['by'])
-                  for b in w.ctl('bans')['bans']]
+            bl = [(b['source'], b['scope'], b['remaining_s'], b['duration_s'], b['times'],
+                   b['by'], b['proven']) for b in w.ctl('bans')['bans']]
             if bl == want or time.time() > deadline:
                 break
             time.sleep(0.05)
@@ -938,9 +940,9 @@ def first_backends(w):
 
 
 def l4_expiry():
-    """Idle timeouts per state: a UDP flow, a half-open TCP flow, a closing
-    one (established 300 s, then a FIN: 1 s) and two closed ones expire; an
-    established one stays. A closed connection leaves the backend's active
+    """Idle timeouts per state: a UDP flow, two half-open TCP flows (one with
+    a blind ACK), a closing one (established 300 s, then a FIN: 1 s) and two
+    closed ones expire; an established one stays. A closed connection leaves the backend's active
     count at once; a new SYN on a closed connection's 5-tuple is a new
     connection (its own local port), not the old entry revived."""
     cfg = l4_config()
@@ -971,6 +973,11 @@ def l4_expiry():
     frames += [
         tcp(CLI4, VIP4, 40013, 80, 'S', seq=9000),
         tcp(BK4, LOCAL4, 8080, 1029, 'SA', smac=BMAC, seq=7000, ack=9001),
+        # A blind ACK (not the SYN-ACK's number + 1, as a spoofer must
+        # guess it) completes nothing: 40015 stays half-open and expires.
+        tcp(CLI4, VIP4, 40015, 80, 'S'),
+        tcp(BK4, LOCAL4, 8080, 1030, 'SA', smac=BMAC, seq=5000, ack=1001),
+        tcp(CLI4, VIP4, 40015, 80, 'A', seq=1001, ack=5002),
     ]
     with wt.Weir('dp-expiry') as w:
         inp, out = os.path.join(w.tmp, 'in.pcap'), os.path.join(w.tmp, 'out.pcap')
@@ -983,12 +990,12 @@ def l4_expiry():
         n = len(frames)
         st = w.wait_stats(lambda s: s['total']['rx'] == n and s['total']['tx'] == n,
                           'all %d frames forwarded' % n)
-        wt.expect_counters(st, {'workers': {0: {'conns': 6, 'conn_new': 7, 'conn_reused': 1}}},
-                           'connections')
+        wt.expect_counters(st, {'workers': {0: {'conns': 7, 'conn_new': 8, 'conn_reused': 1,
+                                                'blind_acks': 1}}}, 'connections')
         # 40014 closed: it left tcp4's backend at once.
-        wt.expect_counters(first_backends(w), {'tcp4': {'conns_active': 4},
+        wt.expect_counters(first_backends(w), {'tcp4': {'conns_active': 5},
                                                'udp4': {'conns_active': 1}}, 'active')
-        st = w.wait_stats(lambda s: s['workers'][0]['conn_expired'] == 5, 'five expiries',
+        st = w.wait_stats(lambda s: s['workers'][0]['conn_expired'] == 6, 'six expiries',
                           timeout=10)
         wt.expect_counters(st, {'workers': {0: {'conns': 1}}}, 'after expiry (established)')
         bk = first_backends(w)
@@ -998,8 +1005,8 @@ def l4_expiry():
         wt.expect_counters(bk, {n: {'handshake_failures': 1 if n == 'tcp4' else 0} for n in bk},
                            'handshake failures')
         w.stop()
-    print('ok: 5 of 6 connections expired, the established one stays; a closed 5-tuple reopened '
-          'as a new connection')
+    print('ok: 6 of 7 connections expired (a blind ACK established nothing), the established one '
+          'stays; a closed 5-tuple reopened as a new connection')
 
 
 def l4_steering():

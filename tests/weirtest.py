@@ -322,3 +322,72 @@ def owner_of(ip, n_workers):
     else:
         k = int.from_bytes(a.packed[:8], 'big')  # the /64 prefix
     return murmur_fmix64(k) % n_workers
+
+
+# --- a tap port driven frame by frame from a namespace ----------------------
+
+CLONE_NEWNET = 0x40000000
+
+
+def _setns(fd):
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.setns(fd, CLONE_NEWNET) != 0:
+        fail('setns: %s' % os.strerror(ctypes.get_errno()))
+
+
+class TapPeer:
+    """The kernel side of weir's net_tap port, moved into a namespace of
+    our own and made silent (no addresses, IPv6 off): every frame weir
+    receives is one send() wrote, every frame weir sends is read back by
+    recv(). A raw AF_PACKET socket, opened inside the namespace, does both.
+    Use it as a context manager after weir has created the tap."""
+
+    def __init__(self, tap, ns):
+        self.tap, self.ns, self.sock = tap, ns, None
+
+    def __enter__(self):
+        import socket
+        deadline = time.time() + 20
+        while subprocess.run(['ip', 'link', 'show', self.tap],
+                             capture_output=True).returncode != 0:
+            if time.time() > deadline:
+                fail('tap interface %s did not appear' % self.tap)
+            time.sleep(0.1)
+        subprocess.run(['ip', 'netns', 'add', self.ns], check=True)
+        subprocess.run(['ip', 'link', 'set', self.tap, 'netns', self.ns], check=True)
+        for argv in (['sysctl', '-qw', 'net.ipv6.conf.%s.disable_ipv6=1' % self.tap],
+                     ['ip', 'link', 'set', self.tap, 'arp', 'off', 'multicast', 'off', 'up']):
+            subprocess.run(['ip', 'netns', 'exec', self.ns] + argv, check=True)
+        home = os.open('/proc/self/ns/net', os.O_RDONLY)
+        there = os.open('/run/netns/' + self.ns, os.O_RDONLY)
+        try:
+            _setns(there)
+            try:
+                self.sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))
+                self.sock.bind((self.tap, 0))
+            finally:
+                _setns(home)
+        finally:
+            os.close(home)
+            os.close(there)
+        return self
+
+    def send(self, frames):
+        for f in frames:
+            self.sock.send(f)
+
+    def recv(self, quiet=0.3, limit=100000):
+        """The frames weir sent, until none came for quiet seconds."""
+        import select
+        got = []
+        while len(got) < limit and select.select([self.sock], [], [], quiet)[0]:
+            data, addr = self.sock.recvfrom(65535)
+            if addr[2] != 4:  # PACKET_OUTGOING: our own send()
+                got.append(data)
+        return got
+
+    def __exit__(self, *exc):
+        if self.sock is not None:
+            self.sock.close()
+        subprocess.run(['ip', 'netns', 'del', self.ns], capture_output=True)

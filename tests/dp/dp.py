@@ -287,6 +287,52 @@ def run_fixture(name, fixture, extra=None, port_extra=None, after=None, times=No
     print('ok: %d frames, %d answers, drops %s' % (n, len(want), want_drops))
 
 
+def run_live(name, phases, extra=None, port_extra=None):
+    """Fixtures in phases, on a tap port whose kernel side the test drives
+    (weirtest.TapPeer): each phase's frames are sent, accounted for (rx, tx,
+    drops by reason, as run_fixture()) and their answers compared in order;
+    then its check(w), if any, runs before the next phase is sent, so a
+    phase may wait for what the control thread publishes. phases: a list of
+    (fixture, check or None). The clock is the TSC."""
+    tap, ns = 'wdp%d' % os.getpid(), 'weir-dp-%d' % os.getpid()
+    with wt.Weir('dp-' + name) as w:
+        cfg = config('net_tap0,iface=' + tap)
+        cfg.update(extra or {})
+        cfg['ports'][0].update(port_extra or {})
+        w.configure(cfg)
+        w.start()
+        with wt.TapPeer(tap, ns) as peer:
+            peer.recv(quiet=0.3)  # whatever the tap said before it went quiet
+            base = w.ctl('stats')['total']
+            rx, tx, drops = base['rx'], base['tx'], dict(base['drops'])
+            for i, (fixture, check) in enumerate(phases):
+                want = [e for _, e, _ in fixture if e is not None]
+                for _, _, why in fixture:
+                    if why:
+                        drops[why] = drops.get(why, 0) + 1
+                rx += len(fixture)
+                tx += len(want)
+                peer.send([f for f, _, _ in fixture])
+                n_drops = sum(drops.values())
+                st = w.wait_stats(lambda s: s['total']['rx'] == rx and
+                                  s['total']['tx'] + s['total']['dropped'] == tx + n_drops,
+                                  'phase %d: %d frames answered or dropped' % (i, len(fixture)))
+                wt.expect_counters(st, {'total': {'tx': tx, 'drops': wt.only(drops)}},
+                                   'phase %d counters' % i)
+                got = peer.recv()
+                wt.check(len(got) == len(want), 'phase %d: %d frames out, want %d:\n%s' %
+                         (i, len(got), len(want), '\n'.join(Ether(g).summary() for g in got)))
+                for j, (g, e) in enumerate(zip(got, want)):
+                    verify_checksums(g)
+                    if g != e:
+                        wt.fail('phase %d, answer %d differs:\n got  %s\n want %s' %
+                                (i, j, Ether(g).summary(), Ether(e).summary()))
+                if check is not None:
+                    check(w)
+        w.stop()
+    print('ok: %d phases, %d frames' % (len(phases), sum(len(f) for f, _ in phases)))
+
+
 # scapy's names for checksum fields: "chksum" (IPv4, TCP, UDP, ICMP),
 # "cksum" (every ICMPv6 message). A field of any other layer whose name
 # says checksum makes checksum_errors() fail rather than pass unchecked.
@@ -914,6 +960,91 @@ def bans():
                 times=[t for t, _, _, _ in fx])
 
 
+def wait_bans(w, want):
+    """Until weirctl bans lists exactly want: {(source, scope, proven)}."""
+    deadline = time.time() + 5  # control takes the workers' reports every 100 ms
+    while True:
+        got = {(b['source'], b['scope'], b['proven']) for b in w.ctl('bans')['bans']}
+        if got == want or time.time() > deadline:
+            break
+        time.sleep(0.05)
+    wt.check(got == want, 'bans: %s, want %s' % (sorted(got), sorted(want)))
+
+
+def ban_scope():
+    """Spoofable traffic cannot get a client banned beyond the service it
+    flooded: a flood of UDP or SYNs with a victim's address, or packets of
+    a half-open connection (a blind ACK), earn bans of that service only;
+    the packets of a connection whose handshake the client completed earn
+    a ban from every service. Checked on the published bans, across
+    services, in a second phase."""
+    victim, syns, blind, proven = '198.18.0.7', '198.18.0.6', '198.18.0.8', '198.18.0.5'
+    cfg = l4_config()
+    for svc in cfg['services']:
+        if svc['name'] == 'udp4':
+            svc['limits'] = {'new_conns': {'rate': 1, 'per_s': 60, 'burst': 1},
+                             'ban': {'after': 1, 'first_s': 60}}
+        if svc['name'] == 'tcp4':
+            svc['limits'] = {'packets': {'rate': 3, 'per_s': 60, 'burst': 3},
+                             'ban': {'after': 1, 'first_s': 60}}
+    lp, up = iter(range(1024, 1100)), iter(range(1024, 1100))
+
+    def fwd_udp(src, sport):
+        return (udp(src, VIP4, sport, 53), udp(LOCAL4, BK4, next(up), 8080, dmac=BMAC, smac=MAC),
+                None)
+
+    def handshake(src, sport, ack):
+        lport = next(lp)
+        return [
+            (tcp(src, VIP4, sport, 80, 'S'),
+             tcp(LOCAL4, BK4, lport, 8080, 'S', dmac=BMAC, smac=MAC), None),
+            (tcp(BK4, LOCAL4, 8080, lport, 'SA', smac=BMAC, seq=5000, ack=1001),
+             tcp(VIP4, src, 80, sport, 'SA', dmac=CMAC, smac=MAC, seq=5000, ack=1001), None),
+            (tcp(src, VIP4, sport, 80, 'A', seq=1001, ack=ack),
+             tcp(LOCAL4, BK4, lport, 8080, 'A', dmac=BMAC, smac=MAC, seq=1001, ack=ack), None),
+            (tcp(src, VIP4, sport, 80, 'PA', seq=1001, ack=ack, data=b'x'),
+             tcp(LOCAL4, BK4, lport, 8080, 'PA', dmac=BMAC, smac=MAC, seq=1001, ack=ack,
+                 data=b'x'), None),
+            # The fourth packet: over tcp4's packet limit, a strike: banned.
+            (tcp(src, VIP4, sport, 80, 'PA', seq=1002, ack=ack, data=b'y'), None,
+             'packet_limited'),
+        ]
+
+    flood = [
+        # UDP with the victim's address: over udp4's limit, banned from udp4.
+        fwd_udp(victim, 7000),
+        (udp(victim, VIP4, 7001, 53), None, 'rate_limited'),
+        (udp(victim, VIP4, 7002, 53), None, 'banned'),
+    ]
+    # SYNs with another address: each takes a packet token; the fourth
+    # is over tcp4's limit.
+    for sport in range(41000, 41003):
+        flood.append((tcp(syns, VIP4, sport, 80, 'S'),
+                      tcp(LOCAL4, BK4, next(lp), 8080, 'S', dmac=BMAC, smac=MAC), None))
+    flood.append((tcp(syns, VIP4, 41003, 80, 'S'), None, 'packet_limited'))
+    flood += handshake(blind, 42000, 5002)   # a blind ACK: half-open
+    flood += handshake(proven, 43000, 5001)  # the SYN-ACK acknowledged
+
+    def published(w):
+        wait_bans(w, {(victim + '/32', 'udp4', False), (syns + '/32', 'tcp4', False),
+                      (blind + '/32', 'tcp4', False), (proven + '/32', 'all', True)})
+        # The blind ACK and the data segment after it, both without the number.
+        wt.expect_counters(w.ctl('stats'), {'workers': {0: {'blind_acks': 2}}}, 'blind ACKs')
+
+    after = [
+        # The victim still reaches tcp4, the flooders of tcp4 reach udp4;
+        # the proven source is out of udp4 too.
+        (tcp(victim, VIP4, 44000, 80, 'S'),
+         tcp(LOCAL4, BK4, next(lp), 8080, 'S', dmac=BMAC, smac=MAC), None),
+        (udp(victim, VIP4, 7003, 53), None, 'banned'),
+        fwd_udp(syns, 7100),
+        fwd_udp(blind, 7200),
+        (udp(proven, VIP4, 7300, 53), None, 'banned'),
+        (tcp(syns, VIP4, 41004, 80, 'S'), None, 'banned'),
+    ]
+    run_live('ban-scope', [(flood, published), (after, None)], cfg, L4_PORT)
+
+
 def top_sampling():
     """weirctl top under a flood: past 4,096 refusals in a second a worker
     adds one refusal in 64 to its summary, weighted 64. One source sends
@@ -1460,6 +1591,7 @@ SCENARIOS = {
     'limits': limits,
     'l4-expiry': l4_expiry,
     'bans': bans,
+    'ban-scope': ban_scope,
     'top-sampling': top_sampling,
     'l4-steering': l4_steering,
     'synproxy': synproxy,

@@ -432,8 +432,13 @@ print_services(json_t *r)
 
 			if (sp != NULL) {
 				printf("\n  synproxy: SYN cookies ");
-				if (geti(sp, "syn_rate"))
-					printf("above %lld SYN/s per worker or with the table full",
+				if (strcmp(gets_(sp, "cookies"), "under pressure") == 0)
+					printf("only when local ports or connection entries run "
+					       "short");
+				else if (geti(sp, "syn_rate"))
+					printf("above %lld SYN/s per worker, or when local ports "
+					       "or "
+					       "connection entries run short",
 					       geti(sp, "syn_rate"));
 				else
 					printf("always");

@@ -302,6 +302,8 @@ load(struct weir_cfg_ctx *c, json_t *root, struct weir_config *cfg)
 					   "services",
 					   "maglev_size",
 					   "conn_table_size",
+					   "udp_ports_per_source",
+					   "cookie_secret",
 					   "source_table_size",
 					   "acl",
 					   "limits",

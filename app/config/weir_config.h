@@ -84,11 +84,12 @@ enum weir_forwarding {
 
 /** Idle timeouts of a service's connections, in seconds. */
 struct weir_timeouts {
-	uint32_t syn;	      /**< TCP handshake not finished */
-	uint32_t established; /**< TCP established */
-	uint32_t fin;	      /**< TCP closing (a FIN seen) */
-	uint32_t closed;      /**< TCP after RST or both FINs */
-	uint32_t udp;	      /**< UDP flows */
+	uint32_t syn;		/**< TCP handshake not finished */
+	uint32_t established;	/**< TCP established */
+	uint32_t fin;		/**< TCP closing (a FIN seen) */
+	uint32_t closed;	/**< TCP after RST or both FINs */
+	uint32_t udp;		/**< UDP flows */
+	uint32_t udp_unreplied; /**< UDP flows the backend has not answered yet (at most udp) */
 };
 
 /** What happens to a new connection over its source's limit. */
@@ -136,7 +137,10 @@ struct weir_limits {
 
 /** A TCP service's SYN proxy (service.synproxy): SYN cookies, then a splice. */
 struct weir_synproxy_config {
-	uint8_t enabled;    /**< service.synproxy given */
+	uint8_t enabled; /**< service.synproxy given */
+	/** Cookies when the worker runs short of local ports or connection
+	 * entries: every TCP FullNAT service unless "synproxy": false. */
+	uint8_t on_pressure;
 	uint8_t has_secret; /**< secret given; otherwise random at start */
 	uint8_t wscale;	    /**< window shift weir advertises to clients (default 7) */
 	uint16_t mss;	    /**< MSS weir advertises to clients */
@@ -189,11 +193,15 @@ struct weir_config {
 	struct weir_port_config ports[WEIR_MAX_PORTS];
 	unsigned int n_vips;
 	struct weir_addr vips[32];
-	uint32_t maglev_size;	    /**< prime M of every service's Maglev table */
-	uint32_t conn_table_size;   /**< connection entries per worker */
-	uint32_t source_table_size; /**< tracked sources per worker (limits) */
-	struct weir_limits limits;  /**< global: every service together, per source */
-	uint8_t clock_rx_timestamp; /**< admission time from RX timestamps (replays) */
+	uint32_t maglev_size;	  /**< prime M of every service's Maglev table */
+	uint32_t conn_table_size; /**< connection entries per worker */
+	uint32_t
+		udp_ports_per_source; /**< FullNAT UDP local ports one source may hold per worker */
+	uint8_t has_cookie_secret;    /**< cookie_secret given */
+	uint8_t cookie_secret[16];    /**< SYN cookie key of services without synproxy.secret */
+	uint32_t source_table_size;   /**< tracked sources per worker (limits) */
+	struct weir_limits limits;    /**< global: every service together, per source */
+	uint8_t clock_rx_timestamp;   /**< admission time from RX timestamps (replays) */
 	unsigned int n_acl;
 	struct weir_acl_entry *acl; /**< allow and deny prefixes; NULL when none */
 	unsigned int n_pools;

@@ -278,7 +278,8 @@ hex_nibble(char ch)
 	return -1;
 }
 
-/* service.synproxy: {"syn_rate", "secret", "mss", "wscale"}. After protocol,
+/* service.synproxy: {"syn_rate", "secret", "mss", "wscale"}, false, or
+ * absent (o NULL: cookies under pressure, for TCP FullNAT). After protocol,
  * forwarding and mss_clamp are known. */
 int
 weir_cfg_load_synproxy(struct weir_cfg_ctx *c, const char *where, json_t *o,
@@ -288,13 +289,20 @@ weir_cfg_load_synproxy(struct weir_cfg_ctx *c, const char *where, json_t *o,
 	struct weir_synproxy_config *p = &s->synproxy;
 	char key[128];
 	unsigned long u;
-	const char *hex;
-	unsigned int i;
 	json_t *v;
 	int rc;
 
+	/* Ethernet's MSS, or the clamp if the backends' path is narrower. */
+	p->mss = s->vip.family == 4 ? 1460 : 1440;
+	if (s->mss_clamp != 0 && s->mss_clamp < p->mss)
+		p->mss = s->mss_clamp;
+	p->wscale = 7;
+	if (o == NULL || json_is_false(o)) {
+		p->on_pressure = o == NULL && s->proto == 6 && s->forwarding == WEIR_FWD_FULLNAT;
+		return 0;
+	}
 	if (!json_is_object(o))
-		return weir_cfg_fail(c, where, o, "expected an object");
+		return weir_cfg_fail(c, where, o, "expected an object, or false (no cookies)");
 	if ((rc = weir_cfg_check_keys(c, where, o, keys)) != 0)
 		return rc;
 	if (s->proto != 6)
@@ -303,6 +311,7 @@ weir_cfg_load_synproxy(struct weir_cfg_ctx *c, const char *where, json_t *o,
 		return weir_cfg_fail(c, where, NULL,
 				     "needs \"forwarding\": \"fullnat\" (with dsr-ipip the "
 				     "backends' replies bypass weir)");
+	p->on_pressure = 1;
 	u = 0;
 	if ((rc = weir_cfg_member_uint(c, where, o, "syn_rate", 0, 0, 100000000, &u)) < 0)
 		return rc;
@@ -311,10 +320,6 @@ weir_cfg_load_synproxy(struct weir_cfg_ctx *c, const char *where, json_t *o,
 	if ((rc = weir_cfg_member_uint(c, where, o, "wscale", 0, 0, 14, &u)) < 0)
 		return rc;
 	p->wscale = (uint8_t)u;
-	/* Ethernet's MSS, or the clamp if the backends' path is narrower. */
-	p->mss = s->vip.family == 4 ? 1460 : 1440;
-	if (s->mss_clamp != 0 && s->mss_clamp < p->mss)
-		p->mss = s->mss_clamp;
 	snprintf(key, sizeof(key), "%s.mss", where);
 	if ((v = json_object_get(o, "mss")) != NULL) {
 		if ((rc = weir_cfg_get_uint(c, key, v, 536, 9000, &u)) != 0)
@@ -326,23 +331,32 @@ weir_cfg_load_synproxy(struct weir_cfg_ctx *c, const char *where, json_t *o,
 	}
 	snprintf(key, sizeof(key), "%s.secret", where);
 	if ((v = json_object_get(o, "secret")) != NULL) {
-		/* The value is never echoed: a near-miss would put most of a key in a log. */
-		hex = json_string_value(v);
-		if (hex == NULL || strlen(hex) != 2 * sizeof(p->secret))
-			return weir_cfg_fail(
-				c, key, NULL,
-				"expected a string of 32 hex digits (value not shown)");
-		for (i = 0; i < sizeof(p->secret); i++) {
-			int hi = hex_nibble(hex[2 * i]), lo = hex_nibble(hex[2 * i + 1]);
-
-			if (hi < 0 || lo < 0)
-				return weir_cfg_fail(c, key, NULL,
-						     "expected a string of 32 hex digits (value "
-						     "not shown)");
-			p->secret[i] = (uint8_t)(hi << 4 | lo);
-		}
+		if ((rc = weir_cfg_get_secret(c, key, v, p->secret)) != 0)
+			return rc;
 		p->has_secret = 1;
 	}
 	p->enabled = 1;
+	return 0;
+}
+
+int
+weir_cfg_get_secret(struct weir_cfg_ctx *c, const char *key, json_t *v, uint8_t out[16])
+{
+	/* The value is never echoed: a near-miss would put most of a key in a log. */
+	const char *hex = json_string_value(v);
+	unsigned int i;
+
+	if (hex == NULL || strlen(hex) != 32)
+		return weir_cfg_fail(c, key, NULL,
+				     "expected a string of 32 hex digits (value not shown)");
+	for (i = 0; i < 16; i++) {
+		int hi = hex_nibble(hex[2 * i]), lo = hex_nibble(hex[2 * i + 1]);
+
+		if (hi < 0 || lo < 0)
+			return weir_cfg_fail(
+				c, key, NULL,
+				"expected a string of 32 hex digits (value not shown)");
+		out[i] = (uint8_t)(hi << 4 | lo);
+	}
 	return 0;
 }

@@ -18,6 +18,8 @@
 #define DEFAULT_TIMEOUT_FIN 60
 #define DEFAULT_TIMEOUT_CLOSED 10
 #define DEFAULT_TIMEOUT_UDP 300
+#define DEFAULT_TIMEOUT_UDP_UNREPLIED 10
+#define DEFAULT_UDP_PORTS_PER_SOURCE 4096
 #define MAX_TIMEOUT 86400
 
 static int
@@ -189,8 +191,10 @@ load_pools(struct weir_cfg_ctx *c, json_t *v, struct weir_config *cfg)
 static int
 load_timeouts(struct weir_cfg_ctx *c, const char *where, json_t *v, struct weir_timeouts *t)
 {
-	static const char *const keys[] = {"syn", "established", "fin", "closed", "udp", NULL};
-	uint32_t *fields[] = {&t->syn, &t->established, &t->fin, &t->closed, &t->udp};
+	static const char *const keys[] = {"syn", "established",   "fin", "closed",
+					   "udp", "udp_unreplied", NULL};
+	uint32_t *fields[] = {&t->syn,	  &t->established, &t->fin,
+			      &t->closed, &t->udp,	   &t->udp_unreplied};
 	char key[160];
 	unsigned long u;
 	unsigned int i;
@@ -334,11 +338,14 @@ load_service(struct weir_cfg_ctx *c, const char *where, json_t *o, struct weir_c
 
 	s->timeouts = (struct weir_timeouts){DEFAULT_TIMEOUT_SYN, DEFAULT_TIMEOUT_ESTABLISHED,
 					     DEFAULT_TIMEOUT_FIN, DEFAULT_TIMEOUT_CLOSED,
-					     DEFAULT_TIMEOUT_UDP};
+					     DEFAULT_TIMEOUT_UDP, DEFAULT_TIMEOUT_UDP_UNREPLIED};
 	snprintf(key, sizeof(key), "%s.timeouts", where);
 	if ((v = json_object_get(o, "timeouts")) != NULL &&
 	    (rc = load_timeouts(c, key, v, &s->timeouts)) != 0)
 		return rc;
+	/* Never longer once answered than before. */
+	if (s->timeouts.udp_unreplied > s->timeouts.udp)
+		s->timeouts.udp_unreplied = s->timeouts.udp;
 
 	snprintf(key, sizeof(key), "%s.limits", where);
 	if ((v = json_object_get(o, "limits")) != NULL &&
@@ -346,8 +353,7 @@ load_service(struct weir_cfg_ctx *c, const char *where, json_t *o, struct weir_c
 		return rc;
 
 	snprintf(key, sizeof(key), "%s.synproxy", where);
-	if ((v = json_object_get(o, "synproxy")) != NULL &&
-	    (rc = weir_cfg_load_synproxy(c, key, v, s)) != 0)
+	if ((rc = weir_cfg_load_synproxy(c, key, json_object_get(o, "synproxy"), s)) != 0)
 		return rc;
 
 	snprintf(key, sizeof(key), "%s.pool", where);
@@ -433,6 +439,15 @@ weir_cfg_load_l4(struct weir_cfg_ctx *c, json_t *root, struct weir_config *cfg)
 	if ((rc = weir_cfg_member_uint(c, "", root, "conn_table_size", 0, 1024, 1u << 26, &u)) < 0)
 		return rc;
 	cfg->conn_table_size = (uint32_t)u;
+	u = DEFAULT_UDP_PORTS_PER_SOURCE;
+	if ((rc = weir_cfg_member_uint(c, "", root, "udp_ports_per_source", 0, 1, 65535, &u)) < 0)
+		return rc;
+	cfg->udp_ports_per_source = (uint32_t)u;
+	if ((v = json_object_get(root, "cookie_secret")) != NULL) {
+		if ((rc = weir_cfg_get_secret(c, "cookie_secret", v, cfg->cookie_secret)) != 0)
+			return rc;
+		cfg->has_cookie_secret = 1;
+	}
 	if ((v = json_object_get(root, "acl")) != NULL && (rc = weir_cfg_load_acl(c, v, cfg)) != 0)
 		return rc;
 	if ((v = json_object_get(root, "limits")) != NULL &&

@@ -51,7 +51,9 @@ int weir_cfg_load_acl(struct weir_cfg_ctx *c, json_t *o, struct weir_config *cfg
 int weir_cfg_load_limits(struct weir_cfg_ctx *c, const char *where, json_t *o, uint8_t proto,
 			 struct weir_limits *l);
 
-/** Load a service's "synproxy" object at path where. */
+/** A 16-byte secret as 32 hex digits at key (its value is never shown). */
+int weir_cfg_get_secret(struct weir_cfg_ctx *c, const char *key, json_t *v, uint8_t out[16]);
+/** Load a service's "synproxy" at path where: an object, false, or NULL (absent). */
 int weir_cfg_load_synproxy(struct weir_cfg_ctx *c, const char *where, json_t *o,
 			   struct weir_service_config *s);
 

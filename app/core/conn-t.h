@@ -67,5 +67,9 @@ struct weir_conn {
  * acknowledged the backend's SYN-ACK, or it answered a SYN cookie. A spoofer
  * that cannot see those answers never gets there (app/adm: bans). */
 #define WEIR_CONN_F_PROVEN 0x20
+#define WEIR_CONN_F_REPLIED 0x40 /**< UDP: the backend has answered */
+/** Opened while the worker ran short of local ports or entries: a shorter
+ * half-open timeout (app/l4: weir_l4_pressure()). */
+#define WEIR_CONN_F_PRESSURE 0x80
 
 #endif /* WEIR_CONN_T_H */

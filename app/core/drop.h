@@ -20,6 +20,8 @@
 	X(NO_BACKEND, "no_backend", "every backend of the service has weight 0 or is disabled")    \
 	X(NEIGH_MISS, "neigh_miss", "the chosen backend's MAC is not resolved yet")                \
 	X(LPORT_EXHAUSTED, "lport_exhausted", "no free FullNAT local port on any local IP")        \
+	X(UDP_SOURCE_PORTS, "udp_source_ports",                                                    \
+	  "the source holds udp_ports_per_source FullNAT UDP local ports on this worker")          \
 	X(CONN_TABLE_FULL, "conn_table_full", "FullNAT flow and no room in the connection table")  \
 	X(NO_CONN, "no_conn", "mid-connection TCP or a reply with no connection entry")            \
 	X(NO_HEADROOM, "no_headroom", "no room in the mbuf for a header weir adds or writes")      \

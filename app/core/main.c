@@ -77,7 +77,7 @@ pool_need(void)
 	need += weir.n_workers * (weir.n_workers - 1) * WEIR_STEER_RING_SIZE;
 	need += weir.n_workers * 256 + 1024; /* per-lcore caches, bursts in flight */
 	for (i = 0; i < weir.cfg->n_services; i++)
-		if (weir.cfg->services[i].synproxy.enabled) {
+		if (weir.cfg->services[i].synproxy.on_pressure) {
 			/* Client segments held during backend handshakes. */
 			need += weir.n_workers * WEIR_SP_HOLD_MAX;
 			break;

@@ -192,6 +192,7 @@ new_flow(struct weir_worker *w, struct rte_mbuf *m, const struct weir_pkt *p, un
 	 const struct weir_conn_key *k)
 {
 	const struct weir_service_config *sc = &weir.cfg->services[svc];
+	const struct weir_synproxy_config *spc = &sc->synproxy;
 	uint8_t flags = tcp_flags(m, p) & (TCP_SYN | TCP_ACK | TCP_RST);
 	struct weir_sp_accept spa;
 	struct weir_l4_pick pick;
@@ -201,9 +202,9 @@ new_flow(struct weir_worker *w, struct rte_mbuf *m, const struct weir_pkt *p, un
 	uint32_t ref[2], idx;
 
 	if (p->l4_proto == 6 && flags != TCP_SYN) {
-		/* synproxy: an ACK may end a cookie handshake (its SYN was
+		/* Cookies: an ACK may end a cookie handshake (its SYN was
 		 * admitted when it came); a bad cookie is dropped in there. */
-		if (sc->synproxy.enabled && flags == TCP_ACK) {
+		if (flags == TCP_ACK && weir_sp_takes_ack(&w->sp, svc)) {
 			v = weir_sp_ack(&w->sp, m, p, svc, &spa);
 			if (v.kind == WEIR_V_CONTINUE)
 				v = weir_adm_gate(&w->adm, m, k, svc, &allowed);
@@ -234,13 +235,19 @@ new_flow(struct weir_worker *w, struct rte_mbuf *m, const struct weir_pkt *p, un
 		act(w, m, v);
 		return;
 	}
-	/* synproxy: over the SYN rate, a cookie SYN-ACK and no state (limits
-	 * wait for the cookie's ACK). */
-	if (sc->synproxy.enabled) {
-		v = weir_sp_syn(&w->sp, m, p, svc, 0);
-		if (v.kind != WEIR_V_CONTINUE) {
-			act(w, m, v);
-			return;
+	/* Cookies: over a synproxy's SYN rate, or when local ports or entries
+	 * run short, a cookie SYN-ACK and no state (limits wait for the
+	 * cookie's ACK). */
+	if (spc->on_pressure) {
+		enum weir_sp_why why =
+			weir_l4_pressure(&w->l4, svc) ? WEIR_SP_PRESSURE : WEIR_SP_RATE;
+
+		if (spc->enabled || why == WEIR_SP_PRESSURE) {
+			v = weir_sp_syn(&w->sp, m, p, svc, why);
+			if (v.kind != WEIR_V_CONTINUE) {
+				act(w, m, v);
+				return;
+			}
 		}
 	}
 	v = weir_adm_limits(&w->adm, p, svc, k, allowed, 0, ref);
@@ -259,13 +266,19 @@ pick:
 	if (rc != 0) {
 		/* Not tracked, so it holds nothing. */
 		weir_adm_release(&w->adm, ref);
-		if (rc == -EADDRNOTAVAIL) {
-			weir_drop(w, m, WEIR_DROP_LPORT_EXHAUSTED);
+		if (rc == -EDQUOT) {
+			weir_drop(w, m, WEIR_DROP_UDP_SOURCE_PORTS);
 			return;
 		}
-		/* The table is full: a cookie costs no entry. */
-		if (sc->synproxy.enabled && !cookie) {
-			act(w, m, weir_sp_syn(&w->sp, m, p, svc, 1));
+		/* No entry or no local port: a cookie costs neither. */
+		if (spc->on_pressure && !cookie) {
+			act(w, m,
+			    weir_sp_syn(&w->sp, m, p, svc,
+					rc == -ENOSPC ? WEIR_SP_FULL : WEIR_SP_PRESSURE));
+			return;
+		}
+		if (rc == -EADDRNOTAVAIL) {
+			weir_drop(w, m, WEIR_DROP_LPORT_EXHAUSTED);
 			return;
 		}
 		if (sc->forwarding == WEIR_FWD_FULLNAT) {

@@ -99,9 +99,27 @@ weir_l4_open(struct weir_l4_worker *l4, const struct rte_mbuf *m, const struct w
 	struct weir_conn *c;
 	uint32_t idx;
 
-	idx = weir_ct_add(l4->ct, k,
-			  l4->now +
-				  (p->l4_proto == PROTO_TCP ? sc->timeouts.syn : sc->timeouts.udp));
+	uint32_t timeout, held = 0;
+	uint8_t flags = 0;
+
+	if (p->l4_proto == PROTO_TCP) {
+		timeout = sc->timeouts.syn;
+		if (timeout > L4_PRESSURE_SYN_S && weir_l4_pressure(l4, svc)) {
+			/* Half-open entries go first when ports or entries run short. */
+			timeout = L4_PRESSURE_SYN_S;
+			flags = WEIR_CONN_F_PRESSURE;
+		}
+	} else {
+		/* Until the backend answers (FullNAT sees it), a short lease. */
+		timeout = sc->forwarding == WEIR_FWD_FULLNAT ? sc->timeouts.udp_unreplied
+							     : sc->timeouts.udp;
+		if (sc->forwarding == WEIR_FWD_FULLNAT) {
+			held = l4_udp_held_slot(k);
+			if (l4->udp_held[held] >= weir.cfg->udp_ports_per_source)
+				return -EDQUOT;
+		}
+	}
+	idx = weir_ct_add(l4->ct, k, l4->now + timeout);
 	if (idx == WEIR_CONN_NONE)
 		return -ENOSPC;
 	if (sc->forwarding == WEIR_FWD_FULLNAT &&
@@ -111,7 +129,10 @@ weir_l4_open(struct weir_l4_worker *l4, const struct rte_mbuf *m, const struct w
 		weir_ct_del(l4->ct, idx);
 		return -EADDRNOTAVAIL;
 	}
+	if (sc->forwarding == WEIR_FWD_FULLNAT && p->l4_proto == PROTO_UDP)
+		l4->udp_held[held]++;
 	c = weir_ct_get(l4->ct, idx);
+	c->flags = flags;
 	c->src_ref[0] = ref[0];
 	c->src_ref[1] = ref[1];
 	c->service = (uint8_t)svc;
@@ -147,11 +168,13 @@ handshake_failed(struct weir_l4_worker *l4, const struct weir_conn *c)
 }
 
 static uint32_t
-state_timeout(const struct weir_service_config *sc, uint8_t state)
+state_timeout(const struct weir_service_config *sc, const struct weir_conn *c, uint8_t state)
 {
 	switch (state) {
 	case WEIR_CONN_SYN:
-		return sc->timeouts.syn;
+		return (c->flags & WEIR_CONN_F_PRESSURE) && sc->timeouts.syn > L4_PRESSURE_SYN_S
+			       ? L4_PRESSURE_SYN_S
+			       : sc->timeouts.syn;
 	case WEIR_CONN_ESTABLISHED:
 		return sc->timeouts.established;
 	case WEIR_CONN_FIN:
@@ -159,7 +182,10 @@ state_timeout(const struct weir_service_config *sc, uint8_t state)
 	case WEIR_CONN_CLOSED:
 		return sc->timeouts.closed;
 	default:
-		return sc->timeouts.udp;
+		/* FullNAT UDP: a short lease until the backend answers. */
+		return (c->flags & (WEIR_CONN_F_LPORT | WEIR_CONN_F_REPLIED)) == WEIR_CONN_F_LPORT
+			       ? sc->timeouts.udp_unreplied
+			       : sc->timeouts.udp;
 	}
 }
 
@@ -180,7 +206,9 @@ weir_l4_track(struct weir_l4_worker *l4, uint32_t idx, struct weir_conn *c, cons
 	uint8_t before = c->state, flags;
 
 	if (c->state == WEIR_CONN_UDP) {
-		c->expire = l4->now + sc->timeouts.udp;
+		if (!from_client)
+			c->flags |= WEIR_CONN_F_REPLIED;
+		c->expire = l4->now + state_timeout(sc, c, WEIR_CONN_UDP);
 		return;
 	}
 	flags = th[13];
@@ -218,10 +246,10 @@ weir_l4_track(struct weir_l4_worker *l4, uint32_t idx, struct weir_conn *c, cons
 	 * though its entry lingers for late segments. */
 	if (c->state == WEIR_CONN_CLOSED && before != WEIR_CONN_CLOSED)
 		weir_sched_conn_close(&l4->sched[c->service], c->backend);
-	if (c->state != before && state_timeout(sc, c->state) < state_timeout(sc, before))
-		weir_ct_set_expire(l4->ct, idx, l4->now + state_timeout(sc, c->state));
+	if (c->state != before && state_timeout(sc, c, c->state) < state_timeout(sc, c, before))
+		weir_ct_set_expire(l4->ct, idx, l4->now + state_timeout(sc, c, c->state));
 	else
-		c->expire = l4->now + state_timeout(sc, c->state);
+		c->expire = l4->now + state_timeout(sc, c, c->state);
 }
 
 void

@@ -112,8 +112,11 @@ weir_l4_init_worker(struct weir_l4_worker *l4, unsigned int id, int socket, stru
 	/* This worker's local ports: p = j * n_workers + id, p in [LPORT_MIN, 65535]. */
 	l4->lport_jmin = (LPORT_MIN - id + weir.n_workers - 1) / weir.n_workers;
 	l4->lport_span = (65535 - id) / weir.n_workers - l4->lport_jmin + 1;
+	l4->udp_held = rte_zmalloc_socket("weir_udp_held", sizeof(uint16_t) * L4_UDP_HELD_SLOTS, 0,
+					  socket);
 	if (l4->sched == NULL || l4->backends == NULL || l4->bstats == NULL ||
-	    l4->lport_slot == NULL || l4->lport_cursor == NULL || l4->lport_used == NULL)
+	    l4->lport_slot == NULL || l4->lport_cursor == NULL || l4->lport_used == NULL ||
+	    l4->udp_held == NULL)
 		goto nomem;
 	for (i = 0; i < n_slots; i++) {
 		/* This worker's ports p (p % n_workers == id), at p / n_workers. */
@@ -163,6 +166,7 @@ weir_l4_fini_worker(struct weir_l4_worker *l4)
 	rte_free(l4->lport_slot);
 	rte_free(l4->lport_cursor);
 	rte_free(l4->lport_used);
+	rte_free(l4->udp_held);
 	rte_free(l4->bstats);
 	rte_free(l4->backends);
 	rte_free(l4->sched);

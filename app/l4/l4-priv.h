@@ -83,6 +83,23 @@ struct weir_l4_snap *l4_snap_build(const struct weir_l4_snap *old);
 void l4_snap_free(void *p);
 uint64_t l4_snap_publish(void);
 
+/* FullNAT UDP ports held per source: counters per hash of the source (a
+ * collision shares a bound, 1 in 65536). */
+#define L4_UDP_HELD_SLOTS 65536u
+/* Pressure: fewer than 1/L4_PRESSURE_DIV of the local ports or connection
+ * entries free (weir_l4_pressure()). */
+#define L4_PRESSURE_DIV 8u
+/* The half-open timeout of connections opened under pressure, at most. */
+#define L4_PRESSURE_SYN_S 5u
+
+static inline uint32_t
+l4_udp_held_slot(const struct weir_conn_key *k)
+{
+	/* IPv6: per /64, as one client network. */
+	return (uint32_t)weir_lb_hash64(k->src, k->family == 4 ? 4 : 8, k->family) &
+	       (L4_UDP_HELD_SLOTS - 1);
+}
+
 /* lport.c */
 int l4_lport_alloc(struct weir_l4_worker *l4, unsigned int svc, uint8_t proto, uint32_t hash,
 		   uint32_t idx, unsigned int *li_out, uint16_t *port_out);

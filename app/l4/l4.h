@@ -216,11 +216,20 @@ struct weir_verdict weir_l4_stateless_pick(struct weir_l4_worker *l4, unsigned i
  *   Receives the connection slot.
  * @return
  *   0; -ENOSPC if the table has no room (nothing created); -EADDRNOTAVAIL if
- *   no local port is free (nothing created).
+ *   no local port is free (nothing created); -EDQUOT if the source holds
+ *   udp_ports_per_source FullNAT UDP ports already (nothing created).
  */
 int weir_l4_open(struct weir_l4_worker *l4, const struct rte_mbuf *m, const struct weir_pkt *p,
 		 unsigned int svc, const struct weir_conn_key *k, const struct weir_l4_pick *pick,
 		 const uint32_t ref[2], uint32_t *idx);
+
+/**
+ * Does the worker run short for service svc: fewer than 1/8 of its
+ * connection entries free, or (FullNAT) of the local ports of the
+ * service's local IPs for its protocol? Then TCP SYNs get cookies (app/sp)
+ * and half-open connections a shorter timeout.
+ */
+int weir_l4_pressure(const struct weir_l4_worker *l4, unsigned int svc);
 
 /**
  * The TCP state after a segment (timeouts, the scheduler's load and RTT).

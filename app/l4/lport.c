@@ -60,6 +60,27 @@ l4_lport_free(struct weir_l4_worker *l4, const struct weir_conn *c)
 		l4->lport_slot[slot][rte_be_to_cpu_16(c->lport) / weir.n_workers] = WEIR_CONN_NONE;
 		l4->lport_used[slot]--;
 	}
+	if (c->client.proto == PROTO_UDP)
+		l4->udp_held[l4_udp_held_slot(&c->client)]--;
+}
+
+int
+weir_l4_pressure(const struct weir_l4_worker *l4, unsigned int svc)
+{
+	const struct weir_service_config *sc = &weir.cfg->services[svc];
+	uint32_t cap = weir_ct_capacity(l4->ct), free_ports = 0;
+	unsigned int k;
+
+	if (cap - weir_ct_count(l4->ct) < cap / L4_PRESSURE_DIV)
+		return 1;
+	if (sc->forwarding != WEIR_FWD_FULLNAT)
+		return 0;
+	for (k = 0; k < sc->n_local_ips; k++) {
+		unsigned int slot = weir_l4c.svc_local[svc][k] * 2 + (sc->proto == PROTO_UDP);
+
+		free_ports += l4->lport_span - l4->lport_used[slot];
+	}
+	return free_ports < sc->n_local_ips * (l4->lport_span / L4_PRESSURE_DIV);
 }
 
 uint32_t

@@ -32,11 +32,13 @@ weir_sp_init(char *err, size_t errlen)
 		const struct weir_synproxy_config *pc = &cfg->services[i].synproxy;
 		uint8_t k[16];
 
-		if (!pc->enabled)
+		if (!pc->enabled && !pc->on_pressure)
 			continue;
 		sp_any = 1;
 		if (pc->has_secret) {
 			memcpy(k, pc->secret, sizeof(k));
+		} else if (cfg->has_cookie_secret) {
+			memcpy(k, cfg->cookie_secret, sizeof(k));
 		} else if (getrandom(k, sizeof(k), 0) != (ssize_t)sizeof(k)) {
 			snprintf(err, errlen, "service %s: no random synproxy secret: %s",
 				 cfg->services[i].name, strerror(errno));
@@ -68,12 +70,13 @@ weir_sp_init_worker(struct weir_sp_worker *sp, int socket, uint32_t conn_slots)
 				      RTE_CACHE_LINE_SIZE, socket);
 	sp->syn_sec = rte_zmalloc_socket("weir_sp_rate", sizeof(uint32_t) * n, 0, socket);
 	sp->syn_count = rte_zmalloc_socket("weir_sp_rate", sizeof(uint32_t) * n, 0, socket);
+	sp->cookie_sec = rte_zmalloc_socket("weir_sp_rate", sizeof(uint32_t) * n, 0, socket);
 	sp->hold = rte_zmalloc_socket("weir_sp_hold", sizeof(sp->hold[0]) * WEIR_SP_HOLD_MAX,
 				      RTE_CACHE_LINE_SIZE, socket);
 	sp->hold_free =
 		rte_malloc_socket("weir_sp_hold", sizeof(uint32_t) * WEIR_SP_HOLD_MAX, 0, socket);
-	if (sp->slot == NULL || sp->syn_sec == NULL || sp->syn_count == NULL || sp->hold == NULL ||
-	    sp->hold_free == NULL) {
+	if (sp->slot == NULL || sp->syn_sec == NULL || sp->syn_count == NULL ||
+	    sp->cookie_sec == NULL || sp->hold == NULL || sp->hold_free == NULL) {
 		weir_sp_fini_worker(sp);
 		return -ENOMEM;
 	}
@@ -98,6 +101,7 @@ weir_sp_fini_worker(struct weir_sp_worker *sp)
 	rte_free(sp->slot);
 	rte_free(sp->syn_sec);
 	rte_free(sp->syn_count);
+	rte_free(sp->cookie_sec);
 	memset(sp, 0, sizeof(*sp));
 }
 
@@ -106,9 +110,15 @@ weir_sp_service_json(unsigned int svc)
 {
 	const struct weir_synproxy_config *pc = &weir.cfg->services[svc].synproxy;
 
-	if (!pc->enabled)
-		return NULL;
-	return json_pack("{s:I, s:i, s:i, s:s}", "syn_rate", (json_int_t)pc->syn_rate, "mss",
-			 pc->mss, "wscale", pc->wscale, "secret",
-			 pc->has_secret ? "configured" : "random");
+	const char *secret =
+		pc->has_secret || weir.cfg->has_cookie_secret ? "configured" : "random";
+
+	if (pc->enabled)
+		return json_pack("{s:s, s:I, s:i, s:i, s:s}", "cookies", "over syn_rate",
+				 "syn_rate", (json_int_t)pc->syn_rate, "mss", pc->mss, "wscale",
+				 pc->wscale, "secret", secret);
+	if (pc->on_pressure)
+		return json_pack("{s:s, s:i, s:i, s:s}", "cookies", "under pressure", "mss",
+				 pc->mss, "wscale", pc->wscale, "secret", secret);
+	return NULL;
 }

@@ -45,6 +45,8 @@ struct weir_sp_held {
 /** Per-worker SYN proxy counters: X(name, table, label, unit, help) (app/core/counters.h). */
 #define WEIR_SP_COUNTERS(X)                                                                        \
 	X(syn_cookies_sent, "synproxy", NULL, "segments", "SYN-ACKs with a cookie")                \
+	X(syn_cookies_pressure, "synproxy", "pressure", "segments",                                \
+	  "of those, because the worker ran short of local ports or connection entries")           \
 	X(syn_cookies_ok, "synproxy", NULL, "segments", "ACKs with a valid cookie")                \
 	X(syn_cookies_bad, "synproxy", NULL, "segments",                                           \
 	  "ACKs without a connection and with a bad cookie")                                       \
@@ -67,6 +69,7 @@ struct weir_sp_worker {
 	struct weir_sp_slot *slot; /**< per connection slot; NULL without synproxy services */
 	uint32_t *syn_sec;	   /**< per service: the second syn_count counts in */
 	uint32_t *syn_count;	   /**< per service: SYNs seen in it (saturates at syn_rate + 1) */
+	uint32_t *cookie_sec;	   /**< per service: the second of the last cookie sent */
 	struct weir_sp_held *hold; /**< WEIR_SP_HOLD_MAX held segments */
 	uint32_t *hold_free;	   /**< indices of the free entries of hold[], a stack */
 	uint32_t n_hold_free;	   /**< entries on that stack */

@@ -67,22 +67,37 @@ void weir_sp_fini_worker(struct weir_sp_worker *sp);
 /** Start of a loop iteration: the clock. */
 void weir_sp_iteration(struct weir_sp_worker *sp, uint64_t tsc);
 
+/** Why weir_sp_syn() is asked. */
+enum weir_sp_why {
+	WEIR_SP_RATE = 0, /**< a synproxy service: a cookie if over its syn_rate */
+	WEIR_SP_FULL,	  /**< the connection table is full: a cookie */
+	WEIR_SP_PRESSURE, /**< local ports or entries run short (weir_l4_pressure()): a cookie */
+};
+
 /**
- * A bare SYN to a synproxy service without a connection. Answered with a
- * cookie SYN-ACK when cookies are on: always with table_full, else when
- * this SYN passes the service's syn_rate on this worker (every call without
- * table_full counts one SYN).
+ * A bare SYN without a connection to a service with cookies (synproxy
+ * given, or cookies on pressure). Answered with a cookie SYN-ACK when why
+ * says so, or with WEIR_SP_RATE when this SYN passes the service's
+ * syn_rate on this worker (every such call counts one SYN).
  *
  * @return
  *   WEIR_V_CONTINUE (a connection as usual), WEIR_V_TX (the SYN-ACK, out of
  *   the port it came in on) or a drop.
  */
 struct weir_verdict weir_sp_syn(struct weir_sp_worker *sp, struct rte_mbuf *m,
-				const struct weir_pkt *p, unsigned int svc, int table_full);
+				const struct weir_pkt *p, unsigned int svc, enum weir_sp_why why);
 
 /**
- * An ACK (no SYN, no RST) to a synproxy service without a connection: check
- * its cookie.
+ * Is an ACK without a connection to service svc a cookie's ACK for
+ * weir_sp_ack()? Always for a synproxy service; for one with cookies on
+ * pressure only, while a cookie this worker sent for it may be answered
+ * (about two minutes). Otherwise it is a stray mid-connection segment.
+ */
+int weir_sp_takes_ack(const struct weir_sp_worker *sp, unsigned int svc);
+
+/**
+ * An ACK (no SYN, no RST) without a connection, to a service that takes
+ * cookie ACKs now (weir_sp_takes_ack()): check its cookie.
  *
  * @return
  *   WEIR_V_CONTINUE with a filled (make the connection, then

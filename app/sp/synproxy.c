@@ -12,6 +12,9 @@
 /* A client segment during the backend handshake re-sends the SYN to the
  * backend, at most this often: the client's retransmissions are the timer. */
 #define SYN_RESEND_NS 1000000000ull
+/* A cookie's life: its time counter's current and previous ticks, and a
+ * second to spare. */
+#define COOKIE_LIFE_S (2 * WEIR_TCP_COOKIE_PERIOD_S + 1)
 
 static inline uint16_t
 rd16(const uint8_t *p)
@@ -227,9 +230,19 @@ weir_sp_held_free(struct weir_sp_worker *sp, uint32_t idx)
 
 /* ---- entry points ------------------------------------------------------------------ */
 
+int
+weir_sp_takes_ack(const struct weir_sp_worker *sp, unsigned int svc)
+{
+	const struct weir_synproxy_config *pc = &weir.cfg->services[svc].synproxy;
+
+	return pc->enabled ||
+	       (pc->on_pressure && sp->cookie_sec != NULL && sp->cookie_sec[svc] != 0 &&
+		sp->now + 1 - sp->cookie_sec[svc] <= COOKIE_LIFE_S);
+}
+
 struct weir_verdict
 weir_sp_syn(struct weir_sp_worker *sp, struct rte_mbuf *m, const struct weir_pkt *p,
-	    unsigned int svc, int table_full)
+	    unsigned int svc, enum weir_sp_why why)
 {
 	const struct weir_synproxy_config *pc = &weir.cfg->services[svc].synproxy;
 	uint8_t *buf = rte_pktmbuf_mtod(m, uint8_t *);
@@ -237,7 +250,7 @@ weir_sp_syn(struct weir_sp_worker *sp, struct rte_mbuf *m, const struct weir_pkt
 	struct weir_tcp_seg seg;
 	struct weir_tcp_emit out;
 
-	if (!table_full && pc->syn_rate != 0) {
+	if (why == WEIR_SP_RATE && pc->syn_rate != 0) {
 		/* SYNs in this second of the worker's clock, a fixed window. */
 		if (sp->syn_sec[svc] != sp->now) {
 			sp->syn_sec[svc] = sp->now;
@@ -259,6 +272,9 @@ weir_sp_syn(struct weir_sp_worker *sp, struct rte_mbuf *m, const struct weir_pkt
 	memmove(buf, buf + 6, 6);
 	memcpy(buf + 6, weir.ports[weir.port_index[m->port]].mac.addr_bytes, 6);
 	sp->stats.syn_cookies_sent++;
+	if (why == WEIR_SP_PRESSURE)
+		sp->stats.syn_cookies_pressure++;
+	sp->cookie_sec[svc] = sp->now + 1;
 	return weir_v_tx(weir.port_index[m->port]);
 }
 

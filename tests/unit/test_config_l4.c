@@ -117,6 +117,8 @@ test_full_l4(void **state)
 	assert_int_equal(s->timeouts.established, 900);
 	assert_int_equal(s->timeouts.fin, 60);
 	assert_int_equal(s->timeouts.closed, 10);
+	/* Never longer than udp (9 here): 10 by default. */
+	assert_int_equal(s->timeouts.udp_unreplied, 9);
 	s = &c->services[1];
 	assert_int_equal(s->proto, 17);
 	assert_int_equal(s->scheduler, WEIR_SCHED_MAGLEV);
@@ -138,7 +140,10 @@ test_defaults_and_addrs(void **state)
 	assert_int_equal(c->maglev_size, WEIR_MAGLEV_DEFAULT_SIZE);
 	assert_int_equal(c->conn_table_size, WEIR_DEFAULT_CONN_TABLE);
 	assert_int_equal(c->services[0].timeouts.udp, 300);
+	assert_int_equal(c->services[0].timeouts.udp_unreplied, 10);
 	assert_int_equal(c->services[0].timeouts.syn, 30);
+	assert_int_equal(c->udp_ports_per_source, 4096);
+	assert_int_equal(c->has_cookie_secret, 0);
 	/* The service's VIP is answered for although "vips" does not list it. */
 	assert_int_equal(weir_config_addrs(c, &set), 0);
 	assert_int_equal(set.n, 5);
@@ -475,7 +480,16 @@ test_synproxy(void **state)
 {
 	static const struct weir_reject_case synproxy[] = {
 		{"{" PORTS "," POOLS ",'services':[" SVC4 ",'synproxy':true}]}",
-		 "config t: key 'services[0].synproxy' = true: expected an object"},
+		 "config t: key 'services[0].synproxy' = true: expected an object, or false (no "
+		 "cookies)"},
+		{"{" PORTS "," POOLS ",'cookie_secret':'0011','services':[" SVC4 "}]}",
+		 "config t: key 'cookie_secret': expected a string of 32 hex digits (value not "
+		 "shown)"},
+		{"{" PORTS "," POOLS ",'udp_ports_per_source':0,'services':[" SVC4 "}]}",
+		 "config t: key 'udp_ports_per_source' = 0: expected an integer in [1, 65535]"},
+		{"{" PORTS "," POOLS ",'services':[" SVC4 ",'timeouts':{'udp_unreplied':0}}]}",
+		 "config t: key 'services[0].timeouts.udp_unreplied' = 0: expected an integer in "
+		 "[1, 86400]"},
 		{"{" PORTS "," POOLS ",'services':[" SVC4 ",'synproxy':{'rate':5}}]}",
 		 "config t: key 'services[0].synproxy.rate': unknown key"},
 		{"{" PORTS "," POOLS ",'services':[" SVC("s4", "198.18.1.1", "80", "udp", "w4",
@@ -544,7 +558,30 @@ test_synproxy(void **state)
 	assert_int_equal(p->mss, 1460);
 	assert_int_equal(c->services[1].synproxy.mss, 1440);
 	assert_int_equal(c->services[2].synproxy.mss, 1400);
+	/* Without synproxy, a TCP FullNAT service has cookies under pressure. */
 	assert_int_equal(c->services[3].synproxy.enabled, 0);
+	assert_int_equal(c->services[3].synproxy.on_pressure, 1);
+	assert_int_equal(c->services[3].synproxy.mss, 1460);
+	assert_int_equal(c->services[0].synproxy.on_pressure, 1);
+	weir_config_free(c);
+	/* false: none; UDP and DSR services: none; cookie_secret for all. */
+	/* clang-format off */
+	c = load("{" PORTS "," POOLS ",'cookie_secret':'000102030405060708090a0b0c0d0e0f',"
+		 "'udp_ports_per_source':7,'services':["
+		 SVC4 ",'synproxy':false},"
+		 SVC("u", "198.18.1.1", "53", "udp", "w4", "['198.18.2.1']") "},"
+		 SVC("d", "198.18.1.1", "443", "tcp", "w4", "['198.18.2.1']")
+		 ",'forwarding':'dsr-ipip'}]}");
+	/* clang-format on */
+	if (c == NULL)
+		fail_msg("rejected: %s", errbuf);
+	assert_int_equal(c->services[0].synproxy.on_pressure, 0);
+	assert_int_equal(c->services[1].synproxy.on_pressure, 0);
+	assert_int_equal(c->services[2].synproxy.on_pressure, 0);
+	assert_int_equal(c->has_cookie_secret, 1);
+	assert_memory_equal(c->cookie_secret,
+			    "\x00\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d\x0e\x0f", 16);
+	assert_int_equal(c->udp_ports_per_source, 7);
 	weir_config_free(c);
 	/* Everything given; the secret is 16 bytes in the order written. */
 	c = load("{" PORTS "," POOLS ",'services':[" SVC4 ",'mss_clamp':1400,'synproxy':"

@@ -91,6 +91,11 @@ struct weir_ctl_cmd {
 	  "merged over the workers; counts may over-estimate by 'error'",                          \
 	  WEIR_CTL_INT_OPT("n", "N", 1, 1000))
 
+/** Request members of a paged answer, and the most entries of a page. */
+#define WEIR_CTL_KEY_LIMIT "limit"
+#define WEIR_CTL_KEY_AFTER "after"
+#define WEIR_CTL_PAGE_MAX 10000
+
 /** The table, in WEIR_CTL_COMMANDS order. */
 extern const struct weir_ctl_cmd weir_ctl_cmds[];
 /** Entries in weir_ctl_cmds. */

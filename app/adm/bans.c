@@ -15,6 +15,7 @@
 #include "core/cmd.h"
 #include "core/mailbox.h"
 #include "core/rcu.h"
+#include "weir_ctl_cmds.h"
 
 /* The slot of k in b: its own, or the empty one where it would go. */
 static struct ban_slot *
@@ -366,45 +367,98 @@ weir_cmd_unban(json_t *req, char *err, size_t errlen)
 					adm_prefix_json(k.family, k.addr, k.plen), "bans", (int)n));
 }
 
-/* Sources in the order weirctl bans pages through them. */
+/* Sources in the order weirctl bans pages through them: IPv4 first, then
+ * by address, by prefix length; a source's bans by scope. */
+static int
+key_cmp(const struct ban_key *x, const struct ban_key *y)
+{
+	int c = x->family - y->family;
+
+	if (c == 0)
+		c = memcmp(x->addr, y->addr, sizeof(x->addr));
+	return c != 0 ? c : x->plen - y->plen;
+}
+
 static int
 ban_cmp(const void *a, const void *b)
 {
 	const struct ban_rec *x = *(const struct ban_rec *const *)a;
 	const struct ban_rec *y = *(const struct ban_rec *const *)b;
+	int c = key_cmp(&x->key, &y->key);
 
-	int c = x->key.family - y->key.family;
-
-	if (c == 0)
-		c = memcmp(x->key.addr, y->key.addr, sizeof(x->key.addr));
-	if (c == 0)
-		c = x->key.plen - y->key.plen;
 	return c != 0 ? c : x->key.scope - y->key.scope;
 }
 
+/* The cursor "after": a source as weirctl bans shows it (ADDRESS/LENGTH; an
+ * address alone is its /32 or /128). */
+static int
+cursor_of(const char *s, struct ban_key *k, char *err, size_t errlen)
+{
+	struct weir_acl_entry e;
+	char why[64];
+	int has_len;
+
+	memset(k, 0, sizeof(*k));
+	if (weir_parse_prefix(s, &e, &has_len, why, sizeof(why)) != 0) {
+		snprintf(err, errlen, "after '%s': %s", s, why);
+		return -1;
+	}
+	k->family = e.family;
+	k->plen = (uint8_t)(has_len ? e.prefix : e.family == 4 ? 32 : 128);
+	mask_addr(k->addr, e.ip, k->plen);
+	return 0;
+}
+
+/*
+ * weirctl bans: a page of the bans in force, in source order, after the
+ * cursor "after" (exclusive), at most "limit" sources' worth (default and
+ * most: WEIR_CTL_PAGE_MAX; a source's bans of several scopes never split
+ * over two pages); "next": the cursor of the next page, or null; "total":
+ * the bans in force.
+ */
 json_t *
 weir_cmd_bans(json_t *req, char *err, size_t errlen)
 {
 	uint64_t now = adm_control_now();
-	uint32_t it = 0, n = 0, i;
-	struct ban_rec **all;
+	json_t *v = json_object_get(req, WEIR_CTL_KEY_LIMIT), *arr, *res;
+	const char *after = adm_req_str(req, WEIR_CTL_KEY_AFTER);
+	uint32_t it = 0, n = 0, total = 0, i, limit = WEIR_CTL_PAGE_MAX;
+	struct ban_key cur;
+	struct ban_rec **sel;
 	const void *key;
 	void *data;
-	json_t *arr;
 
-	(void)req;
-	all = malloc((rte_hash_count(weir_adm.ban_index) + 1) * sizeof(*all));
-	if (all == NULL) {
+	if (v != NULL)
+		limit = (uint32_t)json_integer_value(v); /* 1 to WEIR_CTL_PAGE_MAX: the table */
+	if (after != NULL && cursor_of(after, &cur, err, errlen) != 0)
+		return NULL;
+	sel = malloc((rte_hash_count(weir_adm.ban_index) + 1) * sizeof(*sel));
+	if (sel == NULL) {
 		snprintf(err, errlen, "bans: out of memory");
 		return NULL;
 	}
-	while (rte_hash_iterate(weir_adm.ban_index, &key, &data, &it) >= 0)
-		if (((struct ban_rec *)data)->st.until_ns > now)
-			all[n++] = data;
-	qsort(all, n, sizeof(*all), ban_cmp);
+	while (rte_hash_iterate(weir_adm.ban_index, &key, &data, &it) >= 0) {
+		struct ban_rec *rec = data;
+
+		if (rec->st.until_ns <= now)
+			continue;
+		total++;
+		if (after == NULL || key_cmp(&rec->key, &cur) > 0)
+			sel[n++] = rec;
+	}
+	qsort(sel, n, sizeof(*sel), ban_cmp);
 	arr = json_array();
-	for (i = 0; i < n; i++)
-		json_array_append_new(arr, ban_json(all[i], now));
-	free(all);
-	return json_pack("{s:o, s:I}", "bans", arr, "lost", (json_int_t)weir_adm.bans_lost);
+	for (i = 0; i < n; i++) {
+		/* Past the limit, only the rest of the last source's bans. */
+		if (i >= limit && key_cmp(&sel[i]->key, &sel[i - 1]->key) != 0)
+			break;
+		json_array_append_new(arr, ban_json(sel[i], now));
+	}
+	res = json_pack("{s:o, s:o, s:I, s:I}", "bans", arr, "next",
+			i < n ? adm_prefix_json(sel[i - 1]->key.family, sel[i - 1]->key.addr,
+						sel[i - 1]->key.plen)
+			      : json_null(),
+			"total", (json_int_t)total, "lost", (json_int_t)weir_adm.bans_lost);
+	free(sel);
+	return res;
 }

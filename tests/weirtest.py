@@ -365,6 +365,8 @@ class TapPeer:
             _setns(there)
             try:
                 self.sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))
+                # A phase's answers wait here until it is accounted for.
+                self.sock.setsockopt(socket.SOL_SOCKET, 33, 64 << 20)  # SO_RCVBUFFORCE
                 self.sock.bind((self.tap, 0))
             finally:
                 _setns(home)

@@ -168,7 +168,8 @@ handshake_failed(struct weir_l4_worker *l4, const struct weir_conn *c)
 }
 
 static uint32_t
-state_timeout(const struct weir_service_config *sc, const struct weir_conn *c, uint8_t state)
+state_timeout(const struct weir_l4_worker *l4, const struct weir_service_config *sc,
+	      const struct weir_conn *c, uint8_t state)
 {
 	switch (state) {
 	case WEIR_CONN_SYN:
@@ -182,8 +183,10 @@ state_timeout(const struct weir_service_config *sc, const struct weir_conn *c, u
 	case WEIR_CONN_CLOSED:
 		return sc->timeouts.closed;
 	default:
-		/* FullNAT UDP: a short lease until the backend answers. */
-		return (c->flags & (WEIR_CONN_F_LPORT | WEIR_CONN_F_REPLIED)) == WEIR_CONN_F_LPORT
+		/* FullNAT UDP: a short lease until the backend answers, and
+		 * while the worker runs short of ports or entries. */
+		return (c->flags & WEIR_CONN_F_LPORT) && (!(c->flags & WEIR_CONN_F_REPLIED) ||
+							  l4->short_s[c->service])
 			       ? sc->timeouts.udp_unreplied
 			       : sc->timeouts.udp;
 	}
@@ -208,7 +211,7 @@ weir_l4_track(struct weir_l4_worker *l4, uint32_t idx, struct weir_conn *c, cons
 	if (c->state == WEIR_CONN_UDP) {
 		if (!from_client)
 			c->flags |= WEIR_CONN_F_REPLIED;
-		c->expire = l4->now + state_timeout(sc, c, WEIR_CONN_UDP);
+		c->expire = l4->now + state_timeout(l4, sc, c, WEIR_CONN_UDP);
 		return;
 	}
 	flags = th[13];
@@ -246,10 +249,11 @@ weir_l4_track(struct weir_l4_worker *l4, uint32_t idx, struct weir_conn *c, cons
 	 * though its entry lingers for late segments. */
 	if (c->state == WEIR_CONN_CLOSED && before != WEIR_CONN_CLOSED)
 		weir_sched_conn_close(&l4->sched[c->service], c->backend);
-	if (c->state != before && state_timeout(sc, c, c->state) < state_timeout(sc, c, before))
-		weir_ct_set_expire(l4->ct, idx, l4->now + state_timeout(sc, c, c->state));
+	if (c->state != before &&
+	    state_timeout(l4, sc, c, c->state) < state_timeout(l4, sc, c, before))
+		weir_ct_set_expire(l4->ct, idx, l4->now + state_timeout(l4, sc, c, c->state));
 	else
-		c->expire = l4->now + state_timeout(sc, c, c->state);
+		c->expire = l4->now + state_timeout(l4, sc, c, c->state);
 }
 
 void

@@ -108,6 +108,7 @@ struct weir_l4_worker {
 	uint32_t *lport_used;		      /**< per local IP x proto: ports held */
 	uint32_t lport_jmin, lport_span;      /**< this worker's ports: j in [jmin, jmin + span) */
 	uint16_t *udp_held;		      /**< FullNAT UDP ports held, per hash of the source */
+	uint8_t short_s[WEIR_MAX_SERVICES];   /**< per service: weir_l4_pressure() this second */
 	struct rte_ring *outbox;	      /**< to control (ARP/ND observations) */
 	unsigned int id;		      /**< worker index: the local ports it owns */
 	uint32_t now;			      /**< current tick (s) */

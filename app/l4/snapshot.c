@@ -133,5 +133,12 @@ weir_l4_iteration(struct weir_l4_worker *l4, uint64_t tsc)
 		sched_refresh(l4, s);
 	l4->snap = s;
 	l4->now_tsc = tsc;
+	if (weir_clock_s(tsc) != l4->now && l4->ct != NULL) {
+		unsigned int i;
+
+		/* Once a second: which services run short (UDP leases). */
+		for (i = 0; i < weir.cfg->n_services; i++)
+			l4->short_s[i] = (uint8_t)weir_l4_pressure(l4, i);
+	}
 	l4->now = weir_clock_s(tsc);
 }

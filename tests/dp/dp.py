@@ -1054,6 +1054,37 @@ def ban_scope():
     run_live('ban-scope', [(flood, published), (after, None)], cfg, L4_PORT)
 
 
+def udp_pressure():
+    """A UDP flow's lease once the backend has answered: timeouts.udp, or
+    timeouts.udp_unreplied while the worker runs short. One flow answered
+    first keeps 300 s; 900 flows (fewer than 1/8 of 1,024 entries left)
+    answered once the worker knows it runs short get 8 s and expire."""
+    cfg = l4_config(conn_table_size=1024)
+    cfg['services'][1]['timeouts'] = {'udp': 300, 'udp_unreplied': 8}
+    n = 900
+    srcs = ['198.19.%d.%d' % (i // 200, 1 + i % 200) for i in range(n)]
+    first = [(udp(CLI4, VIP4, 5000, 53), udp(LOCAL4, BK4, 1024, 8080, dmac=BMAC, smac=MAC),
+              None),
+             (udp(BK4, LOCAL4, 8080, 1024, smac=BMAC, data=b'r'),
+              udp(VIP4, CLI4, 53, 5000, dmac=CMAC, smac=MAC, data=b'r'), None)]
+    flows = [(udp(c, VIP4, 5000, 53), udp(LOCAL4, BK4, 1025 + i, 8080, dmac=BMAC, smac=MAC),
+              None) for i, c in enumerate(srcs)]
+    answers = [(udp(BK4, LOCAL4, 8080, 1025 + i, smac=BMAC, data=b'r'),
+                udp(VIP4, c, 53, 5000, dmac=CMAC, smac=MAC, data=b'r'), None)
+               for i, c in enumerate(srcs)]
+
+    def short(w):
+        wt.expect_counters(w.ctl('stats'), {'workers': {0: {'conns': n + 1}}}, 'flows')
+        time.sleep(1.2)  # the worker looks at its ports and entries once a second
+
+    def expired(w):
+        st = w.wait_stats(lambda s: s['workers'][0]['conn_expired'] == n, '%d expiries' % n,
+                          timeout=30)
+        wt.expect_counters(st, {'workers': {0: {'conns': 1}}}, 'the flow answered first stays')
+
+    run_live('udp-pressure', [(first, None), (flows, short), (answers, expired)], cfg, L4_PORT)
+
+
 def top_sampling():
     """weirctl top under a flood: past 4,096 refusals in a second a worker
     adds one refusal in 64 to its summary, weighted 64. One source sends
@@ -1768,6 +1799,7 @@ SCENARIOS = {
     'synproxy': synproxy,
     'synproxy-full': synproxy_full,
     'lport-pressure': lport_pressure,
+    'udp-pressure': udp_pressure,
 }
 
 if __name__ == '__main__':

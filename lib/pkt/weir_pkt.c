@@ -28,6 +28,22 @@
 #define PROTO_V6_AH 51
 #define PROTO_V6_DSTOPTS 60
 
+#define IPOPT_EOL 0
+#define IPOPT_NOP 1
+#define IPOPT_RR 7
+#define IPOPT_LSRR 131
+#define IPOPT_SSRR 137
+#define V6_RH_TYPE0 0
+
+#define TCP_FIN 0x01
+#define TCP_SYN 0x02
+#define TCP_RST 0x04
+#define TCP_PSH 0x08
+#define TCP_ACK 0x10
+#define TCP_URG 0x20
+#define TCP_ECE 0x40
+#define TCP_CWR 0x80
+
 #define ICMP_ECHO_REPLY 0
 #define ICMP_ECHO_REQUEST 8
 #define ICMP6_ECHO_REQUEST 128
@@ -58,13 +74,17 @@ static const char *const drop_names[WEIR_PKT_DROP__MAX] = {
 	[WEIR_PKT_DROP_IPV4_BAD_LEN] = "ipv4_bad_len",
 	[WEIR_PKT_DROP_IPV4_BAD_CSUM] = "ipv4_bad_csum",
 	[WEIR_PKT_DROP_IPV4_FRAGMENT] = "ipv4_fragment",
+	[WEIR_PKT_DROP_IPV4_BAD_OPT] = "ipv4_bad_opt",
+	[WEIR_PKT_DROP_IPV4_ROUTE_OPT] = "ipv4_route_opt",
 	[WEIR_PKT_DROP_IPV6_TRUNC] = "ipv6_trunc",
 	[WEIR_PKT_DROP_IPV6_BAD_VERSION] = "ipv6_bad_version",
 	[WEIR_PKT_DROP_IPV6_EXT_TRUNC] = "ipv6_ext_trunc",
 	[WEIR_PKT_DROP_IPV6_EXT_LIMIT] = "ipv6_ext_limit",
 	[WEIR_PKT_DROP_IPV6_FRAGMENT] = "ipv6_fragment",
+	[WEIR_PKT_DROP_IPV6_RH0] = "ipv6_rh0",
 	[WEIR_PKT_DROP_L4_TRUNC] = "l4_trunc",
 	[WEIR_PKT_DROP_TCP_BAD_DOFF] = "tcp_bad_doff",
+	[WEIR_PKT_DROP_TCP_BAD_FLAGS] = "tcp_bad_flags",
 	[WEIR_PKT_DROP_UDP_BAD_LEN] = "udp_bad_len",
 	[WEIR_PKT_DROP_ICMP_BAD_CSUM] = "icmp_bad_csum",
 	[WEIR_PKT_DROP_ICMP_UNHANDLED] = "icmp_unhandled",
@@ -136,6 +156,25 @@ weir_csum_fold(uint32_t sum)
 	return (uint16_t)~sum;
 }
 
+int
+weir_pkt_tcp_flags_valid(uint8_t flags)
+{
+	/* nf_conntrack_proto_tcp.c's tcp_valid_flags. */
+	static const uint8_t valid[(TCP_FIN | TCP_SYN | TCP_RST | TCP_ACK | TCP_URG) + 1] = {
+		[TCP_SYN] = 1,
+		[TCP_SYN | TCP_URG] = 1,
+		[TCP_SYN | TCP_ACK] = 1,
+		[TCP_RST] = 1,
+		[TCP_RST | TCP_ACK] = 1,
+		[TCP_FIN | TCP_ACK] = 1,
+		[TCP_FIN | TCP_ACK | TCP_URG] = 1,
+		[TCP_ACK] = 1,
+		[TCP_ACK | TCP_URG] = 1,
+	};
+
+	return valid[flags & (uint8_t) ~(TCP_PSH | TCP_ECE | TCP_CWR)];
+}
+
 static enum weir_pkt_drop
 parse_l4(const uint8_t *buf, struct weir_pkt *p)
 {
@@ -147,6 +186,8 @@ parse_l4(const uint8_t *buf, struct weir_pkt *p)
 			return WEIR_PKT_DROP_L4_TRUNC;
 		if ((l4[12] >> 4) < 5 || (size_t)(l4[12] >> 4) * 4 > p->l4_len)
 			return WEIR_PKT_DROP_TCP_BAD_DOFF;
+		if (!weir_pkt_tcp_flags_valid(l4[13]))
+			return WEIR_PKT_DROP_TCP_BAD_FLAGS;
 		break;
 	case PROTO_UDP:
 		if (p->l4_len < 8)
@@ -188,6 +229,34 @@ ipv4_csum_ok(const uint8_t *ip, size_t ihl)
 	return s == 0xffff;
 }
 
+/*
+ * Walk IPv4 options (RFC 791) as a receiving host does (Linux's
+ * ip_options_compile()): a malformed list, or an option that records the
+ * route or has the packet routed by the sender (LSRR, SSRR, RR), is
+ * refused; the first such option decides.
+ */
+static enum weir_pkt_drop
+check_ipv4_opts(const uint8_t *o, size_t n)
+{
+	size_t i = 0, olen;
+
+	while (i < n && o[i] != IPOPT_EOL) {
+		if (o[i] == IPOPT_NOP) {
+			i++;
+			continue;
+		}
+		if (o[i] == IPOPT_LSRR || o[i] == IPOPT_SSRR || o[i] == IPOPT_RR)
+			return WEIR_PKT_DROP_IPV4_ROUTE_OPT;
+		if (i + 2 > n)
+			return WEIR_PKT_DROP_IPV4_BAD_OPT;
+		olen = o[i + 1];
+		if (olen < 2 || i + olen > n)
+			return WEIR_PKT_DROP_IPV4_BAD_OPT;
+		i += olen;
+	}
+	return WEIR_PKT_DROP_NONE;
+}
+
 static enum weir_pkt_drop
 parse_ipv4(const uint8_t *buf, size_t len, struct weir_pkt *p)
 {
@@ -211,6 +280,12 @@ parse_ipv4(const uint8_t *buf, size_t len, struct weir_pkt *p)
 		return WEIR_PKT_DROP_IPV4_TRUNC;
 	if (!ipv4_csum_ok(ip, ihl))
 		return WEIR_PKT_DROP_IPV4_BAD_CSUM;
+	if (ihl > IPV4_HLEN) {
+		enum weir_pkt_drop why = check_ipv4_opts(ip + IPV4_HLEN, ihl - IPV4_HLEN);
+
+		if (why != WEIR_PKT_DROP_NONE)
+			return why;
+	}
 
 	p->l3 = WEIR_L3_IPV4;
 	p->l3_len = (uint16_t)ihl;
@@ -267,6 +342,9 @@ parse_ipv6(const uint8_t *buf, size_t len, struct weir_pkt *p)
 			hlen = ((size_t)ip[off + 1] + 1) * 8;
 		if (off + hlen > total)
 			return WEIR_PKT_DROP_IPV6_EXT_TRUNC;
+		/* RFC 5095: never act on a type 0 routing header, nor pass it on. */
+		if (nh == PROTO_V6_ROUTING && ip[off + 2] == V6_RH_TYPE0)
+			return WEIR_PKT_DROP_IPV6_RH0;
 		if (nh == PROTO_V6_FRAGMENT) {
 			p->flags |= WEIR_PKT_F_FRAG;
 			if (rd16(ip + off + 2) & 0xfff8) { /* offset != 0: no L4 header here */

@@ -40,13 +40,17 @@ enum weir_pkt_drop {
 	WEIR_PKT_DROP_IPV4_BAD_LEN,	/**< total length below the header length */
 	WEIR_PKT_DROP_IPV4_BAD_CSUM,	/**< header checksum wrong */
 	WEIR_PKT_DROP_IPV4_FRAGMENT,	/**< fragments are not reassembled (yet) */
+	WEIR_PKT_DROP_IPV4_BAD_OPT,	/**< an IPv4 option of length < 2 or past the header */
+	WEIR_PKT_DROP_IPV4_ROUTE_OPT,	/**< IPv4 option LSRR (131), SSRR (137) or RR (7) */
 	WEIR_PKT_DROP_IPV6_TRUNC,	/**< fixed header or payload length beyond the frame */
 	WEIR_PKT_DROP_IPV6_BAD_VERSION, /**< version field is not 6 */
 	WEIR_PKT_DROP_IPV6_EXT_TRUNC,	/**< an extension header runs off the packet */
 	WEIR_PKT_DROP_IPV6_EXT_LIMIT,	/**< more than WEIR_PKT_MAX_IPV6_EXT extension headers */
 	WEIR_PKT_DROP_IPV6_FRAGMENT,	/**< fragments are not reassembled (yet) */
+	WEIR_PKT_DROP_IPV6_RH0,		/**< a type 0 routing header (deprecated, RFC 5095) */
 	WEIR_PKT_DROP_L4_TRUNC,		/**< TCP/UDP/ICMP header runs off the IP payload */
 	WEIR_PKT_DROP_TCP_BAD_DOFF,	/**< TCP data offset below 5 or beyond the segment */
+	WEIR_PKT_DROP_TCP_BAD_FLAGS,	/**< TCP flags no stack sends: weir_pkt_tcp_flags_valid() */
 	WEIR_PKT_DROP_UDP_BAD_LEN,	/**< UDP length disagrees with the IP payload */
 	WEIR_PKT_DROP_ICMP_BAD_CSUM,	/**< ICMP echo to us, or any ICMPv6 (checked first: ND needs
 					   it), with a wrong checksum */
@@ -100,6 +104,11 @@ struct weir_pkt {
  * Parse Ethernet, VLAN, ARP, IPv4, IPv6 (with extension headers), TCP, UDP,
  * ICMP and ICMPv6 headers, checking every length against the buffer.
  *
+ * It also refuses what no host should act on or pass on, whatever the
+ * packet's destination: IPv4 options that are malformed or record or
+ * choose the route (LSRR, SSRR, RR), an IPv6 type 0 routing header, and a
+ * TCP segment whose flags weir_pkt_tcp_flags_valid() refuses.
+ *
  * @param buf
  *   First byte of the frame.
  * @param len
@@ -110,6 +119,20 @@ struct weir_pkt {
  *   WEIR_PKT_DROP_NONE if the headers are well formed, else the drop reason.
  */
 enum weir_pkt_drop weir_pkt_parse(const uint8_t *buf, size_t len, struct weir_pkt *p);
+
+/**
+ * Is this combination of TCP flags one that a TCP sends? The table of Linux's
+ * connection tracking (nf_conntrack_proto_tcp.c, tcp_valid_flags): with PSH,
+ * ECE and CWR ignored, only SYN, SYN+URG, SYN+ACK, RST, RST+ACK, FIN+ACK,
+ * FIN+ACK+URG, ACK and ACK+URG. So SYN+FIN, SYN+RST, FIN without ACK, no
+ * flag at all (NULL) and FIN+PSH+URG (Xmas) are refused.
+ *
+ * @param flags
+ *   Byte 13 of the TCP header (FIN 0x01 ... CWR 0x80).
+ * @return
+ *   1 if valid, 0 otherwise.
+ */
+int weir_pkt_tcp_flags_valid(uint8_t flags);
 
 /**
  * Counter name of a drop reason (snake_case, stable: it is a JSON key).

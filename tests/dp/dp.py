@@ -27,6 +27,8 @@ LISTING = __name__ == '__main__' and sys.argv[1:] == ['--list']
 if not LISTING:
     from scapy.all import (ARP, ICMP, IP, UDP, TCP, Dot1Q, Ether, IPv6,  # noqa: E402
                            IPv6ExtHdrHopByHop, IPv6ExtHdrDestOpt, IPv6ExtHdrFragment,
+                           IPv6ExtHdrRouting, IPv6ExtHdrSegmentRouting, IPOption_LSRR,
+                           IPOption_RR, IPOption_SSRR,
                            ICMPv6EchoRequest, ICMPv6EchoReply, ICMPv6ND_NS, ICMPv6ND_NA,
                            ICMPv6ND_RS, ICMPv6NDOptSrcLLAddr, ICMPv6NDOptDstLLAddr, NoPayload,
                            Padding, in6_getnsma, in6_getnsmac, inet_pton, raw)
@@ -1437,6 +1439,80 @@ def synproxy_full():
     run_fixture('synproxy-full', fx, cfg, L4_PORT, after=counters)
 
 
+# --- packet hygiene: IP options and headers that route, TCP flags no TCP sends
+
+def fx_hygiene():
+    """Refused by the parser whatever the destination: IPv4 options LSRR,
+    SSRR and RR (and malformed options), IPv6 type 0 routing headers, and
+    TCP flags no stack sends. Each on a frame that weir answers or forwards
+    without them: an echo (answered with the route not reversed), a SYN or
+    datagram to a FullNAT service (passed to a backend, a connection
+    opened), a SYN to a synproxy service (a cookie SYN-ACK), a segment to a
+    DSR service (forwarded without an entry). Then the same flows, clean:
+    forwarded on the local ports the refused frames did not take."""
+    lsrr = IPOption_LSRR(routers=['198.18.0.9'])
+    ssrr = IPOption_SSRR(routers=['198.18.0.9'])
+    rr = IPOption_RR(routers=['0.0.0.0'])
+    ra = b'\x94\x04\x00\x00'  # router alert: kept
+    rh0 = IPv6ExtHdrRouting(type=0, addresses=['2001:db8:9::9'], segleft=1)
+
+    def tcp_o(src, dst, sport, dport, flags, opts=(), ext=None, dmac=MAC, smac=CMAC):
+        ipl = (IP(src=src, dst=dst, ttl=61, id=0x4242, options=list(opts)) if ':' not in src
+               else IPv6(src=src, dst=dst, hlim=61))
+        if ext is not None:
+            ipl = ipl / ext
+        return raw(Ether(dst=dmac, src=smac) / ipl /
+                   TCP(sport=sport, dport=dport, flags=flags, seq=1000, window=8192))
+
+    e4 = lambda opts: echo4(VIP4, options=opts)  # noqa: E731
+    return [
+        (e4([lsrr]), None, 'ipv4_route_opt'),
+        (e4([ssrr]), None, 'ipv4_route_opt'),
+        (e4([rr]), None, 'ipv4_route_opt'),
+        (e4([b'\x01\x94\x04\x00', b'\x00\x83\x03\x04']), None, 'ipv4_route_opt'),
+        (e4([b'\x44\x00\x00\x00']), None, 'ipv4_bad_opt'),  # a timestamp of length 0
+        (e4([b'\x01\x01\x01\x94']), None, 'ipv4_bad_opt'),  # a type without its length
+        (tcp_o(CLI4, VIP4, 40000, 80, 'S', [lsrr]), None, 'ipv4_route_opt'),
+        (raw(Ether(dst=MAC, src=CMAC) / IP(src=CLI4, dst=VIP4, options=[rr]) /
+             UDP(sport=5353, dport=53) / b'q'), None, 'ipv4_route_opt'),
+        (tcp_o(CLI6, VIP6, 40000, 80, 'S', ext=rh0), None, 'ipv6_rh0'),
+        (echo6(VIP6, ext=IPv6ExtHdrRouting(type=0, addresses=[CLI6], segleft=0)), None,
+         'ipv6_rh0'),
+        (echo6(VIP6, ext=IPv6ExtHdrHopByHop() / IPv6ExtHdrRouting(type=0, addresses=[CLI6],
+                                                                 segleft=0)), None, 'ipv6_rh0'),
+        (tcp_o(CLI4, VIP4, 40001, 80, 'SF'), None, 'tcp_bad_flags'),
+        (tcp_o(CLI4, VIP4, 40001, 8000, 'SF'), None, 'tcp_bad_flags'),  # synproxy
+        (tcp_o(CLI4, VIP4, 40001, 443, 'SR'), None, 'tcp_bad_flags'),   # DSR
+        (tcp_o(CLI6, VIP6, 40001, 80, 'SFPU'), None, 'tcp_bad_flags'),
+        (tcp_o(CLI4, VIP4, 40002, 443, ''), None, 'tcp_bad_flags'),     # NULL
+        (tcp_o(CLI6, VIP6, 40002, 443, 'FPU'), None, 'tcp_bad_flags'),  # Xmas
+        (tcp_o(CLI4, VIP4, 40003, 80, 'F'), None, 'tcp_bad_flags'),     # FIN without ACK
+        (tcp_o(CLI4, VIP4, 40004, 80, 'RF'), None, 'tcp_bad_flags'),
+        # Clean: a router alert is kept; ECN's SYN; a segment routing header
+        # whose last segment is weir (answered, extension headers removed).
+        (tcp_o(CLI4, VIP4, 40001, 80, 'S', [ra]),
+         tcp_o(LOCAL4, BK4, 1024, 8080, 'S', [ra], dmac=BMAC, smac=MAC), None),
+        (tcp_o(CLI6, VIP6, 40001, 80, 'SEC'),
+         tcp_o(LOCAL6, BK6, 1024, 8080, 'SEC', dmac=BMAC, smac=MAC), None),
+        (echo6(VIP6, ext=IPv6ExtHdrSegmentRouting(addresses=[VIP6], segleft=0)),
+         echo6_rep(VIP6), None),
+    ]
+
+
+def hygiene():
+    cfg = l4_config()
+    cfg['services'].append({'name': 'sp4', 'vip': VIP4, 'port': 8000, 'protocol': 'tcp',
+                            'pool': 'web4', 'local_ips': [LOCAL4],
+                            'synproxy': {'syn_rate': 0, 'secret': SP_SECRET}})
+
+    def after(st, w):
+        wt.expect_counters(st, {'workers': {0: {
+            'conns': 2, 'conn_new': 2, 'stateless': 0, 'syn_cookies_sent': 0}}},
+            'nothing refused took state')
+
+    run_fixture('hygiene', fx_hygiene(), cfg, L4_PORT, after=after)
+
+
 # Every scenario, by name: `dp.py --list` gives meson these names (dp-NAME).
 SCENARIOS = {
     'arp': lambda: run_fixture('arp', fx_arp()),
@@ -1457,6 +1533,7 @@ SCENARIOS = {
     'l4-steering': l4_steering,
     'synproxy': synproxy,
     'synproxy-full': synproxy_full,
+    'hygiene': hygiene,
 }
 
 if __name__ == '__main__':

@@ -377,7 +377,9 @@ def check_the_checker():
 
 def steering():
     """Two workers, all frames arrive on worker 0's queue: the owner's answers
-    leave through the owner's TX queue (its own tx_pcap)."""
+    leave through the owner's TX queue (its own tx_pcap). Martian sources
+    are dropped by worker 0, which received them, whoever would own them:
+    never steered."""
     n_workers = 2
     clients = ['198.18.0.%d' % i for i in range(10, 42)]
     frames, want = [], {0: [], 1: []}
@@ -388,6 +390,11 @@ def steering():
         frames.append(echo4(VIP4, src=c))
         want[o].append(echo4_rep(VIP4, dst=c))
     wt.check(want[0] and want[1], 'fixture clients all hash to one worker')
+    martians = ['127.0.0.%d' % i for i in range(1, 9)]
+    wt.check(any(wt.owner_of(m, n_workers) == 1 for m in martians),
+             'no martian would be owned by worker 1')
+    frames += [echo4(VIP4, src=m) for m in martians]
+    n_answers = 2 * len(clients)
     with wt.Weir('dp-steer', lcores='0@0,1@0,2@1') as w:
         t = w.tmp
         files = [os.path.join(t, f) for f in ('in0.pcap', 'in1.pcap', 'out0.pcap', 'out1.pcap')]
@@ -399,11 +406,14 @@ def steering():
         w.configure(cfg)
         w.start()
         n = len(frames)
-        st = w.wait_stats(lambda s: s['total']['rx'] == n and s['total']['tx'] == n,
-                          'all %d frames answered' % n)
+        st = w.wait_stats(lambda s: s['total']['rx'] == n and s['total']['tx'] == n_answers and
+                          s['total']['dropped'] == len(martians),
+                          'all %d frames answered or dropped' % n)
         wt.expect_counters(st, {'workers': [
-            {'rx': n, 'steered_out': len(want[1]), 'tx': len(want[0])},
-            {'rx': 0, 'steered_in': len(want[1]), 'tx': len(want[1])}]}, 'steering')
+            {'rx': n, 'steered_out': len(want[1]), 'tx': len(want[0]),
+             'drops': wt.only({'src_loopback': len(martians)})},
+            {'rx': 0, 'steered_in': len(want[1]), 'tx': len(want[1]), 'dropped': 0}]},
+            'steering')
         ports = w.ctl('ports')['ports']
         wt.check(ports[0]['steering'] == 'software', 'steering mode %s' % ports[0]['steering'])
         # net_pcap computes no checksums: the dp fixtures check weir's own
@@ -417,7 +427,8 @@ def steering():
                 verify_checksums(g)
             wt.check(got == want[q], 'worker %d answers differ (%d got, %d want)' %
                      (q, len(got), len(want[q])))
-    print('ok: %d frames, %d steered to worker 1' % (n, len(want[1])))
+    print('ok: %d frames, %d steered to worker 1, %d martians dropped by worker 0' %
+          (n, len(want[1]), len(martians)))
 
 
 def run(argv, **kw):
@@ -1513,6 +1524,85 @@ def hygiene():
     run_fixture('hygiene', fx_hygiene(), cfg, L4_PORT, after=after)
 
 
+# --- martian sources: no answer, connection or forwarded packet goes to them
+
+def fx_martians():
+    """Frames from sources no peer can have, each dropped before any state
+    or answer with its reason: Ethernet sources that are groups, zero or
+    weir's own MAC; IPv4 sources (and ARP senders) in 0/8, 127/8, 224/4,
+    240/4, 255.255.255.255, the local /24's broadcast, weir's own addresses
+    (land); IPv6 sources ::, ::1, ff00::/8, ::ffff:0:0/96, fe80::/10 on TCP
+    and UDP to a VIP, weir's own. On echo (answered before), ARP (answered),
+    SYNs to FullNAT (a connection), DSR (forwarded) and synproxy (a cookie
+    SYN-ACK) services, UDP. Then what stays legitimate: an ARP probe from
+    0.0.0.0, DAD from ::, echo and NS from a link-local address, and two
+    clients' SYNs, forwarded on the first local ports: the martians took
+    none."""
+    def l2(frame, smac):
+        return patch(frame, 6, bytes.fromhex(smac.replace(':', '')))
+
+    syn4 = lambda src, dport=80, sport=40000: tcp(src, VIP4, sport, dport, 'S')  # noqa: E731
+    syn6 = lambda src, dport=80: tcp(src, VIP6, 40000, dport, 'S')  # noqa: E731
+    return [
+        (l2(echo4(VIP4), 'ff:ff:ff:ff:ff:ff'), None, 'l2_src_invalid'),
+        (arp_req(VIP4, hwsrc='ff:ff:ff:ff:ff:ff'), None, 'l2_src_invalid'),
+        (l2(echo6(VIP6), '33:33:00:00:00:01'), None, 'l2_src_invalid'),
+        (l2(syn4(CLI4), '01:00:5e:00:00:01'), None, 'l2_src_invalid'),
+        (l2(echo4(VIP4), '00:00:00:00:00:00'), None, 'l2_src_invalid'),
+        (l2(echo4(VIP4), MAC), None, 'l2_src_own'),
+        (l2(udp(CLI4, VIP4, 5353, 53), MAC), None, 'l2_src_own'),
+        (echo4(VIP4, src='255.255.255.255'), None, 'src_broadcast'),
+        (echo4(VIP4, src='198.18.0.255'), None, 'src_broadcast'),
+        (echo4(VIP4, src='0.0.0.0'), None, 'src_unspecified'),
+        (echo4(VIP4, src='127.0.0.1'), None, 'src_loopback'),
+        (echo4(VIP4, src='224.0.0.1'), None, 'src_multicast'),
+        (echo4(VIP4, src='240.0.0.1'), None, 'src_reserved'),
+        (echo4(VIP4, src=VIP4), None, 'src_own'),
+        (echo4(LOCAL4, src=LOCAL4), None, 'src_own'),
+        (syn4('127.0.0.1'), None, 'src_loopback'),
+        (tcp(VIP4, VIP4, 80, 80, 'S'), None, 'src_own'),                # land
+        (udp('224.0.0.5', VIP4, 5353, 53), None, 'src_multicast'),
+        (syn4('255.255.255.255', dport=8000), None, 'src_broadcast'),  # synproxy
+        (syn4('0.0.0.0', dport=443), None, 'src_unspecified'),         # DSR
+        (arp_req(VIP4, psrc='127.0.0.1'), None, 'src_loopback'),
+        (arp_req(VIP4, psrc='224.0.0.1'), None, 'src_multicast'),
+        (arp_req(VIP4, psrc='198.18.0.255'), None, 'src_broadcast'),
+        (echo6(VIP6, src='::'), None, 'src_unspecified'),
+        (echo6(VIP6, src='::1'), None, 'src_loopback'),
+        (echo6(VIP6, src='ff02::1'), None, 'src_multicast'),
+        (echo6(VIP6, src='::ffff:198.18.0.2'), None, 'src_v4mapped'),
+        (echo6(VIP6, src=VIP6), None, 'src_own'),
+        (echo6(LOCAL6, src=LOCAL6), None, 'src_own'),
+        (ns(VIP6, src=LOCAL6), None, 'src_own'),
+        (syn6('fe80::1'), None, 'src_link_local'),
+        (udp('fe80::1', VIP6, 5353, 53), None, 'src_link_local'),
+        (syn6('::1', dport=443), None, 'src_loopback'),                # DSR
+        (syn6(LOCAL6), None, 'src_own'),
+        # Legitimate.
+        (arp_req(VIP4, psrc='0.0.0.0'), arp_rep(VIP4, pdst='0.0.0.0'), None),  # RFC 5227
+        (ns(VIP6, src='::', slla=None), na(VIP6, dst='ff02::1', dmac='33:33:00:00:00:01',
+                                          solicited=0), None),       # DAD
+        (echo6(VIP6, src='fe80::2'), echo6_rep(VIP6, dst='fe80::2'), None),
+        (ns(VIP6, src='fe80::2'), na(VIP6, dst='fe80::2'), None),
+        (syn4(CLI4), tcp(LOCAL4, BK4, 1024, 8080, 'S', dmac=BMAC, smac=MAC), None),
+        (syn6(CLI6), tcp(LOCAL6, BK6, 1024, 8080, 'S', dmac=BMAC, smac=MAC), None),
+    ]
+
+
+def martians():
+    cfg = l4_config()
+    cfg['services'].append({'name': 'sp4', 'vip': VIP4, 'port': 8000, 'protocol': 'tcp',
+                            'pool': 'web4', 'local_ips': [LOCAL4],
+                            'synproxy': {'syn_rate': 0, 'secret': SP_SECRET}})
+
+    def after(st, w):
+        wt.expect_counters(st, {'workers': {0: {
+            'conns': 2, 'conn_new': 2, 'stateless': 0, 'syn_cookies_sent': 0}}},
+            'nothing from a martian took state')
+
+    run_fixture('martians', fx_martians(), cfg, L4_PORT, after=after)
+
+
 # Every scenario, by name: `dp.py --list` gives meson these names (dp-NAME).
 SCENARIOS = {
     'arp': lambda: run_fixture('arp', fx_arp()),
@@ -1534,6 +1624,7 @@ SCENARIOS = {
     'synproxy': synproxy,
     'synproxy-full': synproxy_full,
     'hygiene': hygiene,
+    'martians': martians,
 }
 
 if __name__ == '__main__':

@@ -463,6 +463,7 @@ weir_config_addrs(const struct weir_config *cfg, struct weir_addrs *set)
 			return -ENOSPC;
 		set->a[set->n++] = *v;
 	}
+	weir_addrs_index(set);
 	return 0;
 }
 

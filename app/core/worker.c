@@ -35,14 +35,25 @@ weir_tx_flush(struct weir_worker *w, unsigned int pi)
 /*
  * Headers and answers need the frame in one segment. A chained mbuf (a
  * jumbo frame on a PMD that scatters) is refused before parsing, so it is
- * counted as what it is rather than as a truncated IP packet.
+ * counted as what it is rather than as a truncated IP packet. Then the
+ * sources (lib/pkt's martian filter): a frame from a group MAC or our own,
+ * or from an address no peer can have, is refused where it landed, before
+ * it has an owner or any stage sees it. Steered-in frames (check_src
+ * false) passed it on the worker that received them.
  */
 static inline unsigned int
-parse_mbuf(struct rte_mbuf *m, struct weir_pkt *p)
+parse_mbuf(struct rte_mbuf *m, struct weir_pkt *p, bool check_src)
 {
+	const uint8_t *buf = rte_pktmbuf_mtod(m, const uint8_t *);
+	unsigned int why;
+
 	if (unlikely(m->nb_segs > 1))
 		return WEIR_PKT_DROP_MULTISEG;
-	return weir_pkt_parse(rte_pktmbuf_mtod(m, uint8_t *), m->data_len, p);
+	why = weir_pkt_parse(buf, m->data_len, p);
+	if (why != WEIR_PKT_DROP_NONE || !check_src)
+		return why;
+	return weir_pkt_check_source(buf, p, &weir.addrs,
+				     weir.ports[weir.port_index[m->port]].mac.addr_bytes);
 }
 
 void
@@ -59,7 +70,7 @@ weir_worker_rx(struct weir_worker *w, struct rte_mbuf **pkts, uint16_t n, bool s
 
 		if (i + 1 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
-		why = parse_mbuf(m, &p[n_mine]);
+		why = parse_mbuf(m, &p[n_mine], steer);
 		/* Unparseable packets are dropped where they land: nobody owns them. */
 		if (unlikely(why != WEIR_DROP_NONE)) {
 			weir_drop(w, m, why);

@@ -28,6 +28,22 @@
 #define PROTO_V6_AH 51
 #define PROTO_V6_DSTOPTS 60
 
+#define IPOPT_EOL 0
+#define IPOPT_NOP 1
+#define IPOPT_RR 7
+#define IPOPT_LSRR 131
+#define IPOPT_SSRR 137
+#define V6_RH_TYPE0 0
+
+#define TCP_FIN 0x01
+#define TCP_SYN 0x02
+#define TCP_RST 0x04
+#define TCP_PSH 0x08
+#define TCP_ACK 0x10
+#define TCP_URG 0x20
+#define TCP_ECE 0x40
+#define TCP_CWR 0x80
+
 #define ICMP_ECHO_REPLY 0
 #define ICMP_ECHO_REQUEST 8
 #define ICMP6_ECHO_REQUEST 128
@@ -58,13 +74,17 @@ static const char *const drop_names[WEIR_PKT_DROP__MAX] = {
 	[WEIR_PKT_DROP_IPV4_BAD_LEN] = "ipv4_bad_len",
 	[WEIR_PKT_DROP_IPV4_BAD_CSUM] = "ipv4_bad_csum",
 	[WEIR_PKT_DROP_IPV4_FRAGMENT] = "ipv4_fragment",
+	[WEIR_PKT_DROP_IPV4_BAD_OPT] = "ipv4_bad_opt",
+	[WEIR_PKT_DROP_IPV4_ROUTE_OPT] = "ipv4_route_opt",
 	[WEIR_PKT_DROP_IPV6_TRUNC] = "ipv6_trunc",
 	[WEIR_PKT_DROP_IPV6_BAD_VERSION] = "ipv6_bad_version",
 	[WEIR_PKT_DROP_IPV6_EXT_TRUNC] = "ipv6_ext_trunc",
 	[WEIR_PKT_DROP_IPV6_EXT_LIMIT] = "ipv6_ext_limit",
 	[WEIR_PKT_DROP_IPV6_FRAGMENT] = "ipv6_fragment",
+	[WEIR_PKT_DROP_IPV6_RH0] = "ipv6_rh0",
 	[WEIR_PKT_DROP_L4_TRUNC] = "l4_trunc",
 	[WEIR_PKT_DROP_TCP_BAD_DOFF] = "tcp_bad_doff",
+	[WEIR_PKT_DROP_TCP_BAD_FLAGS] = "tcp_bad_flags",
 	[WEIR_PKT_DROP_UDP_BAD_LEN] = "udp_bad_len",
 	[WEIR_PKT_DROP_ICMP_BAD_CSUM] = "icmp_bad_csum",
 	[WEIR_PKT_DROP_ICMP_UNHANDLED] = "icmp_unhandled",
@@ -72,6 +92,16 @@ static const char *const drop_names[WEIR_PKT_DROP__MAX] = {
 	[WEIR_PKT_DROP_NOT_OURS] = "not_ours",
 	[WEIR_PKT_DROP_NO_SERVICE] = "no_service",
 	[WEIR_PKT_DROP_MULTISEG] = "multiseg",
+	[WEIR_PKT_DROP_L2_SRC_INVALID] = "l2_src_invalid",
+	[WEIR_PKT_DROP_L2_SRC_OWN] = "l2_src_own",
+	[WEIR_PKT_DROP_SRC_UNSPECIFIED] = "src_unspecified",
+	[WEIR_PKT_DROP_SRC_LOOPBACK] = "src_loopback",
+	[WEIR_PKT_DROP_SRC_MULTICAST] = "src_multicast",
+	[WEIR_PKT_DROP_SRC_BROADCAST] = "src_broadcast",
+	[WEIR_PKT_DROP_SRC_RESERVED] = "src_reserved",
+	[WEIR_PKT_DROP_SRC_V4MAPPED] = "src_v4mapped",
+	[WEIR_PKT_DROP_SRC_LINK_LOCAL] = "src_link_local",
+	[WEIR_PKT_DROP_SRC_OWN] = "src_own",
 };
 
 const char *
@@ -136,6 +166,25 @@ weir_csum_fold(uint32_t sum)
 	return (uint16_t)~sum;
 }
 
+int
+weir_pkt_tcp_flags_valid(uint8_t flags)
+{
+	/* nf_conntrack_proto_tcp.c's tcp_valid_flags. */
+	static const uint8_t valid[(TCP_FIN | TCP_SYN | TCP_RST | TCP_ACK | TCP_URG) + 1] = {
+		[TCP_SYN] = 1,
+		[TCP_SYN | TCP_URG] = 1,
+		[TCP_SYN | TCP_ACK] = 1,
+		[TCP_RST] = 1,
+		[TCP_RST | TCP_ACK] = 1,
+		[TCP_FIN | TCP_ACK] = 1,
+		[TCP_FIN | TCP_ACK | TCP_URG] = 1,
+		[TCP_ACK] = 1,
+		[TCP_ACK | TCP_URG] = 1,
+	};
+
+	return valid[flags & (uint8_t) ~(TCP_PSH | TCP_ECE | TCP_CWR)];
+}
+
 static enum weir_pkt_drop
 parse_l4(const uint8_t *buf, struct weir_pkt *p)
 {
@@ -147,6 +196,8 @@ parse_l4(const uint8_t *buf, struct weir_pkt *p)
 			return WEIR_PKT_DROP_L4_TRUNC;
 		if ((l4[12] >> 4) < 5 || (size_t)(l4[12] >> 4) * 4 > p->l4_len)
 			return WEIR_PKT_DROP_TCP_BAD_DOFF;
+		if (!weir_pkt_tcp_flags_valid(l4[13]))
+			return WEIR_PKT_DROP_TCP_BAD_FLAGS;
 		break;
 	case PROTO_UDP:
 		if (p->l4_len < 8)
@@ -188,6 +239,34 @@ ipv4_csum_ok(const uint8_t *ip, size_t ihl)
 	return s == 0xffff;
 }
 
+/*
+ * Walk IPv4 options (RFC 791) as a receiving host does (Linux's
+ * ip_options_compile()): a malformed list, or an option that records the
+ * route or has the packet routed by the sender (LSRR, SSRR, RR), is
+ * refused; the first such option decides.
+ */
+static enum weir_pkt_drop
+check_ipv4_opts(const uint8_t *o, size_t n)
+{
+	size_t i = 0, olen;
+
+	while (i < n && o[i] != IPOPT_EOL) {
+		if (o[i] == IPOPT_NOP) {
+			i++;
+			continue;
+		}
+		if (o[i] == IPOPT_LSRR || o[i] == IPOPT_SSRR || o[i] == IPOPT_RR)
+			return WEIR_PKT_DROP_IPV4_ROUTE_OPT;
+		if (i + 2 > n)
+			return WEIR_PKT_DROP_IPV4_BAD_OPT;
+		olen = o[i + 1];
+		if (olen < 2 || i + olen > n)
+			return WEIR_PKT_DROP_IPV4_BAD_OPT;
+		i += olen;
+	}
+	return WEIR_PKT_DROP_NONE;
+}
+
 static enum weir_pkt_drop
 parse_ipv4(const uint8_t *buf, size_t len, struct weir_pkt *p)
 {
@@ -211,6 +290,12 @@ parse_ipv4(const uint8_t *buf, size_t len, struct weir_pkt *p)
 		return WEIR_PKT_DROP_IPV4_TRUNC;
 	if (!ipv4_csum_ok(ip, ihl))
 		return WEIR_PKT_DROP_IPV4_BAD_CSUM;
+	if (ihl > IPV4_HLEN) {
+		enum weir_pkt_drop why = check_ipv4_opts(ip + IPV4_HLEN, ihl - IPV4_HLEN);
+
+		if (why != WEIR_PKT_DROP_NONE)
+			return why;
+	}
 
 	p->l3 = WEIR_L3_IPV4;
 	p->l3_len = (uint16_t)ihl;
@@ -267,6 +352,9 @@ parse_ipv6(const uint8_t *buf, size_t len, struct weir_pkt *p)
 			hlen = ((size_t)ip[off + 1] + 1) * 8;
 		if (off + hlen > total)
 			return WEIR_PKT_DROP_IPV6_EXT_TRUNC;
+		/* RFC 5095: never act on a type 0 routing header, nor pass it on. */
+		if (nh == PROTO_V6_ROUTING && ip[off + 2] == V6_RH_TYPE0)
+			return WEIR_PKT_DROP_IPV6_RH0;
 		if (nh == PROTO_V6_FRAGMENT) {
 			p->flags |= WEIR_PKT_F_FRAG;
 			if (rd16(ip + off + 2) & 0xfff8) { /* offset != 0: no L4 header here */
@@ -384,6 +472,182 @@ weir_pkt_client_hash(const uint8_t *buf, const struct weir_pkt *p)
 	k *= 0xc4ceb9fe1a85ec53ULL;
 	k ^= k >> 33;
 	return (uint32_t)k;
+}
+
+/* ---- martian sources ---- */
+
+static inline uint32_t
+rd32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static inline uint64_t
+rd64(const uint8_t *p)
+{
+	return (uint64_t)rd32(p) << 32 | rd32(p + 4);
+}
+
+/* Six bytes (a MAC) in native order: for equality only. */
+static inline uint64_t
+ld48(const uint8_t *p)
+{
+	uint32_t a;
+	uint16_t b;
+
+	memcpy(&a, p, 4);
+	memcpy(&b, p + 4, 2);
+	return (uint64_t)b << 32 | a;
+}
+
+/* The filter bit of an IPv4 (family 4) or IPv6 address: a hash of its
+ * bytes in native order (built and checked on the same machine). */
+static inline uint32_t
+filter_bit(int family, const uint8_t *ip)
+{
+	uint32_t h, w[3];
+
+	memcpy(&h, ip, 4);
+	if (family == 6) {
+		memcpy(w, ip + 4, 12);
+		h ^= w[0] * 0x85ebca6bu ^ w[1] * 0xc2b2ae35u ^ w[2] * 0x27d4eb2fu;
+	}
+	return (h * 0x9e3779b1u) >> (32 - 11);
+}
+
+static inline void
+filter_set(struct weir_addrs *set, int family, const uint8_t *ip)
+{
+	uint32_t b = filter_bit(family, ip);
+
+	set->filter[b / 64] |= (uint64_t)1 << (b % 64);
+}
+
+/* May ip be one of set's addresses or a local subnet's broadcast? */
+static inline int
+filter_may(const struct weir_addrs *set, int family, const uint8_t *ip)
+{
+	uint32_t b = filter_bit(family, ip);
+
+	return !set->indexed || (set->filter[b / 64] >> (b % 64) & 1);
+}
+
+/* A local IPv4 subnet's broadcast address into *bcast: 0 if it has none. */
+static inline int
+subnet_bcast(const struct weir_addr *e, uint32_t *bcast)
+{
+	/* A subnet with hosts (/30 and shorter) has one: x.x.x.255 of a /24. */
+	if (e->family != 4 || e->kind != WEIR_ADDR_LOCAL || e->prefix < 1 || e->prefix > 30)
+		return 0;
+	*bcast = rd32(e->ip) | UINT32_MAX >> e->prefix;
+	return 1;
+}
+
+void
+weir_addrs_index(struct weir_addrs *set)
+{
+	unsigned int i;
+	uint32_t bcast;
+	uint8_t b[4];
+
+	memset(set->filter, 0, sizeof(set->filter));
+	for (i = 0; i < set->n && i < WEIR_ADDRS_MAX; i++) {
+		filter_set(set, set->a[i].family, set->a[i].ip);
+		if (subnet_bcast(&set->a[i], &bcast)) {
+			b[0] = (uint8_t)(bcast >> 24);
+			b[1] = (uint8_t)(bcast >> 16);
+			b[2] = (uint8_t)(bcast >> 8);
+			b[3] = (uint8_t)bcast;
+			filter_set(set, 4, b);
+		}
+	}
+	set->indexed = 1;
+}
+
+/*
+ * An IPv4 source (or ARP sender) by class, then against weir's addresses:
+ * one of them (own), or a local subnet's broadcast address. The filter
+ * spares nearly every source the pass over the set.
+ */
+static enum weir_pkt_drop
+check_src4(const uint8_t *ip, const struct weir_addrs *set, int arp)
+{
+	uint32_t a = rd32(ip), bcast;
+	unsigned int i;
+
+	if ((a >> 24) == 0)
+		return arp && a == 0 ? WEIR_PKT_DROP_NONE : WEIR_PKT_DROP_SRC_UNSPECIFIED;
+	if ((a >> 24) == 127)
+		return WEIR_PKT_DROP_SRC_LOOPBACK;
+	if ((a >> 28) == 0xe)
+		return WEIR_PKT_DROP_SRC_MULTICAST;
+	if (a == UINT32_MAX)
+		return WEIR_PKT_DROP_SRC_BROADCAST;
+	if ((a >> 28) == 0xf)
+		return WEIR_PKT_DROP_SRC_RESERVED;
+	if (!filter_may(set, 4, ip))
+		return WEIR_PKT_DROP_NONE;
+	for (i = 0; i < set->n; i++) {
+		const struct weir_addr *e = &set->a[i];
+
+		if (e->family != 4)
+			continue;
+		/* An ARP sender that is ours: the responder's (a gratuitous ARP). */
+		if (a == rd32(e->ip) && !arp)
+			return WEIR_PKT_DROP_SRC_OWN;
+		if (subnet_bcast(e, &bcast) && a == bcast)
+			return WEIR_PKT_DROP_SRC_BROADCAST;
+	}
+	return WEIR_PKT_DROP_NONE;
+}
+
+static enum weir_pkt_drop
+check_src6(const uint8_t *ip6, const struct weir_pkt *p, const struct weir_addrs *set)
+{
+	const uint8_t *a = ip6 + 8, *dst = ip6 + 24;
+	uint64_t hi = rd64(a), lo = rd64(a + 8);
+
+	if (hi == 0 && lo == 1)
+		return WEIR_PKT_DROP_SRC_LOOPBACK;
+	/* :: is the source of duplicate address detection (an NS to a
+	 * solicited-node group) and of MLD reports (RFC 4862, 3810). */
+	if (hi == 0 && lo == 0 && !(p->l4_proto == PROTO_ICMPV6 && dst[0] == 0xff))
+		return WEIR_PKT_DROP_SRC_UNSPECIFIED;
+	if (a[0] == 0xff)
+		return WEIR_PKT_DROP_SRC_MULTICAST;
+	if (hi == 0 && lo >> 32 == 0xffff)
+		return WEIR_PKT_DROP_SRC_V4MAPPED;
+	/* fe80::/10 never crosses a router: to a global address it is on-link
+	 * traffic at most. Neighbour discovery and echo (ICMPv6) pass. */
+	if (hi >> 54 == 0x3fa && p->l4_proto != PROTO_ICMPV6 && rd16(dst) >> 6 != 0x3fa &&
+	    dst[0] != 0xff)
+		return WEIR_PKT_DROP_SRC_LINK_LOCAL;
+	if (filter_may(set, 6, a) && weir_addrs_find(set, 6, a) != NULL)
+		return WEIR_PKT_DROP_SRC_OWN;
+	return WEIR_PKT_DROP_NONE;
+}
+
+enum weir_pkt_drop
+weir_pkt_check_source(const uint8_t *buf, const struct weir_pkt *p, const struct weir_addrs *set,
+		      const uint8_t mac[6])
+{
+	uint64_t src = ld48(buf + 6);
+	const uint8_t *l3 = buf + p->l2_len;
+
+	if ((buf[6] & 1) || src == 0)
+		return WEIR_PKT_DROP_L2_SRC_INVALID;
+	if (src == ld48(mac))
+		return WEIR_PKT_DROP_L2_SRC_OWN;
+	switch (p->l3) {
+	case WEIR_L3_ARP:
+		return check_src4(l3 + 14, set, 1);
+	case WEIR_L3_IPV4:
+		return check_src4(l3 + 12, set, 0);
+	case WEIR_L3_IPV6:
+		return check_src6(l3, p, set);
+	default:
+		return WEIR_PKT_DROP_NONE;
+	}
 }
 
 static void

@@ -40,13 +40,17 @@ enum weir_pkt_drop {
 	WEIR_PKT_DROP_IPV4_BAD_LEN,	/**< total length below the header length */
 	WEIR_PKT_DROP_IPV4_BAD_CSUM,	/**< header checksum wrong */
 	WEIR_PKT_DROP_IPV4_FRAGMENT,	/**< fragments are not reassembled (yet) */
+	WEIR_PKT_DROP_IPV4_BAD_OPT,	/**< an IPv4 option of length < 2 or past the header */
+	WEIR_PKT_DROP_IPV4_ROUTE_OPT,	/**< IPv4 option LSRR (131), SSRR (137) or RR (7) */
 	WEIR_PKT_DROP_IPV6_TRUNC,	/**< fixed header or payload length beyond the frame */
 	WEIR_PKT_DROP_IPV6_BAD_VERSION, /**< version field is not 6 */
 	WEIR_PKT_DROP_IPV6_EXT_TRUNC,	/**< an extension header runs off the packet */
 	WEIR_PKT_DROP_IPV6_EXT_LIMIT,	/**< more than WEIR_PKT_MAX_IPV6_EXT extension headers */
 	WEIR_PKT_DROP_IPV6_FRAGMENT,	/**< fragments are not reassembled (yet) */
+	WEIR_PKT_DROP_IPV6_RH0,		/**< a type 0 routing header (deprecated, RFC 5095) */
 	WEIR_PKT_DROP_L4_TRUNC,		/**< TCP/UDP/ICMP header runs off the IP payload */
 	WEIR_PKT_DROP_TCP_BAD_DOFF,	/**< TCP data offset below 5 or beyond the segment */
+	WEIR_PKT_DROP_TCP_BAD_FLAGS,	/**< TCP flags no stack sends: weir_pkt_tcp_flags_valid() */
 	WEIR_PKT_DROP_UDP_BAD_LEN,	/**< UDP length disagrees with the IP payload */
 	WEIR_PKT_DROP_ICMP_BAD_CSUM,	/**< ICMP echo to us, or any ICMPv6 (checked first: ND needs
 					   it), with a wrong checksum */
@@ -56,7 +60,18 @@ enum weir_pkt_drop {
 	WEIR_PKT_DROP_NO_SERVICE,	/**< TCP/UDP/other protocol to us, no service for it */
 	WEIR_PKT_DROP_MULTISEG,		/**< no room in the buffer for the answer (a neighbour
 					   advertisement); daemons count chained mbufs here too */
-	WEIR_PKT_DROP__MAX,		/**< daemons number their own reasons from here on */
+	/* Martian sources: weir_pkt_check_source(). */
+	WEIR_PKT_DROP_L2_SRC_INVALID,  /**< Ethernet source multicast, broadcast or all zero */
+	WEIR_PKT_DROP_L2_SRC_OWN,      /**< Ethernet source is our own MAC */
+	WEIR_PKT_DROP_SRC_UNSPECIFIED, /**< IP source 0.0.0.0/8, or :: where not allowed */
+	WEIR_PKT_DROP_SRC_LOOPBACK,    /**< IP source 127.0.0.0/8 or ::1 */
+	WEIR_PKT_DROP_SRC_MULTICAST,   /**< IP source 224.0.0.0/4 or ff00::/8 */
+	WEIR_PKT_DROP_SRC_BROADCAST,   /**< 255.255.255.255 or a local subnet's broadcast */
+	WEIR_PKT_DROP_SRC_RESERVED,    /**< IP source 240.0.0.0/4 (but 255.255.255.255) */
+	WEIR_PKT_DROP_SRC_V4MAPPED,    /**< IPv6 source ::ffff:0:0/96 */
+	WEIR_PKT_DROP_SRC_LINK_LOCAL,  /**< IPv6 source fe80::/10 on a routed packet */
+	WEIR_PKT_DROP_SRC_OWN,	       /**< IP source is one of our addresses (land) */
+	WEIR_PKT_DROP__MAX,	       /**< daemons number their own reasons from here on */
 };
 
 /** Stacked 802.1Q/802.1ad tags accepted in front of the payload. */
@@ -100,6 +115,11 @@ struct weir_pkt {
  * Parse Ethernet, VLAN, ARP, IPv4, IPv6 (with extension headers), TCP, UDP,
  * ICMP and ICMPv6 headers, checking every length against the buffer.
  *
+ * It also refuses what no host should act on or pass on, whatever the
+ * packet's destination: IPv4 options that are malformed or record or
+ * choose the route (LSRR, SSRR, RR), an IPv6 type 0 routing header, and a
+ * TCP segment whose flags weir_pkt_tcp_flags_valid() refuses.
+ *
  * @param buf
  *   First byte of the frame.
  * @param len
@@ -110,6 +130,20 @@ struct weir_pkt {
  *   WEIR_PKT_DROP_NONE if the headers are well formed, else the drop reason.
  */
 enum weir_pkt_drop weir_pkt_parse(const uint8_t *buf, size_t len, struct weir_pkt *p);
+
+/**
+ * Is this combination of TCP flags one that a TCP sends? The table of Linux's
+ * connection tracking (nf_conntrack_proto_tcp.c, tcp_valid_flags): with PSH,
+ * ECE and CWR ignored, only SYN, SYN+URG, SYN+ACK, RST, RST+ACK, FIN+ACK,
+ * FIN+ACK+URG, ACK and ACK+URG. So SYN+FIN, SYN+RST, FIN without ACK, no
+ * flag at all (NULL) and FIN+PSH+URG (Xmas) are refused.
+ *
+ * @param flags
+ *   Byte 13 of the TCP header (FIN 0x01 ... CWR 0x80).
+ * @return
+ *   1 if valid, 0 otherwise.
+ */
+int weir_pkt_tcp_flags_valid(uint8_t flags);
 
 /**
  * Counter name of a drop reason (snake_case, stable: it is a JSON key).
@@ -136,10 +170,22 @@ struct weir_addr {
 /** Maximum addresses one responder knows. */
 #define WEIR_ADDRS_MAX 64
 
+/** Bits of the filter that weir_addrs_index() builds. */
+#define WEIR_ADDRS_FILTER_BITS 2048
+
 /** The addresses a responder answers for. */
 struct weir_addrs {
 	unsigned int n;
 	struct weir_addr a[WEIR_ADDRS_MAX];
+	/**
+	 * Set by weir_addrs_index(): filter has a bit for a hash of each
+	 * address and of each local subnet's broadcast address, so that
+	 * weir_pkt_check_source() goes through a[] only for the rare source
+	 * whose bit is set. 0 (a set filled without weir_addrs_index(), or
+	 * changed since): a[] is gone through for every source.
+	 */
+	unsigned int indexed;
+	uint64_t filter[WEIR_ADDRS_FILTER_BITS / 64];
 };
 
 /**
@@ -156,6 +202,53 @@ struct weir_addrs {
  */
 const struct weir_addr *weir_addrs_find(const struct weir_addrs *set, int family,
 					const uint8_t *ip);
+
+/**
+ * Index a set for weir_pkt_check_source() (see struct weir_addrs): call it
+ * again after any change to the set.
+ *
+ * @param set
+ *   Owned addresses.
+ */
+void weir_addrs_index(struct weir_addrs *set);
+
+/**
+ * Check a parsed frame's sources before anything acts on it (a martian
+ * filter): no answer, connection or forwarded packet may go to an address
+ * that cannot be a peer's. In this order:
+ *
+ * - Ethernet source: a group address (multicast, broadcast) or all zero
+ *   (WEIR_PKT_DROP_L2_SRC_INVALID), or mac, the port's own
+ *   (WEIR_PKT_DROP_L2_SRC_OWN);
+ * - IPv4 source, and the ARP sender: 0.0.0.0/8 (unspecified), 127.0.0.0/8
+ *   (loopback), 224.0.0.0/4 (multicast), 255.255.255.255 or the broadcast
+ *   address of a local address's subnet (broadcast), the rest of
+ *   240.0.0.0/4 (reserved), and, for IPv4 packets only, an address of set
+ *   (own: a land attack, or weir's own packets looped back). An ARP probe's
+ *   sender 0.0.0.0 (RFC 5227) passes; an ARP sender that is weir's own
+ *   address is left to the responder (a gratuitous ARP: arp_ignored);
+ * - IPv6 source: :: (unspecified) unless the packet is ICMPv6 to a
+ *   multicast group (duplicate address detection, MLD reports), ::1
+ *   (loopback), ff00::/8 (multicast), ::ffff:0:0/96 (IPv4-mapped),
+ *   fe80::/10 on a packet that is not ICMPv6 and not addressed to a
+ *   link-local or multicast address (routed: link-local neighbour
+ *   discovery and echo pass, TCP and UDP to a VIP do not), and an address
+ *   of set (own).
+ *
+ * @param buf
+ *   The frame.
+ * @param p
+ *   Its parse result (weir_pkt_parse() returned WEIR_PKT_DROP_NONE).
+ * @param set
+ *   Owned addresses (VIPs and local addresses with their prefixes), best
+ *   indexed by weir_addrs_index().
+ * @param mac
+ *   Our MAC on the port the frame came in on.
+ * @return
+ *   WEIR_PKT_DROP_NONE, or the reason the frame is refused.
+ */
+enum weir_pkt_drop weir_pkt_check_source(const uint8_t *buf, const struct weir_pkt *p,
+					 const struct weir_addrs *set, const uint8_t mac[6]);
 
 /** Outcome of weir_pkt_respond(). */
 enum weir_pkt_verdict {

@@ -28,6 +28,8 @@ LISTING = __name__ == '__main__' and sys.argv[1:] == ['--list']
 if not LISTING:
     from scapy.all import (ARP, ICMP, IP, UDP, TCP, Dot1Q, Ether, IPv6,  # noqa: E402
                            IPv6ExtHdrHopByHop, IPv6ExtHdrDestOpt, IPv6ExtHdrFragment,
+                           IPv6ExtHdrRouting, IPv6ExtHdrSegmentRouting, IPOption_LSRR,
+                           IPOption_RR, IPOption_SSRR,
                            ICMPv6EchoRequest, ICMPv6EchoReply, ICMPv6ND_NS, ICMPv6ND_NA,
                            ICMPv6ND_RS, ICMPv6NDOptSrcLLAddr, ICMPv6NDOptDstLLAddr, NoPayload,
                            Padding, in6_getnsma, in6_getnsmac, inet_pton, raw)
@@ -422,7 +424,9 @@ def check_the_checker():
 
 def steering():
     """Two workers, all frames arrive on worker 0's queue: the owner's answers
-    leave through the owner's TX queue (its own tx_pcap)."""
+    leave through the owner's TX queue (its own tx_pcap). Martian sources
+    are dropped by worker 0, which received them, whoever would own them:
+    never steered."""
     n_workers = 2
     clients = ['198.18.0.%d' % i for i in range(10, 42)]
     frames, want = [], {0: [], 1: []}
@@ -433,6 +437,11 @@ def steering():
         frames.append(echo4(VIP4, src=c))
         want[o].append(echo4_rep(VIP4, dst=c))
     wt.check(want[0] and want[1], 'fixture clients all hash to one worker')
+    martians = ['127.0.0.%d' % i for i in range(1, 9)]
+    wt.check(any(wt.owner_of(m, n_workers) == 1 for m in martians),
+             'no martian would be owned by worker 1')
+    frames += [echo4(VIP4, src=m) for m in martians]
+    n_answers = 2 * len(clients)
     with wt.Weir('dp-steer', lcores='0@0,1@0,2@1') as w:
         t = w.tmp
         files = [os.path.join(t, f) for f in ('in0.pcap', 'in1.pcap', 'out0.pcap', 'out1.pcap')]
@@ -444,11 +453,14 @@ def steering():
         w.configure(cfg)
         w.start()
         n = len(frames)
-        st = w.wait_stats(lambda s: s['total']['rx'] == n and s['total']['tx'] == n,
-                          'all %d frames answered' % n)
+        st = w.wait_stats(lambda s: s['total']['rx'] == n and s['total']['tx'] == n_answers and
+                          s['total']['dropped'] == len(martians),
+                          'all %d frames answered or dropped' % n)
         wt.expect_counters(st, {'workers': [
-            {'rx': n, 'steered_out': len(want[1]), 'tx': len(want[0])},
-            {'rx': 0, 'steered_in': len(want[1]), 'tx': len(want[1])}]}, 'steering')
+            {'rx': n, 'steered_out': len(want[1]), 'tx': len(want[0]),
+             'drops': wt.only({'src_loopback': len(martians)})},
+            {'rx': 0, 'steered_in': len(want[1]), 'tx': len(want[1]), 'dropped': 0}]},
+            'steering')
         ports = w.ctl('ports')['ports']
         wt.check(ports[0]['steering'] == 'software', 'steering mode %s' % ports[0]['steering'])
         # net_pcap computes no checksums: the dp fixtures check weir's own
@@ -462,7 +474,8 @@ def steering():
                 verify_checksums(g)
             wt.check(got == want[q], 'worker %d answers differ (%d got, %d want)' %
                      (q, len(got), len(want[q])))
-    print('ok: %d frames, %d steered to worker 1' % (n, len(want[1])))
+    print('ok: %d frames, %d steered to worker 1, %d martians dropped by worker 0' %
+          (n, len(want[1]), len(martians)))
 
 
 def run(argv, **kw):
@@ -1774,6 +1787,157 @@ def lport_pressure():
         verify_checksums(got[legit_at[name]])
     print('ok: %d spoofed SYNs: %d local ports taken, %d cookies; the legitimate handshake '
           'completed' % (n_spoofed, n_usual, n_cookies))
+# --- packet hygiene: IP options and headers that route, TCP flags no TCP sends
+
+def fx_hygiene():
+    """Refused by the parser whatever the destination: IPv4 options LSRR,
+    SSRR and RR (and malformed options), IPv6 type 0 routing headers, and
+    TCP flags no stack sends. Each on a frame that weir answers or forwards
+    without them: an echo (answered with the route not reversed), a SYN or
+    datagram to a FullNAT service (passed to a backend, a connection
+    opened), a SYN to a synproxy service (a cookie SYN-ACK), a segment to a
+    DSR service (forwarded without an entry). Then the same flows, clean:
+    forwarded on the local ports the refused frames did not take."""
+    lsrr = IPOption_LSRR(routers=['198.18.0.9'])
+    ssrr = IPOption_SSRR(routers=['198.18.0.9'])
+    rr = IPOption_RR(routers=['0.0.0.0'])
+    ra = b'\x94\x04\x00\x00'  # router alert: kept
+    rh0 = IPv6ExtHdrRouting(type=0, addresses=['2001:db8:9::9'], segleft=1)
+
+    def tcp_o(src, dst, sport, dport, flags, opts=(), ext=None, dmac=MAC, smac=CMAC):
+        ipl = (IP(src=src, dst=dst, ttl=61, id=0x4242, options=list(opts)) if ':' not in src
+               else IPv6(src=src, dst=dst, hlim=61))
+        if ext is not None:
+            ipl = ipl / ext
+        return raw(Ether(dst=dmac, src=smac) / ipl /
+                   TCP(sport=sport, dport=dport, flags=flags, seq=1000, window=8192))
+
+    e4 = lambda opts: echo4(VIP4, options=opts)  # noqa: E731
+    return [
+        (e4([lsrr]), None, 'ipv4_route_opt'),
+        (e4([ssrr]), None, 'ipv4_route_opt'),
+        (e4([rr]), None, 'ipv4_route_opt'),
+        (e4([b'\x01\x94\x04\x00', b'\x00\x83\x03\x04']), None, 'ipv4_route_opt'),
+        (e4([b'\x44\x00\x00\x00']), None, 'ipv4_bad_opt'),  # a timestamp of length 0
+        (e4([b'\x01\x01\x01\x94']), None, 'ipv4_bad_opt'),  # a type without its length
+        (tcp_o(CLI4, VIP4, 40000, 80, 'S', [lsrr]), None, 'ipv4_route_opt'),
+        (raw(Ether(dst=MAC, src=CMAC) / IP(src=CLI4, dst=VIP4, options=[rr]) /
+             UDP(sport=5353, dport=53) / b'q'), None, 'ipv4_route_opt'),
+        (tcp_o(CLI6, VIP6, 40000, 80, 'S', ext=rh0), None, 'ipv6_rh0'),
+        (echo6(VIP6, ext=IPv6ExtHdrRouting(type=0, addresses=[CLI6], segleft=0)), None,
+         'ipv6_rh0'),
+        (echo6(VIP6, ext=IPv6ExtHdrHopByHop() / IPv6ExtHdrRouting(type=0, addresses=[CLI6],
+                                                                 segleft=0)), None, 'ipv6_rh0'),
+        (tcp_o(CLI4, VIP4, 40001, 80, 'SF'), None, 'tcp_bad_flags'),
+        (tcp_o(CLI4, VIP4, 40001, 8000, 'SF'), None, 'tcp_bad_flags'),  # synproxy
+        (tcp_o(CLI4, VIP4, 40001, 443, 'SR'), None, 'tcp_bad_flags'),   # DSR
+        (tcp_o(CLI6, VIP6, 40001, 80, 'SFPU'), None, 'tcp_bad_flags'),
+        (tcp_o(CLI4, VIP4, 40002, 443, ''), None, 'tcp_bad_flags'),     # NULL
+        (tcp_o(CLI6, VIP6, 40002, 443, 'FPU'), None, 'tcp_bad_flags'),  # Xmas
+        (tcp_o(CLI4, VIP4, 40003, 80, 'F'), None, 'tcp_bad_flags'),     # FIN without ACK
+        (tcp_o(CLI4, VIP4, 40004, 80, 'RF'), None, 'tcp_bad_flags'),
+        # Clean: a router alert is kept; ECN's SYN; a segment routing header
+        # whose last segment is weir (answered, extension headers removed).
+        (tcp_o(CLI4, VIP4, 40001, 80, 'S', [ra]),
+         tcp_o(LOCAL4, BK4, 1024, 8080, 'S', [ra], dmac=BMAC, smac=MAC), None),
+        (tcp_o(CLI6, VIP6, 40001, 80, 'SEC'),
+         tcp_o(LOCAL6, BK6, 1024, 8080, 'SEC', dmac=BMAC, smac=MAC), None),
+        (echo6(VIP6, ext=IPv6ExtHdrSegmentRouting(addresses=[VIP6], segleft=0)),
+         echo6_rep(VIP6), None),
+    ]
+
+
+def hygiene():
+    cfg = l4_config()
+    cfg['services'].append({'name': 'sp4', 'vip': VIP4, 'port': 8000, 'protocol': 'tcp',
+                            'pool': 'web4', 'local_ips': [LOCAL4],
+                            'synproxy': {'syn_rate': 0, 'secret': SP_SECRET}})
+
+    def after(st, w):
+        wt.expect_counters(st, {'workers': {0: {
+            'conns': 2, 'conn_new': 2, 'stateless': 0, 'syn_cookies_sent': 0}}},
+            'nothing refused took state')
+
+    run_fixture('hygiene', fx_hygiene(), cfg, L4_PORT, after=after)
+
+
+# --- martian sources: no answer, connection or forwarded packet goes to them
+
+def fx_martians():
+    """Frames from sources no peer can have, each dropped before any state
+    or answer with its reason: Ethernet sources that are groups, zero or
+    weir's own MAC; IPv4 sources (and ARP senders) in 0/8, 127/8, 224/4,
+    240/4, 255.255.255.255, the local /24's broadcast, weir's own addresses
+    (land); IPv6 sources ::, ::1, ff00::/8, ::ffff:0:0/96, fe80::/10 on TCP
+    and UDP to a VIP, weir's own. On echo (answered before), ARP (answered),
+    SYNs to FullNAT (a connection), DSR (forwarded) and synproxy (a cookie
+    SYN-ACK) services, UDP. Then what stays legitimate: an ARP probe from
+    0.0.0.0, DAD from ::, echo and NS from a link-local address, and two
+    clients' SYNs, forwarded on the first local ports: the martians took
+    none."""
+    def l2(frame, smac):
+        return patch(frame, 6, bytes.fromhex(smac.replace(':', '')))
+
+    syn4 = lambda src, dport=80, sport=40000: tcp(src, VIP4, sport, dport, 'S')  # noqa: E731
+    syn6 = lambda src, dport=80: tcp(src, VIP6, 40000, dport, 'S')  # noqa: E731
+    return [
+        (l2(echo4(VIP4), 'ff:ff:ff:ff:ff:ff'), None, 'l2_src_invalid'),
+        (arp_req(VIP4, hwsrc='ff:ff:ff:ff:ff:ff'), None, 'l2_src_invalid'),
+        (l2(echo6(VIP6), '33:33:00:00:00:01'), None, 'l2_src_invalid'),
+        (l2(syn4(CLI4), '01:00:5e:00:00:01'), None, 'l2_src_invalid'),
+        (l2(echo4(VIP4), '00:00:00:00:00:00'), None, 'l2_src_invalid'),
+        (l2(echo4(VIP4), MAC), None, 'l2_src_own'),
+        (l2(udp(CLI4, VIP4, 5353, 53), MAC), None, 'l2_src_own'),
+        (echo4(VIP4, src='255.255.255.255'), None, 'src_broadcast'),
+        (echo4(VIP4, src='198.18.0.255'), None, 'src_broadcast'),
+        (echo4(VIP4, src='0.0.0.0'), None, 'src_unspecified'),
+        (echo4(VIP4, src='127.0.0.1'), None, 'src_loopback'),
+        (echo4(VIP4, src='224.0.0.1'), None, 'src_multicast'),
+        (echo4(VIP4, src='240.0.0.1'), None, 'src_reserved'),
+        (echo4(VIP4, src=VIP4), None, 'src_own'),
+        (echo4(LOCAL4, src=LOCAL4), None, 'src_own'),
+        (syn4('127.0.0.1'), None, 'src_loopback'),
+        (tcp(VIP4, VIP4, 80, 80, 'S'), None, 'src_own'),                # land
+        (udp('224.0.0.5', VIP4, 5353, 53), None, 'src_multicast'),
+        (syn4('255.255.255.255', dport=8000), None, 'src_broadcast'),  # synproxy
+        (syn4('0.0.0.0', dport=443), None, 'src_unspecified'),         # DSR
+        (arp_req(VIP4, psrc='127.0.0.1'), None, 'src_loopback'),
+        (arp_req(VIP4, psrc='224.0.0.1'), None, 'src_multicast'),
+        (arp_req(VIP4, psrc='198.18.0.255'), None, 'src_broadcast'),
+        (echo6(VIP6, src='::'), None, 'src_unspecified'),
+        (echo6(VIP6, src='::1'), None, 'src_loopback'),
+        (echo6(VIP6, src='ff02::1'), None, 'src_multicast'),
+        (echo6(VIP6, src='::ffff:198.18.0.2'), None, 'src_v4mapped'),
+        (echo6(VIP6, src=VIP6), None, 'src_own'),
+        (echo6(LOCAL6, src=LOCAL6), None, 'src_own'),
+        (ns(VIP6, src=LOCAL6), None, 'src_own'),
+        (syn6('fe80::1'), None, 'src_link_local'),
+        (udp('fe80::1', VIP6, 5353, 53), None, 'src_link_local'),
+        (syn6('::1', dport=443), None, 'src_loopback'),                # DSR
+        (syn6(LOCAL6), None, 'src_own'),
+        # Legitimate.
+        (arp_req(VIP4, psrc='0.0.0.0'), arp_rep(VIP4, pdst='0.0.0.0'), None),  # RFC 5227
+        (ns(VIP6, src='::', slla=None), na(VIP6, dst='ff02::1', dmac='33:33:00:00:00:01',
+                                          solicited=0), None),       # DAD
+        (echo6(VIP6, src='fe80::2'), echo6_rep(VIP6, dst='fe80::2'), None),
+        (ns(VIP6, src='fe80::2'), na(VIP6, dst='fe80::2'), None),
+        (syn4(CLI4), tcp(LOCAL4, BK4, 1024, 8080, 'S', dmac=BMAC, smac=MAC), None),
+        (syn6(CLI6), tcp(LOCAL6, BK6, 1024, 8080, 'S', dmac=BMAC, smac=MAC), None),
+    ]
+
+
+def martians():
+    cfg = l4_config()
+    cfg['services'].append({'name': 'sp4', 'vip': VIP4, 'port': 8000, 'protocol': 'tcp',
+                            'pool': 'web4', 'local_ips': [LOCAL4],
+                            'synproxy': {'syn_rate': 0, 'secret': SP_SECRET}})
+
+    def after(st, w):
+        wt.expect_counters(st, {'workers': {0: {
+            'conns': 2, 'conn_new': 2, 'stateless': 0, 'syn_cookies_sent': 0}}},
+            'nothing from a martian took state')
+
+    run_fixture('martians', fx_martians(), cfg, L4_PORT, after=after)
 
 
 # Every scenario, by name: `dp.py --list` gives meson these names (dp-NAME).
@@ -1800,6 +1964,8 @@ SCENARIOS = {
     'synproxy-full': synproxy_full,
     'lport-pressure': lport_pressure,
     'udp-pressure': udp_pressure,
+    'hygiene': hygiene,
+    'martians': martians,
 }
 
 if __name__ == '__main__':

@@ -715,6 +715,67 @@ test_ipv4_fragments(void **state)
 	assert_false(p.flags & WEIR_PKT_F_FRAG);
 }
 
+/* Options as a receiving host reads them: well formed, and none that
+ * records or chooses the route. */
+static void
+test_ipv4_options(void **state)
+{
+	static const struct {
+		const char *what;
+		uint8_t opt[12];
+		size_t n; /* a multiple of 4 */
+		enum weir_pkt_drop want;
+	} cases[] = {
+		{"router alert", {148, 4, 0, 0}, 4, WEIR_PKT_DROP_NONE},
+		{"NOPs and the end of the list", {1, 1, 1, 0}, 4, WEIR_PKT_DROP_NONE},
+		{"timestamp", {68, 12, 5, 0}, 12, WEIR_PKT_DROP_NONE},
+		{"anything after the end of the list",
+		 {0, 131, 7, 4, 1, 2, 3, 4},
+		 8,
+		 WEIR_PKT_DROP_NONE},
+		{"LSRR", {131, 7, 4, 198, 18, 0, 1, 0}, 8, WEIR_PKT_DROP_IPV4_ROUTE_OPT},
+		{"SSRR", {137, 7, 4, 198, 18, 0, 1, 0}, 8, WEIR_PKT_DROP_IPV4_ROUTE_OPT},
+		{"RR", {7, 7, 4, 0, 0, 0, 0, 0}, 8, WEIR_PKT_DROP_IPV4_ROUTE_OPT},
+		{"LSRR behind a NOP and a router alert",
+		 {1, 148, 4, 0, 0, 131, 3, 4},
+		 8,
+		 WEIR_PKT_DROP_IPV4_ROUTE_OPT},
+		{"LSRR's type in the last byte", {1, 1, 1, 131}, 4, WEIR_PKT_DROP_IPV4_ROUTE_OPT},
+		{"length 0", {148, 0, 0, 0}, 4, WEIR_PKT_DROP_IPV4_BAD_OPT},
+		{"length 1", {148, 1, 0, 0}, 4, WEIR_PKT_DROP_IPV4_BAD_OPT},
+		{"length beyond the header", {148, 8, 0, 0}, 4, WEIR_PKT_DROP_IPV4_BAD_OPT},
+		{"a type without its length", {1, 1, 1, 148}, 4, WEIR_PKT_DROP_IPV4_BAD_OPT},
+		{"a bad length before an LSRR",
+		 {68, 0, 131, 3, 4, 0, 0, 0},
+		 8,
+		 WEIR_PKT_DROP_IPV4_BAD_OPT},
+	};
+	struct frame f;
+	struct weir_pkt p;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		echo4(&f, MAC, VIP4, cases[i].n);
+		memcpy(f.b + f.l3 + 20, cases[i].opt, cases[i].n);
+		ipv4_csum(&f);
+		if (parse_frame(&f, &p) != cases[i].want)
+			fail_msg("%s: %s, want %s", cases[i].what,
+				 weir_pkt_drop_name(parse_frame(&f, &p)),
+				 weir_pkt_drop_name(cases[i].want));
+	}
+
+	/* On a TCP SYN (it would go to a backend) and on a first fragment too. */
+	ipv4(&f, MAC, CLI4, VIP4, 6, 8);
+	memcpy(f.b + f.l3 + 20, (uint8_t[]){131, 7, 4, 198, 18, 0, 1, 0}, 8);
+	put(&f, (uint8_t[20]){0, 1, 0, 80, [12] = 0x50, [13] = 0x02}, 20);
+	ipv4_finish(&f);
+	assert_int_equal(parse_frame(&f, &p), WEIR_PKT_DROP_IPV4_ROUTE_OPT);
+	set16(f.b + f.l3 + 6, 0x2000);
+	ipv4_csum(&f);
+	assert_int_equal(parse_frame(&f, &p), WEIR_PKT_DROP_IPV4_ROUTE_OPT);
+}
+
 static void
 test_l4_checks(void **state)
 {
@@ -755,6 +816,79 @@ test_l4_checks(void **state)
 	assert_int_equal(parse_frame(&f, &p), WEIR_PKT_DROP_NONE);
 	assert_int_equal(p.l4_len, 0);
 	assert_int_equal(respond_drop(&f), WEIR_PKT_DROP_NO_SERVICE);
+}
+
+/* The valid combinations written as rules, apart from the library's table. */
+static int
+tcp_flags_model(uint8_t b)
+{
+	int fin = b & 0x01, syn = b & 0x02, rst = b & 0x04, ack = b & 0x10, urg = b & 0x20;
+
+	if (syn)
+		return !fin && !rst && !(ack && urg);
+	if (rst)
+		return !fin && !urg;
+	return ack != 0;
+}
+
+static void
+test_tcp_flags(void **state)
+{
+	static const struct {
+		const char *what;
+		uint8_t flags;
+		enum weir_pkt_drop want;
+	} cases[] = {
+		{"SYN", 0x02, WEIR_PKT_DROP_NONE},
+		{"SYN with ECE and CWR (ECN setup)", 0xc2, WEIR_PKT_DROP_NONE},
+		{"SYN+PSH", 0x0a, WEIR_PKT_DROP_NONE},
+		{"SYN+URG", 0x22, WEIR_PKT_DROP_NONE},
+		{"SYN+ACK", 0x12, WEIR_PKT_DROP_NONE},
+		{"PSH+ACK", 0x18, WEIR_PKT_DROP_NONE},
+		{"FIN+PSH+ACK", 0x19, WEIR_PKT_DROP_NONE},
+		{"RST", 0x04, WEIR_PKT_DROP_NONE},
+		{"RST+ACK", 0x14, WEIR_PKT_DROP_NONE},
+		{"SYN+FIN", 0x03, WEIR_PKT_DROP_TCP_BAD_FLAGS},
+		{"SYN+FIN+PSH+URG", 0x2b, WEIR_PKT_DROP_TCP_BAD_FLAGS},
+		{"SYN+RST", 0x06, WEIR_PKT_DROP_TCP_BAD_FLAGS},
+		{"SYN+ACK+URG", 0x32, WEIR_PKT_DROP_TCP_BAD_FLAGS},
+		{"NULL", 0x00, WEIR_PKT_DROP_TCP_BAD_FLAGS},
+		{"FIN alone", 0x01, WEIR_PKT_DROP_TCP_BAD_FLAGS},
+		{"FIN+PSH+URG (Xmas)", 0x29, WEIR_PKT_DROP_TCP_BAD_FLAGS},
+		{"RST+FIN+ACK", 0x15, WEIR_PKT_DROP_TCP_BAD_FLAGS},
+		{"URG alone", 0x20, WEIR_PKT_DROP_TCP_BAD_FLAGS},
+		{"every flag", 0xff, WEIR_PKT_DROP_TCP_BAD_FLAGS},
+	};
+	struct frame f;
+	struct weir_pkt p;
+	unsigned int b, n_valid = 0;
+	size_t i;
+
+	(void)state;
+	for (b = 0; b < 256; b++) {
+		if (weir_pkt_tcp_flags_valid((uint8_t)b) != tcp_flags_model((uint8_t)b))
+			fail_msg("flags %#04x: valid %d, want %d", b,
+				 weir_pkt_tcp_flags_valid((uint8_t)b), tcp_flags_model((uint8_t)b));
+		n_valid += (unsigned int)tcp_flags_model((uint8_t)b);
+	}
+	/* 9 combinations, each with any of PSH, ECE and CWR. */
+	assert_int_equal(n_valid, 9 * 8);
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		tcp4(&f, VIP4, 5, 0);
+		f.b[f.l4 + 13] = cases[i].flags;
+		if (parse_frame(&f, &p) != cases[i].want)
+			fail_msg("%s: %s, want %s", cases[i].what,
+				 weir_pkt_drop_name(parse_frame(&f, &p)),
+				 weir_pkt_drop_name(cases[i].want));
+	}
+	/* Over IPv6 too. */
+	ipv6(&f, MAC, CLI6, VIP6, 6, 64);
+	put(&f, (uint8_t[20]){0x9c, 0x40, 0, 80, [12] = 0x50, [13] = 0x03}, 20);
+	ipv6_finish(&f);
+	assert_int_equal(parse_frame(&f, &p), WEIR_PKT_DROP_TCP_BAD_FLAGS);
+	f.b[f.l4 + 13] = 0x02;
+	assert_int_equal(parse_frame(&f, &p), WEIR_PKT_DROP_NONE);
 }
 
 static void
@@ -969,6 +1103,47 @@ test_ipv6_fragments(void **state)
 	assert_int_equal(p.l4_proto, 6);
 	assert_int_equal(p.l4_len, 3);
 	assert_true(p.flags & WEIR_PKT_F_FRAG);
+}
+
+/* A routing header of the given type with one address, then an echo request. */
+static void
+echo6_routed(struct frame *f, int hbh, uint8_t type, uint8_t segleft)
+{
+	ipv6(f, MAC, CLI6, VIP6, hbh ? 0 : 43, 64);
+	if (hbh)
+		ipv6_ext(f, 43, 0);
+	put8(f, 58);
+	put8(f, 2); /* 8 + 16 bytes */
+	put8(f, type);
+	put8(f, segleft);
+	put(f, (uint8_t[4]){0}, 4);
+	put(f, OTHER6, 16);
+	f->l4 = f->len;
+	echo6_body(f);
+}
+
+static void
+test_ipv6_rh0(void **state)
+{
+	struct frame f;
+	struct weir_pkt p;
+
+	(void)state;
+	/* Type 0 with addresses left to visit, or none (RFC 5095 deprecates it outright). */
+	echo6_routed(&f, 0, 0, 1);
+	assert_int_equal(parse_frame(&f, &p), WEIR_PKT_DROP_IPV6_RH0);
+	echo6_routed(&f, 0, 0, 0);
+	assert_int_equal(parse_frame(&f, &p), WEIR_PKT_DROP_IPV6_RH0);
+	/* Behind a hop-by-hop header. */
+	echo6_routed(&f, 1, 0, 1);
+	assert_int_equal(parse_frame(&f, &p), WEIR_PKT_DROP_IPV6_RH0);
+	/* Other routing types pass (2: mobile IPv6, 4: segment routing). */
+	echo6_routed(&f, 0, 2, 1);
+	assert_int_equal(parse_frame(&f, &p), WEIR_PKT_DROP_NONE);
+	assert_int_equal(p.l3_len, 40 + 24);
+	echo6_routed(&f, 1, 4, 0);
+	assert_int_equal(parse_frame(&f, &p), WEIR_PKT_DROP_NONE);
+	assert_int_equal(p.l4_proto, 58);
 }
 
 static void
@@ -1239,6 +1414,9 @@ garbage_proto(struct weir_test_rng *r, int v6)
 static void
 garbage_l4(struct garbage *g, struct weir_test_rng *r, uint8_t proto, size_t o, size_t end)
 {
+	/* The flags a TCP sends (test_tcp_flags), before PSH, ECE and CWR. */
+	static const uint8_t flags[] = {0x02, 0x22, 0x12, 0x04, 0x14, 0x11, 0x31, 0x10, 0x30};
+
 	if (o + 14 > sizeof(g->b) || end < o || one_in(r, 4))
 		return;
 	if (proto == 17) {
@@ -1249,6 +1427,39 @@ garbage_l4(struct garbage *g, struct weir_test_rng *r, uint8_t proto, size_t o, 
 
 		g->b[o + 12] =
 			(uint8_t)((5 + weir_test_rng_below(r, (most < 15 ? most : 15) - 4)) << 4);
+		/* Flags a TCP sends, 7 times in 8; else any. */
+		if (!one_in(r, 8))
+			g->b[o + 13] = flags[weir_test_rng_below(r, sizeof(flags))] |
+				       (uint8_t)(weir_test_rng_u64(r) & 0xc8);
+	}
+}
+
+/* IPv4 options, well formed 7 times in 8: NOPs, options of any length that
+ * fits (router alert, timestamp, now and then one that routes), up to the
+ * end of the list, after which anything goes. Else left random. */
+static void
+garbage_opts(uint8_t *o, size_t n, struct weir_test_rng *r)
+{
+	static const uint8_t route[] = {131, 137, 7};
+	size_t i = 0, len;
+	uint64_t k;
+
+	if (one_in(r, 8))
+		return;
+	while (i < n) {
+		k = weir_test_rng_below(r, 16);
+		if (k == 0) {
+			o[i] = 0;
+			return;
+		}
+		if (k < 6 || n - i < 2) {
+			o[i++] = 1;
+			continue;
+		}
+		len = 2 + weir_test_rng_below(r, n - i - 1);
+		o[i] = k == 6 ? route[weir_test_rng_below(r, sizeof(route))] : k < 11 ? 148 : 68;
+		o[i + 1] = (uint8_t)len;
+		i += len;
 	}
 }
 
@@ -1275,6 +1486,8 @@ garbage_ipv4(struct garbage *g, struct weir_test_rng *r)
 	if (!one_in(r, 8))
 		set16(ip + 6, one_in(r, 4) ? 0x4000 : 0); /* DF or nothing: not a fragment */
 	ip[9] = proto;
+	if (ihl > 20)
+		garbage_opts(ip + 20, ihl - 20, r);
 	if (ihl >= 20)
 		garbage_l4(g, r, proto, g->l3 + ihl, g->l3 + total);
 	if (!one_in(r, 16) && ihl >= 20) {
@@ -1319,6 +1532,9 @@ garbage_ipv6(struct garbage *g, struct weir_test_rng *r)
 			break;
 		g->b[nh] = type;
 		g->b[off + 1] = hl;
+		if (type == 43) /* routing type 0 (refused) 1 time in 4 */
+			g->b[off + 2] =
+				one_in(r, 4) ? 0 : (uint8_t)(1 + weir_test_rng_below(r, 255));
 		if (type == 44) /* offset 0 mostly (M random): the walk goes on */
 			set16(g->b + off + 2, one_in(r, 4) && !limit
 						      ? (uint16_t)weir_test_rng_u64(r)
@@ -1370,6 +1586,19 @@ garbage(struct garbage *g, struct weir_test_rng *r, unsigned int i)
 		memcpy(g->b + g->l3, "\x00\x01\x08\x00\x06\x04", 6);
 }
 
+/* IPv4 options a host acts on: well formed, and none that routes. */
+static int
+opts_ok(const uint8_t *o, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n && o[i] != 0; i += o[i] == 1 ? 1 : o[i + 1])
+		if (o[i] == 131 || o[i] == 137 || o[i] == 7 ||
+		    (o[i] != 1 && (i + 1 >= n || o[i + 1] < 2 || o[i + 1] > n - i)))
+			return 0;
+	return 1;
+}
+
 /* What a successful parse reports agrees with what was written. */
 static void
 garbage_parsed(const struct garbage *g, const struct weir_pkt *p)
@@ -1393,6 +1622,7 @@ garbage_parsed(const struct garbage *g, const struct weir_pkt *p)
 		assert_int_equal(p->l4_proto, ip[9]);
 		assert_int_equal(weir_csum_fold(weir_csum_add(ip, p->l3_len, 0)), 0);
 		assert_int_equal(!!(p->flags & WEIR_PKT_F_IPV4_OPTS), p->l3_len > 20);
+		assert_true(opts_ok(ip + 20, p->l3_len - 20u));
 		assert_int_equal(!!(p->flags & WEIR_PKT_F_FRAG), (get16(ip + 6) & 0x3fff) != 0);
 	} else {
 		assert_int_equal(p->l3, WEIR_L3_IPV6);
@@ -1413,6 +1643,7 @@ garbage_parsed(const struct garbage *g, const struct weir_pkt *p)
 	if (p->l4_proto == 6) {
 		assert_true(p->l4_len >= 20);
 		assert_true(l4[12] >> 4 >= 5 && (size_t)(l4[12] >> 4) * 4 <= p->l4_len);
+		assert_true(tcp_flags_model(l4[13]));
 	} else if (p->l4_proto == 17) {
 		assert_true(p->l4_len >= 8);
 		assert_int_equal(get16(l4 + 4), p->l4_len);
@@ -1440,12 +1671,16 @@ test_parse_garbage(void **state)
 		WEIR_PKT_DROP_IPV4_BAD_IHL,
 		WEIR_PKT_DROP_IPV4_BAD_LEN,
 		WEIR_PKT_DROP_IPV4_BAD_CSUM,
+		WEIR_PKT_DROP_IPV4_BAD_OPT,
+		WEIR_PKT_DROP_IPV4_ROUTE_OPT,
 		WEIR_PKT_DROP_IPV6_TRUNC,
 		WEIR_PKT_DROP_IPV6_BAD_VERSION,
 		WEIR_PKT_DROP_IPV6_EXT_TRUNC,
 		WEIR_PKT_DROP_IPV6_EXT_LIMIT,
+		WEIR_PKT_DROP_IPV6_RH0,
 		WEIR_PKT_DROP_L4_TRUNC,
 		WEIR_PKT_DROP_TCP_BAD_DOFF,
+		WEIR_PKT_DROP_TCP_BAD_FLAGS,
 		WEIR_PKT_DROP_UDP_BAD_LEN,
 	};
 	enum { ARP, V4, V6, VLAN, TCP, UDP, ICMP, OPTS, EXT, FRAG, N_KINDS };
@@ -1581,6 +1816,312 @@ test_addrs_find(void **state)
 	assert_null(weir_addrs_find(&set, 4, VIP4));
 }
 
+/* ---- martian sources ------------------------------------------------------ */
+
+/* weir_pkt_check_source() on a frame that parses: the same verdict with
+ * the set indexed (as the daemon's) and not (every address gone through). */
+static enum weir_pkt_drop
+check_source(const struct frame *f)
+{
+	struct weir_addrs set = owned(), indexed = owned();
+	struct weir_pkt p;
+	enum weir_pkt_drop why;
+
+	weir_addrs_index(&indexed);
+	assert_int_equal(parse_frame(f, &p), WEIR_PKT_DROP_NONE);
+	why = weir_pkt_check_source(f->b, &p, &set, MAC);
+	assert_int_equal(weir_pkt_check_source(f->b, &p, &indexed, MAC), why);
+	return why;
+}
+
+static enum weir_pkt_drop
+check_source_in(const struct frame *f, const struct weir_addrs *set)
+{
+	struct weir_pkt p;
+
+	assert_int_equal(parse_frame(f, &p), WEIR_PKT_DROP_NONE);
+	return weir_pkt_check_source(f->b, &p, set, MAC);
+}
+
+static void
+addr4(uint8_t *ip, uint32_t a)
+{
+	ip[0] = (uint8_t)(a >> 24);
+	ip[1] = (uint8_t)(a >> 16);
+	ip[2] = (uint8_t)(a >> 8);
+	ip[3] = (uint8_t)a;
+}
+
+/* An IPv6 packet from src to dst: TCP (a SYN), UDP, an echo request, or an NS. */
+static void
+from6(struct frame *f, const uint8_t *src, const uint8_t *dst, uint8_t proto)
+{
+	if (proto == 135) {
+		ns(f, src, dst, VIP6, 0, 255);
+		return;
+	}
+	ipv6(f, MAC, src, dst, proto, 64);
+	if (proto == 58) {
+		echo6_body(f);
+		return;
+	}
+	if (proto == 6)
+		put(f, (uint8_t[20]){0x9c, 0x40, 0, 80, [12] = 0x50, [13] = 0x02}, 20);
+	else
+		put(f, (uint8_t[8]){0x9c, 0x40, 0, 53, 0, 8}, 8);
+	ipv6_finish(f);
+}
+
+static void
+test_source_l2(void **state)
+{
+	static const struct {
+		const char *what;
+		uint8_t mac[6];
+		enum weir_pkt_drop want;
+	} cases[] = {
+		{"broadcast", {0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, WEIR_PKT_DROP_L2_SRC_INVALID},
+		{"IPv4 multicast",
+		 {0x01, 0x00, 0x5e, 0x00, 0x00, 0x01},
+		 WEIR_PKT_DROP_L2_SRC_INVALID},
+		{"IPv6 multicast",
+		 {0x33, 0x33, 0x00, 0x00, 0x00, 0x01},
+		 WEIR_PKT_DROP_L2_SRC_INVALID},
+		{"any group bit",
+		 {0x03, 0x00, 0x00, 0x00, 0x00, 0x02},
+		 WEIR_PKT_DROP_L2_SRC_INVALID},
+		{"all zero", {0}, WEIR_PKT_DROP_L2_SRC_INVALID},
+		{"weir's own", {0x02, 0x77, 0x65, 0x69, 0x72, 0x01}, WEIR_PKT_DROP_L2_SRC_OWN},
+		{"a station", {0x02, 0x00, 0x00, 0x00, 0x00, 0x02}, WEIR_PKT_DROP_NONE},
+		{"a universal station", {0x00, 0x1b, 0x21, 0x00, 0x00, 0x01}, WEIR_PKT_DROP_NONE},
+	};
+	struct frame f;
+	size_t i, k;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		for (k = 0; k < 3; k++) {
+			if (k == 0)
+				echo4(&f, MAC, VIP4, 0);
+			else if (k == 1)
+				arp(&f, BCAST, 1, CLI4, VIP4);
+			else
+				echo6(&f, VIP6);
+			memcpy(f.b + 6, cases[i].mac, 6);
+			if (check_source(&f) != cases[i].want)
+				fail_msg("%s (frame %zu): %s, want %s", cases[i].what, k,
+					 weir_pkt_drop_name(check_source(&f)),
+					 weir_pkt_drop_name(cases[i].want));
+		}
+	/* The destination is not the source: a broadcast request from a station passes. */
+	arp(&f, BCAST, 1, CLI4, VIP4);
+	assert_int_equal(check_source(&f), WEIR_PKT_DROP_NONE);
+}
+
+/* The IPv4 sources refused, as prefixes tried in order (first match). */
+static enum weir_pkt_drop
+src4_model(uint32_t a, int arp)
+{
+	static const struct {
+		uint32_t net;
+		unsigned int len;
+		enum weir_pkt_drop why;
+		int arp; /* 0: IPv4 only, 1: ARP only, 2: both */
+	} prefixes[] = {
+		{0x00000000, 32, WEIR_PKT_DROP_NONE, 1}, /* an ARP probe */
+		{0x00000000, 8, WEIR_PKT_DROP_SRC_UNSPECIFIED, 2},
+		{0x7f000000, 8, WEIR_PKT_DROP_SRC_LOOPBACK, 2},
+		{0xe0000000, 4, WEIR_PKT_DROP_SRC_MULTICAST, 2},
+		{0xffffffff, 32, WEIR_PKT_DROP_SRC_BROADCAST, 2},
+		{0xf0000000, 4, WEIR_PKT_DROP_SRC_RESERVED, 2},
+		{0xc61200ff, 32, WEIR_PKT_DROP_SRC_BROADCAST, 2}, /* LOCAL4's /24 */
+		{0xc6120101, 32, WEIR_PKT_DROP_SRC_OWN, 0},	  /* VIP4 */
+		{0xc6120001, 32, WEIR_PKT_DROP_SRC_OWN, 0},	  /* LOCAL4 */
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
+		uint32_t mask =
+			prefixes[i].len == 32 ? UINT32_MAX : ~(UINT32_MAX >> prefixes[i].len);
+
+		if ((prefixes[i].arp == 2 || prefixes[i].arp == arp) &&
+		    (a & mask) == prefixes[i].net)
+			return prefixes[i].why;
+	}
+	return WEIR_PKT_DROP_NONE;
+}
+
+static void
+test_source_ipv4(void **state)
+{
+	/* Edges of each class, and addresses next to them that pass. */
+	static const uint32_t edges[] = {
+		0x00000000, 0x00000001, 0x00ffffff, 0x01000000, 0x7effffff, 0x7f000000,
+		0x7f000001, 0x7fffffff, 0x80000000, 0xdfffffff, 0xe0000000, 0xe0000001,
+		0xefffffff, 0xf0000000, 0xf0000001, 0xfffffffe, 0xffffffff, 0xc61200ff,
+		0xc61200fe, 0xc6120000, 0xc6120101, 0xc6120001, 0xc61201ff, 0xc6120002,
+	};
+	unsigned int n[WEIR_PKT_DROP__MAX] = {0}, i, is_arp;
+	const unsigned int n_edges = sizeof(edges) / sizeof(edges[0]);
+	struct weir_test_rng r;
+	struct frame f;
+	uint8_t src[4];
+	uint32_t a;
+
+	(void)state;
+	weir_test_rng_init(&r, "source_ipv4", 0);
+	for (i = 0; i < 20000; i++) {
+		enum weir_pkt_drop got, want;
+
+		/* Each edge (as ARP and UDP), then any address or an edge with one bit flipped. */
+		if (i < 2 * n_edges)
+			a = edges[i / 2];
+		else if (one_in(&r, 2))
+			a = (uint32_t)weir_test_rng_u64(&r);
+		else
+			a = edges[weir_test_rng_below(&r, n_edges)] ^
+			    (uint32_t)(1u << weir_test_rng_below(&r, 32));
+		is_arp = i % 2;
+		addr4(src, a);
+		if (is_arp) {
+			arp(&f, BCAST, 1, src, VIP4);
+		} else {
+			ipv4(&f, MAC, src, VIP4, 17, 0);
+			put(&f, (uint8_t[8]){0x9c, 0x40, 0, 53, 0, 8}, 8);
+			ipv4_finish(&f);
+		}
+		got = check_source(&f);
+		want = src4_model(a, (int)is_arp);
+		if (got != want)
+			fail_msg("%s from %u.%u.%u.%u: %s, want %s", is_arp ? "ARP" : "UDP", src[0],
+				 src[1], src[2], src[3], weir_pkt_drop_name(got),
+				 weir_pkt_drop_name(want));
+		n[got]++;
+	}
+	/* Every class reached, and most addresses pass. */
+	for (i = WEIR_PKT_DROP_SRC_UNSPECIFIED; i <= WEIR_PKT_DROP_SRC_OWN; i++)
+		if (i != WEIR_PKT_DROP_SRC_V4MAPPED && i != WEIR_PKT_DROP_SRC_LINK_LOCAL &&
+		    n[i] < 10)
+			fail_msg("only %u sources refused as %s", n[i], weir_pkt_drop_name(i));
+	assert_true(n[WEIR_PKT_DROP_NONE] > 10000);
+
+	/* An ARP sender that is ours is the responder's (gratuitous: arp_ignored). */
+	arp(&f, BCAST, 1, VIP4, VIP4);
+	assert_int_equal(check_source(&f), WEIR_PKT_DROP_NONE);
+	assert_int_equal(respond_drop(&f), WEIR_PKT_DROP_ARP_IGNORED);
+	/* Echo from the limited broadcast address, from a VIP (land). */
+	echo4(&f, MAC, VIP4, 0);
+	memset(f.b + f.l3 + 12, 0xff, 4);
+	ipv4_csum(&f);
+	assert_int_equal(check_source(&f), WEIR_PKT_DROP_SRC_BROADCAST);
+	echo4(&f, MAC, VIP4, 0);
+	memcpy(f.b + f.l3 + 12, VIP4, 4);
+	ipv4_csum(&f);
+	assert_int_equal(check_source(&f), WEIR_PKT_DROP_SRC_OWN);
+}
+
+/* The index spares the pass over the set for nearly every source, and
+ * never hides an address of the set or a local subnet's broadcast. */
+static void
+test_source_index(void **state)
+{
+	struct weir_addrs set;
+	struct frame f;
+	unsigned int i, n;
+	uint8_t src[4];
+
+	(void)state;
+	/* 32 addresses of /24 subnets, 32 VIPs: 96 filter bits at most. */
+	memset(&set, 0, sizeof(set));
+	for (i = 0; i < 64; i++) {
+		set.a[i].family = 4;
+		set.a[i].kind = i < 32 ? WEIR_ADDR_LOCAL : WEIR_ADDR_VIP;
+		set.a[i].prefix = i < 32 ? 24 : 32;
+		addr4(set.a[i].ip, 0xc6130000u + (i << 8) + 1);
+	}
+	set.n = 64;
+	weir_addrs_index(&set);
+	n = 0;
+	for (i = 0; i < WEIR_ADDRS_FILTER_BITS / 64; i++)
+		n += (unsigned int)__builtin_popcountll(set.filter[i]);
+	assert_in_range(n, 80, 96);
+	for (i = 0; i < 64; i++) {
+		ipv4(&f, MAC, set.a[i].ip, VIP4, 17, 0);
+		put(&f, (uint8_t[8]){0x9c, 0x40, 0, 53, 0, 8}, 8);
+		ipv4_finish(&f);
+		assert_int_equal(check_source_in(&f, &set), WEIR_PKT_DROP_SRC_OWN);
+		f.b[f.l3 + 15] = 0xff; /* that subnet's broadcast (VIPs have none) */
+		ipv4_csum(&f);
+		assert_int_equal(check_source_in(&f, &set),
+				 i < 32 ? WEIR_PKT_DROP_SRC_BROADCAST : WEIR_PKT_DROP_NONE);
+	}
+	/* Filled by hand and changed, not indexed again: gone through in full. */
+	set.indexed = 0;
+	addr4(set.a[63].ip, 0xc6140001);
+	addr4(src, 0xc6140001);
+	ipv4(&f, MAC, src, VIP4, 17, 0);
+	put(&f, (uint8_t[8]){0x9c, 0x40, 0, 53, 0, 8}, 8);
+	ipv4_finish(&f);
+	assert_int_equal(check_source_in(&f, &set), WEIR_PKT_DROP_SRC_OWN);
+}
+
+static void
+test_source_ipv6(void **state)
+{
+	static const uint8_t LOOP6[16] = {[15] = 1};
+	static const uint8_t ALLNODES[16] = {0xff, 0x02, [15] = 1};
+	static const uint8_t MLD_ROUTERS[16] = {0xff, 0x02, [15] = 0x16};
+	static const uint8_t MDNS6[16] = {0xff, 0x02, [15] = 0xfb};
+	static const uint8_t MAPPED[16] = {[10] = 0xff, 0xff, 198, 18, 0, 2};
+	static const uint8_t COMPAT[16] = {[12] = 198, 18, 0, 2};
+	static const uint8_t LL1[16] = {0xfe, 0x80, [15] = 1};
+	static const uint8_t LL2[16] = {0xfe, 0x80, [15] = 2};
+	static const uint8_t LL_TOP[16] = {0xfe, 0xbf, [15] = 1};
+	static const uint8_t SITE[16] = {0xfe, 0xc0, [15] = 1};
+	static const struct {
+		const char *what;
+		const uint8_t *src, *dst;
+		uint8_t proto; /* 6, 17, 58 (echo) or 135 (an NS) */
+		enum weir_pkt_drop want;
+	} cases[] = {
+		{"a client's SYN", CLI6, VIP6, 6, WEIR_PKT_DROP_NONE},
+		{"DAD", UNSPEC6, SOLICITED_VIP6, 135, WEIR_PKT_DROP_NONE},
+		{"an MLD report from ::", UNSPEC6, MLD_ROUTERS, 58, WEIR_PKT_DROP_NONE},
+		{"echo from ::", UNSPEC6, VIP6, 58, WEIR_PKT_DROP_SRC_UNSPECIFIED},
+		{"UDP from :: to a group", UNSPEC6, MLD_ROUTERS, 17, WEIR_PKT_DROP_SRC_UNSPECIFIED},
+		{"SYN from ::", UNSPEC6, VIP6, 6, WEIR_PKT_DROP_SRC_UNSPECIFIED},
+		{"echo from ::1", LOOP6, VIP6, 58, WEIR_PKT_DROP_SRC_LOOPBACK},
+		{"NS from ::1", LOOP6, SOLICITED_VIP6, 135, WEIR_PKT_DROP_SRC_LOOPBACK},
+		{"echo from ff02::1", ALLNODES, VIP6, 58, WEIR_PKT_DROP_SRC_MULTICAST},
+		{"UDP from ff02::1", ALLNODES, VIP6, 17, WEIR_PKT_DROP_SRC_MULTICAST},
+		{"SYN from ::ffff:198.18.0.2", MAPPED, VIP6, 6, WEIR_PKT_DROP_SRC_V4MAPPED},
+		{"SYN from ::198.18.0.2 (compatible)", COMPAT, VIP6, 6, WEIR_PKT_DROP_NONE},
+		{"SYN from fe80::1", LL1, VIP6, 6, WEIR_PKT_DROP_SRC_LINK_LOCAL},
+		{"UDP from fe80::1", LL1, VIP6, 17, WEIR_PKT_DROP_SRC_LINK_LOCAL},
+		{"SYN from febf::1", LL_TOP, LOCAL6, 6, WEIR_PKT_DROP_SRC_LINK_LOCAL},
+		{"SYN from fec0::1 (site-local)", SITE, VIP6, 6, WEIR_PKT_DROP_NONE},
+		{"echo from fe80::1", LL1, VIP6, 58, WEIR_PKT_DROP_NONE},
+		{"NS from fe80::1", LL1, SOLICITED_VIP6, 135, WEIR_PKT_DROP_NONE},
+		{"mDNS from fe80::1", LL1, MDNS6, 17, WEIR_PKT_DROP_NONE},
+		{"UDP from fe80::1 to fe80::2", LL1, LL2, 17, WEIR_PKT_DROP_NONE},
+		{"SYN from the VIP", VIP6, VIP6, 6, WEIR_PKT_DROP_SRC_OWN},
+		{"echo from the local address", LOCAL6, VIP6, 58, WEIR_PKT_DROP_SRC_OWN},
+		{"NS from the local address", LOCAL6, SOLICITED_VIP6, 135, WEIR_PKT_DROP_SRC_OWN},
+		{"SYN from another address", OTHER6, VIP6, 6, WEIR_PKT_DROP_NONE},
+	};
+	struct frame f;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		from6(&f, cases[i].src, cases[i].dst, cases[i].proto);
+		if (check_source(&f) != cases[i].want)
+			fail_msg("%s: %s, want %s", cases[i].what,
+				 weir_pkt_drop_name(check_source(&f)),
+				 weir_pkt_drop_name(cases[i].want));
+	}
+}
+
 int
 main(void)
 {
@@ -1598,6 +2139,10 @@ main(void)
 		cmocka_unit_test(test_nd_malformed),   cmocka_unit_test(test_truncation_sweep),
 		cmocka_unit_test(test_parse_garbage),  cmocka_unit_test(test_csum_update),
 		cmocka_unit_test(test_client_hash),    cmocka_unit_test(test_addrs_find),
+		cmocka_unit_test(test_ipv4_options),   cmocka_unit_test(test_tcp_flags),
+		cmocka_unit_test(test_ipv6_rh0),       cmocka_unit_test(test_source_l2),
+		cmocka_unit_test(test_source_ipv4),    cmocka_unit_test(test_source_ipv6),
+		cmocka_unit_test(test_source_index),
 	};
 
 	return weir_test_main(tests);

@@ -122,6 +122,7 @@ json_t *
 weir_cmd_services(json_t *req, char *err, size_t errlen)
 {
 	json_t *arr = weir_l4_services_json(), *svc, *o;
+	struct weir_l4_neigh_counters nc;
 	size_t i;
 
 	(void)req;
@@ -135,8 +136,11 @@ weir_cmd_services(json_t *req, char *err, size_t errlen)
 		if ((o = weir_sp_service_json((unsigned int)i)) != NULL)
 			json_object_set_new(svc, "synproxy", o);
 	}
-	return json_pack("{s:o, s:I, s:I, s:o*}", "services", arr, "snapshot",
-			 (json_int_t)weir_l4_snapshot_version(), "neigh_requests_lost",
-			 (json_int_t)weir_l4_neigh_requests_lost(), "limits",
+	weir_l4_neigh_counters(&nc);
+	return json_pack("{s:o, s:I, s:{s:I, s:I, s:I, s:I}, s:o*}", "services", arr, "snapshot",
+			 (json_int_t)weir_l4_snapshot_version(), "neighbors", "requests_lost",
+			 (json_int_t)nc.requests_lost, "unsolicited", (json_int_t)nc.unsolicited,
+			 "changes", (json_int_t)nc.changes, "changes_refused",
+			 (json_int_t)nc.changes_refused, "limits",
 			 weir_adm_limits_json(WEIR_ADM_GLOBAL));
 }

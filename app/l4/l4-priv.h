@@ -24,11 +24,24 @@
 /** Most distinct local (SNAT) addresses over all services. */
 #define L4_MAX_LOCALS 64
 
-/* Control's view of one backend's next hop. */
+/*
+ * Control's view of one backend's next hop. A MAC is learned from an answer
+ * to weir's own request, or from a request the backend sent to one of
+ * weir's addresses; once resolved, a different MAC is only a candidate
+ * until a fresh request (a confirming round) is answered by the candidate
+ * and not by the MAC in use (app/l4/neigh.c).
+ */
 struct l4_neigh {
 	uint8_t mac[6];
 	uint8_t ok; /* resolved */
 	uint8_t is_static;
+	uint8_t pending;  /* a request is out: answers are taken until asked_ms + window */
+	uint8_t has_cand; /* cand is a different MAC seen for a resolved entry */
+	uint8_t round;	  /* the request out is the candidate's confirming round */
+	uint8_t ans_old;  /* the MAC in use answered the request out */
+	uint8_t ans_cand; /* the candidate answered it */
+	uint8_t tries;	  /* confirming rounds nobody answered */
+	uint8_t cand[6];
 	uint64_t learned_ms;
 	uint64_t asked_ms;
 };
@@ -43,7 +56,7 @@ struct l4_control {
 	 * services, whose backends are reached through each one's port. */
 	struct l4_neigh neigh[WEIR_MAX_SERVICES][WEIR_MAX_BACKENDS];
 	uint64_t version;
-	uint64_t requests_lost;	   /* ARP/NS requests worker 0's inbox had no room for */
+	struct weir_l4_neigh_counters nc;
 	int neigh_changed;	   /* a MAC changed: publish */
 	struct weir_l4_snap *snap; /* current snapshot (published) */
 	struct weir_svcmap *map;   /* services and local addresses */

@@ -34,6 +34,9 @@ struct rte_ring;
 	  "client ACKs in a handshake that did not acknowledge the backend's SYN-ACK (forwarded; " \
 	  "the connection stays half-open)")                                                       \
 	X(neigh_learned, NULL, NULL, "messages", "ARP/ND observations passed to control")          \
+	X(neigh_ignored, NULL, NULL, "packets",                                                    \
+	  "ARP/ND packets not learned from: neither an answer to weir nor a request for its "      \
+	  "address, a group or zero MAC, or an ND hop limit under 255")                            \
 	X(neigh_lost, NULL, NULL, "messages",                                                      \
 	  "ARP/ND observations lost: the outbox to control was full (they come again)")
 

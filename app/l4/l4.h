@@ -291,7 +291,12 @@ void weir_l4_release(struct weir_l4_worker *l4, struct weir_conn *c);
 void weir_l4_del(struct weir_l4_worker *l4, uint32_t idx);
 
 /**
- * Pass an ARP sender or ND link-layer option to control (backends' MACs).
+ * Pass an ARP sender or ND link-layer option to control (backends' MACs),
+ * if the frame may teach one: an ARP reply or solicited neighbour
+ * advertisement addressed to weir (an answer to its own request), or an
+ * ARP request or neighbour solicitation for one of weir's addresses; the
+ * MAC neither group nor zero, an ND message's hop limit 255. Anything else
+ * is counted in neigh_ignored.
  *
  * @param pi
  *   Port index it came in on.
@@ -324,8 +329,16 @@ json_t *weir_l4_services_json(void);
 /** Snapshot version in force. */
 uint64_t weir_l4_snapshot_version(void);
 
-/** ARP requests and neighbour solicitations not sent: worker 0's inbox was full. */
-uint64_t weir_l4_neigh_requests_lost(void);
+/** Control's neighbour counters (weirctl services). */
+struct weir_l4_neigh_counters {
+	uint64_t requests_lost;	  /**< requests not sent: worker 0's inbox was full */
+	uint64_t unsolicited;	  /**< answers with no request of weir's out (ignored) */
+	uint64_t changes;	  /**< MAC changes confirmed by a fresh request (and used) */
+	uint64_t changes_refused; /**< MAC changes the MAC in use or silence denied */
+};
+
+/** Control's neighbour counters. */
+void weir_l4_neigh_counters(struct weir_l4_neigh_counters *nc);
 
 /**
  * weirctl backend: change a backend's weight or state; the answer comes

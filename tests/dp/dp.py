@@ -1067,6 +1067,175 @@ def ban_scope():
     run_live('ban-scope', [(flood, published), (after, None)], cfg, L4_PORT)
 
 
+EVIL, BMAC2 = '02:00:00:00:00:e1', '02:00:00:00:00:b2'
+
+
+def neigh_arp(op, hwsrc, psrc=BK4, pdst=LOCAL4, hwdst=MAC, esrc=None):
+    edst = 'ff:ff:ff:ff:ff:ff' if op == 1 else hwdst
+    return raw(Ether(dst=edst, src=esrc or hwsrc) /
+               ARP(op=op, hwsrc=hwsrc, psrc=psrc, hwdst=hwdst if op == 2 else '00:00:00:00:00:00',
+                   pdst=pdst))
+
+
+def neigh_na(lladdr, solicited=1, hlim=255, esrc=None, dst=LOCAL6):
+    return raw(Ether(dst=MAC, src=esrc or lladdr) / IPv6(src=BK6, dst=dst, hlim=hlim) /
+               ICMPv6ND_NA(R=0, S=solicited, O=1, tgt=BK6) / ICMPv6NDOptDstLLAddr(lladdr=lladdr))
+
+
+def neigh_ns(lladdr, target=LOCAL6):
+    dst = socket.inet_ntop(socket.AF_INET6, in6_getnsma(inet_pton(socket.AF_INET6, target)))
+    return raw(Ether(dst=in6_getnsmac(inet_pton(socket.AF_INET6, dst)), src=lladdr) /
+               IPv6(src=BK6, dst=dst, hlim=255) / ICMPv6ND_NS(tgt=target) /
+               ICMPv6NDOptSrcLLAddr(lladdr=lladdr))
+
+
+def neigh():
+    """Backends' MACs come only from answers to weir's own requests and
+    from requests for weir's addresses, never a group or zero MAC; a
+    resolved backend's new MAC is used only once a fresh request confirms
+    it (the MAC in use answering outvotes it). Live on a tap: weir asks
+    for BK4 and BK6 itself (no static neighbours); the test answers as the
+    backends and as a neighbour lying in their name."""
+    cfg = l4_config(
+        pools=[{'name': 'web4', 'backends': [{'address': BK4, 'port': 8080}]},
+               {'name': 'web6', 'backends': [{'address': BK6, 'port': 8080}]}],
+        services=[{'name': 'udp4', 'vip': VIP4, 'port': 53, 'protocol': 'udp', 'pool': 'web4',
+                   'local_ips': [LOCAL4]},
+                  {'name': 'udp6', 'vip': VIP6, 'port': 53, 'protocol': 'udp', 'pool': 'web6',
+                   'local_ips': [LOCAL6]}])
+    tap, ns_name = 'wdp%d' % os.getpid(), 'weir-dp-%d' % os.getpid()
+
+    def is_ask(f, ip):
+        e = Ether(f)
+        if ARP in e:
+            return e[ARP].op == 1 and e[ARP].pdst == ip and e.src == MAC
+        return ICMPv6ND_NS in e and e[ICMPv6ND_NS].tgt == ip and e.src == MAC
+
+    def wait_ask(peer, ip, timeout=8):
+        """Wait for weir's next request for ip (frames before it are discarded)."""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            for f in peer.recv(quiet=0.02, limit=1):
+                if is_ask(f, ip):
+                    return
+        wt.fail('weir did not ask for %s within %d s' % (ip, timeout))
+
+    def macs(w):
+        return {b['address']: b['mac'] for s in w.ctl('services')['services']
+                for b in s['backends']}
+
+    def counters(w):
+        st, sv = w.ctl('stats'), w.ctl('services')
+        return dict(sv['neighbors'], ignored=st['workers'][0]['neigh_ignored'])
+
+    def expect(w, want, what):
+        """Wait (bounded) until the counters reach want: workers and control
+        run on their own; then every other neighbour counter is checked too."""
+        deadline = time.time() + 5
+        while True:
+            got = counters(w)
+            if all(got[k] == v for k, v in want.items()) or time.time() > deadline:
+                break
+            time.sleep(0.05)
+        wt.check(got == want, '%s: neighbour counters %s, want %s' % (what, got, want))
+
+    def forwarded(peer, cli_port, bmac):
+        """A client datagram on flow cli_port leaves for the backend at bmac."""
+        peer.recv(quiet=0.05)
+        peer.send([udp(CLI4, VIP4, cli_port, 53)])
+        got = [Ether(f) for f in peer.recv(quiet=0.3) if Ether(f).type == 0x0800]
+        wt.check(len(got) == 1 and UDP in got[0] and got[0][IP].dst == BK4 and
+                 got[0].dst == bmac, 'flow %d: forwarded %s, want one datagram to %s at %s' %
+                 (cli_port, [g.summary() + ' to ' + g.dst for g in got], BK4, bmac))
+
+    want = {'requests_lost': 0, 'unsolicited': 0, 'changes': 0, 'changes_refused': 0,
+            'ignored': 0}
+    with wt.Weir('dp-neigh') as w:
+        c = config('net_tap0,iface=' + tap)
+        c.update(cfg)
+        w.configure(c)
+        w.start()
+        with wt.TapPeer(tap, ns_name) as peer:
+            # 1. Unresolved: what must teach nothing, sent right after weir
+            # asked (an answer would be taken).
+            wait_ask(peer, BK4)
+            hostile = [
+                neigh_arp(1, EVIL, pdst='198.18.0.77'),      # a request for another address
+                neigh_arp(2, 'ff:ff:ff:ff:ff:ff', esrc=EVIL),  # broadcast sender MAC
+                neigh_arp(2, '01:00:5e:00:00:01', esrc=EVIL),  # multicast
+                neigh_arp(2, '00:00:00:00:00:00', esrc=EVIL),  # zero
+                neigh_arp(2, EVIL, pdst=CLI4, hwdst=CMAC),     # a reply to somebody else
+                neigh_arp(2, EVIL, hwdst=CMAC),                # to weir's address, not its MAC
+            ]
+            peer.send(hostile)
+            want['ignored'] += len(hostile)
+            wait_ask(peer, BK6)
+            hostile = [
+                neigh_na(EVIL, solicited=0),                   # unsolicited, override set
+                neigh_na('ff:ff:ff:ff:ff:ff', esrc=EVIL),      # broadcast
+                neigh_na('33:33:00:00:00:01', esrc=EVIL),      # multicast
+                neigh_na(EVIL, hlim=64),                       # not on the link
+                neigh_na(EVIL, dst=CLI6),                      # to somebody else
+                neigh_ns(EVIL, target='2001:db8:0:1::77'),     # a request for another address
+            ]
+            peer.send(hostile)
+            want['ignored'] += len(hostile)
+            expect(w, want, 'hostile frames while unresolved')
+            wt.check(macs(w) == {BK4: None, BK6: None}, 'learned from hostile frames: %s' %
+                     macs(w))
+
+            # 2. The backends answer weir's requests.
+            wait_ask(peer, BK4)
+            peer.send([neigh_arp(2, BMAC)])
+            wait_ask(peer, BK6)
+            peer.send([neigh_na(BMAC)])
+            deadline = time.time() + 5
+            while macs(w) != {BK4: BMAC, BK6: BMAC} and time.time() < deadline:
+                time.sleep(0.05)
+            wt.check(macs(w) == {BK4: BMAC, BK6: BMAC}, 'resolved: %s' % macs(w))
+            forwarded(peer, 6000, BMAC)
+
+            # 3. Resolved, no request out: answers are unsolicited, and
+            # requests for other addresses and unsolicited NAs teach nothing.
+            time.sleep(0.7)
+            peer.send([neigh_arp(2, EVIL), neigh_na(EVIL), neigh_arp(1, EVIL, pdst='198.18.0.77'),
+                       neigh_na(EVIL, solicited=0)])
+            want['unsolicited'] += 2
+            want['ignored'] += 2
+            expect(w, want, 'unsolicited answers')
+            forwarded(peer, 6000, BMAC)
+
+            # 4. A request for weir's address names a new MAC: a candidate
+            # only. weir asks afresh; the backend at BMAC answers, so does
+            # the liar: the MAC in use stays.
+            for ip, lie, answer in ((BK4, neigh_arp(1, EVIL), [neigh_arp(2, BMAC),
+                                                                neigh_arp(2, EVIL)]),
+                                    (BK6, neigh_ns(EVIL), [neigh_na(BMAC), neigh_na(EVIL)])):
+                peer.send([lie])
+                wait_ask(peer, ip)
+                if ip == BK4:
+                    forwarded(peer, 6000, BMAC)  # not used before it is confirmed
+                    wait_ask(peer, ip)
+                peer.send(answer)
+                want['changes_refused'] += 1
+                expect(w, want, 'a lie about %s outvoted' % ip)
+            wt.check(macs(w) == {BK4: BMAC, BK6: BMAC}, 'after lies: %s' % macs(w))
+
+            # 5. The backends move to BMAC2 (a new NIC): they ask for weir's
+            # address, and only the new MAC answers weir's fresh request.
+            for ip, req, answer in ((BK4, neigh_arp(1, BMAC2), neigh_arp(2, BMAC2)),
+                                    (BK6, neigh_ns(BMAC2), neigh_na(BMAC2))):
+                peer.send([req])
+                wait_ask(peer, ip)
+                peer.send([answer])
+                want['changes'] += 1
+                expect(w, want, '%s moved' % ip)
+            wt.check(macs(w) == {BK4: BMAC2, BK6: BMAC2}, 'after the move: %s' % macs(w))
+            forwarded(peer, 6000, BMAC2)  # the established flow follows
+        w.stop()
+    print('ok: neighbours %s' % want)
+
+
 def udp_pressure():
     """A UDP flow's lease once the backend has answered: timeouts.udp, or
     timeouts.udp_unreplied while the worker runs short. One flow answered
@@ -1966,6 +2135,7 @@ SCENARIOS = {
     'udp-pressure': udp_pressure,
     'hygiene': hygiene,
     'martians': martians,
+    'neigh': neigh,
 }
 
 if __name__ == '__main__':

@@ -2016,7 +2016,9 @@ def fx_hygiene():
     ]
 
 
-def hygiene():
+def refused_fixture(name, fixture, what):
+    """run_fixture() on l4_config() plus sp4 (198.18.1.1:8000, synproxy);
+    of the fixture's frames only its two usual SYNs may take state."""
     cfg = l4_config()
     cfg['services'].append({'name': 'sp4', 'vip': VIP4, 'port': 8000, 'protocol': 'tcp',
                             'pool': 'web4', 'local_ips': [LOCAL4],
@@ -2024,10 +2026,13 @@ def hygiene():
 
     def after(st, w):
         wt.expect_counters(st, {'workers': {0: {
-            'conns': 2, 'conn_new': 2, 'stateless': 0, 'syn_cookies_sent': 0}}},
-            'nothing refused took state')
+            'conns': 2, 'conn_new': 2, 'stateless': 0, 'syn_cookies_sent': 0}}}, what)
 
-    run_fixture('hygiene', fx_hygiene(), cfg, L4_PORT, after=after)
+    run_fixture(name, fixture, cfg, L4_PORT, after=after)
+
+
+def hygiene():
+    refused_fixture('hygiene', fx_hygiene(), 'nothing refused took state')
 
 
 # --- martian sources: no answer, connection or forwarded packet goes to them
@@ -2096,17 +2101,7 @@ def fx_martians():
 
 
 def martians():
-    cfg = l4_config()
-    cfg['services'].append({'name': 'sp4', 'vip': VIP4, 'port': 8000, 'protocol': 'tcp',
-                            'pool': 'web4', 'local_ips': [LOCAL4],
-                            'synproxy': {'syn_rate': 0, 'secret': SP_SECRET}})
-
-    def after(st, w):
-        wt.expect_counters(st, {'workers': {0: {
-            'conns': 2, 'conn_new': 2, 'stateless': 0, 'syn_cookies_sent': 0}}},
-            'nothing from a martian took state')
-
-    run_fixture('martians', fx_martians(), cfg, L4_PORT, after=after)
+    refused_fixture('martians', fx_martians(), 'nothing from a martian took state')
 
 
 # Every scenario, by name: `dp.py --list` gives meson these names (dp-NAME).

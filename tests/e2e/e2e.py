@@ -921,7 +921,7 @@ def cli_edges():
 
 
 # Every scenario, by name: `e2e.py --list` gives meson these names (e2e-NAME).
-SCENARIOS = {'admin-fairness': admin_fairness, 'bans-pages': bans_pages,
+SCENARIOS = {'admin-fairness': admin_fairness, 'bans-pages': bans_pages, 'cli-edges': cli_edges,
              'l4': l4, 'limits': limits, 'ping': ping, 'synproxy': synproxy}
 
 if __name__ == '__main__':

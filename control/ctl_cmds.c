@@ -35,7 +35,12 @@ weir_ctl_cmd_usage(const struct weir_ctl_cmd *c, char *buf, size_t len)
 	size_t n = (size_t)snprintf(buf, len, "%s", c->name);
 
 	for (a = c->args; a->key != NULL && n < len; a++)
-		n += (size_t)snprintf(buf + n, len - n, a->optional ? " [%s]" : " %s", a->metavar);
+		if (a->option != NULL)
+			n += (size_t)snprintf(buf + n, len - n, " [--%s %s]", a->option,
+					      a->metavar);
+		else
+			n += (size_t)snprintf(buf + n, len - n, a->optional ? " [%s]" : " %s",
+					      a->metavar);
 	return buf;
 }
 
@@ -126,50 +131,119 @@ weir_ctl_cmd_check(const struct weir_ctl_cmd *c, json_t *req, char *err, size_t 
 	return 0;
 }
 
+/* Add argument a, given as word w (the pos-th word), to req. */
+static int
+arg_value(const struct weir_ctl_cmd *c, const struct weir_ctl_arg *a, const char *w, int pos,
+	  json_t *req, char *err, size_t errlen)
+{
+	const char *what = a->option != NULL ? "--" : "";
+	const char *name = a->option != NULL ? a->option : a->metavar;
+	json_t *v;
+
+	if (a->type == WEIR_CTL_ARG_INT) {
+		char *end;
+		long long n;
+
+		errno = 0;
+		n = strtoll(w, &end, 10);
+		if (*w == '\0' || *end != '\0' || errno != 0 || n < a->min || n > a->max) {
+			snprintf(err, errlen, "%s %s%s '%s': expected an integer in [%lld, %lld]",
+				 c->name, what, name, w, a->min, a->max);
+			return -1;
+		}
+		v = json_integer(n);
+	} else if (a->type == WEIR_CTL_ARG_CHOICE && !is_choice(a->choices, w)) {
+		snprintf(err, errlen, "%s '%s': expected one of %s", c->name, w, a->choices);
+		return -1;
+	} else {
+		/* jansson takes UTF-8 only: an argument must not vanish from the request. */
+		v = json_string(w);
+		if (v == NULL) {
+			snprintf(err, errlen, "%s: argument %d (%s%s) is not valid UTF-8", c->name,
+				 pos, what, name);
+			return -1;
+		}
+	}
+	json_object_set_new(req, a->key, v);
+	return 0;
+}
+
+/* The option argument named by word w ("--NAME" or "--NAME=VALUE"), or NULL. */
+static const struct weir_ctl_arg *
+option_of(const struct weir_ctl_cmd *c, const char *w, const char **value)
+{
+	const struct weir_ctl_arg *a;
+	size_t n = strcspn(w + 2, "=");
+
+	for (a = c->args; a->key != NULL; a++)
+		if (a->option != NULL && strlen(a->option) == n &&
+		    strncmp(a->option, w + 2, n) == 0) {
+			*value = w[2 + n] == '=' ? w + 3 + n : NULL;
+			return a;
+		}
+	return NULL;
+}
+
 int
 weir_ctl_cmd_args(const struct weir_ctl_cmd *c, int argc, char **argv, json_t *req, char *err,
 		  size_t errlen)
 {
 	const struct weir_ctl_arg *a;
-	const char *first = argc > 0 ? argv[0] : NULL;
-	char usage[160];
-	int i = 0;
+	const char *first = NULL;
+	char usage[160], *words[16];
+	int i, n = 0, pos[16], k = 0;
 
 	weir_ctl_cmd_usage(c, usage, sizeof(usage));
-	for (a = c->args; a->key != NULL; a++) {
-		const char *w = i < argc && allowed(a, first) ? argv[i] : NULL;
+	/* Options first, wherever they are; the other words are positional. */
+	for (i = 0; i < argc; i++) {
+		const char *value;
 
+		if (strncmp(argv[i], "--", 2) != 0 || argv[i][2] == '\0') {
+			if (n == (int)(sizeof(words) / sizeof(words[0])))
+				goto usage;
+			pos[n] = i + 1;
+			words[n++] = argv[i];
+			continue;
+		}
+		a = option_of(c, argv[i], &value);
+		if (a == NULL) {
+			snprintf(err, errlen, "%s: unknown option '%.32s' (usage: %s)", c->name,
+				 argv[i], usage);
+			return -1;
+		}
+		if (value == NULL) {
+			if (i + 1 == argc) {
+				snprintf(err, errlen, "%s: --%s needs a value (%s)", c->name,
+					 a->option, a->metavar);
+				return -1;
+			}
+			value = argv[++i];
+		}
+		if (arg_value(c, a, value, i + 1, req, err, errlen) != 0)
+			return -1;
+	}
+	first = n > 0 ? words[0] : NULL;
+	for (a = c->args; a->key != NULL; a++) {
+		const char *w;
+
+		if (a->option != NULL)
+			continue;
+		w = k < n && allowed(a, first) ? words[k] : NULL;
 		if (w == NULL) {
 			if (wanted(a, first))
 				goto usage;
 			continue;
 		}
-		i++;
-		if (a->type == WEIR_CTL_ARG_INT) {
-			char *end;
-			long long v;
-
-			errno = 0;
-			v = strtoll(w, &end, 10);
-			if (*w == '\0' || *end != '\0' || errno != 0 || v < a->min || v > a->max) {
-				snprintf(err, errlen,
-					 "%s %s '%s': expected an integer in [%lld, %lld]", c->name,
-					 a->metavar, w, a->min, a->max);
-				return -1;
-			}
-			json_object_set_new(req, a->key, json_integer(v));
-		} else if (a->type == WEIR_CTL_ARG_CHOICE && !is_choice(a->choices, w)) {
-			snprintf(err, errlen, "%s '%s': expected one of %s", c->name, w,
-				 a->choices);
+		if (arg_value(c, a, w, pos[k], req, err, errlen) != 0)
 			return -1;
-		} else {
-			json_object_set_new(req, a->key, json_string(w));
-		}
+		k++;
 	}
-	if (i == argc)
+	if (k == n)
 		return 0;
 usage:
-	if (c->args[0].key == NULL)
+	for (a = c->args; a->key != NULL && a->option != NULL; a++)
+		;
+	if (a->key == NULL) /* options only, if any */
 		snprintf(err, errlen, "'%s' takes no arguments", c->name);
 	else
 		snprintf(err, errlen, "usage: %s", usage);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/types.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -16,14 +17,25 @@
 #include "weir_ctl_proto.h"
 
 #define MAX_CLIENTS 32
+/* Slots only uid 0 may take: however many connections other users hold,
+ * root's weirctl always gets in. */
+#define ROOT_RESERVE 4
+/* Connections one uid other than 0 may hold at once. */
+#define PER_UID_MAX 8
 #define MAX_PENDING_OUT (4u << 20) /* a client that reads nothing is cut off here */
 #define IDLE_TIMEOUT_MS 30000
+/* A request line must be complete this long after the connection was
+ * accepted or the line's first byte arrived: a client dripping a byte at a
+ * time, or saying nothing, gives its slot back quickly. */
+#define LINE_DEADLINE_MS 2000
 /* Requests answered per client per round: a client pipelining thousands of
  * requests takes turns with the others instead of holding the thread. */
 #define LINES_PER_ROUND 16
 
 struct client {
 	int fd;
+	uid_t uid;	  /* the peer's, from SO_PEERCRED; (uid_t)-1 if unknown */
+	uint64_t line_ms; /* when the unfinished request line began; 0: none */
 	size_t in_len;
 	char in[WEIR_CTL_MAX_REQUEST];
 	char *out;
@@ -43,6 +55,7 @@ struct weir_ctl_server {
 	struct client *cur;  /* the client whose request the handler is answering */
 	uint64_t cur_ticket; /* set by weir_ctl_server_defer() during the handler */
 	uint64_t next_ticket;
+	struct weir_ctl_server_stats st;
 };
 
 static uint64_t
@@ -321,39 +334,97 @@ client_write(struct client *c)
 	return 0;
 }
 
-static void
-accept_clients(struct weir_ctl_server *s)
+/* The peer's uid, or (uid_t)-1 if the kernel does not say. */
+static uid_t
+peer_uid(int fd)
 {
+	struct ucred cr;
+	socklen_t len = sizeof(cr);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) != 0 || len != sizeof(cr))
+		return (uid_t)-1;
+	return cr.uid;
+}
+
+/* Why a new client of this uid may not have a slot, or NULL. */
+static const char *
+refusal(const struct weir_ctl_server *s, uid_t uid)
+{
+	unsigned int i, all = 0, others = 0, same = 0;
+
+	for (i = 0; i < MAX_CLIENTS; i++)
+		if (s->clients[i] != NULL) {
+			all++;
+			others += s->clients[i]->uid != 0;
+			same += s->clients[i]->uid == uid;
+		}
+	if (all == MAX_CLIENTS)
+		return "too many admin clients";
+	if (uid == 0)
+		return NULL;
+	/* Users other than root share all but the reserve. */
+	if (others >= MAX_CLIENTS - ROOT_RESERVE)
+		return "too many admin clients (the rest are kept for root)";
+	if (same >= PER_UID_MAX)
+		return "too many admin clients of this user";
+	return NULL;
+}
+
+/* A refused client gets one line, never a wait, and is closed. */
+static void
+refuse(int fd, const char *why)
+{
+	json_t *msg = error_reply(why);
+	char line[128];
+	size_t n = json_dumpb(msg, line, sizeof(line) - 1, JSON_COMPACT);
+
+	if (n > 0 && n < sizeof(line) - 1) {
+		line[n++] = '\n';
+		if (send(fd, line, n, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+			n = 0; /* it is being refused either way */
+	}
+	json_decref(msg);
+	close(fd);
+}
+
+static void
+accept_clients(struct weir_ctl_server *s, uint64_t now)
+{
+	const char *why;
 	unsigned int i;
+	uid_t uid;
 	int fd;
 
 	while ((fd = accept4(s->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
+		uid = peer_uid(fd);
+		why = refusal(s, uid);
+		if (why != NULL) {
+			s->st.refused++;
+			refuse(fd, why);
+			continue;
+		}
 		for (i = 0; i < MAX_CLIENTS; i++)
 			if (s->clients[i] == NULL)
 				break;
-		if (i == MAX_CLIENTS) {
-			json_t *msg = error_reply("too many admin clients");
-			char line[128];
-			size_t n = json_dumpb(msg, line, sizeof(line) - 1, JSON_COMPACT);
-
-			/* Best effort: a refused client gets one line, never a wait. */
-			if (n > 0 && n < sizeof(line) - 1) {
-				line[n++] = '\n';
-				if (send(fd, line, n, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
-					n = 0; /* it is being refused either way */
-			}
-			json_decref(msg);
-			close(fd);
-			continue;
-		}
 		s->clients[i] = calloc(1, sizeof(struct client));
 		if (s->clients[i] == NULL) {
 			close(fd);
 			continue;
 		}
 		s->clients[i]->fd = fd;
-		s->clients[i]->last_ms = now_ms();
+		s->clients[i]->uid = uid;
+		s->clients[i]->last_ms = now;
+		s->clients[i]->line_ms = now;
+		s->st.accepted++;
 	}
+}
+
+/* Has c had longer than LINE_DEADLINE_MS for the request line it is sending? */
+static int
+line_late(const struct client *c, uint64_t now)
+{
+	return c->line_ms != 0 && !c->eof && !c->closing && !c->waiting &&
+	       memchr(c->in, '\n', c->in_len) == NULL && now - c->line_ms > LINE_DEADLINE_MS;
 }
 
 void
@@ -377,6 +448,9 @@ weir_ctl_server_poll(struct weir_ctl_server *s, int timeout_ms)
 		if (!c->closing && !c->waiting && memchr(c->in, '\n', c->in_len) != NULL)
 			timeout_ms = 0;
 		want_in = !c->eof && !c->closing && c->in_len < sizeof(c->in);
+		/* Wake up in time to close a client whose line is late. */
+		if (c->line_ms != 0 && (timeout_ms < 0 || timeout_ms > 100))
+			timeout_ms = 100;
 		pfd[n].fd = c->fd;
 		pfd[n].events =
 			(short)((want_in ? POLLIN : 0) | (c->out_len > c->out_off ? POLLOUT : 0));
@@ -388,14 +462,20 @@ weir_ctl_server_poll(struct weir_ctl_server *s, int timeout_ms)
 	now = now_ms();
 	for (i = 1; i < n; i++) {
 		struct client *c = s->clients[idx[i]];
-		size_t pending;
+		size_t pending, before;
 		int more;
 
 		if (pfd[i].revents & (POLLIN | POLLHUP) && !c->eof && !c->closing) {
 			client_read(c);
 			c->last_ms = now;
+			if (c->line_ms == 0 && c->in_len > 0)
+				c->line_ms = now;
 		}
+		before = c->in_len;
 		more = client_serve(s, c);
+		/* A line was taken: what is left, if anything, is a new line. */
+		if (c->in_len != before)
+			c->line_ms = c->in_len > 0 ? now : 0;
 		/* Reading our answers is activity too: a slow reader of a big
 		 * answer is not idle. */
 		pending = c->out_len - c->out_off;
@@ -407,14 +487,36 @@ weir_ctl_server_poll(struct weir_ctl_server *s, int timeout_ms)
 			c->last_ms = now;
 		/* A client waiting for a deferred answer is not idle, and one
 		 * that sent everything still gets it. */
-		if ((pfd[i].revents & (POLLERR | POLLNVAL)) ||
-		    ((c->closing || (c->eof && !more && !c->waiting)) &&
-		     c->out_len == c->out_off) ||
-		    (now - c->last_ms > IDLE_TIMEOUT_MS && !c->waiting))
+		if (line_late(c, now)) {
+			s->st.deadline_closed++;
 			client_drop(s, idx[i]);
+		} else if ((pfd[i].revents & (POLLERR | POLLNVAL)) ||
+			   ((c->closing || (c->eof && !more && !c->waiting)) &&
+			    c->out_len == c->out_off)) {
+			client_drop(s, idx[i]);
+		} else if (now - c->last_ms > IDLE_TIMEOUT_MS && !c->waiting) {
+			s->st.idle_closed++;
+			client_drop(s, idx[i]);
+		}
 	}
 	if (pfd[0].revents & POLLIN)
-		accept_clients(s);
+		accept_clients(s, now);
+}
+
+void
+weir_ctl_server_get_stats(const struct weir_ctl_server *s, struct weir_ctl_server_stats *st)
+{
+	unsigned int i;
+
+	*st = s->st;
+	st->clients = 0;
+	for (i = 0; i < MAX_CLIENTS; i++)
+		st->clients += s->clients[i] != NULL;
+	st->max_clients = MAX_CLIENTS;
+	st->root_reserve = ROOT_RESERVE;
+	st->per_uid_max = PER_UID_MAX;
+	st->line_deadline_ms = LINE_DEADLINE_MS;
+	st->idle_timeout_ms = IDLE_TIMEOUT_MS;
 }
 
 uint64_t

@@ -5,8 +5,11 @@
 /**
  * @file
  * The admin socket server: non-blocking, one poll() loop, bounded buffers.
- * A client that sends an over-long line, stops reading its answers or stays
- * idle too long is disconnected; it can never block the daemon.
+ * A client that sends an over-long line, stops reading its answers, takes
+ * too long over a request line or stays idle too long is disconnected; it
+ * can never block the daemon. Connections are capped per peer uid
+ * (SO_PEERCRED), and a few slots are kept for uid 0, so that other users'
+ * connections never lock root out.
  */
 
 #include <stdint.h>
@@ -14,6 +17,20 @@
 #include <jansson.h>
 
 struct weir_ctl_server;
+
+/** What the server has done with its clients, and its limits. */
+struct weir_ctl_server_stats {
+	uint64_t accepted;	       /**< connections given a slot */
+	uint64_t refused;	       /**< connections refused at once: no slot for their uid */
+	uint64_t deadline_closed;      /**< closed: a request line not complete in time */
+	uint64_t idle_closed;	       /**< closed: idle too long */
+	unsigned int clients;	       /**< connected now */
+	unsigned int max_clients;      /**< slots in all */
+	unsigned int root_reserve;     /**< of those, slots only uid 0 may take */
+	unsigned int per_uid_max;      /**< slots one uid other than 0 may hold */
+	unsigned int line_deadline_ms; /**< to complete a request line */
+	unsigned int idle_timeout_ms;  /**< with nothing sent or read */
+};
 
 /**
  * Answers one command. Returns a new JSON result, or NULL with err filled
@@ -51,6 +68,16 @@ struct weir_ctl_server *weir_ctl_server_open(const char *path, weir_ctl_handler_
  *   Longest wait in poll().
  */
 void weir_ctl_server_poll(struct weir_ctl_server *s, int timeout_ms);
+
+/**
+ * Read the server's counters and limits.
+ *
+ * @param s
+ *   Server.
+ * @param st
+ *   Receives them.
+ */
+void weir_ctl_server_get_stats(const struct weir_ctl_server *s, struct weir_ctl_server_stats *st);
 
 /**
  * Answer the request being handled later: call from inside the handler,

@@ -25,9 +25,10 @@ enum weir_ctl_arg_type {
 	WEIR_CTL_ARG_CHOICE,  /**< one of the words in choices ("a|b|c") */
 };
 
-/** One positional argument, in weirctl's order. */
+/** One argument: positional, in weirctl's order, or an option (--NAME VALUE). */
 struct weir_ctl_arg {
 	const char *key;     /**< JSON key of the request; NULL ends a list */
+	const char *option;  /**< if set: given as --option VALUE, anywhere, and optional */
 	const char *metavar; /**< shown in usage, e.g. ADDRESS:PORT */
 	int type;	     /**< enum weir_ctl_arg_type */
 	int optional;	     /**< may be left out */
@@ -56,6 +57,11 @@ struct weir_ctl_cmd {
 #define WEIR_CTL_INT_WHEN(k, m, lo, hi, w)                                                         \
 	{.key = k, .metavar = m, .type = WEIR_CTL_ARG_INT, .optional = 1, .min = lo, .max = hi,    \
 	 .when = w},
+#define WEIR_CTL_INT_OPTION(k, m, lo, hi)                                                          \
+	{.key = k, .option = k, .metavar = m, .type = WEIR_CTL_ARG_INT, .optional = 1, .min = lo,  \
+	 .max = hi},
+#define WEIR_CTL_STR_OPTION(k, m)                                                                  \
+	{.key = k, .option = k, .metavar = m, .type = WEIR_CTL_ARG_STR, .optional = 1},
 /* clang-format on */
 /** @} */
 
@@ -86,12 +92,16 @@ struct weir_ctl_cmd {
 	  WEIR_CTL_STR("address", "ADDRESS") WEIR_CTL_INT_OPT("seconds", "SECONDS", 1, 31536000))  \
 	X(unban, "lift a ban (weirctl's or one earned under limits.ban)", NULL,                    \
 	  WEIR_CTL_STR("address", "ADDRESS"))                                                      \
-	X(bans, "sources banned now: time left, length, times banned, by what", NULL)              \
+	X(bans, "sources banned now: time left, length, times banned, by what;",                   \
+	  "every page, or one page of N after CURSOR (the source it prints last)",                 \
+	  WEIR_CTL_INT_OPTION(WEIR_CTL_KEY_LIMIT, "N", 1, WEIR_CTL_PAGE_MAX)                       \
+		  WEIR_CTL_STR_OPTION(WEIR_CTL_KEY_AFTER, "CURSOR"))                               \
 	X(top, "the N (default 10) sources refused most (limits and bans),",                       \
 	  "merged over the workers; counts may over-estimate by 'error'",                          \
 	  WEIR_CTL_INT_OPT("n", "N", 1, 1000))
 
-/** Request members of a paged answer, and the most entries of a page. */
+/** Request members of a paged answer (the options of bans), and the most
+ * entries of a page. */
 #define WEIR_CTL_KEY_LIMIT "limit"
 #define WEIR_CTL_KEY_AFTER "after"
 #define WEIR_CTL_PAGE_MAX 10000
@@ -145,7 +155,9 @@ char *weir_ctl_cmd_usage(const struct weir_ctl_cmd *c, char *buf, size_t len);
 int weir_ctl_cmd_check(const struct weir_ctl_cmd *c, json_t *req, char *err, size_t errlen);
 
 /**
- * Build a request from a command line's words after the command name.
+ * Build a request from a command line's words after the command name:
+ * positional arguments in order, options (--NAME VALUE or --NAME=VALUE)
+ * anywhere. A word that is not valid UTF-8 is refused, naming its position.
  *
  * @param c
  *   Command.

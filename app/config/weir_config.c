@@ -2,10 +2,13 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -14,6 +17,35 @@
 
 #define DEFAULT_SOCKET "/run/weir/weir.sock"
 #define DEFAULT_DESC 1024
+
+/*
+ * A message echoes keys and values of the file: its control bytes (a
+ * newline would start a line the file chose, an ESC would reach the
+ * terminal) and C1 controls (U+0080 - U+009F) are written as \xNN, so
+ * that a message is always one line of text.
+ */
+static void
+escape_line(char *s, size_t len)
+{
+	char out[1024];
+	size_t i, n = 0;
+
+	for (i = 0; s[i] != '\0' && n + 9 < sizeof(out); i++) {
+		unsigned char b = (unsigned char)s[i];
+
+		if (b < 0x20 || b == 0x7f) {
+			n += (size_t)snprintf(out + n, sizeof(out) - n, "\\x%02x", b);
+		} else if (b == 0xc2 && (unsigned char)s[i + 1] >= 0x80 &&
+			   (unsigned char)s[i + 1] <= 0x9f) {
+			n += (size_t)snprintf(out + n, sizeof(out) - n, "\\xc2\\x%02x",
+					      (unsigned char)s[++i]);
+		} else {
+			out[n++] = s[i];
+		}
+	}
+	out[n] = '\0';
+	snprintf(s, len, "%s", out);
+}
 
 int
 weir_cfg_fail(struct weir_cfg_ctx *c, const char *key, const json_t *val, const char *fmt, ...)
@@ -30,6 +62,7 @@ weir_cfg_fail(struct weir_cfg_ctx *c, const char *key, const json_t *val, const 
 		strcpy(shown + 77, "...");
 	snprintf(c->err, c->errlen, "config %s: key '%s'%s%s: %s", c->origin, key,
 		 shown != NULL ? " = " : "", shown != NULL ? shown : "", what);
+	escape_line(c->err, c->errlen);
 	free(shown);
 	errno = EINVAL;
 	return -EINVAL;
@@ -147,6 +180,14 @@ weir_cfg_parse_mac(const char *s, uint8_t mac[6])
 	return 0;
 }
 
+int
+weir_cfg_mac_zero(const uint8_t mac[6])
+{
+	static const uint8_t zero[6];
+
+	return memcmp(mac, zero, 6) == 0;
+}
+
 /* "198.18.0.1", "198.18.0.1/24", "2001:db8::1/64"; prefix required when want_prefix. */
 int
 weir_cfg_parse_addr(struct weir_cfg_ctx *c, const char *key, json_t *v, int want_prefix,
@@ -235,6 +276,8 @@ load_port(struct weir_cfg_ctx *c, unsigned int i, json_t *o, struct weir_port_co
 					     "expected a MAC address like 02:00:00:00:00:01");
 		if (p->mac[0] & 1)
 			return weir_cfg_fail(c, key, v, "must be a unicast MAC address");
+		if (weir_cfg_mac_zero(p->mac))
+			return weir_cfg_fail(c, key, v, "must not be 00:00:00:00:00:00");
 		p->has_mac = 1;
 	}
 
@@ -467,6 +510,37 @@ weir_config_addrs(const struct weir_config *cfg, struct weir_addrs *set)
 	return 0;
 }
 
+/* The key of the first number in v whose value is beyond int64 (in a tree
+ * read with JSON_DECODE_INT_AS_REAL), into key; 0 if found. */
+static int
+big_number_key(json_t *v, const char *where, char *key, size_t len)
+{
+	const char *k;
+	json_t *e;
+	size_t i;
+	char sub[256];
+
+	if (json_is_real(v) && (json_real_value(v) >= 0x1p63 || json_real_value(v) <= -0x1p63)) {
+		snprintf(key, len, "%s", *where != '\0' ? where : "(top level)");
+		return 0;
+	}
+	if (json_is_object(v))
+		json_object_foreach(v, k, e)
+		{
+			snprintf(sub, sizeof(sub), "%s%s%s", where, *where ? "." : "", k);
+			if (big_number_key(e, sub, key, len) == 0)
+				return 0;
+		}
+	if (json_is_array(v))
+		json_array_foreach(v, i, e)
+		{
+			snprintf(sub, sizeof(sub), "%s[%zu]", where, i);
+			if (big_number_key(e, sub, key, len) == 0)
+				return 0;
+		}
+	return -1;
+}
+
 struct weir_config *
 weir_config_from_string(const char *text, const char *origin, char *err, size_t errlen)
 {
@@ -477,8 +551,24 @@ weir_config_from_string(const char *text, const char *origin, char *err, size_t 
 
 	root = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
 	if (root == NULL) {
-		snprintf(err, errlen, "config %s: line %d column %d: %s", origin, jerr.line,
-			 jerr.column, jerr.text);
+		char key[256];
+		json_t *again = NULL;
+
+		/* jansson says where, not which key: read the file again with
+		 * every integer as a double to find the key. */
+		if (strncmp(jerr.text, "too big", 7) == 0)
+			again = json_loads(text, JSON_REJECT_DUPLICATES | JSON_DECODE_INT_AS_REAL,
+					   NULL);
+		if (again != NULL && big_number_key(again, "", key, sizeof(key)) == 0)
+			snprintf(err, errlen,
+				 "config %s: key '%s': line %d column %d: integer out of range "
+				 "(%s)",
+				 origin, key, jerr.line, jerr.column, jerr.text);
+		else
+			snprintf(err, errlen, "config %s: line %d column %d: %s", origin, jerr.line,
+				 jerr.column, jerr.text);
+		json_decref(again);
+		escape_line(err, errlen);
 		errno = EINVAL;
 		return NULL;
 	}
@@ -504,19 +594,33 @@ struct weir_config *
 weir_config_from_file(const char *path, char *err, size_t errlen)
 {
 	struct weir_config *cfg;
+	struct stat st;
 	char *text;
 	long size;
 	FILE *f;
+	int fd;
 
-	f = fopen(path, "r");
-	if (f == NULL) {
+	/* O_NONBLOCK: opening a FIFO must not wait for a writer; fstat then
+	 * refuses anything but a regular file (a FIFO, a device, a socket). */
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
 		snprintf(err, errlen, "config %s: cannot open: %s", path, strerror(errno));
+		escape_line(err, errlen);
+		errno = EINVAL;
+		return NULL;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || fcntl(fd, F_SETFL, 0) != 0 ||
+	    (f = fdopen(fd, "r")) == NULL) {
+		snprintf(err, errlen, "config %s: not a regular file", path);
+		escape_line(err, errlen);
+		close(fd);
 		errno = EINVAL;
 		return NULL;
 	}
 	if (fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0 || size > (1 << 24) ||
 	    fseek(f, 0, SEEK_SET) != 0) {
 		snprintf(err, errlen, "config %s: not a readable file of at most 16 MiB", path);
+		escape_line(err, errlen);
 		fclose(f);
 		errno = EINVAL;
 		return NULL;
@@ -524,6 +628,7 @@ weir_config_from_file(const char *path, char *err, size_t errlen)
 	text = malloc((size_t)size + 1);
 	if (text == NULL || fread(text, 1, (size_t)size, f) != (size_t)size) {
 		snprintf(err, errlen, "config %s: cannot read", path);
+		escape_line(err, errlen);
 		free(text);
 		fclose(f);
 		errno = EINVAL;
@@ -533,6 +638,7 @@ weir_config_from_file(const char *path, char *err, size_t errlen)
 	text[size] = '\0';
 	if (strlen(text) != (size_t)size) {
 		snprintf(err, errlen, "config %s: contains a NUL byte", path);
+		escape_line(err, errlen);
 		free(text);
 		errno = EINVAL;
 		return NULL;

@@ -89,6 +89,8 @@ weir_cfg_load_neighbors(struct weir_cfg_ctx *c, const char *where, json_t *v,
 					     "expected a MAC address like 02:00:00:00:00:01");
 		if (n->mac[0] & 1)
 			return weir_cfg_fail(c, key, f, "must be a unicast MAC address");
+		if (weir_cfg_mac_zero(n->mac))
+			return weir_cfg_fail(c, key, f, "must not be 00:00:00:00:00:00");
 		p->n_neighbors++;
 	}
 	return 0;

@@ -38,6 +38,16 @@ int weir_cfg_member_uint(struct weir_cfg_ctx *c, const char *where, json_t *obj,
 int weir_cfg_get_string(struct weir_cfg_ctx *c, const char *key, json_t *v, char *out,
 			size_t outlen);
 int weir_cfg_parse_mac(const char *s, uint8_t mac[6]);
+
+/**
+ * Is mac 00:00:00:00:00:00 (no station has it)?
+ *
+ * @param mac
+ *   The address.
+ * @return
+ *   1 if so, else 0.
+ */
+int weir_cfg_mac_zero(const uint8_t mac[6]);
 int weir_cfg_parse_addr(struct weir_cfg_ctx *c, const char *key, json_t *v, int want_prefix,
 			struct weir_addr *a);
 

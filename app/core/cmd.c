@@ -140,6 +140,23 @@ weir_cmd_close(void)
 	ctl = NULL;
 }
 
+json_t *
+weir_cmd_admin_json(void)
+{
+	struct weir_ctl_server_stats st;
+
+	if (ctl == NULL)
+		return json_object();
+	weir_ctl_server_get_stats(ctl, &st);
+	return json_pack("{s:i, s:i, s:i, s:i, s:i, s:i, s:I, s:I, s:I, s:I}", "clients",
+			 (int)st.clients, "max_clients", (int)st.max_clients, "root_reserve",
+			 (int)st.root_reserve, "per_uid_max", (int)st.per_uid_max,
+			 "line_deadline_ms", (int)st.line_deadline_ms, "idle_timeout_ms",
+			 (int)st.idle_timeout_ms, "accepted", (json_int_t)st.accepted, "refused",
+			 (json_int_t)st.refused, "deadline_closed", (json_int_t)st.deadline_closed,
+			 "idle_closed", (json_int_t)st.idle_closed);
+}
+
 void
 weir_cmd_poll(int timeout_ms)
 {

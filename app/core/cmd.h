@@ -49,6 +49,16 @@ json_t *weir_cmd_defer(weir_cmd_finish_t finish, void *ctx, unsigned int timeout
  */
 int weir_cmd_open(const char *path, char *err, size_t errlen);
 
+/**
+ * The admin socket's clients, limits and counters, for status: clients,
+ * max_clients, root_reserve, per_uid_max, line_deadline_ms,
+ * idle_timeout_ms, accepted, refused, deadline_closed, idle_closed.
+ *
+ * @return
+ *   A new object (empty before weir_cmd_open()).
+ */
+json_t *weir_cmd_admin_json(void);
+
 /** Close the admin socket (deferred answers not sent are dropped). */
 void weir_cmd_close(void);
 

@@ -13,6 +13,13 @@ Usage: e2e.py SCENARIO
   limits  the same topology; curl in a loop past a per-source limit
   synproxy  the same topology, web4 behind SYN cookies: curls that do not
         wait for a retransmission, and a download through a bottleneck
+  admin-fairness  the admin socket under slow clients: 32 of uid nobody
+        (silent, or a byte a second, reconnecting), then 32 of root; root's
+        weirctl status answers within 3 s all along
+  bans-pages  12,000 bans: weirctl bans lists every page, each ban once and
+        in order, as a table and as one JSON answer; --limit/--after by hand
+  cli-edges  weir --config naming a FIFO exits 2 at once; weirctl refuses an
+        argument that is not UTF-8 (exit 2)
 
 Names (namespaces, tap interfaces, EAL prefix, socket) carry the test's PID so
 runs never collide; namespaces are removed, and weir and the HTTP servers
@@ -21,12 +28,16 @@ stopped by PID, in every outcome.
 import collections
 import contextlib
 import hashlib
+import ipaddress
 import json
 import os
+import select
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import types
 
@@ -681,8 +692,237 @@ def synproxy():
           % (SP_CURLS, SP_BIG >> 20))
 
 
+# --- the admin socket and the command line (no namespaces) ------------------
+
+def admin_weir(name):
+    """A weir with one pcap port that receives nothing: an admin socket to talk to."""
+    w = wt.Weir(name)
+    wt.write_pcap(os.path.join(w.tmp, 'in.pcap'), [])
+    w.configure({'workers': [1], 'idle_sleep_us': 100,
+                 'ports': [{'name': 'p0', 'mac': MAC, 'addresses': [LOCAL4 + '/24'],
+                            'devargs': 'net_pcap0,rx_pcap=%s/in.pcap,tx_pcap=%s/out.pcap' %
+                            (w.tmp, w.tmp)}]})
+    return w
+
+
+def abuse(path, n, seconds, drip, reconnect=True):
+    """n connections to path for `seconds`: each silent (drip False) or sending
+    a byte of a request every second (drip True), and (reconnect) opened
+    again whenever weir closes it, as a persistent attacker would. Returns
+    (connections made, connections refused with an error line)."""
+    made = refused = 0
+    socks = {}
+    end = time.time() + seconds
+    next_drip = time.time() + 1
+    while time.time() < end:
+        while len(socks) < n and (reconnect or made < n):
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                s.connect(path)
+            except OSError:
+                s.close()
+                break
+            made += 1
+            socks[s.fileno()] = s
+        ready = select.select(list(socks.values()), [], [], 0.1)[0]
+        for s in ready:
+            try:
+                data = s.recv(4096)
+            except OSError:
+                data = b''
+            refused += b'too many admin clients' in data
+            del socks[s.fileno()]
+            s.close()
+        if ready:
+            time.sleep(0.01)  # a persistent attacker, not a busy loop on 2 CPUs
+        if drip and time.time() >= next_drip:
+            next_drip += 1
+            for s in list(socks.values()):
+                try:
+                    s.send(b'{')
+                except OSError:
+                    del socks[s.fileno()]
+                    s.close()
+    for s in socks.values():
+        s.close()
+    return made, refused
+
+
+def status_times(w, seconds, limit_s):
+    """weirctl status every 0.3 s for `seconds`: each must answer, within limit_s."""
+    end, times = time.time() + seconds, []
+    while time.time() < end:
+        t0 = time.time()
+        r = w.ctl('status', check=False)
+        took = time.time() - t0
+        wt.check(r.returncode == 0, 'weirctl status failed after %.1f s under slow admin '
+                 'clients: %s' % (took, r.stderr.strip()))
+        wt.check(took < limit_s, 'weirctl status took %.1f s under slow admin clients' % took)
+        times.append(took)
+        time.sleep(0.3)
+    return times
+
+
+def admin_fairness():
+    w = admin_weir('e2e-adm')
+    kids = []
+    try:
+        w.start()
+        # Let uid 65534 (nobody) reach the socket, as a group given access would.
+        os.chmod(w.tmp, 0o755)
+        os.chmod(w.sock, 0o666)
+        for drip in (False, True):
+            pid = os.fork()
+            if pid == 0:
+                code = 1
+                try:
+                    os.setgid(65534)
+                    os.setuid(65534)
+                    made, refused = abuse(w.sock, 16, 7, drip)
+                    code = 0 if made > 0 else 3
+                except BaseException as e:
+                    print('nobody\'s clients: %r' % e, flush=True)
+                finally:
+                    os._exit(code)
+            kids.append(pid)
+        time.sleep(1)
+        times = status_times(w, 5, 3)
+        for pid in list(kids):
+            _, st = os.waitpid(pid, 0)
+            kids.remove(pid)
+            wt.check(os.WEXITSTATUS(st) == 0, 'the nobody clients could not connect (%d)' % st)
+        adm = w.ctl('status')['admin']
+        print('uid nobody, 16 silent + 16 dripping: status in at most %.2f s; %s' %
+              (max(times), adm), flush=True)
+        wt.check(adm['refused'] > 0 and adm['deadline_closed'] > 0,
+                 'nobody was neither refused nor closed late: %s' % adm)
+
+        # Root's own connections, silent and dripping: they may take every
+        # slot, and lose it 2 s after they connected; weirctl tries again.
+        # (Root reconnecting in a loop could keep them: root is trusted.)
+        out = {}
+        ts = [threading.Thread(target=lambda d=d: out.__setitem__(d, abuse(w.sock, 16, 6, d,
+                                                                           False)))
+              for d in (False, True)]
+        for t in ts:
+            t.start()
+        time.sleep(1)
+        times = status_times(w, 4, 3.5)
+        for t in ts:
+            t.join()
+        adm2 = w.ctl('status')['admin']
+        print('root, 16 silent + 16 dripping: status in at most %.2f s; %s' %
+              (max(times), adm2), flush=True)
+        wt.check(adm2['deadline_closed'] > adm['deadline_closed'],
+                 'root\'s slow clients were not closed: %s' % adm2)
+        w.stop()
+    finally:
+        for pid in kids:
+            try:
+                os.kill(pid, 9)
+                os.waitpid(pid, 0)
+            except OSError:
+                pass
+        w.cleanup()
+    print('ok: slow admin clients of nobody and of root never kept weirctl status out')
+
+
+def bans_pages():
+    n, conns = 12000, 4
+    w = admin_weir('e2e-bans')
+    try:
+        w.start()
+        want = ['10.%d.%d.%d/32' % (i >> 16, (i >> 8) & 255, i & 255) for i in range(n)]
+        order = list(want)
+        wt.rng('bans-pages').shuffle(order)
+        socks = [socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) for _ in range(conns)]
+        t0 = time.time()
+        for s in socks:
+            s.connect(w.sock)
+        for i, a in enumerate(order):
+            socks[i % conns].sendall(json.dumps({'v': 1, 'cmd': 'ban', 'address': a[:-3],
+                                                 'seconds': 3600}).encode() + b'\n')
+        for k, s in enumerate(socks):
+            f = s.makefile('rb')
+            for _ in range(len(range(k, n, conns))):
+                line = f.readline()
+                wt.check(b'"ok":true' in line, 'ban refused: %r' % line)
+            s.close()
+        print('%d bans in %.1f s' % (n, time.time() - t0), flush=True)
+        # The daemon's order: by address.
+        want.sort(key=ipaddress.ip_network)
+
+        r = w.ctl('bans', json_out=False)
+        rows = [ln.split()[0] for ln in r.stdout.splitlines()[1:]]
+        wt.check(rows == want, 'weirctl bans: %d rows, want the %d bans once each, in order; '
+                 'first rows %s' % (len(rows), n, rows[:3]))
+        wt.check(r.stdout.splitlines()[0].split() ==
+                 ['source', 'scope', 'remaining_s', 'duration_s', 'times', 'proven', 'by'],
+                 'weirctl bans header: %s' % r.stdout.splitlines()[0])
+        j = w.ctl('bans')
+        wt.check([b['source'] for b in j['bans']] == want and j['next'] is None and
+                 j['total'] == n, 'weirctl --json bans: %d bans, next %r, total %r' %
+                 (len(j['bans']), j['next'], j['total']))
+
+        # By hand: pages of 5000, each naming the next.
+        got, after, pages = [], None, 0
+        while True:
+            args = ['--limit', '5000'] + (['--after', after] if after else [])
+            r = w.ctl('bans', *args, json_out=False)
+            lines = r.stdout.splitlines()
+            pages += 1
+            more = [ln for ln in lines if 'next page: --after ' in ln]
+            got += [ln.split()[0] for ln in lines[1:len(lines) - len(more)]]
+            if not more:
+                break
+            after = more[0].split('--after ')[1]
+            wt.check(after == got[-1], 'next page after %s, last shown %s' % (after, got[-1]))
+        wt.check(got == want and pages == 3, '--limit 5000: %d pages, %d rows, want 3 and %d'
+                 % (pages, len(got), n))
+        j = w.ctl('bans', '--limit', '7', '--after', want[100])
+        wt.check([b['source'] for b in j['bans']] == want[101:108] and j['next'] == want[107],
+                 '--limit 7 --after %s: %s' % (want[100], j))
+        w.stop()
+    finally:
+        w.cleanup()
+    print('ok: %d bans listed once each, in order, over every page' % n)
+
+
+def cli_edges():
+    w = admin_weir('e2e-cli')
+    fifo = os.path.join(w.tmp, 'weir.fifo')
+    try:
+        os.mkfifo(fifo)
+        t0 = time.time()
+        try:
+            r = subprocess.run(w.argv(fifo), capture_output=True, text=True, timeout=5)
+        except subprocess.TimeoutExpired:
+            wt.fail('weir --config FIFO still waiting after 5 s')
+        took = time.time() - t0
+        err = r.stderr.strip()
+        wt.check(r.returncode == 2 and took < 1 and
+                 err == 'weir: config %s: not a regular file' % fifo,
+                 'weir --config FIFO: exit %d after %.1f s: %r' % (r.returncode, took, err))
+        print('FIFO: exit 2 in %.2f s: %s' % (took, err), flush=True)
+
+        # Arguments that are not UTF-8 are refused, not left out of the request.
+        r = subprocess.run([w.weirctl, '--socket', w.sock, 'ban', b'198.18.0.\xff'],
+                           capture_output=True, text=True)
+        wt.check(r.returncode == 2 and r.stderr ==
+                 'weirctl: ban: argument 1 (ADDRESS) is not valid UTF-8\n',
+                 'weirctl ban <not UTF-8>: exit %d, %r' % (r.returncode, r.stderr))
+        r = subprocess.run([w.weirctl, '--socket', w.sock, 'bans', '--after', b'\xc0\x80'],
+                           capture_output=True, text=True)
+        wt.check(r.returncode == 2 and 'argument 2 (--after) is not valid UTF-8' in r.stderr,
+                 'weirctl bans --after <not UTF-8>: exit %d, %r' % (r.returncode, r.stderr))
+    finally:
+        w.cleanup()
+    print('ok: a FIFO config is refused at once; arguments that are not UTF-8 are refused')
+
+
 # Every scenario, by name: `e2e.py --list` gives meson these names (e2e-NAME).
-SCENARIOS = {'l4': l4, 'limits': limits, 'ping': ping, 'synproxy': synproxy}
+SCENARIOS = {'admin-fairness': admin_fairness, 'bans-pages': bans_pages, 'cli-edges': cli_edges,
+             'l4': l4, 'limits': limits, 'ping': ping, 'synproxy': synproxy}
 
 if __name__ == '__main__':
     if sys.argv[1:] == ['--list']:

@@ -29,6 +29,11 @@ expect "weight" weirctl --json backend w
 expect "" weirctl backend disable ""
 expect "" weirctl stats ""
 expect "--socket" weirctl --s
+# A command's options, and the word after one is its value, not an argument.
+expect "--limit" weirctl bans --l
+expect "--limit --after" weirctl bans --
+expect "" weirctl bans --limit 5 ""
+expect "disable enable weight" weirctl --timeout 3 backend ""
 complete -p weirctl >/dev/null || { echo "FAIL: no completion registered for weirctl"; fails=$((fails + 1)); }
 # Every command of weirctl --help is offered.
 for c in $("$weirctl" --help | sed -n '/^Commands:/,/^Options:/p' | awk '/^  [a-z]/{print $1}'); do

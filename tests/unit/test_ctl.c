@@ -29,8 +29,11 @@
 
 /* Mirrors of private constants of ctl_server.c. */
 #define MAX_CLIENTS 32
+#define ROOT_RESERVE 4
+#define PER_UID_MAX 8
 #define MAX_PENDING_OUT (4u << 20)
 #define IDLE_TIMEOUT_MS 30000
+#define LINE_DEADLINE_MS 2000
 
 /* Rounds of poll-then-read before a test gives up waiting for an answer. */
 #define MAX_ROUNDS 500
@@ -56,6 +59,25 @@ clock_gettime(clockid_t clk, struct timespec *ts)
 			ts->tv_nsec -= 1000000000;
 		}
 	}
+	return (int)rc;
+}
+
+/*
+ * The server asks the kernel for a client's uid (SO_PEERCRED) when it
+ * accepts it. This getsockopt() takes precedence over libc's, like
+ * clock_gettime() above: a connection accepted while peer_uid is U appears
+ * to come from uid U, so one test process plays every user. 0 by default,
+ * whoever runs the tests.
+ */
+static uid_t peer_uid;
+
+int
+getsockopt(int fd, int level, int name, void *val, socklen_t *len)
+{
+	long rc = syscall(SYS_getsockopt, fd, level, name, val, len);
+
+	if (rc == 0 && level == SOL_SOCKET && name == SO_PEERCRED && *len == sizeof(struct ucred))
+		((struct ucred *)val)->uid = peer_uid;
 	return (int)rc;
 }
 
@@ -159,6 +181,7 @@ fx_teardown(void **state)
 
 	weir_ctl_server_close(fx->s);
 	clock_skew_ms = 0;
+	peer_uid = 0;
 	rc = nftw(fx->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 	free(fx);
 	return rc;
@@ -912,6 +935,129 @@ test_client_limit(void **state)
 	}
 }
 
+/* A client of uid, accepted before this returns. */
+static struct cli *
+cli_open_as(struct fx *fx, uid_t uid)
+{
+	struct cli *c;
+
+	peer_uid = uid;
+	c = cli_open(fx);
+	serve(fx, 1);
+	peer_uid = 0;
+	return c;
+}
+
+static void
+expect_refused(struct fx *fx, uid_t uid, const char *why)
+{
+	struct cli *c = cli_open_as(fx, uid);
+
+	expect_error(fx, c, why);
+	expect_eof(fx, c);
+	cli_close(c);
+}
+
+/* Users other than root hold at most PER_UID_MAX slots each and never the
+ * last ROOT_RESERVE: however many connections they keep open, root's
+ * weirctl gets in. */
+static void
+test_uid_caps(void **state)
+{
+	struct fx *fx = *state;
+	struct cli *c[MAX_CLIENTS];
+	struct weir_ctl_server_stats st;
+	unsigned int i, n = 0;
+
+	for (i = 0; i < PER_UID_MAX; i++)
+		c[n++] = cli_open_as(fx, 1000);
+	expect_refused(fx, 1000, "too many admin clients of this user");
+	/* Other users still get in, up to the reserve. */
+	for (; n < MAX_CLIENTS - ROOT_RESERVE; n++)
+		c[n] = cli_open_as(fx, 1001 + (n - PER_UID_MAX) / PER_UID_MAX);
+	for (i = 0; i < n; i++)
+		expect_served(fx, c[i]);
+	expect_refused(fx, 2000, "too many admin clients (the rest are kept for root)");
+	/* The reserve is root's. */
+	while (n < MAX_CLIENTS)
+		c[n++] = cli_open_as(fx, 0);
+	for (i = MAX_CLIENTS - ROOT_RESERVE; i < MAX_CLIENTS; i++)
+		expect_served(fx, c[i]);
+	expect_refused(fx, 0, "too many admin clients");
+	weir_ctl_server_get_stats(fx->s, &st);
+	assert_int_equal(st.clients, MAX_CLIENTS);
+	assert_int_equal(st.accepted, MAX_CLIENTS);
+	assert_int_equal(st.refused, 3);
+	assert_int_equal(st.root_reserve, ROOT_RESERVE);
+	assert_int_equal(st.per_uid_max, PER_UID_MAX);
+
+	/* A slot a user gives back is that user's again. */
+	cli_close(c[0]);
+	serve(fx, 2);
+	c[0] = cli_open_as(fx, 1000);
+	expect_served(fx, c[0]);
+	for (i = 0; i < MAX_CLIENTS; i++)
+		cli_close(c[i]);
+}
+
+/* A request line must be complete within LINE_DEADLINE_MS of the
+ * connection or of its first byte: silent clients and clients sending a
+ * byte at a time give their slots back. */
+static void
+test_line_deadline(void **state)
+{
+	struct fx *fx = *state;
+	struct cli *silent[MAX_CLIENTS], *drip = cli_open_as(fx, 1000), *ok, *late;
+	struct weir_ctl_server_stats st;
+	unsigned int i;
+
+	ok = cli_open_as(fx, 0);
+	expect_served(fx, ok);
+	for (i = 0; i < MAX_CLIENTS - 2; i++)
+		silent[i] = cli_open_as(fx, 0);
+	expect_refused(fx, 0, "too many admin clients");
+
+	cli_puts(fx, drip, "{\"v\":");
+	serve(fx, 1);
+	clock_skew_ms += LINE_DEADLINE_MS / 2;
+	cli_puts(fx, drip, "1,");
+	serve(fx, 1);
+	/* Not yet. */
+	expect_quiet(fx, silent[0]);
+	expect_quiet(fx, drip);
+	clock_skew_ms += LINE_DEADLINE_MS / 2 + 100;
+	serve(fx, 1);
+	expect_eof(fx, drip);
+	for (i = 0; i < MAX_CLIENTS - 2; i++) {
+		expect_eof(fx, silent[i]);
+		cli_close(silent[i]);
+	}
+	cli_close(drip);
+
+	/* A client that has had its answers may wait for the idle timeout
+	 * before its next request, which has a deadline of its own. */
+	expect_served(fx, ok);
+	clock_skew_ms += IDLE_TIMEOUT_MS / 2;
+	expect_served(fx, ok);
+	late = cli_open_as(fx, 0);
+	expect_served(fx, late);
+	cli_puts(fx, late, "{\"v\":1");
+	serve(fx, 1);
+	clock_skew_ms += LINE_DEADLINE_MS + 100;
+	serve(fx, 1);
+	expect_eof(fx, late);
+	cli_close(late);
+	expect_served(fx, ok);
+
+	weir_ctl_server_get_stats(fx->s, &st);
+	assert_int_equal(st.deadline_closed, MAX_CLIENTS - 2 + 2);
+	assert_int_equal(st.idle_closed, 0);
+	assert_int_equal(st.refused, 1);
+	assert_int_equal(st.clients, 1);
+	assert_int_equal(st.line_deadline_ms, LINE_DEADLINE_MS);
+	cli_close(ok);
+}
+
 static void
 test_second_server_refused(void **state)
 {
@@ -1135,6 +1281,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_client_hangs_up, server_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_idle_timeout, server_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_client_limit, server_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_uid_caps, server_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_line_deadline, server_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_deferred, server_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_second_server_refused, server_setup,
 						fx_teardown),

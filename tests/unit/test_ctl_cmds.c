@@ -51,6 +51,8 @@ test_table(void **state)
 			    "top [N]");
 	assert_string_equal(weir_ctl_cmd_usage(weir_ctl_cmd_find("stats"), usage, sizeof(usage)),
 			    "stats");
+	assert_string_equal(weir_ctl_cmd_usage(weir_ctl_cmd_find("bans"), usage, sizeof(usage)),
+			    "bans [--limit N] [--after CURSOR]");
 }
 
 /* weirctl's words after the command: the request, or NULL with err filled. */
@@ -106,6 +108,12 @@ test_command_lines(void **state)
 		{"top", "{}"},
 		{"top 1000", "{\"n\": 1000}"},
 		{"block 198.18.5.0/24", "{\"prefix\": \"198.18.5.0/24\"}"},
+		{"bans", "{}"},
+		{"bans --limit 100", "{\"limit\": 100}"},
+		{"bans --after 198.18.0.9/32 --limit 1",
+		 "{\"limit\": 1, \"after\": \"198.18.0.9/32\"}"},
+		{"bans --limit=10000 --after=2001:db8::/64",
+		 "{\"limit\": 10000, \"after\": \"2001:db8::/64\"}"},
 	};
 	static const struct weir_reject_case bad_lines[] = {
 		{"status now", "'status' takes no arguments"},
@@ -127,6 +135,17 @@ test_command_lines(void **state)
 		{"unban", "usage: unban ADDRESS"},
 		{"top 1001", "top N '1001': expected an integer in [1, 1000]"},
 		{"allow", "usage: allow PREFIX"},
+		{"bans --limit 0", "bans --limit '0': expected an integer in [1, 10000]"},
+		{"bans --limit 10001", "bans --limit '10001': expected an integer in [1, 10000]"},
+		{"bans --limit", "bans: --limit needs a value (N)"},
+		{"bans --page 2", "bans: unknown option '--page' (usage: bans [--limit N] [--after "
+				  "CURSOR])"},
+		{"bans 5", "'bans' takes no arguments"},
+		{"status --limit 5", "status: unknown option '--limit' (usage: status)"},
+		/* Not valid UTF-8: refused, naming the argument, never left out. */
+		{"ban \xff\xfe", "ban: argument 1 (ADDRESS) is not valid UTF-8"},
+		{"backend disable w\xc3 a:1", "backend: argument 2 (POOL) is not valid UTF-8"},
+		{"bans --after \xc0\x80", "bans: argument 2 (--after) is not valid UTF-8"},
 	};
 	unsigned int i;
 
@@ -189,6 +208,7 @@ test_requests(void **state)
 		"backend {\"action\": \"weight\", \"pool\": \"p\", \"backend\": \"a:1\", "
 		"\"weight\": 3}",
 		"top {\"n\": 1000}",
+		"bans {\"limit\": 10000, \"after\": \"198.18.0.9/32\"}",
 	};
 	static const struct weir_reject_case refused[] = {
 		{"backend {\"action\": \"weight\", \"pool\": \"p\", \"backend\": \"a:1\"}",
@@ -217,6 +237,9 @@ test_requests(void **state)
 		{"ban {\"address\": null}", "ban: \"address\": expected a string (ADDRESS)"},
 		{"top {\"n\": 0}", "top: \"n\": expected an integer in [1, 1000]"},
 		{"block {}", "block: missing \"prefix\" (PREFIX)"},
+		{"bans {\"limit\": 0}", "bans: \"limit\": expected an integer in [1, 10000]"},
+		{"bans {\"limit\": 10001}", "bans: \"limit\": expected an integer in [1, 10000]"},
+		{"bans {\"after\": 5}", "bans: \"after\": expected a string (CURSOR)"},
 	};
 	unsigned int i;
 

@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef WEIR_HEALTH_H
+#define WEIR_HEALTH_H
+
+/**
+ * @file
+ * A pool's backend health, pure (no DPDK, no allocation, no clock of its
+ * own: every call is given the time in ms). Three inputs decide whether a
+ * backend may take new connections ("serving"):
+ *
+ * - active checks (weir_health_probe()): a backend is UP after `rise`
+ *   consecutive good probes and DOWN after `fall` consecutive bad ones.
+ *   A backend starts UP (traffic flows from start-up; the first `fall`
+ *   probes can take it down). A DOWN backend serves nothing whatever the
+ *   breaker says; the share cap below does not apply to it (a backend that
+ *   does not answer probes is down).
+ * - passive detection (weir_health_passive()): the data path's outcomes of
+ *   new connections (handshake failures, later HTTP 5xx): `consecutive`
+ *   failures in a row eject the backend.
+ * - the circuit breaker, per backend: CLOSED (serving) -> OPEN (ejected:
+ *   no new connections) for base_ms * 2^(ejections-1), at most max_ms ->
+ *   HALF_OPEN (serving again, on trial) -> CLOSED after `trials`
+ *   successes (good probes or good connections), or OPEN again (for longer)
+ *   at the first failure. The ejection count decays by one for each base_ms
+ *   spent CLOSED without an ejection (Envoy's outlier detection model).
+ *   An ejection that would leave more than max_pct percent of the pool's
+ *   backends not serving is refused (counted in refused_ejections) and the
+ *   backend stays CLOSED, so noise on the data path cannot empty a pool.
+ *
+ * Every transition is reported by the call that makes it (return value)
+ * and remembered (last_change_ms, last reason) so the caller can log it
+ * and republish its tables.
+ */
+
+#include <stdint.h>
+
+/** Most backends in one pool. */
+#define WEIR_HEALTH_MAX_BACKENDS 256
+
+/** The breaker's states. */
+enum weir_breaker {
+	WEIR_BRK_CLOSED = 0,
+	WEIR_BRK_OPEN,
+	WEIR_BRK_HALF_OPEN,
+};
+
+/** Why a backend's serving state last changed. */
+enum weir_health_why {
+	WEIR_HW_NONE = 0,
+	WEIR_HW_PROBES_FAILED, /**< `fall` bad probes in a row: DOWN */
+	WEIR_HW_PROBES_OK,     /**< `rise` good probes in a row: UP */
+	WEIR_HW_EJECTED,       /**< `consecutive` failed connections: OPEN */
+	WEIR_HW_TRIAL,	       /**< ejection time over: HALF_OPEN */
+	WEIR_HW_TRIAL_FAILED,  /**< a failure while HALF_OPEN: OPEN again */
+	WEIR_HW_TRIAL_OK,      /**< `trials` successes while HALF_OPEN: CLOSED */
+};
+
+/** A pool's settings. */
+struct weir_health_params {
+	uint32_t rise;	      /**< good probes in a row to come UP (>= 1) */
+	uint32_t fall;	      /**< bad probes in a row to go DOWN (>= 1) */
+	uint32_t consecutive; /**< failed connections in a row that eject; 0: no ejection */
+	uint32_t base_ms;     /**< first ejection's length (>= 1) */
+	uint32_t max_ms;      /**< longest ejection (>= base_ms) */
+	uint32_t max_pct;     /**< most of the pool (percent, 0-100) out at once by ejection */
+	uint32_t trials;      /**< successes that close a HALF_OPEN breaker (>= 1) */
+};
+
+/** One backend's state. */
+struct weir_health_backend {
+	uint8_t up;		  /**< active verdict: 1 UP, 0 DOWN */
+	uint8_t brk;		  /**< enum weir_breaker */
+	uint8_t why;		  /**< enum weir_health_why of the last change */
+	uint8_t last_probe_ok;	  /**< the last probe's result (if probes > 0) */
+	uint32_t ok_run;	  /**< good probes in a row */
+	uint32_t fail_run;	  /**< bad probes in a row */
+	uint32_t consec;	  /**< failed connections in a row (passive) */
+	uint32_t trial_ok;	  /**< successes while HALF_OPEN */
+	uint32_t ejections;	  /**< ejection level: grows with each, decays while CLOSED */
+	uint64_t ejections_total; /**< ejections since start */
+	uint64_t probes;	  /**< probes reported */
+	uint64_t transitions;	  /**< serving-state changes */
+	uint64_t open_until_ms;	  /**< OPEN: when it turns HALF_OPEN */
+	uint64_t closed_since_ms; /**< CLOSED: since when (decay of ejections) */
+	uint64_t last_change_ms;
+};
+
+/** A pool's health. */
+struct weir_health_pool {
+	struct weir_health_params p;
+	uint32_t n;		    /**< backends */
+	uint64_t refused_ejections; /**< ejections the share cap refused */
+	struct weir_health_backend b[WEIR_HEALTH_MAX_BACKENDS];
+};
+
+/**
+ * Set a pool up: every backend UP and CLOSED.
+ *
+ * @return
+ *   0, or -1 if a parameter is out of its range or n is too large.
+ */
+int weir_health_init(struct weir_health_pool *hp, const struct weir_health_params *p, uint32_t n,
+		     uint64_t now_ms);
+
+/**
+ * A probe's result.
+ *
+ * @return
+ *   1 if backend b's serving state changed, else 0.
+ */
+int weir_health_probe(struct weir_health_pool *hp, uint32_t b, int ok, uint64_t now_ms);
+
+/**
+ * The data path's outcomes for backend b since the last call: ok
+ * successes, then (or only) fail failures in a row at the end (the caller
+ * reads a per-backend "failures since the last success" counter). Either
+ * may be 0.
+ *
+ * @return
+ *   1 if backend b's serving state changed, else 0.
+ */
+int weir_health_passive(struct weir_health_pool *hp, uint32_t b, uint32_t ok, uint32_t fail,
+			uint64_t now_ms);
+
+/**
+ * Time passes: OPEN breakers whose time is over turn HALF_OPEN; ejection
+ * levels decay.
+ *
+ * @return
+ *   The number of backends whose serving state changed.
+ */
+uint32_t weir_health_tick(struct weir_health_pool *hp, uint64_t now_ms);
+
+/** May backend b take new connections (UP and not OPEN)? */
+int weir_health_serving(const struct weir_health_pool *hp, uint32_t b);
+
+/** The name of a breaker state ("closed", "open", "half-open"). */
+const char *weir_breaker_name(enum weir_breaker s);
+
+/** The text of a reason ("probes failed", ...). */
+const char *weir_health_why_text(enum weir_health_why w);
+
+#endif

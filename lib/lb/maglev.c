@@ -200,6 +200,45 @@ done:
 	return m;
 }
 
+struct weir_maglev *
+weir_maglev_build_failover(uint32_t size, const struct weir_maglev_entry *e, uint32_t n,
+			   const uint8_t *serving)
+{
+	struct weir_maglev_entry *up;
+	struct weir_maglev *home, *alt;
+	uint32_t i, s, out = 0;
+
+	home = weir_maglev_build(size, e, n);
+	if (home == NULL)
+		return NULL;
+	for (i = 0; i < n; i++)
+		out += !serving[i] && e[i].weight > 0;
+	if (out == 0)
+		return home;
+	up = malloc((n ? n : 1) * sizeof(*up));
+	if (up == NULL) {
+		weir_maglev_free(home);
+		errno = ENOMEM;
+		return NULL;
+	}
+	for (i = 0; i < n; i++) {
+		up[i] = e[i];
+		if (!serving[i])
+			up[i].weight = 0;
+	}
+	alt = weir_maglev_build(size, up, n);
+	free(up);
+	if (alt == NULL) {
+		weir_maglev_free(home);
+		return NULL;
+	}
+	for (s = 0; s < size; s++)
+		if (home->slots[s] != WEIR_LB_NONE && !serving[home->slots[s]])
+			home->slots[s] = alt->slots[s];
+	weir_maglev_free(alt);
+	return home;
+}
+
 void
 weir_maglev_free(struct weir_maglev *m)
 {

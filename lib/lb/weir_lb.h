@@ -100,6 +100,32 @@ int weir_maglev_size_ok(uint32_t size);
 struct weir_maglev *weir_maglev_build(uint32_t size, const struct weir_maglev_entry *e, uint32_t n);
 
 /**
+ * Build the table of backends some of which are out of service (failed
+ * health checks, ejected): each slot of the table of every backend
+ * (weir_maglev_build(size, e, n), the "home" table) keeps its backend if
+ * that backend serves; the slots of backends that do not serve go to the
+ * backend that a table built without them gives the slot. So only the
+ * failed backends' slots move (their connections have to go somewhere),
+ * every other flow stays where it was, and the failed backends' slots are
+ * shared as evenly as a table without them would share them; when they
+ * serve again, the home table is back exactly. A pure function of (e,
+ * serving): weirs with the same view build the same table.
+ *
+ * @param size
+ *   M; see weir_maglev_size_ok().
+ * @param e
+ *   Backends with their configured weights (0: drained, no slots).
+ * @param n
+ *   Number of backends.
+ * @param serving
+ *   n flags: 1 if backend i may take new connections.
+ * @return
+ *   A new table, or NULL (as weir_maglev_build()).
+ */
+struct weir_maglev *weir_maglev_build_failover(uint32_t size, const struct weir_maglev_entry *e,
+					       uint32_t n, const uint8_t *serving);
+
+/**
  * Free a table.
  *
  * @param m

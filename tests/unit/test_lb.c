@@ -248,6 +248,63 @@ test_minimal_disruption(void **state)
 	free(less);
 }
 
+/* Health failover: only the failed backends' slots move, evenly; all back
+ * gives the home table exactly; all out gives no slot. */
+static void
+test_failover(void **state)
+{
+	const uint32_t n = 10;
+	struct weir_maglev_entry *e = entries(n, 1);
+	uint8_t serving[10];
+	struct weir_maglev *home, *f;
+	uint32_t count[10], s, i, moved = 0;
+
+	(void)state;
+	memset(serving, 1, sizeof(serving));
+	home = weir_maglev_build(M, e, n);
+	f = weir_maglev_build_failover(M, e, n, serving);
+	assert_non_null(home);
+	assert_non_null(f);
+	assert_memory_equal(home->slots, f->slots, M * sizeof(uint32_t));
+	weir_maglev_free(f);
+
+	serving[3] = serving[7] = 0;
+	f = weir_maglev_build_failover(M, e, n, serving);
+	assert_non_null(f);
+	for (s = 0; s < M; s++) {
+		if (home->slots[s] == 3 || home->slots[s] == 7) {
+			assert_true(f->slots[s] != 3 && f->slots[s] != 7);
+			moved++;
+		} else
+			assert_int_equal(f->slots[s], home->slots[s]);
+	}
+	assert_true(moved > M / 10 * 2 * 0.98 && moved < M / 10 * 2 * 1.02);
+	count_slots(f, count, n);
+	assert_int_equal(count[3] + count[7], 0);
+	for (i = 0; i < n; i++)
+		if (i != 3 && i != 7)
+			assert_true(count[i] >= M / 8 * 0.97 && count[i] <= M / 8 * 1.03);
+	weir_maglev_free(f);
+
+	/* A drained backend (weight 0) that also fails changes nothing. */
+	e[5].weight = 0;
+	weir_maglev_free(home);
+	home = weir_maglev_build(M, e, n);
+	memset(serving, 1, sizeof(serving));
+	serving[5] = 0;
+	f = weir_maglev_build_failover(M, e, n, serving);
+	assert_memory_equal(home->slots, f->slots, M * sizeof(uint32_t));
+	weir_maglev_free(f);
+
+	memset(serving, 0, sizeof(serving));
+	f = weir_maglev_build_failover(M, e, n, serving);
+	for (s = 0; s < M; s++)
+		assert_int_equal(f->slots[s], WEIR_LB_NONE);
+	weir_maglev_free(f);
+	weir_maglev_free(home);
+	free(e);
+}
+
 static void
 test_deterministic(void **state)
 {
@@ -560,15 +617,15 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_hash_fixed),	  cmocka_unit_test(test_size_ok),
-		cmocka_unit_test(test_build_errors),	  cmocka_unit_test(test_balance),
-		cmocka_unit_test(test_weights),		  cmocka_unit_test(test_minimal_disruption),
-		cmocka_unit_test(test_deterministic),	  cmocka_unit_test(test_lookup_spread),
-		cmocka_unit_test(test_sched_names),	  cmocka_unit_test(test_sched_none),
-		cmocka_unit_test(test_sched_maglev),	  cmocka_unit_test(test_sched_rr),
-		cmocka_unit_test(test_sched_wrr),	  cmocka_unit_test(test_sched_least_conn),
-		cmocka_unit_test(test_sched_source_hash), cmocka_unit_test(test_sched_least_rtt),
-		cmocka_unit_test(test_sched_adaptive),
+		cmocka_unit_test(test_hash_fixed),	 cmocka_unit_test(test_size_ok),
+		cmocka_unit_test(test_build_errors),	 cmocka_unit_test(test_balance),
+		cmocka_unit_test(test_weights),		 cmocka_unit_test(test_minimal_disruption),
+		cmocka_unit_test(test_failover),	 cmocka_unit_test(test_deterministic),
+		cmocka_unit_test(test_lookup_spread),	 cmocka_unit_test(test_sched_names),
+		cmocka_unit_test(test_sched_none),	 cmocka_unit_test(test_sched_maglev),
+		cmocka_unit_test(test_sched_rr),	 cmocka_unit_test(test_sched_wrr),
+		cmocka_unit_test(test_sched_least_conn), cmocka_unit_test(test_sched_source_hash),
+		cmocka_unit_test(test_sched_least_rtt),	 cmocka_unit_test(test_sched_adaptive),
 	};
 
 	return weir_test_main(tests);

@@ -69,11 +69,42 @@ struct weir_backend_config {
 	char datacenter[32];   /**< optional label, "" if none */
 };
 
+/** Most expected status ranges of an HTTP health check. */
+#define WEIR_HEALTH_STATUS_RANGES 8
+
+/** Active health checks of a pool's backends (pools[i].health). */
+struct weir_health_check_config {
+	uint8_t enabled;      /**< "health" given */
+	uint8_t http;	      /**< type "http" (else "tcp") */
+	uint32_t interval_ms; /**< from one probe's start to the next (250) */
+	uint32_t timeout_ms;  /**< a probe without a verdict by then failed (200, <= interval) */
+	uint32_t rise;	      /**< good probes in a row that bring a backend up (2) */
+	uint32_t fall;	      /**< bad probes in a row that take it down (3) */
+	char method[16];      /**< HTTP: request method ("GET") */
+	char path[256];	      /**< HTTP: request target ("/") */
+	char host[128];	      /**< HTTP: Host header ("" = the backend's address and port) */
+	uint8_t n_status;     /**< HTTP: expected status ranges ([200-399]) */
+	uint16_t status_lo[WEIR_HEALTH_STATUS_RANGES];
+	uint16_t status_hi[WEIR_HEALTH_STATUS_RANGES];
+	char body[64]; /**< HTTP: the response must contain this ("" = no check) */
+};
+
+/** Passive detection and the circuit breaker (pools[i].outlier). */
+struct weir_outlier_config {
+	uint32_t consecutive; /**< failed handshakes in a row that eject (5; 0 = never) */
+	uint32_t base_ms;     /**< first ejection (5000), doubling with each repeat */
+	uint32_t max_ms;      /**< longest ejection (300000) */
+	uint32_t max_pct;     /**< most of the pool ejected at once, percent (50) */
+	uint32_t trials;      /**< successes that close a half-open breaker (3) */
+};
+
 /** A named set of backends. */
 struct weir_pool_config {
 	char name[32];
 	unsigned int n_backends;
 	struct weir_backend_config backends[WEIR_MAX_BACKENDS];
+	struct weir_health_check_config health;
+	struct weir_outlier_config outlier;
 };
 
 /** How a service reaches its backends. */
@@ -179,6 +210,7 @@ struct weir_service_config {
 	struct weir_timeouts timeouts;
 	struct weir_limits limits;
 	struct weir_synproxy_config synproxy;
+	uint8_t no_backend_rst; /**< no backend serving: answer a SYN with an RST (else drop) */
 };
 
 /** The whole configuration. */

@@ -130,7 +130,7 @@ load_backend(struct weir_cfg_ctx *c, const char *where, json_t *o, struct weir_b
 static int
 load_pools(struct weir_cfg_ctx *c, json_t *v, struct weir_config *cfg)
 {
-	static const char *const keys[] = {"name", "backends", NULL};
+	static const char *const keys[] = {"name", "backends", "health", "outlier", NULL};
 	char where[32], key[96];
 	json_t *o, *f, *e;
 	size_t i, j, k;
@@ -185,6 +185,8 @@ load_pools(struct weir_cfg_ctx *c, json_t *v, struct weir_config *cfg)
 							     where, k);
 			p->n_backends++;
 		}
+		if ((rc = weir_cfg_load_health(c, where, o, p)) != 0)
+			return rc;
 		cfg->n_pools++;
 	}
 	return 0;
@@ -250,9 +252,10 @@ static int
 load_service(struct weir_cfg_ctx *c, const char *where, json_t *o, struct weir_config *cfg,
 	     struct weir_service_config *s)
 {
-	static const char *const keys[] = {
-		"name",	     "vip",	 "port",       "protocol",  "scheduler", "sticky",   "pool",
-		"local_ips", "timeouts", "forwarding", "mss_clamp", "limits",	 "synproxy", NULL};
+	static const char *const keys[] = {"name",	"vip",	      "port",	   "protocol",
+					   "scheduler", "sticky",     "pool",	   "local_ips",
+					   "timeouts",	"forwarding", "mss_clamp", "limits",
+					   "synproxy",	"no_backend", NULL};
 	char key[96], pool[32], ip[INET6_ADDRSTRLEN];
 	const struct weir_pool_config *pl;
 	unsigned long u;
@@ -357,6 +360,17 @@ load_service(struct weir_cfg_ctx *c, const char *where, json_t *o, struct weir_c
 	snprintf(key, sizeof(key), "%s.synproxy", where);
 	if ((rc = weir_cfg_load_synproxy(c, key, json_object_get(o, "synproxy"), s)) != 0)
 		return rc;
+
+	snprintf(key, sizeof(key), "%s.no_backend", where);
+	if ((v = json_object_get(o, "no_backend")) != NULL) {
+		const char *t = json_is_string(v) ? json_string_value(v) : "";
+
+		if (strcmp(t, "drop") != 0 && strcmp(t, "rst") != 0)
+			return weir_cfg_fail(c, key, v, "expected \"drop\" or \"rst\"");
+		if (strcmp(t, "rst") == 0 && s->proto != 6)
+			return weir_cfg_fail(c, key, v, "only TCP services can answer with an RST");
+		s->no_backend_rst = strcmp(t, "rst") == 0;
+	}
 
 	snprintf(key, sizeof(key), "%s.pool", where);
 	if ((v = json_object_get(o, "pool")) == NULL)

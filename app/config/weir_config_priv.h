@@ -67,6 +67,10 @@ int weir_cfg_get_secret(struct weir_cfg_ctx *c, const char *key, json_t *v, uint
 int weir_cfg_load_synproxy(struct weir_cfg_ctx *c, const char *where, json_t *o,
 			   struct weir_service_config *s);
 
+/** Load a pool's "health" and "outlier" (pool object o at path where), defaults included. */
+int weir_cfg_load_health(struct weir_cfg_ctx *c, const char *where, json_t *o,
+			 struct weir_pool_config *p);
+
 /** Load ports[i].neighbors into p. */
 int weir_cfg_load_neighbors(struct weir_cfg_ctx *c, const char *where, json_t *v,
 			    struct weir_port_config *p);

@@ -647,6 +647,153 @@ test_acl(void **state)
 	weir_test_rejects(acl, try_load, NULL);
 }
 
+/* A pool of one IPv4 backend with health and outlier settings x. */
+#define HPOOL(x)                                                                                   \
+	"{" PORTS ",'pools':[{'name':'p','backends':[{'address':'198.18.2.10','port':80}]" x "}]}"
+
+static void
+test_health(void **state)
+{
+	static const struct weir_reject_case bad[] = {
+		{HPOOL(",'health':1"), "config t: key 'pools[0].health' = 1: expected an object "
+				       "{type, interval_ms, ...}"},
+		{HPOOL(",'health':{'type':'icmp'}"),
+		 "config t: key 'pools[0].health.type' = \"icmp\": expected \"tcp\" or \"http\""},
+		{HPOOL(",'health':{'interval_ms':5}"),
+		 "config t: key 'pools[0].health.interval_ms' = 5: expected an integer in [10, "
+		 "3600000]"},
+		{HPOOL(",'health':{'interval_ms':100,'timeout_ms':101}"),
+		 "config t: key 'pools[0].health.timeout_ms' = 101: expected an integer in [1, "
+		 "100]"},
+		{HPOOL(",'health':{'rise':0}"),
+		 "config t: key 'pools[0].health.rise' = 0: expected an integer in [1, 100]"},
+		{HPOOL(",'health':{'fall':101}"),
+		 "config t: key 'pools[0].health.fall' = 101: expected an integer in [1, 100]"},
+		{HPOOL(",'health':{'every':1}"),
+		 "config t: key 'pools[0].health.every': unknown key"},
+		{HPOOL(",'health':{'http':{'path':'/'}}"),
+		 "config t: key 'pools[0].health.http': only with \"type\": \"http\""},
+		{HPOOL(",'health':{'type':'http','http':{'path':'x'}}"),
+		 "config t: key 'pools[0].health.http.path' = \"x\": expected a path starting with "
+		 "'/', without spaces or control characters"},
+		{HPOOL(",'health':{'type':'http','http':{'path':'/a b'}}"),
+		 "config t: key 'pools[0].health.http.path' = \"/a b\": expected a path starting "
+		 "with '/', without spaces or control characters"},
+		{HPOOL(",'health':{'type':'http','http':{'method':'GE T'}}"),
+		 "config t: key 'pools[0].health.http.method' = \"GE T\": expected an HTTP method "
+		 "(a token)"},
+		{HPOOL(",'health':{'type':'http','http':{'host':'a\\u0001'}}"),
+		 "config t: key 'pools[0].health.http.host' = \"a\\u0001\": expected a host "
+		 "without spaces or control characters"},
+		{HPOOL(",'health':{'type':'http','http':{'expect_status':[]}}"),
+		 "config t: key 'pools[0].health.http.expect_status' = []: expected an array of 1 "
+		 "to "
+		 "8 statuses or ranges"},
+		{HPOOL(",'health':{'type':'http','http':{'expect_status':['300-200']}}"),
+		 "config t: key 'pools[0].health.http.expect_status[0]' = \"300-200\": expected a "
+		 "status 100..599 or a range like \"200-399\""},
+		{HPOOL(",'health':{'type':'http','http':{'expect_status':[200,'2xx']}}"),
+		 "config t: key 'pools[0].health.http.expect_status[1]' = \"2xx\": expected a "
+		 "status 100..599 or a range like \"200-399\""},
+		{HPOOL(",'health':{'type':'http','http':{'expect_status':[600]}}"),
+		 "config t: key 'pools[0].health.http.expect_status[0]' = 600: expected an integer "
+		 "in [100, 599]"},
+		{HPOOL(",'health':{'type':'http','http':{'expect_body_contains':''}}"),
+		 "config t: key 'pools[0].health.http.expect_body_contains' = \"\": must not be "
+		 "empty"},
+		{HPOOL(",'outlier':[]"),
+		 "config t: key 'pools[0].outlier' = []: expected an object {consecutive_failures, "
+		 "...}"},
+		{HPOOL(",'outlier':{'max_ejection_percent':101}"),
+		 "config t: key 'pools[0].outlier.max_ejection_percent' = 101: expected an integer "
+		 "in [0, 100]"},
+		{HPOOL(",'outlier':{'half_open_trials':0}"),
+		 "config t: key 'pools[0].outlier.half_open_trials' = 0: expected an integer in "
+		 "[1, "
+		 "1000]"},
+		{HPOOL(",'outlier':{'base_ejection_ms':2000,'max_ejection_ms':1000}"),
+		 "config t: key 'pools[0].outlier.max_ejection_ms' = 1000: must be at least "
+		 "base_ejection_ms (2000)"},
+		{HPOOL(",'outlier':{'eject':1}"),
+		 "config t: key 'pools[0].outlier.eject': unknown key"},
+		{"{" PORTS "," POOLS ",'services':[" SVC4 ",'no_backend':'503'}]}",
+		 "config t: key 'services[0].no_backend' = \"503\": expected \"drop\" or \"rst\""},
+		{"{" PORTS "," POOLS ",'services':[" SVC("u", "198.18.1.1", "53", "udp", "w4",
+							 "['198.18.2.1']") ",'no_backend':'rst'}]}",
+		 "config t: key 'services[0].no_backend' = \"rst\": only TCP services can answer "
+		 "with an RST"},
+	};
+	const struct weir_health_check_config *h;
+	const struct weir_outlier_config *o;
+	struct weir_config *c;
+
+	(void)state;
+	/* Defaults: no checks, outlier detection on. */
+	c = load(HPOOL(""));
+	assert_non_null(c);
+	h = &c->pools[0].health;
+	o = &c->pools[0].outlier;
+	assert_int_equal(h->enabled, 0);
+	assert_int_equal(h->interval_ms, 250);
+	assert_int_equal(h->timeout_ms, 200);
+	assert_int_equal(h->rise, 2);
+	assert_int_equal(h->fall, 3);
+	assert_string_equal(h->method, "GET");
+	assert_string_equal(h->path, "/");
+	assert_string_equal(h->host, "");
+	assert_int_equal(h->n_status, 1);
+	assert_int_equal(h->status_lo[0], 200);
+	assert_int_equal(h->status_hi[0], 399);
+	assert_int_equal(o->consecutive, 5);
+	assert_int_equal(o->base_ms, 5000);
+	assert_int_equal(o->max_ms, 300000);
+	assert_int_equal(o->max_pct, 50);
+	assert_int_equal(o->trials, 3);
+	weir_config_free(c);
+
+	/* Every key, read back; a short interval lowers the default timeout. */
+	c = load(HPOOL(",'health':{'type':'http','interval_ms':100,'rise':1,'fall':4,"
+		       "'http':{'method':'HEAD','path':'/healthz?full=1','host':'api.example',"
+		       "'expect_status':[204,'200-202'],'expect_body_contains':'ok'}},"
+		       "'outlier':{'consecutive_failures':0,'base_ejection_ms':400000,"
+		       "'max_ejection_percent':100,'half_open_trials':7}"));
+	assert_non_null(c);
+	h = &c->pools[0].health;
+	o = &c->pools[0].outlier;
+	assert_int_equal(h->enabled, 1);
+	assert_int_equal(h->http, 1);
+	assert_int_equal(h->interval_ms, 100);
+	assert_int_equal(h->timeout_ms, 100);
+	assert_int_equal(h->rise, 1);
+	assert_int_equal(h->fall, 4);
+	assert_string_equal(h->method, "HEAD");
+	assert_string_equal(h->path, "/healthz?full=1");
+	assert_string_equal(h->host, "api.example");
+	assert_int_equal(h->n_status, 2);
+	assert_int_equal(h->status_lo[0], 204);
+	assert_int_equal(h->status_hi[0], 204);
+	assert_int_equal(h->status_lo[1], 200);
+	assert_int_equal(h->status_hi[1], 202);
+	assert_string_equal(h->body, "ok");
+	assert_int_equal(o->consecutive, 0);
+	assert_int_equal(o->base_ms, 400000);
+	assert_int_equal(o->max_ms, 400000); /* raised to the base when not given */
+	assert_int_equal(o->max_pct, 100);
+	assert_int_equal(o->trials, 7);
+	weir_config_free(c);
+
+	c = load("{" PORTS "," POOLS ",'services':[" SVC4 ",'no_backend':'rst'}]}");
+	assert_non_null(c);
+	assert_int_equal(c->services[0].no_backend_rst, 1);
+	weir_config_free(c);
+	c = load("{" PORTS "," POOLS ",'services':[" SVC4 "}]}");
+	assert_non_null(c);
+	assert_int_equal(c->services[0].no_backend_rst, 0);
+	weir_config_free(c);
+
+	weir_test_rejects(bad, try_load, NULL);
+}
+
 int
 main(void)
 {
@@ -656,6 +803,7 @@ main(void)
 		cmocka_unit_test(test_pools),	     cmocka_unit_test(test_services),
 		cmocka_unit_test(test_limits),	     cmocka_unit_test(test_limits_more),
 		cmocka_unit_test(test_synproxy),     cmocka_unit_test(test_acl),
+		cmocka_unit_test(test_health),
 	};
 
 	return weir_test_main(tests);

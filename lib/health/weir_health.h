@@ -21,15 +21,25 @@
  *   no new connections) for base_ms * 2^(ejections-1), at most max_ms ->
  *   HALF_OPEN (serving again, on trial) -> CLOSED after `trials`
  *   successes (good probes or good connections), or OPEN again (for longer)
- *   at the first failure. The ejection count decays by one for each base_ms
- *   spent CLOSED without an ejection (Envoy's outlier detection model).
+ *   at the first failure (a bad probe or a failed connection). The ejection
+ *   count decays by one for each base_ms spent CLOSED without an ejection
+ *   (Envoy's outlier detection model); like Envoy's backoff it stops growing
+ *   once the ejection time is max_ms. Only weir_health_tick() ends an
+ *   ejection; while OPEN the data path's outcomes (connections opened before
+ *   the ejection) are ignored.
  *   An ejection that would leave more than max_pct percent of the pool's
  *   backends not serving is refused (counted in refused_ejections) and the
- *   backend stays CLOSED, so noise on the data path cannot empty a pool.
+ *   backend stays CLOSED (a HALF_OPEN one stays HALF_OPEN and starts its
+ *   trial over), so noise on the data path cannot empty a pool. Ejecting a
+ *   DOWN backend leaves no fewer backends serving, so it is never refused;
+ *   max_pct 0 refuses every ejection. A refused ejection needs a new run of
+ *   `consecutive` failures before the next try.
  *
- * Every transition is reported by the call that makes it (return value)
- * and remembered (last_change_ms, last reason) so the caller can log it
- * and republish its tables.
+ * A backend's state is its active verdict (UP/DOWN) and its breaker;
+ * "serving" follows from them (weir_health_serving()). Every change of
+ * either is a transition: reported by the call that makes it (return
+ * value) and remembered (last_change_ms, why, transitions) so the caller
+ * can log it and republish its tables when serving changed.
  */
 
 #include <stdint.h>
@@ -44,7 +54,7 @@ enum weir_breaker {
 	WEIR_BRK_HALF_OPEN,
 };
 
-/** Why a backend's serving state last changed. */
+/** Why a backend's state last changed. */
 enum weir_health_why {
 	WEIR_HW_NONE = 0,
 	WEIR_HW_PROBES_FAILED, /**< `fall` bad probes in a row: DOWN */
@@ -79,10 +89,10 @@ struct weir_health_backend {
 	uint32_t ejections;	  /**< ejection level: grows with each, decays while CLOSED */
 	uint64_t ejections_total; /**< ejections since start */
 	uint64_t probes;	  /**< probes reported */
-	uint64_t transitions;	  /**< serving-state changes */
+	uint64_t transitions;	  /**< state changes (UP/DOWN, breaker), each one */
 	uint64_t open_until_ms;	  /**< OPEN: when it turns HALF_OPEN */
 	uint64_t closed_since_ms; /**< CLOSED: since when (decay of ejections) */
-	uint64_t last_change_ms;
+	uint64_t last_change_ms;  /**< the last transition's time (init's time before any) */
 };
 
 /** A pool's health. */
@@ -96,6 +106,14 @@ struct weir_health_pool {
 /**
  * Set a pool up: every backend UP and CLOSED.
  *
+ * @param hp
+ *   The pool.
+ * @param p
+ *   Its settings, copied.
+ * @param n
+ *   Its backends, 0 to WEIR_HEALTH_MAX_BACKENDS.
+ * @param now_ms
+ *   The time.
  * @return
  *   0, or -1 if a parameter is out of its range or n is too large.
  */
@@ -103,10 +121,19 @@ int weir_health_init(struct weir_health_pool *hp, const struct weir_health_param
 		     uint64_t now_ms);
 
 /**
- * A probe's result.
+ * A probe's result: counts toward rise or fall, and toward the trial of a
+ * HALF_OPEN breaker (a bad probe re-opens it).
  *
+ * @param hp
+ *   The pool.
+ * @param b
+ *   The backend (an index beyond the pool is ignored).
+ * @param ok
+ *   Nonzero if the probe succeeded.
+ * @param now_ms
+ *   The time.
  * @return
- *   1 if backend b's serving state changed, else 0.
+ *   1 if backend b's state changed, else 0.
  */
 int weir_health_probe(struct weir_health_pool *hp, uint32_t b, int ok, uint64_t now_ms);
 
@@ -114,10 +141,22 @@ int weir_health_probe(struct weir_health_pool *hp, uint32_t b, int ok, uint64_t 
  * The data path's outcomes for backend b since the last call: ok
  * successes, then (or only) fail failures in a row at the end (the caller
  * reads a per-backend "failures since the last success" counter). Either
- * may be 0.
+ * may be 0. The successes reset the run of failures and count toward a
+ * HALF_OPEN trial (they may close it, after which the failures count
+ * toward a new ejection); failures while HALF_OPEN re-open the breaker.
  *
+ * @param hp
+ *   The pool.
+ * @param b
+ *   The backend (an index beyond the pool is ignored).
+ * @param ok
+ *   Successful new connections.
+ * @param fail
+ *   Failed new connections after the last success.
+ * @param now_ms
+ *   The time.
  * @return
- *   1 if backend b's serving state changed, else 0.
+ *   1 if backend b's state changed, else 0.
  */
 int weir_health_passive(struct weir_health_pool *hp, uint32_t b, uint32_t ok, uint32_t fail,
 			uint64_t now_ms);
@@ -126,18 +165,30 @@ int weir_health_passive(struct weir_health_pool *hp, uint32_t b, uint32_t ok, ui
  * Time passes: OPEN breakers whose time is over turn HALF_OPEN; ejection
  * levels decay.
  *
+ * @param hp
+ *   The pool.
+ * @param now_ms
+ *   The time.
  * @return
- *   The number of backends whose serving state changed.
+ *   The number of backends whose state changed.
  */
 uint32_t weir_health_tick(struct weir_health_pool *hp, uint64_t now_ms);
 
-/** May backend b take new connections (UP and not OPEN)? */
+/**
+ * May backend b take new connections (UP and not OPEN)?
+ *
+ * @return
+ *   1 if so, 0 if not or if b is beyond the pool.
+ */
 int weir_health_serving(const struct weir_health_pool *hp, uint32_t b);
 
-/** The name of a breaker state ("closed", "open", "half-open"). */
+/** The name of a breaker state ("closed", "open", "half-open"; "unknown"). */
 const char *weir_breaker_name(enum weir_breaker s);
 
-/** The text of a reason ("probes failed", ...). */
+/**
+ * The text of a reason: "none", "probes failed", "probes ok", "connections
+ * failed", "ejection over", "trial failed", "trial ok" ("unknown").
+ */
 const char *weir_health_why_text(enum weir_health_why w);
 
 #endif

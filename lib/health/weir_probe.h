@@ -24,7 +24,22 @@
  * - Retransmission: the SYN and the request are sent again after
  *   rto_ms, doubling each time, until the probe's timeout_ms (measured from
  *   the start) fails it ("timeout"), after which an RST is sent if the
- *   handshake had completed.
+ *   handshake had completed. The request is not sent again once the
+ *   server has ACKed it.
+ * - The status line is checked as soon as a whole line (CRLF, or a bare
+ *   LF) is in: "HTTP/1.0 " or "HTTP/1.1 ", three digits (100-999), then
+ *   the line's end or SP and a reason phrase; anything else is
+ *   "malformed". Without expect_body the verdict comes with the status
+ *   line; with it, the body (after the first empty line, CRLF CRLF or LF LF)
+ *   is searched in what head[] holds: a pass as soon as it is found,
+ *   "bad-body" once head[] is full or the server closed without it.
+ * - Sequence numbers are compared mod 2^32. The probe advertises the room
+ *   left in head[] as its window. The RSTs it sends carry RST alone (no
+ *   ACK) and seq = ISN + 1 + request bytes; the verdict given on a segment
+ *   once the handshake is done comes with an ACK of what was received,
+ *   then the RST. A segment to an IDLE or DONE probe is ignored.
+ * - Not taken, as TCP says: an RST that does not ACK the SYN (SYN_SENT) or
+ *   is outside the window (after the handshake), a segment without ACK.
  * Anything unexpected (an ACK for data never sent, a SYN-ACK acknowledging
  * something else) fails the probe with a reason, never crashes: the
  * response parser is fuzzed (tests/fuzz).
@@ -47,14 +62,14 @@
 struct weir_probe_cfg {
 	uint8_t http;			 /**< 0: TCP handshake only; 1: HTTP request */
 	uint32_t timeout_ms;		 /**< from the start to a verdict */
-	uint32_t rto_ms;		 /**< first retransmission after this (doubles) */
-	uint16_t mss;			 /**< MSS option in the SYN */
+	uint32_t rto_ms;		 /**< first retransmission after this (doubles); 0: none */
+	uint16_t mss;			 /**< MSS option in the SYN (0: 536 is sent) */
 	uint16_t req_len;		 /**< request bytes */
 	uint8_t req[WEIR_PROBE_REQ_MAX]; /**< the whole request, head and CRLF CRLF */
-	uint8_t n_status;		 /**< expected status ranges (HTTP) */
+	uint8_t n_status;		 /**< expected status ranges (HTTP); 0: any status */
 	uint16_t status_lo[WEIR_PROBE_STATUS_RANGES];
 	uint16_t status_hi[WEIR_PROBE_STATUS_RANGES];
-	uint8_t body_len; /**< expect_body bytes; 0: no body check */
+	uint8_t body_len; /**< expect_body bytes (at most 64); 0: no body check */
 	char body[64];	  /**< expect_body_contains */
 };
 
@@ -105,10 +120,12 @@ struct weir_probe_in {
 struct weir_probe {
 	uint8_t state;	   /**< enum weir_probe_state */
 	uint8_t fail;	   /**< enum weir_probe_fail once DONE */
-	uint8_t rtx;	   /**< retransmissions so far */
+	uint8_t rtx;	   /**< retransmissions of the SYN, then of the request */
 	uint16_t status;   /**< HTTP status seen, 0 if none */
 	uint32_t isn;	   /**< our ISN */
 	uint32_t irs;	   /**< the server's ISN */
+	uint32_t snd_una;  /**< oldest byte of ours not ACKed */
+	uint32_t snd_nxt;  /**< next byte of ours (after the request once it is out) */
 	uint32_t rcv_nxt;  /**< next byte expected from the server */
 	uint64_t start_ms; /**< when the SYN first left */
 	uint64_t rtx_ms;   /**< next retransmission due */

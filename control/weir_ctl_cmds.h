@@ -76,9 +76,13 @@ struct weir_ctl_cmd {
 	X(ports, "ports with driver, MAC, link, queues, steering and addresses; VIPs", NULL)       \
 	X(services, "services with their backends: weight, state, next-hop MAC,",                  \
 	  "connections opened and active")                                                         \
+	X(backends, "a pool's backends: weight, health (state, breaker, last probe,",              \
+	  "latency, failures, ejections), connections; the pool's health settings",                \
+	  WEIR_CTL_STR("pool", "POOL"))                                                            \
 	X(backend, "change a backend for new connections (established ones stay);",                \
-	  "weight 0 or disable drains it; WEIGHT only with weight. IPv6 as [ADDRESS]:PORT",        \
-	  WEIR_CTL_CHOICE("action", "disable|enable|weight") WEIR_CTL_STR("pool", "POOL")          \
+	  "weight 0 or disable drains it; WEIGHT only with weight; check probes it now. IPv6 as "  \
+	  "[ADDRESS]:PORT",                                                                        \
+	  WEIR_CTL_CHOICE("action", "disable|enable|weight|check") WEIR_CTL_STR("pool", "POOL")    \
 		  WEIR_CTL_STR("backend", "ADDRESS:PORT")                                          \
 			  WEIR_CTL_INT_WHEN("weight", "WEIGHT", 0, 65535, "weight"))               \
 	X(acl, "allow/deny prefixes in force (from the config and from weirctl)", NULL)            \

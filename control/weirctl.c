@@ -474,10 +474,105 @@ print_limits(const char *head, json_t *l)
 				 "each time)");
 }
 
+/* A backend's health in a few words: "up", "down", "ejected 4.2s", "trial". */
+static void
+health_word(json_t *h, char *out, size_t len)
+{
+	const char *brk = gets_(h, "breaker");
+
+	if (h == NULL)
+		snprintf(out, len, "-");
+	else if (strcmp(gets_(h, "state"), "down") == 0)
+		snprintf(out, len, "down");
+	else if (strcmp(brk, "open") == 0)
+		snprintf(out, len, "ejected %.1fs", (double)geti(h, "ejected_ms_left") / 1000);
+	else if (strcmp(brk, "half-open") == 0)
+		snprintf(out, len, "trial");
+	else
+		snprintf(out, len, "up");
+}
+
+/* The backends table of services and backends. */
+static void
+print_backend_rows(json_t *backends)
+{
+	json_t *b;
+	size_t j;
+
+	printf("  %-28s %6s %7s %9s %-17s %-8s %-13s %-16s %5s %12s %10s %10s\n", "backend",
+	       "weight", "enabled", "effective", "mac", "dc", "health", "last probe", "ejct",
+	       "conns_total", "active", "hs_failed");
+	json_array_foreach(backends, j, b)
+	{
+		json_t *h = json_object_get(b, "health"), *pr = json_object_get(h, "probe");
+		char addr[64], hw[32], probe[32] = "-";
+		const char *ip = gets_(b, "address");
+
+		snprintf(addr, sizeof(addr), strchr(ip, ':') ? "[%s]:%lld" : "%s:%lld", ip,
+			 geti(b, "port"));
+		health_word(h, hw, sizeof(hw));
+		if (pr != NULL && json_is_string(json_object_get(pr, "last"))) {
+			if (strcmp(gets_(pr, "last"), "ok") == 0)
+				snprintf(probe, sizeof(probe), "ok %.2fms",
+					 (double)geti(pr, "latency_us") / 1000);
+			else
+				snprintf(probe, sizeof(probe), "%s", gets_(pr, "last"));
+		}
+		printf("  %-28s %6lld %7s %9lld %-17s %-8s %-13s %-16s %5lld %12lld %10lld "
+		       "%10lld\n",
+		       addr, geti(b, "weight"),
+		       json_is_true(json_object_get(b, "enabled")) ? "yes" : "no",
+		       geti(b, "effective_weight"), gets_(b, "mac"),
+		       *gets_(b, "datacenter") ? gets_(b, "datacenter") : "-", hw, probe,
+		       geti(h, "ejections"), geti(b, "conns_total"), geti(b, "conns_active"),
+		       geti(b, "handshake_failures"));
+	}
+}
+
+/* A pool's health settings, one line each. */
+static void
+print_pool_health(json_t *ph)
+{
+	json_t *h = json_object_get(ph, "health"), *o = json_object_get(ph, "outlier");
+
+	if (h != NULL)
+		printf("  health: %s every %lld ms, timeout %lld ms, rise %lld, fall %lld%s%s%s\n",
+		       gets_(h, "type"), geti(h, "interval_ms"), geti(h, "timeout_ms"),
+		       geti(h, "rise"), geti(h, "fall"),
+		       strcmp(gets_(h, "type"), "http") == 0 ? "; " : "",
+		       strcmp(gets_(h, "type"), "http") == 0 ? gets_(h, "method") : "",
+		       strcmp(gets_(h, "type"), "http") == 0 ? " request" : "");
+	else
+		printf("  health: no active checks\n");
+	if (geti(o, "consecutive_failures"))
+		printf("  outlier: eject after %lld failed handshakes in a row, %lld ms (doubling, "
+		       "at most %lld ms), at most %lld%% of the pool, %lld trials; %lld "
+		       "ejections refused by the cap\n",
+		       geti(o, "consecutive_failures"), geti(o, "base_ejection_ms"),
+		       geti(o, "max_ejection_ms"), geti(o, "max_ejection_percent"),
+		       geti(o, "half_open_trials"), geti(ph, "refused_ejections"));
+	else
+		printf("  outlier: no ejection\n");
+}
+
+static void
+print_backends(json_t *r)
+{
+	json_t *v;
+	size_t i;
+
+	printf("pool %s  services", gets_(r, "pool"));
+	json_array_foreach(json_object_get(r, "services"), i, v)
+		printf(" %s", json_string_value(v));
+	printf("\n");
+	print_pool_health(json_object_get(r, "health"));
+	print_backend_rows(json_object_get(r, "backends"));
+}
+
 static void
 print_services(json_t *r)
 {
-	json_t *s, *b, *a;
+	json_t *s, *a;
 	size_t i, j;
 
 	json_array_foreach(json_object_get(r, "services"), i, s)
@@ -518,23 +613,10 @@ print_services(json_t *r)
 				       geti(sp, "wscale"), gets_(sp, "secret"));
 			}
 		}
-		printf("\n  %-28s %6s %7s %9s %-17s %-8s %12s %10s %10s\n", "backend", "weight",
-		       "enabled", "effective", "mac", "dc", "conns_total", "active", "hs_failed");
-		json_array_foreach(json_object_get(s, "backends"), j, b)
-		{
-			char addr[64];
-			const char *ip = gets_(b, "address");
-
-			snprintf(addr, sizeof(addr), strchr(ip, ':') ? "[%s]:%lld" : "%s:%lld", ip,
-				 geti(b, "port"));
-			printf("  %-28s %6lld %7s %9lld %-17s %-8s %12lld %10lld %10lld\n", addr,
-			       geti(b, "weight"),
-			       json_is_true(json_object_get(b, "enabled")) ? "yes" : "no",
-			       geti(b, "effective_weight"), gets_(b, "mac"),
-			       *gets_(b, "datacenter") ? gets_(b, "datacenter") : "-",
-			       geti(b, "conns_total"), geti(b, "conns_active"),
-			       geti(b, "handshake_failures"));
-		}
+		printf("\n");
+		if (json_object_get(s, "pool_health") != NULL)
+			print_pool_health(json_object_get(s, "pool_health"));
+		print_backend_rows(json_object_get(s, "backends"));
 		printf("\n");
 	}
 	if (json_array_size(json_object_get(r, "services")) == 0)
@@ -600,6 +682,20 @@ print_backend(json_t *r)
 {
 	json_t *v;
 	size_t i;
+
+	if (json_object_get(r, "result") != NULL) {
+		/* backend check */
+		printf("probe %s", gets_(r, "result"));
+		if (geti(r, "status"))
+			printf(", status %lld", geti(r, "status"));
+		if (json_is_true(json_object_get(r, "ok")))
+			printf(", %.2f ms", (double)geti(r, "latency_us") / 1000);
+		printf("; backend %s\n",
+		       json_is_true(json_object_get(json_object_get(r, "health"), "serving"))
+			       ? "takes new connections"
+			       : "takes no new connections");
+		return;
+	}
 
 	printf("pool %s backend %s: %s, weight %lld, %s; services:", gets_(r, "pool"),
 	       gets_(r, "backend"), gets_(r, "action"), geti(r, "weight"),
@@ -831,6 +927,8 @@ main(int argc, char **argv)
 			print_services(res);
 		else if (strcmp(cmd, "backend") == 0)
 			print_backend(res);
+		else if (strcmp(cmd, "backends") == 0)
+			print_backends(res);
 		else if (strcmp(cmd, "acl") == 0)
 			print_acl(res);
 		else if (strcmp(cmd, "bans") == 0)

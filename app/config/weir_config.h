@@ -69,6 +69,15 @@ struct weir_backend_config {
 	char datacenter[32];   /**< optional label, "" if none */
 };
 
+/**
+ * Local ports kept for health probes (the last WEIR_PROBE_PORTS of each
+ * local IP, from WEIR_PROBE_PORT_MIN) when any pool has "health": probe k
+ * (in config order of the pools with checks and their backends) speaks
+ * from port WEIR_PROBE_PORT_MIN + k.
+ */
+#define WEIR_PROBE_PORTS 512
+#define WEIR_PROBE_PORT_MIN (65536 - WEIR_PROBE_PORTS)
+
 /** Most expected status ranges of an HTTP health check. */
 #define WEIR_HEALTH_STATUS_RANGES 8
 
@@ -80,6 +89,7 @@ struct weir_health_check_config {
 	uint32_t timeout_ms;  /**< a probe without a verdict by then failed (200, <= interval) */
 	uint32_t rise;	      /**< good probes in a row that bring a backend up (2) */
 	uint32_t fall;	      /**< bad probes in a row that take it down (3) */
+	uint16_t port;	      /**< port to probe (0 = each backend's own) */
 	char method[16];      /**< HTTP: request method ("GET") */
 	char path[256];	      /**< HTTP: request target ("/") */
 	char host[128];	      /**< HTTP: Host header ("" = the backend's address and port) */
@@ -241,6 +251,22 @@ struct weir_config {
 	unsigned int n_services;
 	struct weir_service_config services[WEIR_MAX_SERVICES];
 };
+
+/**
+ * Find backend "ADDRESS:PORT" ("[ADDRESS]:PORT" for IPv6) of the pool
+ * named pool.
+ *
+ * @return
+ *   0 with *pool_out and *b_out set, or -1 with err filled.
+ */
+int weir_config_find_backend(const struct weir_config *cfg, const char *pool, const char *backend,
+			     unsigned int *pool_out, unsigned int *b_out, char *err, size_t errlen);
+
+/**
+ * Does any pool have active health checks (and so local ports kept for
+ * probes)?
+ */
+int weir_config_has_health(const struct weir_config *cfg);
 
 /**
  * Load and validate a configuration from a JSON text.

@@ -3,6 +3,8 @@
  * Configuration of backend health: a pool's active checks ("health") and
  * its passive detection and circuit breaker ("outlier").
  */
+#include <arpa/inet.h>
+#include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -138,7 +140,7 @@ static int
 load_check(struct weir_cfg_ctx *c, const char *where, json_t *o, struct weir_health_check_config *h)
 {
 	static const char *const keys[] = {"type", "interval_ms", "timeout_ms", "rise",
-					   "fall", "http",	  NULL};
+					   "fall", "port",	  "http",	NULL};
 	char key[256];
 	unsigned long u;
 	json_t *v;
@@ -175,6 +177,10 @@ load_check(struct weir_cfg_ctx *c, const char *where, json_t *o, struct weir_hea
 		return rc;
 	if (rc == 0)
 		h->fall = (uint32_t)u;
+	if ((rc = weir_cfg_member_uint(c, where, o, "port", 0, 1, 65535, &u)) < 0)
+		return rc;
+	if (rc == 0)
+		h->port = (uint16_t)u;
 	member_key(key, sizeof(key), where, "http");
 	if ((v = json_object_get(o, "http")) != NULL) {
 		if (!h->http)
@@ -260,5 +266,87 @@ weir_cfg_load_health(struct weir_cfg_ctx *c, const char *where, json_t *o,
 	member_key(key, sizeof(key), where, "outlier");
 	if ((v = json_object_get(o, "outlier")) != NULL && (rc = load_outlier(c, key, v, d)) != 0)
 		return rc;
+	return 0;
+}
+
+int
+weir_config_has_health(const struct weir_config *cfg)
+{
+	unsigned int i;
+
+	for (i = 0; i < cfg->n_pools; i++)
+		if (cfg->pools[i].health.enabled)
+			return 1;
+	return 0;
+}
+
+/* "198.18.2.10:8080" or "[2001:db8::10]:8080" */
+static int
+parse_backend(const char *s, struct weir_addr *a, uint16_t *port)
+{
+	char buf[64], *colon, *host = buf, *end;
+	unsigned long p;
+
+	if (strlen(s) >= sizeof(buf))
+		return -1;
+	strcpy(buf, s);
+	colon = strrchr(buf, ':');
+	if (colon == NULL)
+		return -1;
+	*colon = '\0';
+	if (buf[0] == '[') {
+		if (colon[-1] != ']')
+			return -1;
+		colon[-1] = '\0';
+		host = buf + 1;
+	}
+	errno = 0;
+	p = strtoul(colon + 1, &end, 10);
+	if (*end != '\0' || colon[1] == '\0' || errno != 0 || p == 0 || p > 65535)
+		return -1;
+	*port = (uint16_t)p;
+	memset(a, 0, sizeof(*a));
+	if (inet_pton(AF_INET, host, a->ip) == 1)
+		a->family = 4;
+	else if (inet_pton(AF_INET6, host, a->ip) == 1)
+		a->family = 6;
+	else
+		return -1;
+	return 0;
+}
+
+int
+weir_config_find_backend(const struct weir_config *cfg, const char *pool, const char *backend,
+			 unsigned int *pool_out, unsigned int *b_out, char *err, size_t errlen)
+{
+	struct weir_addr a;
+	uint16_t port;
+	unsigned int pi, b;
+
+	for (pi = 0; pi < cfg->n_pools; pi++)
+		if (strcmp(cfg->pools[pi].name, pool) == 0)
+			break;
+	if (pi == cfg->n_pools) {
+		snprintf(err, errlen, "no pool \"%.64s\"", pool);
+		return -1;
+	}
+	if (parse_backend(backend, &a, &port) != 0) {
+		snprintf(err, errlen, "\"%.64s\" is not ADDRESS:PORT (IPv6 as [ADDRESS]:PORT)",
+			 backend);
+		return -1;
+	}
+	for (b = 0; b < cfg->pools[pi].n_backends; b++) {
+		const struct weir_backend_config *bc = &cfg->pools[pi].backends[b];
+
+		if (bc->port == port && bc->addr.family == a.family &&
+		    memcmp(bc->addr.ip, a.ip, a.family == 4 ? 4 : 16) == 0)
+			break;
+	}
+	if (b == cfg->pools[pi].n_backends) {
+		snprintf(err, errlen, "pool %s has no backend %.64s", pool, backend);
+		return -1;
+	}
+	*pool_out = pi;
+	*b_out = b;
 	return 0;
 }

@@ -133,7 +133,7 @@ load_pools(struct weir_cfg_ctx *c, json_t *v, struct weir_config *cfg)
 	static const char *const keys[] = {"name", "backends", "health", "outlier", NULL};
 	char where[32], key[96];
 	json_t *o, *f, *e;
-	size_t i, j, k;
+	size_t i, j, k, probes = 0;
 	int rc;
 
 	if (!json_is_array(v))
@@ -187,6 +187,14 @@ load_pools(struct weir_cfg_ctx *c, json_t *v, struct weir_config *cfg)
 		}
 		if ((rc = weir_cfg_load_health(c, where, o, p)) != 0)
 			return rc;
+		if (p->health.enabled)
+			probes += p->n_backends;
+		if (probes > WEIR_PROBE_PORTS) {
+			snprintf(key, sizeof(key), "%s.health", where);
+			return weir_cfg_fail(c, key, NULL,
+					     "more than %d backends with health checks in all",
+					     WEIR_PROBE_PORTS);
+		}
 		cfg->n_pools++;
 	}
 	return 0;

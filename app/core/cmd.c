@@ -177,7 +177,11 @@ weir_cmd_poll(int timeout_ms)
 			continue;
 		}
 		if (p->finish != NULL) {
-			res = p->finish(p->ctx, !passed, err, sizeof(err));
+			res = p->finish(p->ctx, !passed || now >= p->deadline_ms, err, sizeof(err));
+			if (res == WEIR_CMD_AGAIN) {
+				pp = &p->next;
+				continue;
+			}
 		} else if (passed) {
 			res = p->ctx;
 			if (res == NULL)

@@ -14,6 +14,7 @@
  */
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <jansson.h>
 
@@ -32,9 +33,16 @@ typedef json_t *(*weir_cmd_finish_t)(void *ctx, int timed_out, char *err, size_t
 json_t *weir_cmd_after(json_t *res);
 
 /**
+ * What a finish function returns when its answer is not ready yet (and
+ * not timed out): it is called again on the next poll, until timeout_ms.
+ */
+#define WEIR_CMD_AGAIN ((json_t *)(uintptr_t)1)
+
+/**
  * From a handler: once every worker has moved past now, call finish for
  * the answer; if they have not within timeout_ms, call it with timed_out.
- * finish owns ctx.
+ * finish owns ctx; until it times out, it may answer WEIR_CMD_AGAIN to
+ * wait for something else (a probe's verdict).
  *
  * @return
  *   NULL, for the handler to return.

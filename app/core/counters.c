@@ -20,6 +20,7 @@
 #define L4_CTR(...) PLAIN(l4.stats, __VA_ARGS__)
 #define ADM_CTR(...) PLAIN(adm.stats, __VA_ARGS__)
 #define SP_CTR(...) PLAIN(sp.stats, __VA_ARGS__)
+#define HEALTH_CTR(...) PLAIN(health.stats, __VA_ARGS__)
 #define BACKEND_CTR(name, table, label, unit, help)                                                \
 	{#name, table, label, unit, help, WEIR_CTR_COUNTER, WEIR_CTR_BACKEND,                     \
 	 offsetof(struct weir_l4_backend_stats, name), NULL, NULL, NULL},
@@ -104,6 +105,7 @@ const struct weir_ctr_desc weir_ctrs[] = {
 	WEIR_SP_COUNTERS(SP_CTR)
 	GAUGE(syn_early_holding, NULL, NULL, "segments", "client segments held now",
 	      syn_early_holding)
+	WEIR_HEALTH_COUNTERS(HEALTH_CTR)
 	GAUGE(tsc_hz, NULL, NULL, "hertz", "TSC frequency (cycles per second)", tsc_hz)
 	{"cycles_per_pkt", "l4", "cyc/pkt", "cycles", "busy_cycles / busy_pkts", WEIR_CTR_RATIO,
 	 WEIR_CTR_WORKER, 0, NULL, "busy_cycles", "busy_pkts"},

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Admin commands of the core: status, stats, ports; and services, which
- * gathers each stage's part of a service (L4, limits, SYN proxy).
+ * Admin commands of the core: status, stats, ports; services and
+ * backends, which gather each stage's part of a service (L4, limits, SYN
+ * proxy, health); backend, which goes to L4 or to health.
  */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -17,6 +18,7 @@
 #include "core/counters.h"
 #include "core/ctl.h"
 #include "core/worker-t.h"
+#include "health/health.h"
 #include "l4/l4.h"
 #include "sp/sp.h"
 #include "weir_ctl_proto.h"
@@ -120,6 +122,81 @@ weir_cmd_ports(json_t *req, char *err, size_t errlen)
 	return json_pack("{s:o, s:o}", "ports", ports, "vips", vips);
 }
 
+/* A service's (or pool's) backends with their health, and the pool's settings. */
+static void
+add_health(json_t *svc, unsigned int pool)
+{
+	uint64_t now = weir_clock_ms(weir_clock_tsc());
+	json_t *b, *o;
+	size_t k;
+
+	json_array_foreach(json_object_get(svc, "backends"), k, b)
+	{
+		if ((o = weir_hc_backend_json(pool, (unsigned int)k, now)) != NULL)
+			json_object_set_new(b, "health", o);
+	}
+	json_object_set_new(svc, "pool_health", weir_hc_pool_json(pool));
+}
+
+json_t *
+weir_cmd_backend(json_t *req, char *err, size_t errlen)
+{
+	const char *action = json_string_value(json_object_get(req, "action"));
+	char why[160];
+	unsigned int pi, b;
+
+	if (weir_config_find_backend(weir.cfg, json_string_value(json_object_get(req, "pool")),
+				     json_string_value(json_object_get(req, "backend")), &pi, &b,
+				     why, sizeof(why)) != 0) {
+		snprintf(err, errlen, "backend: %s", why);
+		return NULL;
+	}
+	if (strcmp(action, "check") == 0)
+		return weir_hc_check(pi, b, err, errlen);
+	return weir_l4_backend_change(req, pi, b, err, errlen);
+}
+
+json_t *
+weir_cmd_backends(json_t *req, char *err, size_t errlen)
+{
+	const char *pool = json_string_value(json_object_get(req, "pool"));
+	json_t *arr, *svc, *names, *res = NULL;
+	unsigned int pi;
+	size_t i;
+
+	for (pi = 0; pi < weir.cfg->n_pools; pi++)
+		if (strcmp(weir.cfg->pools[pi].name, pool) == 0)
+			break;
+	if (pi == weir.cfg->n_pools) {
+		snprintf(err, errlen, "backends: no pool \"%.64s\"", pool);
+		return NULL;
+	}
+	/* The backends as the first service using the pool sees them (next
+	 * hops are per service), with health. */
+	arr = weir_l4_services_json();
+	names = json_array();
+	json_array_foreach(arr, i, svc)
+	{
+		if (weir.cfg->services[i].pool != pi)
+			continue;
+		json_array_append_new(names, json_string(weir.cfg->services[i].name));
+		if (res == NULL) {
+			add_health(svc, pi);
+			res = json_pack("{s:s, s:O, s:O}", "pool", pool, "backends",
+					json_object_get(svc, "backends"), "health",
+					json_object_get(svc, "pool_health"));
+		}
+	}
+	json_decref(arr);
+	if (res == NULL) {
+		json_decref(names);
+		snprintf(err, errlen, "backends: no service uses pool %s", pool);
+		return NULL;
+	}
+	json_object_set_new(res, "services", names);
+	return res;
+}
+
 json_t *
 weir_cmd_services(json_t *req, char *err, size_t errlen)
 {
@@ -137,6 +214,7 @@ weir_cmd_services(json_t *req, char *err, size_t errlen)
 			json_object_set_new(svc, "limits", o);
 		if ((o = weir_sp_service_json((unsigned int)i)) != NULL)
 			json_object_set_new(svc, "synproxy", o);
+		add_health(svc, weir.cfg->services[i].pool);
 	}
 	weir_l4_neigh_counters(&nc);
 	return json_pack("{s:o, s:I, s:{s:I, s:I, s:I, s:I}, s:o*}", "services", arr, "snapshot",

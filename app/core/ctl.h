@@ -18,6 +18,8 @@ json_t *weir_cmd_status(json_t *req, char *err, size_t errlen);
 json_t *weir_cmd_stats(json_t *req, char *err, size_t errlen);
 json_t *weir_cmd_ports(json_t *req, char *err, size_t errlen);
 json_t *weir_cmd_services(json_t *req, char *err, size_t errlen);
+json_t *weir_cmd_backend(json_t *req, char *err, size_t errlen);
+json_t *weir_cmd_backends(json_t *req, char *err, size_t errlen);
 /** @} */
 
 #endif /* WEIR_CTL_H */

@@ -31,8 +31,10 @@ enum weir_msg_type {
 	WEIR_MSG_UNBAN,	   /**< adm: lift a ban in the worker's own source entries */
 	WEIR_MSG_TOP_COPY, /**< adm: copy the refused-sources summary for control */
 	/* worker -> control */
-	WEIR_MSG_NEIGH,	     /**< l4: an ARP/ND observation (a backend's MAC) */
-	WEIR_MSG_BAN_REPORT, /**< adm: a source earned a ban */
+	WEIR_MSG_NEIGH,	       /**< l4: an ARP/ND observation (a backend's MAC) */
+	WEIR_MSG_BAN_REPORT,   /**< adm: a source earned a ban */
+	WEIR_MSG_PROBE_RESULT, /**< health: a probe's verdict */
+	WEIR_MSG_PROBE_NOW,    /**< health: start a probe at once (weirctl backend check) */
 	WEIR_MSG__MAX,
 };
 

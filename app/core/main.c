@@ -33,7 +33,9 @@
 #include "core/mailbox.h"
 #include "core/port.h"
 #include "core/rcu.h"
+#include "core/pipeline.h"
 #include "core/worker.h"
+#include "health/health.h"
 #include "l4/l4.h"
 #include "sp/sp.h"
 
@@ -152,6 +154,12 @@ init_sp(char *err, size_t errlen)
 	return weir_sp_init(err, errlen) == 0 ? 0 : -EXIT_RUNTIME;
 }
 
+static int
+init_health(char *err, size_t errlen)
+{
+	return weir_hc_init(err, errlen) == 0 ? 0 : -EXIT_RUNTIME;
+}
+
 static void
 fini_nothing(void)
 {
@@ -176,19 +184,23 @@ static const struct {
 	{"load balancing", init_l4, weir_l4_fini},
 	{"admission", init_adm, weir_adm_fini},
 	{"synproxy", init_sp, fini_nothing},
+	{"health", init_health, weir_hc_fini},
 	{"worker state", weir_workers_stages_init, weir_workers_stages_fini},
 	{"port start", weir_ports_start, weir_ports_stop},
 	{"admin socket", init_control, weir_cmd_close},
 };
 
-/* Control's periodic work, every ~100 ms (and right after commands). */
+/* Control's periodic work, every ~10 ms with services (health reacts
+ * within a tick), ~100 ms without (and right after commands). */
 static void
 control_tick(void)
 {
 	weir_control_drain();
 	weir_adm_control_tick();
-	if (weir.cfg->n_services > 0)
+	if (weir.cfg->n_services > 0) {
+		weir_core_health_tick();
 		weir_l4_control_tick();
+	}
 	weir_rcu_reclaim();
 }
 
@@ -330,7 +342,7 @@ main(int argc, char **argv)
 	fflush(stdout);
 
 	while (!weir.quit) {
-		weir_cmd_poll(100);
+		weir_cmd_poll(weir.cfg->n_services > 0 ? 10 : 100);
 		control_tick();
 	}
 	rte_eal_mp_wait_lcore();

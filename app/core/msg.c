@@ -12,6 +12,7 @@
 #include "core/mailbox.h"
 #include "core/rcu.h"
 #include "core/tx.h"
+#include "health/health.h"
 #include "l4/l4.h"
 
 static_assert(sizeof(struct weir_msg) == 64, "a message is one cache line");
@@ -40,15 +41,23 @@ on_top_copy(struct weir_worker *w, const void *d)
 	weir_adm_top_copy(&w->adm, d);
 }
 
+static void
+on_probe_now(struct weir_worker *w, const void *d)
+{
+	weir_hc_probe_now(&w->health, d);
+}
+
 static void (*const at_worker[WEIR_MSG__MAX])(struct weir_worker *w, const void *d) = {
 	[WEIR_MSG_TX_FRAME] = on_tx_frame,
 	[WEIR_MSG_UNBAN] = on_unban,
 	[WEIR_MSG_TOP_COPY] = on_top_copy,
+	[WEIR_MSG_PROBE_NOW] = on_probe_now,
 };
 
 static void (*const at_control[WEIR_MSG__MAX])(const void *d) = {
 	[WEIR_MSG_NEIGH] = weir_l4_neigh_learned,
 	[WEIR_MSG_BAN_REPORT] = weir_adm_ban_reported,
+	[WEIR_MSG_PROBE_RESULT] = weir_hc_result,
 };
 
 /* ---- mailboxes ---- */

@@ -27,6 +27,7 @@
 #include "core/pipeline.h"
 #include "core/rcu.h"
 #include "core/tx.h"
+#include "health/health.h"
 #include "l4/l4.h"
 #include "sp/sp.h"
 
@@ -73,11 +74,14 @@ act(struct weir_worker *w, struct rte_mbuf *m, struct weir_verdict v)
 {
 	if (v.kind == WEIR_V_TX)
 		weir_tx(w, v.reason, m);
+	else if (v.kind == WEIR_V_CONSUMED)
+		rte_pktmbuf_free(m);
 	else if (v.kind != WEIR_V_KEPT)
 		weir_drop(w, m, v.reason);
 }
 
-/* An admission refusal: a drop, or an RST answering the SYN if it can. */
+/* A refusal (admission's, or no backend serving): a drop, or an RST
+ * answering the SYN if it can. */
 static void
 refused(struct weir_worker *w, struct rte_mbuf *m, const struct weir_pkt *p, struct weir_verdict v)
 {
@@ -91,7 +95,10 @@ refused(struct weir_worker *w, struct rte_mbuf *m, const struct weir_pkt *p, str
 			m->data_len = (uint16_t)len;
 			m->pkt_len = (uint32_t)len;
 			m->ol_flags = 0;
-			w->adm.stats.rl_rst++;
+			if (v.reason == WEIR_DROP_NO_BACKEND)
+				w->l4.stats.no_backend_rst++;
+			else
+				w->adm.stats.rl_rst++;
 			weir_tx(w, pi, m);
 			return;
 		}
@@ -161,6 +168,18 @@ send_held(struct weir_worker *w, uint32_t idx, struct weir_conn *c)
 		client_on(w, m, &p, idx, c);
 }
 
+/* Send the frames the health stage queued. */
+static void
+health_flush(struct weir_worker *w)
+{
+	struct weir_health_worker *hw = &w->health;
+	unsigned int i;
+
+	for (i = 0; i < hw->n_out; i++)
+		weir_tx(w, hw->out_port[i], hw->out[i]);
+	hw->n_out = 0;
+}
+
 static void
 reply(struct weir_worker *w, struct rte_mbuf *m, const struct weir_pkt *p,
       const struct weir_conn_key *k, int li)
@@ -169,6 +188,14 @@ reply(struct weir_worker *w, struct rte_mbuf *m, const struct weir_pkt *p,
 	struct weir_conn *c;
 
 	if (idx == WEIR_CONN_NONE) {
+		/* No connection holds a probe port: a probe's answer, or nothing. */
+		if (weir_hc_port(&w->health, rte_be_to_cpu_16(k->dport)) && k->proto == 6) {
+			act(w, m,
+			    weir_hc_input(&w->health, rte_pktmbuf_mtod(m, uint8_t *), p, w->now_tsc,
+					  weir_core_backend_mac, w));
+			health_flush(w);
+			return;
+		}
 		weir_drop(w, m, WEIR_DROP_NO_CONN);
 		return;
 	}
@@ -259,7 +286,7 @@ pick:
 	v = weir_l4_pick(&w->l4, svc, k, &pick);
 	if (v.kind != WEIR_V_CONTINUE) {
 		weir_adm_release(&w->adm, ref);
-		act(w, m, v);
+		refused(w, m, p, v);
 		return;
 	}
 	rc = weir_l4_open(&w->l4, m, p, svc, k, &pick, ref, &idx);
@@ -425,5 +452,7 @@ weir_pipeline_iteration(struct weir_worker *w)
 	weir_l4_iteration(&w->l4, tsc);
 	weir_adm_iteration(&w->adm, tsc);
 	weir_sp_iteration(&w->sp, tsc);
+	weir_hc_poll(&w->health, tsc, weir_core_backend_mac, w);
+	health_flush(w);
 	return weir_l4_age(&w->l4, EXPIRE_BUDGET, conn_gone, w);
 }

@@ -59,4 +59,13 @@ void weir_pipeline_burst(struct weir_worker *w, struct rte_mbuf **m, const struc
  */
 unsigned int weir_pipeline_iteration(struct weir_worker *w);
 
+/** weir_hc_mac_fn for a worker (arg): backend b of service svc's next hop. */
+int weir_core_backend_mac(void *arg, unsigned int svc, unsigned int b, uint8_t mac[6]);
+
+/**
+ * Control tick: the data path's handshake outcomes to health, health's
+ * verdicts to L4 (app/core/health.c).
+ */
+void weir_core_health_tick(void);
+
 #endif /* WEIR_PIPELINE_H */

@@ -20,6 +20,7 @@ enum weir_verdict_kind {
 	WEIR_V_TO_BACKEND,   /**< L3 and up are written: address it to the connection's backend */
 	WEIR_V_TO_CLIENT,    /**< L3 and up are written: address it to the connection's client */
 	WEIR_V_KEPT,	     /**< the stage keeps the packet (held for later) */
+	WEIR_V_CONSUMED,     /**< the stage took what it needed: free it (not a drop) */
 };
 
 /** Events a verdict may carry about the packet's connection. */

@@ -16,6 +16,7 @@
 
 #include "adm/adm-t.h"
 #include "config/weir_config.h"
+#include "health/health-t.h"
 #include "core/counters.h"
 #include "core/drop.h"
 #include "core/weir.h"
@@ -68,6 +69,7 @@ struct weir_worker {
 	struct weir_l4_worker l4;
 	struct weir_adm_worker adm;
 	struct weir_sp_worker sp;
+	struct weir_health_worker health;
 } __rte_cache_aligned;
 
 #endif /* WEIR_WORKER_T_H */

@@ -14,6 +14,7 @@
 #include "adm/adm.h"
 #include "core/mailbox.h"
 #include "core/worker.h"
+#include "health/health.h"
 #include "l4/l4.h"
 #include "sp/sp.h"
 
@@ -103,6 +104,7 @@ weir_workers_stages_fini(void)
 
 		if (w == NULL)
 			continue;
+		weir_hc_fini_worker(&w->health);
 		weir_sp_fini_worker(&w->sp);
 		weir_adm_fini_worker(&w->adm);
 		weir_l4_fini_worker(&w->l4);
@@ -127,6 +129,8 @@ weir_workers_stages_init(char *err, size_t errlen)
 				 i, rte_strerror(rte_errno));
 			goto fail;
 		}
+		if (weir_hc_init_worker(&w->health, i, socket, w->outbox, err, errlen) != 0)
+			goto fail;
 	}
 	return 0;
 fail:

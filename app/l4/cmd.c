@@ -89,79 +89,17 @@ weir_l4_services_json(void)
 	return arr;
 }
 
-/* "198.18.2.10:8080" or "[2001:db8::10]:8080" */
-static int
-parse_backend(const char *s, struct weir_addr *a, uint16_t *port)
-{
-	char buf[64], *colon, *host = buf, *end;
-	unsigned long p;
-
-	if (strlen(s) >= sizeof(buf))
-		return -1;
-	strcpy(buf, s);
-	colon = strrchr(buf, ':');
-	if (colon == NULL)
-		return -1;
-	*colon = '\0';
-	if (buf[0] == '[') {
-		if (colon[-1] != ']')
-			return -1;
-		colon[-1] = '\0';
-		host = buf + 1;
-	}
-	errno = 0;
-	p = strtoul(colon + 1, &end, 10);
-	if (*end != '\0' || colon[1] == '\0' || errno != 0 || p == 0 || p > 65535)
-		return -1;
-	*port = (uint16_t)p;
-	memset(a, 0, sizeof(*a));
-	if (inet_pton(AF_INET, host, a->ip) == 1)
-		a->family = 4;
-	else if (inet_pton(AF_INET6, host, a->ip) == 1)
-		a->family = 6;
-	else
-		return -1;
-	return 0;
-}
-
 json_t *
-weir_cmd_backend(json_t *req, char *err, size_t errlen)
+weir_l4_backend_change(json_t *req, unsigned int pi, unsigned int b, char *err, size_t errlen)
 {
 	const struct weir_config *cfg = weir.cfg;
 	const char *action = json_string_value(json_object_get(req, "action"));
-	const char *pool = json_string_value(json_object_get(req, "pool"));
+	const char *pool = cfg->pools[pi].name;
 	const char *backend = json_string_value(json_object_get(req, "backend"));
-	struct weir_addr a;
-	uint16_t port;
-	unsigned int pi, b, i;
+	unsigned int i;
 	uint64_t token;
 	json_t *svcs;
 
-	/* The command table checked the types, the action and the weight's range. */
-	for (pi = 0; pi < cfg->n_pools; pi++)
-		if (strcmp(cfg->pools[pi].name, pool) == 0)
-			break;
-	if (pi == cfg->n_pools) {
-		snprintf(err, errlen, "backend: no pool \"%.64s\"", pool);
-		return NULL;
-	}
-	if (parse_backend(backend, &a, &port) != 0) {
-		snprintf(err, errlen,
-			 "backend: \"%.64s\" is not ADDRESS:PORT (IPv6 as [ADDRESS]:PORT)",
-			 backend);
-		return NULL;
-	}
-	for (b = 0; b < cfg->pools[pi].n_backends; b++) {
-		const struct weir_backend_config *bc = &cfg->pools[pi].backends[b];
-
-		if (bc->port == port && bc->addr.family == a.family &&
-		    memcmp(bc->addr.ip, a.ip, ip_len(a.family)) == 0)
-			break;
-	}
-	if (b == cfg->pools[pi].n_backends) {
-		snprintf(err, errlen, "backend: pool %s has no backend %.64s", pool, backend);
-		return NULL;
-	}
 	if (strcmp(action, "disable") == 0) {
 		weir_l4c.enabled[pi][b] = 0;
 	} else if (strcmp(action, "enable") == 0) {

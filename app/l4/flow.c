@@ -67,7 +67,7 @@ weir_l4_pick(struct weir_l4_worker *l4, unsigned int svc, const struct weir_conn
 	pick->fh = flow_hash(k, sc->sticky_source);
 	pick->b = weir_sched_pick(&l4->sched[svc], pick->fh, sh);
 	if (pick->b == WEIR_LB_NONE)
-		return weir_v_drop(WEIR_DROP_NO_BACKEND);
+		return weir_v(sc->no_backend_rst ? WEIR_V_RST : WEIR_V_DROP, WEIR_DROP_NO_BACKEND);
 	if (!l4->snap->svc[svc].mac_ok[pick->b])
 		return weir_v_drop(WEIR_DROP_NEIGH_MISS);
 	return weir_v_continue();
@@ -163,8 +163,21 @@ weir_l4_open(struct weir_l4_worker *l4, const struct rte_mbuf *m, const struct w
 static void
 handshake_failed(struct weir_l4_worker *l4, const struct weir_conn *c)
 {
+	struct weir_l4_backend_stats *bs = &l4->bstats[c->service * WEIR_MAX_BACKENDS + c->backend];
+
 	weir_sched_observe(&l4->sched[c->service], c->backend, 0, 0);
-	l4->bstats[c->service * WEIR_MAX_BACKENDS + c->backend].handshake_failures++;
+	bs->handshake_failures++;
+	bs->fail_run++;
+}
+
+/* The backend answered a handshake (passive health). */
+static void
+handshake_ok(struct weir_l4_worker *l4, const struct weir_conn *c)
+{
+	struct weir_l4_backend_stats *bs = &l4->bstats[c->service * WEIR_MAX_BACKENDS + c->backend];
+
+	bs->handshakes_ok++;
+	bs->fail_run = 0;
 }
 
 static uint32_t
@@ -229,6 +242,7 @@ weir_l4_track(struct weir_l4_worker *l4, uint32_t idx, struct weir_conn *c, cons
 	} else if (!from_client && (flags & (TCP_SYN | TCP_ACK)) == (TCP_SYN | TCP_ACK)) {
 		if (!(c->flags & WEIR_CONN_F_SYNACK)) {
 			c->flags |= WEIR_CONN_F_SYNACK;
+			handshake_ok(l4, c);
 			weir_sched_observe(&l4->sched[c->service], c->backend, 1,
 					   weir_cycles_ns(l4->now_tsc - c->syn_tsc));
 		}
@@ -263,6 +277,7 @@ weir_l4_established(struct weir_l4_worker *l4, struct weir_conn *c)
 
 	/* The RTT sample is weir's SYN to the backend's SYN-ACK. */
 	c->flags |= WEIR_CONN_F_SYNACK | WEIR_CONN_F_PROVEN;
+	handshake_ok(l4, c);
 	weir_sched_observe(&l4->sched[c->service], c->backend, 1,
 			   weir_cycles_ns(l4->now_tsc - c->syn_tsc));
 	c->state = WEIR_CONN_ESTABLISHED;

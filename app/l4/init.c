@@ -53,6 +53,7 @@ weir_l4_init(char *err, size_t errlen)
 		for (b = 0; b < cfg->pools[i].n_backends; b++) {
 			weir_l4c.weight[i][b] = cfg->pools[i].backends[b].weight;
 			weir_l4c.enabled[i][b] = 1;
+			weir_l4c.serving[i][b] = 1;
 		}
 	l4_neigh_init();
 	weir_l4c.map = l4_svcmap_build();
@@ -80,7 +81,7 @@ weir_l4_init_worker(struct weir_l4_worker *l4, unsigned int id, int socket, stru
 		    char *err, size_t errlen)
 {
 	const struct weir_config *cfg = weir.cfg;
-	unsigned int n_slots = weir_l4c.n_locals * 2, i, b;
+	unsigned int n_slots = weir_l4c.n_locals * 2, i, b, top;
 	char name[64];
 
 	memset(l4, 0, sizeof(*l4));
@@ -109,9 +110,11 @@ weir_l4_init_worker(struct weir_l4_worker *l4, unsigned int id, int socket, stru
 		rte_zmalloc_socket("weir_lport_cur", sizeof(uint32_t) * (n_slots + 1), 0, socket);
 	l4->lport_used =
 		rte_zmalloc_socket("weir_lport_used", sizeof(uint32_t) * (n_slots + 1), 0, socket);
-	/* This worker's local ports: p = j * n_workers + id, p in [LPORT_MIN, 65535]. */
+	/* This worker's local ports: p = j * n_workers + id, p in [LPORT_MIN,
+	 * 65535], or below WEIR_PROBE_PORT_MIN when health probes keep the rest. */
+	top = weir_config_has_health(cfg) ? WEIR_PROBE_PORT_MIN - 1 : 65535;
 	l4->lport_jmin = (LPORT_MIN - id + weir.n_workers - 1) / weir.n_workers;
-	l4->lport_span = (65535 - id) / weir.n_workers - l4->lport_jmin + 1;
+	l4->lport_span = (top - id) / weir.n_workers - l4->lport_jmin + 1;
 	l4->udp_held = rte_zmalloc_socket("weir_udp_held", sizeof(uint16_t) * L4_UDP_HELD_SLOTS, 0,
 					  socket);
 	if (l4->sched == NULL || l4->backends == NULL || l4->bstats == NULL ||

@@ -52,12 +52,14 @@ struct l4_control {
 	/* Admin state of pools. */
 	uint32_t weight[WEIR_MAX_POOLS][WEIR_MAX_BACKENDS];
 	uint8_t enabled[WEIR_MAX_POOLS][WEIR_MAX_BACKENDS];
+	/* Health (app/health, through the core): 0 = takes no new connections. */
+	uint8_t serving[WEIR_MAX_POOLS][WEIR_MAX_BACKENDS];
 	/* Next hop of each backend per service: a pool may serve several
 	 * services, whose backends are reached through each one's port. */
 	struct l4_neigh neigh[WEIR_MAX_SERVICES][WEIR_MAX_BACKENDS];
 	uint64_t version;
 	struct weir_l4_neigh_counters nc;
-	int neigh_changed;	   /* a MAC changed: publish */
+	int publish_due;	   /* a MAC changed: publish */
 	struct weir_l4_snap *snap; /* current snapshot (published) */
 	struct weir_svcmap *map;   /* services and local addresses */
 	/* Distinct local addresses; each service maps its local IPs here. */

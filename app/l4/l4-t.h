@@ -33,6 +33,8 @@ struct rte_ring;
 	X(blind_acks, NULL, NULL, "packets",                                                       \
 	  "client ACKs in a handshake that did not acknowledge the backend's SYN-ACK (forwarded; " \
 	  "the connection stays half-open)")                                                       \
+	X(no_backend_rst, NULL, NULL, "packets",                                                   \
+	  "SYNs answered with an RST because no backend of the service serves (no_backend: rst)")  \
 	X(neigh_learned, NULL, NULL, "messages", "ARP/ND observations passed to control")          \
 	X(neigh_ignored, NULL, NULL, "packets",                                                    \
 	  "ARP/ND packets not learned from: neither an answer to weir nor a request for its "      \
@@ -49,11 +51,14 @@ struct weir_l4_stats {
 #define WEIR_L4_BACKEND_COUNTERS(X)                                                                \
 	X(conns_total, NULL, NULL, "connections", "connections opened to the backend")             \
 	X(handshake_failures, NULL, NULL, "connections",                                           \
-	  "handshakes the backend refused (RST) or left unanswered")
+	  "handshakes the backend refused (RST) or left unanswered")                               \
+	X(handshakes_ok, NULL, NULL, "connections", "handshakes the backend completed (SYN-ACK)")
 
 /** One backend's counters in one worker. */
 struct weir_l4_backend_stats {
 	WEIR_L4_BACKEND_COUNTERS(WEIR_CTR_FIELD)
+	/** Handshakes failed since the last that succeeded (passive health). */
+	uint64_t fail_run;
 };
 
 /** @name Kinds of keyed-table entries. */
@@ -86,6 +91,7 @@ struct weir_l4_svc_snap {
 	uint32_t weight[WEIR_MAX_BACKENDS]; /**< effective: 0 if disabled */
 	uint8_t mac[WEIR_MAX_BACKENDS][6];  /**< next hop of each backend */
 	uint8_t mac_ok[WEIR_MAX_BACKENDS];  /**< 1 if mac is resolved */
+	uint8_t serving[WEIR_MAX_BACKENDS]; /**< 0: out of service (health), weight 0 */
 	uint8_t table_owned;		    /**< this snapshot frees table */
 };
 

@@ -326,6 +326,14 @@ void weir_l4_control_tick(void);
  */
 json_t *weir_l4_services_json(void);
 
+/**
+ * Health's verdict on a backend of a pool (app/health, through the core):
+ * one out of service takes no new connections (weight 0 for the
+ * schedulers; Maglev gives its slots, and only those, to the others). The
+ * snapshot is published on the next weir_l4_control_tick().
+ */
+void weir_l4_set_serving(unsigned int pool, unsigned int b, int serving);
+
 /** Snapshot version in force. */
 uint64_t weir_l4_snapshot_version(void);
 
@@ -341,9 +349,10 @@ struct weir_l4_neigh_counters {
 void weir_l4_neigh_counters(struct weir_l4_neigh_counters *nc);
 
 /**
- * weirctl backend: change a backend's weight or state; the answer comes
- * once every worker uses the new tables.
+ * weirctl backend disable|enable|weight: change backend b of pool pi for
+ * new connections; the answer comes once every worker uses the new tables.
  */
-json_t *weir_cmd_backend(json_t *req, char *err, size_t errlen);
+json_t *weir_l4_backend_change(json_t *req, unsigned int pi, unsigned int b, char *err,
+			       size_t errlen);
 
 #endif /* WEIR_L4_H */

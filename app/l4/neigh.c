@@ -288,7 +288,7 @@ weir_l4_neigh_learned(const void *payload)
 			    memcmp(pl->backends[b].addr.ip, msg->ip, ip_len(msg->family)) != 0)
 				continue;
 			if (learn(ne, msg, now))
-				weir_l4c.neigh_changed = 1;
+				weir_l4c.publish_due = 1;
 		}
 	}
 }
@@ -311,7 +311,7 @@ settle(struct l4_neigh *ne, const struct weir_addr *ip)
 			ip->family == 4 ? "ARP request" : "neighbour solicitation");
 		memcpy(ne->mac, ne->cand, 6);
 		weir_l4c.nc.changes++;
-		weir_l4c.neigh_changed = 1;
+		weir_l4c.publish_due = 1;
 		ne->has_cand = 0;
 	} else if (ne->ans_old || ++ne->tries >= NEIGH_CONFIRM_TRIES) {
 		weir_l4c.nc.changes_refused++;
@@ -352,8 +352,8 @@ weir_l4_control_tick(void)
 			ask(sc->out_port, &pl->backends[b].addr);
 		}
 	}
-	if (weir_l4c.neigh_changed) {
-		weir_l4c.neigh_changed = 0;
+	if (weir_l4c.publish_due) {
+		weir_l4c.publish_due = 0;
 		l4_snap_publish();
 	}
 }

@@ -62,25 +62,30 @@ l4_snap_build(const struct weir_l4_snap *old_c)
 
 		for (b = 0; b < pl->n_backends; b++) {
 			const struct l4_neigh *ne = &weir_l4c.neigh[i][b];
-
-			v->weight[b] =
+			uint32_t w =
 				weir_l4c.enabled[sc->pool][b] ? weir_l4c.weight[sc->pool][b] : 0;
+
+			v->serving[b] = weir_l4c.serving[sc->pool][b];
+			v->weight[b] = v->serving[b] ? w : 0;
 			memcpy(v->mac[b], ne->mac, 6);
 			v->mac_ok[b] = ne->ok;
 			e[b].id = weir_lb_backend_id(pl->backends[b].addr.family,
 						     pl->backends[b].addr.ip, pl->backends[b].port);
-			e[b].weight = v->weight[b];
+			e[b].weight = w;
 		}
 		if (sc->scheduler != WEIR_SCHED_MAGLEV && sc->forwarding != WEIR_FWD_DSR_IPIP)
 			continue;
 		if (old != NULL && old->svc[i].table != NULL &&
-		    memcmp(old->svc[i].weight, v->weight, sizeof(v->weight)) == 0) {
+		    memcmp(old->svc[i].weight, v->weight, sizeof(v->weight)) == 0 &&
+		    memcmp(old->svc[i].serving, v->serving, sizeof(v->serving)) == 0) {
 			v->table = old->svc[i].table;
 			v->table_owned = 1;
 			old->svc[i].table_owned = 0;
 			continue;
 		}
-		v->table = weir_maglev_build(cfg->maglev_size, e, pl->n_backends);
+		/* Backends out of service give up only their own slots. */
+		v->table =
+			weir_maglev_build_failover(cfg->maglev_size, e, pl->n_backends, v->serving);
 		if (v->table == NULL) {
 			l4_snap_free(s);
 			return NULL;
@@ -100,6 +105,15 @@ l4_snap_publish(void)
 	if (s == NULL)
 		return 0;
 	return weir_rcu_publish((void **)&weir_l4c.snap, s, l4_snap_free);
+}
+
+void
+weir_l4_set_serving(unsigned int pool, unsigned int b, int serving)
+{
+	if (weir_l4c.serving[pool][b] == (serving != 0))
+		return;
+	weir_l4c.serving[pool][b] = serving != 0;
+	weir_l4c.publish_due = 1; /* on this control tick (weir_l4_control_tick()) */
 }
 
 uint64_t

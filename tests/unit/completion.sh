@@ -21,10 +21,10 @@ expect() { # WANT WORDS...: complete the last word of WORDS
     fi
 }
 
-expect "backend ban bans" weirctl ba
+expect "backends backend ban bans" weirctl ba
 expect "status stats" weirctl --json st
 expect "top" weirctl --socket /run/x.sock --timeout 3 t
-expect "disable enable weight" weirctl backend ""
+expect "disable enable weight check" weirctl backend ""
 expect "weight" weirctl --json backend w
 expect "" weirctl backend disable ""
 expect "" weirctl stats ""
@@ -33,7 +33,7 @@ expect "--socket" weirctl --s
 expect "--limit" weirctl bans --l
 expect "--limit --after" weirctl bans --
 expect "" weirctl bans --limit 5 ""
-expect "disable enable weight" weirctl --timeout 3 backend ""
+expect "disable enable weight check" weirctl --timeout 3 backend ""
 complete -p weirctl >/dev/null || { echo "FAIL: no completion registered for weirctl"; fails=$((fails + 1)); }
 # Every command of weirctl --help is offered.
 for c in $("$weirctl" --help | sed -n '/^Commands:/,/^Options:/p' | awk '/^  [a-z]/{print $1}'); do

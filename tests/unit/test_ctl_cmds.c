@@ -46,7 +46,7 @@ test_table(void **state)
 	assert_null(weir_ctl_cmd_find("reboot"));
 	assert_null(weir_ctl_cmd_find(NULL));
 	assert_string_equal(weir_ctl_cmd_usage(weir_ctl_cmd_find("backend"), usage, sizeof(usage)),
-			    "backend disable|enable|weight POOL ADDRESS:PORT [WEIGHT]");
+			    "backend disable|enable|weight|check POOL ADDRESS:PORT [WEIGHT]");
 	assert_string_equal(weir_ctl_cmd_usage(weir_ctl_cmd_find("top"), usage, sizeof(usage)),
 			    "top [N]");
 	assert_string_equal(weir_ctl_cmd_usage(weir_ctl_cmd_find("stats"), usage, sizeof(usage)),
@@ -125,11 +125,13 @@ test_command_lines(void **state)
 		 "backend WEIGHT '1x': expected an integer in [0, 65535]"},
 		/* WEIGHT goes with weight, and only with it. */
 		{"backend weight web a:1",
-		 "usage: backend disable|enable|weight POOL ADDRESS:PORT [WEIGHT]"},
+		 "usage: backend disable|enable|weight|check POOL ADDRESS:PORT [WEIGHT]"},
 		{"backend disable web a:1 5",
-		 "usage: backend disable|enable|weight POOL ADDRESS:PORT [WEIGHT]"},
-		{"backend drain web a:1", "backend 'drain': expected one of disable|enable|weight"},
-		{"backend", "usage: backend disable|enable|weight POOL ADDRESS:PORT [WEIGHT]"},
+		 "usage: backend disable|enable|weight|check POOL ADDRESS:PORT [WEIGHT]"},
+		{"backend drain web a:1",
+		 "backend 'drain': expected one of disable|enable|weight|check"},
+		{"backend",
+		 "usage: backend disable|enable|weight|check POOL ADDRESS:PORT [WEIGHT]"},
 		{"ban 198.18.0.9 0", "ban SECONDS '0': expected an integer in [1, 31536000]"},
 		{"ban 198.18.0.9 60 more", "usage: ban ADDRESS [SECONDS]"},
 		{"unban", "usage: unban ADDRESS"},
@@ -223,13 +225,13 @@ test_requests(void **state)
 		 "\"weight\": \"3\"}",
 		 "backend: \"weight\": expected an integer in [0, 65535]"},
 		{"backend {\"action\": \"drain\", \"pool\": \"p\", \"backend\": \"a:1\"}",
-		 "backend: \"action\": expected one of disable|enable|weight"},
+		 "backend: \"action\": expected one of disable|enable|weight|check"},
 		{"backend {\"action\": \"\", \"pool\": \"p\", \"backend\": \"a:1\"}",
-		 "backend: \"action\": expected one of disable|enable|weight"},
+		 "backend: \"action\": expected one of disable|enable|weight|check"},
 		{"backend {\"action\": \"disable\", \"pool\": 7, \"backend\": \"a:1\"}",
 		 "backend: \"pool\": expected a string (POOL)"},
 		{"backend {\"pool\": \"p\", \"backend\": \"a:1\"}",
-		 "backend: missing \"action\" (disable|enable|weight)"},
+		 "backend: missing \"action\" (disable|enable|weight|check)"},
 		{"ban {\"address\": \"198.18.0.9\", \"seconds\": 0}",
 		 "ban: \"seconds\": expected an integer in [1, 31536000]"},
 		{"ban {\"address\": \"198.18.0.9\", \"seconds\": 1.5}",

@@ -1243,6 +1243,217 @@ def neigh():
     print('ok: neighbours %s' % want)
 
 
+BK4B, BMACB = '198.18.0.12', '02:00:00:00:00:b3'
+PROBE0 = 65024  # WEIR_PROBE_PORT_MIN: probe k speaks from PROBE0 + k
+
+
+class Backends:
+    """The backends behind the tap, as the test plays them: for each
+    (address, port), how to answer what weir sends there. 'tcp': SYN-ACK
+    to a SYN; 'rst': RST to a SYN (refused); 'silent': nothing; a list of
+    byte strings: SYN-ACK, then those segments as the response once the
+    request came, then FIN. serve() answers for a while and keeps every
+    frame weir sent."""
+
+    def __init__(self, peer):
+        self.peer, self.policy, self.seen, self.srv_isn = peer, {}, [], 7000
+
+    def answer(self, e):
+        if IP not in e or TCP not in e:
+            return []
+        ip, t = e[IP], e[TCP]
+        how = self.policy.get((ip.dst, t.dport), 'silent')
+        mac = {BK4: BMAC, BK4B: BMACB}.get(ip.dst, BMAC)
+
+        def seg(flags, seq, ack, data=b''):
+            return raw(Ether(dst=MAC, src=mac) / IP(src=ip.dst, dst=ip.src) /
+                       TCP(sport=t.dport, dport=t.sport, flags=flags, seq=seq, ack=ack,
+                           window=65535) / data)
+        if t.flags == 'S':
+            if how == 'rst':
+                return [seg('RA', 0, t.seq + 1)]
+            if how == 'silent':
+                return []
+            return [seg('SA', self.srv_isn, t.seq + 1)]
+        if isinstance(how, list) and len(t.payload) > 0:
+            out, seq = [], self.srv_isn + 1
+            ack = t.seq + len(t.payload)
+            for d in how:
+                out.append(seg('PA', seq, ack, d))
+                seq += len(d)
+            out.append(seg('FA', seq, ack))
+            return out
+        return []
+
+    def serve(self, seconds, until=None):
+        """Answer for up to seconds, or until until() holds (checked after
+        each frame and every 50 ms)."""
+        end, look = time.time() + seconds, 0
+        while time.time() < end:
+            # One frame at a time: each answered at once, as a backend would.
+            for f in self.peer.recv(quiet=0.01, limit=1):
+                e = Ether(f)
+                self.seen.append(e)
+                self.peer.send(self.answer(e))
+            if until is not None and time.time() >= look:
+                if until():
+                    return True
+                look = time.time() + 0.05
+        return until is None
+
+
+def health():
+    """Active checks and passive ejection, live on a tap with two workers
+    (probe ports 65024, 65026 belong to worker 0, 65025 to worker 1: their
+    answers, arriving on either queue, are steered to the prober). Pool
+    web: TCP checks every 200 ms (timeout 100, rise 2, fall 3) of
+    198.18.0.10 and .12:8080, ejection after 3 failed handshakes; pool api:
+    an HTTP check of 198.18.0.10:8081 (GET /healthz, 2xx, rise 1, fall 1)."""
+    cfg = l4_config(
+        pools=[{'name': 'web', 'backends': [{'address': BK4, 'port': 8080},
+                                             {'address': BK4B, 'port': 8080}],
+                'health': {'interval_ms': 200, 'timeout_ms': 100},
+                'outlier': {'consecutive_failures': 3, 'base_ejection_ms': 60000}},
+               {'name': 'api', 'backends': [{'address': BK4, 'port': 8081}],
+                'health': {'type': 'http', 'interval_ms': 200, 'timeout_ms': 150, 'rise': 1,
+                           'fall': 1, 'http': {'path': '/healthz',
+                                               'expect_status': ['200-299']}}}],
+        services=[{'name': 'web', 'vip': VIP4, 'port': 80, 'protocol': 'tcp', 'pool': 'web',
+                   'local_ips': [LOCAL4], 'no_backend': 'rst', 'synproxy': False},
+                  {'name': 'api', 'vip': VIP4, 'port': 81, 'protocol': 'tcp', 'pool': 'api',
+                   'local_ips': [LOCAL4]}])
+    cfg['workers'] = [1, 2]
+    cfg['idle_sleep_us'] = 50
+    port = {'neighbors': [{'address': BK4, 'mac': BMAC}, {'address': BK4B, 'mac': BMACB}]}
+    tap, ns_name = 'wdp%d' % os.getpid(), 'weir-dp-%d' % os.getpid()
+    request = (b'GET /healthz HTTP/1.1\r\nHost: 198.18.0.10:8081\r\n'
+               b'User-Agent: weir-health\r\nConnection: close\r\n\r\n')
+
+    def backends(w, svc):
+        return {(b['address'], b['port']): b for s in w.ctl('services')['services']
+                if s['name'] == svc for b in s['backends']}
+
+    def health_of(w, svc, addr, port):
+        return backends(w, svc)[(addr, port)]['health']
+
+    def probes(seen, dst, dport, sport, flags):
+        return [e for e in seen if IP in e and TCP in e and e[IP].dst == dst and
+                e[TCP].dport == dport and e[TCP].sport == sport and e[TCP].flags == flags]
+
+    with wt.Weir('dp-health', lcores='0@0,1@0,2@1') as w:
+        c = config('net_tap0,iface=' + tap)
+        c.update(cfg)
+        c['ports'][0].update(port)
+        w.configure(c)
+        w.start()
+        with wt.TapPeer(tap, ns_name) as peer:
+            bk = Backends(peer)
+            bk.policy = {(BK4, 8080): 'tcp', (BK4B, 8080): 'tcp',
+                         (BK4, 8081): [b'HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n']}
+            bk.serve(1.0)
+            # 1. The TCP probe on the wire: a SYN from the local address's
+            # probe port with an MSS option, answered by the SYN-ACK, then
+            # an RST with the next sequence number.
+            syns = probes(bk.seen, BK4, 8080, PROBE0, 'S')
+            wt.check(len(syns) >= 3, 'probes of %s:8080 in 1 s: %d' % (BK4, len(syns)))
+            s0 = syns[0]
+            wt.check(s0.src == MAC and s0.dst == BMAC and s0[IP].src == LOCAL4 and
+                     s0[TCP].options == [('MSS', 1460)] and s0[TCP].window == 1024,
+                     'probe SYN: %s %s' % (s0.summary(), s0[TCP].options))
+            verify_checksums(raw(s0))
+            rsts = probes(bk.seen, BK4, 8080, PROBE0, 'R')
+            wt.check(any(r[TCP].seq == s0[TCP].seq + 1 for r in rsts),
+                     'no RST with seq ISN+1 after the SYN-ACK: %s' % [r.summary() for r in rsts])
+            wt.check(probes(bk.seen, BK4B, 8080, PROBE0 + 1, 'S'), 'no probe of %s' % BK4B)
+            # 2. The HTTP probe: the request's bytes, then ACK and RST.
+            req = [e for e in bk.seen if IP in e and TCP in e and e[TCP].dport == 8081 and
+                   len(e[TCP].payload) > 0]
+            wt.check(req and raw(req[0][TCP].payload) == request and
+                     req[0][TCP].sport == PROBE0 + 2 and req[0][TCP].flags == 'PA',
+                     'HTTP probe request: %r' % (raw(req[0][TCP].payload) if req else None))
+            # Each worker took its own probes' answers (stray: answers to a
+            # retransmitted SYN after the probe was done).
+            st = w.ctl('stats')
+            for i in (0, 1):
+                wt.check(st['workers'][i]['probe_replies'] > 0 and
+                         st['workers'][i]['probes_started'] > 0,
+                         'worker %d: probes %d, replies %d' %
+                         (i, st['workers'][i]['probes_started'],
+                          st['workers'][i]['probe_replies']))
+            h = health_of(w, 'web', BK4B, 8080)
+            wt.check(h['state'] == 'up' and h['serving'] and h['probe']['last'] == 'ok',
+                     'web %s: %s' % (BK4B, h))
+
+            # 3. .12 stops answering: down after 3 missed probes (timeouts),
+            # and new connections go to .10 only.
+            bk.policy[(BK4B, 8080)] = 'silent'
+            t0 = time.time()
+            wt.check(bk.serve(5, lambda: not health_of(w, 'web', BK4B, 8080)['serving']),
+                     '%s still serving 5 s after it went silent' % BK4B)
+            took = time.time() - t0
+            wt.check(took < 1.5, 'down after %.2f s (fall 3 x 200 ms + timeout)' % took)
+            h = health_of(w, 'web', BK4B, 8080)
+            wt.check(h['state'] == 'down' and h['probe']['last'] == 'timeout', 'down: %s' % h)
+            mark = len(bk.seen)
+            peer.send([tcp(CLI4, VIP4, sp, 80, 'S') for sp in range(30000, 30040)])
+            bk.serve(1.0)
+            fwd = [e for e in bk.seen[mark:] if IP in e and TCP in e and e[TCP].dport == 8080 and
+                   e[TCP].sport < PROBE0 and e[TCP].flags == 'S']
+            wt.check(len(fwd) == 40 and all(e[IP].dst == BK4 for e in fwd),
+                     'client SYNs with %s down: %s' % (BK4B, [e[IP].dst for e in fwd]))
+            # It answers again: up after 2 good probes.
+            bk.policy[(BK4B, 8080)] = 'tcp'
+            wt.check(bk.serve(5, lambda: health_of(w, 'web', BK4B, 8080)['serving']),
+                     '%s not back 5 s after it answered again' % BK4B)
+
+            # 4. HTTP: a 500 fails the check (fall 1); a 200 split inside the
+            # status line passes it (rise 1); while down, no backend for api.
+            bk.policy[(BK4, 8081)] = [b'HTTP/1.1 500 Internal Server Error\r\n\r\n']
+            wt.check(bk.serve(5, lambda: not health_of(w, 'api', BK4, 8081)['serving']),
+                     'api backend still serving after a 500')
+            h = health_of(w, 'api', BK4, 8081)
+            wt.check(h['probe']['last'] == 'bad-status' and h['probe']['status'] == 500,
+                     'api after a 500: %s' % h)
+            drops = w.ctl('stats')['total']['drops'].get('no_backend', 0)
+            peer.send([tcp(CLI4, VIP4, 31000, 81, 'S')])
+            bk.serve(0.5)
+            wt.check(w.ctl('stats')['total']['drops'].get('no_backend', 0) == drops + 1,
+                     'a SYN to api with its only backend down is not dropped as no_backend')
+            bk.policy[(BK4, 8081)] = [b'HTTP/1.', b'1 204 No Content\r\n\r\n']
+            wt.check(bk.serve(5, lambda: health_of(w, 'api', BK4, 8081)['serving']),
+                     'api backend not back after a split 204')
+
+            # 5. Passive: .12 refuses 3 handshakes in a row: ejected (one of
+            # two is within the 50 % cap), for 60 s.
+            bk.policy[(BK4B, 8080)] = 'rst'
+            before = health_of(w, 'web', BK4B, 8080)['ejections']
+            peer.send([tcp(CLI4, VIP4, sp, 80, 'S') for sp in range(32000, 32040)])
+            wt.check(bk.serve(5, lambda: health_of(w, 'web', BK4B, 8080)['breaker'] == 'open'),
+                     'not ejected after refused handshakes: %s' %
+                     health_of(w, 'web', BK4B, 8080))
+            h = health_of(w, 'web', BK4B, 8080)
+            wt.check(h['ejections'] == before + 1 and not h['serving'] and
+                     h['ejected_ms_left'] > 50000, 'ejected: %s' % h)
+            # 6. .10 goes silent too: down by its probes (the cap does not
+            # hold a backend that fails its checks): web has no backend
+            # left, and answers SYNs with an RST (no_backend: rst).
+            bk.policy[(BK4, 8080)] = 'silent'
+            wt.check(bk.serve(5, lambda: not health_of(w, 'web', BK4, 8080)['serving']),
+                     '%s still serving after it went silent' % BK4)
+            mark = len(bk.seen)
+            peer.send([tcp(CLI4, VIP4, 33000, 80, 'S', seq=5000)])
+            bk.serve(0.5)
+            r = [e for e in bk.seen[mark:] if IP in e and TCP in e and e[IP].dst == CLI4]
+            wt.check(len(r) == 1 and r[0][TCP].flags == 'RA' and r[0][TCP].ack == 5001 and
+                     r[0][IP].src == VIP4 and r[0][TCP].sport == 80,
+                     'web with no backend: %s' % [e.summary() for e in r])
+            st = w.ctl('stats')
+            wt.check(st['total']['no_backend_rst'] == 1, 'no_backend_rst %d' %
+                     st['total']['no_backend_rst'])
+        w.stop()
+    print('ok: probes on the wire, down and up, HTTP status, ejection, no backend')
+
+
 def udp_pressure():
     """A UDP flow's lease once the backend has answered: timeouts.udp, or
     timeouts.udp_unreplied while the worker runs short. One flow answered
@@ -2138,6 +2349,7 @@ SCENARIOS = {
     'hygiene': hygiene,
     'martians': martians,
     'neigh': neigh,
+    'health': health,
 }
 
 if __name__ == '__main__':

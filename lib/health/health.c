@@ -172,11 +172,17 @@ weir_health_probe(struct weir_health_pool *hp, uint32_t b, int ok, uint64_t now_
 	if (ok) {
 		be->ok_run = sat_add(be->ok_run, 1);
 		be->fail_run = 0;
+		int was_open = be->brk == WEIR_BRK_OPEN;
+
 		if (!be->up && be->ok_run >= hp->p.rise) {
 			set_up(be, 1, WEIR_HW_PROBES_OK, now_ms);
 			changed = 1;
+			/* Recovered by its checks: the trial starts now, not when
+			 * an ejection that began while it was dead ends. */
+			if (was_open)
+				set_brk(be, WEIR_BRK_HALF_OPEN, WEIR_HW_TRIAL, now_ms);
 		}
-		if (be->brk == WEIR_BRK_HALF_OPEN)
+		if (!was_open && be->brk == WEIR_BRK_HALF_OPEN)
 			changed |= trial_success(hp, be, 1, now_ms);
 	} else {
 		be->fail_run = sat_add(be->fail_run, 1);
@@ -185,8 +191,9 @@ weir_health_probe(struct weir_health_pool *hp, uint32_t b, int ok, uint64_t now_
 			set_up(be, 0, WEIR_HW_PROBES_FAILED, now_ms);
 			changed = 1;
 		}
-		/* After the verdict: a backend just gone DOWN is not refused. */
-		if (be->brk == WEIR_BRK_HALF_OPEN)
+		/* A DOWN backend's failed probes do not lengthen its ejection:
+		 * its checks keep it out already, and bring it back. */
+		if (be->brk == WEIR_BRK_HALF_OPEN && be->up)
 			changed |= eject(hp, b, WEIR_HW_TRIAL_FAILED, now_ms);
 	}
 	return changed;

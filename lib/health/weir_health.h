@@ -21,7 +21,11 @@
  *   no new connections) for base_ms * 2^(ejections-1), at most max_ms ->
  *   HALF_OPEN (serving again, on trial) -> CLOSED after `trials`
  *   successes (good probes or good connections), or OPEN again (for longer)
- *   at the first failure (a bad probe or a failed connection). The ejection
+ *   at the first failure (a bad probe or a failed connection) while UP. A
+ *   backend DOWN by its checks is not ejected further by its bad probes
+ *   (its checks keep it out); when `rise` good probes bring it UP while
+ *   OPEN, it turns HALF_OPEN at once (recovered: the trial starts now, not
+ *   when an ejection that began while it was dead ends). The ejection
  *   count decays by one for each base_ms spent CLOSED without an ejection
  *   (Envoy's outlier detection model); like Envoy's backoff it stops growing
  *   once the ejection time is max_ms. Only weir_health_tick() ends an
@@ -122,7 +126,8 @@ int weir_health_init(struct weir_health_pool *hp, const struct weir_health_param
 
 /**
  * A probe's result: counts toward rise or fall, and toward the trial of a
- * HALF_OPEN breaker (a bad probe re-opens it).
+ * HALF_OPEN breaker (a bad probe re-opens it while the backend is UP); the
+ * good probe that brings a backend UP while OPEN starts its trial.
  *
  * @param hp
  *   The pool.

@@ -20,6 +20,11 @@ Usage: e2e.py SCENARIO
         in order, as a table and as one JSON answer; --limit/--after by hand
   cli-edges  weir --config naming a FIFO exits 2 at once; weirctl refuses an
         argument that is not UTF-8 (exit 2)
+  health  the l4 topology, web4 on Maglev with TCP checks: one of three
+        backends killed under a wrk load of new connections (no error from
+        1 s after the kill, and none of its connections), restarted (traffic
+        again within rise x interval); api4 with HTTP checks: a backend
+        answering 500 is out; every backend down: SYNs answered with an RST
 
 Names (namespaces, tap interfaces, EAL prefix, socket) carry the test's PID so
 runs never collide; namespaces are removed, and weir and the HTTP servers
@@ -296,8 +301,9 @@ def bring_up(w, nsc, nsb, tapc, tapb, web, servers):
 
 
 @contextlib.contextmanager
-def l4_topology(name, limits=None, synproxy=None):
-    """weir on l4_config() (web4 gets `limits` and `synproxy` if given), its client and
+def l4_topology(name, limits=None, synproxy=None, mutate=None):
+    """weir on l4_config() (web4 gets `limits` and `synproxy` if given;
+    mutate(cfg) changes anything else), its client and
     backend namespaces and tap names, a web directory, and a list of
     processes (servers, clients) stopped by PID: all removed on the way
     out, whatever happens; then no namespace may be left."""
@@ -309,6 +315,8 @@ def l4_topology(name, limits=None, synproxy=None):
         cfg['services'][0]['limits'] = limits
     if synproxy is not None:
         cfg['services'][0]['synproxy'] = synproxy
+    if mutate is not None:
+        mutate(cfg)
     t.w = wt.Weir(name)
     t.w.configure(cfg)
     t.web = tempfile.mkdtemp(prefix='weir-%s-web-' % name)
@@ -920,9 +928,155 @@ def cli_edges():
     print('ok: a FIFO config is refused at once; arguments that are not UTF-8 are refused')
 
 
+# A backend answering every GET with a fixed status (e2e-health's api4).
+STATUS_SERVER = r"""
+import http.server, sys
+code = int(sys.argv[3])
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(code)
+        self.send_header('Content-Length', '2')
+        self.end_headers()
+        self.wfile.write(b'ok')
+    def log_message(self, *a):
+        pass
+http.server.ThreadingHTTPServer((sys.argv[1], int(sys.argv[2])), H).serve_forever()
+"""
+APORT = 8081
+
+
+def wrk(ns, url, seconds, conns=8):
+    """wrk with a new connection per request: (requests, errors), where
+    errors are socket errors plus answers other than 2xx/3xx."""
+    r = sh('timeout', str(seconds + 30), 'wrk', '-t', '2', '-c', str(conns), '-d', '%ds' % seconds,
+           '-H', 'Connection: close', url, ns=ns, check=False)
+    wt.check(r.returncode == 0, 'wrk exited %d: %s%s' % (r.returncode, r.stdout, r.stderr))
+    req = int(r.stdout.split(' requests in ')[0].split()[-1])
+    err = 0
+    for line in r.stdout.splitlines():
+        if 'Socket errors:' in line:
+            err += sum(int(x.split()[-1]) for x in line.split(':', 1)[1].split(','))
+        if 'Non-2xx or 3xx responses:' in line:
+            err += int(line.split(':')[1])
+    return req, err
+
+
+def served(web, addr):
+    """Requests an http.server on addr logged."""
+    with open(os.path.join(web, 'http-%s.log' % addr)) as f:
+        return sum('"GET /who' in ln for ln in f)
+
+
+def health():
+    def mutate(cfg):
+        cfg['services'][0]['scheduler'] = 'maglev'
+        cfg['services'][0]['no_backend'] = 'rst'
+        cfg['pools'][0]['health'] = {'interval_ms': 250, 'timeout_ms': 200, 'rise': 2,
+                                     'fall': 3}
+        cfg['pools'].append({'name': 'api4', 'backends': [{'address': a, 'port': APORT}
+                                                          for a in BK4],
+                             'health': {'type': 'http', 'interval_ms': 250, 'timeout_ms': 200,
+                                        'http': {'path': '/health'}}})
+        cfg['services'].append({'name': 'api4', 'vip': VIP4, 'port': 81, 'protocol': 'tcp',
+                                'pool': 'api4', 'local_ips': [BLOCAL4], 'no_backend': 'rst'})
+
+    url = 'http://%s/who' % VIP4
+    with l4_topology('e2e-health', mutate=mutate) as t:
+        w, nsc, nsb, web = t.w, t.nsc, t.nsb, t.web
+        write_who(web)
+        bring_up(w, nsc, nsb, t.tapc, t.tapb, web, t.procs)
+        api = []
+        for addr, code in zip(BK4, (200, 200, 500)):
+            api.append(subprocess.Popen(['ip', 'netns', 'exec', nsb, '/usr/bin/python3', '-c',
+                                         STATUS_SERVER, addr, str(APORT), str(code)],
+                                        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                        stderr=subprocess.DEVNULL))
+            t.procs.append(api[-1])
+
+        def bk(svc, addr):
+            return services(w)[svc][addr]
+
+        def serving(svc, addr):
+            return bk(svc, addr)['health']['serving']
+        wait_for(lambda: all(serving('web4', a) for a in BK4), 'web4 backends up', 10)
+        # api4: the backend answering 500 fails its checks; the others pass.
+        wait_for(lambda: not serving('api4', BK4[2]) and serving('api4', BK4[0]) and
+                 serving('api4', BK4[1]), 'api4: %s out for its 500s' % BK4[2], 10)
+        wt.check(bk('api4', BK4[2])['health']['probe']['status'] == 500,
+                 'api4 %s: %s' % (BK4[2], bk('api4', BK4[2])['health']))
+        r = sh('sh', '-c', 'for i in $(seq 30); do curl -s -o /dev/null -w "%%{http_code}\\n" '
+               '--max-time 3 http://%s:81/; done' % VIP4, ns=nsc)
+        wt.check(r.stdout.split() == ['200'] * 30, 'api4 answers: %s' % r.stdout.split())
+        wt.check(bk('api4', BK4[2])['conns_total'] == 0, 'connections to the 500 backend')
+
+        # web4 under load; one of its servers is killed 1 s in.
+        victim = 2 * 1  # t.procs: BK4[i]'s server at 2 i (BK6[i]'s at 2 i + 1)
+        box = {}
+        load = threading.Thread(target=lambda: box.update(a=wrk(nsc, url, 3)))
+        load.start()
+        time.sleep(1)
+        stop_proc(t.procs[victim])
+        t_kill = time.time()
+        load.join()
+        req_a, err_a = box['a']
+        wait_for(lambda: not serving('web4', BK4[1]), '%s out after the kill' % BK4[1], 5)
+        time.sleep(max(0, t_kill + 1 - time.time()))
+        dead = bk('web4', BK4[1])['conns_total']
+        logs = [served(web, BK4[0]), served(web, BK4[2])]
+        req_b, err_b = wrk(nsc, url, 3)
+        grown = served(web, BK4[0]) + served(web, BK4[2]) - sum(logs)
+        wt.check(err_b == 0, 'wrk from 1 s after the kill: %d errors in %d requests' %
+                 (err_b, req_b))
+        wt.check(bk('web4', BK4[1])['conns_total'] == dead,
+                 'connections to the dead backend after 1 s: %d' %
+                 (bk('web4', BK4[1])['conns_total'] - dead))
+        wt.check(req_b > 100 and req_b <= grown <= req_b + 16,
+                 'the survivors logged %d requests, wrk completed %d' % (grown, req_b))
+        h = bk('web4', BK4[1])['health']
+        print('kill under load: %d requests, %d errors in the second of the kill; %d requests, '
+              'no error after; %s: %s, breaker %s, last probe %s' %
+              (req_a, err_a, req_b, BK4[1], h['state'], h['breaker'], h['probe']['last']),
+              flush=True)
+
+        # Restarted: back within rise x interval (plus one interval and a timeout).
+        env = dict(os.environ, PYTHONUNBUFFERED='1')
+        log = open(os.path.join(web, 'http-%s.log' % BK4[1]), 'a')
+        t.procs[victim] = subprocess.Popen(
+            ['ip', 'netns', 'exec', nsb, '/usr/bin/python3', '-m', 'http.server', '--bind',
+             BK4[1], str(BPORT), '--directory', os.path.join(web, NAMES[1])],
+            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env)
+        log.close()
+        wait_for(lambda: sh('curl', '-s', '--max-time', '1', 'http://%s:%d/who' %
+                            (BK4[1], BPORT), ns=nsb, check=False).stdout == NAMES[1],
+                 'restarted server', 10)
+        t_up = time.time()
+        wait_for(lambda: serving('web4', BK4[1]), '%s back' % BK4[1], 5)
+        back = time.time() - t_up
+        wt.check(back < 2 * 0.25 + 0.25 + 0.2 + 0.3, 'back after %.2f s' % back)
+        before = bk('web4', BK4[1])['conns_total']
+        req_c, err_c = wrk(nsc, url, 2)
+        wt.check(err_c == 0 and bk('web4', BK4[1])['conns_total'] > before + req_c // 6,
+                 'after the restart: %d errors, %d of %d connections to %s' %
+                 (err_c, bk('web4', BK4[1])['conns_total'] - before, req_c, BK4[1]))
+        print('restarted: serving again %.2f s after it listened' % back, flush=True)
+
+        # Every api4 backend down: a SYN gets an RST at once (curl: refused).
+        for p in api:
+            stop_proc(p)
+        wait_for(lambda: not any(serving('api4', a) for a in BK4), 'api4 all down', 5)
+        t0 = time.time()
+        r = sh('curl', '-s', '--max-time', '3', 'http://%s:81/' % VIP4, ns=nsc, check=False)
+        wt.check(r.returncode == 7 and time.time() - t0 < 1,
+                 'curl with every api4 backend down: exit %d after %.1f s' %
+                 (r.returncode, time.time() - t0))
+        wt.check(w.ctl('stats')['total']['no_backend_rst'] >= 1, 'no_backend_rst')
+    print('ok: failover within a second under load, back after restart, HTTP status checks, '
+          'no backend answered with an RST')
+
+
 # Every scenario, by name: `e2e.py --list` gives meson these names (e2e-NAME).
 SCENARIOS = {'admin-fairness': admin_fairness, 'bans-pages': bans_pages, 'cli-edges': cli_edges,
-             'l4': l4, 'limits': limits, 'ping': ping, 'synproxy': synproxy}
+             'health': health, 'l4': l4, 'limits': limits, 'ping': ping, 'synproxy': synproxy}
 
 if __name__ == '__main__':
     if sys.argv[1:] == ['--list']:

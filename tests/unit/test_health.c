@@ -533,13 +533,47 @@ test_max_pct_down(void **state)
 	assert_int_equal(weir_health_tick(hp, 1300), 2);
 	eject(hp, 2, 1300);
 	assert_int_equal(hp->refused_ejections, 1);
-	/* b0 on trial and DOWN: a bad probe re-opens it, never refused. */
+	/* b0 on trial and DOWN: its bad probes change nothing (its checks
+	 * keep it out, and will bring it back). */
 	assert_int_equal(hp->b[0].brk, WEIR_BRK_HALF_OPEN);
-	assert_int_equal(weir_health_probe(hp, 0, 0, 1400), 1);
-	assert_int_equal(hp->b[0].brk, WEIR_BRK_OPEN);
-	assert_int_equal(hp->b[0].why, WEIR_HW_TRIAL_FAILED);
-	assert_int_equal(hp->b[0].open_until_ms, 3400);
+	assert_int_equal(weir_health_probe(hp, 0, 0, 1400), 0);
+	assert_int_equal(hp->b[0].brk, WEIR_BRK_HALF_OPEN);
+	assert_int_equal(weir_health_serving(hp, 0), 0);
 	assert_int_equal(hp->refused_ejections, 1);
+}
+
+/* A backend ejected, then DOWN by its checks (dead), that passes `rise`
+ * probes again: on trial at once, whatever time its ejection had left. */
+static void
+test_recovered_while_open(void **state)
+{
+	struct weir_health_pool *hp = pool_init(&defp, 4, 0);
+	struct weir_health_backend *be = &hp->b[0];
+
+	(void)state;
+	eject(hp, 0, 100);
+	assert_int_equal(be->open_until_ms, 1100);
+	take_down(hp, 0, 200);
+	assert_int_equal(weir_health_probe(hp, 0, 1, 300), 0);
+	assert_int_equal(be->brk, WEIR_BRK_OPEN);
+	assert_int_equal(weir_health_probe(hp, 0, 1, 400), 1);
+	assert_int_equal(be->up, 1);
+	assert_int_equal(be->brk, WEIR_BRK_HALF_OPEN);
+	assert_int_equal(be->why, WEIR_HW_TRIAL);
+	assert_int_equal(be->trial_ok, 0);
+	assert_int_equal(weir_health_serving(hp, 0), 1);
+	/* Then a trial as any: `trials` good probes close it. */
+	assert_int_equal(weir_health_probe(hp, 0, 1, 500), 0);
+	assert_int_equal(weir_health_probe(hp, 0, 1, 600), 1);
+	assert_int_equal(be->brk, WEIR_BRK_CLOSED);
+
+	/* Ejected while its probes pass: good probes do not shorten the ejection. */
+	eject(hp, 1, 100);
+	assert_int_equal(weir_health_probe(hp, 1, 1, 200), 0);
+	assert_int_equal(weir_health_probe(hp, 1, 1, 300), 0);
+	assert_int_equal(weir_health_probe(hp, 1, 1, 400), 0);
+	assert_int_equal(hp->b[1].brk, WEIR_BRK_OPEN);
+	assert_int_equal(weir_health_serving(hp, 1), 0);
 }
 
 static void
@@ -663,17 +697,17 @@ test_serving(void **state)
 	assert_int_equal(hp->b[2].transitions, 4);
 	assert_int_equal(weir_health_serving(hp, 2), 0);
 
-	/* b3: the fall-th bad probe on trial: DOWN and OPEN in one call, two
-	 * transitions, the breaker's reason last. */
+	/* b3: the fall-th bad probe on trial takes it DOWN; being DOWN, it is
+	 * not ejected on top (its checks keep it out and bring it back). */
 	assert_int_equal(hp->b[3].transitions, 2);
 	assert_int_equal(weir_health_probe(hp, 3, 0, 1400), 1);
 	assert_int_equal(hp->b[3].up, 0);
-	assert_int_equal(hp->b[3].brk, WEIR_BRK_OPEN);
-	assert_int_equal(hp->b[3].why, WEIR_HW_TRIAL_FAILED);
-	assert_int_equal(hp->b[3].transitions, 4);
+	assert_int_equal(hp->b[3].brk, WEIR_BRK_HALF_OPEN);
+	assert_int_equal(hp->b[3].why, WEIR_HW_PROBES_FAILED);
+	assert_int_equal(hp->b[3].transitions, 3);
 	assert_int_equal(hp->b[3].last_change_ms, 1400);
-	assert_int_equal(hp->b[3].open_until_ms, 3400);
 	assert_int_equal(hp->b[3].probes, 3);
+	assert_int_equal(weir_health_serving(hp, 3), 0);
 	assert_int_equal(hp->refused_ejections, 0);
 }
 
@@ -716,6 +750,7 @@ main(void)
 		cmocka_unit_test(test_decay),
 		cmocka_unit_test(test_max_pct),
 		cmocka_unit_test(test_max_pct_down),
+		cmocka_unit_test(test_recovered_while_open),
 		cmocka_unit_test(test_max_pct_zero),
 		cmocka_unit_test(test_max_pct_hundred),
 		cmocka_unit_test(test_serving),

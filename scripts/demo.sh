@@ -6,7 +6,8 @@
 # neighbour solicitation, HTTP requests to both VIPs spread over the backends
 # (round robin over IPv4, Maglev over IPv6), a second client address
 # looping past web4's per-source limit until it is banned (weirctl bans,
-# weirctl top), the services and the counters, and stop cleanly. DEMO_HOLD=1 keeps everything running until Ctrl-C.
+# weirctl top), a backend killed and routed around within a second, then
+# brought back, the services and the counters, and stop cleanly. DEMO_HOLD=1 keeps everything running until Ctrl-C.
 set -euo pipefail
 build=${1:-build}
 weir=$build/app/weir
@@ -23,6 +24,7 @@ vip4=198.18.1.1 vip6=2001:db8:1::1
 local4=198.18.0.1 local6=2001:db8:0:1::1
 cli4=198.18.0.2 cli6=2001:db8:0:1::2
 greedy=198.18.0.3
+cli4b=198.18.0.4 cli4c=198.18.0.5
 names=(b0 b1 b2)
 back4=(198.18.2.10 198.18.2.11 198.18.2.12)
 back6=(2001:db8:2::10 2001:db8:2::11 2001:db8:2::12)
@@ -148,8 +150,9 @@ ip -n "$ns" neigh show dev "$tap"
 failed=0
 http_round() {
     local url=$1 out answers=()
+    shift
     for _ in $(seq "$requests"); do
-        out=$(ip netns exec "$ns" curl -s --max-time 5 "$url") || { out=failed; failed=1; }
+        out=$(ip netns exec "$ns" curl -s --max-time 5 "$@" "$url") || { out=failed; failed=1; }
         answers+=("$out")
     done
     echo "${answers[*]}"
@@ -189,6 +192,43 @@ wait_until sh -c "\"$weirctl\" --socket \"$sock\" bans | grep -q \"$greedy/32\""
 step "weirctl top (sources refused most)"
 "$weirctl" --socket "$sock" top 5
 "$weirctl" --socket "$sock" top 1 | grep -q "^$greedy/32 " || { echo "demo: top does not name $greedy" >&2; failed=1; }
+
+# Client addresses of their own: web4's limits count per source.
+ip -n "$ns" addr add "$cli4b/24" dev "$tap"
+ip -n "$ns" addr add "$cli4c/24" dev "$tap"
+step "failover: kill ${names[1]}'s IPv4 server (pid ${servers[2]}); weir's HTTP checks (every 250 ms, fall 3) and the refused handshakes take it out"
+kill -TERM "${servers[2]}"
+wait "${servers[2]}" 2>/dev/null || true
+t0=$(date +%s%N)
+serving() {
+    "$weirctl" --socket "$sock" --json backends web4 | /usr/bin/python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+b = [b for b in d["backends"] if b["address"] == sys.argv[1]][0]
+sys.exit(0 if b["health"]["serving"] == (sys.argv[2] == "yes") else 1)' "$1" "$2"
+}
+wait_until serving "${back4[1]}" no || { echo "demo: ${back4[1]} still serving" >&2; failed=1; }
+echo "weir stopped sending new connections to ${back4[1]} $((($(date +%s%N) - t0) / 1000000)) ms after the kill"
+"$weirctl" --socket "$sock" backends web4
+step "$requests x curl http://$vip4/who from $cli4b: ${names[1]} is skipped"
+out=$(http_round "http://$vip4/who" --interface "$cli4b")
+echo "$out"
+if echo "$out" | grep -q "${names[1]}"; then
+    echo "demo: ${names[1]} still answered" >&2
+    failed=1
+fi
+step "bring ${names[1]} back: it takes traffic again after 2 good checks (rise 2 x 250 ms)"
+ip netns exec "$bns" /usr/bin/python3 -m http.server --bind "${back4[1]}" "$bport" \
+    --directory "$web/${names[1]}" >>"$web/http-${back4[1]}.log" 2>&1 &
+servers[2]=$!
+wait_until ip netns exec "$bns" curl -sf --max-time 1 "http://${back4[1]}:$bport/who" ||
+    { echo "demo: ${names[1]} does not answer" >&2; exit 1; }
+t0=$(date +%s%N)
+wait_until serving "${back4[1]}" yes || { echo "demo: ${back4[1]} not back" >&2; failed=1; }
+echo "${back4[1]} serving again $((($(date +%s%N) - t0) / 1000000)) ms after its server listened"
+"$weirctl" --socket "$sock" backend check web4 "${back4[1]}:$bport"
+step "$requests x curl http://$vip4/who from $cli4c: ${names[1]} is back"
+http_round "http://$vip4/who" --interface "$cli4c"
 
 step "weirctl services"
 "$weirctl" --socket "$sock" services

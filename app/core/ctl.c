@@ -217,10 +217,10 @@ weir_cmd_services(json_t *req, char *err, size_t errlen)
 		add_health(svc, weir.cfg->services[i].pool);
 	}
 	weir_l4_neigh_counters(&nc);
-	return json_pack("{s:o, s:I, s:{s:I, s:I, s:I, s:I}, s:o*}", "services", arr, "snapshot",
-			 (json_int_t)weir_l4_snapshot_version(), "neighbors", "requests_lost",
-			 (json_int_t)nc.requests_lost, "unsolicited", (json_int_t)nc.unsolicited,
-			 "changes", (json_int_t)nc.changes, "changes_refused",
-			 (json_int_t)nc.changes_refused, "limits",
-			 weir_adm_limits_json(WEIR_ADM_GLOBAL));
+	return json_pack("{s:o, s:I, s:o, s:{s:I, s:I, s:I, s:I}, s:o*}", "services", arr,
+			 "snapshot", (json_int_t)weir_l4_snapshot_version(), "health",
+			 weir_hc_json(), "neighbors", "requests_lost", (json_int_t)nc.requests_lost,
+			 "unsolicited", (json_int_t)nc.unsolicited, "changes",
+			 (json_int_t)nc.changes, "changes_refused", (json_int_t)nc.changes_refused,
+			 "limits", weir_adm_limits_json(WEIR_ADM_GLOBAL));
 }

@@ -115,6 +115,7 @@ log_change(unsigned int pool, unsigned int b, const char *detail)
 	}
 	if (weir_healthc.log_n++ >= LOG_PER_S) {
 		weir_healthc.log_dropped++;
+		weir_healthc.log_dropped_total++;
 		return;
 	}
 	inet_ntop(bc->addr.family == 4 ? AF_INET : AF_INET6, bc->addr.ip, ip, sizeof(ip));
@@ -242,6 +243,13 @@ weir_hc_backend_json(unsigned int pool, unsigned int b, uint64_t now_ms)
 				  "ok", (json_int_t)hb->probes_ok, "failed",
 				  (json_int_t)hb->probes_failed));
 	return o;
+}
+
+json_t *
+weir_hc_json(void)
+{
+	return json_pack("{s:I, s:I}", "transitions", (json_int_t)weir_healthc.transitions,
+			 "log_lines_dropped", (json_int_t)weir_healthc.log_dropped_total);
 }
 
 json_t *

@@ -78,6 +78,7 @@ struct health_control {
 	struct hpool *pool[WEIR_MAX_POOLS]; /**< NULL: no service uses the pool */
 	uint64_t transitions;
 	uint64_t log_s, log_n, log_dropped; /**< transition log lines this second */
+	uint64_t log_dropped_total;	    /**< lines not shown since start */
 };
 
 extern struct health_control weir_healthc;

@@ -104,6 +104,9 @@ int weir_hc_serving(unsigned int pool, unsigned int b);
 /** Backend b of pool's health for weirctl (a new object), or NULL. */
 json_t *weir_hc_backend_json(unsigned int pool, unsigned int b, uint64_t now_ms);
 
+/** Transitions since start, and log lines not shown (over 20 a second). */
+json_t *weir_hc_json(void);
+
 /** A pool's health settings for weirctl (a new object). */
 json_t *weir_hc_pool_json(unsigned int pool);
 

@@ -1259,14 +1259,14 @@ class Backends:
         self.peer, self.policy, self.seen, self.srv_isn = peer, {}, [], 7000
 
     def answer(self, e):
-        if IP not in e or TCP not in e:
+        if (IP not in e and IPv6 not in e) or TCP not in e:
             return []
-        ip, t = e[IP], e[TCP]
+        ip, t = e[IP] if IP in e else e[IPv6], e[TCP]
         how = self.policy.get((ip.dst, t.dport), 'silent')
         mac = {BK4: BMAC, BK4B: BMACB}.get(ip.dst, BMAC)
 
         def seg(flags, seq, ack, data=b''):
-            return raw(Ether(dst=MAC, src=mac) / IP(src=ip.dst, dst=ip.src) /
+            return raw(Ether(dst=MAC, src=mac) / ip_of(ip.dst, ip.src) /
                        TCP(sport=t.dport, dport=t.sport, flags=flags, seq=seq, ack=ack,
                            window=65535) / data)
         if t.flags == 'S':
@@ -1308,7 +1308,8 @@ def health():
     answers, arriving on either queue, are steered to the prober). Pool
     web: TCP checks every 200 ms (timeout 100, rise 2, fall 3) of
     198.18.0.10 and .12:8080, ejection after 3 failed handshakes; pool api:
-    an HTTP check of 198.18.0.10:8081 (GET /healthz, 2xx, rise 1, fall 1)."""
+    an HTTP check of 198.18.0.10:8081 (GET /healthz, 2xx, rise 1, fall 1);
+    pool web6: a TCP check over IPv6 (probe port 65027, worker 1)."""
     cfg = l4_config(
         pools=[{'name': 'web', 'backends': [{'address': BK4, 'port': 8080},
                                              {'address': BK4B, 'port': 8080}],
@@ -1317,14 +1318,19 @@ def health():
                {'name': 'api', 'backends': [{'address': BK4, 'port': 8081}],
                 'health': {'type': 'http', 'interval_ms': 200, 'timeout_ms': 150, 'rise': 1,
                            'fall': 1, 'http': {'path': '/healthz',
-                                               'expect_status': ['200-299']}}}],
+                                               'expect_status': ['200-299']}}},
+               {'name': 'web6', 'backends': [{'address': BK6, 'port': 8080}],
+                'health': {'interval_ms': 200, 'timeout_ms': 100}}],
         services=[{'name': 'web', 'vip': VIP4, 'port': 80, 'protocol': 'tcp', 'pool': 'web',
                    'local_ips': [LOCAL4], 'no_backend': 'rst', 'synproxy': False},
                   {'name': 'api', 'vip': VIP4, 'port': 81, 'protocol': 'tcp', 'pool': 'api',
-                   'local_ips': [LOCAL4]}])
+                   'local_ips': [LOCAL4]},
+                  {'name': 'web6', 'vip': VIP6, 'port': 80, 'protocol': 'tcp', 'pool': 'web6',
+                   'local_ips': [LOCAL6]}])
     cfg['workers'] = [1, 2]
     cfg['idle_sleep_us'] = 50
-    port = {'neighbors': [{'address': BK4, 'mac': BMAC}, {'address': BK4B, 'mac': BMACB}]}
+    port = {'neighbors': [{'address': BK4, 'mac': BMAC}, {'address': BK4B, 'mac': BMACB},
+                          {'address': BK6, 'mac': BMAC}]}
     tap, ns_name = 'wdp%d' % os.getpid(), 'weir-dp-%d' % os.getpid()
     request = (b'GET /healthz HTTP/1.1\r\nHost: 198.18.0.10:8081\r\n'
                b'User-Agent: weir-health\r\nConnection: close\r\n\r\n')
@@ -1337,7 +1343,7 @@ def health():
         return backends(w, svc)[(addr, port)]['health']
 
     def probes(seen, dst, dport, sport, flags):
-        return [e for e in seen if IP in e and TCP in e and e[IP].dst == dst and
+        return [e for e in seen if TCP in e and (e[IP] if IP in e else e[IPv6]).dst == dst and
                 e[TCP].dport == dport and e[TCP].sport == sport and e[TCP].flags == flags]
 
     with wt.Weir('dp-health', lcores='0@0,1@0,2@1') as w:
@@ -1348,7 +1354,7 @@ def health():
         w.start()
         with wt.TapPeer(tap, ns_name) as peer:
             bk = Backends(peer)
-            bk.policy = {(BK4, 8080): 'tcp', (BK4B, 8080): 'tcp',
+            bk.policy = {(BK4, 8080): 'tcp', (BK4B, 8080): 'tcp', (BK6, 8080): 'tcp',
                          (BK4, 8081): [b'HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n']}
             bk.serve(1.0)
             # 1. The TCP probe on the wire: a SYN from the local address's
@@ -1365,6 +1371,14 @@ def health():
             wt.check(any(r[TCP].seq == s0[TCP].seq + 1 for r in rsts),
                      'no RST with seq ISN+1 after the SYN-ACK: %s' % [r.summary() for r in rsts])
             wt.check(probes(bk.seen, BK4B, 8080, PROBE0 + 1, 'S'), 'no probe of %s' % BK4B)
+            # Over IPv6: the same, from the IPv6 local address.
+            s6 = probes(bk.seen, BK6, 8080, PROBE0 + 3, 'S')
+            wt.check(s6 and s6[0][IPv6].src == LOCAL6 and s6[0][TCP].options == [('MSS', 1440)]
+                     and any(r[TCP].seq == s6[0][TCP].seq + 1
+                             for r in probes(bk.seen, BK6, 8080, PROBE0 + 3, 'R')),
+                     'IPv6 probe: %s' % [e.summary() for e in s6[:2]])
+            verify_checksums(raw(s6[0]))
+            wt.check(health_of(w, 'web6', BK6, 8080)['probe']['last'] == 'ok', 'web6 probe')
             # 2. The HTTP probe: the request's bytes, then ACK and RST.
             req = [e for e in bk.seen if IP in e and TCP in e and e[TCP].dport == 8081 and
                    len(e[TCP].payload) > 0]
@@ -1450,6 +1464,9 @@ def health():
             st = w.ctl('stats')
             wt.check(st['total']['no_backend_rst'] == 1, 'no_backend_rst %d' %
                      st['total']['no_backend_rst'])
+            # .12 down and up, api down and up, .12 ejected, .10 down.
+            wt.check(w.ctl('services')['health']['transitions'] >= 6, 'transitions: %s' %
+                     w.ctl('services')['health'])
         w.stop()
     print('ok: probes on the wire, down and up, HTTP status, ejection, no backend')
 

@@ -26,6 +26,12 @@ weir_core_backend_mac(void *arg, unsigned int svc, unsigned int b, uint8_t mac[6
 	return 0;
 }
 
+/* Handshake outcomes of every backend of every pool, summed over the
+ * services using the pool and the workers (control thread only). */
+static uint64_t sum_ok[WEIR_MAX_POOLS][WEIR_MAX_BACKENDS];
+static uint64_t sum_fail[WEIR_MAX_POOLS][WEIR_MAX_BACKENDS];
+static uint64_t sum_run[WEIR_MAX_POOLS][WEIR_MAX_BACKENDS];
+
 void
 weir_core_health_tick(void)
 {
@@ -34,28 +40,30 @@ weir_core_health_tick(void)
 	unsigned int p, s, b, i;
 
 	for (p = 0; p < cfg->n_pools; p++) {
-		const struct weir_pool_config *pl = &cfg->pools[p];
+		size_t n = cfg->pools[p].n_backends * sizeof(uint64_t);
 
-		for (b = 0; b < pl->n_backends; b++) {
-			uint64_t ok = 0, fail = 0, run = 0;
+		memset(sum_ok[p], 0, n);
+		memset(sum_fail[p], 0, n);
+		memset(sum_run[p], 0, n);
+	}
+	for (s = 0; s < cfg->n_services; s++) {
+		p = cfg->services[s].pool;
+		for (i = 0; i < weir.n_workers; i++) {
+			const struct weir_l4_backend_stats *bs =
+				&weir.workers[i]->l4.bstats[s * WEIR_MAX_BACKENDS];
 
-			for (s = 0; s < cfg->n_services; s++) {
-				if (cfg->services[s].pool != p)
-					continue;
-				for (i = 0; i < weir.n_workers; i++) {
-					const struct weir_l4_backend_stats *bs =
-						&weir.workers[i]
-							 ->l4.bstats[s * WEIR_MAX_BACKENDS + b];
-
-					ok += __atomic_load_n(&bs->handshakes_ok, __ATOMIC_RELAXED);
-					fail += __atomic_load_n(&bs->handshake_failures,
-								__ATOMIC_RELAXED);
-					run += __atomic_load_n(&bs->fail_run, __ATOMIC_RELAXED);
-				}
+			for (b = 0; b < cfg->pools[p].n_backends; b++) {
+				sum_ok[p][b] +=
+					__atomic_load_n(&bs[b].handshakes_ok, __ATOMIC_RELAXED);
+				sum_fail[p][b] += __atomic_load_n(&bs[b].handshake_failures,
+								  __ATOMIC_RELAXED);
+				sum_run[p][b] += __atomic_load_n(&bs[b].fail_run, __ATOMIC_RELAXED);
 			}
-			weir_hc_passive(p, b, ok, fail, run, now);
 		}
 	}
+	for (p = 0; p < cfg->n_pools; p++)
+		for (b = 0; b < cfg->pools[p].n_backends; b++)
+			weir_hc_passive(p, b, sum_ok[p][b], sum_fail[p][b], sum_run[p][b], now);
 	weir_hc_control_tick(now);
 	for (p = 0; p < cfg->n_pools; p++)
 		for (b = 0; b < cfg->pools[p].n_backends; b++)

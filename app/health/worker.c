@@ -179,7 +179,7 @@ finish(struct weir_health_worker *hw, struct weir_hprobe *h, unsigned int why, u
 	r.k = h->k;
 	r.ok = why == WEIR_PF_NONE;
 	r.why = (uint8_t)why;
-	r.status = h->pr.status;
+	r.status = why == HEALTH_FAIL_NO_MAC ? 0 : h->pr.status;
 	r.latency_us = (uint32_t)(weir_cycles_ns(tsc - h->start_tsc) / 1000);
 	if (weir_mailbox_post(hw->outbox, WEIR_MSG_PROBE_RESULT, &r, sizeof(r)) != 0)
 		hw->stats.probe_results_lost++;

@@ -60,6 +60,7 @@ struct weir_ctl_cmd {
 #define WEIR_CTL_INT_OPTION(k, m, lo, hi)                                                          \
 	{.key = k, .option = k, .metavar = m, .type = WEIR_CTL_ARG_INT, .optional = 1, .min = lo,  \
 	 .max = hi},
+#define WEIR_CTL_STR_OPT(k, m) {.key = k, .metavar = m, .type = WEIR_CTL_ARG_STR, .optional = 1},
 #define WEIR_CTL_STR_OPTION(k, m)                                                                  \
 	{.key = k, .option = k, .metavar = m, .type = WEIR_CTL_ARG_STR, .optional = 1},
 /* clang-format on */
@@ -85,6 +86,9 @@ struct weir_ctl_cmd {
 	  WEIR_CTL_CHOICE("action", "disable|enable|weight|check") WEIR_CTL_STR("pool", "POOL")    \
 		  WEIR_CTL_STR("backend", "ADDRESS:PORT")                                          \
 			  WEIR_CTL_INT_WHEN("weight", "WEIGHT", 0, 65535, "weight"))               \
+	X(reload, "read the config again (FILE, or the one weir runs on) and apply what changed;", \
+	  "what cannot change at run time is refused, naming the key; nothing then changes",       \
+	  WEIR_CTL_STR_OPT("file", "FILE"))                                                        \
 	X(acl, "allow/deny prefixes in force (from the config and from weirctl)", NULL)            \
 	X(block, "deny a source prefix (ADDRESS/LENGTH) from now on;",                             \
 	  "the longest prefix decides", WEIR_CTL_STR("prefix", "PREFIX"))                          \

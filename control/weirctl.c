@@ -314,7 +314,15 @@ print_status(json_t *r)
 	printf("version      %s (protocol %lld)\n", gets_(r, "version"), geti(r, "protocol"));
 	printf("pid          %lld\n", geti(r, "pid"));
 	printf("uptime       %lld s\n", geti(r, "uptime_s"));
-	printf("config       %s\n", gets_(r, "config"));
+	printf("config       %s", gets_(r, "config"));
+	if ((v = json_object_get(r, "config_load")) != NULL) {
+		time_t t = (time_t)geti(v, "loaded_at");
+		char when[32] = "";
+
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", localtime(&t));
+		printf(" (generation %lld, loaded %s)", geti(v, "generation"), when);
+	}
+	printf("\n");
 	printf("socket       %s\n", gets_(r, "socket"));
 	printf("main lcore   %lld\n", geti(r, "main_lcore"));
 	printf("workers      %lld (lcores", geti(r, "workers"));
@@ -570,6 +578,21 @@ print_backends(json_t *r)
 }
 
 static void
+print_reload(json_t *r)
+{
+	json_t *v;
+	size_t i;
+
+	printf("reloaded %s: generation %lld, ", gets_(r, "config"), geti(r, "generation"));
+	if (json_array_size(json_object_get(r, "changed")) == 0)
+		printf("nothing changed\n");
+	else
+		printf("changed:\n");
+	json_array_foreach(json_object_get(r, "changed"), i, v)
+		printf("  %s\n", json_string_value(v));
+}
+
+static void
 print_services(json_t *r)
 {
 	json_t *s, *a;
@@ -723,8 +746,19 @@ build_request(int argc, char **argv)
 	}
 	req = json_pack("{s:i, s:s}", WEIR_CTL_KEY_VERSION, WEIR_CTL_VERSION, WEIR_CTL_KEY_CMD,
 			c->name);
-	if (req != NULL && weir_ctl_cmd_args(c, argc - 1, argv + 1, req, err, sizeof(err)) == 0)
+	if (req != NULL && weir_ctl_cmd_args(c, argc - 1, argv + 1, req, err, sizeof(err)) == 0) {
+		const char *file = json_string_value(json_object_get(req, "file"));
+		char *abs;
+
+		/* The daemon's working directory is not ours: a FILE of reload
+		 * goes as an absolute path (a missing one is the daemon's to say). */
+		if (strcmp(c->name, "reload") == 0 && file != NULL && file[0] != '/' &&
+		    (abs = realpath(file, NULL)) != NULL) {
+			json_object_set_new(req, "file", json_string(abs));
+			free(abs);
+		}
 		return req;
+	}
 	fprintf(stderr, "weirctl: %s\n", req != NULL ? err : "out of memory");
 	json_decref(req);
 	return NULL;
@@ -929,6 +963,8 @@ main(int argc, char **argv)
 			print_backend(res);
 		else if (strcmp(cmd, "backends") == 0)
 			print_backends(res);
+		else if (strcmp(cmd, "reload") == 0)
+			print_reload(res);
 		else if (strcmp(cmd, "acl") == 0)
 			print_acl(res);
 		else if (strcmp(cmd, "bans") == 0)

@@ -226,3 +226,58 @@ weir_cmd_unblock(json_t *req, char *err, size_t errlen)
 {
 	return acl_change("unblock", req, err, errlen);
 }
+
+int
+weir_adm_reload_acl(const struct weir_config *n, char *err, size_t errlen)
+{
+	struct weir_acl_entry *rules = calloc(WEIR_MAX_ACL, sizeof(*rules)), *saved;
+	uint8_t *from = calloc(WEIR_MAX_ACL, 1), *saved_from;
+	unsigned int i, j, k = 0, saved_n = weir_adm.n_acl_rules;
+
+	if (rules == NULL || from == NULL) {
+		free(rules);
+		free(from);
+		snprintf(err, errlen, "acl: out of memory");
+		return -1;
+	}
+	/* The file's prefixes, then weirctl's that the file does not list. */
+	for (i = 0; i < n->n_acl; i++)
+		rules[k++] = n->acl[i];
+	for (i = 0; i < weir_adm.n_acl_rules; i++) {
+		const struct weir_acl_entry *e = &weir_adm.acl_rules[i];
+
+		if (!weir_adm.acl_from_ctl[i])
+			continue;
+		for (j = 0; j < n->n_acl; j++)
+			if (n->acl[j].family == e->family && n->acl[j].prefix == e->prefix &&
+			    memcmp(n->acl[j].ip, e->ip, 16) == 0)
+				break;
+		if (j < n->n_acl)
+			continue;
+		if (k == WEIR_MAX_ACL) {
+			free(rules);
+			free(from);
+			snprintf(err, errlen, "acl: more than %d prefixes with weirctl's",
+				 WEIR_MAX_ACL);
+			return -1;
+		}
+		from[k] = 1;
+		rules[k++] = *e;
+	}
+	saved = weir_adm.acl_rules;
+	saved_from = weir_adm.acl_from_ctl;
+	weir_adm.acl_rules = rules;
+	weir_adm.acl_from_ctl = from;
+	weir_adm.n_acl_rules = k;
+	if (acl_publish(err, errlen) == 0) {
+		weir_adm.acl_rules = saved;
+		weir_adm.acl_from_ctl = saved_from;
+		weir_adm.n_acl_rules = saved_n;
+		free(rules);
+		free(from);
+		return -1;
+	}
+	free(saved);
+	free(saved_from);
+	return 0;
+}

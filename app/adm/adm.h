@@ -197,4 +197,13 @@ json_t *weir_cmd_bans(json_t *req, char *err, size_t errlen);
 json_t *weir_cmd_top(json_t *req, char *err, size_t errlen);
 /** @} */
 
+/**
+ * Reload: the prefix lists become the config n's, plus the prefixes
+ * weirctl added that n does not list; the new tables are published.
+ *
+ * @return
+ *   0, or -1 with err filled (the lists in force stay).
+ */
+int weir_adm_reload_acl(const struct weir_config *n, char *err, size_t errlen);
+
 #endif /* WEIR_ADM_H */

@@ -67,6 +67,7 @@ struct weir_backend_config {
 	uint16_t port;	       /**< host order */
 	uint32_t weight;       /**< 0..WEIR_LB_MAX_WEIGHT; 0 = no new flows */
 	char datacenter[32];   /**< optional label, "" if none */
+	uint8_t removed; /**< dropped from the file by a reload: drained, kept until restart */
 };
 
 /**
@@ -261,6 +262,9 @@ struct weir_config {
  */
 int weir_config_find_backend(const struct weir_config *cfg, const char *pool, const char *backend,
 			     unsigned int *pool_out, unsigned int *b_out, char *err, size_t errlen);
+
+/** Swap the acl (allow/deny prefixes) of two configs (a reload takes the new one's). */
+void weir_config_take_acl(struct weir_config *dst, struct weir_config *src);
 
 /**
  * Does any pool have active health checks (and so local ports kept for

@@ -350,3 +350,15 @@ weir_config_find_backend(const struct weir_config *cfg, const char *pool, const 
 	*b_out = b;
 	return 0;
 }
+
+void
+weir_config_take_acl(struct weir_config *dst, struct weir_config *src)
+{
+	struct weir_acl_entry *acl = dst->acl;
+	unsigned int n = dst->n_acl;
+
+	dst->acl = src->acl;
+	dst->n_acl = src->n_acl;
+	src->acl = acl;
+	src->n_acl = n;
+}

@@ -13,6 +13,7 @@
 #include "core/ctl.h"
 #include "core/mailbox.h"
 #include "ctl_server.h"
+#include "core/reload.h"
 #include "l4/l4.h"
 #include "weir_ctl_cmds.h"
 

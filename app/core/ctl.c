@@ -16,6 +16,7 @@
 #include "core/clock.h"
 #include "core/cmd.h"
 #include "core/counters.h"
+#include "core/reload.h"
 #include "core/ctl.h"
 #include "core/worker-t.h"
 #include "health/health.h"
@@ -47,13 +48,13 @@ weir_cmd_status(json_t *req, char *err, size_t errlen)
 	(void)errlen;
 	for (i = 0; i < weir.n_workers; i++)
 		json_array_append_new(lcores, json_integer(weir.workers[i]->lcore));
-	return json_pack("{s:s, s:i, s:i, s:I, s:s, s:s, s:i, s:o, s:i, s:i, s:o}", "version",
+	return json_pack("{s:s, s:i, s:i, s:I, s:s, s:o, s:s, s:i, s:o, s:i, s:i, s:o}", "version",
 			 WEIR_VERSION, "protocol", WEIR_CTL_VERSION, "pid", (int)getpid(),
 			 "uptime_s", (json_int_t)weir_clock_s(weir_clock_tsc()), "config",
-			 weir.cfg->origin, "socket", weir.cfg->socket_path, "workers",
-			 (int)weir.n_workers, "worker_lcores", lcores, "main_lcore",
-			 (int)rte_get_main_lcore(), "ports", (int)weir.n_ports, "admin",
-			 weir_cmd_admin_json());
+			 weir.cfg->origin, "config_load", weir_reload_json(), "socket",
+			 weir.cfg->socket_path, "workers", (int)weir.n_workers, "worker_lcores",
+			 lcores, "main_lcore", (int)rte_get_main_lcore(), "ports",
+			 (int)weir.n_ports, "admin", weir_cmd_admin_json());
 }
 
 json_t *

@@ -35,6 +35,7 @@ enum weir_msg_type {
 	WEIR_MSG_BAN_REPORT,   /**< adm: a source earned a ban */
 	WEIR_MSG_PROBE_RESULT, /**< health: a probe's verdict */
 	WEIR_MSG_PROBE_NOW,    /**< health: start a probe at once (weirctl backend check) */
+	WEIR_MSG_PROBE_SETUP,  /**< health: a reload changed a pool's checks */
 	WEIR_MSG__MAX,
 };
 

@@ -32,6 +32,7 @@
 #include "core/cmd.h"
 #include "core/mailbox.h"
 #include "core/port.h"
+#include "core/reload.h"
 #include "core/rcu.h"
 #include "core/pipeline.h"
 #include "core/worker.h"
@@ -59,11 +60,35 @@ usage(FILE *f)
 		   "or configuration.\n");
 }
 
+static volatile sig_atomic_t reload_asked;
+
 static void
 on_signal(int sig)
 {
-	(void)sig;
-	weir.quit = 1;
+	if (sig == SIGHUP)
+		reload_asked = 1;
+	else
+		weir.quit = 1;
+}
+
+/* SIGHUP: reload, as weirctl reload would; the outcome on standard error. */
+static void
+reload_on_signal(void)
+{
+	char err[512];
+	json_t *res;
+
+	reload_asked = 0;
+	res = weir_reload(NULL, err, sizeof(err));
+	if (res == NULL) {
+		fprintf(stderr, "weir: SIGHUP: reload refused: %s\n", err);
+		return;
+	}
+	fprintf(stderr, "weir: SIGHUP: reloaded %s, generation %lld, %zu change(s)\n",
+		json_string_value(json_object_get(res, "config")),
+		(long long)json_integer_value(json_object_get(res, "generation")),
+		json_array_size(json_object_get(res, "changed")));
+	json_decref(res);
 }
 
 /* ---- start-up steps: an ordered table of {name, init, fini} ---- */
@@ -307,8 +332,10 @@ main(int argc, char **argv)
 		return EXIT_RUNTIME;
 	}
 	weir_clock_init();
+	weir_reload_init();
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	signal(SIGHUP, on_signal);
 	signal(SIGPIPE, SIG_IGN);
 
 	rc = check_lcores(err, sizeof(err));
@@ -343,6 +370,8 @@ main(int argc, char **argv)
 
 	while (!weir.quit) {
 		weir_cmd_poll(weir.cfg->n_services > 0 ? 10 : 100);
+		if (reload_asked)
+			reload_on_signal();
 		control_tick();
 	}
 	rte_eal_mp_wait_lcore();

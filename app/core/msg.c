@@ -47,11 +47,16 @@ on_probe_now(struct weir_worker *w, const void *d)
 	weir_hc_probe_now(&w->health, d);
 }
 
+static void
+on_probe_setup(struct weir_worker *w, const void *d)
+{
+	weir_hc_probe_setup(&w->health, d);
+}
+
 static void (*const at_worker[WEIR_MSG__MAX])(struct weir_worker *w, const void *d) = {
-	[WEIR_MSG_TX_FRAME] = on_tx_frame,
-	[WEIR_MSG_UNBAN] = on_unban,
-	[WEIR_MSG_TOP_COPY] = on_top_copy,
-	[WEIR_MSG_PROBE_NOW] = on_probe_now,
+	[WEIR_MSG_TX_FRAME] = on_tx_frame,	 [WEIR_MSG_UNBAN] = on_unban,
+	[WEIR_MSG_TOP_COPY] = on_top_copy,	 [WEIR_MSG_PROBE_NOW] = on_probe_now,
+	[WEIR_MSG_PROBE_SETUP] = on_probe_setup,
 };
 
 static void (*const at_control[WEIR_MSG__MAX])(const void *d) = {

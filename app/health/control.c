@@ -33,6 +33,25 @@ ms_now(void)
 	return weir_clock_ms(weir_clock_tsc());
 }
 
+/* The state machine's parameters from pool i's config. */
+static struct weir_health_params
+params_of(unsigned int i)
+{
+	const struct weir_pool_config *pl = &weir.cfg->pools[i];
+	const struct weir_outlier_config *o = &pl->outlier;
+	struct weir_health_params hp = {
+		.rise = pl->health.rise,
+		.fall = pl->health.fall,
+		.consecutive = o->consecutive,
+		.base_ms = o->base_ms,
+		.max_ms = o->max_ms,
+		.max_pct = o->max_pct,
+		.trials = o->trials,
+	};
+
+	return hp;
+}
+
 int
 weir_hc_init(char *err, size_t errlen)
 {
@@ -43,16 +62,7 @@ weir_hc_init(char *err, size_t errlen)
 	memset(&weir_healthc, 0, sizeof(weir_healthc));
 	for (i = 0; i < cfg->n_pools; i++) {
 		const struct weir_pool_config *pl = &cfg->pools[i];
-		const struct weir_outlier_config *o = &pl->outlier;
-		struct weir_health_params hp = {
-			.rise = pl->health.rise,
-			.fall = pl->health.fall,
-			.consecutive = o->consecutive,
-			.base_ms = o->base_ms,
-			.max_ms = o->max_ms,
-			.max_pct = o->max_pct,
-			.trials = o->trials,
-		};
+		struct weir_health_params hp = params_of(i);
 		struct hpool *h;
 
 		/* The first service using the pool: its out port and local IP speak. */
@@ -81,6 +91,34 @@ weir_hc_init(char *err, size_t errlen)
 		weir_healthc.pool[i] = h;
 	}
 	return 0;
+}
+
+void
+weir_hc_reload_pool(unsigned int pool)
+{
+	struct hpool *h = weir_healthc.pool[pool];
+	struct health_setup msg = {.pool = (uint16_t)pool};
+	unsigned int w;
+
+	if (h == NULL)
+		return;
+	h->hp.p = params_of(pool); /* checked by the config loader */
+	if (h->probe0 < 0)
+		return;
+	/* Best effort: a worker whose inbox is full keeps the old settings
+	 * until the next reload (counted). */
+	for (w = 0; w < weir.n_workers; w++)
+		if (weir_control_post(w, WEIR_MSG_PROBE_SETUP, &msg, sizeof(msg)) != 0)
+			weir_healthc.setup_lost++;
+}
+
+void
+weir_hc_backend_added(unsigned int pool)
+{
+	struct hpool *h = weir_healthc.pool[pool];
+
+	if (h != NULL)
+		weir_health_add(&h->hp, ms_now());
 }
 
 void
@@ -248,8 +286,9 @@ weir_hc_backend_json(unsigned int pool, unsigned int b, uint64_t now_ms)
 json_t *
 weir_hc_json(void)
 {
-	return json_pack("{s:I, s:I}", "transitions", (json_int_t)weir_healthc.transitions,
-			 "log_lines_dropped", (json_int_t)weir_healthc.log_dropped_total);
+	return json_pack("{s:I, s:I, s:I}", "transitions", (json_int_t)weir_healthc.transitions,
+			 "log_lines_dropped", (json_int_t)weir_healthc.log_dropped_total,
+			 "reload_setups_lost", (json_int_t)weir_healthc.setup_lost);
 }
 
 json_t *

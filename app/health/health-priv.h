@@ -30,6 +30,7 @@ struct weir_hprobe {
 	uint8_t family;
 	uint8_t active;	    /**< an exchange is in flight */
 	uint8_t now;	    /**< weirctl backend check asked for one */
+	uint8_t resetup;    /**< a reload changed its settings: set up after this exchange */
 	uint8_t src[16];    /**< the service's first local IP */
 	uint8_t dst[16];    /**< the backend */
 	uint64_t next_ms;   /**< when the next exchange starts */
@@ -51,6 +52,11 @@ struct health_result {
 /** WEIR_MSG_PROBE_NOW: start probe k at once. */
 struct health_now {
 	uint16_t k;
+};
+
+/** WEIR_MSG_PROBE_SETUP: set the probes of pool up again. */
+struct health_setup {
+	uint16_t pool;
 };
 
 /** Control's view of one backend, next to its state machine. */
@@ -79,6 +85,7 @@ struct health_control {
 	uint64_t transitions;
 	uint64_t log_s, log_n, log_dropped; /**< transition log lines this second */
 	uint64_t log_dropped_total;	    /**< lines not shown since start */
+	uint64_t setup_lost;		    /**< reload messages a full inbox refused */
 };
 
 extern struct health_control weir_healthc;

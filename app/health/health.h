@@ -68,6 +68,9 @@ struct weir_verdict weir_hc_input(struct weir_health_worker *hw, const uint8_t *
 				  const struct weir_pkt *p, uint64_t tsc, weir_hc_mac_fn mac,
 				  void *arg);
 
+/** WEIR_MSG_PROBE_SETUP: a reload changed a pool's checks: set its probes up again. */
+void weir_hc_probe_setup(struct weir_health_worker *hw, const void *payload);
+
 /** WEIR_MSG_PROBE_NOW: start a probe at once (weirctl backend check). */
 void weir_hc_probe_now(struct weir_health_worker *hw, const void *payload);
 
@@ -83,6 +86,15 @@ int weir_hc_init(char *err, size_t errlen);
 
 /** Free control's state. */
 void weir_hc_fini(void);
+
+/**
+ * Reload: pool's health and outlier settings changed in the config: the
+ * state machine takes the new ones, the workers set the probes up again.
+ */
+void weir_hc_reload_pool(unsigned int pool);
+
+/** Reload: a backend was appended to pool (a pool without active checks). */
+void weir_hc_backend_added(unsigned int pool);
 
 /** WEIR_MSG_PROBE_RESULT from a worker. */
 void weir_hc_result(const void *payload);

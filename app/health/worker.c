@@ -184,6 +184,11 @@ finish(struct weir_health_worker *hw, struct weir_hprobe *h, unsigned int why, u
 	if (weir_mailbox_post(hw->outbox, WEIR_MSG_PROBE_RESULT, &r, sizeof(r)) != 0)
 		hw->stats.probe_results_lost++;
 	h->active = 0;
+	if (h->resetup) {
+		h->resetup = 0;
+		probe_setup(h, h->k);
+		return;
+	}
 	h->next_ms += hc->interval_ms;
 	if (h->next_ms <= now_ms)
 		h->next_ms = now_ms + hc->interval_ms;
@@ -298,4 +303,23 @@ weir_hc_probe_now(struct weir_health_worker *hw, const void *payload)
 		hw->p[i].now = 1;
 		hw->next_ms = 0;
 	}
+}
+
+void
+weir_hc_probe_setup(struct weir_health_worker *hw, const void *payload)
+{
+	const struct health_setup *msg = payload;
+	unsigned int i;
+
+	for (i = 0; i < hw->n; i++) {
+		struct weir_hprobe *h = &hw->p[i];
+
+		if (weir_healthc.probe[h->k].pool != msg->pool)
+			continue;
+		if (h->active)
+			h->resetup = 1; /* after the exchange in flight */
+		else
+			probe_setup(h, h->k);
+	}
+	hw->next_ms = 0;
 }

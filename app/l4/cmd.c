@@ -39,12 +39,12 @@ backends_json(unsigned int svc)
 				 s->svc[svc].mac[b][0], s->svc[svc].mac[b][1],
 				 s->svc[svc].mac[b][2], s->svc[svc].mac[b][3],
 				 s->svc[svc].mac[b][4], s->svc[svc].mac[b][5]);
-		o = json_pack("{s:o, s:i, s:I, s:b, s:I, s:s?, s:s}", "address",
+		o = json_pack("{s:o, s:i, s:I, s:b, s:I, s:s?, s:s, s:b}", "address",
 			      ip_json(bc->addr.family, bc->addr.ip), "port", bc->port, "weight",
 			      (json_int_t)weir_l4c.weight[sc->pool][b], "enabled",
 			      weir_l4c.enabled[sc->pool][b], "effective_weight",
 			      (json_int_t)s->svc[svc].weight[b], "mac", mac[0] ? mac : NULL,
-			      "datacenter", bc->datacenter);
+			      "datacenter", bc->datacenter, "removed", bc->removed);
 		weir_counters_backend_json(svc, b, o);
 		json_array_append_new(arr, o);
 	}

@@ -98,6 +98,9 @@ struct weir_l4_snap *l4_snap_build(const struct weir_l4_snap *old);
 void l4_snap_free(void *p);
 uint64_t l4_snap_publish(void);
 
+/* Backend b of service i's next hop from the static neighbours (or none yet). */
+void l4_neigh_init_one(unsigned int i, unsigned int b);
+
 /* FullNAT UDP ports held per source: counters per hash of the source (a
  * collision shares a bound, 1 in 65536). */
 #define L4_UDP_HELD_SLOTS 65536u

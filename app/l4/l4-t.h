@@ -92,6 +92,7 @@ struct weir_l4_svc_snap {
 	uint8_t mac[WEIR_MAX_BACKENDS][6];  /**< next hop of each backend */
 	uint8_t mac_ok[WEIR_MAX_BACKENDS];  /**< 1 if mac is resolved */
 	uint8_t serving[WEIR_MAX_BACKENDS]; /**< 0: out of service (health), weight 0 */
+	uint32_t n_backends;		    /**< the pool's, when this snapshot was built */
 	uint8_t table_owned;		    /**< this snapshot frees table */
 };
 

@@ -334,6 +334,15 @@ json_t *weir_l4_services_json(void);
  */
 void weir_l4_set_serving(unsigned int pool, unsigned int b, int serving);
 
+/** Reload: backend b of pool was appended to the config (admin state, next hop). */
+void weir_l4_backend_added(unsigned int pool, unsigned int b);
+
+/** Reload: backend b of pool's configured weight (0: removed, drained). */
+void weir_l4_backend_weight(unsigned int pool, unsigned int b, uint32_t weight);
+
+/** Reload: publish what changed now, before the answer waits for the workers. */
+void weir_l4_reload_publish(void);
+
 /** Snapshot version in force. */
 uint64_t weir_l4_snapshot_version(void);
 

@@ -144,28 +144,37 @@ weir_l4_neigh_observe(struct weir_l4_worker *l4, unsigned int pi, const uint8_t 
 
 /* ---- control ---- */
 
+/* Backend b of service i's next hop, from its port's static neighbours. */
+void
+l4_neigh_init_one(unsigned int i, unsigned int b)
+{
+	const struct weir_config *cfg = weir.cfg;
+	const struct weir_service_config *sc = &cfg->services[i];
+	const struct weir_port_config *pc = weir.ports[sc->out_port].cfg;
+	const struct weir_backend_config *bc = &cfg->pools[sc->pool].backends[b];
+	struct l4_neigh *ne = &weir_l4c.neigh[i][b];
+	unsigned int j;
+
+	memset(ne, 0, sizeof(*ne));
+	for (j = 0; j < pc->n_neighbors; j++)
+		if (pc->neighbors[j].addr.family == bc->addr.family &&
+		    memcmp(pc->neighbors[j].addr.ip, bc->addr.ip, 16) == 0) {
+			memcpy(ne->mac, pc->neighbors[j].mac, 6);
+			ne->ok = 1;
+			ne->is_static = 1;
+		}
+}
+
 void
 l4_neigh_init(void)
 {
 	const struct weir_config *cfg = weir.cfg;
-	unsigned int i, j, b;
+	unsigned int i, b;
 
 	memset(weir_l4c.neigh, 0, sizeof(weir_l4c.neigh));
-	for (i = 0; i < cfg->n_services; i++) {
-		const struct weir_service_config *sc = &cfg->services[i];
-		const struct weir_port_config *pc = weir.ports[sc->out_port].cfg;
-		const struct weir_pool_config *pl = &cfg->pools[sc->pool];
-
-		for (b = 0; b < pl->n_backends; b++)
-			for (j = 0; j < pc->n_neighbors; j++)
-				if (pc->neighbors[j].addr.family == pl->backends[b].addr.family &&
-				    memcmp(pc->neighbors[j].addr.ip, pl->backends[b].addr.ip, 16) ==
-					    0) {
-					memcpy(weir_l4c.neigh[i][b].mac, pc->neighbors[j].mac, 6);
-					weir_l4c.neigh[i][b].ok = 1;
-					weir_l4c.neigh[i][b].is_static = 1;
-				}
-	}
+	for (i = 0; i < cfg->n_services; i++)
+		for (b = 0; b < cfg->pools[cfg->services[i].pool].n_backends; b++)
+			l4_neigh_init_one(i, b);
 }
 
 /* The port address to speak from when asking for ip: one on ip's subnet. */

@@ -60,6 +60,7 @@ l4_snap_build(const struct weir_l4_snap *old_c)
 		struct weir_l4_svc_snap *v = &s->svc[i];
 		struct weir_maglev_entry e[WEIR_MAX_BACKENDS];
 
+		v->n_backends = pl->n_backends;
 		for (b = 0; b < pl->n_backends; b++) {
 			const struct l4_neigh *ne = &weir_l4c.neigh[i][b];
 			uint32_t w =
@@ -108,6 +109,37 @@ l4_snap_publish(void)
 }
 
 void
+weir_l4_backend_added(unsigned int pool, unsigned int b)
+{
+	const struct weir_config *cfg = weir.cfg;
+	unsigned int i;
+
+	weir_l4c.weight[pool][b] = cfg->pools[pool].backends[b].weight;
+	weir_l4c.enabled[pool][b] = 1;
+	weir_l4c.serving[pool][b] = 1;
+	for (i = 0; i < cfg->n_services; i++)
+		if (cfg->services[i].pool == pool)
+			l4_neigh_init_one(i, b);
+	weir_l4c.publish_due = 1;
+}
+
+void
+weir_l4_backend_weight(unsigned int pool, unsigned int b, uint32_t weight)
+{
+	weir_l4c.weight[pool][b] = weight;
+	weir_l4c.publish_due = 1;
+}
+
+void
+weir_l4_reload_publish(void)
+{
+	if (weir_l4c.publish_due) {
+		weir_l4c.publish_due = 0;
+		l4_snap_publish();
+	}
+}
+
+void
 weir_l4_set_serving(unsigned int pool, unsigned int b, int serving)
 {
 	if (weir_l4c.serving[pool][b] == (serving != 0))
@@ -131,6 +163,15 @@ sched_refresh(struct weir_l4_worker *l4, const struct weir_l4_snap *s)
 	for (i = 0; i < s->n_services; i++) {
 		struct weir_sched *sc = &l4->sched[i];
 
+		/* Backends a reload added (appended: the others keep their index). */
+		for (b = sc->n; b < s->svc[i].n_backends; b++) {
+			const struct weir_backend_config *bc =
+				&weir.cfg->pools[weir.cfg->services[i].pool].backends[b];
+
+			memset(&sc->b[b], 0, sizeof(sc->b[b]));
+			sc->b[b].id = weir_lb_backend_id(bc->addr.family, bc->addr.ip, bc->port);
+		}
+		sc->n = s->svc[i].n_backends;
 		for (b = 0; b < sc->n; b++)
 			sc->b[b].weight = s->svc[i].weight[b];
 		sc->table = s->svc[i].table;

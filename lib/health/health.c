@@ -135,6 +135,26 @@ trial_success(struct weir_health_pool *hp, struct weir_health_backend *be, uint3
 	return 1;
 }
 
+static void
+backend_init(struct weir_health_backend *be, uint64_t now_ms)
+{
+	memset(be, 0, sizeof(*be));
+	be->up = 1;
+	be->brk = WEIR_BRK_CLOSED;
+	be->why = WEIR_HW_NONE;
+	be->closed_since_ms = now_ms;
+	be->last_change_ms = now_ms;
+}
+
+int
+weir_health_add(struct weir_health_pool *hp, uint64_t now_ms)
+{
+	if (hp == NULL || hp->n >= WEIR_HEALTH_MAX_BACKENDS)
+		return -1;
+	backend_init(&hp->b[hp->n], now_ms);
+	return (int)hp->n++;
+}
+
 int
 weir_health_init(struct weir_health_pool *hp, const struct weir_health_params *p, uint32_t n,
 		 uint64_t now_ms)
@@ -148,13 +168,8 @@ weir_health_init(struct weir_health_pool *hp, const struct weir_health_params *p
 	memset(hp, 0, sizeof(*hp));
 	hp->p = *p;
 	hp->n = n;
-	for (i = 0; i < n; i++) {
-		hp->b[i].up = 1;
-		hp->b[i].brk = WEIR_BRK_CLOSED;
-		hp->b[i].why = WEIR_HW_NONE;
-		hp->b[i].closed_since_ms = now_ms;
-		hp->b[i].last_change_ms = now_ms;
-	}
+	for (i = 0; i < n; i++)
+		backend_init(&hp->b[i], now_ms);
 	return 0;
 }
 

@@ -125,6 +125,15 @@ int weir_health_init(struct weir_health_pool *hp, const struct weir_health_param
 		     uint64_t now_ms);
 
 /**
+ * One more backend (a reload appended it to the pool): UP and CLOSED, as at
+ * weir_health_init().
+ *
+ * @return
+ *   Its index, or -1 if the pool is full.
+ */
+int weir_health_add(struct weir_health_pool *hp, uint64_t now_ms);
+
+/**
  * A probe's result: counts toward rise or fall, and toward the trial of a
  * HALF_OPEN breaker (a bad probe re-opens it while the backend is UP); the
  * good probe that brings a backend UP while OPEN starts its trial.

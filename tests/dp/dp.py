@@ -12,6 +12,7 @@ frame is accounted for in `weirctl stats --json`, checks the counters exactly
 the output pcap byte for byte with the expected answers, in order. The
 expected answers are built independently by scapy, checksums included.
 """
+import json
 import os
 import socket
 import struct
@@ -1467,6 +1468,21 @@ def health():
             # .12 down and up, api down and up, .12 ejected, .10 down.
             wt.check(w.ctl('services')['health']['transitions'] >= 6, 'transitions: %s' %
                      w.ctl('services')['health'])
+
+            # 7. A reload that lets api's check take a 500: the workers set
+            # their probes up again, and the backend serving 500s is back.
+            bk.policy[(BK4, 8081)] = [b'HTTP/1.1 500 Internal Server Error\r\n\r\n']
+            wt.check(bk.serve(5, lambda: not health_of(w, 'api', BK4, 8081)['serving']),
+                     'api backend still serving after a 500')
+            cfg2 = json.loads(json.dumps(w.config))
+            cfg2['pools'][1]['health']['http']['expect_status'] = ['200-599']
+            path = os.path.join(w.tmp, 'reload.json')
+            with open(path, 'w') as f:
+                json.dump(cfg2, f)
+            res = w.ctl('reload', path)
+            wt.check(res['changed'] == ['pools[1] (api): health settings'], 'reload: %s' % res)
+            wt.check(bk.serve(5, lambda: health_of(w, 'api', BK4, 8081)['serving']),
+                     'api backend not back after a reload accepting 500')
         w.stop()
     print('ok: probes on the wire, down and up, HTTP status, ejection, no backend')
 

@@ -20,6 +20,10 @@ Usage: e2e.py SCENARIO
         in order, as a table and as one JSON answer; --limit/--after by hand
   cli-edges  weir --config naming a FIFO exits 2 at once; weirctl refuses an
         argument that is not UTF-8 (exit 2)
+  reload  the l4 topology, web4 on b0 and b1 under a wrk keep-alive load
+        for 10 s: weirctl reload with b2 added and b1 removed: no failed
+        request; new connections go to b0 and b2; a broken file and a
+        change of conn_table_size are refused naming the key; SIGHUP
   health  the l4 topology, web4 on Maglev with TCP checks: one of three
         backends killed under a wrk load of new connections (no error from
         1 s after the kill, and none of its connections), restarted (traffic
@@ -37,6 +41,7 @@ import ipaddress
 import json
 import os
 import select
+import signal
 import shutil
 import socket
 import subprocess
@@ -1074,9 +1079,93 @@ def health():
           'no backend answered with an RST')
 
 
+def reload():
+    def mutate(cfg):
+        cfg['pools'][0]['backends'] = [{'address': a, 'port': BPORT} for a in BK4[:2]]
+
+    url = 'http://%s/who' % VIP4
+    with l4_topology('e2e-reload', mutate=mutate) as t:
+        w, nsc, nsb, web = t.w, t.nsc, t.nsb, t.web
+        write_who(web)
+        bring_up(w, nsc, nsb, t.tapc, t.tapb, web, t.procs)
+        gen0 = w.ctl('status')['config_load']['generation']
+        wt.check(gen0 == 1, 'generation at start: %s' % gen0)
+
+        def write(path, mut):
+            cfg = json.loads(json.dumps(w.config))
+            mut(cfg)
+            with open(path, 'w') as f:
+                json.dump(cfg, f)
+            return path
+
+        def swap(cfg):  # b2 added, b1 removed
+            cfg['pools'][0]['backends'] = [{'address': a, 'port': BPORT}
+                                           for a in (BK4[0], BK4[2])]
+        new = write(os.path.join(w.tmp, 'new.json'), swap)
+
+        # Keep-alive load for 10 s (8 connections opened at the start,
+        # spread over b0 and b1 by rr); the reload 3 s in.
+        box = {}
+        load = threading.Thread(target=lambda: box.update(
+            r=sh('timeout', '40', 'wrk', '-t', '2', '-c', '8', '-d', '10s', url, ns=nsc,
+                 check=False)))
+        load.start()
+        time.sleep(3)
+        res = w.ctl('reload', new)
+        changed = res['changed']
+        wt.check(res['generation'] == gen0 + 1 and
+                 any('backend 2 added' in c for c in changed) and
+                 any('backend 1 removed' in c for c in changed), 'reload: %s' % res)
+        # New connections: b0 and b2 only (rr), while wrk's go on.
+        got = curl_many(nsc, url, 30)
+        # (rr gives a drained backend's turn to the next one: b2 gets more.)
+        wt.check(sorted(set(got)) == ['b0', 'b2'], 'new connections after the reload: %s' %
+                 spread(got))
+        load.join()
+        out = box['r'].stdout
+        wt.check(box['r'].returncode == 0 and 'Socket errors' not in out and
+                 'Non-2xx' not in out, 'wrk across the reload:\n%s' % out)
+        req = int(out.split(' requests in ')[0].split()[-1])
+        wt.check(req > 1000, 'wrk completed %d requests' % req)
+        bk = services(w)['web4']
+        wt.check(bk[BK4[1]]['removed'] and bk[BK4[1]]['effective_weight'] == 0 and
+                 not bk[BK4[2]]['removed'] and bk[BK4[2]]['conns_total'] >= 10,
+                 'backends after the reload: %s' % {a: (b['removed'], b['effective_weight'],
+                                                        b['conns_total']) for a, b in bk.items()})
+        print('reload under keep-alive load: %d requests, no error; changed: %s' %
+              (req, changed), flush=True)
+
+        # A broken file, and a key that cannot change: refused, nothing changes.
+        def broken(cfg):
+            cfg['services'][0]['timeouts'] = {'syn': 0}
+        for mut, key in ((broken, "key 'services[0].timeouts.syn'"),
+                         (lambda c: c.update(conn_table_size=131072), "key 'conn_table_size'")):
+            path = write(os.path.join(w.tmp, 'bad.json'), mut)
+            r = w.ctl('reload', path, json_out=False, check=False)
+            wt.check(r.returncode != 0 and key in r.stderr and 'unchanged' in r.stderr,
+                     'reload of a bad file: exit %d: %s' % (r.returncode, r.stderr))
+        wt.check(w.ctl('status')['config_load']['generation'] == gen0 + 1,
+                 'generation moved on a refused reload')
+        got = curl_many(nsc, url, 6)
+        wt.check(sorted(set(got)) == ['b0', 'b2'], 'after refused reloads: %s' % spread(got))
+
+        # SIGHUP reads the file weir started with: b1 back, b2 still listed
+        # (weir now runs on new.json's origin, so rewrite that one).
+        def back(cfg):
+            cfg['pools'][0]['backends'] = [{'address': a, 'port': BPORT} for a in BK4]
+        write(new, back)
+        w.proc.send_signal(signal.SIGHUP)
+        wait_for(lambda: w.ctl('status')['config_load']['generation'] == gen0 + 2,
+                 'generation after SIGHUP', 5)
+        got = curl_many(nsc, url, 30)
+        wt.check(spread(got) == [10, 10, 10], 'after SIGHUP: %s' % spread(got))
+        wt.check('SIGHUP: reloaded' in w.log(), 'no SIGHUP line in the log')
+    print('ok: reload under load without an error, refusals named, SIGHUP')
+
+
 # Every scenario, by name: `e2e.py --list` gives meson these names (e2e-NAME).
 SCENARIOS = {'admin-fairness': admin_fairness, 'bans-pages': bans_pages, 'cli-edges': cli_edges,
-             'health': health, 'l4': l4, 'limits': limits, 'ping': ping, 'synproxy': synproxy}
+             'health': health, 'l4': l4, 'reload': reload, 'limits': limits, 'ping': ping, 'synproxy': synproxy}
 
 if __name__ == '__main__':
     if sys.argv[1:] == ['--list']:

@@ -542,6 +542,28 @@ test_max_pct_down(void **state)
 	assert_int_equal(hp->refused_ejections, 1);
 }
 
+/* A backend a reload appends: UP, CLOSED, serving, counted in the cap. */
+static void
+test_add(void **state)
+{
+	struct weir_health_pool *hp = pool_init(&defp, 2, 0);
+
+	(void)state;
+	eject(hp, 0, 100);
+	assert_int_equal(weir_health_add(hp, 500), 2);
+	assert_int_equal(hp->n, 3);
+	assert_int_equal(hp->b[2].up, 1);
+	assert_int_equal(hp->b[2].brk, WEIR_BRK_CLOSED);
+	assert_int_equal(hp->b[2].last_change_ms, 500);
+	assert_int_equal(weir_health_serving(hp, 2), 1);
+	/* One of three out: a second ejection would be two of three (> 50 %). */
+	assert_int_equal(weir_health_passive(hp, 2, 0, 5, 600), 0);
+	assert_int_equal(hp->refused_ejections, 1);
+	hp = pool_init(&defp, WEIR_HEALTH_MAX_BACKENDS, 0);
+	assert_int_equal(weir_health_add(hp, 0), -1);
+	assert_int_equal(weir_health_add(NULL, 0), -1);
+}
+
 /* A backend ejected, then DOWN by its checks (dead), that passes `rise`
  * probes again: on trial at once, whatever time its ejection had left. */
 static void
@@ -751,6 +773,7 @@ main(void)
 		cmocka_unit_test(test_max_pct),
 		cmocka_unit_test(test_max_pct_down),
 		cmocka_unit_test(test_recovered_while_open),
+		cmocka_unit_test(test_add),
 		cmocka_unit_test(test_max_pct_zero),
 		cmocka_unit_test(test_max_pct_hundred),
 		cmocka_unit_test(test_serving),

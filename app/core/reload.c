@@ -1,0 +1,343 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * weirctl reload and SIGHUP: read the config again, validate it whole,
+ * refuse what cannot change while weir runs (one line naming the key; the
+ * running config stays as it was), and apply the rest in place, so that no
+ * established connection is touched:
+ *
+ * - backend weights; backends added to a pool without health checks
+ *   (appended: indexes of existing ones never move) and removed ones
+ *   (drained: weight 0 and marked removed, kept until a restart, so their
+ *   established connections run on; listed again, they come back);
+ * - a service's timeouts, no_backend and mss_clamp;
+ * - the allow/deny prefix lists (prefixes weirctl added stay);
+ * - a pool's health check settings and its outlier settings.
+ *
+ * Each is a store of a word the workers read as a whole, or a table
+ * published by RCU (L4's snapshot, admission's prefix tables); probes are
+ * set up again by their workers (WEIR_MSG_PROBE_SETUP).
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "adm/adm.h"
+#include "core/cmd.h"
+#include "core/reload.h"
+#include "core/weir.h"
+#include "health/health.h"
+#include "l4/l4.h"
+
+
+static struct {
+	uint64_t generation;
+	time_t loaded_at;
+} gen = {1, 0};
+
+void
+weir_reload_init(void)
+{
+	gen.generation = 1;
+	gen.loaded_at = time(NULL);
+}
+
+json_t *
+weir_reload_json(void)
+{
+	return json_pack("{s:I, s:I}", "generation", (json_int_t)gen.generation, "loaded_at",
+			 (json_int_t)gen.loaded_at);
+}
+
+#define REFUSE(...)                                                                                \
+	do {                                                                                       \
+		snprintf(err, errlen, __VA_ARGS__);                                                \
+		return -1;                                                                         \
+	} while (0)
+
+#define FIXED "cannot change while weir runs (restart it)"
+
+static int
+same_backend(const struct weir_backend_config *a, const struct weir_backend_config *b)
+{
+	return a->port == b->port && a->addr.family == b->addr.family &&
+	       memcmp(a->addr.ip, b->addr.ip, 16) == 0;
+}
+
+/* The backend of pool p like b, or -1. */
+static int
+find_backend(const struct weir_pool_config *p, const struct weir_backend_config *b)
+{
+	unsigned int j;
+
+	for (j = 0; j < p->n_backends; j++)
+		if (same_backend(&p->backends[j], b))
+			return (int)j;
+	return -1;
+}
+
+static int
+check_pools(const struct weir_config *o, const struct weir_config *n, char *err, size_t errlen)
+{
+	unsigned int i, j, slots;
+
+	if (o->n_pools != n->n_pools)
+		REFUSE("key 'pools': adding or removing a pool %s", FIXED);
+	for (i = 0; i < o->n_pools; i++) {
+		const struct weir_pool_config *a = &o->pools[i], *b = &n->pools[i];
+
+		if (strcmp(a->name, b->name) != 0)
+			REFUSE("key 'pools[%u].name': renaming or reordering pools %s", i, FIXED);
+		if (a->health.enabled != b->health.enabled)
+			REFUSE("key 'pools[%u].health': adding or removing health checks %s", i,
+			       FIXED);
+		if (a->health.enabled) {
+			if (a->n_backends != b->n_backends)
+				REFUSE("key 'pools[%u].backends': adding or removing backends of a "
+				       "pool with health checks %s",
+				       i, FIXED);
+			for (j = 0; j < a->n_backends; j++)
+				if (!same_backend(&a->backends[j], &b->backends[j]))
+					REFUSE("key 'pools[%u].backends[%u]': changing the "
+					       "backends "
+					       "of a pool with health checks %s",
+					       i, j, FIXED);
+		}
+		/* Removed backends keep their slot until a restart. */
+		slots = a->n_backends;
+		for (j = 0; j < b->n_backends; j++)
+			if (find_backend(a, &b->backends[j]) < 0)
+				slots++;
+		if (slots > WEIR_MAX_BACKENDS)
+			REFUSE("key 'pools[%u].backends': more than %d backends with those removed "
+			       "since start (restart weir)",
+			       i, WEIR_MAX_BACKENDS);
+		if (b->n_backends > 0 && a->n_backends > 0 &&
+		    b->backends[0].addr.family != a->backends[0].addr.family)
+			REFUSE("key 'pools[%u].backends': changing the family %s", i, FIXED);
+	}
+	return 0;
+}
+
+static int
+check_services(const struct weir_config *o, const struct weir_config *n, char *err, size_t errlen)
+{
+	unsigned int i;
+
+	if (o->n_services != n->n_services)
+		REFUSE("key 'services': adding or removing a service %s", FIXED);
+	for (i = 0; i < o->n_services; i++) {
+		const struct weir_service_config *a = &o->services[i], *b = &n->services[i];
+
+		if (strcmp(a->name, b->name) != 0)
+			REFUSE("key 'services[%u].name': renaming or reordering services %s", i,
+			       FIXED);
+		if (memcmp(&a->vip, &b->vip, sizeof(a->vip)) != 0 || a->port != b->port ||
+		    a->proto != b->proto)
+			REFUSE("key 'services[%u]': its VIP, port or protocol %s", i, FIXED);
+		if (a->scheduler != b->scheduler || a->sticky_source != b->sticky_source)
+			REFUSE("key 'services[%u].scheduler': %s", i, FIXED);
+		if (a->forwarding != b->forwarding)
+			REFUSE("key 'services[%u].forwarding': %s", i, FIXED);
+		if (a->pool != b->pool)
+			REFUSE("key 'services[%u].pool': %s", i, FIXED);
+		if (a->n_local_ips != b->n_local_ips ||
+		    memcmp(a->local_ips, b->local_ips, sizeof(a->local_ips)) != 0)
+			REFUSE("key 'services[%u].local_ips': %s", i, FIXED);
+		if (memcmp(&a->limits, &b->limits, sizeof(a->limits)) != 0)
+			REFUSE("key 'services[%u].limits': %s", i, FIXED);
+		if (memcmp(&a->synproxy, &b->synproxy, sizeof(a->synproxy)) != 0)
+			REFUSE("key 'services[%u].synproxy': %s", i, FIXED);
+	}
+	return 0;
+}
+
+/* What cannot change: the first difference, by key. */
+static int
+check(const struct weir_config *o, const struct weir_config *n, char *err, size_t errlen)
+{
+	unsigned int i;
+
+	if (strcmp(o->socket_path, n->socket_path) != 0)
+		REFUSE("key 'control.socket': %s", FIXED);
+	if (o->mbufs != n->mbufs)
+		REFUSE("key 'mbufs': %s", FIXED);
+	if (o->idle_sleep_us != n->idle_sleep_us)
+		REFUSE("key 'idle_sleep_us': %s", FIXED);
+	if (o->n_workers != n->n_workers ||
+	    memcmp(o->workers, n->workers, sizeof(o->workers[0]) * o->n_workers) != 0)
+		REFUSE("key 'workers': %s", FIXED);
+	if (o->n_ports != n->n_ports)
+		REFUSE("key 'ports': %s", FIXED);
+	for (i = 0; i < o->n_ports; i++)
+		if (memcmp(&o->ports[i], &n->ports[i], sizeof(o->ports[i])) != 0)
+			REFUSE("key 'ports[%u]': %s", i, FIXED);
+	if (o->n_vips != n->n_vips || memcmp(o->vips, n->vips, sizeof(o->vips)) != 0)
+		REFUSE("key 'vips': %s", FIXED);
+	if (o->maglev_size != n->maglev_size)
+		REFUSE("key 'maglev_size': %s", FIXED);
+	if (o->conn_table_size != n->conn_table_size)
+		REFUSE("key 'conn_table_size': %s", FIXED);
+	if (o->udp_ports_per_source != n->udp_ports_per_source)
+		REFUSE("key 'udp_ports_per_source': %s", FIXED);
+	if (o->has_cookie_secret != n->has_cookie_secret ||
+	    memcmp(o->cookie_secret, n->cookie_secret, sizeof(o->cookie_secret)) != 0)
+		REFUSE("key 'cookie_secret': %s", FIXED);
+	if (o->source_table_size != n->source_table_size)
+		REFUSE("key 'source_table_size': %s", FIXED);
+	if (o->clock_rx_timestamp != n->clock_rx_timestamp)
+		REFUSE("key 'clock': %s", FIXED);
+	if (memcmp(&o->limits, &n->limits, sizeof(o->limits)) != 0)
+		REFUSE("key 'limits': %s", FIXED);
+	if (check_pools(o, n, err, errlen) != 0 || check_services(o, n, err, errlen) != 0)
+		return -1;
+	return 0;
+}
+
+static void
+store32(uint32_t *dst, uint32_t v)
+{
+	__atomic_store_n(dst, v, __ATOMIC_RELAXED);
+}
+
+/* Apply pool p of n to the running config; changes are listed in ch. */
+static void
+apply_pool(struct weir_config *o, const struct weir_config *n, unsigned int p, json_t *ch)
+{
+	struct weir_pool_config *a = &o->pools[p];
+	const struct weir_pool_config *b = &n->pools[p];
+	unsigned int j;
+	int k;
+
+	if (memcmp(&a->health, &b->health, sizeof(a->health)) != 0 ||
+	    memcmp(&a->outlier, &b->outlier, sizeof(a->outlier)) != 0) {
+		/* Workers read interval_ms as they finish a probe; the rest only
+		 * when they set their probes up again, after this. */
+		store32(&a->health.interval_ms, b->health.interval_ms);
+		a->health = b->health;
+		a->outlier = b->outlier;
+		weir_hc_reload_pool(p);
+		json_array_append_new(ch,
+				      json_sprintf("pools[%u] (%s): health settings", p, a->name));
+	}
+	if (a->health.enabled)
+		return; /* its backends are the same (check_pools()) */
+	/* Weights of backends still listed, and backends back or new. */
+	for (j = 0; j < b->n_backends; j++) {
+		const struct weir_backend_config *nb = &b->backends[j];
+
+		k = find_backend(a, nb);
+		if (k < 0) {
+			k = (int)a->n_backends;
+			a->backends[k] = *nb;
+			a->backends[k].removed = 0;
+			/* The entry is whole before the workers may index it. */
+			__atomic_store_n(&a->n_backends, a->n_backends + 1, __ATOMIC_RELEASE);
+			weir_l4_backend_added(p, (unsigned int)k);
+			weir_hc_backend_added(p);
+			json_array_append_new(ch, json_sprintf("pools[%u] (%s): backend %u added",
+							       p, a->name, k));
+		} else if (a->backends[k].removed || a->backends[k].weight != nb->weight) {
+			json_array_append_new(
+				ch,
+				json_sprintf("pools[%u] (%s): backend %d %s", p, a->name, k,
+					     a->backends[k].removed ? "listed again" : "weight"));
+			a->backends[k].removed = 0;
+			a->backends[k].weight = nb->weight;
+			weir_l4_backend_weight(p, (unsigned int)k, nb->weight);
+		}
+		if (strcmp(a->backends[k].datacenter, nb->datacenter) != 0)
+			memcpy(a->backends[k].datacenter, nb->datacenter, sizeof(nb->datacenter));
+	}
+	/* Backends no longer listed: drained, kept. */
+	for (j = 0; j < a->n_backends; j++)
+		if (!a->backends[j].removed && find_backend(b, &a->backends[j]) < 0) {
+			a->backends[j].removed = 1;
+			weir_l4_backend_weight(p, j, 0);
+			json_array_append_new(ch, json_sprintf("pools[%u] (%s): backend %u removed "
+							       "(drained)",
+							       p, a->name, j));
+		}
+}
+
+static void
+apply(struct weir_config *o, const struct weir_config *n, json_t *ch)
+{
+	unsigned int i;
+
+	for (i = 0; i < o->n_services; i++) {
+		struct weir_service_config *a = &o->services[i];
+		const struct weir_service_config *b = &n->services[i];
+
+		if (memcmp(&a->timeouts, &b->timeouts, sizeof(a->timeouts)) != 0) {
+			store32(&a->timeouts.syn, b->timeouts.syn);
+			store32(&a->timeouts.established, b->timeouts.established);
+			store32(&a->timeouts.fin, b->timeouts.fin);
+			store32(&a->timeouts.closed, b->timeouts.closed);
+			store32(&a->timeouts.udp, b->timeouts.udp);
+			store32(&a->timeouts.udp_unreplied, b->timeouts.udp_unreplied);
+			json_array_append_new(
+				ch, json_sprintf("services[%u] (%s): timeouts", i, a->name));
+		}
+		if (a->no_backend_rst != b->no_backend_rst || a->mss_clamp != b->mss_clamp) {
+			__atomic_store_n(&a->no_backend_rst, b->no_backend_rst, __ATOMIC_RELAXED);
+			__atomic_store_n(&a->mss_clamp, b->mss_clamp, __ATOMIC_RELAXED);
+			json_array_append_new(ch, json_sprintf("services[%u] (%s): no_backend, "
+							       "mss_clamp",
+							       i, a->name));
+		}
+	}
+	for (i = 0; i < o->n_pools; i++)
+		apply_pool(o, n, i, ch);
+	if (o->n_acl != n->n_acl ||
+	    (n->n_acl > 0 && memcmp(o->acl, n->acl, n->n_acl * sizeof(n->acl[0])) != 0))
+		json_array_append_new(ch, json_string("acl"));
+}
+
+json_t *
+weir_reload(const char *file, char *err, size_t errlen)
+{
+	struct weir_config *o = weir.cfg, *n;
+	const char *path = file != NULL ? file : o->origin;
+	char why[512];
+	json_t *ch;
+
+	n = strcmp(path, "embedded") == 0 && file == NULL
+		    ? weir_config_from_string(weir_default_config, "embedded", why, sizeof(why))
+		    : weir_config_from_file(path, why, sizeof(why));
+	if (n == NULL) {
+		snprintf(err, errlen, "%s (the running config is unchanged)", why);
+		return NULL;
+	}
+	if (check(o, n, why, sizeof(why)) != 0) {
+		snprintf(err, errlen, "config %s: %s (the running config is unchanged)",
+			 n->origin, why);
+		weir_config_free(n);
+		return NULL;
+	}
+	/* The prefix lists first: the only step that can fail (memory). */
+	if (weir_adm_reload_acl(n, why, sizeof(why)) != 0) {
+		snprintf(err, errlen, "%s (the running config is unchanged)", why);
+		weir_config_free(n);
+		return NULL;
+	}
+	ch = json_array();
+	apply(o, n, ch);
+	weir_config_take_acl(o, n);
+	snprintf(o->origin, sizeof(o->origin), "%s", n->origin);
+	weir_config_free(n);
+	gen.generation++;
+	gen.loaded_at = time(NULL);
+	weir_l4_reload_publish();
+	return json_pack("{s:s, s:I, s:I, s:o}", "config", o->origin, "generation",
+			 (json_int_t)gen.generation, "loaded_at", (json_int_t)gen.loaded_at,
+			 "changed", ch);
+}
+
+json_t *
+weir_cmd_reload(json_t *req, char *err, size_t errlen)
+{
+	json_t *res = weir_reload(json_string_value(json_object_get(req, "file")), err, errlen);
+
+	/* Answered once every worker uses the new tables. */
+	return res != NULL ? weir_cmd_after(res) : NULL;
+}

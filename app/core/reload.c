@@ -5,13 +5,14 @@
  * running config stays as it was), and apply the rest in place, so that no
  * established connection is touched:
  *
- * - backend weights; backends added to a pool without health checks
- *   (appended: indexes of existing ones never move) and removed ones
- *   (drained: weight 0 and marked removed, kept until a restart, so their
+ * - backend weights; backends added (appended: indexes of existing ones
+ *   never move; probed if the pool has checks) and removed ones (drained:
+ *   weight 0 and marked removed, kept until a restart, so their
  *   established connections run on; listed again, they come back);
  * - a service's timeouts, no_backend and mss_clamp;
  * - the allow/deny prefix lists (prefixes weirctl added stay);
- * - a pool's health check settings and its outlier settings.
+ * - a pool's health checks (added, changed, removed: probe ports are kept
+ *   at start only if some pool had checks) and its outlier settings.
  *
  * Each is a store of a word the workers read as a whole, or a table
  * published by RCU (L4's snapshot, admission's prefix tables); probes are
@@ -27,7 +28,6 @@
 #include "core/weir.h"
 #include "health/health.h"
 #include "l4/l4.h"
-
 
 static struct {
 	uint64_t generation;
@@ -78,7 +78,7 @@ find_backend(const struct weir_pool_config *p, const struct weir_backend_config 
 static int
 check_pools(const struct weir_config *o, const struct weir_config *n, char *err, size_t errlen)
 {
-	unsigned int i, j, slots;
+	unsigned int i, j, slots, probes = 0;
 
 	if (o->n_pools != n->n_pools)
 		REFUSE("key 'pools': adding or removing a pool %s", FIXED);
@@ -87,21 +87,6 @@ check_pools(const struct weir_config *o, const struct weir_config *n, char *err,
 
 		if (strcmp(a->name, b->name) != 0)
 			REFUSE("key 'pools[%u].name': renaming or reordering pools %s", i, FIXED);
-		if (a->health.enabled != b->health.enabled)
-			REFUSE("key 'pools[%u].health': adding or removing health checks %s", i,
-			       FIXED);
-		if (a->health.enabled) {
-			if (a->n_backends != b->n_backends)
-				REFUSE("key 'pools[%u].backends': adding or removing backends of a "
-				       "pool with health checks %s",
-				       i, FIXED);
-			for (j = 0; j < a->n_backends; j++)
-				if (!same_backend(&a->backends[j], &b->backends[j]))
-					REFUSE("key 'pools[%u].backends[%u]': changing the "
-					       "backends "
-					       "of a pool with health checks %s",
-					       i, j, FIXED);
-		}
 		/* Removed backends keep their slot until a restart. */
 		slots = a->n_backends;
 		for (j = 0; j < b->n_backends; j++)
@@ -111,6 +96,18 @@ check_pools(const struct weir_config *o, const struct weir_config *n, char *err,
 			REFUSE("key 'pools[%u].backends': more than %d backends with those removed "
 			       "since start (restart weir)",
 			       i, WEIR_MAX_BACKENDS);
+		if (b->health.enabled) {
+			if (weir_hc_probes_free() == 0 && weir_hc_probes_needed(i, slots) > 0)
+				REFUSE("key 'pools[%u].health': no probe ports were kept at start "
+				       "(no "
+				       "pool had health checks) %s",
+				       i, FIXED);
+			probes += (unsigned int)weir_hc_probes_needed(i, slots);
+			if (probes > weir_hc_probes_free())
+				REFUSE("key 'pools[%u].health': more than %d backends with health "
+				       "checks since start (restart weir)",
+				       i, WEIR_PROBE_PORTS);
+		}
 		if (b->n_backends > 0 && a->n_backends > 0 &&
 		    b->backends[0].addr.family != a->backends[0].addr.family)
 			REFUSE("key 'pools[%u].backends': changing the family %s", i, FIXED);
@@ -200,11 +197,13 @@ store32(uint32_t *dst, uint32_t v)
 }
 
 /* Apply pool p of n to the running config; changes are listed in ch. */
+/* Apply pool p of n to the running config; changes are listed in ch. */
 static void
 apply_pool(struct weir_config *o, const struct weir_config *n, unsigned int p, json_t *ch)
 {
 	struct weir_pool_config *a = &o->pools[p];
 	const struct weir_pool_config *b = &n->pools[p];
+	int changed = 0;
 	unsigned int j;
 	int k;
 
@@ -215,12 +214,10 @@ apply_pool(struct weir_config *o, const struct weir_config *n, unsigned int p, j
 		store32(&a->health.interval_ms, b->health.interval_ms);
 		a->health = b->health;
 		a->outlier = b->outlier;
-		weir_hc_reload_pool(p);
+		changed = 1;
 		json_array_append_new(ch,
 				      json_sprintf("pools[%u] (%s): health settings", p, a->name));
 	}
-	if (a->health.enabled)
-		return; /* its backends are the same (check_pools()) */
 	/* Weights of backends still listed, and backends back or new. */
 	for (j = 0; j < b->n_backends; j++) {
 		const struct weir_backend_config *nb = &b->backends[j];
@@ -234,6 +231,7 @@ apply_pool(struct weir_config *o, const struct weir_config *n, unsigned int p, j
 			__atomic_store_n(&a->n_backends, a->n_backends + 1, __ATOMIC_RELEASE);
 			weir_l4_backend_added(p, (unsigned int)k);
 			weir_hc_backend_added(p);
+			changed = 1;
 			json_array_append_new(ch, json_sprintf("pools[%u] (%s): backend %u added",
 							       p, a->name, k));
 		} else if (a->backends[k].removed || a->backends[k].weight != nb->weight) {
@@ -241,6 +239,7 @@ apply_pool(struct weir_config *o, const struct weir_config *n, unsigned int p, j
 				ch,
 				json_sprintf("pools[%u] (%s): backend %d %s", p, a->name, k,
 					     a->backends[k].removed ? "listed again" : "weight"));
+			changed |= a->backends[k].removed;
 			a->backends[k].removed = 0;
 			a->backends[k].weight = nb->weight;
 			weir_l4_backend_weight(p, (unsigned int)k, nb->weight);
@@ -253,10 +252,15 @@ apply_pool(struct weir_config *o, const struct weir_config *n, unsigned int p, j
 		if (!a->backends[j].removed && find_backend(b, &a->backends[j]) < 0) {
 			a->backends[j].removed = 1;
 			weir_l4_backend_weight(p, j, 0);
+			changed = 1;
 			json_array_append_new(ch, json_sprintf("pools[%u] (%s): backend %u removed "
 							       "(drained)",
 							       p, a->name, j));
 		}
+	/* Checks and outlier settings follow: probes for new backends, none
+	 * for removed ones, none at all if the checks are gone. */
+	if (changed)
+		weir_hc_reload_pool(p);
 }
 
 static void
@@ -309,8 +313,8 @@ weir_reload(const char *file, char *err, size_t errlen)
 		return NULL;
 	}
 	if (check(o, n, why, sizeof(why)) != 0) {
-		snprintf(err, errlen, "config %s: %s (the running config is unchanged)",
-			 n->origin, why);
+		snprintf(err, errlen, "config %s: %s (the running config is unchanged)", n->origin,
+			 why);
 		weir_config_free(n);
 		return NULL;
 	}

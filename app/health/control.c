@@ -52,6 +52,40 @@ params_of(unsigned int i)
 	return hp;
 }
 
+/* A probe for backend b of pool (the config loader and reloads keep them
+ * within WEIR_PROBE_PORTS). Written whole before any worker looks. */
+static void
+probe_add(struct hpool *h, unsigned int pool, unsigned int b)
+{
+	struct hprobe_def *d = &weir_healthc.probe[weir_healthc.n_probes];
+
+	d->pool = (uint16_t)pool;
+	d->b = (uint16_t)b;
+	d->svc = h->svc;
+	d->off = 0;
+	h->probe_of[b] = (int16_t)weir_healthc.n_probes;
+	__atomic_store_n(&weir_healthc.n_probes, weir_healthc.n_probes + 1, __ATOMIC_RELEASE);
+}
+
+unsigned int
+weir_hc_probes_free(void)
+{
+	return weir_healthc.ports_kept ? WEIR_PROBE_PORTS - weir_healthc.n_probes : 0;
+}
+
+int
+weir_hc_probes_needed(unsigned int pool, unsigned int n_backends)
+{
+	const struct hpool *h = weir_healthc.pool[pool];
+	unsigned int b, need = 0;
+
+	if (h == NULL)
+		return 0;
+	for (b = 0; b < n_backends; b++)
+		need += b >= WEIR_MAX_BACKENDS || h->probe_of[b] < 0;
+	return (int)need;
+}
+
 int
 weir_hc_init(char *err, size_t errlen)
 {
@@ -77,16 +111,14 @@ weir_hc_init(char *err, size_t errlen)
 			weir_hc_fini();
 			return -1;
 		}
-		h->probe0 = -1;
+		h->svc = (uint16_t)s;
+		h->checked = pl->health.enabled;
+		for (b = 0; b < WEIR_MAX_BACKENDS; b++)
+			h->probe_of[b] = -1;
 		if (pl->health.enabled) {
-			h->probe0 = (int)weir_healthc.n_probes;
-			for (b = 0; b < pl->n_backends; b++) {
-				struct hprobe_def *d = &weir_healthc.probe[weir_healthc.n_probes++];
-
-				d->pool = (uint16_t)i;
-				d->b = (uint16_t)b;
-				d->svc = (uint16_t)s;
-			}
+			weir_healthc.ports_kept = 1;
+			for (b = 0; b < pl->n_backends; b++)
+				probe_add(h, i, b);
 		}
 		weir_healthc.pool[i] = h;
 	}
@@ -96,15 +128,32 @@ weir_hc_init(char *err, size_t errlen)
 void
 weir_hc_reload_pool(unsigned int pool)
 {
+	const struct weir_pool_config *pl = &weir.cfg->pools[pool];
 	struct hpool *h = weir_healthc.pool[pool];
 	struct health_setup msg = {.pool = (uint16_t)pool};
-	unsigned int w;
+	unsigned int w, b;
 
 	if (h == NULL)
 		return;
 	h->hp.p = params_of(pool); /* checked by the config loader */
-	if (h->probe0 < 0)
+	if (!pl->health.enabled && !h->checked)
 		return;
+	/* Probes follow the pool: one per backend listed, none for removed
+	 * ones or when the checks are gone (their verdicts no longer count). */
+	for (b = 0; b < pl->n_backends; b++) {
+		int on = pl->health.enabled && !pl->backends[b].removed;
+
+		if (h->probe_of[b] < 0 && on)
+			probe_add(h, pool, b);
+		if (h->probe_of[b] >= 0)
+			weir_healthc.probe[h->probe_of[b]].off = !on;
+		if (!pl->health.enabled && h->hp.b[b].up == 0) {
+			/* Down by checks that are no more: up, as without checks. */
+			h->hp.b[b].up = 1;
+			h->hp.b[b].ok_run = h->hp.b[b].fail_run = 0;
+		}
+	}
+	h->checked = pl->health.enabled;
 	/* Best effort: a worker whose inbox is full keeps the old settings
 	 * until the next reload (counted). */
 	for (w = 0; w < weir.n_workers; w++)
@@ -175,7 +224,7 @@ weir_hc_result(const void *payload)
 	struct hpool *h;
 	char detail[48] = "";
 
-	if (r->k >= weir_healthc.n_probes)
+	if (r->k >= weir_healthc.n_probes || weir_healthc.probe[r->k].off)
 		return;
 	d = &weir_healthc.probe[r->k];
 	h = weir_healthc.pool[d->pool];
@@ -270,7 +319,8 @@ weir_hc_backend_json(unsigned int pool, unsigned int b, uint64_t now_ms)
 					   ? s->open_until_ms - now_ms
 					   : 0),
 		      "transitions", (json_int_t)s->transitions);
-	if (o != NULL && h->probe0 >= 0)
+	if (o != NULL && h->checked && h->probe_of[b] >= 0 &&
+	    !weir_healthc.probe[h->probe_of[b]].off)
 		json_object_set_new(
 			o, "probe",
 			json_pack("{s:s?, s:I, s:I, s:I, s:I, s:I}", "last",
@@ -358,12 +408,14 @@ weir_hc_check(unsigned int pool, unsigned int b, char *err, size_t errlen)
 	struct check *c;
 	unsigned int k, owner;
 
-	if (h == NULL || h->probe0 < 0) {
-		snprintf(err, errlen, "pool '%s' has no health checks (pools[].health)",
+	if (h == NULL || !h->checked || h->probe_of[b] < 0 ||
+	    weir_healthc.probe[h->probe_of[b]].off) {
+		snprintf(err, errlen,
+			 "pool '%s' has no health checks of that backend (pools[].health)",
 			 weir.cfg->pools[pool].name);
 		return NULL;
 	}
-	k = (unsigned int)h->probe0 + b;
+	k = (unsigned int)h->probe_of[b];
 	owner = (WEIR_PROBE_PORT_MIN + k) % weir.n_workers;
 	msg.k = (uint16_t)k;
 	c = calloc(1, sizeof(*c));

@@ -20,6 +20,7 @@
 /** Probe k of the table: backend b of pool, reached as service svc's. */
 struct hprobe_def {
 	uint16_t pool, b, svc;
+	uint8_t off; /**< not probed: its backend was removed, or its pool's checks */
 };
 
 /** A worker's probe. */
@@ -74,12 +75,15 @@ struct hbackend {
 struct hpool {
 	struct weir_health_pool hp;
 	struct hbackend b[WEIR_MAX_BACKENDS];
-	int probe0; /**< probe index of backend 0, or -1: no active checks */
+	int16_t probe_of[WEIR_MAX_BACKENDS]; /**< each backend's probe index, or -1 */
+	uint8_t checked;		     /**< the pool has active checks now */
+	uint16_t svc;			     /**< the first service using the pool */
 };
 
 /** The stage's shared state. */
 struct health_control {
-	unsigned int n_probes;
+	unsigned int n_probes; /**< entries of probe[]: they are only ever appended */
+	uint8_t ports_kept;    /**< some pool had checks at start: probe ports kept */
 	struct hprobe_def probe[WEIR_PROBE_PORTS];
 	struct hpool *pool[WEIR_MAX_POOLS]; /**< NULL: no service uses the pool */
 	uint64_t transitions;

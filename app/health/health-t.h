@@ -40,6 +40,8 @@ struct weir_health_stats {
 /** Per-worker health state: the probes this worker owns. */
 struct weir_health_worker {
 	unsigned int n;	       /**< probes owned */
+	unsigned int cap;      /**< room in p: every probe port the worker owns */
+	unsigned int id;       /**< the worker's index */
 	struct weir_hprobe *p; /**< n probes */
 	int16_t *by_port;      /**< WEIR_PROBE_PORTS: port - WEIR_PROBE_PORT_MIN -> index, or -1 */
 	struct rte_ring *outbox; /**< to control (results) */

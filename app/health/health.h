@@ -93,8 +93,14 @@ void weir_hc_fini(void);
  */
 void weir_hc_reload_pool(unsigned int pool);
 
-/** Reload: a backend was appended to pool (a pool without active checks). */
+/** Reload: a backend was appended to pool (before weir_hc_reload_pool()). */
 void weir_hc_backend_added(unsigned int pool);
+
+/** Probe ports a reload may still give out (0 if none were kept at start). */
+unsigned int weir_hc_probes_free(void);
+
+/** Probes pool would need for n_backends backends with checks (those it lacks). */
+int weir_hc_probes_needed(unsigned int pool, unsigned int n_backends);
 
 /** WEIR_MSG_PROBE_RESULT from a worker. */
 void weir_hc_result(const void *payload);

@@ -67,34 +67,48 @@ probe_setup(struct weir_hprobe *h, unsigned int k)
 	h->next_ms = weir_clock_ms(weir_clock_tsc()) + (uint64_t)k * 7 % hc->interval_ms;
 }
 
+/* Take the probes of the table this worker owns and has not yet. */
+static void
+take_new(struct weir_health_worker *hw, unsigned int id)
+{
+	unsigned int k, n = __atomic_load_n(&weir_healthc.n_probes, __ATOMIC_ACQUIRE);
+
+	for (k = 0; k < n && hw->n < hw->cap; k++)
+		if ((WEIR_PROBE_PORT_MIN + k) % weir.n_workers == id && hw->by_port[k] < 0) {
+			hw->by_port[k] = (int16_t)hw->n;
+			probe_setup(&hw->p[hw->n], k);
+			/* The probe is whole before weir_hc_port() and _poll() see it. */
+			__atomic_store_n(&hw->n, hw->n + 1, __ATOMIC_RELEASE);
+		}
+}
+
 int
 weir_hc_init_worker(struct weir_health_worker *hw, unsigned int id, int socket,
 		    struct rte_ring *outbox, char *err, size_t errlen)
 {
-	unsigned int k, n = 0;
+	unsigned int k;
 
 	memset(hw, 0, sizeof(*hw));
 	hw->outbox = outbox;
-	for (k = 0; k < weir_healthc.n_probes; k++)
-		n += (WEIR_PROBE_PORT_MIN + k) % weir.n_workers == id;
-	if (n == 0)
+	hw->id = id;
+	/* Room for every probe port it owns: a reload may add probes. */
+	if (!weir_healthc.ports_kept)
 		return 0;
-	hw->p = rte_zmalloc_socket("weir_probes", sizeof(*hw->p) * n, RTE_CACHE_LINE_SIZE, socket);
+	for (k = 0; k < WEIR_PROBE_PORTS; k++)
+		hw->cap += (WEIR_PROBE_PORT_MIN + k) % weir.n_workers == id;
+	hw->p = rte_zmalloc_socket("weir_probes", sizeof(*hw->p) * hw->cap, RTE_CACHE_LINE_SIZE,
+				   socket);
 	hw->by_port = rte_malloc_socket("weir_probe_ports", sizeof(int16_t) * WEIR_PROBE_PORTS, 0,
 					socket);
 	if (hw->p == NULL || hw->by_port == NULL) {
-		snprintf(err, errlen, "worker %u: cannot allocate its %u health probes: %s", id, n,
-			 rte_strerror(rte_errno));
+		snprintf(err, errlen, "worker %u: cannot allocate its %u health probes: %s", id,
+			 hw->cap, rte_strerror(rte_errno));
 		weir_hc_fini_worker(hw);
 		return -1;
 	}
 	for (k = 0; k < WEIR_PROBE_PORTS; k++)
 		hw->by_port[k] = -1;
-	for (k = 0; k < weir_healthc.n_probes; k++)
-		if ((WEIR_PROBE_PORT_MIN + k) % weir.n_workers == id) {
-			hw->by_port[k] = (int16_t)hw->n;
-			probe_setup(&hw->p[hw->n++], k);
-		}
+	take_new(hw, id);
 	return 0;
 }
 
@@ -220,7 +234,10 @@ weir_hc_poll(struct weir_health_worker *hw, uint64_t tsc, weir_hc_mac_fn mac, vo
 		struct weir_hprobe *h = &hw->p[i];
 		const struct hprobe_def *d = &weir_healthc.probe[h->k];
 
-		if (!h->active && (h->now || now >= h->next_ms)) {
+		if (!h->active && d->off) {
+			h->now = 0; /* removed: not probed, not due */
+			h->next_ms = UINT64_MAX;
+		} else if (!h->active && (h->now || now >= h->next_ms)) {
 			h->now = 0;
 			h->start_tsc = tsc;
 			hw->stats.probes_started++;
@@ -309,9 +326,12 @@ void
 weir_hc_probe_setup(struct weir_health_worker *hw, const void *payload)
 {
 	const struct health_setup *msg = payload;
-	unsigned int i;
+	unsigned int i, n = hw->n;
 
-	for (i = 0; i < hw->n; i++) {
+	if (hw->p == NULL)
+		return;
+	take_new(hw, hw->id);
+	for (i = 0; i < n; i++) {
 		struct weir_hprobe *h = &hw->p[i];
 
 		if (weir_healthc.probe[h->k].pool != msg->pool)

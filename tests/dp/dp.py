@@ -1258,8 +1258,14 @@ class Backends:
 
     def __init__(self, peer):
         self.peer, self.policy, self.seen, self.srv_isn = peer, {}, [], 7000
+        self.arp = {}  # address -> MAC: weir's ARP requests answered
 
     def answer(self, e):
+        if ARP in e and e[ARP].op == 1 and e[ARP].pdst in self.arp:
+            mac = self.arp[e[ARP].pdst]
+            return [raw(Ether(dst=e.src, src=mac) /
+                        ARP(op=2, hwsrc=mac, psrc=e[ARP].pdst, hwdst=e[ARP].hwsrc,
+                            pdst=e[ARP].psrc))]
         if (IP not in e and IPv6 not in e) or TCP not in e:
             return []
         ip, t = e[IP] if IP in e else e[IPv6], e[TCP]
@@ -1483,6 +1489,34 @@ def health():
             wt.check(res['changed'] == ['pools[1] (api): health settings'], 'reload: %s' % res)
             wt.check(bk.serve(5, lambda: health_of(w, 'api', BK4, 8081)['serving']),
                      'api backend not back after a reload accepting 500')
+
+            # 8. A reload adding .13 to web (checked: a new probe, from port
+            # 65028, after weir resolved it by ARP) and removing .12 (its
+            # probes stop; drained).
+            bk4c = '198.18.0.13'
+            bk.arp[bk4c] = BMACB
+            bk.policy[(bk4c, 8080)] = 'tcp'
+            cfg3 = json.loads(json.dumps(cfg2))
+            cfg3['pools'][0]['backends'] = [{'address': BK4, 'port': 8080},
+                                            {'address': bk4c, 'port': 8080}]
+            with open(path, 'w') as f:
+                json.dump(cfg3, f)
+            res = w.ctl('reload', path)
+            wt.check(res['changed'] == ['pools[0] (web): backend 2 added',
+                                        'pools[0] (web): backend 1 removed (drained)'],
+                     'reload: %s' % res)
+            wt.check(bk.serve(5, lambda: (health_of(w, 'web', bk4c, 8080).get('probe') or
+                                          {}).get('last') == 'ok'),
+                     'no good probe of the added backend: %s' % health_of(w, 'web', bk4c, 8080))
+            wt.check(probes(bk.seen, bk4c, 8080, PROBE0 + 4, 'S'), 'no probe from port 65028')
+            bk.serve(0.5)
+            n12 = len(probes(bk.seen, BK4B, 8080, PROBE0 + 1, 'S'))
+            bk.serve(1.0)
+            wt.check(len(probes(bk.seen, BK4B, 8080, PROBE0 + 1, 'S')) == n12,
+                     'the removed backend is still probed')
+            h = backends(w, 'web')[(BK4B, 8080)]
+            wt.check(h['removed'] and h['effective_weight'] == 0 and 'probe' not in h['health'],
+                     'removed backend: %s' % h)
         w.stop()
     print('ok: probes on the wire, down and up, HTTP status, ejection, no backend')
 

@@ -198,6 +198,26 @@ json_t *weir_cmd_top(json_t *req, char *err, size_t errlen);
 /** @} */
 
 /**
+ * Reload: may a rule's limits change from o to n at run time? Values may;
+ * the kinds of limit (and so what sources hold) and ipv6_prefix may not.
+ *
+ * @return
+ *   0, or -1 with why filled.
+ */
+int weir_adm_limits_change_ok(const struct weir_limits *o, const struct weir_limits *n, char *why,
+			      size_t len);
+
+/**
+ * Reload: rule r (a service's index, or WEIR_ADM_GLOBAL) takes the limits n
+ * (checked by weir_adm_limits_change_ok()), written into l, the config's
+ * limits it points at.
+ *
+ * @return
+ *   0, or -1 if out of range (nothing changed but l).
+ */
+int weir_adm_reload_rule(unsigned int r, struct weir_limits *l, const struct weir_limits *n);
+
+/**
  * Reload: the prefix lists become the config n's, plus the prefixes
  * weirctl added that n does not list; the new tables are published.
  *

@@ -65,6 +65,51 @@ rule_init(unsigned int r, const struct weir_limits *l, const char *name, char *e
 	return 0;
 }
 
+int
+weir_adm_limits_change_ok(const struct weir_limits *o, const struct weir_limits *n, char *why,
+			  size_t len)
+{
+	/* What sources hold (pins, per-kind state), and how they are keyed,
+	 * stays: values may change, kinds of limit may not. */
+	if (o->enabled != n->enabled || (o->new_conns.rate != 0) != (n->new_conns.rate != 0) ||
+	    (o->packets.rate != 0) != (n->packets.rate != 0) ||
+	    (o->concurrent != 0) != (n->concurrent != 0) ||
+	    (o->ban.after != 0) != (n->ban.after != 0)) {
+		snprintf(why, len,
+			 "adding or removing a kind of limit (new_conns, packets, "
+			 "concurrent, ban)");
+		return -1;
+	}
+	if (o->ipv6_prefix != n->ipv6_prefix) {
+		snprintf(why, len, "ipv6_prefix (sources are keyed by it)");
+		return -1;
+	}
+	return 0;
+}
+
+int
+weir_adm_reload_rule(unsigned int r, struct weir_limits *l, const struct weir_limits *n)
+{
+	struct rule ru = weir_adm.rules[r], fresh;
+	char err[128];
+
+	/* The new values into the config the rule points at, then the
+	 * rule's derived parameters: a worker may see a mix of the two sets
+	 * of values for a packet or two, never an invalid one. */
+	memcpy(l, n, sizeof(*l));
+	if (rule_init(r, l, "limits", err, sizeof(err)) != 0) {
+		weir_adm.rules[r] = ru;
+		return -1;
+	}
+	fresh = weir_adm.rules[r];
+	weir_adm.rules[r] = ru;
+	weir_adm.rules[r].nc = fresh.nc;
+	weir_adm.rules[r].pk = fresh.pk;
+	weir_adm.rules[r].ban = fresh.ban;
+	weir_adm.rules[r].ban_flat = fresh.ban_flat;
+	return 0;
+}
+
 static int
 any_limits(void)
 {

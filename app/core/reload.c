@@ -9,7 +9,9 @@
  *   never move; probed if the pool has checks) and removed ones (drained:
  *   weight 0 and marked removed, kept until a restart, so their
  *   established connections run on; listed again, they come back);
- * - a service's timeouts, no_backend and mss_clamp;
+ * - a service's timeouts, no_backend and mss_clamp; the values of its limits
+ *   and of the global ones (rates, bursts, caps, bans, action, dry run; not
+ *   which kinds of limit there are, nor ipv6_prefix);
  * - the allow/deny prefix lists (prefixes weirctl added stay);
  * - a pool's health checks (added, changed, removed: probe ports are kept
  *   at start only if some pool had checks) and its outlier settings.
@@ -119,6 +121,7 @@ static int
 check_services(const struct weir_config *o, const struct weir_config *n, char *err, size_t errlen)
 {
 	unsigned int i;
+	char why[96];
 
 	if (o->n_services != n->n_services)
 		REFUSE("key 'services': adding or removing a service %s", FIXED);
@@ -140,8 +143,8 @@ check_services(const struct weir_config *o, const struct weir_config *n, char *e
 		if (a->n_local_ips != b->n_local_ips ||
 		    memcmp(a->local_ips, b->local_ips, sizeof(a->local_ips)) != 0)
 			REFUSE("key 'services[%u].local_ips': %s", i, FIXED);
-		if (memcmp(&a->limits, &b->limits, sizeof(a->limits)) != 0)
-			REFUSE("key 'services[%u].limits': %s", i, FIXED);
+		if (weir_adm_limits_change_ok(&a->limits, &b->limits, why, sizeof(why)) != 0)
+			REFUSE("key 'services[%u].limits': %s %s", i, why, FIXED);
 		if (memcmp(&a->synproxy, &b->synproxy, sizeof(a->synproxy)) != 0)
 			REFUSE("key 'services[%u].synproxy': %s", i, FIXED);
 	}
@@ -153,6 +156,7 @@ static int
 check(const struct weir_config *o, const struct weir_config *n, char *err, size_t errlen)
 {
 	unsigned int i;
+	char why[96];
 
 	if (strcmp(o->socket_path, n->socket_path) != 0)
 		REFUSE("key 'control.socket': %s", FIXED);
@@ -183,8 +187,8 @@ check(const struct weir_config *o, const struct weir_config *n, char *err, size_
 		REFUSE("key 'source_table_size': %s", FIXED);
 	if (o->clock_rx_timestamp != n->clock_rx_timestamp)
 		REFUSE("key 'clock': %s", FIXED);
-	if (memcmp(&o->limits, &n->limits, sizeof(o->limits)) != 0)
-		REFUSE("key 'limits': %s", FIXED);
+	if (weir_adm_limits_change_ok(&o->limits, &n->limits, why, sizeof(why)) != 0)
+		REFUSE("key 'limits': %s %s", why, FIXED);
 	if (check_pools(o, n, err, errlen) != 0 || check_services(o, n, err, errlen) != 0)
 		return -1;
 	return 0;
@@ -282,6 +286,11 @@ apply(struct weir_config *o, const struct weir_config *n, json_t *ch)
 			json_array_append_new(
 				ch, json_sprintf("services[%u] (%s): timeouts", i, a->name));
 		}
+		if (memcmp(&a->limits, &b->limits, sizeof(a->limits)) != 0) {
+			weir_adm_reload_rule(i, &a->limits, &b->limits);
+			json_array_append_new(
+				ch, json_sprintf("services[%u] (%s): limits", i, a->name));
+		}
 		if (a->no_backend_rst != b->no_backend_rst || a->mss_clamp != b->mss_clamp) {
 			__atomic_store_n(&a->no_backend_rst, b->no_backend_rst, __ATOMIC_RELAXED);
 			__atomic_store_n(&a->mss_clamp, b->mss_clamp, __ATOMIC_RELAXED);
@@ -289,6 +298,10 @@ apply(struct weir_config *o, const struct weir_config *n, json_t *ch)
 							       "mss_clamp",
 							       i, a->name));
 		}
+	}
+	if (memcmp(&o->limits, &n->limits, sizeof(o->limits)) != 0) {
+		weir_adm_reload_rule(WEIR_ADM_GLOBAL, &o->limits, &n->limits);
+		json_array_append_new(ch, json_string("limits (global)"));
 	}
 	for (i = 0; i < o->n_pools; i++)
 		apply_pool(o, n, i, ch);

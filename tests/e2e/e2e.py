@@ -257,10 +257,11 @@ def l4_config(tapc, tapb):
     }
 
 
-def bring_up(w, nsc, nsb, tapc, tapb, web, servers):
+def bring_up(w, nsc, nsb, tapc, tapb, web, servers, keep_alive=False):
     """Start weir; move its taps into the client and backend namespaces; one
     http.server per backend address serving web/NAME (appended to servers,
-    which the caller stops); wait until weir has resolved every backend."""
+    which the caller stops; keep_alive: HTTP/1.1 servers that keep
+    connections open); wait until weir has resolved every backend."""
     t_start = time.time()
     w.start()
     for tap in (tapc, tapb):
@@ -286,7 +287,8 @@ def bring_up(w, nsc, nsb, tapc, tapb, web, servers):
             log = open(os.path.join(web, 'http-%s.log' % addr), 'w')
             servers.append(subprocess.Popen(
                 ['ip', 'netns', 'exec', nsb, '/usr/bin/python3', '-m', 'http.server',
-                 '--bind', addr, str(BPORT), '--directory', os.path.join(web, name)],
+                 '--bind', addr, str(BPORT), '--directory', os.path.join(web, name)] +
+                (['--protocol', 'HTTP/1.1'] if keep_alive else []),
                 stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env))
             log.close()
     # Each one answers on its own address (inside the backend namespace, not through weir).
@@ -1082,12 +1084,14 @@ def health():
 def reload():
     def mutate(cfg):
         cfg['pools'][0]['backends'] = [{'address': a, 'port': BPORT} for a in BK4[:2]]
+        cfg['services'][0]['limits'] = {'new_conns': {'rate': 1000, 'per_s': 10,
+                                                      'burst': 1000}, 'action': 'rst'}
 
     url = 'http://%s/who' % VIP4
     with l4_topology('e2e-reload', mutate=mutate) as t:
         w, nsc, nsb, web = t.w, t.nsc, t.nsb, t.web
         write_who(web)
-        bring_up(w, nsc, nsb, t.tapc, t.tapb, web, t.procs)
+        bring_up(w, nsc, nsb, t.tapc, t.tapb, web, t.procs, keep_alive=True)
         gen0 = w.ctl('status')['config_load']['generation']
         wt.check(gen0 == 1, 'generation at start: %s' % gen0)
 
@@ -1104,13 +1108,15 @@ def reload():
         new = write(os.path.join(w.tmp, 'new.json'), swap)
 
         # Keep-alive load for 10 s (8 connections opened at the start,
-        # spread over b0 and b1 by rr); the reload 3 s in.
+        # spread over b0 and b1 by rr, kept: the servers speak HTTP/1.1);
+        # the reload 3 s in.
         box = {}
         load = threading.Thread(target=lambda: box.update(
             r=sh('timeout', '40', 'wrk', '-t', '2', '-c', '8', '-d', '10s', url, ns=nsc,
                  check=False)))
         load.start()
         time.sleep(3)
+        served_b1 = served(web, BK4[1])
         res = w.ctl('reload', new)
         changed = res['changed']
         wt.check(res['generation'] == gen0 + 1 and
@@ -1126,7 +1132,10 @@ def reload():
         wt.check(box['r'].returncode == 0 and 'Socket errors' not in out and
                  'Non-2xx' not in out, 'wrk across the reload:\n%s' % out)
         req = int(out.split(' requests in ')[0].split()[-1])
-        wt.check(req > 1000, 'wrk completed %d requests' % req)
+        wt.check(req > 300, 'wrk completed %d requests' % req)
+        # b1's established connections went on serving after its removal.
+        wt.check(served(web, BK4[1]) > served_b1 + 100,
+                 'b1 served %d requests after the reload' % (served(web, BK4[1]) - served_b1))
         bk = services(w)['web4']
         wt.check(bk[BK4[1]]['removed'] and bk[BK4[1]]['effective_weight'] == 0 and
                  not bk[BK4[2]]['removed'] and bk[BK4[2]]['conns_total'] >= 10,
@@ -1138,8 +1147,11 @@ def reload():
         # A broken file, and a key that cannot change: refused, nothing changes.
         def broken(cfg):
             cfg['services'][0]['timeouts'] = {'syn': 0}
+        def packets(cfg):
+            cfg['services'][0]['limits']['packets'] = {'rate': 10, 'per_s': 1, 'burst': 10}
         for mut, key in ((broken, "key 'services[0].timeouts.syn'"),
-                         (lambda c: c.update(conn_table_size=131072), "key 'conn_table_size'")):
+                         (lambda c: c.update(conn_table_size=131072), "key 'conn_table_size'"),
+                         (packets, "key 'services[0].limits': adding or removing a kind")):
             path = write(os.path.join(w.tmp, 'bad.json'), mut)
             r = w.ctl('reload', path, json_out=False, check=False)
             wt.check(r.returncode != 0 and key in r.stderr and 'unchanged' in r.stderr,
@@ -1160,6 +1172,18 @@ def reload():
         got = curl_many(nsc, url, 30)
         wt.check(spread(got) == [10, 10, 10], 'after SIGHUP: %s' % spread(got))
         wt.check('SIGHUP: reloaded' in w.log(), 'no SIGHUP line in the log')
+
+        # Limits' values change: 2 new connections per minute per source;
+        # a new client address gets 2, then RSTs (curl: refused).
+        def strict(cfg):
+            back(cfg)
+            cfg['services'][0]['limits']['new_conns'] = {'rate': 2, 'per_s': 60, 'burst': 2}
+        res = w.ctl('reload', write(new, strict))
+        wt.check(res['changed'] == ['services[0] (web4): limits'], 'limits reload: %s' % res)
+        sh('ip', 'addr', 'add', '198.18.0.9/24', 'dev', t.tapc, ns=nsc)
+        codes = [sh('curl', '-s', '-o', '/dev/null', '--max-time', '3', '--interface',
+                    '198.18.0.9', url, ns=nsc, check=False).returncode for _ in range(4)]
+        wt.check(codes == [0, 0, 7, 7], 'curls past the reloaded limit: %s' % codes)
     print('ok: reload under load without an error, refusals named, SIGHUP')
 
 

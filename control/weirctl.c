@@ -602,7 +602,10 @@ print_services(json_t *r)
 	{
 		json_t *t = json_object_get(s, "timeouts");
 
-		printf("%s  %s:%lld/%s  %s%s  %s  pool %s  out %s  local", gets_(s, "name"),
+		printf("%s%s  %s:%lld/%s  %s%s  %s  pool %s  out %s  local", gets_(s, "name"),
+		       json_is_true(json_object_get(s, "removed"))
+			       ? " (removed: no new connections)"
+			       : "",
 		       gets_(s, "vip"), geti(s, "port"), gets_(s, "protocol"),
 		       gets_(s, "scheduler"),
 		       strcmp(gets_(s, "sticky"), "source") == 0 ? " (sticky source)" : "",

@@ -123,7 +123,8 @@ struct adm_state {
 	uint64_t bans_built_ns;	    /* when the table was last built */
 	uint64_t bans_lost;	    /* reports refused: ban list full */
 	struct weir_rl_topk *top_merged;
-	int ts_off; /* RX timestamp field (clock rx_timestamp) */
+	int ts_off;		 /* RX timestamp field (clock rx_timestamp) */
+	uint8_t limits_at_start; /* some rule had limits at start: workers have source tables */
 	uint64_t ts_flag;
 };
 

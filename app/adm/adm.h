@@ -197,6 +197,17 @@ json_t *weir_cmd_bans(json_t *req, char *err, size_t errlen);
 json_t *weir_cmd_top(json_t *req, char *err, size_t errlen);
 /** @} */
 
+/** Reload: could a service of config sc be added (its limits need source tables)? */
+int weir_adm_can_add(const struct weir_service_config *sc);
+
+/**
+ * Reload: service svc was appended to the config: its rule.
+ *
+ * @return
+ *   0, or -1 with err filled.
+ */
+int weir_adm_service_added(unsigned int svc, char *err, size_t errlen);
+
 /**
  * Reload: may a rule's limits change from o to n at run time? Values may;
  * the kinds of limit (and so what sources hold) and ipv6_prefix may not.

@@ -110,6 +110,26 @@ weir_adm_reload_rule(unsigned int r, struct weir_limits *l, const struct weir_li
 	return 0;
 }
 
+int
+weir_adm_service_added(unsigned int svc, char *err, size_t errlen)
+{
+	const struct weir_service_config *sc = &weir.cfg->services[svc];
+
+	if (sc->limits.enabled && !weir_adm.limits_at_start) {
+		snprintf(err, errlen,
+			 "no rule had limits at start, so the workers have no source "
+			 "tables");
+		return -1;
+	}
+	return rule_init(svc, &sc->limits, sc->name, err, errlen);
+}
+
+int
+weir_adm_can_add(const struct weir_service_config *sc)
+{
+	return !sc->limits.enabled || weir_adm.limits_at_start;
+}
+
 static int
 any_limits(void)
 {
@@ -198,6 +218,7 @@ weir_adm_init(char *err, size_t errlen)
 			return -1;
 	if (rule_init(WEIR_ADM_GLOBAL, &cfg->limits, "limits", err, errlen) != 0)
 		return -1;
+	weir_adm.limits_at_start = (uint8_t)any_limits();
 	weir_adm.acl_rules = calloc(WEIR_MAX_ACL, sizeof(weir_adm.acl_rules[0]));
 	weir_adm.acl_from_ctl = calloc(WEIR_MAX_ACL, 1);
 	if (weir_adm.acl_rules == NULL || weir_adm.acl_from_ctl == NULL) {

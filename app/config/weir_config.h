@@ -222,6 +222,8 @@ struct weir_service_config {
 	struct weir_limits limits;
 	struct weir_synproxy_config synproxy;
 	uint8_t no_backend_rst; /**< no backend serving: answer a SYN with an RST (else drop) */
+	uint8_t removed;	/**< dropped or replaced by a reload: no new connections, kept until
+				   restart */
 };
 
 /** The whole configuration. */

@@ -9,9 +9,14 @@
  *   never move; probed if the pool has checks) and removed ones (drained:
  *   weight 0 and marked removed, kept until a restart, so their
  *   established connections run on; listed again, they come back);
- * - a service's timeouts, no_backend and mss_clamp; the values of its limits
- *   and of the global ones (rates, bursts, caps, bans, action, dry run; not
- *   which kinds of limit there are, nor ipv6_prefix);
+ * - services, matched by name: a service's timeouts, no_backend and
+ *   mss_clamp and the values of its limits (rates, bursts, caps, bans,
+ *   action, dry run; not which kinds of limit, nor ipv6_prefix) change in
+ *   place; a service added is appended; one removed is marked so (out of
+ *   the keyed table: no new connections; its connections go on); one whose
+ *   VIP, port, protocol, scheduler, forwarding, pool, local IPs or synproxy
+ *   changed is replaced: removed, and appended anew; the global limits'
+ *   values;
  * - the allow/deny prefix lists (prefixes weirctl added stay);
  * - a pool's health checks (added, changed, removed: probe ports are kept
  *   at start only if some pool had checks) and its outlier settings.
@@ -30,6 +35,7 @@
 #include "core/weir.h"
 #include "health/health.h"
 #include "l4/l4.h"
+#include "sp/sp.h"
 
 static struct {
 	uint64_t generation;
@@ -117,37 +123,82 @@ check_pools(const struct weir_config *o, const struct weir_config *n, char *err,
 	return 0;
 }
 
+/* What places a service in the data path: a change of it replaces the
+ * service (a new entry; the old one goes on carrying its connections). */
+static int
+same_place(const struct weir_service_config *a, const struct weir_service_config *b)
+{
+	return memcmp(&a->vip, &b->vip, sizeof(a->vip)) == 0 && a->port == b->port &&
+	       a->proto == b->proto && a->scheduler == b->scheduler &&
+	       a->sticky_source == b->sticky_source && a->forwarding == b->forwarding &&
+	       a->pool == b->pool && a->out_port == b->out_port &&
+	       a->n_local_ips == b->n_local_ips &&
+	       memcmp(a->local_ips, b->local_ips, sizeof(a->local_ips)) == 0 &&
+	       memcmp(&a->synproxy, &b->synproxy, sizeof(a->synproxy)) == 0;
+}
+
+/* The running service of that name (not removed), or -1. */
+static int
+find_service(const struct weir_config *o, const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < o->n_services; i++)
+		if (!o->services[i].removed && strcmp(o->services[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* For each service of the new config, the running one it updates in place,
+ * or -1: it is appended (new, or replacing one). Set by check_services(). */
+static int plan[WEIR_MAX_SERVICES];
+
 static int
 check_services(const struct weir_config *o, const struct weir_config *n, char *err, size_t errlen)
 {
-	unsigned int i;
+	unsigned int j, k, added = 0;
 	char why[96];
 
-	if (o->n_services != n->n_services)
-		REFUSE("key 'services': adding or removing a service %s", FIXED);
-	for (i = 0; i < o->n_services; i++) {
-		const struct weir_service_config *a = &o->services[i], *b = &n->services[i];
+	if (o->n_services == 0 && n->n_services > 0)
+		REFUSE("key 'services': weir started without services (so without connection "
+		       "tables) %s",
+		       FIXED);
+	for (j = 0; j < n->n_services; j++) {
+		const struct weir_service_config *b = &n->services[j];
+		int i = find_service(o, b->name);
 
-		if (strcmp(a->name, b->name) != 0)
-			REFUSE("key 'services[%u].name': renaming or reordering services %s", i,
+		if (i >= 0 && same_place(&o->services[i], b)) {
+			if (weir_adm_limits_change_ok(&o->services[i].limits, &b->limits, why,
+						      sizeof(why)) != 0)
+				REFUSE("key 'services[%u].limits': %s %s", j, why, FIXED);
+			plan[j] = i;
+			continue;
+		}
+		plan[j] = -1;
+		added++;
+		if (weir_addrs_find(&weir.addrs, b->vip.family, b->vip.ip) == NULL)
+			REFUSE("key 'services[%u].vip': weir did not answer for this address at "
+			       "start "
+			       "(list it in vips) %s",
+			       j, FIXED);
+		for (k = 0; k < b->n_local_ips; k++)
+			if (weir_l4_local_known(&b->local_ips[k]) < 0)
+				REFUSE("key 'services[%u].local_ips[%u]': no service used this "
+				       "local IP "
+				       "at start %s",
+				       j, k, FIXED);
+		if (!weir_sp_can_add(j, b))
+			REFUSE("key 'services[%u].synproxy': no service had SYN cookies at start "
+			       "%s",
+			       j, FIXED);
+		if (!weir_adm_can_add(b))
+			REFUSE("key 'services[%u].limits': no rule had limits at start %s", j,
 			       FIXED);
-		if (memcmp(&a->vip, &b->vip, sizeof(a->vip)) != 0 || a->port != b->port ||
-		    a->proto != b->proto)
-			REFUSE("key 'services[%u]': its VIP, port or protocol %s", i, FIXED);
-		if (a->scheduler != b->scheduler || a->sticky_source != b->sticky_source)
-			REFUSE("key 'services[%u].scheduler': %s", i, FIXED);
-		if (a->forwarding != b->forwarding)
-			REFUSE("key 'services[%u].forwarding': %s", i, FIXED);
-		if (a->pool != b->pool)
-			REFUSE("key 'services[%u].pool': %s", i, FIXED);
-		if (a->n_local_ips != b->n_local_ips ||
-		    memcmp(a->local_ips, b->local_ips, sizeof(a->local_ips)) != 0)
-			REFUSE("key 'services[%u].local_ips': %s", i, FIXED);
-		if (weir_adm_limits_change_ok(&a->limits, &b->limits, why, sizeof(why)) != 0)
-			REFUSE("key 'services[%u].limits': %s %s", i, why, FIXED);
-		if (memcmp(&a->synproxy, &b->synproxy, sizeof(a->synproxy)) != 0)
-			REFUSE("key 'services[%u].synproxy': %s", i, FIXED);
 	}
+	if (o->n_services + added > WEIR_MAX_SERVICES)
+		REFUSE("key 'services': more than %d services with those removed or replaced since "
+		       "start (restart weir)",
+		       WEIR_MAX_SERVICES);
 	return 0;
 }
 
@@ -267,44 +318,91 @@ apply_pool(struct weir_config *o, const struct weir_config *n, unsigned int p, j
 		weir_hc_reload_pool(p);
 }
 
+/* A service updated in place: what may change at run time. */
+static void
+apply_service(struct weir_service_config *a, unsigned int i, const struct weir_service_config *b,
+	      json_t *ch)
+{
+	if (memcmp(&a->timeouts, &b->timeouts, sizeof(a->timeouts)) != 0) {
+		store32(&a->timeouts.syn, b->timeouts.syn);
+		store32(&a->timeouts.established, b->timeouts.established);
+		store32(&a->timeouts.fin, b->timeouts.fin);
+		store32(&a->timeouts.closed, b->timeouts.closed);
+		store32(&a->timeouts.udp, b->timeouts.udp);
+		store32(&a->timeouts.udp_unreplied, b->timeouts.udp_unreplied);
+		json_array_append_new(ch, json_sprintf("services[%u] (%s): timeouts", i, a->name));
+	}
+	if (memcmp(&a->limits, &b->limits, sizeof(a->limits)) != 0) {
+		weir_adm_reload_rule(i, &a->limits, &b->limits);
+		json_array_append_new(ch, json_sprintf("services[%u] (%s): limits", i, a->name));
+	}
+	if (a->no_backend_rst != b->no_backend_rst || a->mss_clamp != b->mss_clamp) {
+		__atomic_store_n(&a->no_backend_rst, b->no_backend_rst, __ATOMIC_RELAXED);
+		__atomic_store_n(&a->mss_clamp, b->mss_clamp, __ATOMIC_RELAXED);
+		json_array_append_new(
+			ch, json_sprintf("services[%u] (%s): no_backend, mss_clamp", i, a->name));
+	}
+}
+
+/* Services: updated in place, removed (kept for their connections), added. */
+static void
+apply_services(struct weir_config *o, const struct weir_config *n, json_t *ch)
+{
+	uint8_t kept[WEIR_MAX_SERVICES] = {0};
+	unsigned int i, j, k, old_n = o->n_services;
+	char why[160];
+	int moved = 0;
+
+	for (j = 0; j < n->n_services; j++)
+		if (plan[j] >= 0) {
+			kept[plan[j]] = 1;
+			apply_service(&o->services[plan[j]], (unsigned int)plan[j], &n->services[j],
+				      ch);
+		}
+	for (i = 0; i < old_n; i++)
+		if (!o->services[i].removed && !kept[i]) {
+			__atomic_store_n(&o->services[i].removed, 1, __ATOMIC_RELAXED);
+			moved = 1;
+			json_array_append_new(ch, json_sprintf("services[%u] (%s): removed (its "
+							       "connections go on)",
+							       i, o->services[i].name));
+		}
+	for (j = 0; j < n->n_services; j++) {
+		if (plan[j] >= 0)
+			continue;
+		k = o->n_services;
+		o->services[k] = n->services[j];
+		o->services[k].removed = 0;
+		weir_l4_service_added(k);
+		if (weir_adm_service_added(k, why, sizeof(why)) != 0 ||
+		    weir_sp_service_added(k, why, sizeof(why)) != 0 ||
+		    weir_hc_service_added(k) != 0)
+			json_array_append_new(ch, json_sprintf("services[%u] (%s): %s", k,
+							       o->services[k].name, why));
+		/* The entry is whole before any table names it. */
+		__atomic_store_n(&o->n_services, k + 1, __ATOMIC_RELEASE);
+		weir_hc_reload_pool(o->services[k].pool);
+		moved = 1;
+		json_array_append_new(
+			ch, json_sprintf("services[%u] (%s): added", k, o->services[k].name));
+	}
+	if (moved && weir_l4_services_changed() != 0)
+		json_array_append_new(ch, json_string("services: out of memory for the new keyed "
+						      "table: new services not reached yet"));
+}
+
 static void
 apply(struct weir_config *o, const struct weir_config *n, json_t *ch)
 {
 	unsigned int i;
 
-	for (i = 0; i < o->n_services; i++) {
-		struct weir_service_config *a = &o->services[i];
-		const struct weir_service_config *b = &n->services[i];
-
-		if (memcmp(&a->timeouts, &b->timeouts, sizeof(a->timeouts)) != 0) {
-			store32(&a->timeouts.syn, b->timeouts.syn);
-			store32(&a->timeouts.established, b->timeouts.established);
-			store32(&a->timeouts.fin, b->timeouts.fin);
-			store32(&a->timeouts.closed, b->timeouts.closed);
-			store32(&a->timeouts.udp, b->timeouts.udp);
-			store32(&a->timeouts.udp_unreplied, b->timeouts.udp_unreplied);
-			json_array_append_new(
-				ch, json_sprintf("services[%u] (%s): timeouts", i, a->name));
-		}
-		if (memcmp(&a->limits, &b->limits, sizeof(a->limits)) != 0) {
-			weir_adm_reload_rule(i, &a->limits, &b->limits);
-			json_array_append_new(
-				ch, json_sprintf("services[%u] (%s): limits", i, a->name));
-		}
-		if (a->no_backend_rst != b->no_backend_rst || a->mss_clamp != b->mss_clamp) {
-			__atomic_store_n(&a->no_backend_rst, b->no_backend_rst, __ATOMIC_RELAXED);
-			__atomic_store_n(&a->mss_clamp, b->mss_clamp, __ATOMIC_RELAXED);
-			json_array_append_new(ch, json_sprintf("services[%u] (%s): no_backend, "
-							       "mss_clamp",
-							       i, a->name));
-		}
-	}
 	if (memcmp(&o->limits, &n->limits, sizeof(o->limits)) != 0) {
 		weir_adm_reload_rule(WEIR_ADM_GLOBAL, &o->limits, &n->limits);
 		json_array_append_new(ch, json_string("limits (global)"));
 	}
 	for (i = 0; i < o->n_pools; i++)
 		apply_pool(o, n, i, ch);
+	apply_services(o, n, ch);
 	if (o->n_acl != n->n_acl ||
 	    (n->n_acl > 0 && memcmp(o->acl, n->acl, n->n_acl * sizeof(n->acl[0])) != 0))
 		json_array_append_new(ch, json_string("acl"));

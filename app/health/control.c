@@ -79,11 +79,31 @@ weir_hc_probes_needed(unsigned int pool, unsigned int n_backends)
 	const struct hpool *h = weir_healthc.pool[pool];
 	unsigned int b, need = 0;
 
-	if (h == NULL)
-		return 0;
+	if (h == NULL) /* no service used it: all of them, if one comes */
+		return (int)n_backends;
 	for (b = 0; b < n_backends; b++)
 		need += b >= WEIR_MAX_BACKENDS || h->probe_of[b] < 0;
 	return (int)need;
+}
+
+/* Pool i's health, spoken for by service s. */
+static struct hpool *
+pool_new(unsigned int i, unsigned int s, uint64_t now)
+{
+	const struct weir_pool_config *pl = &weir.cfg->pools[i];
+	struct weir_health_params hp = params_of(i);
+	struct hpool *h = calloc(1, sizeof(*h));
+	unsigned int b;
+
+	if (h == NULL || weir_health_init(&h->hp, &hp, pl->n_backends, now) != 0) {
+		free(h);
+		return NULL;
+	}
+	h->svc = (uint16_t)s;
+	h->checked = pl->health.enabled;
+	for (b = 0; b < WEIR_MAX_BACKENDS; b++)
+		h->probe_of[b] = -1;
+	return h;
 }
 
 int
@@ -95,8 +115,6 @@ weir_hc_init(char *err, size_t errlen)
 
 	memset(&weir_healthc, 0, sizeof(weir_healthc));
 	for (i = 0; i < cfg->n_pools; i++) {
-		const struct weir_pool_config *pl = &cfg->pools[i];
-		struct weir_health_params hp = params_of(i);
 		struct hpool *h;
 
 		/* The first service using the pool: its out port and local IP speak. */
@@ -104,24 +122,37 @@ weir_hc_init(char *err, size_t errlen)
 			;
 		if (s == cfg->n_services)
 			continue;
-		h = calloc(1, sizeof(*h));
-		if (h == NULL || weir_health_init(&h->hp, &hp, pl->n_backends, now) != 0) {
-			free(h);
+		h = pool_new(i, s, now);
+		if (h == NULL) {
 			snprintf(err, errlen, "pools[%u]: cannot set up its health", i);
 			weir_hc_fini();
 			return -1;
 		}
-		h->svc = (uint16_t)s;
-		h->checked = pl->health.enabled;
-		for (b = 0; b < WEIR_MAX_BACKENDS; b++)
-			h->probe_of[b] = -1;
-		if (pl->health.enabled) {
+		if (h->checked) {
 			weir_healthc.ports_kept = 1;
-			for (b = 0; b < pl->n_backends; b++)
+			for (b = 0; b < cfg->pools[i].n_backends; b++)
 				probe_add(h, i, b);
 		}
 		weir_healthc.pool[i] = h;
 	}
+	return 0;
+}
+
+int
+weir_hc_service_added(unsigned int svc)
+{
+	unsigned int p = weir.cfg->services[svc].pool, b;
+	struct hpool *h;
+
+	if (weir_healthc.pool[p] != NULL)
+		return 0;
+	h = pool_new(p, svc, ms_now());
+	if (h == NULL)
+		return -1;
+	if (h->checked)
+		for (b = 0; b < weir.cfg->pools[p].n_backends; b++)
+			probe_add(h, p, b);
+	weir_healthc.pool[p] = h;
 	return 0;
 }
 

@@ -96,6 +96,15 @@ void weir_hc_reload_pool(unsigned int pool);
 /** Reload: a backend was appended to pool (before weir_hc_reload_pool()). */
 void weir_hc_backend_added(unsigned int pool);
 
+/**
+ * Reload: service svc was appended: if its pool had no service, the pool's
+ * health (and probes, if it has checks) from now on.
+ *
+ * @return
+ *   0, or -1 without memory.
+ */
+int weir_hc_service_added(unsigned int svc);
+
 /** Probe ports a reload may still give out (0 if none were kept at start). */
 unsigned int weir_hc_probes_free(void);
 

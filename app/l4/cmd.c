@@ -59,7 +59,8 @@ weir_l4_services_json(void)
 	json_t *arr = json_array();
 	unsigned int i, j;
 
-	for (i = 0; i < cfg->n_services; i++) {
+	/* (A reload appends a service to the config before its snapshot.) */
+	for (i = 0; i < cfg->n_services && i < s->n_services; i++) {
 		const struct weir_service_config *sc = &cfg->services[i];
 		json_t *locs = json_array();
 
@@ -69,7 +70,7 @@ weir_l4_services_json(void)
 		json_array_append_new(
 			arr,
 			json_pack("{s:s, s:o, s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:i, s:I, "
-				  "s:{s:I, s:I, s:I, s:I, s:I}, s:o}",
+				  "s:{s:I, s:I, s:I, s:I, s:I}, s:o, s:b}",
 				  "name", sc->name, "vip", ip_json(sc->vip.family, sc->vip.ip),
 				  "port", sc->port, "protocol",
 				  sc->proto == PROTO_TCP ? "tcp" : "udp", "scheduler",
@@ -84,7 +85,8 @@ weir_l4_services_json(void)
 				  (json_int_t)sc->timeouts.established, "fin",
 				  (json_int_t)sc->timeouts.fin, "closed",
 				  (json_int_t)sc->timeouts.closed, "udp",
-				  (json_int_t)sc->timeouts.udp, "backends", backends_json(i)));
+				  (json_int_t)sc->timeouts.udp, "backends", backends_json(i),
+				  "removed", sc->removed));
 	}
 	return arr;
 }

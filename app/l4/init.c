@@ -59,6 +59,8 @@ weir_l4_init(char *err, size_t errlen)
 	weir_l4c.map = l4_svcmap_build();
 	weir_l4c.snap = weir_l4c.map != NULL ? l4_snap_build(NULL) : NULL;
 	if (weir_l4c.snap == NULL) {
+		rte_free(weir_l4c.map);
+		weir_l4c.map = NULL;
 		snprintf(err, errlen, "cannot build the Maglev tables: %s", strerror(ENOMEM));
 		weir_l4_fini();
 		return -1;
@@ -69,11 +71,30 @@ weir_l4_init(char *err, size_t errlen)
 void
 weir_l4_fini(void)
 {
-	/* The workers are gone: nothing reads the snapshot. */
+	/* The workers are gone: nothing reads the snapshot (it owns the map). */
 	l4_snap_free(weir_l4c.snap);
-	rte_free(weir_l4c.map);
 	weir_l4c.snap = NULL;
 	weir_l4c.map = NULL;
+}
+
+void
+l4_sched_init(struct weir_l4_worker *l4, unsigned int i)
+{
+	const struct weir_service_config *sc = &weir.cfg->services[i];
+	const struct weir_pool_config *pl = &weir.cfg->pools[sc->pool];
+	struct weir_sched *s = &l4->sched[i];
+	unsigned int b;
+
+	s->kind = sc->scheduler;
+	s->n = pl->n_backends;
+	s->b = &l4->backends[i * WEIR_MAX_BACKENDS];
+	/* Start each worker's round robin elsewhere, so N workers do not
+	 * send their first connections to the same backend. */
+	s->rr_next = l4->id % (pl->n_backends ? pl->n_backends : 1);
+	for (b = 0; b < pl->n_backends; b++)
+		s->b[b].id = weir_lb_backend_id(pl->backends[b].addr.family,
+						pl->backends[b].addr.ip, pl->backends[b].port);
+	l4->n_sched = i + 1;
 }
 
 int
@@ -81,7 +102,7 @@ weir_l4_init_worker(struct weir_l4_worker *l4, unsigned int id, int socket, stru
 		    char *err, size_t errlen)
 {
 	const struct weir_config *cfg = weir.cfg;
-	unsigned int n_slots = weir_l4c.n_locals * 2, i, b, top;
+	unsigned int n_slots = weir_l4c.n_locals * 2, i, top;
 	char name[64];
 
 	memset(l4, 0, sizeof(*l4));
@@ -95,15 +116,17 @@ weir_l4_init_worker(struct weir_l4_worker *l4, unsigned int id, int socket, stru
 		if (l4->ct == NULL)
 			goto nomem;
 	}
-	l4->sched = rte_zmalloc_socket("weir_sched", sizeof(l4->sched[0]) * (cfg->n_services + 1),
+	/* Room for every service index: a reload may add services. */
+	l4->sched = rte_zmalloc_socket("weir_sched", sizeof(l4->sched[0]) * (WEIR_MAX_SERVICES + 1),
 				       RTE_CACHE_LINE_SIZE, socket);
 	l4->backends = rte_zmalloc_socket("weir_lb_backends",
 					  sizeof(l4->backends[0]) * WEIR_MAX_BACKENDS *
-						  (cfg->n_services + 1),
+						  (WEIR_MAX_SERVICES + 1),
 					  RTE_CACHE_LINE_SIZE, socket);
-	l4->bstats = rte_zmalloc_socket(
-		"weir_lb_counts", sizeof(l4->bstats[0]) * WEIR_MAX_BACKENDS * (cfg->n_services + 1),
-		RTE_CACHE_LINE_SIZE, socket);
+	l4->bstats = rte_zmalloc_socket("weir_lb_counts",
+					sizeof(l4->bstats[0]) * WEIR_MAX_BACKENDS *
+						(WEIR_MAX_SERVICES + 1),
+					RTE_CACHE_LINE_SIZE, socket);
 	l4->lport_slot =
 		rte_zmalloc_socket("weir_lport", sizeof(uint32_t *) * (n_slots + 1), 0, socket);
 	l4->lport_cursor =
@@ -131,22 +154,8 @@ weir_l4_init_worker(struct weir_l4_worker *l4, unsigned int id, int socket, stru
 			goto nomem;
 		memset(l4->lport_slot[i], 0xff, n * sizeof(uint32_t)); /* WEIR_CONN_NONE */
 	}
-	for (i = 0; i < cfg->n_services; i++) {
-		const struct weir_service_config *sc = &cfg->services[i];
-		const struct weir_pool_config *pl = &cfg->pools[sc->pool];
-		struct weir_sched *s = &l4->sched[i];
-
-		s->kind = sc->scheduler;
-		s->n = pl->n_backends;
-		s->b = &l4->backends[i * WEIR_MAX_BACKENDS];
-		/* Start each worker's round robin elsewhere, so N workers do not
-		 * send their first connections to the same backend. */
-		s->rr_next = id % (pl->n_backends ? pl->n_backends : 1);
-		for (b = 0; b < pl->n_backends; b++)
-			s->b[b].id =
-				weir_lb_backend_id(pl->backends[b].addr.family,
-						   pl->backends[b].addr.ip, pl->backends[b].port);
-	}
+	for (i = 0; i < cfg->n_services; i++)
+		l4_sched_init(l4, i);
 	return 0;
 nomem:
 	snprintf(err, errlen,

@@ -98,6 +98,9 @@ struct weir_l4_snap *l4_snap_build(const struct weir_l4_snap *old);
 void l4_snap_free(void *p);
 uint64_t l4_snap_publish(void);
 
+/* Service i's scheduler state in a worker, from the config. */
+void l4_sched_init(struct weir_l4_worker *l4, unsigned int i);
+
 /* Backend b of service i's next hop from the static neighbours (or none yet). */
 void l4_neigh_init_one(unsigned int i, unsigned int b);
 

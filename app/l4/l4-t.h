@@ -100,6 +100,7 @@ struct weir_l4_svc_snap {
 struct weir_l4_snap {
 	uint64_t version;
 	const struct weir_svcmap *map; /**< services and local addresses */
+	uint8_t map_owned;	       /**< this snapshot frees map */
 	unsigned int n_services;
 	struct weir_l4_svc_snap svc[];
 };
@@ -122,6 +123,7 @@ struct weir_l4_worker {
 	struct rte_ring *outbox;	      /**< to control (ARP/ND observations) */
 	unsigned int id;		      /**< worker index: the local ports it owns */
 	uint32_t now;			      /**< current tick (s) */
+	unsigned int n_sched;		      /**< services whose scheduler is set up */
 	uint64_t now_tsc;
 	struct weir_l4_stats stats;
 };

@@ -340,6 +340,25 @@ void weir_l4_backend_added(unsigned int pool, unsigned int b);
 /** Reload: backend b of pool's configured weight (0: removed, drained). */
 void weir_l4_backend_weight(unsigned int pool, unsigned int b, uint32_t weight);
 
+/** Reload: the local index of address a, or -1 if no service used it at start. */
+int weir_l4_local_known(const struct weir_addr *a);
+
+/**
+ * Reload: service svc was appended to the config (its local IPs known):
+ * its local indexes and next hops. Workers set its scheduler up when a
+ * snapshot names it.
+ */
+void weir_l4_service_added(unsigned int svc);
+
+/**
+ * Reload: services were added or removed: a new keyed table (the old one
+ * goes with the snapshots that use it), published with the next snapshot.
+ *
+ * @return
+ *   0, or -1 without memory (nothing changed).
+ */
+int weir_l4_services_changed(void);
+
 /** Reload: publish what changed now, before the answer waits for the workers. */
 void weir_l4_reload_publish(void);
 

@@ -32,6 +32,8 @@ l4_snap_free(void *p)
 	for (i = 0; i < s->n_services; i++)
 		if (s->svc[i].table_owned)
 			weir_maglev_free(s->svc[i].table);
+	if (s->map_owned)
+		rte_free((void *)(uintptr_t)s->map);
 	rte_free(s);
 }
 
@@ -53,6 +55,10 @@ l4_snap_build(const struct weir_l4_snap *old_c)
 		return NULL;
 	s->n_services = cfg->n_services;
 	s->map = weir_l4c.map;
+	/* The map goes with the last snapshot that uses it. */
+	s->map_owned = 1;
+	if (old != NULL && old->map == s->map)
+		old->map_owned = 0;
 	s->version = ++weir_l4c.version;
 	for (i = 0; i < cfg->n_services; i++) {
 		const struct weir_service_config *sc = &cfg->services[i];
@@ -76,7 +82,7 @@ l4_snap_build(const struct weir_l4_snap *old_c)
 		}
 		if (sc->scheduler != WEIR_SCHED_MAGLEV && sc->forwarding != WEIR_FWD_DSR_IPIP)
 			continue;
-		if (old != NULL && old->svc[i].table != NULL &&
+		if (old != NULL && i < old->n_services && old->svc[i].table != NULL &&
 		    memcmp(old->svc[i].weight, v->weight, sizeof(v->weight)) == 0 &&
 		    memcmp(old->svc[i].serving, v->serving, sizeof(v->serving)) == 0) {
 			v->table = old->svc[i].table;
@@ -130,10 +136,48 @@ weir_l4_backend_weight(unsigned int pool, unsigned int b, uint32_t weight)
 	weir_l4c.publish_due = 1;
 }
 
+int
+weir_l4_services_changed(void)
+{
+	struct weir_svcmap *m;
+
+	m = l4_svcmap_build();
+	if (m == NULL)
+		return -1;
+	/* The old map stays with the snapshots that use it. */
+	weir_l4c.map = m;
+	weir_l4c.publish_due = 1;
+	return 0;
+}
+
+int
+weir_l4_local_known(const struct weir_addr *a)
+{
+	unsigned int i;
+
+	for (i = 0; i < weir_l4c.n_locals; i++)
+		if (weir_l4c.locals[i].family == a->family &&
+		    memcmp(weir_l4c.locals[i].ip, a->ip, ip_len(a->family)) == 0)
+			return (int)i;
+	return -1;
+}
+
+void
+weir_l4_service_added(unsigned int svc)
+{
+	const struct weir_service_config *sc = &weir.cfg->services[svc];
+	unsigned int j, b;
+
+	for (j = 0; j < sc->n_local_ips; j++)
+		weir_l4c.svc_local[svc][j] = (uint8_t)weir_l4_local_known(&sc->local_ips[j]);
+	for (b = 0; b < weir.cfg->pools[sc->pool].n_backends; b++)
+		l4_neigh_init_one(svc, b);
+}
+
 void
 weir_l4_reload_publish(void)
 {
-	if (weir_l4c.publish_due) {
+	if (weir_l4c.publish_due || weir_l4c.snap->n_services != weir.cfg->n_services) {
 		weir_l4c.publish_due = 0;
 		l4_snap_publish();
 	}
@@ -160,6 +204,9 @@ sched_refresh(struct weir_l4_worker *l4, const struct weir_l4_snap *s)
 {
 	unsigned int i, b;
 
+	/* Services a reload added: their schedulers from the config. */
+	while (l4->n_sched < s->n_services)
+		l4_sched_init(l4, l4->n_sched);
 	for (i = 0; i < s->n_services; i++) {
 		struct weir_sched *sc = &l4->sched[i];
 

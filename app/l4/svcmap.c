@@ -107,8 +107,9 @@ l4_svcmap_build(void)
 		return NULL;
 	m->mask = size - 1;
 	for (i = 0; i < cfg->n_services; i++)
-		insert(m, WEIR_SVCMAP_SERVICE, &cfg->services[i].vip, cfg->services[i].port,
-		       cfg->services[i].proto, i);
+		if (!cfg->services[i].removed)
+			insert(m, WEIR_SVCMAP_SERVICE, &cfg->services[i].vip, cfg->services[i].port,
+			       cfg->services[i].proto, i);
 	for (i = 0; i < weir_l4c.n_locals; i++)
 		insert(m, WEIR_SVCMAP_LOCAL, &weir_l4c.locals[i], 0, 0, i);
 	return m;

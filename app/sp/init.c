@@ -21,47 +21,83 @@ static int sp_any;
 /* The held segment's index fits the spare bytes of the splice's cache line. */
 static_assert(sizeof(struct weir_sp_slot) == 64, "one cache line per connection slot");
 
+/* Service i's cookie key and settings (it has cookies). */
+static int
+service_setup(unsigned int i, char *err, size_t errlen)
+{
+	const struct weir_config *cfg = weir.cfg;
+	const struct weir_synproxy_config *pc = &cfg->services[i].synproxy;
+	uint8_t k[16];
+	unsigned int b;
+
+	if (pc->has_secret) {
+		memcpy(k, pc->secret, sizeof(k));
+	} else if (cfg->has_cookie_secret) {
+		memcpy(k, cfg->cookie_secret, sizeof(k));
+	} else if (getrandom(k, sizeof(k), 0) != (ssize_t)sizeof(k)) {
+		snprintf(err, errlen, "service %s: no random synproxy secret: %s",
+			 cfg->services[i].name, strerror(errno));
+		return -1;
+	}
+	/* SipHash's key words are little-endian (weir_tcp_siphash24()). */
+	weir_sp_key[i].k[0] = weir_sp_key[i].k[1] = 0;
+	for (b = 0; b < 8; b++) {
+		weir_sp_key[i].k[0] |= (uint64_t)k[b] << (8 * b);
+		weir_sp_key[i].k[1] |= (uint64_t)k[8 + b] << (8 * b);
+	}
+	memset(k, 0, sizeof(k));
+	weir_sp_conf[i].mss = pc->mss;
+	weir_sp_conf[i].wscale = pc->wscale;
+	weir_sp_conf[i].syn_win = SYN_WIN;
+	return 0;
+}
+
 int
 weir_sp_init(char *err, size_t errlen)
 {
 	const struct weir_config *cfg = weir.cfg;
-	unsigned int i, b;
+	unsigned int i;
 
 	sp_any = 0;
 	for (i = 0; i < cfg->n_services; i++) {
 		const struct weir_synproxy_config *pc = &cfg->services[i].synproxy;
-		uint8_t k[16];
 
 		if (!pc->enabled && !pc->on_pressure)
 			continue;
 		sp_any = 1;
-		if (pc->has_secret) {
-			memcpy(k, pc->secret, sizeof(k));
-		} else if (cfg->has_cookie_secret) {
-			memcpy(k, cfg->cookie_secret, sizeof(k));
-		} else if (getrandom(k, sizeof(k), 0) != (ssize_t)sizeof(k)) {
-			snprintf(err, errlen, "service %s: no random synproxy secret: %s",
-				 cfg->services[i].name, strerror(errno));
+		if (service_setup(i, err, errlen) != 0)
 			return -1;
-		}
-		/* SipHash's key words are little-endian (weir_tcp_siphash24()). */
-		weir_sp_key[i].k[0] = weir_sp_key[i].k[1] = 0;
-		for (b = 0; b < 8; b++) {
-			weir_sp_key[i].k[0] |= (uint64_t)k[b] << (8 * b);
-			weir_sp_key[i].k[1] |= (uint64_t)k[8 + b] << (8 * b);
-		}
-		memset(k, 0, sizeof(k));
-		weir_sp_conf[i].mss = pc->mss;
-		weir_sp_conf[i].wscale = pc->wscale;
-		weir_sp_conf[i].syn_win = SYN_WIN;
 	}
 	return 0;
 }
 
 int
+weir_sp_service_added(unsigned int svc, char *err, size_t errlen)
+{
+	const struct weir_synproxy_config *pc = &weir.cfg->services[svc].synproxy;
+
+	if (!pc->enabled && !pc->on_pressure)
+		return 0;
+	if (!sp_any) {
+		snprintf(err, errlen,
+			 "no service had SYN cookies at start, so the workers have no "
+			 "state for them");
+		return -1;
+	}
+	return service_setup(svc, err, errlen);
+}
+
+int
+weir_sp_can_add(unsigned int svc, const struct weir_service_config *sc)
+{
+	(void)svc;
+	return sp_any || (!sc->synproxy.enabled && !sc->synproxy.on_pressure);
+}
+
+int
 weir_sp_init_worker(struct weir_sp_worker *sp, int socket, uint32_t conn_slots)
 {
-	unsigned int n = weir.cfg->n_services + 1, h;
+	unsigned int n = WEIR_MAX_SERVICES + 1, h; /* a reload may add services */
 
 	memset(sp, 0, sizeof(*sp));
 	if (!sp_any || conn_slots == 0)

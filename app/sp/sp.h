@@ -48,6 +48,21 @@
 int weir_sp_init(char *err, size_t errlen);
 
 /**
+ * Reload: could service svc (the config sc) be added: its cookies need the
+ * workers' splice state, allocated at start only if a service had cookies.
+ */
+int weir_sp_can_add(unsigned int svc, const struct weir_service_config *sc);
+
+/**
+ * Reload: service svc was appended to the config: its cookie key and
+ * settings.
+ *
+ * @return
+ *   0, or -1 with err filled.
+ */
+int weir_sp_service_added(unsigned int svc, char *err, size_t errlen);
+
+/**
  * Allocate a worker's SYN proxy state (nothing if no service has one).
  *
  * @param sp

@@ -1102,9 +1102,15 @@ def reload():
                 json.dump(cfg, f)
             return path
 
-        def swap(cfg):  # b2 added, b1 removed
+        def swap(cfg):
+            # b2 added, b1 removed; web4 to Maglev (replaced: a new entry,
+            # the old one keeps its connections); web6 removed; web4b added.
             cfg['pools'][0]['backends'] = [{'address': a, 'port': BPORT}
                                            for a in (BK4[0], BK4[2])]
+            cfg['services'][0]['scheduler'] = 'maglev'
+            web4b = dict(cfg['services'][0], name='web4b', port=81)
+            del web4b['limits']
+            cfg['services'] = [cfg['services'][0], web4b]
         new = write(os.path.join(w.tmp, 'new.json'), swap)
 
         # Keep-alive load for 10 s (8 connections opened at the start,
@@ -1119,14 +1125,23 @@ def reload():
         served_b1 = served(web, BK4[1])
         res = w.ctl('reload', new)
         changed = res['changed']
-        wt.check(res['generation'] == gen0 + 1 and
-                 any('backend 2 added' in c for c in changed) and
-                 any('backend 1 removed' in c for c in changed), 'reload: %s' % res)
+        wt.check(res['generation'] == gen0 + 1 and changed == [
+            'pools[0] (web4): backend 2 added', 'pools[0] (web4): backend 1 removed (drained)',
+            'services[0] (web4): removed (its connections go on)',
+            'services[1] (web6): removed (its connections go on)',
+            'services[2] (web4): added', 'services[3] (web4b): added'], 'reload: %s' % res)
         # New connections: b0 and b2 only (rr), while wrk's go on.
         got = curl_many(nsc, url, 30)
-        # (rr gives a drained backend's turn to the next one: b2 gets more.)
         wt.check(sorted(set(got)) == ['b0', 'b2'], 'new connections after the reload: %s' %
                  spread(got))
+        got = curl_many(nsc, 'http://%s:81/who' % VIP4, 6)
+        wt.check(sorted(set(got)) <= ['b0', 'b2'], 'web4b: %s' % got)
+        r = sh('curl', '-s', '--max-time', '2', 'http://[%s]/who' % VIP6, ns=nsc, check=False)
+        wt.check(r.returncode == 28, 'web6 removed: curl -6 exit %d' % r.returncode)
+        svcs = w.ctl('services')['services']
+        wt.check([(x['name'], x['removed']) for x in svcs] ==
+                 [('web4', True), ('web6', True), ('web4', False), ('web4b', False)],
+                 'services after the reload: %s' % [(x['name'], x['removed']) for x in svcs])
         load.join()
         out = box['r'].stdout
         wt.check(box['r'].returncode == 0 and 'Socket errors' not in out and
@@ -1136,7 +1151,7 @@ def reload():
         # b1's established connections went on serving after its removal.
         wt.check(served(web, BK4[1]) > served_b1 + 100,
                  'b1 served %d requests after the reload' % (served(web, BK4[1]) - served_b1))
-        bk = services(w)['web4']
+        bk = {b['address']: b for b in svcs[2]['backends']}
         wt.check(bk[BK4[1]]['removed'] and bk[BK4[1]]['effective_weight'] == 0 and
                  not bk[BK4[2]]['removed'] and bk[BK4[2]]['conns_total'] >= 10,
                  'backends after the reload: %s' % {a: (b['removed'], b['effective_weight'],
@@ -1147,7 +1162,8 @@ def reload():
         # A broken file, and a key that cannot change: refused, nothing changes.
         def broken(cfg):
             cfg['services'][0]['timeouts'] = {'syn': 0}
-        def packets(cfg):
+        def packets(cfg):  # as running, plus a kind of limit web4 did not have
+            swap(cfg)
             cfg['services'][0]['limits']['packets'] = {'rate': 10, 'per_s': 1, 'burst': 10}
         for mut, key in ((broken, "key 'services[0].timeouts.syn'"),
                          (lambda c: c.update(conn_table_size=131072), "key 'conn_table_size'"),
@@ -1171,6 +1187,7 @@ def reload():
                  'generation after SIGHUP', 5)
         got = curl_many(nsc, url, 30)
         wt.check(spread(got) == [10, 10, 10], 'after SIGHUP: %s' % spread(got))
+        wt.check(curl_many(nsc, 'http://[%s]/who' % VIP6, 3), 'web6 back')
         wt.check('SIGHUP: reloaded' in w.log(), 'no SIGHUP line in the log')
 
         # Limits' values change: 2 new connections per minute per source;
@@ -1179,7 +1196,7 @@ def reload():
             back(cfg)
             cfg['services'][0]['limits']['new_conns'] = {'rate': 2, 'per_s': 60, 'burst': 2}
         res = w.ctl('reload', write(new, strict))
-        wt.check(res['changed'] == ['services[0] (web4): limits'], 'limits reload: %s' % res)
+        wt.check(res['changed'] == ['services[4] (web4): limits'], 'limits reload: %s' % res)
         sh('ip', 'addr', 'add', '198.18.0.9/24', 'dev', t.tapc, ns=nsc)
         codes = [sh('curl', '-s', '-o', '/dev/null', '--max-time', '3', '--interface',
                     '198.18.0.9', url, ns=nsc, check=False).returncode for _ in range(4)]

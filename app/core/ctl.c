@@ -178,7 +178,8 @@ weir_cmd_backends(json_t *req, char *err, size_t errlen)
 	names = json_array();
 	json_array_foreach(arr, i, svc)
 	{
-		if (weir.cfg->services[i].pool != pi)
+		/* Services a reload removed keep their entries: not theirs. */
+		if (weir.cfg->services[i].pool != pi || weir.cfg->services[i].removed)
 			continue;
 		json_array_append_new(names, json_string(weir.cfg->services[i].name));
 		if (res == NULL) {

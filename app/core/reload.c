@@ -105,7 +105,7 @@ check_pools(const struct weir_config *o, const struct weir_config *n, char *err,
 			       "since start (restart weir)",
 			       i, WEIR_MAX_BACKENDS);
 		if (b->health.enabled) {
-			if (weir_hc_probes_free() == 0 && weir_hc_probes_needed(i, slots) > 0)
+			if (!weir_hc_ports_kept() && weir_hc_probes_needed(i, slots) > 0)
 				REFUSE("key 'pools[%u].health': no probe ports were kept at start "
 				       "(no "
 				       "pool had health checks) %s",

@@ -67,6 +67,12 @@ probe_add(struct hpool *h, unsigned int pool, unsigned int b)
 	__atomic_store_n(&weir_healthc.n_probes, weir_healthc.n_probes + 1, __ATOMIC_RELEASE);
 }
 
+int
+weir_hc_ports_kept(void)
+{
+	return weir_healthc.ports_kept;
+}
+
 unsigned int
 weir_hc_probes_free(void)
 {

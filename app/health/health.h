@@ -105,6 +105,9 @@ void weir_hc_backend_added(unsigned int pool);
  */
 int weir_hc_service_added(unsigned int svc);
 
+/** Were probe ports kept at start (some pool had checks)? */
+int weir_hc_ports_kept(void);
+
 /** Probe ports a reload may still give out (0 if none were kept at start). */
 unsigned int weir_hc_probes_free(void);
 

@@ -1,17 +1,21 @@
 #!/usr/bin/env bash
-# Build tests/fuzz/fuzz_probe.c with clang's libFuzzer (and ASan, UBSan) and
-# run it for SECONDS on the seed corpus tests/fuzz/corpus/probe/ (kept as it
-# is: what the run finds goes to a scratch corpus). Exits non-zero if the
-# build fails or the fuzzer finds a crash, which it leaves, with the input
-# that caused it, in WORK_DIR.
+# Build tests/fuzz/fuzz_TARGET.c with clang's libFuzzer (and ASan, UBSan)
+# and run it for SECONDS on the seed corpus tests/fuzz/corpus/TARGET/ (kept
+# as it is: what the run finds goes to a scratch corpus). Exits non-zero if
+# the build fails or the fuzzer finds a crash, which it leaves, with the
+# input that caused it, in WORK_DIR.
 #
-#   tests/fuzz/run.sh SECONDS [WORK_DIR]     (meson test fuzz-probe: 10 s)
+#   tests/fuzz/run.sh TARGET SECONDS [WORK_DIR]   (meson test fuzz-TARGET: 10 s)
+#   TARGET: probe (lib/health's probe exchange), pkt (lib/pkt's parser,
+#   source check and responder)
 set -euo pipefail
-secs=${1:?usage: run.sh SECONDS [WORK_DIR]}
+target=${1:?usage: run.sh TARGET SECONDS [WORK_DIR]}
+shift
+secs=${1:?usage: run.sh TARGET SECONDS [WORK_DIR]}
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 if [ $# -ge 2 ]; then
-    work=$2/fuzz-probe
+    work=$2/fuzz-$target
     mkdir -p "$work"
 else
     work=$(mktemp -d)
@@ -20,20 +24,25 @@ fi
 cc=${CLANG:-clang}
 command -v "$cc" >/dev/null || { echo "fuzz: $cc not found (scripts/install-deps.sh installs clang)"; exit 1; }
 
+case $target in
+    probe) srcs=("$root/lib/health/probe.c"); inc=$root/lib/health ;;
+    pkt) srcs=("$root/lib/pkt/weir_pkt.c" "$root/lib/pkt/build.c"); inc=$root/lib/pkt ;;
+    *) echo "fuzz: unknown target $target (probe, pkt)"; exit 2 ;;
+esac
 "$cc" -std=gnu11 -D_GNU_SOURCE -g -O1 -Wall -Wextra -Werror \
     -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-    -I"$root/lib/health" \
-    "$root/tests/fuzz/fuzz_probe.c" "$root/lib/health/probe.c" -o "$work/fuzz_probe"
+    -I"$inc" \
+    "$here/fuzz_$target.c" "${srcs[@]}" -o "$work/fuzz_$target"
 
 rm -rf "$work/corpus" "$work"/crash-* "$work"/leak-* "$work"/timeout-* "$work"/oom-*
 mkdir -p "$work/corpus"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 # -jobs would take the machine's every CPU: one process.
-if ! "$work/fuzz_probe" -max_total_time="$secs" -max_len=4096 -timeout=10 \
-    -print_final_stats=1 -artifact_prefix="$work/" "$work/corpus" "$here/corpus/probe"; then
+if ! "$work/fuzz_$target" -max_total_time="$secs" -max_len=4096 -timeout=10 \
+    -print_final_stats=1 -artifact_prefix="$work/" "$work/corpus" "$here/corpus/$target"; then
     echo "fuzz: FAILED; the input is in $work:"
     ls "$work" | grep -E '^(crash|leak|timeout|oom)-' || true
     exit 1
 fi
-echo "ok: fuzz_probe ran ${secs} s"
+echo "ok: fuzz_$target ran ${secs} s"

@@ -7,7 +7,7 @@
 #
 #   tests/fuzz/run.sh TARGET SECONDS [WORK_DIR]   (meson test fuzz-TARGET: 10 s)
 #   TARGET: probe (lib/health's probe exchange), pkt (lib/pkt's parser,
-#   source check and responder)
+#   source check and responder), config (the config loader; needs jansson)
 set -euo pipefail
 target=${1:?usage: run.sh TARGET SECONDS [WORK_DIR]}
 shift
@@ -27,7 +27,11 @@ command -v "$cc" >/dev/null || { echo "fuzz: $cc not found (scripts/install-deps
 case $target in
     probe) srcs=("$root/lib/health/probe.c"); inc=$root/lib/health ;;
     pkt) srcs=("$root/lib/pkt/weir_pkt.c" "$root/lib/pkt/build.c"); inc=$root/lib/pkt ;;
-    *) echo "fuzz: unknown target $target (probe, pkt)"; exit 2 ;;
+    config)
+        srcs=("$root"/app/config/weir_config*.c "$root"/lib/lb/*.c "$root"/lib/pkt/*.c
+            -I"$root/lib/lb" -I"$root/lib/pkt" -ljansson -lm)
+        inc=$root/app/config ;;
+    *) echo "fuzz: unknown target $target (probe, pkt, config)"; exit 2 ;;
 esac
 "$cc" -std=gnu11 -D_GNU_SOURCE -g -O1 -Wall -Wextra -Werror \
     -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \

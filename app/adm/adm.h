@@ -197,6 +197,12 @@ json_t *weir_cmd_bans(json_t *req, char *err, size_t errlen);
 json_t *weir_cmd_top(json_t *req, char *err, size_t errlen);
 /** @} */
 
+/**
+ * A packet's RX timestamp in ms (clock "rx_timestamp": microseconds, as
+ * net_pcap gives a capture's), or 0 if it has none.
+ */
+uint64_t weir_adm_rx_ms(const struct rte_mbuf *m);
+
 /** Reload: could a service of config sc be added (its limits need source tables)? */
 int weir_adm_can_add(const struct weir_service_config *sc);
 

@@ -175,6 +175,14 @@ adm_clock(struct weir_adm_worker *aw, const struct rte_mbuf *m)
 			__ATOMIC_RELAXED);
 }
 
+uint64_t
+weir_adm_rx_ms(const struct rte_mbuf *m)
+{
+	if (!(m->ol_flags & weir_adm.ts_flag))
+		return 0;
+	return *RTE_MBUF_DYNFIELD(m, weir_adm.ts_off, const rte_mbuf_timestamp_t *) / 1000;
+}
+
 static void
 src_key(struct weir_src_key *sk, const struct weir_conn_key *k, unsigned int r)
 {

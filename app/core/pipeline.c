@@ -180,6 +180,18 @@ health_flush(struct weir_worker *w)
 	hw->n_out = 0;
 }
 
+/* Probes at a packet's RX timestamp (clock "rx_timestamp"). */
+static void
+health_at(struct weir_worker *w, const struct rte_mbuf *m)
+{
+	uint64_t t = weir_adm_rx_ms(m);
+
+	if (t != 0) {
+		weir_hc_poll(&w->health, t, 0, weir_core_backend_mac, w);
+		health_flush(w);
+	}
+}
+
 static void
 reply(struct weir_worker *w, struct rte_mbuf *m, const struct weir_pkt *p,
       const struct weir_conn_key *k, int li)
@@ -190,9 +202,12 @@ reply(struct weir_worker *w, struct rte_mbuf *m, const struct weir_pkt *p,
 	if (idx == WEIR_CONN_NONE) {
 		/* No connection holds a probe port: a probe's answer, or nothing. */
 		if (weir_hc_port(&w->health, rte_be_to_cpu_16(k->dport)) && k->proto == 6) {
+			int rx = weir.cfg->clock_rx_timestamp;
+
 			act(w, m,
-			    weir_hc_input(&w->health, rte_pktmbuf_mtod(m, uint8_t *), p, w->now_tsc,
-					  weir_core_backend_mac, w));
+			    weir_hc_input(&w->health, rte_pktmbuf_mtod(m, uint8_t *), p,
+					  rx ? weir_adm_rx_ms(m) : weir_clock_ms(w->now_tsc),
+					  rx ? 0 : w->now_tsc, weir_core_backend_mac, w));
 			health_flush(w);
 			return;
 		}
@@ -390,6 +405,9 @@ weir_pipeline_burst(struct weir_worker *w, struct rte_mbuf **m, const struct wei
 		uint8_t flags;
 		uint32_t ci;
 
+		/* Replays: probes run on the packets' time, before each. */
+		if (unlikely(weir.cfg->clock_rx_timestamp))
+			health_at(w, m[i]);
 		if (kind[i] == WEIR_L4_OTHER) {
 			respond(w, m[i], &p[i]);
 			continue;
@@ -452,7 +470,11 @@ weir_pipeline_iteration(struct weir_worker *w)
 	weir_l4_iteration(&w->l4, tsc);
 	weir_adm_iteration(&w->adm, tsc);
 	weir_sp_iteration(&w->sp, tsc);
-	weir_hc_poll(&w->health, tsc, weir_core_backend_mac, w);
-	health_flush(w);
+	/* With the RX timestamp clock, probes keep the packets' time
+	 * (weir_pipeline_burst()). */
+	if (!weir.cfg->clock_rx_timestamp) {
+		weir_hc_poll(&w->health, weir_clock_ms(tsc), tsc, weir_core_backend_mac, w);
+		health_flush(w);
+	}
 	return weir_l4_age(&w->l4, EXPIRE_BUDGET, conn_gone, w);
 }

@@ -35,7 +35,9 @@ struct weir_hprobe {
 	uint8_t src[16];    /**< the service's first local IP */
 	uint8_t dst[16];    /**< the backend */
 	uint64_t next_ms;   /**< when the next exchange starts */
-	uint64_t start_tsc; /**< when this one started (latency) */
+	uint64_t start_tsc; /**< when this one started (latency), or 0 */
+	uint64_t start_ms;  /**< when this one started, on the probes' clock */
+	uint32_t exchanges; /**< exchanges started (ISNs with the RX timestamp clock) */
 	struct weir_probe pr;
 	struct weir_probe_cfg cfg;
 };

@@ -45,10 +45,14 @@ int weir_hc_init_worker(struct weir_health_worker *hw, unsigned int id, int sock
 void weir_hc_fini_worker(struct weir_health_worker *hw);
 
 /**
- * Start, retransmit and time out probes due at tsc; frames to send are
- * queued in hw->out (the core sends them).
+ * Start, retransmit and time out probes due at now_ms; frames to send are
+ * queued in hw->out (the core sends them). tsc: the TSC for latencies, or
+ * 0 when now_ms comes from packets' RX timestamps (clock "rx_timestamp":
+ * the ISNs are then a function of the probe and its exchange, so a
+ * replayed capture can answer them, and latencies are in whole ms).
  */
-void weir_hc_poll(struct weir_health_worker *hw, uint64_t tsc, weir_hc_mac_fn mac, void *arg);
+void weir_hc_poll(struct weir_health_worker *hw, uint64_t now_ms, uint64_t tsc, weir_hc_mac_fn mac,
+		  void *arg);
 
 /** Is a reply to local port dport (host order) a probe's? */
 static inline int
@@ -65,8 +69,8 @@ weir_hc_port(const struct weir_health_worker *hw, uint16_t dport)
  *   WEIR_V_CONSUMED.
  */
 struct weir_verdict weir_hc_input(struct weir_health_worker *hw, const uint8_t *buf,
-				  const struct weir_pkt *p, uint64_t tsc, weir_hc_mac_fn mac,
-				  void *arg);
+				  const struct weir_pkt *p, uint64_t now_ms, uint64_t tsc,
+				  weir_hc_mac_fn mac, void *arg);
 
 /** WEIR_MSG_PROBE_SETUP: a reload changed a pool's checks: set its probes up again. */
 void weir_hc_probe_setup(struct weir_health_worker *hw, const void *payload);

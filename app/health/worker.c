@@ -63,8 +63,10 @@ probe_setup(struct weir_hprobe *h, unsigned int k)
 		c->body_len = (uint8_t)strlen(hc->body);
 		memcpy(c->body, hc->body, c->body_len);
 	}
-	/* Spread the pool's first probes over one interval. */
-	h->next_ms = weir_clock_ms(weir_clock_tsc()) + (uint64_t)k * 7 % hc->interval_ms;
+	/* Spread the pool's first probes over one interval (with the RX
+	 * timestamp clock: all due at the first packet). */
+	h->next_ms = (weir.cfg->clock_rx_timestamp ? 0 : weir_clock_ms(weir_clock_tsc())) +
+		     (uint64_t)k * 7 % hc->interval_ms;
 }
 
 /* Take the probes of the table this worker owns and has not yet. */
@@ -194,7 +196,8 @@ finish(struct weir_health_worker *hw, struct weir_hprobe *h, unsigned int why, u
 	r.ok = why == WEIR_PF_NONE;
 	r.why = (uint8_t)why;
 	r.status = why == HEALTH_FAIL_NO_MAC ? 0 : h->pr.status;
-	r.latency_us = (uint32_t)(weir_cycles_ns(tsc - h->start_tsc) / 1000);
+	r.latency_us = tsc != 0 ? (uint32_t)(weir_cycles_ns(tsc - h->start_tsc) / 1000)
+				: (uint32_t)((now_ms - h->start_ms) * 1000);
 	if (weir_mailbox_post(hw->outbox, WEIR_MSG_PROBE_RESULT, &r, sizeof(r)) != 0)
 		hw->stats.probe_results_lost++;
 	h->active = 0;
@@ -220,11 +223,21 @@ due(const struct weir_hprobe *h)
 	return h->pr.state == WEIR_PROBE_DONE ? 0 : h->pr.rtx_ms < end ? h->pr.rtx_ms : end;
 }
 
-void
-weir_hc_poll(struct weir_health_worker *hw, uint64_t tsc, weir_hc_mac_fn mac, void *arg)
+/* The ISN of an exchange: random, or with the RX timestamp clock (tsc 0)
+ * (k + 1) << 24 | exchange << 12, for captures that answer it. */
+static uint32_t
+isn_of(const struct weir_hprobe *h, uint64_t tsc)
 {
-	uint64_t now = weir_clock_ms(tsc), next = UINT64_MAX;
+	return tsc != 0 ? (uint32_t)rte_rand()
+			: (uint32_t)(h->k + 1) << 24 | (h->exchanges & 0xfffu) << 12;
+}
+
+void
+weir_hc_poll(struct weir_health_worker *hw, uint64_t now, uint64_t tsc, weir_hc_mac_fn mac,
+	     void *arg)
+{
 	struct weir_probe_seg seg[WEIR_PROBE_OUT_MAX];
+	uint64_t next = UINT64_MAX;
 	unsigned int i, n;
 	uint8_t nh[6];
 
@@ -240,14 +253,15 @@ weir_hc_poll(struct weir_health_worker *hw, uint64_t tsc, weir_hc_mac_fn mac, vo
 		} else if (!h->active && (h->now || now >= h->next_ms)) {
 			h->now = 0;
 			h->start_tsc = tsc;
+			h->start_ms = now;
 			hw->stats.probes_started++;
 			if (mac(arg, d->svc, d->b, nh) != 0) {
 				hw->stats.probe_no_mac++;
 				finish(hw, h, HEALTH_FAIL_NO_MAC, tsc, now);
 			} else {
 				h->active = 1;
-				n = weir_probe_start(&h->pr, &h->cfg, (uint32_t)rte_rand(), now,
-						     seg);
+				n = weir_probe_start(&h->pr, &h->cfg, isn_of(h, tsc), now, seg);
+				h->exchanges++;
 				send_segs(hw, h, nh, seg, n);
 			}
 		} else if (h->active && now >= due(h)) {
@@ -272,7 +286,7 @@ rd32(const uint8_t *p)
 
 struct weir_verdict
 weir_hc_input(struct weir_health_worker *hw, const uint8_t *buf, const struct weir_pkt *p,
-	      uint64_t tsc, weir_hc_mac_fn mac, void *arg)
+	      uint64_t now_ms, uint64_t tsc, weir_hc_mac_fn mac, void *arg)
 {
 	const uint8_t *ip = buf + p->l2_len, *th = buf + p->l4_off;
 	uint16_t dport = (uint16_t)(th[2] << 8 | th[3]);
@@ -301,11 +315,11 @@ weir_hc_input(struct weir_health_worker *hw, const uint8_t *buf, const struct we
 	in.data = th + doff;
 	in.data_len = p->l4_len > doff ? p->l4_len - doff : 0;
 	hw->stats.probe_replies++;
-	n = weir_probe_input(&h->pr, &h->cfg, &in, weir_clock_ms(tsc), seg);
+	n = weir_probe_input(&h->pr, &h->cfg, &in, now_ms, seg);
 	if (n > 0 && mac(arg, weir_healthc.probe[h->k].svc, weir_healthc.probe[h->k].b, nh) == 0)
 		send_segs(hw, h, nh, seg, n);
 	if (h->pr.state == WEIR_PROBE_DONE)
-		finish(hw, h, h->pr.fail, tsc, weir_clock_ms(tsc));
+		finish(hw, h, h->pr.fail, tsc, now_ms);
 	hw->next_ms = 0; /* deadlines moved: look again on the next poll */
 	return weir_v(WEIR_V_CONSUMED, 0);
 }

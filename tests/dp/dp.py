@@ -1521,6 +1521,123 @@ def health():
     print('ok: probes on the wire, down and up, HTTP status, ejection, no backend')
 
 
+def health_replay():
+    """Probes on a capture's clock (clock "rx_timestamp": the probes run at
+    each packet's timestamp, their ISNs are (k + 1) << 24 | exchange << 12,
+    so the capture answers them): pools web (a TCP check of
+    198.18.0.10:8080, probe 0) and api (an HTTP check of :8081, probe 1),
+    every 200 ms, timeout 100 ms, rise 2, fall 2. ARP requests for the VIP
+    are the clock's ticks (each answered). The exact SYN, the RST after the
+    SYN-ACK, the request's bytes, a retransmission, two timeouts (down),
+    two good exchanges with a response split in two (up): frame by frame."""
+    req = (b'GET /healthz HTTP/1.1\r\nHost: 198.18.0.10:8081\r\n'
+           b'User-Agent: weir-health\r\nConnection: close\r\n\r\n')
+    chk = {'interval_ms': 200, 'timeout_ms': 100, 'rise': 2, 'fall': 2}
+    cfg = l4_config(
+        clock='rx_timestamp',
+        pools=[{'name': 'web', 'backends': [{'address': BK4, 'port': 8080}], 'health': chk},
+               {'name': 'api', 'backends': [{'address': BK4, 'port': 8081}],
+                'health': dict(chk, type='http', http={'path': '/healthz'})}],
+        services=[{'name': 'web', 'vip': VIP4, 'port': 80, 'protocol': 'tcp', 'pool': 'web',
+                   'local_ips': [LOCAL4]},
+                  {'name': 'api', 'vip': VIP4, 'port': 81, 'protocol': 'tcp', 'pool': 'api',
+                   'local_ips': [LOCAL4]}])
+    isn = [[(k + 1) << 24 | e << 12 for e in range(8)] for k in (0, 1)]
+    S = 0x7000  # the backend's ISN
+
+    def back(dport, sport, flags, seq, ack, data=b''):
+        return tcp(BK4, LOCAL4, dport, sport, flags, dmac=MAC, smac=BMAC, seq=seq, ack=ack,
+                   data=data)
+
+    tick = arp_req(VIP4)
+    frames, times, want = [], [], []  # want: per frame, what weir sends, as (k, kind, args)
+
+    def add(t, frame, outs):
+        frames.append(frame)
+        times.append(t)
+        want.append(outs)
+
+    resp = b'HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n'
+
+    def good(t, e, split=False):
+        """Exchange e of both probes answered, from time t: TCP, then HTTP."""
+        add(t, back(8080, PROBE0, 'SA', S, isn[0][e] + 1), [(0, 'rst', isn[0][e] + 1)])
+        add(t + 0.001, back(8081, PROBE0 + 1, 'SA', S, isn[1][e] + 1), [(1, 'req', e)])
+        a = isn[1][e] + 1 + len(req)
+        if split:
+            add(t + 0.002, back(8081, PROBE0 + 1, 'PA', S + 1, a, resp[:7]), [(1, 'ack', e)])
+            add(t + 0.003, back(8081, PROBE0 + 1, 'PA', S + 8, a, resp[7:]),
+                [(1, 'ack', e), (1, 'rst', a)])
+        else:
+            add(t + 0.002, back(8081, PROBE0 + 1, 'PA', S + 1, a, resp),
+                [(1, 'ack', e), (1, 'rst', a)])
+    syns = lambda e: [(0, 'syn', e), (1, 'syn', e)]  # noqa: E731
+    add(0.000, tick, syns(0) + [('arp',)])
+    good(0.001, 0)
+    add(0.250, tick, syns(1) + [('arp',)])
+    add(0.280, tick, syns(1) + [('arp',)])   # retransmitted (rto 25 ms)
+    add(0.400, tick, [('arp',)])             # timeouts: failure 1
+    add(0.450, tick, syns(2) + [('arp',)])
+    add(0.600, tick, [('arp',)])             # failure 2: down
+    add(0.650, tick, syns(3) + [('arp',)])
+    good(0.651, 3, split=True)               # up 1
+    add(0.850, tick, syns(4) + [('arp',)])
+    good(0.851, 4)                           # up 2: up
+    n_out = sum(len(o) for o in want)
+
+    with wt.Weir('dp-health-replay') as w:
+        inp, out = os.path.join(w.tmp, 'in.pcap'), os.path.join(w.tmp, 'out.pcap')
+        wt.write_pcap(inp, frames, times)
+        c = config('net_pcap0,rx_pcap=%s,tx_pcap=%s' % (inp, out))
+        c.update(cfg)
+        c['ports'][0].update(L4_PORT)
+        w.configure(c)
+        w.start()
+        st = w.wait_stats(lambda s: s['total']['rx'] == len(frames) and
+                          s['total']['tx'] == n_out, '%d frames in, %d out' %
+                          (len(frames), n_out))
+        wt.expect_counters(st, {'total': {'drops': wt.only({})}}, 'no drop')
+        hs = {s['name']: s['backends'][0]['health'] for s in w.ctl('services')['services']}
+        for name in ('web', 'api'):
+            h = hs[name]
+            wt.check(h['state'] == 'up' and h['transitions'] == 2 and h['probe']['ok'] == 3 and
+                     h['probe']['failed'] == 2 and h['probe']['last'] == 'ok',
+                     '%s: %s' % (name, h))
+        w.stop()
+        log = w.log()
+        for name, port in (('web', 8080), ('api', 8081)):
+            down = log.find('pool %s backend %s:%d down' % (name, BK4, port))
+            up = log.find('pool %s backend %s:%d up' % (name, BK4, port))
+            wt.check(0 <= down < up, '%s: no "down" then "up" line in the log:\n%s' % (name, log))
+        got = [Ether(f) for f in wt.read_pcap(out)]
+    flat = [o for outs in want for o in outs]
+    wt.check(len(got) == len(flat), '%d frames out, want %d' % (len(got), len(flat)))
+    for i, (g, o) in enumerate(zip(got, flat)):
+        verify_checksums(raw(g))
+        if o[0] == 'arp':
+            wt.check(raw(g) == arp_rep(VIP4), 'frame %d: %s, want the ARP reply' % (i, g.summary()))
+            continue
+        k, kind, arg = o
+        t = g[TCP] if TCP in g else None
+        wt.check(t is not None and g.src == MAC and g.dst == BMAC and g[IP].src == LOCAL4 and
+                 g[IP].dst == BK4 and g[IP].ttl == 64 and t.sport == PROBE0 + k and
+                 t.dport == 8080 + k, 'frame %d: %s, want probe %d' % (i, g.summary(), k))
+        if kind == 'syn':
+            ok = (t.flags == 'S' and t.seq == isn[k][arg] and t.ack == 0 and t.window == 1024 and
+                  t.options == [('MSS', 1460)] and len(t.payload) == 0)
+        elif kind == 'rst':
+            ok = t.flags == 'R' and t.seq == arg and len(t.payload) == 0
+        elif kind == 'req':
+            ok = (t.flags == 'PA' and t.seq == isn[1][arg] + 1 and t.ack == S + 1 and
+                  raw(t.payload) == req)
+        else:  # the ACK of the response
+            ok = t.flags == 'A' and t.seq == isn[1][arg] + 1 + len(req) and len(t.payload) == 0
+        wt.check(ok, 'frame %d: %s %s seq %d ack %d, want %s' %
+                 (i, g.summary(), t.flags, t.seq, t.ack, o))
+    print('ok: %d frames in, %d out, each as expected; down after 2 timeouts, up after 2 answers' %
+          (len(frames), len(got)))
+
+
 def udp_pressure():
     """A UDP flow's lease once the backend has answered: timeouts.udp, or
     timeouts.udp_unreplied while the worker runs short. One flow answered
@@ -2417,6 +2534,7 @@ SCENARIOS = {
     'martians': martians,
     'neigh': neigh,
     'health': health,
+    'health-replay': health_replay,
 }
 
 if __name__ == '__main__':

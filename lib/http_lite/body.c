@@ -517,7 +517,8 @@ chunked_feed(struct weir_http_body *b, const uint8_t *buf, size_t len, int *done
 		/* Framing lines are bounded: extensions and trailers cannot run on forever. */
 		if (old == CK_SIZE || old == CK_SIZE_WS || old == CK_EXT || old == CK_TR_START ||
 		    old == CK_TR_NAME || old == CK_TR_VALUE) {
-			if (++b->line_len > WEIR_HTTP_CHUNK_LINE_MAX) {
+			/* The line's CRLF is not counted. */
+			if (buf[i] != '\r' && ++b->line_len > WEIR_HTTP_CHUNK_LINE_MAX) {
 				b->state = CK_ERROR;
 				break;
 			}

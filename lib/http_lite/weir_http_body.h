@@ -88,7 +88,7 @@ enum weir_http_body_mode {
 	WEIR_HTTP_BODY_OPAQUE,	 /**< a tunnel: every byte after the head, no message ends */
 };
 
-/** Longest line of a chunked body's framing (size + extensions, one trailer field). */
+/** Longest line of a chunked body's framing (size + extensions, one trailer field), CRLF apart. */
 #define WEIR_HTTP_CHUNK_LINE_MAX 4096
 
 /** The boundary tracker of one message's body. */

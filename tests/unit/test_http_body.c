@@ -650,6 +650,20 @@ test_chunked_hostile(void **state)
 			}
 		}
 	}
+	/* A trailer line over the limit. */
+	{
+		static char tr[WEIR_HTTP_CHUNK_LINE_MAX + 16];
+
+		memset(tr, 'a', sizeof(tr));
+		memcpy(tr, "0\r\nX:", 5);
+		assert_int_equal(chunked_once(tr, sizeof(tr), &done, &b), -400);
+		assert_int_equal(b.pos, 3 + WEIR_HTTP_CHUNK_LINE_MAX);
+		/* At the limit exactly: taken. */
+		memcpy(tr + 3 + WEIR_HTTP_CHUNK_LINE_MAX, "\r\n\r\n", 4);
+		assert_int_equal(chunked_once(tr, 3 + WEIR_HTTP_CHUNK_LINE_MAX + 4, &done, &b),
+				 3 + WEIR_HTTP_CHUNK_LINE_MAX + 4);
+		assert_int_equal(done, 1);
+	}
 	/* The largest size taken: 2^63 - 1. */
 	n = chunked_once("7fffffffffffffff\r\nab", 20, &done, &b);
 	assert_int_equal(n, 20);

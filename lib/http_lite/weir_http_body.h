@@ -45,8 +45,8 @@ void weir_http_resp_init(struct weir_http_resp *r);
  *
  * Strict but practical: the status line is "HTTP/1.x SP 3DIGIT SP reason
  * CRLF", the status 100..599, the reason any of HTAB, SP, VCHAR, obs-text
- * and possibly empty; "HTTP/1.1 200 CRLF" (no reason) and "HTTP/1.1 200
- * CRLF" (no SP either, as some servers send) are taken. Lines end in CRLF
+ * and possibly empty; "HTTP/1.1 200 SP CRLF" (no reason) and "HTTP/1.1
+ * 200 CRLF" (no SP either, as some servers send) are taken. Lines end in CRLF
  * (a bare CR or LF is refused); header names are tokens with no whitespace
  * before the colon; no obs-fold; values have no control byte but HTAB.
  * Content-Length: digits only, below 2^63; a list or repeats of one value
@@ -98,7 +98,7 @@ struct weir_http_body {
 	uint16_t err_status; /**< what a refusal returns: 400 (request), 502 (response) */
 	/* Chunked parser state: private. */
 	uint8_t state;	     /**< where in the chunked grammar */
-	uint8_t size_digits; /**< hex digits of the current size, leading zeros excluded */
+	uint8_t size_digits; /**< hex digits of the current size so far (at most 255 counted) */
 	uint32_t line_len;   /**< bytes of the current framing line */
 	uint64_t remaining;  /**< LENGTH: bytes left; CHUNKED: of the current chunk's data */
 	uint64_t pos;	     /**< body bytes taken so far (err_pos of a refusal) */

@@ -149,8 +149,12 @@ method_of(const uint8_t *m, size_t n)
 	return WEIR_HTTP_OTHER;
 }
 
-/* Any byte of 8 a control byte (< 0x20 or 0x7f)? Exact as a whole, which is
- * all the value loop needs (bit hacks' hasless() and haszero()). */
+/*
+ * The control bytes (< 0x20, 0x7f) among 8: bit 7 of each flagged byte (bit
+ * hacks' hasless() and haszero()). A borrow only runs upwards, so the
+ * lowest flag is exact: on a little-endian CPU its byte is the first
+ * control byte, which the loops skip to.
+ */
 static inline uint64_t
 ctl8(uint64_t x)
 {
@@ -158,6 +162,16 @@ ctl8(uint64_t x)
 	uint64_t del = x ^ (0x7f * ones);
 
 	return ((x - 0x20 * ones) & ~x & highs) | ((del - ones) & ~del & highs);
+}
+
+/* The bytes among 8 that are not VCHAR (below 0x21, 0x7f or above), as ctl8(). */
+static inline uint64_t
+nonvchar8(uint64_t x)
+{
+	const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+	uint64_t del = x ^ (0x7f * ones);
+
+	return ((x - 0x21 * ones) & ~x & highs) | (x & highs) | ((del - ones) & ~del & highs);
 }
 
 /* The element list of a comma-separated header value: the next element
@@ -432,8 +446,23 @@ parse_head(struct weir_http_req *r, const uint8_t *buf, size_t n, uint32_t heade
 
 	/* request-target SP */
 	t = p + 1;
-	for (te = t; IS(buf[te], C_VCHAR); te++)
-		;
+	for (te = t;; te++) {
+		uint64_t x, m = 0;
+
+		while (te + 8 <= n) {
+			memcpy(&x, buf + te, 8);
+			m = nonvchar8(x);
+			if (m != 0)
+				break;
+			te += 8;
+		}
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+		if (m != 0)
+			te += (size_t)__builtin_ctzll(m) >> 3;
+#endif
+		if (!IS(buf[te], C_VCHAR))
+			break;
+	}
 	if (te - t > target_max)
 		return refuse(r, 414, WEIR_HTTP_F_TARGET_LONG, t + target_max);
 	if (te > t && buf[te] == '\r' && buf[te + 1] == '\n')
@@ -493,14 +522,21 @@ parse_head(struct weir_http_req *r, const uint8_t *buf, size_t n, uint32_t heade
 		/* The value, 8 bytes at a time while no control byte shows. */
 		vs = q = p;
 		for (;;) {
-			uint64_t x;
+			uint64_t x, m = 0;
 
 			while (q + 8 <= n) {
 				memcpy(&x, buf + q, 8);
-				if (ctl8(x) != 0)
+				m = ctl8(x);
+				if (m != 0)
 					break;
 				q += 8;
 			}
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+			/* The lowest flag is the first control byte (borrows only
+			 * reach upwards): skip to it. */
+			if (m != 0)
+				q += (size_t)__builtin_ctzll(m) >> 3;
+#endif
 			if (!IS(buf[q], C_VALUE))
 				break;
 			q++;

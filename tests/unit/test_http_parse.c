@@ -578,6 +578,54 @@ test_header_values(void **state)
 	assert_int_equal(weir_http_header_find(&r, (const uint8_t *)head, "x-names"), -1);
 }
 
+/*
+ * The 8-byte loops of values and targets stop at the first bad byte
+ * whatever its place in a word: a control byte at every offset of a long
+ * value (and an HTAB, kept) and a bad byte at every offset of a target.
+ */
+static void
+test_word_loops(void **state)
+{
+	static const uint8_t ctl[] = {0x00, 0x01, 0x0b, 0x1f, 0x7f};
+	static struct weir_http_req r;
+	char head[256];
+	size_t k, c, n, at;
+	int rc;
+
+	(void)state;
+	for (k = 0; k < 40; k++) {
+		for (c = 0; c < sizeof(ctl); c++) {
+			n = (size_t)sprintf(head, R11 "X-V: ");
+			at = n + k;
+			memset(head + n, 'a', 48);
+			head[at] = (char)ctl[c];
+			n += 48;
+			n += (size_t)sprintf(head + n, "\r\n\r\n");
+			weir_http_req_init(&r);
+			rc = weir_http_parse_req(&r, (uint8_t *)head, n, NULL);
+			assert_int_equal(rc, -400);
+			assert_int_equal(r.fault, WEIR_HTTP_F_VALUE);
+			assert_int_equal(r.err_pos, at);
+		}
+		head[at] = '\t';
+		weir_http_req_init(&r);
+		assert_int_equal(weir_http_parse_req(&r, (uint8_t *)head, n, NULL), (int)n);
+		assert_int_equal(r.headers[1].value.len, k == 0 || k == 47 ? 47 : 48);
+
+		n = (size_t)sprintf(head, "GET /");
+		at = n + k;
+		memset(head + n, 'b', 48);
+		head[at] = k & 1 ? '\x80' : '\x7f';
+		n += 48;
+		n += (size_t)sprintf(head + n, " HTTP/1.1\r\nHost: h\r\n\r\n");
+		weir_http_req_init(&r);
+		rc = weir_http_parse_req(&r, (uint8_t *)head, n, NULL);
+		assert_int_equal(rc, -400);
+		assert_int_equal(r.fault, k & 1 ? WEIR_HTTP_F_TARGET : WEIR_HTTP_F_LINE);
+		assert_int_equal(r.err_pos, at);
+	}
+}
+
 /* Zero fields take the defaults; headers_max is clamped to the cap. */
 static void
 test_limits(void **state)
@@ -654,8 +702,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_valid_heads),   cmocka_unit_test(test_hostile_heads),
-		cmocka_unit_test(test_header_values), cmocka_unit_test(test_limits),
-		cmocka_unit_test(test_fault_names),
+		cmocka_unit_test(test_header_values), cmocka_unit_test(test_word_loops),
+		cmocka_unit_test(test_limits),	      cmocka_unit_test(test_fault_names),
 	};
 
 	return weir_test_main(tests);

@@ -5,7 +5,7 @@ BUILD ?= build
 SAN_BUILD ?= build-san
 REL_BUILD ?= build-release
 
-.PHONY: all deps build build-san build-release demo test bench clean
+.PHONY: all deps build build-san build-release demo test bench fuzz clean
 
 all: build
 
@@ -38,6 +38,14 @@ build-release: deps
 # $(REL_BUILD)/bench-results.jsonl.
 bench: build-release
 	bench/run.sh $(REL_BUILD)
+
+# Longer libFuzzer runs than the fuzz suite's 10 s: each target in turn for
+# FUZZ_SECONDS (make fuzz FUZZ_SECONDS=600); needs clang (docs/testing.md).
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS = probe pkt config http body
+
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do tests/fuzz/run.sh $$t $(FUZZ_SECONDS); done
 
 clean:
 	rm -rf $(BUILD) $(SAN_BUILD) $(REL_BUILD)

@@ -8,7 +8,9 @@
 #   tests/fuzz/run.sh TARGET SECONDS [WORK_DIR]   (meson test fuzz-TARGET: 10 s)
 #   TARGET: probe (lib/health's probe exchange), pkt (lib/pkt's parser,
 #   source check and responder), config (the config loader; needs jansson),
-#   body (lib/http_lite's chunked body tracker and response head parser)
+#   http (lib/http_lite's request head parser, one call against a growing
+#   buffer), body (lib/http_lite's chunked body tracker and response head
+#   parser)
 set -euo pipefail
 target=${1:?usage: run.sh TARGET SECONDS [WORK_DIR]}
 shift
@@ -28,12 +30,13 @@ command -v "$cc" >/dev/null || { echo "fuzz: $cc not found (scripts/install-deps
 case $target in
     body) srcs=("$root/lib/http_lite/body.c"); inc=$root/lib/http_lite ;;
     probe) srcs=("$root/lib/health/probe.c"); inc=$root/lib/health ;;
+    http) srcs=("$root/lib/http_lite/parse.c"); inc=$root/lib/http_lite ;;
     pkt) srcs=("$root/lib/pkt/weir_pkt.c" "$root/lib/pkt/build.c"); inc=$root/lib/pkt ;;
     config)
         srcs=("$root"/app/config/weir_config*.c "$root"/lib/lb/*.c "$root"/lib/pkt/*.c
             -I"$root/lib/lb" -I"$root/lib/pkt" -ljansson -lm)
         inc=$root/app/config ;;
-    *) echo "fuzz: unknown target $target (probe, pkt, config, body)"; exit 2 ;;
+    *) echo "fuzz: unknown target $target (probe, pkt, config, http, body)"; exit 2 ;;
 esac
 "$cc" -std=gnu11 -D_GNU_SOURCE -g -O1 -Wall -Wextra -Werror \
     -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \

@@ -147,7 +147,7 @@ def cmd_result(gen_json, gen_log, dut_cpu, st0=None, st1=None):
     print(json.dumps(out))
 
 
-MICRO = ('bench_lb', 'bench_pipeline', 'bench_conn', 'bench_rl')
+MICRO = ('bench_lb', 'bench_http', 'bench_pipeline', 'bench_conn', 'bench_rl')
 
 
 def fmt(v, f):

@@ -40,6 +40,7 @@ gen=$build/bench/weir-gen
 weir=$build/app/weir
 weirctl=$build/control/weirctl
 bench_lb=$build/bench/bench_lb
+bench_http=$build/bench/bench_http
 bench_conn=$build/bench/bench_conn
 bench_rl=$build/bench/bench_rl
 bench_pipeline=$build/bench/bench_pipeline
@@ -325,6 +326,13 @@ command -v taskset >/dev/null && pin=(taskset -c 1)
 note_cmd "[bench_lb] ${pin[*]} $bench_lb"
 echo "bench: [bench_lb] running" >&2
 "${pin[@]}" "$bench_lb" >"$tmp/bench_lb.jsonl" || failed+=(bench_lb)
+if [ -x "$bench_http" ]; then
+    note_cmd "[bench_http] ${pin[*]} $bench_http"
+    echo "bench: [bench_http] running" >&2
+    "${pin[@]}" "$bench_http" >"$tmp/bench_http.jsonl" || failed+=(bench_http)
+else
+    echo "bench: $bench_http is not built (libhttp-parser-dev missing?); skipped" >&2
+fi
 # DPDK microbenchmarks (their tables live in EAL memory): CPU 1, each its
 # own EAL prefix, removed afterwards. bench_rl's 4M-source case takes ~0.8 GB
 # for weir's table, then ~0.35 GB for rte_hash.

@@ -6,13 +6,14 @@ set -euo pipefail
 # dpdk-dev brings dpdk-testpmd, the baseline of `make bench` (Debian's dpdk does not);
 # lua5.4 runs the Pktgen scripts on a mock in `make test`; clang-format and
 # binutils (nm) run its format and layout checks; clang builds the libFuzzer
-# targets (tests/fuzz); wrk loads the backends in e2e-health.
+# targets (tests/fuzz); wrk loads the backends in e2e-health; libhttp-parser-dev
+# is the baseline of bench_http.
 packages=(
     gcc make pkg-config meson ninja-build
     libdpdk-dev dpdk dpdk-dev librte-net-pcap23 librte-net-tap23 librte-net-virtio23 librte-net-vhost23
     libjansson-dev libjwt-dev libmaxminddb-dev libcmocka-dev
     python3 python3-scapy lua5.4 clang clang-format binutils
-    iproute2 iputils-ping procps curl wrk
+    iproute2 iputils-ping procps curl wrk libhttp-parser-dev
 )
 
 missing=()

@@ -544,6 +544,37 @@ test_client_fin_first(void **state)
 	assert_int_equal(f.ep.state, WEIR_TCP_EP_CLOSED);
 }
 
+/* The client's FIN while weir's answer is in flight. */
+static void
+test_client_fin_during_response(void **state)
+{
+	struct fx f;
+
+	(void)state;
+	params_default(&f.p, ISS, IRS);
+	fx_open(&f, 1000);
+	handshake(&f, 500);
+	assert_int_equal(weir_tcp_ep_respond(&f.ep, resp, 150, 1, T0, &f.out), 2);
+	/* Bytes while responding are still taken (the caller may ignore them). */
+	assert_int_equal(feed(&f, F_A, IRS + 1, ISS + 1, 500, "xy", 2, T0 + 1), 1);
+	seg_is(&f.out.seg[0], F_A, ISS + 151, IRS + 3, 998, 0);
+	assert_int_equal(f.out.ev, WEIR_TCP_EP_EV_DATA);
+	/* FIN with a partial ACK: ACKed, nothing new to send. */
+	assert_int_equal(feed(&f, F_FA, IRS + 3, ISS + 101, 500, NULL, 0, T0 + 2), 1);
+	seg_is(&f.out.seg[0], F_A, ISS + 151, IRS + 4, 998, 0);
+	assert_int_equal(f.out.ev, WEIR_TCP_EP_EV_FIN);
+	assert_int_equal(f.ep.state, WEIR_TCP_EP_RESPOND);
+	/* A retransmission now carries the new ACK. */
+	assert_int_equal(weir_tcp_ep_timer(&f.ep, T0 + 102, &f.out), 1);
+	seg_is(&f.out.seg[0], F_AP, ISS + 101, IRS + 4, 998, 50);
+	assert_int_equal(feed(&f, F_A, IRS + 4, ISS + 151, 500, NULL, 0, T0 + 110), 1);
+	assert_int_equal(f.out.ev, WEIR_TCP_EP_EV_SENT);
+	seg_is(&f.out.seg[0], F_FA, ISS + 151, IRS + 4, 998, 0);
+	assert_int_equal(feed(&f, F_A, IRS + 4, ISS + 152, 500, NULL, 0, T0 + 120), 0);
+	assert_int_equal(f.ep.state, WEIR_TCP_EP_TIME_WAIT);
+	assert_int_equal(weir_tcp_ep_next_ms(&f.ep), T0 + 620);
+}
+
 /* The client's FIN and its ACK of weir's FIN in one segment. */
 static void
 test_simultaneous_fin_ack(void **state)
@@ -752,6 +783,7 @@ main(void)
 		cmocka_unit_test(test_fin_after_response),
 		cmocka_unit_test(test_fin_timeout),
 		cmocka_unit_test(test_client_fin_first),
+		cmocka_unit_test(test_client_fin_during_response),
 		cmocka_unit_test(test_simultaneous_fin_ack),
 		cmocka_unit_test(test_rst_collect),
 		cmocka_unit_test(test_rst_respond),

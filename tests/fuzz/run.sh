@@ -10,7 +10,8 @@
 #   source check and responder), config (the config loader; needs jansson),
 #   http (lib/http_lite's request head parser, one call against a growing
 #   buffer), body (lib/http_lite's chunked body tracker and response head
-#   parser)
+#   parser), tcp_ep (lib/tcp_splice's server-side TCP endpoint on random
+#   segments, answers and clock steps)
 set -euo pipefail
 target=${1:?usage: run.sh TARGET SECONDS [WORK_DIR]}
 shift
@@ -31,12 +32,13 @@ case $target in
     body) srcs=("$root/lib/http_lite/body.c"); inc=$root/lib/http_lite ;;
     probe) srcs=("$root/lib/health/probe.c"); inc=$root/lib/health ;;
     http) srcs=("$root/lib/http_lite/parse.c"); inc=$root/lib/http_lite ;;
+    tcp_ep) srcs=("$root/lib/tcp_splice/endpoint.c"); inc=$root/lib/tcp_splice ;;
     pkt) srcs=("$root/lib/pkt/weir_pkt.c" "$root/lib/pkt/build.c"); inc=$root/lib/pkt ;;
     config)
         srcs=("$root"/app/config/weir_config*.c "$root"/lib/lb/*.c "$root"/lib/pkt/*.c
             -I"$root/lib/lb" -I"$root/lib/pkt" -ljansson -lm)
         inc=$root/app/config ;;
-    *) echo "fuzz: unknown target $target (probe, pkt, config, http, body)"; exit 2 ;;
+    *) echo "fuzz: unknown target $target (probe, pkt, config, http, body, tcp_ep)"; exit 2 ;;
 esac
 "$cc" -std=gnu11 -D_GNU_SOURCE -g -O1 -Wall -Wextra -Werror \
     -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \

@@ -14,18 +14,6 @@
 
 #define LPORT_MIN 1024
 
-static int
-find_local(const struct weir_addr *a)
-{
-	unsigned int i;
-
-	for (i = 0; i < weir_l4c.n_locals; i++)
-		if (weir_l4c.locals[i].family == a->family &&
-		    memcmp(weir_l4c.locals[i].ip, a->ip, ip_len(a->family)) == 0)
-			return (int)i;
-	return -1;
-}
-
 int
 weir_l4_init(char *err, size_t errlen)
 {
@@ -36,7 +24,7 @@ weir_l4_init(char *err, size_t errlen)
 	for (i = 0; i < cfg->n_services; i++)
 		for (j = 0; j < cfg->services[i].n_local_ips; j++) {
 			const struct weir_addr *a = &cfg->services[i].local_ips[j];
-			int li = find_local(a);
+			int li = weir_l4_local_known(a);
 
 			if (li < 0) {
 				if (weir_l4c.n_locals == L4_MAX_LOCALS) {

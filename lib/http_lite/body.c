@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "http_priv.h"
 #include "weir_http_body.h"
 
 /* The answer to a backend's head weir cannot frame. */
@@ -18,14 +19,6 @@
 
 /* The largest Content-Length or chunk size: what fits in an int64_t. */
 #define SIZE_MAX63 (UINT64_MAX >> 1)
-
-static int
-is_tchar(uint8_t c)
-{
-	if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
-		return 1;
-	return c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL;
-}
 
 /* field-vchar, SP and HTAB (RFC 9110 5.5); obs-text included. */
 static int
@@ -168,7 +161,7 @@ te_parse(struct te_state *te, const uint8_t *s, size_t n)
 				break;
 			continue;
 		}
-		for (k = es; k < ee && is_tchar(s[k]); k++)
+		for (k = es; k < ee && weir_http_is_tchar(s[k]); k++)
 			;
 		tok = k;
 		if (k == es)
@@ -267,7 +260,7 @@ resp_head(struct weir_http_resp *r, const uint8_t *buf, size_t end, uint32_t hea
 			return resp_fail(r, WEIR_HTTP_F_HEADERS_MANY, p);
 		if (is_ows(buf[p]))
 			return resp_fail(r, WEIR_HTTP_F_FOLD, p);
-		for (q = p; is_tchar(buf[q]); q++)
+		for (q = p; weir_http_is_tchar(buf[q]); q++)
 			;
 		if (q == p || buf[q] != ':')
 			return resp_fail(r, WEIR_HTTP_F_NAME, q);
@@ -477,11 +470,11 @@ chunk_step(struct weir_http_body *b, uint8_t c)
 	case CK_TR_START:
 		if (c == '\r')
 			return CK_FINAL_LF;
-		return is_tchar(c) ? CK_TR_NAME : CK_ERROR;
+		return weir_http_is_tchar(c) ? CK_TR_NAME : CK_ERROR;
 	case CK_TR_NAME:
 		if (c == ':')
 			return CK_TR_VALUE;
-		return is_tchar(c) ? CK_TR_NAME : CK_ERROR;
+		return weir_http_is_tchar(c) ? CK_TR_NAME : CK_ERROR;
 	case CK_TR_VALUE:
 		if (c == '\r')
 			return CK_TR_LF;

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "http_priv.h"
 #include "weir_http_out.h"
 
 /* Appends to out, or only counts when out is NULL; past cap it keeps
@@ -79,15 +80,6 @@ name_eq(const uint8_t *a, size_t al, const uint8_t *b, size_t bl)
 	return 1;
 }
 
-/* tchar, RFC 9110 5.6.2. */
-static int
-is_tchar(uint8_t c)
-{
-	if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
-		return 1;
-	return c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL;
-}
-
 static int
 edit_valid(const struct weir_http_edit *e)
 {
@@ -97,7 +89,7 @@ edit_valid(const struct weir_http_edit *e)
 	if (e->name == NULL || e->name[0] == '\0')
 		return 0;
 	for (s = (const uint8_t *)e->name; *s != '\0'; s++)
-		if (!is_tchar(*s))
+		if (!weir_http_is_tchar(*s))
 			return 0;
 	switch (e->op) {
 	case WEIR_HTTP_EDIT_DEL:

@@ -78,16 +78,18 @@ struct weir_ctl_cmd {
 	X(services, "services with their backends: weight, state, next-hop MAC,",                  \
 	  "connections opened and active")                                                         \
 	X(backends, "a pool's backends: weight, health (state, breaker, last probe,",              \
-	  "latency, failures, ejections), connections; the pool's health settings",                \
+	  "latency, failures, ejections), connections; the pool's health\n"                        \
+	  "settings",                                                                              \
 	  WEIR_CTL_STR("pool", "POOL"))                                                            \
 	X(backend, "change a backend for new connections (established ones stay);",                \
-	  "weight 0 or disable drains it; WEIGHT only with weight; check probes it now. IPv6 as "  \
-	  "[ADDRESS]:PORT",                                                                        \
+	  "weight 0 or disable drains it; WEIGHT only with weight; check probes\n"                 \
+	  "it now and prints the verdict. IPv6 as [ADDRESS]:PORT",                                 \
 	  WEIR_CTL_CHOICE("action", "disable|enable|weight|check") WEIR_CTL_STR("pool", "POOL")    \
 		  WEIR_CTL_STR("backend", "ADDRESS:PORT")                                          \
 			  WEIR_CTL_INT_WHEN("weight", "WEIGHT", 0, 65535, "weight"))               \
-	X(reload, "read the config again (FILE, or the one weir runs on) and apply what changed;", \
-	  "what cannot change at run time is refused, naming the key; nothing then changes",       \
+	X(reload, "read the config again (FILE, or the one weir runs on) and apply",               \
+	  "what changed; what cannot change at run time is refused, naming\n"                      \
+	  "the key, and nothing changes (SIGHUP does the same)",                                   \
 	  WEIR_CTL_STR_OPT("file", "FILE"))                                                        \
 	X(acl, "allow/deny prefixes in force (from the config and from weirctl)", NULL)            \
 	X(block, "deny a source prefix (ADDRESS/LENGTH) from now on;",                             \

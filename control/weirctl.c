@@ -26,6 +26,7 @@
 static void
 usage(FILE *f)
 {
+	const char *h, *e;
 	char line[160];
 	unsigned int i;
 
@@ -42,8 +43,13 @@ usage(FILE *f)
 			fprintf(f, "  %-8s %s\n", line, c->summary);
 		else
 			fprintf(f, "  %s\n           %s\n", line, c->summary);
-		if (c->help != NULL)
-			fprintf(f, "           %s\n", c->help);
+		/* Help lines: each under the summary, indented. */
+		for (h = c->help; h != NULL && *h != '\0'; h = *e ? e + 1 : e) {
+			e = strchr(h, '\n');
+			if (e == NULL)
+				e = h + strlen(h);
+			fprintf(f, "           %.*s\n", (int)(e - h), h);
+		}
 	}
 	fprintf(f,
 		"\n"

@@ -9,43 +9,11 @@
  */
 #include <string.h>
 
-#include "weir_pkt.h"
+#include "pkt_priv.h"
 
 #define PROTO_IPIP 4
-#define PROTO_TCP 6
-#define PROTO_UDP 17
 #define PROTO_IPV6 41
-#define PROTO_ICMPV6 58
-#define TCP_FIN 0x01
-#define TCP_SYN 0x02
-#define TCP_RST 0x04
-#define TCP_ACK 0x10
 #define OWN_TTL 64
-
-static inline uint16_t
-rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static inline uint32_t
-rd32(const uint8_t *p)
-{
-	uint32_t w;
-
-	memcpy(&w, p, 4);
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	w = __builtin_bswap32(w);
-#endif
-	return w;
-}
-
-static inline void
-wr16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
 
 static inline void
 wr32(uint8_t *p, uint32_t v)

@@ -33,7 +33,7 @@ case $target in
     probe) srcs=("$root/lib/health/probe.c"); inc=$root/lib/health ;;
     http) srcs=("$root/lib/http_lite/parse.c"); inc=$root/lib/http_lite ;;
     tcp_ep) srcs=("$root/lib/tcp_splice/endpoint.c"); inc=$root/lib/tcp_splice ;;
-    pkt) srcs=("$root/lib/pkt/weir_pkt.c" "$root/lib/pkt/build.c"); inc=$root/lib/pkt ;;
+    pkt) srcs=("$root"/lib/pkt/*.c); inc=$root/lib/pkt ;;
     config)
         srcs=("$root"/app/config/weir_config*.c "$root"/lib/lb/*.c "$root"/lib/pkt/*.c
             -I"$root/lib/lb" -I"$root/lib/pkt" -ljansson -lm)

@@ -18,6 +18,7 @@
 
 #include <http_parser.h>
 
+#include "bench_util.h"
 #include "weir_http.h"
 
 #define HEADS 4096 /* heads per round */
@@ -34,23 +35,6 @@ static const char head[] = "POST /api/v1/orders?customer=42&expand=items HTTP/1.
 			   "Accept-Encoding: gzip, deflate\r\n"
 			   "Connection: keep-alive\r\n"
 			   "\r\n";
-
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static int
-cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
 
 /* What the http-parser callbacks keep: views, as weir_http_req holds them. */
 struct hp_views {

@@ -36,6 +36,7 @@
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 
+#include "bench_util.h"
 #include "adm/adm.h"
 #include "config/weir_config.h"
 #include "core/clock.h"
@@ -203,14 +204,6 @@ shuffle(struct rte_mbuf **m, uint8_t *orig, uint32_t n)
 		memcpy(orig + (size_t)i * FRAME, orig + (size_t)j * FRAME, FRAME);
 		memcpy(orig + (size_t)j * FRAME, tmp, FRAME);
 	}
-}
-
-static int
-cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
 }
 
 static int

@@ -472,7 +472,7 @@ weir_pipeline_iteration(struct weir_worker *w)
 	weir_sp_iteration(&w->sp, tsc);
 	/* With the RX timestamp clock, probes keep the packets' time
 	 * (weir_pipeline_burst()). */
-	if (!weir.cfg->clock_rx_timestamp) {
+	if (w->health.n != 0 && !weir.cfg->clock_rx_timestamp) {
 		weir_hc_poll(&w->health, weir_clock_ms(tsc), tsc, weir_core_backend_mac, w);
 		health_flush(w);
 	}

@@ -245,15 +245,23 @@ def fx_malformed():
     ]
 
 
+def start_pcap(w, frames, extra=None, port_extra=None, times=None):
+    """Start weir w on a net_pcap port reading frames (with times, as
+    wt.write_pcap() takes them), config() updated by extra and its port by
+    port_extra; the path of the output pcap (written when weir stops)."""
+    inp, out = os.path.join(w.tmp, 'in.pcap'), os.path.join(w.tmp, 'out.pcap')
+    wt.write_pcap(inp, frames, times)
+    cfg = config('net_pcap0,rx_pcap=%s,tx_pcap=%s' % (inp, out))
+    cfg.update(extra or {})
+    cfg['ports'][0].update(port_extra or {})
+    w.configure(cfg)
+    w.start()
+    return out
+
+
 def run_fixture(name, fixture, extra=None, port_extra=None, after=None, times=None):
     with wt.Weir('dp-' + name) as w:
-        inp, out = os.path.join(w.tmp, 'in.pcap'), os.path.join(w.tmp, 'out.pcap')
-        wt.write_pcap(inp, [f for f, _, _ in fixture], times)
-        cfg = config('net_pcap0,rx_pcap=%s,tx_pcap=%s' % (inp, out))
-        cfg.update(extra or {})
-        cfg['ports'][0].update(port_extra or {})
-        w.configure(cfg)
-        w.start()
+        out = start_pcap(w, [f for f, _, _ in fixture], extra, port_extra, times)
         n = len(fixture)
         # An answer is a frame, a tuple of acceptable frames, or a list of
         # answers sent in that order (a held segment leaves after another
@@ -533,10 +541,7 @@ def bad_configs():
 def admin():
     """The admin socket of a running daemon: errors answered, bad clients harmless."""
     with wt.Weir('dp-admin') as w:
-        inp, out = os.path.join(w.tmp, 'in.pcap'), os.path.join(w.tmp, 'out.pcap')
-        wt.write_pcap(inp, [])
-        w.configure(config('net_pcap0,rx_pcap=%s,tx_pcap=%s' % (inp, out)))
-        w.start()
+        start_pcap(w, [])
         idle = socket.socket(socket.AF_UNIX)
         idle.connect(w.sock)  # connects, never speaks
         hog = socket.socket(socket.AF_UNIX)
@@ -1404,6 +1409,25 @@ def health():
             h = health_of(w, 'web', BK4B, 8080)
             wt.check(h['state'] == 'up' and h['serving'] and h['probe']['last'] == 'ok',
                      'web %s: %s' % (BK4B, h))
+            # weirctl backends: the pool's backends with their health.
+            r = w.ctl('backends', 'web')
+            wt.check(r['services'] == ['web'] and r['health']['health']['interval_ms'] == 200 and
+                     [(b['address'], b['health']['serving']) for b in r['backends']] ==
+                     [(BK4, True), (BK4B, True)], 'backends web: %s' % r)
+            # weirctl backend check: a probe now, answered with its verdict
+            # (the backend answers while weirctl waits).
+            started = w.ctl('stats')['total']['probes_started']
+            chk = subprocess.Popen([w.weirctl, '--socket', w.sock, '--json', 'backend', 'check',
+                                    'web', '%s:8080' % BK4], stdout=subprocess.PIPE, text=True)
+            bk.serve(3, lambda: chk.poll() is not None)
+            r = json.loads(chk.communicate(timeout=10)[0])
+            wt.check(chk.returncode == 0 and r['ok'] and r['result'] == 'ok' and
+                     r['health']['serving'] and
+                     w.ctl('stats')['total']['probes_started'] > started,
+                     'backend check: exit %d, %s' % (chk.returncode, r))
+            r = w.ctl('backend', 'check', 'web', '198.18.0.99:8080', check=False, json_out=False)
+            wt.check(r.returncode != 0 and 'has no backend' in r.stderr,
+                     'check of an unknown backend: %s' % r.stderr)
 
             # 3. .12 stops answering: down after 3 missed probes (timeouts),
             # and new connections go to .10 only.
@@ -1586,13 +1610,7 @@ def health_replay():
     n_out = sum(len(o) for o in want)
 
     with wt.Weir('dp-health-replay') as w:
-        inp, out = os.path.join(w.tmp, 'in.pcap'), os.path.join(w.tmp, 'out.pcap')
-        wt.write_pcap(inp, frames, times)
-        c = config('net_pcap0,rx_pcap=%s,tx_pcap=%s' % (inp, out))
-        c.update(cfg)
-        c['ports'][0].update(L4_PORT)
-        w.configure(c)
-        w.start()
+        out = start_pcap(w, frames, cfg, L4_PORT, times)
         st = w.wait_stats(lambda s: s['total']['rx'] == len(frames) and
                           s['total']['tx'] == n_out, '%d frames in, %d out' %
                           (len(frames), n_out))
@@ -1739,13 +1757,7 @@ def l4_expiry():
         tcp(CLI4, VIP4, 40015, 80, 'A', seq=1001, ack=5002),
     ]
     with wt.Weir('dp-expiry') as w:
-        inp, out = os.path.join(w.tmp, 'in.pcap'), os.path.join(w.tmp, 'out.pcap')
-        wt.write_pcap(inp, frames)
-        c = config('net_pcap0,rx_pcap=%s,tx_pcap=%s' % (inp, out))
-        c.update(cfg)
-        c['ports'][0].update(L4_PORT)
-        w.configure(c)
-        w.start()
+        out = start_pcap(w, frames, cfg, L4_PORT)
         n = len(frames)
         st = w.wait_stats(lambda s: s['total']['rx'] == n and s['total']['tx'] == n,
                           'all %d frames forwarded' % n)
@@ -2319,13 +2331,7 @@ def lport_pressure():
                          CMAC)
 
     with wt.Weir('dp-lport-pressure') as w:
-        inp, out = os.path.join(w.tmp, 'in.pcap'), os.path.join(w.tmp, 'out.pcap')
-        wt.write_pcap(inp, frames)
-        c = config('net_pcap0,rx_pcap=%s,tx_pcap=%s' % (inp, out))
-        c.update(cfg)
-        c['ports'][0].update(L4_PORT)
-        w.configure(c)
-        w.start()
+        out = start_pcap(w, frames, cfg, L4_PORT)
         n = len(frames)
         st = w.wait_stats(lambda s: s['total']['rx'] == n and s['total']['tx'] == n,
                           'all %d frames answered' % n, timeout=120)

@@ -187,7 +187,7 @@ check_services(const struct weir_config *o, const struct weir_config *n, char *e
 				       "local IP "
 				       "at start %s",
 				       j, k, FIXED);
-		if (!weir_sp_can_add(j, b))
+		if (!weir_sp_can_add(b))
 			REFUSE("key 'services[%u].synproxy': no service had SYN cookies at start "
 			       "%s",
 			       j, FIXED);

@@ -88,9 +88,8 @@ weir_sp_service_added(unsigned int svc, char *err, size_t errlen)
 }
 
 int
-weir_sp_can_add(unsigned int svc, const struct weir_service_config *sc)
+weir_sp_can_add(const struct weir_service_config *sc)
 {
-	(void)svc;
 	return sp_any || (!sc->synproxy.enabled && !sc->synproxy.on_pressure);
 }
 

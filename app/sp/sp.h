@@ -48,10 +48,10 @@
 int weir_sp_init(char *err, size_t errlen);
 
 /**
- * Reload: could service svc (the config sc) be added: its cookies need the
+ * Reload: could a service of config sc be added: its cookies need the
  * workers' splice state, allocated at start only if a service had cookies.
  */
-int weir_sp_can_add(unsigned int svc, const struct weir_service_config *sc);
+int weir_sp_can_add(const struct weir_service_config *sc);
 
 /**
  * Reload: service svc was appended to the config: its cookie key and

@@ -651,7 +651,12 @@ weir_config_from_file(const char *path, char *err, size_t errlen)
 void
 weir_config_free(struct weir_config *cfg)
 {
-	if (cfg != NULL)
-		free(cfg->acl);
+	unsigned int i;
+
+	if (cfg == NULL)
+		return;
+	free(cfg->acl);
+	for (i = 0; i < cfg->n_services; i++)
+		free(cfg->services[i].http);
 	free(cfg);
 }

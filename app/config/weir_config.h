@@ -14,6 +14,7 @@
 
 #include <stdint.h>
 
+#include "weir_http_route.h"
 #include "weir_lb.h"
 #include "weir_pkt.h"
 
@@ -205,6 +206,24 @@ struct weir_acl_entry {
 #define WEIR_DEFAULT_SOURCE_TABLE 262144u
 
 /** A virtual service: VIP, port and protocol, balanced over a pool. */
+#define WEIR_HTTP_HEAD_BUFFERS_DEFAULT 1024
+struct weir_route_config {
+	char pool_name[32];
+	unsigned int pool;    /* index into weir_config.pools */
+	unsigned int service; /* the service whose scheduler picks from that pool */
+};
+struct weir_http_config {
+	uint32_t header_timeout_ms;
+	uint32_t head_max;
+	uint32_t headers_max;
+	uint32_t target_max;
+	char forwarded_proto[8];
+	char via[32];
+	uint8_t default_404;
+	struct weir_http_routes routes;
+	struct weir_route_config route[WEIR_HTTP_ROUTES_MAX];
+};
+
 struct weir_service_config {
 	char name[32];
 	struct weir_addr vip;
@@ -224,6 +243,8 @@ struct weir_service_config {
 	uint8_t no_backend_rst; /**< no backend serving: answer a SYN with an RST (else drop) */
 	uint8_t removed;	/**< dropped or replaced by a reload: no new connections, kept until
 				   restart */
+	uint8_t internal;
+	struct weir_http_config *http;
 };
 
 /** The whole configuration. */
@@ -247,6 +268,7 @@ struct weir_config {
 	uint32_t source_table_size;   /**< tracked sources per worker (limits) */
 	struct weir_limits limits;    /**< global: every service together, per source */
 	uint8_t clock_rx_timestamp;   /**< admission time from RX timestamps (replays) */
+	uint32_t http_head_buffers;
 	unsigned int n_acl;
 	struct weir_acl_entry *acl; /**< allow and deny prefixes; NULL when none */
 	unsigned int n_pools;

@@ -303,7 +303,18 @@ load_service(struct weir_cfg_ctx *c, const char *where, json_t *o, struct weir_c
 		s->proto = 6;
 	else if (json_is_string(v) && strcmp(json_string_value(v), "udp") == 0)
 		s->proto = 17;
-	else
+	else if (json_is_string(v) && strcmp(json_string_value(v), "http") == 0) {
+		s->proto = 6;
+		s->http = calloc(1, sizeof(*s->http));
+		if (s->http == NULL)
+			return weir_cfg_fail(c, key, v, "out of memory");
+		s->http->header_timeout_ms = 10000;
+		s->http->head_max = 8192;
+		s->http->headers_max = 100;
+		s->http->target_max = 4096;
+		strcpy(s->http->forwarded_proto, "http");
+		strcpy(s->http->via, "weir");
+	} else
 		return weir_cfg_fail(c, key, v, "expected \"tcp\" or \"udp\"");
 
 	s->scheduler = WEIR_SCHED_MAGLEV;

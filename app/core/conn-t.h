@@ -36,6 +36,8 @@ enum weir_conn_state {
 
 /** Slot value meaning "none". */
 #define WEIR_CONN_NONE UINT32_MAX
+/** weir_conn.backend of an HTTP connection not bound to a backend yet (app/http). */
+#define WEIR_CONN_UNBOUND 0xffffu
 
 /** One connection. */
 struct weir_conn {

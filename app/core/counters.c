@@ -21,6 +21,7 @@
 #define ADM_CTR(...) PLAIN(adm.stats, __VA_ARGS__)
 #define SP_CTR(...) PLAIN(sp.stats, __VA_ARGS__)
 #define HEALTH_CTR(...) PLAIN(health.stats, __VA_ARGS__)
+#define HTTP_CTR(...) PLAIN(http.stats, __VA_ARGS__)
 #define BACKEND_CTR(name, table, label, unit, help)                                                \
 	{#name, table, label, unit, help, WEIR_CTR_COUNTER, WEIR_CTR_BACKEND,                     \
 	 offsetof(struct weir_l4_backend_stats, name), NULL, NULL, NULL},
@@ -103,6 +104,7 @@ const struct weir_ctr_desc weir_ctrs[] = {
 	GAUGE(sources, "limits", NULL, "sources", "sources tracked for limits", sources)
 	WEIR_ADM_COUNTERS(ADM_CTR)
 	WEIR_SP_COUNTERS(SP_CTR)
+	WEIR_HTTP_COUNTERS(HTTP_CTR)
 	GAUGE(syn_early_holding, NULL, NULL, "segments", "client segments held now",
 	      syn_early_holding)
 	WEIR_HEALTH_COUNTERS(HEALTH_CTR)

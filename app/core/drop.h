@@ -37,7 +37,11 @@
 	X(SYNPROXY_PENDING, "synproxy_pending",                                                    \
 	  "synproxy: a client segment while weir's handshake with the backend runs")               \
 	X(SYNPROXY_REJECTED, "synproxy_rejected",                                                  \
-	  "synproxy: a segment the splice refuses (blind RST, bad options, stray SYN)")
+	  "synproxy: a segment the splice refuses (blind RST, bad options, stray SYN)")            \
+	X(HTTP_NO_BUFFER, "http_no_buffer",                                                        \
+	  "http: a cookie ACK while every head buffer of the worker is in use")                    \
+	X(HTTP_SEGMENT, "http_segment",                                                            \
+	  "http: a segment the connection's state refuses (blind RST, stray SYN, bad options)")
 
 #define WEIR_DROP_ENUM_(c, n, h) WEIR_DROP_##c,
 

@@ -37,6 +37,7 @@
 #include "core/pipeline.h"
 #include "core/worker.h"
 #include "health/health.h"
+#include "http/http.h"
 #include "l4/l4.h"
 #include "sp/sp.h"
 
@@ -180,6 +181,12 @@ init_sp(char *err, size_t errlen)
 }
 
 static int
+init_http(char *err, size_t errlen)
+{
+	return weir_http_init(err, errlen) == 0 ? 0 : -EXIT_RUNTIME;
+}
+
+static int
 init_health(char *err, size_t errlen)
 {
 	return weir_hc_init(err, errlen) == 0 ? 0 : -EXIT_RUNTIME;
@@ -209,6 +216,7 @@ static const struct {
 	{"load balancing", init_l4, weir_l4_fini},
 	{"admission", init_adm, weir_adm_fini},
 	{"synproxy", init_sp, fini_nothing},
+	{"http", init_http, fini_nothing},
 	{"health", init_health, weir_hc_fini},
 	{"worker state", weir_workers_stages_init, weir_workers_stages_fini},
 	{"port start", weir_ports_start, weir_ports_stop},

@@ -10,7 +10,10 @@
  *               (ADM), the splice (SP), state and rewrite (L4)
  *   new flow    without one: prefixes and bans (ADM), SYN cookies (SP),
  *               limits (ADM), backend and connection (L4), the cookie's
- *               backend handshake (SP)
+ *               backend handshake (SP); for an http service, the
+ *               connection without backend and its endpoint (HTTP)
+ *   http        an http service's connection: the HTTP stage, which asks
+ *               for a backend once the request is routed (L4 binds it)
  *
  * Stages decide and return verdicts; this file is the only one that sends,
  * drops or hands a packet from one stage to the next.
@@ -28,10 +31,12 @@
 #include "core/rcu.h"
 #include "core/tx.h"
 #include "health/health.h"
+#include "http/http.h"
 #include "l4/l4.h"
 #include "sp/sp.h"
 
-#define EXPIRE_BUDGET 256 /* connections aged per loop iteration */
+#define EXPIRE_BUDGET 256    /* connections aged per loop iteration */
+#define HTTP_TIMER_BUDGET 64 /* http connections' timers checked per loop iteration */
 #define TCP_SYN 0x02
 #define TCP_RST 0x04
 #define TCP_ACK 0x10
@@ -131,7 +136,151 @@ conn_gone(void *arg, uint32_t idx, struct weir_conn *c)
 
 	if (c->flags & WEIR_CONN_F_SPLICE)
 		weir_sp_held_free(&w->sp, idx);
+	if (w->http.ctx != NULL)
+		weir_http_gone(&w->http, idx);
 	weir_adm_release(&w->adm, c->src_ref);
+}
+
+struct weir_conn *
+weir_core_conn(void *arg, uint32_t idx)
+{
+	struct weir_worker *w = arg;
+
+	return weir_l4_conn(&w->l4, idx);
+}
+
+/* ---- http ---- */
+
+/* Send what the HTTP stage made up, and tell L4 what happened to its connections. */
+static void
+http_flush(struct weir_worker *w)
+{
+	struct weir_http_worker *hw = &w->http;
+	unsigned int i;
+
+	for (i = 0; i < hw->n_out; i++) {
+		struct weir_conn *c = weir_l4_conn(&w->l4, hw->out[i].idx);
+		struct rte_mbuf *m = hw->out[i].m;
+
+		act(w, m,
+		    hw->out[i].to_backend ? weir_l4_xmit_backend(&w->l4, m, c, 0)
+					  : weir_l4_xmit_client(&w->l4, m, c));
+	}
+	hw->n_out = 0;
+	for (i = 0; i < hw->n_ev; i++) {
+		uint32_t idx = hw->ev[i].idx;
+		struct weir_conn *c = weir_l4_conn(&w->l4, idx);
+
+		if (hw->ev[i].ev == WEIR_EV_CLOSED || hw->ev[i].ev == WEIR_EV_REFUSED)
+			weir_l4_closed(&w->l4, idx, c,
+				       hw->ev[i].ev == WEIR_EV_REFUSED &&
+					       c->backend != WEIR_CONN_UNBOUND);
+	}
+	hw->n_ev = 0;
+}
+
+/* An http verdict's event: a routed request gets its backend, a handshake's end is L4's. */
+static void
+http_event(struct weir_worker *w, uint32_t idx, struct weir_conn *c, struct weir_verdict v)
+{
+	if (v.event == WEIR_EV_ROUTE) {
+		unsigned int svc = w->http.bind_svc;
+		struct weir_l4_pick pick;
+		int status = 503;
+
+		if (weir_l4_pick(&w->l4, svc, &c->client, &pick).kind == WEIR_V_CONTINUE &&
+		    weir_l4_bind(&w->l4, idx, c, svc, &pick) == 0)
+			status = 0;
+		weir_http_bound(&w->http, idx, c, status);
+	} else if (v.event == WEIR_EV_ESTABLISHED) {
+		weir_l4_established(&w->l4, c);
+	} else if (v.event == WEIR_EV_REFUSED) {
+		weir_l4_closed(&w->l4, idx, c, 1);
+	}
+	http_flush(w);
+}
+
+static void
+http_client(struct weir_worker *w, struct rte_mbuf *m, const struct weir_pkt *p, uint32_t idx,
+	    struct weir_conn *c)
+{
+	struct weir_verdict v = weir_http_from_client(&w->http, m, p, idx, c);
+
+	http_event(w, idx, c, v);
+	if (v.kind != WEIR_V_CONTINUE) {
+		act(w, m, v);
+		return;
+	}
+	weir_l4_track(&w->l4, idx, c, tcp_hdr(m, p), 1);
+	act(w, m, weir_l4_to_backend(&w->l4, m, p, c));
+}
+
+static void
+http_backend(struct weir_worker *w, struct rte_mbuf *m, const struct weir_pkt *p, uint32_t idx,
+	     struct weir_conn *c)
+{
+	struct weir_verdict v = weir_http_from_backend(&w->http, m, p, idx, c);
+
+	http_event(w, idx, c, v);
+	if (v.kind != WEIR_V_CONTINUE) {
+		act(w, m, v);
+		return;
+	}
+	weir_l4_track(&w->l4, idx, c, tcp_hdr(m, p), 0);
+	act(w, m, weir_l4_to_client(&w->l4, m, p, c));
+}
+
+/*
+ * A packet to an http service without a connection: SYNs get cookies, a
+ * valid cookie's ACK a connection without backend (its request routes it).
+ */
+static void
+http_new(struct weir_worker *w, struct rte_mbuf *m, const struct weir_pkt *p, unsigned int svc,
+	 const struct weir_conn_key *k)
+{
+	uint8_t flags = tcp_flags(m, p) & (TCP_SYN | TCP_ACK | TCP_RST);
+	struct weir_sp_accept spa;
+	struct weir_verdict v;
+	uint32_t ref[2], idx;
+	int allowed;
+
+	if (flags == TCP_SYN) {
+		v = weir_adm_gate(&w->adm, m, k, svc, &allowed);
+		if (v.kind == WEIR_V_CONTINUE)
+			v = weir_sp_syn(&w->sp, m, p, svc, WEIR_SP_HTTP);
+		act(w, m, v);
+		return;
+	}
+	if (flags != TCP_ACK) {
+		weir_drop(w, m, WEIR_DROP_NO_CONN);
+		return;
+	}
+	v = weir_sp_ack(&w->sp, m, p, svc, &spa);
+	if (v.kind == WEIR_V_CONTINUE)
+		v = weir_adm_gate(&w->adm, m, k, svc, &allowed);
+	if (v.kind == WEIR_V_CONTINUE)
+		v = weir_adm_limits(&w->adm, p, svc, k, allowed, 1, ref);
+	if (v.kind != WEIR_V_CONTINUE) {
+		act(w, m, v);
+		return;
+	}
+	if (weir_l4_open_unbound(&w->l4, m, svc, k, ref, &idx) != 0) {
+		weir_adm_release(&w->adm, ref);
+		weir_drop(w, m, WEIR_DROP_CONN_TABLE_FULL);
+		return;
+	}
+	v = weir_http_accept(&w->http, m, p, svc, idx, &spa.s);
+	if (v.kind == WEIR_V_DROP) {
+		struct weir_conn *c = weir_l4_conn(&w->l4, idx);
+
+		conn_gone(w, idx, c);
+		weir_l4_release(&w->l4, c);
+		weir_l4_del(&w->l4, idx);
+		act(w, m, v);
+		return;
+	}
+	http_event(w, idx, weir_l4_conn(&w->l4, idx), v);
+	act(w, m, v);
 }
 
 /* ---- the ways through ---- */
@@ -215,6 +364,10 @@ reply(struct weir_worker *w, struct rte_mbuf *m, const struct weir_pkt *p,
 		return;
 	}
 	c = weir_l4_conn(&w->l4, idx);
+	if (unlikely(weir_http_service(c->service))) {
+		http_backend(w, m, p, idx, c);
+		return;
+	}
 	if (c->flags & WEIR_CONN_F_SPLICE) {
 		struct weir_verdict v = weir_sp_from_backend(&w->sp, m, p, idx, c);
 
@@ -243,6 +396,10 @@ new_flow(struct weir_worker *w, struct rte_mbuf *m, const struct weir_pkt *p, un
 	int cookie = 0, allowed, rc;
 	uint32_t ref[2], idx;
 
+	if (unlikely(sc->http != NULL)) {
+		http_new(w, m, p, svc, k);
+		return;
+	}
 	if (p->l4_proto == 6 && flags != TCP_SYN) {
 		/* Cookies: an ACK may end a cookie handshake (its SYN was
 		 * admitted when it came); a bad cookie is dropped in there. */
@@ -451,7 +608,10 @@ weir_pipeline_burst(struct weir_worker *w, struct rte_mbuf **m, const struct wei
 				continue;
 			}
 		}
-		client_on(w, m[i], &p[i], ci, c);
+		if (unlikely(weir_http_service(c->service)))
+			http_client(w, m[i], &p[i], ci, c);
+		else
+			client_on(w, m[i], &p[i], ci, c);
 	}
 }
 
@@ -470,6 +630,11 @@ weir_pipeline_iteration(struct weir_worker *w)
 	weir_l4_iteration(&w->l4, tsc);
 	weir_adm_iteration(&w->adm, tsc);
 	weir_sp_iteration(&w->sp, tsc);
+	if (w->http.ctx != NULL) {
+		weir_http_iteration(&w->http, weir_clock_ms(tsc));
+		weir_http_poll(&w->http, HTTP_TIMER_BUDGET);
+		http_flush(w);
+	}
 	/* With the RX timestamp clock, probes keep the packets' time
 	 * (weir_pipeline_burst()). */
 	if (w->health.n != 0 && !weir.cfg->clock_rx_timestamp) {

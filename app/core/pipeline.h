@@ -59,6 +59,9 @@ void weir_pipeline_burst(struct weir_worker *w, struct rte_mbuf **m, const struc
  */
 unsigned int weir_pipeline_iteration(struct weir_worker *w);
 
+/** A worker's (arg) connection in slot idx: the HTTP stage's timers' lookup. */
+struct weir_conn *weir_core_conn(void *arg, uint32_t idx);
+
 /** weir_hc_mac_fn for a worker (arg): backend b of service svc's next hop. */
 int weir_core_backend_mac(void *arg, unsigned int svc, unsigned int b, uint8_t mac[6]);
 

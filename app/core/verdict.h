@@ -29,6 +29,7 @@ enum weir_verdict_event {
 	WEIR_EV_ESTABLISHED, /**< the backend completed its handshake (RTT in the stage) */
 	WEIR_EV_CLOSED,	     /**< the connection closed (an RST made up by the stage) */
 	WEIR_EV_REFUSED,     /**< closed: the backend refused the handshake */
+	WEIR_EV_ROUTE,	     /**< an HTTP request is routed: bind it (app/http) */
 };
 
 /** A verdict: 4 bytes, returned in a register. */

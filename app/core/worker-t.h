@@ -17,6 +17,7 @@
 #include "adm/adm-t.h"
 #include "config/weir_config.h"
 #include "health/health-t.h"
+#include "http/http-t.h"
 #include "core/counters.h"
 #include "core/drop.h"
 #include "core/weir.h"
@@ -70,6 +71,7 @@ struct weir_worker {
 	struct weir_adm_worker adm;
 	struct weir_sp_worker sp;
 	struct weir_health_worker health;
+	struct weir_http_worker http;
 } __rte_cache_aligned;
 
 #endif /* WEIR_WORKER_T_H */

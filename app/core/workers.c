@@ -13,8 +13,10 @@
 
 #include "adm/adm.h"
 #include "core/mailbox.h"
+#include "core/pipeline.h"
 #include "core/worker.h"
 #include "health/health.h"
+#include "http/http.h"
 #include "l4/l4.h"
 #include "sp/sp.h"
 
@@ -105,6 +107,7 @@ weir_workers_stages_fini(void)
 		if (w == NULL)
 			continue;
 		weir_hc_fini_worker(&w->health);
+		weir_http_fini_worker(&w->http);
 		weir_sp_fini_worker(&w->sp);
 		weir_adm_fini_worker(&w->adm);
 		weir_l4_fini_worker(&w->l4);
@@ -127,6 +130,13 @@ weir_workers_stages_init(char *err, size_t errlen)
 					w->l4.ct != NULL ? weir_ct_capacity(w->l4.ct) : 0) != 0) {
 			snprintf(err, errlen, "worker %u: cannot allocate its SYN proxy state: %s",
 				 i, rte_strerror(rte_errno));
+			goto fail;
+		}
+		if (weir_http_init_worker(&w->http, socket,
+					  w->l4.ct != NULL ? weir_ct_capacity(w->l4.ct) : 0,
+					  weir_core_conn, w) != 0) {
+			snprintf(err, errlen, "worker %u: cannot allocate its HTTP state: %s", i,
+				 rte_strerror(rte_errno));
 			goto fail;
 		}
 		if (weir_hc_init_worker(&w->health, i, socket, w->outbox, err, errlen) != 0)

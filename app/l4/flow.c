@@ -158,6 +158,65 @@ weir_l4_open(struct weir_l4_worker *l4, const struct rte_mbuf *m, const struct w
 	return 0;
 }
 
+int
+weir_l4_open_unbound(struct weir_l4_worker *l4, const struct rte_mbuf *m, unsigned int svc,
+		     const struct weir_conn_key *k, const uint32_t ref[2], uint32_t *idx_out)
+{
+	const struct weir_service_config *sc = &weir.cfg->services[svc];
+	const uint8_t *buf = rte_pktmbuf_mtod(m, const uint8_t *);
+	struct weir_conn *c;
+	uint32_t idx;
+
+	idx = weir_ct_add(l4->ct, k, l4->now + sc->timeouts.established);
+	if (idx == WEIR_CONN_NONE)
+		return -ENOSPC;
+	c = weir_ct_get(l4->ct, idx);
+	c->flags = WEIR_CONN_F_PROVEN; /* it answered a cookie */
+	c->src_ref[0] = ref[0];
+	c->src_ref[1] = ref[1];
+	c->service = (uint8_t)svc;
+	c->backend = WEIR_CONN_UNBOUND;
+	c->state = WEIR_CONN_ESTABLISHED;
+	c->syn_tsc = l4->now_tsc;
+	c->in_port = weir.port_index[m->port];
+	memcpy(c->client_mac, buf + 6, 6);
+	l4->stats.conn_new++;
+	*idx_out = idx;
+	return 0;
+}
+
+int
+weir_l4_bind(struct weir_l4_worker *l4, uint32_t idx, struct weir_conn *c, unsigned int svc,
+	     const struct weir_l4_pick *pick)
+{
+	const struct weir_service_config *sc = &weir.cfg->services[svc];
+	const struct weir_backend_config *bc = &weir.cfg->pools[sc->pool].backends[pick->b];
+	unsigned int li = 0;
+	uint16_t lport = 0;
+
+	if (l4_lport_alloc(l4, svc, PROTO_TCP, (uint32_t)pick->fh, idx, &li, &lport) != 0)
+		return -EADDRNOTAVAIL;
+	c->service = (uint8_t)svc;
+	c->backend = (uint16_t)pick->b;
+	c->syn_tsc = l4->now_tsc;
+	memcpy(c->backend_ip, bc->addr.ip, ip_len(bc->addr.family));
+	c->bport = rte_cpu_to_be_16(bc->port);
+	memcpy(c->local_ip, weir_l4c.locals[li].ip, ip_len(weir_l4c.locals[li].family));
+	c->lport = rte_cpu_to_be_16(lport);
+	c->flags |= WEIR_CONN_F_LPORT;
+	weir_sched_conn_open(&l4->sched[svc], pick->b);
+	l4->bstats[svc * WEIR_MAX_BACKENDS + pick->b].conns_total++;
+	return 0;
+}
+
+/* c no longer loads its backend (an HTTP connection before its binding has none). */
+static void
+sched_close(struct weir_l4_worker *l4, const struct weir_conn *c)
+{
+	if (c->backend != WEIR_CONN_UNBOUND)
+		weir_sched_conn_close(&l4->sched[c->service], c->backend);
+}
+
 /* A backend refused (RST) or did not answer a handshake: the schedulers
  * that weigh failures (adaptive) learn it, and the count is shown. */
 static void
@@ -262,7 +321,7 @@ weir_l4_track(struct weir_l4_worker *l4, uint32_t idx, struct weir_conn *c, cons
 	/* A closed connection no longer loads its backend (least_conn, adaptive),
 	 * though its entry lingers for late segments. */
 	if (c->state == WEIR_CONN_CLOSED && before != WEIR_CONN_CLOSED)
-		weir_sched_conn_close(&l4->sched[c->service], c->backend);
+		sched_close(l4, c);
 	if (c->state != before &&
 	    state_timeout(l4, sc, c, c->state) < state_timeout(l4, sc, c, before))
 		weir_ct_set_expire(l4->ct, idx, l4->now + state_timeout(l4, sc, c, c->state));
@@ -292,7 +351,7 @@ weir_l4_closed(struct weir_l4_worker *l4, uint32_t idx, struct weir_conn *c, int
 	if (refused)
 		handshake_failed(l4, c);
 	if (c->state != WEIR_CONN_CLOSED)
-		weir_sched_conn_close(&l4->sched[c->service], c->backend);
+		sched_close(l4, c);
 	c->state = WEIR_CONN_CLOSED;
 	weir_ct_set_expire(l4->ct, idx, l4->now + sc->timeouts.closed);
 }
@@ -303,7 +362,7 @@ weir_l4_release(struct weir_l4_worker *l4, struct weir_conn *c)
 	if (c->flags & WEIR_CONN_F_LPORT)
 		l4_lport_free(l4, c);
 	if (c->state != WEIR_CONN_CLOSED)
-		weir_sched_conn_close(&l4->sched[c->service], c->backend);
+		sched_close(l4, c);
 }
 
 void

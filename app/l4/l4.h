@@ -224,6 +224,28 @@ int weir_l4_open(struct weir_l4_worker *l4, const struct rte_mbuf *m, const stru
 		 const uint32_t ref[2], uint32_t *idx);
 
 /**
+ * Create an HTTP connection from a valid cookie ACK, before its request
+ * says where it goes (delayed binding): established, proven, no backend
+ * (WEIR_CONN_UNBOUND) and no local port until weir_l4_bind().
+ *
+ * @return
+ *   0, or -ENOSPC if the table has no room.
+ */
+int weir_l4_open_unbound(struct weir_l4_worker *l4, const struct rte_mbuf *m, unsigned int svc,
+			 const struct weir_conn_key *k, const uint32_t ref[2], uint32_t *idx);
+
+/**
+ * Bind an HTTP connection (slot idx) to pick's backend of service svc (the
+ * route's: the HTTP service or one of its internal services): a local port,
+ * the backend's address, the scheduler's load. c->service becomes svc.
+ *
+ * @return
+ *   0, or -EADDRNOTAVAIL (no local port free; nothing changed).
+ */
+int weir_l4_bind(struct weir_l4_worker *l4, uint32_t idx, struct weir_conn *c, unsigned int svc,
+		 const struct weir_l4_pick *pick);
+
+/**
  * Does the worker run short for service svc: fewer than 1/8 of its
  * connection entries free, or (FullNAT) of the local ports of the
  * service's local IPs for its protocol? Then TCP SYNs get cookies (app/sp)

@@ -62,7 +62,7 @@ weir_sp_init(char *err, size_t errlen)
 	for (i = 0; i < cfg->n_services; i++) {
 		const struct weir_synproxy_config *pc = &cfg->services[i].synproxy;
 
-		if (!pc->enabled && !pc->on_pressure)
+		if (!pc->enabled && !pc->on_pressure && cfg->services[i].http == NULL)
 			continue;
 		sp_any = 1;
 		if (service_setup(i, err, errlen) != 0)

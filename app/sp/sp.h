@@ -87,6 +87,7 @@ enum weir_sp_why {
 	WEIR_SP_RATE = 0, /**< a synproxy service: a cookie if over its syn_rate */
 	WEIR_SP_FULL,	  /**< the connection table is full: a cookie */
 	WEIR_SP_PRESSURE, /**< local ports or entries run short (weir_l4_pressure()): a cookie */
+	WEIR_SP_HTTP,	  /**< an http service: always a cookie (app/http) */
 };
 
 /**

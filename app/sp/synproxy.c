@@ -235,7 +235,7 @@ weir_sp_takes_ack(const struct weir_sp_worker *sp, unsigned int svc)
 {
 	const struct weir_synproxy_config *pc = &weir.cfg->services[svc].synproxy;
 
-	return pc->enabled ||
+	return pc->enabled || weir.cfg->services[svc].http != NULL ||
 	       (pc->on_pressure && sp->cookie_sec != NULL && sp->cookie_sec[svc] != 0 &&
 		sp->now + 1 - sp->cookie_sec[svc] <= COOKIE_LIFE_S);
 }

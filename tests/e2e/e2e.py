@@ -257,11 +257,12 @@ def l4_config(tapc, tapb):
     }
 
 
-def bring_up(w, nsc, nsb, tapc, tapb, web, servers, keep_alive=False):
+def bring_up(w, nsc, nsb, tapc, tapb, web, servers, keep_alive=False, serve=None):
     """Start weir; move its taps into the client and backend namespaces; one
     http.server per backend address serving web/NAME (appended to servers,
     which the caller stops; keep_alive: HTTP/1.1 servers that keep
-    connections open); wait until weir has resolved every backend."""
+    connections open; serve(addr, name, log): another server's argv);
+    wait until weir has resolved every backend."""
     t_start = time.time()
     w.start()
     for tap in (tapc, tapb):
@@ -284,11 +285,14 @@ def bring_up(w, nsc, nsb, tapc, tapb, web, servers, keep_alive=False):
     env = dict(os.environ, PYTHONUNBUFFERED='1')
     for i, name in enumerate(NAMES):
         for addr in (BK4[i], BK6[i]):
-            log = open(os.path.join(web, 'http-%s.log' % addr), 'w')
+            path = os.path.join(web, 'http-%s.log' % addr)
+            log = open(path, 'w')
+            argv = serve(addr, name, path + '.req') if serve else (
+                ['/usr/bin/python3', '-m', 'http.server', '--bind', addr, str(BPORT),
+                 '--directory', os.path.join(web, name)] +
+                (['--protocol', 'HTTP/1.1'] if keep_alive else []))
             servers.append(subprocess.Popen(
-                ['ip', 'netns', 'exec', nsb, '/usr/bin/python3', '-m', 'http.server',
-                 '--bind', addr, str(BPORT), '--directory', os.path.join(web, name)] +
-                (['--protocol', 'HTTP/1.1'] if keep_alive else []),
+                ['ip', 'netns', 'exec', nsb] + argv,
                 stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env))
             log.close()
     # Each one answers on its own address (inside the backend namespace, not through weir).
@@ -1207,6 +1211,9 @@ def reload():
 # Every scenario, by name: `e2e.py --list` gives meson these names (e2e-NAME).
 SCENARIOS = {'admin-fairness': admin_fairness, 'bans-pages': bans_pages, 'cli-edges': cli_edges,
              'health': health, 'l4': l4, 'reload': reload, 'limits': limits, 'ping': ping, 'synproxy': synproxy}
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import e2e_http  # noqa: E402
+SCENARIOS.update(e2e_http.scenarios(sys.modules[__name__]))
 
 if __name__ == '__main__':
     if sys.argv[1:] == ['--list']:

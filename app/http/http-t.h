@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef WEIR_HTTP_T_H
+#define WEIR_HTTP_T_H
+
+/**
+ * @file
+ * Types of the HTTP stage (app/http/http.h): the state of a connection
+ * slot of an http service, the worker's head buffers, its queue of frames
+ * made up, and its counters.
+ */
+
+#include <stdint.h>
+
+#include <rte_common.h>
+
+#include "core/counters.h"
+#include "weir_http.h"
+#include "weir_tcp_endpoint.h"
+#include "weir_tcp_splice.h"
+
+struct rte_mbuf;
+struct weir_conn;
+
+/** Frames one call may queue (weir's answer, the prefix, ACKs). */
+#define WEIR_HTTP_OUT_MAX 64u
+/** Bytes of a head buffer beyond head_max: the rewritten head's growth, then weir's answer. */
+#define WEIR_HTTP_BUF_GROWTH 1024u
+#define WEIR_HTTP_BUF_ANSWER 1024u
+
+/** Where a connection of an http service is. */
+enum weir_http_phase {
+	WEIR_HTTP_P_NONE = 0, /**< not an http connection (or gone) */
+	WEIR_HTTP_P_COLLECT,  /**< reading the request head (the endpoint) */
+	WEIR_HTTP_P_ANSWER,   /**< weir's own answer being sent, then closed (the endpoint) */
+	WEIR_HTTP_P_CONNECT,  /**< routed and bound: SYN sent to the backend; body bytes still taken
+			       */
+	WEIR_HTTP_P_SEND,     /**< spliced, weir's prefix (head and early body) not all ACKed */
+	WEIR_HTTP_P_SPLICED,  /**< spliced; the buffer is given back */
+};
+
+/** One connection slot's HTTP state (a side array, like the SYN proxy's). */
+struct weir_http_ctx {
+	struct weir_tcp_ep ep;	  /**< the client leg until the splice */
+	struct weir_tcp_splice s; /**< from the cookie; spliced from the backend's SYN-ACK */
+	uint32_t buf;		  /**< 1 + index of its head buffer, or 0 */
+	uint32_t scanned;	  /**< the head parser's resumption point */
+	uint32_t floor;	  /**< client's view: weir itself ACKed the client's bytes up to here */
+	uint32_t pfx_len; /**< weir's bytes to the backend: buf[0, pfx_len) (+ a FIN) */
+	uint32_t pfx_nxt; /**< next of them to send (offset) */
+	uint32_t pfx_una; /**< of them, the first not ACKed by the backend */
+	uint32_t b_wnd;	  /**< the backend's window, bytes */
+	uint32_t shift;	  /**< the rewritten head's growth: client seq + shift = backend's */
+	uint64_t rtx_at;  /**< backend leg's retransmission (SYN, prefix), ms; 0: none */
+	uint16_t b_mss;	  /**< the backend's MSS */
+	uint16_t route;	  /**< route taken (0xffff: the default pool) */
+	uint8_t phase;	  /**< enum weir_http_phase */
+	uint8_t rtx;	  /**< backend leg retransmissions */
+	uint8_t fin_in;	  /**< the client's FIN came before the splice: sent after the prefix */
+	uint8_t parent;	  /**< the http service */
+};
+
+/** A frame the stage made up, for the worker loop to address and send. */
+struct weir_http_out {
+	struct rte_mbuf *m;
+	uint32_t idx;	    /**< its connection slot */
+	uint8_t to_backend; /**< 1: to the connection's backend, 0: to its client */
+};
+
+/** An event about a connection for the L4 stage (through the worker loop). */
+struct weir_http_ev {
+	uint32_t idx;
+	uint8_t ev; /**< enum weir_verdict_event */
+};
+
+/** Per-worker HTTP counters: X(name, table, label, unit, help) (app/core/counters.h). */
+#define WEIR_HTTP_COUNTERS(X)                                                                      \
+	X(http_conns, "http", "conns", "connections", "connections accepted from a cookie ACK")    \
+	X(http_heads, "http", "heads", "requests", "request heads parsed complete")                \
+	X(http_routed, "http", "routed", "requests", "requests bound to a backend")                \
+	X(http_spliced, "http", "spliced", "connections", "backend handshakes completed")          \
+	X(http_answers, "http", "answers", "responses", "weir's own answers (every status)")       \
+	X(http_400, "http", NULL, "responses", "answers 400 (malformed head, smuggling)")          \
+	X(http_404, "http", NULL, "responses", "answers 404 (no route)")                           \
+	X(http_408, "http", NULL, "responses", "answers 408 (header_timeout)")                     \
+	X(http_414, "http", NULL, "responses", "answers 414 (target too long)")                    \
+	X(http_431, "http", NULL, "responses", "answers 431 (head or header count too large)")     \
+	X(http_501, "http", NULL, "responses", "answers 501 (transfer coding)")                    \
+	X(http_502, "http", NULL, "responses", "answers 502 (the backend refused or vanished)")    \
+	X(http_503, "http", NULL, "responses", "answers 503 (no backend serving, no local port)")  \
+	X(http_505, "http", NULL, "responses", "answers 505 (HTTP version)")                       \
+	X(http_bytes_c2b, "http", "bytes_c2b", "bytes", "client bytes spliced to backends")        \
+	X(http_bytes_b2c, "http", "bytes_b2c", "bytes", "backend bytes spliced to clients")        \
+	X(http_head_full, NULL, NULL, "connections", "head buffer full before the head ended")     \
+	X(http_no_buffer, NULL, NULL, "connections",                                               \
+	  "cookie ACKs refused: every head buffer of the worker in use")                           \
+	X(http_rtx_client, NULL, NULL, "segments", "weir's answer segments retransmitted")         \
+	X(http_rtx_backend, NULL, NULL, "segments",                                                \
+	  "SYNs and prefix segments retransmitted to backends")                                    \
+	X(http_header_timeouts, NULL, NULL, "connections", "heads not complete in header_timeout") \
+	X(http_resets, NULL, NULL, "connections",                                                  \
+	  "connections reset by the client before the splice")                                     \
+	X(http_old_segments, NULL, NULL, "segments",                                               \
+	  "client segments of bytes weir had ACKed itself, re-ACKed")                              \
+	X(http_no_mbuf, NULL, NULL, "segments", "frames weir could not make (no mbuf)")
+
+/** Per-worker HTTP counters (written by the owner only). */
+struct weir_http_stats {
+	WEIR_HTTP_COUNTERS(WEIR_CTR_FIELD)
+};
+
+/** Per-worker HTTP state. */
+struct weir_http_worker {
+	struct weir_http_ctx *ctx; /**< per connection slot; NULL without http services */
+	uint8_t *bufs;		   /**< n_bufs head buffers of buf_size bytes */
+	uint32_t buf_size;
+	uint32_t n_bufs;
+	uint32_t *buf_free; /**< stack of free buffer indices */
+	uint32_t n_free;
+	uint32_t *buf_owner; /**< per buffer: its connection slot, or UINT32_MAX */
+	uint32_t scan;	     /**< timer scan cursor over the buffers */
+	uint8_t *scratch;    /**< the rewritten head */
+	struct weir_http_req req;
+	unsigned int n_out;
+	struct weir_http_out out[WEIR_HTTP_OUT_MAX];
+	unsigned int n_ev;
+	struct weir_http_ev ev[WEIR_HTTP_OUT_MAX];
+	uint32_t bind_svc; /**< after WEIR_EV_ROUTE: the service to pick a backend from */
+	struct weir_conn *(*conn)(void *arg, uint32_t idx); /**< slot -> connection */
+	void *conn_arg;
+	uint64_t now_ms;
+	uint64_t *route_hits; /**< per service x (WEIR_HTTP_ROUTES_MAX + 1): the last is the default
+			       */
+	struct weir_http_stats stats;
+};
+
+#endif /* WEIR_HTTP_T_H */

@@ -7,7 +7,85 @@
 #include "core/weir.h"
 #include "http/http.h"
 
+/* ctx.route of a request no route matched: the service's own pool. */
+#define WEIR_HTTP_NO_ROUTE 0xffffu
+
 /* Per service: its Via element ("1.1 weir"), read-only once the workers run. */
 extern char weir_http_via[WEIR_MAX_SERVICES][40];
+
+static inline uint16_t
+rd16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static inline uint32_t
+rd32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static inline void
+wr16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static inline void
+wr32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+static inline int
+seq_lt(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) < 0;
+}
+
+/* ---- frame.c ---- */
+
+/* The segment as the splice sees it (options stay in the frame). */
+void http_seg_of(uint8_t *buf, const struct weir_pkt *p, struct weir_tcp_seg *s);
+
+/* Write a translated segment's fields back, with the checksum delta. */
+void http_seg_store(uint8_t *buf, const struct weir_pkt *p, const struct weir_tcp_seg *s,
+		    uint32_t csum);
+
+/* The connection's head buffer (it holds one). */
+uint8_t *http_buf(const struct weir_http_worker *hw, const struct weir_http_ctx *x);
+
+/* Give the connection's head buffer back (if it holds one). */
+void http_buf_put(struct weir_http_worker *hw, struct weir_http_ctx *x);
+
+/* The connection's http service's settings. */
+const struct weir_http_config *http_conf(const struct weir_http_ctx *x);
+
+/* Queue a segment of connection idx (c) to its backend or its client. */
+void http_frame(struct weir_http_worker *hw, uint32_t idx, const struct weir_conn *c,
+		int to_backend, uint8_t flags, uint32_t seq, uint32_t ack, uint16_t win,
+		const uint8_t *data, uint32_t len, const uint8_t *opts, uint8_t opts_len);
+
+/* Queue an event about connection idx for the worker loop. */
+void http_event_q(struct weir_http_worker *hw, uint32_t idx, uint8_t ev);
+
+/* The endpoint's segments to the client, and its end (buffer back, event). */
+void http_ep_out(struct weir_http_worker *hw, uint32_t idx, const struct weir_conn *c,
+		 struct weir_http_ctx *x, const struct weir_tcp_ep_out *o);
+
+/* ---- head.c ---- */
+
+/* Answer status with a JSON error and close (the endpoint sends it reliably). */
+void http_answer(struct weir_http_worker *hw, uint32_t idx, const struct weir_conn *c,
+		 struct weir_http_ctx *x, int status, const char *error);
+
+/* A client segment for the endpoint (before the splice): 1 when the head is
+ * routed (hw->bind_svc: bind it). */
+int http_collect(struct weir_http_worker *hw, uint32_t idx, const struct weir_conn *c,
+		 struct weir_http_ctx *x, const uint8_t *buf, const struct weir_pkt *p);
 
 #endif /* WEIR_HTTP_PRIV_H */

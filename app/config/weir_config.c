@@ -351,6 +351,7 @@ load(struct weir_cfg_ctx *c, json_t *root, struct weir_config *cfg)
 					   "acl",
 					   "limits",
 					   "clock",
+					   "http_head_buffers",
 					   NULL};
 	char key[96];
 	unsigned long u;
@@ -651,7 +652,13 @@ weir_config_from_file(const char *path, char *err, size_t errlen)
 void
 weir_config_free(struct weir_config *cfg)
 {
-	if (cfg != NULL)
-		free(cfg->acl);
+	unsigned int i;
+
+	if (cfg == NULL)
+		return;
+	free(cfg->acl);
+	/* Every slot: a service refused half-loaded may hold its http. */
+	for (i = 0; i < WEIR_MAX_SERVICES; i++)
+		free(cfg->services[i].http);
 	free(cfg);
 }

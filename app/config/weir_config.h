@@ -14,6 +14,7 @@
 
 #include <stdint.h>
 
+#include "weir_http_route.h"
 #include "weir_lb.h"
 #include "weir_pkt.h"
 
@@ -204,6 +205,32 @@ struct weir_acl_entry {
 /** Default tracked sources per worker (source_table_size). */
 #define WEIR_DEFAULT_SOURCE_TABLE 262144u
 
+/** Default HTTP head buffers per worker (http_head_buffers). */
+#define WEIR_HTTP_HEAD_BUFFERS_DEFAULT 1024
+
+/** Where an HTTP route sends its requests (service.routes[i]). */
+struct weir_route_config {
+	char pool_name[32];
+	unsigned int pool; /**< index into weir_config.pools */
+	/** The service whose scheduler picks from that pool: the http service
+	 * itself when pool is its pool, else the internal service of the pool
+	 * (weir_service_config.internal). */
+	unsigned int service;
+};
+
+/** An HTTP service's settings and routes (service.http and service.routes). */
+struct weir_http_config {
+	uint32_t header_timeout_ms; /**< whole request head by then (10000, 100..600000) */
+	uint32_t head_max;	    /**< longest request head (8192, 1024..65536) */
+	uint32_t headers_max;	    /**< most header lines (100, 1..128) */
+	uint32_t target_max;	    /**< longest request target (4096, 64..65536, < head_max) */
+	char forwarded_proto[8];    /**< X-Forwarded-Proto value: "http" (default) or "https" */
+	char via[32];		    /**< pseudonym in Via: "1.1 <via>" (default "weir"), a token */
+	uint8_t default_404;	    /**< no "pool" given: requests no route matches get 404 */
+	struct weir_http_routes routes; /**< the matcher's rules (lib/http_lite) */
+	struct weir_route_config route[WEIR_HTTP_ROUTES_MAX]; /**< same index as routes.r[] */
+};
+
 /** A virtual service: VIP, port and protocol, balanced over a pool. */
 struct weir_service_config {
 	char name[32];
@@ -224,6 +251,14 @@ struct weir_service_config {
 	uint8_t no_backend_rst; /**< no backend serving: answer a SYN with an RST (else drop) */
 	uint8_t removed;	/**< dropped or replaced by a reload: no new connections, kept until
 				   restart */
+	/** 0, or 1 + the index of the http service this one serves: a copy of
+	 * it balancing over one of its routes' pools, named "SERVICE/POOL",
+	 * appended after the services of the file and never in the keyed
+	 * table (packets reach the http service, whose routes pick it). */
+	uint8_t internal;
+	/** protocol "http" (proto is 6): its settings and routes, owned (freed
+	 * by weir_config_free()); NULL for tcp, udp and internal services. */
+	struct weir_http_config *http;
 };
 
 /** The whole configuration. */
@@ -247,6 +282,7 @@ struct weir_config {
 	uint32_t source_table_size;   /**< tracked sources per worker (limits) */
 	struct weir_limits limits;    /**< global: every service together, per source */
 	uint8_t clock_rx_timestamp;   /**< admission time from RX timestamps (replays) */
+	uint32_t http_head_buffers;   /**< HTTP request head buffers per worker */
 	unsigned int n_acl;
 	struct weir_acl_entry *acl; /**< allow and deny prefixes; NULL when none */
 	unsigned int n_pools;

@@ -383,6 +383,33 @@ void weir_config_free(struct weir_config *cfg);
  */
 int weir_config_addrs(const struct weir_config *cfg, struct weir_addrs *set);
 
+/**
+ * What a reload cannot change of an http service and the internal services
+ * of its routes: it cannot add, remove or replace one, nor change its
+ * protocol, "http" settings, "pool" (given or not) or routes. Pure, so that
+ * the refusals are unit-tested; app/core/reload.c calls it for each service
+ * of the new config.
+ *
+ * @param a
+ *   The running service of b's name (not removed), or NULL.
+ * @param b
+ *   The new service: services[j] of the new config.
+ * @param j
+ *   Its index, for the key in the message.
+ * @param same_place
+ *   a is not NULL and the reload would keep it in place (same VIP, port,
+ *   protocol, scheduler, forwarding, pool, local IPs, synproxy).
+ * @param err
+ *   Receives "key 'services[J]...': reason" on refusal.
+ * @param errlen
+ *   Size of err.
+ * @return
+ *   0, or -1 with err filled.
+ */
+int weir_config_http_change_ok(const struct weir_service_config *a,
+			       const struct weir_service_config *b, unsigned int j, int same_place,
+			       char *err, size_t errlen);
+
 /** The configuration compiled into the daemon (config/weir.json). */
 extern const char weir_default_config[];
 

@@ -259,3 +259,76 @@ weir_cfg_http_internal(struct weir_cfg_ctx *c, struct weir_config *cfg)
 	}
 	return 0;
 }
+
+static int
+same_http_settings(const struct weir_http_config *a, const struct weir_http_config *b)
+{
+	return a->header_timeout_ms == b->header_timeout_ms && a->head_max == b->head_max &&
+	       a->headers_max == b->headers_max && a->target_max == b->target_max &&
+	       strcmp(a->forwarded_proto, b->forwarded_proto) == 0 && strcmp(a->via, b->via) == 0;
+}
+
+/* Same rules in the same order, to the same pools (pools keep their
+ * indexes at a reload). The services the routes name are not compared:
+ * they follow from the rest, and their indexes differ between a running
+ * config (services appended by reloads) and a file. */
+static int
+same_routes(const struct weir_http_config *a, const struct weir_http_config *b)
+{
+	unsigned int k;
+
+	if (a->routes.n != b->routes.n)
+		return 0;
+	for (k = 0; k < a->routes.n; k++) {
+		const struct weir_http_route *x = &a->routes.r[k], *y = &b->routes.r[k];
+
+		if (x->host_kind != y->host_kind || strcmp(x->host, y->host) != 0 ||
+		    strcmp(x->path, y->path) != 0 || a->route[k].pool != b->route[k].pool)
+			return 0;
+	}
+	return 1;
+}
+
+#define FIXED "cannot change at a reload (restart weir)"
+#define REFUSE(...)                                                                                \
+	do {                                                                                       \
+		snprintf(err, errlen, __VA_ARGS__);                                                \
+		return -1;                                                                         \
+	} while (0)
+
+int
+weir_config_http_change_ok(const struct weir_service_config *a, const struct weir_service_config *b,
+			   unsigned int j, int same_place, char *err, size_t errlen)
+{
+	if (b->internal != 0) {
+		/* Made from its http service, which comes before it and was
+		 * found unchanged: a difference here is one that check misses. */
+		if (a == NULL || a->internal == 0 || !same_place)
+			REFUSE("key 'services[%u].routes': routes %s", b->internal - 1u, FIXED);
+		return 0;
+	}
+	if (a != NULL && a->internal != 0)
+		REFUSE("key 'services[%u].name': \"%s\" is an internal service of the running "
+		       "config (an http route's pool) and %s",
+		       j, b->name, FIXED);
+	if ((a == NULL || a->http == NULL) && b->http == NULL)
+		return 0;
+	if (a == NULL)
+		REFUSE("key 'services[%u].protocol': an http service cannot be added at a reload "
+		       "(restart weir)",
+		       j);
+	if (a->http == NULL || b->http == NULL)
+		REFUSE("key 'services[%u].protocol': changing to or from http %s", j, FIXED);
+	if (!same_place)
+		REFUSE("key 'services[%u]': an http service's vip, port, scheduler, sticky, "
+		       "forwarding, pool and local_ips %s",
+		       j, FIXED);
+	if (a->http->default_404 != b->http->default_404)
+		REFUSE("key 'services[%u].pool': giving or dropping an http service's pool %s", j,
+		       FIXED);
+	if (!same_http_settings(a->http, b->http))
+		REFUSE("key 'services[%u].http': http settings %s", j, FIXED);
+	if (!same_routes(a->http, b->http))
+		REFUSE("key 'services[%u].routes': routes %s", j, FIXED);
+	return 0;
+}

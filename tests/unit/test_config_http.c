@@ -38,18 +38,23 @@ static char text[8192];
 	"{" PORTS "," POOLS ",'services':[{'name':'t','vip':'198.18.1.1','port':80,"               \
 	"'protocol':'tcp','pool':'site','local_ips':['198.18.2.1']" x "}]}"
 
-/* The example of docs/configuration.md, and a tcp service after it. */
-#define EXAMPLE                                                                                    \
-	"{" PORTS "," POOLS ",'http_head_buffers':4096,'services':["                               \
-	"{'name':'web','vip':'198.18.1.1','port':80,'protocol':'http','pool':'site',"              \
-	"'scheduler':'rr','local_ips':['198.18.2.1'],'timeouts':{'established':60},"               \
-	"'http':{'header_timeout_ms':5000,'head_max':16384,'headers_max':64,'target_max':2048,"    \
-	"'forwarded_proto':'https','via':'edge-1'},"                                               \
-	"'routes':[{'host':'api.example.com','path_prefix':'/v1/','pool':'api'},"                  \
+#define H0                                                                                         \
+	"'header_timeout_ms':5000,'head_max':16384,'headers_max':64,'target_max':2048,"            \
+	"'forwarded_proto':'https','via':'edge-1'"
+#define R0                                                                                         \
+	"{'host':'api.example.com','path_prefix':'/v1/','pool':'api'},"                            \
 	"{'host':'*.Example.com','pool':'site'},{'path_prefix':'/static/','pool':'static'},"       \
-	"{'host':'api.example.com','pool':'api'}]},"                                               \
+	"{'host':'api.example.com','pool':'api'}"
+#define WEBS(head, http, routes)                                                                   \
+	"{'name':'web','vip':'198.18.1.1','port':80,'protocol':'http'," head                       \
+	",'local_ips':['198.18.2.1'],'timeouts':{'established':60},'http':{" http                  \
+	"},'routes':[" routes "]}"
+#define TSVC                                                                                       \
 	"{'name':'t','vip':'198.18.1.1','port':443,'protocol':'tcp','pool':'site',"                \
-	"'local_ips':['198.18.2.1']}]}"
+	"'local_ips':['198.18.2.1']}"
+#define CFG(svcs) "{" PORTS "," POOLS ",'http_head_buffers':4096,'services':[" svcs "]}"
+/* The example of docs/configuration.md, and a tcp service after it. */
+#define EXAMPLE CFG(WEBS("'pool':'site','scheduler':'rr'", H0, R0) "," TSVC)
 
 static struct weir_config *
 load(const char *sq)
@@ -418,13 +423,134 @@ test_http_free(void **state)
 	assert_int_equal(weir_test_heap_bytes(), before);
 }
 
+/* What reload.c's loop does with weir_config_http_change_ok(): each new
+ * service against the running one of its name; the first refusal. */
+static const char *
+try_reload(const struct weir_reject_case *rc, void *arg)
+{
+	static char msg[sizeof(errbuf) + 64];
+	const struct weir_config *o = arg;
+	struct weir_config *n;
+	unsigned int i, j;
+
+	n = load(rc->input);
+	if (n == NULL) {
+		snprintf(msg, sizeof(msg), "(the new config is refused) %s", errbuf);
+		return msg;
+	}
+	for (j = 0; j < n->n_services; j++) {
+		const struct weir_service_config *a = NULL, *b = &n->services[j];
+
+		for (i = 0; i < o->n_services; i++)
+			if (strcmp(o->services[i].name, b->name) == 0)
+				a = &o->services[i];
+		/* reload.c's same_place(), as far as these configs differ. */
+		if (weir_config_http_change_ok(a, b, j,
+					       a != NULL && a->scheduler == b->scheduler &&
+						       a->pool == b->pool && a->port == b->port &&
+						       a->proto == b->proto,
+					       msg, sizeof(msg)) != 0) {
+			weir_config_free(n);
+			return msg;
+		}
+	}
+	weir_config_free(n);
+	return NULL;
+}
+
+#define HEAD "'pool':'site','scheduler':'rr'"
+
+static void
+test_reload(void **state)
+{
+	static const struct weir_reject_case refused[] = {
+		{CFG(WEBS(HEAD,
+			  "'header_timeout_ms':5000,'head_max':16384,'headers_max':64,"
+			  "'target_max':2048,'forwarded_proto':'https','via':'edge-2'",
+			  R0) "," TSVC),
+		 "key 'services[0].http': http settings cannot change at a reload (restart weir)"},
+		{CFG(WEBS(HEAD, H0,
+			  "{'host':'api.example.com','path_prefix':'/v1/','pool':'api'}") "," TSVC),
+		 "key 'services[0].routes': routes cannot change at a reload (restart weir)"},
+		/* Same rules, one to another pool. */
+		{CFG(WEBS(HEAD, H0,
+			  "{'host':'api.example.com','path_prefix':'/v1/','pool':'api'},"
+			  "{'host':'*.Example.com','pool':'site'},{'path_prefix':'/static/','pool':"
+			  "'static'},{'host':'api.example.com','pool':'static'}") "," TSVC),
+		 "key 'services[0].routes': routes cannot change at a reload (restart weir)"},
+		/* Same rules in another order. */
+		{CFG(WEBS(HEAD, H0,
+			  "{'host':'*.Example.com','pool':'site'},{'host':'api.example.com',"
+			  "'path_prefix':'/v1/','pool':'api'},{'path_prefix':'/static/','pool':"
+			  "'static'},{'host':'api.example.com','pool':'api'}") "," TSVC),
+		 "key 'services[0].routes': routes cannot change at a reload (restart weir)"},
+		{CFG(WEBS("'pool':'site','scheduler':'wrr'", H0, R0) "," TSVC),
+		 "key 'services[0]': an http service's vip, port, scheduler, sticky, forwarding, "
+		 "pool and local_ips cannot change at a reload (restart weir)"},
+		/* No "pool" now, the first route's being the same. */
+		{CFG(WEBS("'scheduler':'rr'", H0,
+			  "{'host':'*.Example.com','pool':'site'},{'host':'api.example.com',"
+			  "'path_prefix':'/v1/','pool':'api'},{'path_prefix':'/static/','pool':"
+			  "'static'},{'host':'api.example.com','pool':'api'}") "," TSVC),
+		 "key 'services[0].pool': giving or dropping an http service's pool cannot "
+		 "change at a reload (restart weir)"},
+		{CFG("{'name':'web','vip':'198.18.1.1','port':80,'protocol':'tcp','pool':'site',"
+		     "'scheduler':'rr','local_ips':['198.18.2.1']}," TSVC),
+		 "key 'services[0].protocol': changing to or from http cannot change at a reload "
+		 "(restart weir)"},
+		{CFG(WEBS(HEAD, H0, R0) "," TSVC ",{'name':'web2','vip':'198.18.1.2','port':80,"
+					"'protocol':'http','pool':'site','local_ips':["
+					"'198.18.2.1']}"),
+		 "key 'services[2].protocol': an http service cannot be added at a reload "
+		 "(restart weir)"},
+		/* tcp to http. */
+		{CFG(WEBS(HEAD, H0, R0) ",{'name':'t','vip':'198.18.1.1','port':443,'protocol':"
+					"'http','pool':'site','local_ips':['198.18.2.1']}"),
+		 "key 'services[1].protocol': changing to or from http cannot change at a reload "
+		 "(restart weir)"},
+		/* A service of the file named like a running internal one. */
+		{CFG("{'name':'web/api','vip':'198.18.1.1','port':81,'protocol':'tcp','pool':"
+		     "'api','local_ips':['198.18.2.1']}," TSVC),
+		 "key 'services[0].name': \"web/api\" is an internal service of the running "
+		 "config (an http route's pool) and cannot change at a reload (restart weir)"},
+	};
+	struct weir_config *o;
+
+	(void)state;
+	o = load(EXAMPLE);
+	assert_non_null(o);
+	/* The same file; what may change: timeouts, the backends of route
+	 * pools, a route's host spelled in another case, tcp services. */
+	assert_null(try_reload(&(struct weir_reject_case){EXAMPLE, ""}, o));
+	assert_null(try_reload(
+		&(struct weir_reject_case){
+			"{" PORTS ",'pools':[{'name':'site','backends':[{'address':'198.18.2.10',"
+			"'port':8080,'weight':5}]},{'name':'api','backends':[{'address':"
+			"'198.18.2.21','port':8080}]},{'name':'static','backends':[{'address':"
+			"'198.18.2.30','port':80}]},{'name':'w6','backends':[{'address':"
+			"'2001:db8:2::10','port':80}]},{'name':'far','backends':[{'address':"
+			"'198.18.7.7','port':80}]}],'services':[{'name':'web','vip':'198.18.1.1',"
+			"'port':80,'protocol':'http','pool':'site','scheduler':'rr','local_ips':["
+			"'198.18.2.1'],'timeouts':{'established':90},'http':{" H0 "},'routes':["
+			"{'host':'API.example.com','path_prefix':'/v1/','pool':'api'},"
+			"{'host':'*.example.COM','pool':'site'},{'path_prefix':'/static/','pool':"
+			"'static'},{'host':'api.example.com','pool':'api'}]}," TSVC
+			",{'name':'u','vip':'198.18.1.1','port':53,'protocol':'udp','pool':"
+			"'site','local_ips':['198.18.2.1']}]}",
+			""},
+		o));
+	weir_test_rejects(refused, try_reload, o);
+	weir_config_free(o);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_example),	       cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_internal_names), cmocka_unit_test(test_rejects),
-		cmocka_unit_test(test_too_many),       cmocka_unit_test(test_http_free),
+		cmocka_unit_test(test_too_many),       cmocka_unit_test(test_reload),
+		cmocka_unit_test(test_http_free),
 	};
 
 	return weir_test_main(tests);

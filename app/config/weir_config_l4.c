@@ -298,14 +298,17 @@ load_service(struct weir_cfg_ctx *c, const char *where, json_t *o, struct weir_c
 	snprintf(key, sizeof(key), "%s.protocol", where);
 	if ((v = json_object_get(o, "protocol")) == NULL)
 		return weir_cfg_fail(c, key, NULL, "missing: \"tcp\", \"udp\" or \"http\"");
-	if (json_is_string(v) && strcmp(json_string_value(v), "tcp") == 0)
+	if (json_is_string(v) && strcmp(json_string_value(v), "tcp") == 0) {
 		s->proto = 6;
-	else if (json_is_string(v) && strcmp(json_string_value(v), "udp") == 0)
+	} else if (json_is_string(v) && strcmp(json_string_value(v), "udp") == 0) {
 		s->proto = 17;
-	else if (json_is_string(v) && strcmp(json_string_value(v), "http") == 0)
-		is_http = 1, s->proto = 6; /* weir ends the TCP connection and reads HTTP */
-	else
+	} else if (json_is_string(v) && strcmp(json_string_value(v), "http") == 0) {
+		/* TCP that weir ends itself, reading the requests. */
+		s->proto = 6;
+		is_http = 1;
+	} else {
 		return weir_cfg_fail(c, key, v, "expected \"tcp\", \"udp\" or \"http\"");
+	}
 	if (!is_http) {
 		static const char *const http_only[] = {"http", "routes"};
 

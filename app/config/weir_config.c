@@ -351,6 +351,7 @@ load(struct weir_cfg_ctx *c, json_t *root, struct weir_config *cfg)
 					   "acl",
 					   "limits",
 					   "clock",
+					   "http_head_buffers",
 					   NULL};
 	char key[96];
 	unsigned long u;
@@ -656,7 +657,8 @@ weir_config_free(struct weir_config *cfg)
 	if (cfg == NULL)
 		return;
 	free(cfg->acl);
-	for (i = 0; i < cfg->n_services; i++)
+	/* Every slot: a service refused half-loaded may hold its http. */
+	for (i = 0; i < WEIR_MAX_SERVICES; i++)
 		free(cfg->services[i].http);
 	free(cfg);
 }

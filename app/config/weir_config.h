@@ -205,25 +205,33 @@ struct weir_acl_entry {
 /** Default tracked sources per worker (source_table_size). */
 #define WEIR_DEFAULT_SOURCE_TABLE 262144u
 
-/** A virtual service: VIP, port and protocol, balanced over a pool. */
+/** Default HTTP head buffers per worker (http_head_buffers). */
 #define WEIR_HTTP_HEAD_BUFFERS_DEFAULT 1024
+
+/** Where an HTTP route sends its requests (service.routes[i]). */
 struct weir_route_config {
 	char pool_name[32];
-	unsigned int pool;    /* index into weir_config.pools */
-	unsigned int service; /* the service whose scheduler picks from that pool */
-};
-struct weir_http_config {
-	uint32_t header_timeout_ms;
-	uint32_t head_max;
-	uint32_t headers_max;
-	uint32_t target_max;
-	char forwarded_proto[8];
-	char via[32];
-	uint8_t default_404;
-	struct weir_http_routes routes;
-	struct weir_route_config route[WEIR_HTTP_ROUTES_MAX];
+	unsigned int pool; /**< index into weir_config.pools */
+	/** The service whose scheduler picks from that pool: the http service
+	 * itself when pool is its pool, else the internal service of the pool
+	 * (weir_service_config.internal). */
+	unsigned int service;
 };
 
+/** An HTTP service's settings and routes (service.http and service.routes). */
+struct weir_http_config {
+	uint32_t header_timeout_ms; /**< whole request head by then (10000, 100..600000) */
+	uint32_t head_max;	    /**< longest request head (8192, 1024..65536) */
+	uint32_t headers_max;	    /**< most header lines (100, 1..128) */
+	uint32_t target_max;	    /**< longest request target (4096, 64..65536, < head_max) */
+	char forwarded_proto[8];    /**< X-Forwarded-Proto value: "http" (default) or "https" */
+	char via[32];		    /**< pseudonym in Via: "1.1 <via>" (default "weir"), a token */
+	uint8_t default_404;	    /**< no "pool" given: requests no route matches get 404 */
+	struct weir_http_routes routes; /**< the matcher's rules (lib/http_lite) */
+	struct weir_route_config route[WEIR_HTTP_ROUTES_MAX]; /**< same index as routes.r[] */
+};
+
+/** A virtual service: VIP, port and protocol, balanced over a pool. */
 struct weir_service_config {
 	char name[32];
 	struct weir_addr vip;
@@ -243,7 +251,13 @@ struct weir_service_config {
 	uint8_t no_backend_rst; /**< no backend serving: answer a SYN with an RST (else drop) */
 	uint8_t removed;	/**< dropped or replaced by a reload: no new connections, kept until
 				   restart */
+	/** 0, or 1 + the index of the http service this one serves: a copy of
+	 * it balancing over one of its routes' pools, named "SERVICE/POOL",
+	 * appended after the services of the file and never in the keyed
+	 * table (packets reach the http service, whose routes pick it). */
 	uint8_t internal;
+	/** protocol "http" (proto is 6): its settings and routes, owned (freed
+	 * by weir_config_free()); NULL for tcp, udp and internal services. */
 	struct weir_http_config *http;
 };
 
@@ -268,7 +282,7 @@ struct weir_config {
 	uint32_t source_table_size;   /**< tracked sources per worker (limits) */
 	struct weir_limits limits;    /**< global: every service together, per source */
 	uint8_t clock_rx_timestamp;   /**< admission time from RX timestamps (replays) */
-	uint32_t http_head_buffers;
+	uint32_t http_head_buffers;   /**< HTTP request head buffers per worker */
 	unsigned int n_acl;
 	struct weir_acl_entry *acl; /**< allow and deny prefixes; NULL when none */
 	unsigned int n_pools;
@@ -368,6 +382,33 @@ void weir_config_free(struct weir_config *cfg);
  *   0, or -ENOSPC if there are more than WEIR_ADDRS_MAX.
  */
 int weir_config_addrs(const struct weir_config *cfg, struct weir_addrs *set);
+
+/**
+ * What a reload cannot change of an http service and the internal services
+ * of its routes: it cannot add, remove or replace one, nor change its
+ * protocol, "http" settings, "pool" (given or not) or routes. Pure, so that
+ * the refusals are unit-tested; app/core/reload.c calls it for each service
+ * of the new config.
+ *
+ * @param a
+ *   The running service of b's name (not removed), or NULL.
+ * @param b
+ *   The new service: services[j] of the new config.
+ * @param j
+ *   Its index, for the key in the message.
+ * @param same_place
+ *   a is not NULL and the reload would keep it in place (same VIP, port,
+ *   protocol, scheduler, forwarding, pool, local IPs, synproxy).
+ * @param err
+ *   Receives "key 'services[J]...': reason" on refusal.
+ * @param errlen
+ *   Size of err.
+ * @return
+ *   0, or -1 with err filled.
+ */
+int weir_config_http_change_ok(const struct weir_service_config *a,
+			       const struct weir_service_config *b, unsigned int j, int same_place,
+			       char *err, size_t errlen);
 
 /** The configuration compiled into the daemon (config/weir.json). */
 extern const char weir_default_config[];

@@ -260,17 +260,16 @@ static int
 load_service(struct weir_cfg_ctx *c, const char *where, json_t *o, struct weir_config *cfg,
 	     struct weir_service_config *s)
 {
-	static const char *const keys[] = {"name",	"vip",	      "port",	   "protocol",
-					   "scheduler", "sticky",     "pool",	   "local_ips",
-					   "timeouts",	"forwarding", "mss_clamp", "limits",
-					   "synproxy",	"no_backend", NULL};
-	char key[96], pool[32], ip[INET6_ADDRSTRLEN];
-	const struct weir_pool_config *pl;
+	static const char *const keys[] = {
+		"name",	    "vip",	  "port",     "protocol",   "scheduler", "sticky",
+		"pool",	    "local_ips",  "timeouts", "forwarding", "mss_clamp", "limits",
+		"synproxy", "no_backend", "http",     "routes",	    NULL};
+	char key[96];
 	unsigned long u;
 	unsigned int k;
 	json_t *v, *e;
 	size_t j;
-	int rc, sched;
+	int rc, sched, is_http = 0;
 
 	if (!json_is_object(o))
 		return weir_cfg_fail(c, where, o, "expected an object");
@@ -298,24 +297,29 @@ load_service(struct weir_cfg_ctx *c, const char *where, json_t *o, struct weir_c
 
 	snprintf(key, sizeof(key), "%s.protocol", where);
 	if ((v = json_object_get(o, "protocol")) == NULL)
-		return weir_cfg_fail(c, key, NULL, "missing: \"tcp\" or \"udp\"");
-	if (json_is_string(v) && strcmp(json_string_value(v), "tcp") == 0)
+		return weir_cfg_fail(c, key, NULL, "missing: \"tcp\", \"udp\" or \"http\"");
+	if (json_is_string(v) && strcmp(json_string_value(v), "tcp") == 0) {
 		s->proto = 6;
-	else if (json_is_string(v) && strcmp(json_string_value(v), "udp") == 0)
+	} else if (json_is_string(v) && strcmp(json_string_value(v), "udp") == 0) {
 		s->proto = 17;
-	else if (json_is_string(v) && strcmp(json_string_value(v), "http") == 0) {
+	} else if (json_is_string(v) && strcmp(json_string_value(v), "http") == 0) {
+		/* TCP that weir ends itself, reading the requests. */
 		s->proto = 6;
-		s->http = calloc(1, sizeof(*s->http));
-		if (s->http == NULL)
-			return weir_cfg_fail(c, key, v, "out of memory");
-		s->http->header_timeout_ms = 10000;
-		s->http->head_max = 8192;
-		s->http->headers_max = 100;
-		s->http->target_max = 4096;
-		strcpy(s->http->forwarded_proto, "http");
-		strcpy(s->http->via, "weir");
-	} else
-		return weir_cfg_fail(c, key, v, "expected \"tcp\" or \"udp\"");
+		is_http = 1;
+	} else {
+		return weir_cfg_fail(c, key, v, "expected \"tcp\", \"udp\" or \"http\"");
+	}
+	if (!is_http) {
+		static const char *const http_only[] = {"http", "routes"};
+
+		for (k = 0; k < 2; k++)
+			if ((v = json_object_get(o, http_only[k])) != NULL) {
+				snprintf(key, sizeof(key), "%s.%s", where, http_only[k]);
+				return weir_cfg_fail(
+					c, key, NULL,
+					"only \"protocol\": \"http\" services have it");
+			}
+	}
 
 	s->scheduler = WEIR_SCHED_MAGLEV;
 	snprintf(key, sizeof(key), "%s.scheduler", where);
@@ -347,6 +351,10 @@ load_service(struct weir_cfg_ctx *c, const char *where, json_t *o, struct weir_c
 			s->forwarding = WEIR_FWD_DSR_IPIP;
 		else
 			return weir_cfg_fail(c, key, v, "expected \"fullnat\" or \"dsr-ipip\"");
+		if (is_http && s->forwarding != WEIR_FWD_FULLNAT)
+			return weir_cfg_fail(c, key, v,
+					     "http services are fullnat (weir ends the client's "
+					     "connection)");
 	}
 
 	snprintf(key, sizeof(key), "%s.mss_clamp", where);
@@ -377,6 +385,8 @@ load_service(struct weir_cfg_ctx *c, const char *where, json_t *o, struct weir_c
 		return rc;
 
 	snprintf(key, sizeof(key), "%s.synproxy", where);
+	if (is_http && json_object_get(o, "synproxy") != NULL)
+		return weir_cfg_fail(c, key, NULL, "http services always answer SYNs with cookies");
 	if ((rc = weir_cfg_load_synproxy(c, key, json_object_get(o, "synproxy"), s)) != 0)
 		return rc;
 
@@ -392,20 +402,10 @@ load_service(struct weir_cfg_ctx *c, const char *where, json_t *o, struct weir_c
 	}
 
 	snprintf(key, sizeof(key), "%s.pool", where);
-	if ((v = json_object_get(o, "pool")) == NULL)
+	if ((v = json_object_get(o, "pool")) == NULL && !is_http)
 		return weir_cfg_fail(c, key, NULL, "missing");
-	if ((rc = weir_cfg_get_string(c, key, v, pool, sizeof(pool))) != 0)
+	if (v != NULL && (rc = weir_cfg_find_pool(c, key, v, cfg, s->vip.family, &s->pool)) != 0)
 		return rc;
-	for (k = 0; k < cfg->n_pools; k++)
-		if (strcmp(cfg->pools[k].name, pool) == 0)
-			break;
-	if (k == cfg->n_pools)
-		return weir_cfg_fail(c, key, v, "no pool of that name");
-	s->pool = k;
-	pl = &cfg->pools[k];
-	if (pl->backends[0].addr.family != s->vip.family)
-		return weir_cfg_fail(c, key, v, "backends are IPv%d, the VIP is IPv%d",
-				     pl->backends[0].addr.family, s->vip.family);
 
 	snprintf(key, sizeof(key), "%s.local_ips", where);
 	if ((v = json_object_get(o, "local_ips")) == NULL)
@@ -439,10 +439,47 @@ load_service(struct weir_cfg_ctx *c, const char *where, json_t *o, struct weir_c
 		s->out_port = (unsigned int)port;
 		s->n_local_ips++;
 	}
+	if (is_http && (rc = weir_cfg_load_http(c, where, o, cfg, s)) != 0)
+		return rc;
+	return weir_cfg_pool_reached(c, cfg, s, s->pool);
+}
+
+int
+weir_cfg_find_pool(struct weir_cfg_ctx *c, const char *key, json_t *v,
+		   const struct weir_config *cfg, uint8_t family, unsigned int *pool)
+{
+	const struct weir_pool_config *pl;
+	char name[32];
+	unsigned int k;
+	int rc;
+
+	if ((rc = weir_cfg_get_string(c, key, v, name, sizeof(name))) != 0)
+		return rc;
+	for (k = 0; k < cfg->n_pools; k++)
+		if (strcmp(cfg->pools[k].name, name) == 0)
+			break;
+	if (k == cfg->n_pools)
+		return weir_cfg_fail(c, key, v, "no pool of that name");
+	pl = &cfg->pools[k];
+	if (pl->backends[0].addr.family != family)
+		return weir_cfg_fail(c, key, v, "backends are IPv%d, the VIP is IPv%d",
+				     pl->backends[0].addr.family, family);
+	*pool = k;
+	return 0;
+}
+
+int
+weir_cfg_pool_reached(struct weir_cfg_ctx *c, const struct weir_config *cfg,
+		      const struct weir_service_config *s, unsigned int pool)
+{
+	const struct weir_pool_config *pl = &cfg->pools[pool];
+	char key[96], ip[INET6_ADDRSTRLEN];
+	unsigned int k;
+
 	for (k = 0; k < pl->n_backends; k++)
 		if (!port_reaches(&cfg->ports[s->out_port], &pl->backends[k].addr)) {
 			addr_str(&pl->backends[k].addr, ip, sizeof(ip));
-			snprintf(key, sizeof(key), "pools[%u].backends[%u].address", s->pool, k);
+			snprintf(key, sizeof(key), "pools[%u].backends[%u].address", pool, k);
 			return weir_cfg_fail(c, key, NULL,
 					     "%s is neither on a subnet of port %s nor one of its "
 					     "neighbors (service %s)",
@@ -501,6 +538,10 @@ weir_cfg_load_l4(struct weir_cfg_ctx *c, json_t *root, struct weir_config *cfg)
 	    0)
 		return rc;
 	cfg->source_table_size = (uint32_t)u;
+	u = WEIR_HTTP_HEAD_BUFFERS_DEFAULT;
+	if ((rc = weir_cfg_member_uint(c, "", root, "http_head_buffers", 0, 16, 1048576, &u)) < 0)
+		return rc;
+	cfg->http_head_buffers = (uint32_t)u;
 	if ((v = json_object_get(root, "pools")) != NULL && (rc = load_pools(c, v, cfg)) != 0)
 		return rc;
 	if ((v = json_object_get(root, "services")) == NULL)
@@ -530,6 +571,8 @@ weir_cfg_load_l4(struct weir_cfg_ctx *c, json_t *root, struct weir_config *cfg)
 		}
 		cfg->n_services++;
 	}
+	if ((rc = weir_cfg_http_internal(c, cfg)) != 0)
+		return rc;
 	if (weir_config_addrs(cfg, &all) != 0)
 		return weir_cfg_fail(c, "services", NULL,
 				     "more than %d addresses in all (vips, port addresses and "

@@ -71,6 +71,29 @@ int weir_cfg_load_synproxy(struct weir_cfg_ctx *c, const char *where, json_t *o,
 int weir_cfg_load_health(struct weir_cfg_ctx *c, const char *where, json_t *o,
 			 struct weir_pool_config *p);
 
+/** The pool named by v (at key) into *pool, if its backends are of family. */
+int weir_cfg_find_pool(struct weir_cfg_ctx *c, const char *key, json_t *v,
+		       const struct weir_config *cfg, uint8_t family, unsigned int *pool);
+
+/** Can service s (its out_port known) reach every backend of pool? */
+int weir_cfg_pool_reached(struct weir_cfg_ctx *c, const struct weir_config *cfg,
+			  const struct weir_service_config *s, unsigned int pool);
+
+/**
+ * Load an http service's "http" and "routes" (service object o at path
+ * where; its vip, out_port and pool, if given, already loaded): allocates
+ * s->http; without "pool", s->pool becomes the first route's.
+ */
+int weir_cfg_load_http(struct weir_cfg_ctx *c, const char *where, json_t *o,
+		       const struct weir_config *cfg, struct weir_service_config *s);
+
+/**
+ * After every service of the file: append the internal services of the
+ * http services' routes (one per http service and route pool other than
+ * its own) and set each route's service.
+ */
+int weir_cfg_http_internal(struct weir_cfg_ctx *c, struct weir_config *cfg);
+
 /** Load ports[i].neighbors into p. */
 int weir_cfg_load_neighbors(struct weir_cfg_ctx *c, const char *where, json_t *v,
 			    struct weir_port_config *p);

@@ -17,6 +17,11 @@
  *   VIP, port, protocol, scheduler, forwarding, pool, local IPs or synproxy
  *   changed is replaced: removed, and appended anew; the global limits'
  *   values;
+ * - http services (and the internal services of their routes' pools,
+ *   matched by name) as far as they are L4 services: timeouts, limits,
+ *   no_backend; an http service cannot be added, removed or replaced, nor
+ *   its protocol, "http" settings, "pool" or routes changed (the http
+ *   stage's tables and the internal services are made at start);
  * - the allow/deny prefix lists (prefixes weirctl added stay);
  * - a pool's health checks (added, changed, removed: probe ports are kept
  *   at start only if some pool had checks) and its outlier settings.
@@ -158,6 +163,7 @@ check_services(const struct weir_config *o, const struct weir_config *n, char *e
 {
 	unsigned int j, k, added = 0;
 	char why[96];
+	int i;
 
 	if (o->n_services == 0 && n->n_services > 0)
 		REFUSE("key 'services': weir started without services (so without connection "
@@ -165,8 +171,12 @@ check_services(const struct weir_config *o, const struct weir_config *n, char *e
 		       FIXED);
 	for (j = 0; j < n->n_services; j++) {
 		const struct weir_service_config *b = &n->services[j];
-		int i = find_service(o, b->name);
 
+		i = find_service(o, b->name);
+		if (weir_config_http_change_ok(i >= 0 ? &o->services[i] : NULL, b, j,
+					       i >= 0 && same_place(&o->services[i], b), err,
+					       errlen) != 0)
+			return -1;
 		if (i >= 0 && same_place(&o->services[i], b)) {
 			if (weir_adm_limits_change_ok(&o->services[i].limits, &b->limits, why,
 						      sizeof(why)) != 0)
@@ -194,6 +204,17 @@ check_services(const struct weir_config *o, const struct weir_config *n, char *e
 		if (!weir_adm_can_add(b))
 			REFUSE("key 'services[%u].limits': no rule had limits at start %s", j,
 			       FIXED);
+	}
+	/* After the new services: a change of an http service is refused
+	 * above by its key in the file; here are those gone from it. */
+	for (i = 0; i < (int)o->n_services; i++) {
+		const struct weir_service_config *a = &o->services[i];
+
+		if (!a->removed && (a->http != NULL || a->internal != 0) &&
+		    find_service(n, a->name) < 0)
+			REFUSE("key 'services': the http service \"%s\" cannot be removed at a "
+			       "reload (restart weir)",
+			       a->internal != 0 ? o->services[a->internal - 1].name : a->name);
 	}
 	if (o->n_services + added > WEIR_MAX_SERVICES)
 		REFUSE("key 'services': more than %d services with those removed or replaced since "
@@ -371,6 +392,8 @@ apply_services(struct weir_config *o, const struct weir_config *n, json_t *ch)
 		if (plan[j] >= 0)
 			continue;
 		k = o->n_services;
+		/* Never an http service (weir_config_http_change_ok() refuses to
+		 * add or replace one): no http settings to copy or to own twice. */
 		o->services[k] = n->services[j];
 		o->services[k].removed = 0;
 		weir_l4_service_added(k);

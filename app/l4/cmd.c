@@ -62,31 +62,35 @@ weir_l4_services_json(void)
 	/* (A reload appends a service to the config before its snapshot.) */
 	for (i = 0; i < cfg->n_services && i < s->n_services; i++) {
 		const struct weir_service_config *sc = &cfg->services[i];
-		json_t *locs = json_array();
+		const char *proto = sc->proto == PROTO_TCP ? "tcp" : "udp";
+		json_t *locs = json_array(), *o;
 
+		if (sc->http != NULL)
+			proto = "http";
 		for (j = 0; j < sc->n_local_ips; j++)
 			json_array_append_new(
 				locs, ip_json(sc->local_ips[j].family, sc->local_ips[j].ip));
-		json_array_append_new(
-			arr,
-			json_pack("{s:s, s:o, s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:i, s:I, "
-				  "s:{s:I, s:I, s:I, s:I, s:I}, s:o, s:b}",
-				  "name", sc->name, "vip", ip_json(sc->vip.family, sc->vip.ip),
-				  "port", sc->port, "protocol",
-				  sc->proto == PROTO_TCP ? "tcp" : "udp", "scheduler",
-				  weir_sched_name(sc->scheduler), "sticky",
-				  sc->sticky_source ? "source" : "none", "forwarding",
-				  sc->forwarding == WEIR_FWD_FULLNAT ? "fullnat" : "dsr-ipip",
-				  "pool", cfg->pools[sc->pool].name, "port_out",
-				  weir.ports[sc->out_port].cfg->name, "local_ips", locs,
-				  "mss_clamp", sc->mss_clamp, "maglev_size",
-				  (json_int_t)(s->svc[i].table ? s->svc[i].table->size : 0),
-				  "timeouts", "syn", (json_int_t)sc->timeouts.syn, "established",
-				  (json_int_t)sc->timeouts.established, "fin",
-				  (json_int_t)sc->timeouts.fin, "closed",
-				  (json_int_t)sc->timeouts.closed, "udp",
-				  (json_int_t)sc->timeouts.udp, "backends", backends_json(i),
-				  "removed", sc->removed));
+		o = json_pack(
+			"{s:s, s:o, s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:i, s:I, "
+			"s:{s:I, s:I, s:I, s:I, s:I}, s:o, s:b}",
+			"name", sc->name, "vip", ip_json(sc->vip.family, sc->vip.ip), "port",
+			sc->port, "protocol", proto, "scheduler", weir_sched_name(sc->scheduler),
+			"sticky", sc->sticky_source ? "source" : "none", "forwarding",
+			sc->forwarding == WEIR_FWD_FULLNAT ? "fullnat" : "dsr-ipip", "pool",
+			cfg->pools[sc->pool].name, "port_out", weir.ports[sc->out_port].cfg->name,
+			"local_ips", locs, "mss_clamp", sc->mss_clamp, "maglev_size",
+			(json_int_t)(s->svc[i].table ? s->svc[i].table->size : 0), "timeouts",
+			"syn", (json_int_t)sc->timeouts.syn, "established",
+			(json_int_t)sc->timeouts.established, "fin", (json_int_t)sc->timeouts.fin,
+			"closed", (json_int_t)sc->timeouts.closed, "udp",
+			(json_int_t)sc->timeouts.udp, "backends", backends_json(i), "removed",
+			sc->removed);
+		/* An http route's pool: its backends' counters, under the http
+		 * service's VIP and port. */
+		if (o != NULL && sc->internal != 0)
+			json_object_set_new(o, "internal_of",
+					    json_string(cfg->services[sc->internal - 1].name));
+		json_array_append_new(arr, o);
 	}
 	return arr;
 }

@@ -106,8 +106,10 @@ l4_svcmap_build(void)
 	if (m == NULL)
 		return NULL;
 	m->mask = size - 1;
+	/* Internal services share their http service's VIP and port: packets
+	 * reach the http service, whose routes pick them. */
 	for (i = 0; i < cfg->n_services; i++)
-		if (!cfg->services[i].removed)
+		if (!cfg->services[i].removed && cfg->services[i].internal == 0)
 			insert(m, WEIR_SVCMAP_SERVICE, &cfg->services[i].vip, cfg->services[i].port,
 			       cfg->services[i].proto, i);
 	for (i = 0; i < weir_l4c.n_locals; i++)

@@ -36,6 +36,7 @@ case $target in
     pkt) srcs=("$root"/lib/pkt/*.c); inc=$root/lib/pkt ;;
     config)
         srcs=("$root"/app/config/weir_config*.c "$root"/lib/lb/*.c "$root"/lib/pkt/*.c
+            "$root/lib/http_lite/route.c" -I"$root/lib/http_lite"
             -I"$root/lib/lb" -I"$root/lib/pkt" -ljansson -lm)
         inc=$root/app/config ;;
     *) echo "fuzz: unknown target $target (probe, pkt, config, http, body, tcp_ep)"; exit 2 ;;

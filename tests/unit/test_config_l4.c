@@ -262,7 +262,8 @@ test_services(void **state)
 	static const struct weir_reject_case services[] = {
 		{"{" PORTS "," POOLS ",'services':[" SVC("s4", "198.18.1.1", "80", "sctp", "w4",
 							 "['198.18.2.1']") "}]}",
-		 "config t: key 'services[0].protocol' = \"sctp\": expected \"tcp\" or \"udp\""},
+		 "config t: key 'services[0].protocol' = \"sctp\": expected \"tcp\", \"udp\" or "
+		 "\"http\""},
 		{"{" PORTS "," POOLS ",'services':[" SVC4 ",'scheduler':'fastest'}]}",
 		 "config t: key 'services[0].scheduler' = \"fastest\": expected one of maglev, "
 		 "rr, wrr, least_conn, source_hash, least_rtt, adaptive"},

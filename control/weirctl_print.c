@@ -375,6 +375,34 @@ print_services(json_t *r)
 }
 
 static void
+print_routes(json_t *r)
+{
+	json_t *s, *e;
+	size_t i, j;
+
+	printf("%-16s %-32s %-24s %-16s %12s\n", "service", "host", "path_prefix", "pool", "hits");
+	json_array_foreach(json_object_get(r, "services"), i, s)
+	{
+		json_array_foreach(json_object_get(s, "routes"), j, e)
+		{
+			const char *pool = gets_(e, "pool");
+			char where[32];
+
+			if (json_object_get(e, "answer") != NULL)
+				snprintf(where, sizeof(where), "(weir answers %lld)",
+					 geti(e, "answer"));
+			else
+				snprintf(where, sizeof(where), "%s", pool);
+			printf("%-16s %-32s %-24s %-16s %12lld%s\n", gets_(s, "service"),
+			       gets_(e, "host"), gets_(e, "path_prefix"), where, geti(e, "hits"),
+			       json_is_true(json_object_get(e, "default")) ? "  (default)" : "");
+		}
+	}
+	if (json_array_size(json_object_get(r, "services")) == 0)
+		printf("(no http services)\n");
+}
+
+static void
 print_acl(json_t *r)
 {
 	json_t *e;
@@ -492,6 +520,8 @@ weirctl_print(const char *cmd, json_t *res)
 		print_reload(res);
 	else if (strcmp(cmd, "acl") == 0)
 		print_acl(res);
+	else if (strcmp(cmd, "routes") == 0)
+		print_routes(res);
 	else if (strcmp(cmd, "bans") == 0)
 		print_bans(res);
 	else if (strcmp(cmd, "top") == 0)

@@ -14,6 +14,7 @@
 #include "core/mailbox.h"
 #include "ctl_server.h"
 #include "core/reload.h"
+#include "http/http.h"
 #include "l4/l4.h"
 #include "weir_ctl_cmds.h"
 

@@ -113,7 +113,7 @@ void weir_http_poll(struct weir_http_worker *hw, unsigned int budget);
 /** Connection slot idx goes away: give back its buffer. */
 void weir_http_gone(struct weir_http_worker *hw, uint32_t idx);
 
-/** The routes of every http service, with their hits summed over the workers. */
-json_t *weir_http_routes_json(void);
+/** weirctl routes: every http service's routes, with hits summed over the workers. */
+json_t *weir_cmd_routes(json_t *req, char *err, size_t errlen);
 
 #endif /* WEIR_HTTP_STAGE_H */

@@ -138,12 +138,15 @@ route_json(const struct weir_config *cfg, const struct weir_http_config *h, unsi
 }
 
 json_t *
-weir_http_routes_json(void)
+weir_cmd_routes(json_t *req, char *err, size_t errlen)
 {
 	const struct weir_config *cfg = weir.cfg;
 	json_t *out = json_array();
 	unsigned int i, r;
 
+	(void)req;
+	(void)err;
+	(void)errlen;
 	for (i = 0; i < cfg->n_services; i++) {
 		const struct weir_http_config *h = cfg->services[i].http;
 		json_t *routes;
@@ -157,5 +160,5 @@ weir_http_routes_json(void)
 		json_array_append_new(out, json_pack("{s:s, s:o}", "service", cfg->services[i].name,
 						     "routes", routes));
 	}
-	return out;
+	return json_pack("{s:o}", "services", out);
 }

@@ -40,8 +40,15 @@ def pattern_sha(n):
 
 
 def http_config(cfg):
-    cfg['services'].append({'name': 'h4', 'vip': E.VIP4, 'port': HTTP_PORT, 'protocol': 'http',
-                            'scheduler': 'rr', 'pool': 'web4', 'local_ips': [E.BLOCAL4]})
+    """h4: the three backends by default, b2 alone for host api.example and
+    /api/ (pool api4); h4x: no default pool (404), *.example to api4."""
+    cfg['pools'].append({'name': 'api4', 'backends': [{'address': E.BK4[2], 'port': E.BPORT}]})
+    common = {'vip': E.VIP4, 'protocol': 'http', 'scheduler': 'rr', 'local_ips': [E.BLOCAL4],
+              'timeouts': {'closed': 1}, 'http': {'header_timeout_ms': 1000}}
+    cfg['services'].append(dict(common, name='h4', port=HTTP_PORT, pool='web4', routes=[
+        {'host': 'api.example', 'pool': 'api4'}, {'path_prefix': '/api/', 'pool': 'api4'}]))
+    cfg['services'].append(dict(common, name='h4x', port=HTTP_PORT + 1, routes=[
+        {'host': '*.example', 'pool': 'api4'}]))
 
 
 def curl(t, *args, timeout=30):
@@ -125,6 +132,48 @@ def http():
                        '%s: answer %r' % (name, out[:200]))
         E.wt.check(backend_lines(t) == before, 'a hostile head reached a backend')
         print('ok: hostile heads answered 400 by weir, none reached a backend', flush=True)
+
+        # Routes: by host, by path prefix, the default pool, and weir's 404.
+        api = [curl(t, '-H', 'Host: api.example', url + 'who') for _ in range(3)]
+        E.wt.check(api == ['b2'] * 3, 'Host: api.example went to %s' % api)
+        api = [curl(t, url + 'api/who') for _ in range(2)]
+        E.wt.check(all(json.loads(a)['name'] == 'b2' for a in api), '/api/ went to %s' % api)
+        urlx = 'http://%s:%d/' % (E.VIP4, HTTP_PORT + 1)
+        E.wt.check(curl(t, '-H', 'Host: x.api.example', urlx + 'who') == 'b2', '*.example')
+        out = curl(t, '-i', '-H', 'Host: other.test', urlx + 'who')
+        E.wt.check(out.startswith('HTTP/1.1 404 Not Found\n') and
+                   out.endswith('{"error": "no route"}'), 'no route: %r' % out)
+        routes = {r['service']: r['routes'] for r in t.w.ctl('routes')['services']}
+        hits = [(r['host'], r['path_prefix'], r['hits']) for r in routes['h4']]
+        E.wt.check(hits == [('api.example', '/', 3), ('*', '/api/', 2), ('*', '/', 11)],
+                   'h4 route hits: %s' % hits)
+        hits = [(r['host'], r['hits'], r.get('answer')) for r in routes['h4x']]
+        E.wt.check(hits == [('*.example', 1, None), ('*', 1, 404)], 'h4x hits: %s' % hits)
+        print('ok: routes by host and path, default pool, 404 from weir, hits', flush=True)
+
+        # Large bodies spliced intact both ways.
+        n = 100 << 20
+        got = E.sh('sh', '-c', 'curl -sS --max-time 60 %sbytes/%d | sha256sum' % (url, n),
+                   ns=t.nsc).stdout.split()[0]
+        E.wt.check(got == pattern_sha(n), '100 MB download: sha256 %s' % got)
+        path = os.path.join(t.web, 'up-20m')
+        with open(path, 'wb') as f:
+            f.write(os.urandom(20 << 20))
+        with open(path, 'rb') as f:
+            want = hashlib.sha256(f.read()).hexdigest()
+        res = json.loads(curl(t, '--data-binary', '@' + path, url + 'post', timeout=60))
+        E.wt.check(res['length'] == 20 << 20 and res['sha256'] == want, '20 MB up: %s' % res)
+        print('ok: 100 MB down and 20 MB up spliced intact', flush=True)
+
+        # Slow loris: heads that never end get 408 after header_timeout, and
+        # weir forgets them (conns back to 0 once the closed entries expire).
+        out = raw(t, b'GET / HTTP/1.1\r\nHost: a\r\nX-Slow: 1', wait=3)
+        E.wt.check(out.startswith(b'HTTP/1.1 408 Request Timeout\r\n'), '408: %r' % out[:100])
+        E.wait_for(lambda: t.w.ctl('stats')['total']['conns'] == 0, 'conns back to 0', 10)
+        tot = t.w.ctl('stats')['total']
+        E.wt.check(tot['http_408'] == 1 and tot['http_header_timeouts'] == 1,
+                   'header timeouts: %s' % {k: v for k, v in tot.items() if 'http' in k})
+        print('ok: slow loris answered 408 and freed', flush=True)
 
 
 def scenarios(module):

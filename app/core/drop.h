@@ -40,6 +40,8 @@
 	  "synproxy: a segment the splice refuses (blind RST, bad options, stray SYN)")            \
 	X(HTTP_NO_BUFFER, "http_no_buffer",                                                        \
 	  "http: a cookie ACK while every head buffer of the worker is in use")                    \
+	X(HTTP_OUT_OF_ORDER, "http_out_of_order",                                                  \
+	  "http: a client segment beyond the next byte of a spliced connection (sent again)")      \
 	X(HTTP_SEGMENT, "http_segment",                                                            \
 	  "http: a segment the connection's state refuses (blind RST, stray SYN, bad options)")
 

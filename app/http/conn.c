@@ -30,12 +30,12 @@ pfx_total(const struct weir_http_ctx *x)
 }
 
 /* Send weir's prefix from pfx_nxt, as the backend's window allows. */
-static void
-send_prefix(struct weir_http_worker *hw, uint32_t idx, const struct weir_conn *c,
-	    struct weir_http_ctx *x)
+void
+http_send_prefix(struct weir_http_worker *hw, uint32_t idx, const struct weir_conn *c,
+		 struct weir_http_ctx *x)
 {
 	const struct weir_tcp_splice *s = &x->s;
-	uint32_t base = s->c_isn + 1, ack = s->c_ack - s->d_b2c;
+	uint32_t base = x->pfx_seq, ack = s->c_ack - s->d_b2c;
 	uint16_t win = weir_tcp_win_rescale(s->c_win, s->c_ws, s->cb_ws);
 	uint32_t mss = x->b_mss < FRAME_DATA_MAX ? x->b_mss : FRAME_DATA_MAX;
 	const uint8_t *buf = http_buf(hw, x);
@@ -77,10 +77,10 @@ spliced(struct weir_http_worker *hw, uint32_t idx, const struct weir_conn *c,
 		x->b_mss = o.mss;
 	x->b_wnd = synack->win; /* a SYN-ACK's window is never scaled */
 	x->floor = x->ep.rcv_nxt;
-	x->pfx_len = x->ep.len;
 	x->pfx_nxt = x->pfx_una = 0;
 	x->s.c_nxt = x->ep.rcv_nxt;
 	x->s.d_c2b = x->shift;
+	http_track_first(x, http_buf(hw, x));
 	cw = x->ep.snd_wnd >> x->s.c_ws;
 	x->s.c_win = (uint16_t)(cw > 65535u ? 65535u : cw);
 	if (x->fin_in) {
@@ -91,7 +91,7 @@ spliced(struct weir_http_worker *hw, uint32_t idx, const struct weir_conn *c,
 	x->rtx = 0;
 	x->rtx_at = 0;
 	hw->stats.http_spliced++;
-	send_prefix(hw, idx, c, x);
+	http_send_prefix(hw, idx, c, x);
 }
 
 /* The backend ACKed up to ack (its view): the prefix's progress. */
@@ -99,7 +99,7 @@ static void
 prefix_acked(struct weir_http_worker *hw, uint32_t idx, const struct weir_conn *c,
 	     struct weir_http_ctx *x, uint32_t ack)
 {
-	uint32_t off = ack - (x->s.c_isn + 1);
+	uint32_t off = ack - x->pfx_seq;
 
 	if (off > pfx_total(x) || off <= x->pfx_una)
 		return;
@@ -109,11 +109,18 @@ prefix_acked(struct weir_http_worker *hw, uint32_t idx, const struct weir_conn *
 	if (seq_lt(x->pfx_nxt, off))
 		x->pfx_nxt = off;
 	if (off == pfx_total(x)) {
+		/* Done: the buffer holds only the next head, if one came. */
 		x->phase = WEIR_HTTP_P_SPLICED;
-		http_buf_put(hw, x);
+		if (x->col_len == 0) {
+			http_buf_put(hw, x);
+			return;
+		}
+		x->hold_seq = x->col_seq + x->col_d;
+		http_ack_taken(hw, idx, c, x);
+		http_next_head(hw, idx, c, x);
 		return;
 	}
-	send_prefix(hw, idx, c, x);
+	http_send_prefix(hw, idx, c, x);
 }
 
 /* ---- entry points ------------------------------------------------------------------ */
@@ -186,10 +193,6 @@ weir_http_from_client(struct weir_http_worker *hw, struct rte_mbuf *m, const str
 {
 	struct weir_http_ctx *x = &hw->ctx[idx];
 	uint8_t *buf = rte_pktmbuf_mtod(m, uint8_t *);
-	struct weir_tcp_seg seg;
-	struct weir_tcp_emit out;
-	uint32_t csum = 0, end;
-	int rc;
 
 	switch (x->phase) {
 	case WEIR_HTTP_P_COLLECT:
@@ -205,27 +208,7 @@ weir_http_from_client(struct weir_http_worker *hw, struct rte_mbuf *m, const str
 	default:
 		return weir_v_drop(WEIR_DROP_HTTP_SEGMENT);
 	}
-	http_seg_of(buf, p, &seg);
-	end = seg.seq + seg.len + ((seg.flags & WEIR_TCP_F_FIN) ? 1 : 0);
-	if (!(seg.flags & WEIR_TCP_F_RST) && end != seg.seq && seq_lt(seg.seq, x->floor)) {
-		/* Bytes weir ACKed itself (its ACK was lost): ACK them again;
-		 * one that straddles the mark is retransmitted by the client
-		 * from it, once it has that ACK. */
-		uint32_t b_ack = x->s.b_ack - x->s.d_c2b;
-
-		hw->stats.http_old_segments++;
-		http_frame(hw, idx, c, 0, WEIR_TCP_F_ACK, x->s.b_nxt + x->s.d_b2c,
-			   seq_lt(b_ack, x->floor) ? x->floor : b_ack,
-			   weir_tcp_win_rescale(x->s.b_win, x->s.b_ws, x->s.adv_ws), NULL, 0, NULL,
-			   0);
-		return weir_v(WEIR_V_CONSUMED, 0);
-	}
-	rc = weir_tcp_sp_from_client(&x->s, &seg, &csum, &out);
-	if (rc < 0 || !(rc & WEIR_TCP_SP_FORWARD))
-		return weir_v_drop(WEIR_DROP_HTTP_SEGMENT);
-	http_seg_store(buf, p, &seg, csum);
-	hw->stats.http_bytes_c2b += seg.len;
-	return weir_v_continue();
+	return http_spliced_client(hw, m, p, idx, c, x);
 }
 
 struct weir_verdict
@@ -281,6 +264,8 @@ weir_http_from_backend(struct weir_http_worker *hw, struct rte_mbuf *m, const st
 		    !(seg.flags & (WEIR_TCP_F_FIN | WEIR_TCP_F_RST)))
 			return weir_v(WEIR_V_CONSUMED, 0);
 	}
+	if (x->col_len != 0)
+		http_ack_taken(hw, idx, c, x);
 	/* The client's bytes weir ACKed itself stay ACKed. */
 	if ((seg.flags & WEIR_TCP_F_ACK) && seq_lt(seg.ack, x->floor)) {
 		weir_tcp_csum_add32(&csum, seg.ack, x->floor);
@@ -346,7 +331,7 @@ timers(struct weir_http_worker *hw, uint32_t idx, const struct weir_conn *c,
 		hw->stats.http_rtx_backend++;
 		x->pfx_nxt = x->pfx_una; /* go back */
 		x->rtx_at = 0;
-		send_prefix(hw, idx, c, x);
+		http_send_prefix(hw, idx, c, x);
 		break;
 	default:
 		break;

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "http/http-priv.h"
+#include "weir_http_body.h"
 #include "weir_http_out.h"
 
 /* ---- weir's answers -------------------------------------------------------------- */
@@ -50,7 +51,6 @@ count_status(struct weir_http_worker *hw, int status)
 	}
 }
 
-/* Answer status with a JSON error and close (the endpoint sends it reliably). */
 void
 http_answer(struct weir_http_worker *hw, uint32_t idx, const struct weir_conn *c,
 	    struct weir_http_ctx *x, int status, const char *error)
@@ -78,45 +78,44 @@ addr_str(const struct weir_conn *c, char *s, size_t n)
 }
 
 /*
- * The head is complete: route it, rewrite it in place (the body bytes taken
- * after it move with it) and ask for a backend. Returns 1 when routed.
+ * Route request r and rewrite its head (region[0, head_len)) into hw->scratch
+ * (at most room bytes): the rewritten length, with *svc the service to
+ * pick the backend from; or -status for weir to answer (*why its message).
  */
-static int
-head_done(struct weir_http_worker *hw, uint32_t idx, const struct weir_conn *c,
-	  struct weir_http_ctx *x, const struct weir_http_req *r, uint32_t head_len)
+int
+http_route_rewrite(struct weir_http_worker *hw, const struct weir_conn *c, struct weir_http_ctx *x,
+		   const struct weir_http_req *r, const uint8_t *region, uint32_t head_len,
+		   uint32_t room, unsigned int *svc, const char **why)
 {
 	const struct weir_http_config *h = http_conf(x);
-	uint8_t *buf = http_buf(hw, x);
+	uint64_t *hits = &hw->route_hits[x->parent * (WEIR_HTTP_ROUTES_MAX + 1)];
 	char client[64], rid[40];
 	struct weir_http_edit e[6];
-	unsigned int n = 0, svc = x->parent;
-	uint32_t extra = x->ep.len - head_len;
+	unsigned int n = 0;
 	size_t rw;
 	int route;
 
 	hw->stats.http_heads++;
 	if (r->method == WEIR_HTTP_CONNECT) {
-		http_answer(hw, idx, c, x, 501, "CONNECT is not supported");
-		return 0;
+		*why = "CONNECT is not supported";
+		return -501;
 	}
-	route = weir_http_route_match(&h->routes, buf + r->host.off, r->host.len, buf + r->path.off,
-				      r->path.len);
+	route = weir_http_route_match(&h->routes, region + r->host.off, r->host.len,
+				      region + r->path.off, r->path.len);
 	if (route < 0 && h->default_404) {
-		hw->route_hits[x->parent * (WEIR_HTTP_ROUTES_MAX + 1) + WEIR_HTTP_ROUTES_MAX]++;
-		http_answer(hw, idx, c, x, 404, "no route");
-		return 0;
+		hits[WEIR_HTTP_ROUTES_MAX]++;
+		*why = "no route";
+		return -404;
 	}
-	if (route >= 0)
-		svc = h->route[route].service;
+	*svc = route >= 0 ? h->route[route].service : x->parent;
 	x->route = route >= 0 ? (uint16_t)route : WEIR_HTTP_NO_ROUTE;
-	hw->route_hits[x->parent * (WEIR_HTTP_ROUTES_MAX + 1) +
-		       (route >= 0 ? (unsigned int)route : WEIR_HTTP_ROUTES_MAX)]++;
+	hits[route >= 0 ? (unsigned int)route : WEIR_HTTP_ROUTES_MAX]++;
 
 	addr_str(c, client, sizeof(client));
 	e[n++] = (struct weir_http_edit){WEIR_HTTP_EDIT_APPEND, "X-Forwarded-For", client};
 	e[n++] = (struct weir_http_edit){WEIR_HTTP_EDIT_SET, "X-Forwarded-Proto",
 					 h->forwarded_proto};
-	if (weir_http_header_find(r, buf, "x-request-id") < 0) {
+	if (weir_http_header_find(r, region, "x-request-id") < 0) {
 		snprintf(rid, sizeof(rid), "%08x%08x%016llx",
 			 (unsigned int)c->client.sport << 16 | c->client.dport, x->s.c_isn,
 			 (unsigned long long)hw->stats.http_heads);
@@ -124,14 +123,39 @@ head_done(struct weir_http_worker *hw, uint32_t idx, const struct weir_conn *c,
 	}
 	e[n++] = (struct weir_http_edit){WEIR_HTTP_EDIT_APPEND, "Via", weir_http_via[x->parent]};
 	e[n++] = (struct weir_http_edit){WEIR_HTTP_EDIT_DEL, "Proxy-Connection", NULL};
-	rw = weir_http_rewrite(r, buf, head_len, e, n, hw->scratch,
-			       hw->buf_size - WEIR_HTTP_BUF_ANSWER - extra);
+	rw = weir_http_rewrite(r, region, head_len, e, n, hw->scratch, room);
 	if (rw == 0) {
-		http_answer(hw, idx, c, x, 431, "request head too large");
+		*why = "request head too large";
+		return -431;
+	}
+	weir_http_body_req(&x->rb, r);
+	x->c2b = r->upgrade ? WEIR_HTTP_C2B_OPAQUE : WEIR_HTTP_C2B_BODY;
+	return (int)rw;
+}
+
+/*
+ * The first head is complete: route it, rewrite it in place (the body bytes
+ * taken after it move with it) and ask for a backend. Returns 1 when routed.
+ */
+static int
+head_done(struct weir_http_worker *hw, uint32_t idx, const struct weir_conn *c,
+	  struct weir_http_ctx *x, const struct weir_http_req *r, uint32_t head_len)
+{
+	uint8_t *buf = http_buf(hw, x);
+	uint32_t extra = x->ep.len - head_len;
+	const char *why = NULL;
+	unsigned int svc = 0;
+	int rw;
+
+	rw = http_route_rewrite(hw, c, x, r, buf, head_len,
+				hw->buf_size - WEIR_HTTP_BUF_ANSWER - extra, &svc, &why);
+	if (rw < 0) {
+		http_answer(hw, idx, c, x, -rw, why);
 		return 0;
 	}
 	memmove(buf + rw, buf + head_len, extra);
-	memcpy(buf, hw->scratch, rw);
+	memcpy(buf, hw->scratch, (size_t)rw);
+	x->head_rw = (uint32_t)rw;
 	x->ep.len = (uint32_t)rw + extra;
 	x->ep.cap = hw->buf_size - WEIR_HTTP_BUF_ANSWER;
 	x->ep.hdr_deadline = UINT64_MAX;    /* the head is in */

@@ -83,9 +83,43 @@ void http_ep_out(struct weir_http_worker *hw, uint32_t idx, const struct weir_co
 void http_answer(struct weir_http_worker *hw, uint32_t idx, const struct weir_conn *c,
 		 struct weir_http_ctx *x, int status, const char *error);
 
+/* Route request r and rewrite its head (region[0, head_len)) into hw->scratch
+ * (at most room bytes), and start tracking its body: the rewritten length,
+ * *svc the service to pick from; or -status for weir to answer (*why). */
+int http_route_rewrite(struct weir_http_worker *hw, const struct weir_conn *c,
+		       struct weir_http_ctx *x, const struct weir_http_req *r,
+		       const uint8_t *region, uint32_t head_len, uint32_t room, unsigned int *svc,
+		       const char **why);
+
 /* A client segment for the endpoint (before the splice): 1 when the head is
  * routed (hw->bind_svc: bind it). */
 int http_collect(struct weir_http_worker *hw, uint32_t idx, const struct weir_conn *c,
 		 struct weir_http_ctx *x, const uint8_t *buf, const struct weir_pkt *p);
+
+/* ---- conn.c ---- */
+
+/* Send weir's prefix (buf[0, pfx_len) at backend seq pfx_seq) from pfx_nxt,
+ * as the backend's window allows. */
+void http_send_prefix(struct weir_http_worker *hw, uint32_t idx, const struct weir_conn *c,
+		      struct weir_http_ctx *x);
+
+/* ---- stream.c ---- */
+
+/* The first request spliced: count its body bytes taken with the head
+ * (the prefix ends where it ends; what follows is the next head). */
+void http_track_first(struct weir_http_ctx *x, const uint8_t *buf);
+
+/* ACK what weir holds once the backend has every byte before it. */
+void http_ack_taken(struct weir_http_worker *hw, uint32_t idx, const struct weir_conn *c,
+		    struct weir_http_ctx *x);
+
+/* A later head collected: parse, route and send it once no prefix is out. */
+void http_next_head(struct weir_http_worker *hw, uint32_t idx, const struct weir_conn *c,
+		    struct weir_http_ctx *x);
+
+/* A client segment of a spliced connection. */
+struct weir_verdict http_spliced_client(struct weir_http_worker *hw, struct rte_mbuf *m,
+					const struct weir_pkt *p, uint32_t idx, struct weir_conn *c,
+					struct weir_http_ctx *x);
 
 #endif /* WEIR_HTTP_PRIV_H */

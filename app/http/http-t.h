@@ -15,6 +15,7 @@
 
 #include "core/counters.h"
 #include "weir_http.h"
+#include "weir_http_body.h"
 #include "weir_tcp_endpoint.h"
 #include "weir_tcp_splice.h"
 
@@ -38,6 +39,13 @@ enum weir_http_phase {
 	WEIR_HTTP_P_SPLICED,  /**< spliced; the buffer is given back */
 };
 
+/** What the client's bytes are, once spliced (keep-alive). */
+enum weir_http_c2b {
+	WEIR_HTTP_C2B_BODY = 0, /**< the current request's body: forwarded as they come */
+	WEIR_HTTP_C2B_HEAD,	/**< a later request's head: collected into the buffer */
+	WEIR_HTTP_C2B_OPAQUE,	/**< after an upgrade: forwarded, never parsed */
+};
+
 /** One connection slot's HTTP state (a side array, like the SYN proxy's). */
 struct weir_http_ctx {
 	struct weir_tcp_ep ep;	  /**< the client leg until the splice */
@@ -50,13 +58,24 @@ struct weir_http_ctx {
 	uint32_t pfx_una; /**< of them, the first not ACKed by the backend */
 	uint32_t b_wnd;	  /**< the backend's window, bytes */
 	uint32_t shift;	  /**< the rewritten head's growth: client seq + shift = backend's */
-	uint64_t rtx_at;  /**< backend leg's retransmission (SYN, prefix), ms; 0: none */
-	uint16_t b_mss;	  /**< the backend's MSS */
-	uint16_t route;	  /**< route taken (0xffff: the default pool) */
-	uint8_t phase;	  /**< enum weir_http_phase */
-	uint8_t rtx;	  /**< backend leg retransmissions */
-	uint8_t fin_in;	  /**< the client's FIN came before the splice: sent after the prefix */
-	uint8_t parent;	  /**< the http service */
+	struct weir_http_body rb; /**< the current request's body (client to backend) */
+	uint32_t head_rw;	  /**< the first request: its rewritten head is buf[0, head_rw) */
+	uint32_t pfx_seq;	  /**< the backend's view of buf[0] while a prefix is out */
+	uint32_t hold_seq;	  /**< backend's view of the first client byte weir holds */
+	uint32_t col_off;	  /**< the next head being collected: buf[col_off, + col_len) */
+	uint32_t col_len;
+	uint32_t col_seq; /**< client's seq of buf[col_off] */
+	uint32_t col_d;	  /**< the client-to-backend shift in force at col_seq */
+	uint32_t d_prev;  /**< client seqs before shift_seq translate with d_prev */
+	uint32_t shift_seq;
+	uint64_t rtx_at; /**< backend leg's retransmission (SYN, prefix), ms; 0: none */
+	uint16_t b_mss;	 /**< the backend's MSS */
+	uint16_t route;	 /**< route taken (0xffff: the default pool) */
+	uint8_t phase;	 /**< enum weir_http_phase */
+	uint8_t rtx;	 /**< backend leg retransmissions */
+	uint8_t fin_in;	 /**< the client's FIN came before the splice: sent after the prefix */
+	uint8_t parent;	 /**< the http service */
+	uint8_t c2b;	 /**< enum weir_http_c2b */
 };
 
 /** A frame the stage made up, for the worker loop to address and send. */
@@ -76,6 +95,11 @@ struct weir_http_ev {
 #define WEIR_HTTP_COUNTERS(X)                                                                      \
 	X(http_conns, "http", "conns", "connections", "connections accepted from a cookie ACK")    \
 	X(http_heads, "http", "heads", "requests", "request heads parsed complete")                \
+	X(http_heads_later, "http", "later", "requests",                                           \
+	  "of those, later requests of a kept-alive connection")                                   \
+	X(http_ooo, NULL, NULL, "segments",                                                        \
+	  "client segments beyond the next byte on a spliced connection (dropped: requests are "   \
+	  "tracked in order)")                                                                     \
 	X(http_routed, "http", "routed", "requests", "requests bound to a backend")                \
 	X(http_spliced, "http", "spliced", "connections", "backend handshakes completed")          \
 	X(http_answers, "http", "answers", "responses", "weir's own answers (every status)")       \
@@ -101,7 +125,9 @@ struct weir_http_ev {
 	  "connections reset by the client before the splice")                                     \
 	X(http_old_segments, NULL, NULL, "segments",                                               \
 	  "client segments of bytes weir had ACKed itself, re-ACKed")                              \
-	X(http_no_mbuf, NULL, NULL, "segments", "frames weir could not make (no mbuf)")
+	X(http_no_mbuf, NULL, NULL, "segments", "frames weir could not make (no mbuf)")            \
+	X(http_later_refused, NULL, NULL, "connections",                                           \
+	  "later requests weir refused on a kept-alive connection (both legs reset)")
 
 /** Per-worker HTTP counters (written by the owner only). */
 struct weir_http_stats {

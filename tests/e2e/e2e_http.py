@@ -13,11 +13,11 @@ a backend namespace, weir between them on tap ports.
 import hashlib
 import json
 import os
-import socket
-import time
+import subprocess
 
 E = None  # the e2e module (scenarios())
 HTTP_PORT = 8000
+WS_PORT = 8081
 
 
 def backend_argv(E):
@@ -43,10 +43,12 @@ def http_config(cfg):
     """h4: the three backends by default, b2 alone for host api.example and
     /api/ (pool api4); h4x: no default pool (404), *.example to api4."""
     cfg['pools'].append({'name': 'api4', 'backends': [{'address': E.BK4[2], 'port': E.BPORT}]})
+    cfg['pools'].append({'name': 'ws4', 'backends': [{'address': E.BK4[0], 'port': WS_PORT}]})
     common = {'vip': E.VIP4, 'protocol': 'http', 'scheduler': 'rr', 'local_ips': [E.BLOCAL4],
               'timeouts': {'closed': 1}, 'http': {'header_timeout_ms': 1000}}
     cfg['services'].append(dict(common, name='h4', port=HTTP_PORT, pool='web4', routes=[
-        {'host': 'api.example', 'pool': 'api4'}, {'path_prefix': '/api/', 'pool': 'api4'}]))
+        {'host': 'api.example', 'pool': 'api4'}, {'path_prefix': '/api/', 'pool': 'api4'},
+        {'path_prefix': '/ws', 'pool': 'ws4'}]))
     cfg['services'].append(dict(common, name='h4x', port=HTTP_PORT + 1, routes=[
         {'host': '*.example', 'pool': 'api4'}]))
 
@@ -88,6 +90,10 @@ def http():
     with E.l4_topology('e2e-http', mutate=http_config) as t:
         E.write_who(t.web)
         E.bring_up(t.w, t.nsc, t.nsb, t.tapc, t.tapb, t.web, t.procs, serve=backend_argv(E))
+        t.procs.append(subprocess.Popen(
+            ['ip', 'netns', 'exec', t.nsb, '/usr/bin/python3',
+             os.path.join(os.path.dirname(os.path.abspath(__file__)), 'ws_echo.py'), E.BK4[0],
+             str(WS_PORT)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         url = 'http://%s:%d/' % (E.VIP4, HTTP_PORT)
         # GET: each backend in turn (rr), through weir's HTTP termination.
         who = [curl(t, url + 'who') for _ in range(6)]
@@ -145,7 +151,8 @@ def http():
                    out.endswith('{"error": "no route"}'), 'no route: %r' % out)
         routes = {r['service']: r['routes'] for r in t.w.ctl('routes')['services']}
         hits = [(r['host'], r['path_prefix'], r['hits']) for r in routes['h4']]
-        E.wt.check(hits == [('api.example', '/', 3), ('*', '/api/', 2), ('*', '/', 11)],
+        E.wt.check(hits == [('api.example', '/', 3), ('*', '/api/', 2), ('*', '/ws', 0),
+                           ('*', '/', 11)],
                    'h4 route hits: %s' % hits)
         hits = [(r['host'], r['hits'], r.get('answer')) for r in routes['h4x']]
         E.wt.check(hits == [('*.example', 1, None), ('*', 1, 404)], 'h4x hits: %s' % hits)
@@ -174,6 +181,60 @@ def http():
         E.wt.check(tot['http_408'] == 1 and tot['http_header_timeouts'] == 1,
                    'header timeouts: %s' % {k: v for k, v in tot.items() if 'http' in k})
         print('ok: slow loris answered 408 and freed', flush=True)
+        keep_alive(t, url)
+        websocket(t)
+
+
+def requests_seen(t):
+    return t.w.ctl('stats')['total']['http_heads']
+
+
+def keep_alive(t, url):
+    """Later requests on one connection: each head parsed, routed, rewritten."""
+    # curl reuses its connection for the URLs of one command line.
+    before = requests_seen(t)
+    out = curl(t, url + 'echo', url + 'echo', url + 'echo')
+    answers = [json.loads(x) for x in out.replace('}{', '}\n{').split('\n')]
+    ids = [dict((k.lower(), v) for k, v in a['headers'])['x-request-id'] for a in answers]
+    E.wt.check(len(set(ids)) == 3 and requests_seen(t) - before == 3,
+               'keep-alive: request ids %s, heads %d' % (ids, requests_seen(t) - before))
+    # Pipelining: three requests in one write, the second with a body.
+    host = 'Host: %s\r\n' % E.VIP4
+    reqs = ('GET /echo HTTP/1.1\r\n' + host + '\r\n' +
+            'POST /post HTTP/1.1\r\n' + host + 'Content-Length: 5\r\n\r\nhello' +
+            'GET /who HTTP/1.1\r\n' + host + 'Connection: close\r\n\r\n').encode()
+    out = raw(t, reqs, wait=5)
+    E.wt.check(out.count(b'HTTP/1.1 200 OK\r\n') == 3 and
+               b'"sha256": "%s"' % hashlib.sha256(b'hello').hexdigest().encode() in out,
+               'pipelined: %r' % out[-600:])
+    # wrk keep-alive: weir parses every request wrk sends (those in flight at
+    # the end too), and the backends see exactly those.
+    before, lines = requests_seen(t), backend_lines(t)
+    r = E.sh('wrk', '-t', '2', '-c', '8', '-d', '10s', url + 'who', ns=t.nsc)
+    total = int(r.stdout.split(' requests in ')[0].split()[-1])
+    heads, seen = requests_seen(t) - before, backend_lines(t) - lines
+    E.wt.check('Non-2xx' not in r.stdout and 'Socket errors' not in r.stdout and total > 100,
+               'wrk:\n' + r.stdout)
+    E.wt.check(total <= heads <= total + 8 and seen == heads,
+               'wrk %d requests, weir parsed %d, backends saw %d' % (total, heads, seen))
+    print('ok: keep-alive (curl), pipelining, wrk %d requests, weir %d heads' % (total, heads),
+          flush=True)
+
+
+def websocket(t):
+    """Upgrade: after the 101 the stream passes untouched."""
+    code = ('import asyncio, websockets\n'
+            'async def go():\n'
+            '    async with websockets.connect("ws://%s:%d/ws") as ws:\n'
+            '        for i in range(50):\n'
+            '            m = "message %%d " %% i * (i + 1)\n'
+            '            await ws.send(m)\n'
+            '            assert await ws.recv() == m\n'
+            '    print("echoed")\n'
+            'asyncio.run(go())\n') % (E.VIP4, HTTP_PORT)
+    r = E.sh('/usr/bin/python3', '-c', code, ns=t.nsc, check=False)
+    E.wt.check(r.stdout.strip() == 'echoed', 'websocket: %s%s' % (r.stdout, r.stderr[-800:]))
+    print('ok: websocket echo through weir', flush=True)
 
 
 def scenarios(module):

@@ -205,6 +205,8 @@ weir_http_from_client(struct weir_http_worker *hw, struct rte_mbuf *m, const str
 	case WEIR_HTTP_P_SEND:
 	case WEIR_HTTP_P_SPLICED:
 		break;
+	case WEIR_HTTP_P_LATE:
+		return http_late_client(hw, m, p, idx, c, x);
 	default:
 		return weir_v_drop(WEIR_DROP_HTTP_SEGMENT);
 	}
@@ -225,6 +227,8 @@ weir_http_from_backend(struct weir_http_worker *hw, struct rte_mbuf *m, const st
 
 	if (phase < WEIR_HTTP_P_CONNECT)
 		return weir_v_drop(WEIR_DROP_HTTP_SEGMENT);
+	if (phase == WEIR_HTTP_P_LATE)
+		return http_late_backend(hw, m, p, idx, c, x);
 	http_seg_of(buf, p, &seg);
 	raw_ack = seg.ack;
 	rc = weir_tcp_sp_from_backend(&x->s, &seg, &csum, &out);
@@ -315,6 +319,24 @@ timers(struct weir_http_worker *hw, uint32_t idx, const struct weir_conn *c,
 				   rb.opts, rb.opts_len);
 		hw->stats.http_rtx_backend++;
 		x->rtx_at = hw->now_ms + ((uint64_t)SYN_RTO_MS << x->rtx);
+		break;
+	case WEIR_HTTP_P_LATE:
+		if (hw->now_ms >= x->late_until) {
+			/* The backend never closed: reset both. */
+			weir_tcp_sp_abort(&x->s, &rc, &rb);
+			http_frame(hw, idx, c, 1, rb.flags, rb.seq, rb.ack, 0, NULL, 0, NULL, 0);
+			http_frame(hw, idx, c, 0, rc.flags, rc.seq, rc.ack, 0, NULL, 0, NULL, 0);
+			x->phase = WEIR_HTTP_P_SPLICED;
+			http_buf_put(hw, x);
+			http_event_q(hw, idx, WEIR_EV_CLOSED);
+			return;
+		}
+		if (x->rtx_at != 0 && x->rtx_at <= hw->now_ms &&
+		    seq_lt(x->s.b_ack, x->late_fin + 1) && x->rtx < PFX_MAX_RTX) {
+			x->rtx++;
+			hw->stats.http_rtx_backend++;
+			http_late_fin(hw, idx, c, x);
+		}
 		break;
 	case WEIR_HTTP_P_SEND:
 		if (x->rtx_at == 0 || x->rtx_at > hw->now_ms)

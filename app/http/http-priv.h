@@ -117,6 +117,20 @@ void http_ack_taken(struct weir_http_worker *hw, uint32_t idx, const struct weir
 void http_next_head(struct weir_http_worker *hw, uint32_t idx, const struct weir_conn *c,
 		    struct weir_http_ctx *x);
 
+/* LATE: weir's FIN to the backend (again). */
+void http_late_fin(struct weir_http_worker *hw, uint32_t idx, const struct weir_conn *c,
+		   struct weir_http_ctx *x);
+
+/* LATE: a backend segment (its last response drains; its FIN is kept). */
+struct weir_verdict http_late_backend(struct weir_http_worker *hw, struct rte_mbuf *m,
+				      const struct weir_pkt *p, uint32_t idx, struct weir_conn *c,
+				      struct weir_http_ctx *x);
+
+/* LATE: a client segment (ACKs pass; the refused request's bytes do not). */
+struct weir_verdict http_late_client(struct weir_http_worker *hw, struct rte_mbuf *m,
+				     const struct weir_pkt *p, uint32_t idx, struct weir_conn *c,
+				     struct weir_http_ctx *x);
+
 /* A client segment of a spliced connection. */
 struct weir_verdict http_spliced_client(struct weir_http_worker *hw, struct rte_mbuf *m,
 					const struct weir_pkt *p, uint32_t idx, struct weir_conn *c,

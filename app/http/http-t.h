@@ -37,6 +37,8 @@ enum weir_http_phase {
 			       */
 	WEIR_HTTP_P_SEND,     /**< spliced, weir's prefix (head and early body) not all ACKed */
 	WEIR_HTTP_P_SPLICED,  /**< spliced; the buffer is given back */
+	WEIR_HTTP_P_LATE,     /**< a later request refused: the backend's last response drains
+			       * (weir sent it a FIN), then weir answers in order and closes */
 };
 
 /** What the client's bytes are, once spliced (keep-alive). */
@@ -68,14 +70,18 @@ struct weir_http_ctx {
 	uint32_t col_d;	  /**< the client-to-backend shift in force at col_seq */
 	uint32_t d_prev;  /**< client seqs before shift_seq translate with d_prev */
 	uint32_t shift_seq;
-	uint64_t rtx_at; /**< backend leg's retransmission (SYN, prefix), ms; 0: none */
-	uint16_t b_mss;	 /**< the backend's MSS */
-	uint16_t route;	 /**< route taken (0xffff: the default pool) */
-	uint8_t phase;	 /**< enum weir_http_phase */
-	uint8_t rtx;	 /**< backend leg retransmissions */
-	uint8_t fin_in;	 /**< the client's FIN came before the splice: sent after the prefix */
-	uint8_t parent;	 /**< the http service */
-	uint8_t c2b;	 /**< enum weir_http_c2b */
+	uint64_t rtx_at;      /**< backend leg's retransmission (SYN, prefix), ms; 0: none */
+	uint16_t b_mss;	      /**< the backend's MSS */
+	uint16_t route;	      /**< route taken (0xffff: the default pool) */
+	uint8_t phase;	      /**< enum weir_http_phase */
+	uint8_t rtx;	      /**< backend leg retransmissions */
+	uint8_t fin_in;	      /**< the client's FIN came before the splice: sent after the prefix */
+	uint8_t parent;	      /**< the http service */
+	uint8_t c2b;	      /**< enum weir_http_c2b */
+	uint16_t late_status; /**< LATE: weir's answer */
+	const char *late_why; /**< LATE: its message (a static string) */
+	uint32_t late_fin;    /**< LATE: backend's view of weir's FIN */
+	uint64_t late_until;  /**< LATE: the backend's FIN is awaited until then (ms) */
 };
 
 /** A frame the stage made up, for the worker loop to address and send. */

@@ -20,6 +20,9 @@
 #include "core/drop.h"
 #include "http/http-priv.h"
 
+#define LATE_WAIT_MS 10000u /* the backend's FIN after weir's, at most */
+#define LATE_RTO_MS 200u    /* weir's FIN again, doubling */
+
 /* The shift of the client's byte seq. */
 static uint32_t
 d_for(const struct weir_http_ctx *x, uint32_t seq)
@@ -80,27 +83,141 @@ http_ack_taken(struct weir_http_worker *hw, uint32_t idx, const struct weir_conn
 }
 
 /*
- * A later request weir refuses (malformed, no route, another pool): both
- * legs are reset. (An answer in order would need the end of the backend's
- * response to the request before it; see docs/architecture.md.)
+ * A later request weir refuses (malformed, no route, another pool): it is
+ * answered in order. weir sends the backend a FIN where the refused
+ * request would have begun; the backend finishes the response before it
+ * and closes; its FIN is kept from the client (http_late_backend()), and
+ * once the client has ACKed the last byte before it, weir resets the
+ * backend and answers from that very sequence number, then closes.
  */
 static void
 refuse_later(struct weir_http_worker *hw, uint32_t idx, const struct weir_conn *c,
-	     struct weir_http_ctx *x, int status)
+	     struct weir_http_ctx *x, int status, const char *why)
 {
-	struct weir_tcp_emit rc, rb;
-
-	(void)status;
 	hw->stats.http_later_refused++;
-	weir_tcp_sp_abort(&x->s, &rc, &rb);
-	rc.ack = x->floor; /* what weir itself ACKed */
-	http_frame(hw, idx, c, 1, rb.flags, rb.seq, rb.ack, 0, NULL, 0, NULL, 0);
-	http_frame(hw, idx, c, 0, rc.flags, rc.seq, rc.ack, 0, NULL, 0, NULL, 0);
-	x->phase = WEIR_HTTP_P_SPLICED;
-	x->c2b = WEIR_HTTP_C2B_OPAQUE;
+	x->late_status = (uint16_t)status;
+	x->late_why = why;
+	x->late_fin = x->col_seq + x->col_d;
+	x->late_until = hw->now_ms + LATE_WAIT_MS;
 	x->col_len = 0;
-	http_buf_put(hw, x);
-	http_event_q(hw, idx, WEIR_EV_CLOSED);
+	x->phase = WEIR_HTTP_P_LATE;
+	x->c2b = WEIR_HTTP_C2B_OPAQUE;
+	x->rtx = 0;
+	http_late_fin(hw, idx, c, x);
+}
+
+void
+http_late_fin(struct weir_http_worker *hw, uint32_t idx, const struct weir_conn *c,
+	      struct weir_http_ctx *x)
+{
+	const struct weir_tcp_splice *s = &x->s;
+
+	http_frame(hw, idx, c, 1, WEIR_TCP_F_FIN | WEIR_TCP_F_ACK, x->late_fin, s->c_ack - s->d_b2c,
+		   weir_tcp_win_rescale(s->c_win, s->c_ws, s->cb_ws), NULL, 0, NULL, 0);
+	x->rtx_at = hw->now_ms + ((uint64_t)LATE_RTO_MS << x->rtx);
+}
+
+/* The backend's FIN came and the client has every byte before it: answer. */
+static void
+late_check(struct weir_http_worker *hw, uint32_t idx, const struct weir_conn *c,
+	   struct weir_http_ctx *x)
+{
+	struct weir_tcp_splice *s = &x->s;
+	struct weir_tcp_ep_params prm = {0};
+
+	if (x->phase != WEIR_HTTP_P_LATE || !(s->flags & WEIR_TCP_SPF_FIN_B) ||
+	    seq_lt(s->c_ack, s->fin_b + s->d_b2c))
+		return;
+	http_frame(hw, idx, c, 1, WEIR_TCP_F_RST | WEIR_TCP_F_ACK, x->late_fin + 1, s->fin_b + 1, 0,
+		   NULL, 0, NULL, 0);
+	if (x->buf == 0 && hw->n_free != 0) {
+		x->buf = hw->buf_free[--hw->n_free] + 1;
+		hw->buf_owner[x->buf - 1] = idx;
+	}
+	if (x->buf == 0) {
+		/* No buffer for the answer: the client is reset instead. */
+		hw->stats.http_no_buffer++;
+		http_frame(hw, idx, c, 0, WEIR_TCP_F_RST | WEIR_TCP_F_ACK, s->fin_b + s->d_b2c,
+			   s->c_nxt, 0, NULL, 0, NULL, 0);
+		x->phase = WEIR_HTTP_P_SPLICED;
+		http_event_q(hw, idx, WEIR_EV_CLOSED);
+		return;
+	}
+	/* weir's end of the client's connection, from where the backend's ended. */
+	prm.iss = s->fin_b + s->d_b2c - 1;
+	prm.irs = s->c_nxt - 1;
+	prm.mss = s->mss;
+	prm.peer_wscale = s->c_ws_opt;
+	prm.wscale = s->adv_ws;
+	weir_tcp_ep_open(&x->ep, &prm, http_buf(hw, x), 0, hw->now_ms);
+	x->ep.snd_wnd = (uint32_t)s->c_win << s->c_ws;
+	x->ep.hdr_deadline = UINT64_MAX;
+	x->rtx_at = 0;
+	http_answer(hw, idx, c, x, x->late_status, x->late_why);
+}
+
+struct weir_verdict
+http_late_backend(struct weir_http_worker *hw, struct rte_mbuf *m, const struct weir_pkt *p,
+		  uint32_t idx, struct weir_conn *c, struct weir_http_ctx *x)
+{
+	uint8_t *buf = rte_pktmbuf_mtod(m, uint8_t *);
+	uint8_t *tcp = buf + p->l4_off;
+	struct weir_tcp_seg seg;
+	struct weir_tcp_emit out;
+	uint32_t csum = 0;
+	int rc;
+
+	http_seg_of(buf, p, &seg);
+	rc = weir_tcp_sp_from_backend(&x->s, &seg, &csum, &out);
+	if (rc < 0 || !(rc & WEIR_TCP_SP_FORWARD) || (seg.flags & WEIR_TCP_F_RST)) {
+		/* A reset backend: nothing more comes from it; answer now. */
+		if (rc >= 0 && (seg.flags & WEIR_TCP_F_RST) && !(x->s.flags & WEIR_TCP_SPF_FIN_B)) {
+			x->s.flags |= WEIR_TCP_SPF_FIN_B;
+			x->s.fin_b = x->s.b_nxt;
+			x->s.c_ack = x->s.fin_b + x->s.d_b2c;
+			late_check(hw, idx, c, x);
+		}
+		return weir_v(WEIR_V_CONSUMED, 0);
+	}
+	if (seg.flags & WEIR_TCP_F_FIN) {
+		/* The client sees weir's answer, not this end. */
+		uint16_t w = rd16(tcp + 12);
+
+		weir_tcp_csum_add16(&csum, w, (uint16_t)(w & ~WEIR_TCP_F_FIN));
+		tcp[13] &= (uint8_t)~WEIR_TCP_F_FIN;
+		seg.flags &= (uint8_t)~WEIR_TCP_F_FIN;
+	}
+	if ((seg.flags & WEIR_TCP_F_ACK) && seq_lt(seg.ack, x->floor)) {
+		weir_tcp_csum_add32(&csum, seg.ack, x->floor);
+		seg.ack = x->floor;
+	}
+	http_seg_store(buf, p, &seg, csum);
+	hw->stats.http_bytes_b2c += seg.len;
+	late_check(hw, idx, c, x);
+	return weir_v_continue();
+}
+
+struct weir_verdict
+http_late_client(struct weir_http_worker *hw, struct rte_mbuf *m, const struct weir_pkt *p,
+		 uint32_t idx, struct weir_conn *c, struct weir_http_ctx *x)
+{
+	struct weir_tcp_seg seg;
+	struct weir_verdict v;
+
+	http_seg_of(rte_pktmbuf_mtod(m, uint8_t *), p, &seg);
+	if (!(seg.flags & WEIR_TCP_F_RST) && (seg.len != 0 || (seg.flags & WEIR_TCP_F_FIN)) &&
+	    !seq_lt(seg.seq, x->late_fin - x->col_d)) {
+		/* The refused request's bytes, and anything after: never forwarded. */
+		if ((seg.flags & WEIR_TCP_F_ACK) && seq_lt(x->s.c_ack, seg.ack))
+			x->s.c_ack = seg.ack;
+		if (seq_lt(x->s.c_nxt, seg.seq + seg.len))
+			x->s.c_nxt = seg.seq + seg.len;
+		late_check(hw, idx, c, x);
+		return weir_v(WEIR_V_CONSUMED, 0);
+	}
+	v = http_spliced_client(hw, m, p, idx, c, x);
+	late_check(hw, idx, c, x);
+	return v;
 }
 
 void
@@ -131,12 +248,13 @@ http_next_head(struct weir_http_worker *hw, uint32_t idx, const struct weir_conn
 	if (rc == 0) {
 		if (x->col_len >= h->head_max) {
 			hw->stats.http_head_full++;
-			refuse_later(hw, idx, c, x, 431);
+			refuse_later(hw, idx, c, x, 431, "request head too large");
 		}
 		return;
 	}
 	if (rc < 0) {
-		refuse_later(hw, idx, c, x, -rc);
+		refuse_later(hw, idx, c, x, -rc,
+			     weir_http_fault_name((enum weir_http_fault)r->fault));
 		return;
 	}
 	head_len = (uint32_t)rc;
@@ -144,7 +262,10 @@ http_next_head(struct weir_http_worker *hw, uint32_t idx, const struct weir_conn
 	rw = http_route_rewrite(hw, c, x, r, buf, head_len,
 				hw->buf_size - WEIR_HTTP_BUF_ANSWER - extra, &svc, &why);
 	if (rw < 0 || svc != c->service) {
-		refuse_later(hw, idx, c, x, rw < 0 ? -rw : 503);
+		refuse_later(hw, idx, c, x, rw < 0 ? -rw : 503,
+			     rw < 0 ? why
+				    : "the request routes to another pool than the connection's: "
+				      "send it on a new connection");
 		return;
 	}
 	hw->stats.http_heads_later++;

@@ -207,6 +207,22 @@ def keep_alive(t, url):
     E.wt.check(out.count(b'HTTP/1.1 200 OK\r\n') == 3 and
                b'"sha256": "%s"' % hashlib.sha256(b'hello').hexdigest().encode() in out,
                'pipelined: %r' % out[-600:])
+    # A later request weir refuses is answered in order, after the backend's
+    # answer to the one before, and the connection closed; it never reaches
+    # a backend.
+    lines = backend_lines(t)
+    for name, bad, status in (
+            ('smuggling', b'GET /who HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n'
+                          b'Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n', b'400 Bad Request'),
+            ('another pool', b'GET /who HTTP/1.1\r\nHost: api.example\r\n\r\n',
+             b'503 Service Unavailable')):
+        out = raw(t, b'GET /bytes/100000 HTTP/1.1\r\n' + host.encode() + b'\r\n' + bad, wait=5)
+        first, _, rest = out.partition(b'\r\n\r\n')
+        E.wt.check(first.startswith(b'HTTP/1.1 200 OK') and len(rest) > 100000 and
+                   rest[100000:].startswith(b'HTTP/1.1 ' + status + b'\r\n') and
+                   b'Connection: close' in rest[100000:],
+                   '%s after a response: %r ... %r' % (name, out[:100], out[-300:]))
+    E.wt.check(backend_lines(t) - lines == 2, 'refused later requests reached a backend')
     # wrk keep-alive: weir parses every request wrk sends (those in flight at
     # the end too), and the backends see exactly those.
     before, lines = requests_seen(t), backend_lines(t)

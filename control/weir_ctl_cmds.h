@@ -91,8 +91,8 @@ struct weir_ctl_cmd {
 	  "what changed; what cannot change at run time is refused, naming\n"                      \
 	  "the key, and nothing changes (SIGHUP does the same)",                                   \
 	  WEIR_CTL_STR_OPT("file", "FILE"))                                                        \
-	X(routes, "http services' routes (host, path prefix -> pool, or weir's 404)",              \
-	  "in the order they are matched, with requests routed by each")                           \
+	X(routes, "http services' routes: host, path prefix -> pool (or weir's 404),",             \
+	  "as configured, the default last, with the requests each one routed")                    \
 	X(acl, "allow/deny prefixes in force (from the config and from weirctl)", NULL)            \
 	X(block, "deny a source prefix (ADDRESS/LENGTH) from now on;",                             \
 	  "the longest prefix decides", WEIR_CTL_STR("prefix", "PREFIX"))                          \

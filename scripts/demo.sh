@@ -111,8 +111,9 @@ for i in 0 1 2; do
 done
 web=$(mktemp -d /tmp/weir-demo-web.XXXXXX)
 for i in 0 1 2; do
-    mkdir "$web/${names[i]}"
+    mkdir -p "$web/${names[i]}/api" "$web/${names[i]}/files"
     printf '%s' "${names[i]}" >"$web/${names[i]}/who"
+    printf '%s (api)' "${names[i]}" >"$web/${names[i]}/api/who"
     # http.server binds one address: one server per backend address.
     for a in "${back4[i]}" "${back6[i]}"; do
         ip netns exec "$bns" /usr/bin/python3 -m http.server --bind "$a" "$bport" \
@@ -163,6 +164,26 @@ step "$requests x curl http://$vip4/who (service web4: rr)"
 http_round "http://$vip4/who"
 step "$requests x curl http://[$vip6]/who (service web6: maglev)"
 http_round "http://[$vip6]/who"
+
+step "http service site ($vip4:8000): weir reads each request and routes it by host and path"
+"$weirctl" --socket "$sock" routes
+step "$requests x curl -H 'Host: www.example' http://$vip4:8000/who (route www.example -> web4, rr)"
+http_round "http://$vip4:8000/who" -H 'Host: www.example'
+step "$requests x curl -H 'Host: shop.example' http://$vip4:8000/api/who (route *.example /api/ -> api4)"
+http_round "http://$vip4:8000/api/who" -H 'Host: shop.example'
+step "curl -i -H 'Host: other.test' http://$vip4:8000/who: no route, so weir answers 404 itself"
+ip netns exec "$ns" curl -s -i --max-time 5 -H 'Host: other.test' "http://$vip4:8000/who" || failed=1
+echo
+step "a 64 MiB download through the http service, spliced (route /files/ -> web4)"
+head -c $((64 << 20)) /dev/urandom >"$web/big.bin"
+for i in 0 1 2; do ln "$web/big.bin" "$web/${names[i]}/files/big.bin"; done
+want=$(sha256sum <"$web/big.bin" | cut -d' ' -f1)
+got=$(ip netns exec "$ns" curl -s --max-time 60 -w '%{size_download} bytes in %{time_total} s\n' \
+    -o >(sha256sum | cut -d' ' -f1 >"$web/got.sha") "http://$vip4:8000/files/big.bin") || failed=1
+sleep 0.5
+echo "$got; sha256 $(cat "$web/got.sha") (sent $want)"
+[ "$(cat "$web/got.sha")" = "$want" ] || { echo "demo: the download differs" >&2; failed=1; }
+"$weirctl" --socket "$sock" routes
 
 step "a greedy client ($greedy): web4 admits 50 new connections per 10 s per source, answers the rest with an RST, and bans a source for 60 s after 20 refusals"
 ip -n "$ns" addr add "$greedy/24" dev "$tap"

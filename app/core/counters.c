@@ -123,10 +123,7 @@ static const struct {
 	const char *name;
 	int always;
 } tables[] = {
-	{"traffic", 1},
-	{"l4", 1},
-	{"limits", 0},
-	{"synproxy", 0},
+	{"traffic", 1}, {"l4", 1}, {"limits", 0}, {"synproxy", 0}, {"http", 0},
 };
 
 static uint64_t

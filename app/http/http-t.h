@@ -109,15 +109,15 @@ struct weir_http_ev {
 	X(http_routed, "http", "routed", "requests", "requests bound to a backend")                \
 	X(http_spliced, "http", "spliced", "connections", "backend handshakes completed")          \
 	X(http_answers, "http", "answers", "responses", "weir's own answers (every status)")       \
-	X(http_400, "http", NULL, "responses", "answers 400 (malformed head, smuggling)")          \
-	X(http_404, "http", NULL, "responses", "answers 404 (no route)")                           \
-	X(http_408, "http", NULL, "responses", "answers 408 (header_timeout)")                     \
-	X(http_414, "http", NULL, "responses", "answers 414 (target too long)")                    \
-	X(http_431, "http", NULL, "responses", "answers 431 (head or header count too large)")     \
-	X(http_501, "http", NULL, "responses", "answers 501 (transfer coding)")                    \
-	X(http_502, "http", NULL, "responses", "answers 502 (the backend refused or vanished)")    \
-	X(http_503, "http", NULL, "responses", "answers 503 (no backend serving, no local port)")  \
-	X(http_505, "http", NULL, "responses", "answers 505 (HTTP version)")                       \
+	X(http_400, NULL, NULL, "responses", "answers 400 (malformed head, smuggling)")            \
+	X(http_404, NULL, NULL, "responses", "answers 404 (no route)")                             \
+	X(http_408, NULL, NULL, "responses", "answers 408 (header_timeout)")                       \
+	X(http_414, NULL, NULL, "responses", "answers 414 (target too long)")                      \
+	X(http_431, NULL, NULL, "responses", "answers 431 (head or header count too large)")       \
+	X(http_501, NULL, NULL, "responses", "answers 501 (transfer coding)")                      \
+	X(http_502, NULL, NULL, "responses", "answers 502 (the backend refused or vanished)")      \
+	X(http_503, NULL, NULL, "responses", "answers 503 (no backend serving, no local port)")    \
+	X(http_505, NULL, NULL, "responses", "answers 505 (HTTP version)")                         \
 	X(http_bytes_c2b, "http", "bytes_c2b", "bytes", "client bytes spliced to backends")        \
 	X(http_bytes_b2c, "http", "bytes_b2c", "bytes", "backend bytes spliced to clients")        \
 	X(http_head_full, NULL, NULL, "connections", "head buffer full before the head ended")     \

@@ -230,10 +230,13 @@ test_default_config(void **state)
 	assert_addr(&cfg->vips[0], 4, "198.18.1.1", 32, WEIR_ADDR_VIP);
 	assert_addr(&cfg->vips[1], 6, "2001:db8:1::1", 128, WEIR_ADDR_VIP);
 
-	/* L4: two pools of three backends, an rr service over IPv4, maglev over IPv6. */
+	/* L4: two pools of three backends, an rr service over IPv4, maglev over IPv6;
+	 * and the http service site with its routes (api4: one backend). */
 	assert_int_equal(cfg->conn_table_size, 65536);
 	assert_int_equal(cfg->maglev_size, WEIR_MAGLEV_DEFAULT_SIZE);
-	assert_int_equal(cfg->n_pools, 2);
+	assert_int_equal(cfg->n_pools, 3);
+	assert_string_equal(cfg->pools[2].name, "api4");
+	assert_int_equal(cfg->pools[2].n_backends, 1);
 	for (i = 0; i < 2; i++) {
 		const struct weir_pool_config *pl = &cfg->pools[i];
 
@@ -253,7 +256,15 @@ test_default_config(void **state)
 			assert_string_equal(pl->backends[b].datacenter, "");
 		}
 	}
-	assert_int_equal(cfg->n_services, 2);
+	/* web4, web6, site, and site's internal service for api4 (the route
+	 * pool other than its default). */
+	assert_int_equal(cfg->n_services, 4);
+	assert_string_equal(cfg->services[2].name, "site");
+	assert_non_null(cfg->services[2].http);
+	assert_int_equal(cfg->services[2].http->default_404, 1);
+	assert_int_equal(cfg->services[2].http->routes.n, 3);
+	assert_string_equal(cfg->services[3].name, "site/api4");
+	assert_int_equal(cfg->services[3].internal, 3);
 	for (i = 0; i < 2; i++) {
 		const struct weir_service_config *s = &cfg->services[i];
 
@@ -1162,7 +1173,7 @@ test_file_valid(void **state)
 	assert_string_equal(cfg->ports[0].name, "client");
 	assert_string_equal(cfg->ports[1].name, "backend");
 	assert_int_equal(cfg->n_vips, 2);
-	assert_int_equal(cfg->n_services, 2);
+	assert_int_equal(cfg->n_services, 4);
 	weir_config_free(cfg);
 }
 

@@ -111,12 +111,14 @@ prefix_acked(struct weir_http_worker *hw, uint32_t idx, const struct weir_conn *
 	if (off == pfx_total(x)) {
 		/* Done: the buffer holds only the next head, if one came. */
 		x->phase = WEIR_HTTP_P_SPLICED;
+		/* The client's bytes in it, ACKed by weir only now if the
+		 * backend lacked earlier ones when they came. */
+		http_ack_taken(hw, idx, c, x);
 		if (x->col_len == 0) {
 			http_buf_put(hw, x);
 			return;
 		}
 		x->hold_seq = x->col_seq + x->col_d;
-		http_ack_taken(hw, idx, c, x);
 		http_next_head(hw, idx, c, x);
 		return;
 	}

@@ -35,6 +35,10 @@ wrk -t 1 -c CONNS -d SECONDS, in the client namespace on CPU 0.
   cpu1_us_req  everything CPU 1 did (/proc/stat cpu1: user, nice, system,
                irq, softirq), per request: includes softirq work the
                process times miss
+  cpu1_other_pct  CPU 1's busy time outside the proxy's processes, in % of
+               the window; the report warns above 25 % (another program on
+               the proxy's CPU: run on an otherwise idle machine)
+  backend_conns_req  connections the backend accepted per request
 
 Results: one JSON object per proxy and mode (suite "http_e2e") to --out,
 and a markdown table on stdout. Every process is stopped by PID and the
@@ -492,7 +496,9 @@ def measure(proxy, args, rows, commands):
     for mode, extra in MODES:
         wrk(args, 1, extra)  # warm-up
         b0, p0, c0 = passive_opens(NS_BK), proxy.mark(), cpu_busy_ticks(PROXY_CPU)
+        t0 = time.monotonic()
         r, cmd = wrk(args, args.seconds, extra)
+        t1 = time.monotonic()
         p1, c1, b1 = proxy.mark(), cpu_busy_ticks(PROXY_CPU), passive_opens(NS_BK)
         commands.append('[%s %s] %s' % (proxy.name, mode, cmd))
         row = {'suite': 'http_e2e', 'case': '%s_%s' % (proxy.name, mode), 'proxy': proxy.name,
@@ -504,6 +510,12 @@ def measure(proxy, args, rows, commands):
             row['cpu1_us_req'] = round((c1 - c0) / CLK_TCK * 1e6 / r['requests'], 2)
             # The backend connections the proxy opened per request (1 without reuse).
             row['backend_conns_req'] = round((b1 - b0) / r['requests'], 3)
+        # CPU 1's busy time that was not the proxy's processes, as a share of
+        # the window: the kernel's softirq work outside them, or another
+        # program on the proxy's CPU (then the figures cannot be trusted).
+        win = (t1 - t0) * CLK_TCK
+        row['cpu1_busy_pct'] = round(100 * (c1 - c0) / win, 1)
+        row['cpu1_other_pct'] = round(100 * ((c1 - c0) - (p1['proc_ticks'] - p0['proc_ticks'])) / win, 1)
         row['errors'] = r['non_2xx_3xx'] + sum(r['socket_errors'].values())
         rows.append(row)
         log('%-8s %-9s %10.0f req/s  %s us/req  errors %d' % (

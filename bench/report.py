@@ -149,6 +149,7 @@ def cmd_result(gen_json, gen_log, dut_cpu, st0=None, st1=None):
 
 MICRO = ('bench_lb', 'bench_http', 'bench_pipeline', 'bench_conn', 'bench_rl')
 HTTP_E2E = 'http_e2e'  # bench/http_e2e.py's rows
+HTTP_OTHER_WARN_PCT = 25  # CPU 1 busy outside the proxy's processes, % of the window
 
 
 def print_http_e2e(rows, commands=None):
@@ -173,6 +174,12 @@ def print_http_e2e(rows, commands=None):
             for r in rows if r.get('errors')]
     if errs:
         print('\n**Failed requests**: ' + '; '.join(errs) + '.')
+    busy = ['%s %s: %.0f%%' % (r['proxy'], r['mode'], r['cpu1_other_pct']) for r in rows
+            if isinstance(r.get('cpu1_other_pct'), (int, float)) and r['cpu1_other_pct'] > HTTP_OTHER_WARN_PCT]
+    if busy:
+        print('\n**Warning: CPU 1 was busy outside the proxy for more than %d%% of the window '
+              '(another program on the proxy\'s CPU?); these rows are not trustworthy:** %s.'
+              % (HTTP_OTHER_WARN_PCT, '; '.join(busy)))
     weir = [r for r in rows if str(r.get('proxy', '')).startswith('weir') and 'error' not in r]
     for r in weir:
         extra = ['/proc time %s µs/req (the poll loop: its whole CPU)'

@@ -4,7 +4,7 @@ HAProxy, NGINX and (behind a flag) weir, in the same namespaces, in one run.
 
   bench/http_e2e.py [--build DIR] [--proxies haproxy,nginx[,weir]]
                     [--weir-protocol http|tcp] [--seconds N] [--conns N]
-                    [--out FILE]
+                    [--rounds N] [--out FILE]
 
 Topology (names carry this process's PID; addresses from 198.18.0.0/15):
 
@@ -39,6 +39,10 @@ wrk -t 1 -c CONNS -d SECONDS, in the client namespace on CPU 0.
                the window; the report warns above 25 % (another program on
                the proxy's CPU: run on an otherwise idle machine)
   backend_conns_req  connections the backend accepted per request
+
+With --rounds N each proxy and mode is measured N times (the kernel
+proxies in turn, restarted each round; weir's N rounds last) and the table
+shows the medians, each round's figures kept in the row's rounds_* lists.
 
 Results: one JSON object per proxy and mode (suite "http_e2e") to --out,
 and a markdown table on stdout. Every process is stopped by PID and the
@@ -323,7 +327,7 @@ backend be
 
 def nginx_conf(tmp, name, server):
     d = os.path.join(tmp, name)
-    os.makedirs(d)
+    os.makedirs(d, exist_ok=True)
     path = os.path.join(d, 'nginx.conf')
     with open(path, 'w') as f:
         f.write(NGINX_COMMON % {'dir': d, 'server': server})
@@ -352,7 +356,7 @@ class Kernel:
     def up(self):
         if self.name == 'haproxy':
             d = os.path.join(self.tmp, 'haproxy')
-            os.makedirs(d)
+            os.makedirs(d, exist_ok=True)
             cfg = os.path.join(d, 'haproxy.cfg')
             with open(cfg, 'w') as f:
                 f.write(HAPROXY_CFG)
@@ -423,7 +427,7 @@ class Weir:
         return json.loads(r.stdout)
 
     def up(self):
-        os.makedirs(self.tmp)
+        os.makedirs(self.tmp, exist_ok=True)
         cfg = os.path.join(self.tmp, 'weir.json')
         with open(cfg, 'w') as f:
             json.dump(self.config(), f, indent=2)
@@ -500,7 +504,9 @@ def measure(proxy, args, rows, commands):
         r, cmd = wrk(args, args.seconds, extra)
         t1 = time.monotonic()
         p1, c1, b1 = proxy.mark(), cpu_busy_ticks(PROXY_CPU), passive_opens(NS_BK)
-        commands.append('[%s %s] %s' % (proxy.name, mode, cmd))
+        c = '[%s %s] %s' % (proxy.name, mode, cmd)
+        if c not in commands:
+            commands.append(c)
         row = {'suite': 'http_e2e', 'case': '%s_%s' % (proxy.name, mode), 'proxy': proxy.name,
                'mode': mode, 'conns': args.conns, 'seconds': args.seconds,
                'cpu_method': proxy.cpu_method}
@@ -520,6 +526,50 @@ def measure(proxy, args, rows, commands):
         rows.append(row)
         log('%-8s %-9s %10.0f req/s  %s us/req  errors %d' % (
             proxy.name, mode, r['rps'], row.get('cpu_us_req'), row['errors']))
+
+
+MEDIANS = ('rps', 'latency_avg_ms', 'cpu_us_req', 'proc_cpu_us_req', 'cpu1_us_req',
+           'backend_conns_req', 'weir_pkts_req', 'cpu1_busy_pct', 'cpu1_other_pct')
+
+
+def median(v):
+    v = sorted(v)
+    n = len(v)
+    return v[n // 2] if n % 2 else (v[n // 2 - 1] + v[n // 2]) / 2
+
+
+def aggregate(samples):
+    """One row per proxy and mode: the median of its rounds for the rates and
+    costs, sums for the counts; each round's rps, cost and CPU 1 other share
+    kept in rounds_*."""
+    rows = []
+    for s in samples:
+        k = (s['proxy'], s['mode'])
+        if any((r['proxy'], r['mode']) == k for r in rows):
+            continue
+        rs = [x for x in samples if (x['proxy'], x['mode']) == k]
+        row = dict(rs[0])
+        row['rounds'] = len(rs)
+        for f in MEDIANS:
+            vals = [x[f] for x in rs if isinstance(x.get(f), (int, float))]
+            if vals:
+                row[f] = round(median(vals), 3 if f == 'backend_conns_req' else 2)
+        for f in ('requests', 'non_2xx_3xx', 'errors'):
+            row[f] = sum(x.get(f, 0) for x in rs)
+        row['socket_errors'] = {e: sum(x['socket_errors'].get(e, 0) for x in rs)
+                                for e in rs[0]['socket_errors']}
+        drops = {}
+        for x in rs:
+            for d, n in (x.get('weir_drops') or {}).items():
+                drops[d] = drops.get(d, 0) + n
+        if drops:
+            row['weir_drops'] = drops
+        row.pop('wrk_seconds', None)
+        if len(rs) > 1:
+            for f in ('rps', 'cpu_us_req', 'cpu1_other_pct'):
+                row['rounds_' + f] = [x.get(f) for x in rs]
+        rows.append(row)
+    return rows
 
 
 def ratios(rows):
@@ -544,12 +594,16 @@ def main():
                     help='weir\'s service: http (HTTP proxy) or tcp (L4 FullNAT, row "weir-l4")')
     ap.add_argument('--seconds', type=int, default=5, help='wrk -d per measurement (default 5)')
     ap.add_argument('--conns', type=int, default=32, help='wrk -c (default 32)')
+    ap.add_argument('--rounds', type=int, default=1,
+                    help='measurements per proxy and mode; the table shows their median '
+                    '(default 1)')
     ap.add_argument('--out', help='write the result rows here (JSON lines)')
     args = ap.parse_args()
     proxies = [p for p in args.proxies.split(',') if p]
     bad = [p for p in proxies if p not in ('haproxy', 'nginx', 'weir')]
-    if bad or not proxies or not 1 <= args.seconds <= 600 or not 1 <= args.conns <= 10000:
-        ap.error('bad --proxies, --seconds or --conns')
+    if bad or not proxies or not 1 <= args.seconds <= 600 or not 1 <= args.conns <= 10000 or \
+            not 1 <= args.rounds <= 50:
+        ap.error('bad --proxies, --seconds, --conns or --rounds')
     if os.geteuid() != 0:
         ap.error('needs root (network namespaces)')
     if os.cpu_count() < 2:
@@ -567,38 +621,50 @@ def main():
     for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(s, _terminated)
     tmp = tempfile.mkdtemp(prefix='weir-http-e2e-')
-    rows, commands, failed = [], [], []
+    samples, errors, commands, failed = [], [], [], []
     try:
         ns_add(NS_CLI)
         ns_add(NS_BK)
         backend, cmd = start_nginx(tmp, 'nginx-backend', BACKEND_SERVER, NS_BK, CLIENT_CPU)
         commands.append('[backend] ' + cmd)
         veth = False
-        for name in proxies:
-            try:
-                if name == 'weir':
-                    if veth:
-                        veths_down()
-                        veth = False
-                    proxy = Weir(tmp, args.build, args.weir_protocol)
-                else:
-                    if not veth:
-                        veths_up()
-                        veth = True
-                        wait_for(lambda: sh('curl', '-s', '--max-time', '2', 'http://%s/' % BK4,
-                                            ns=NS_PX, check=False).stdout == BODY,
-                                 'the backend from the proxy namespace')
-                    proxy = Kernel(name, tmp)
+        # Rounds: the kernel proxies in turn, each started afresh per round
+        # (interleaved, so a disturbance spreads over them); weir's rounds
+        # last, on one weir process (its taps replace the veths).
+        kernel = [p for p in proxies if p != 'weir']
+        plan = [(kernel, r) for r in range(args.rounds)] + (
+            [(['weir'], None)] if 'weir' in proxies else [])
+        for names, rnd in plan:
+            for name in names:
+                if name in failed:
+                    continue
                 try:
-                    proxy.up()
-                    commands.append('[%s] %s' % (proxy.name, proxy.cmd))
-                    measure(proxy, args, rows, commands)
-                finally:
-                    proxy.down()
-            except Failed as e:
-                log('%s failed: %s' % (name, e))
-                failed.append(name)
-                rows.append({'suite': 'http_e2e', 'case': name, 'proxy': name, 'error': str(e)[:500]})
+                    if name == 'weir':
+                        if veth:
+                            veths_down()
+                            veth = False
+                        proxy = Weir(tmp, args.build, args.weir_protocol)
+                    else:
+                        if not veth:
+                            veths_up()
+                            veth = True
+                            wait_for(lambda: sh('curl', '-s', '--max-time', '2', 'http://%s/' % BK4,
+                                                ns=NS_PX, check=False).stdout == BODY,
+                                     'the backend from the proxy namespace')
+                        proxy = Kernel(name, tmp)
+                    try:
+                        proxy.up()
+                        if rnd in (0, None):
+                            commands.append('[%s] %s' % (proxy.name, proxy.cmd))
+                        for _ in range(args.rounds if rnd is None else 1):
+                            measure(proxy, args, samples, commands)
+                    finally:
+                        proxy.down()
+                except Failed as e:
+                    log('%s failed: %s' % (name, e))
+                    failed.append(name)
+                    errors.append({'suite': 'http_e2e', 'case': name, 'proxy': name,
+                                   'error': str(e)[:500]})
     finally:
         for p, name in reversed(list(procs)):
             stop(p, name)
@@ -613,6 +679,7 @@ def main():
         log('namespaces left behind: ' + ', '.join(left))
         failed.append('cleanup')
 
+    rows = aggregate(samples) + errors
     ratios(rows)
     if args.out:
         with open(args.out, 'w') as f:

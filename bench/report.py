@@ -174,12 +174,27 @@ def print_http_e2e(rows, commands=None):
             for r in rows if r.get('errors')]
     if errs:
         print('\n**Failed requests**: ' + '; '.join(errs) + '.')
-    busy = ['%s %s: %.0f%%' % (r['proxy'], r['mode'], r['cpu1_other_pct']) for r in rows
-            if isinstance(r.get('cpu1_other_pct'), (int, float)) and r['cpu1_other_pct'] > HTTP_OTHER_WARN_PCT]
+    busy = []
+    for r in rows:
+        shares = r.get('rounds_cpu1_other_pct') or [r.get('cpu1_other_pct')]
+        bad = [v for v in shares if isinstance(v, (int, float)) and v > HTTP_OTHER_WARN_PCT]
+        if bad:
+            busy.append('%s %s: %s%s' % (r['proxy'], r['mode'],
+                                         ', '.join('%.0f%%' % v for v in bad),
+                                         ' (%d of %d rounds)' % (len(bad), len(shares))
+                                         if len(shares) > 1 else ''))
     if busy:
         print('\n**Warning: CPU 1 was busy outside the proxy for more than %d%% of the window '
-              '(another program on the proxy\'s CPU?); these rows are not trustworthy:** %s.'
-              % (HTTP_OTHER_WARN_PCT, '; '.join(busy)))
+              '(another program on the proxy\'s CPU?); those measurements are not '
+              'trustworthy:** %s.' % (HTTP_OTHER_WARN_PCT, '; '.join(busy)))
+    multi = [r for r in rows if r.get('rounds', 1) > 1]
+    if multi:
+        print('\nMedians of %d rounds; each round\'s req/s and proxy CPU µs/req:\n'
+              % max(r['rounds'] for r in multi))
+        for r in multi:
+            print('- %s %s: %s; %s' % (
+                r['proxy'], r['mode'], ', '.join(fmt(v, '%.0f') for v in r['rounds_rps']),
+                ', '.join(fmt(v, '%.2f') for v in r['rounds_cpu_us_req'])))
     weir = [r for r in rows if str(r.get('proxy', '')).startswith('weir') and 'error' not in r]
     for r in weir:
         extra = ['/proc time %s µs/req (the poll loop: its whole CPU)'

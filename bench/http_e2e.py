@@ -487,8 +487,9 @@ class Weir:
 
     def down(self):
         if self.p is not None:
+            running = self.p.poll() is None
             stop(self.p, 'weir', timeout=20)
-            if self.p.returncode != 0:
+            if running and self.p.returncode != 0:
                 log('weir exited %d after SIGTERM' % self.p.returncode)
         shutil.rmtree(os.path.join('/var/run/dpdk', self.prefix), ignore_errors=True)
         sh('ip', 'route', 'del', '198.18.1.0/24', ns=NS_CLI, check=False)

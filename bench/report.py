@@ -162,7 +162,8 @@ def print_http_e2e(rows, commands=None):
     print('|---|---|---:|---:|---:|---:|---:|---:|---:|---|')
     for r in rows:
         if 'error' in r:
-            print('| %s | failed | | | | | | | | %s |' % (r.get('proxy'), r['error'][:80]))
+            err = ' '.join(r['error'].split()).replace('|', '\\|')
+            print('| %s | failed | | | | | | | | %s |' % (r.get('proxy'), err[:160]))
             continue
         print('| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |' % (
             r['proxy'], r['mode'], fmt(r.get('rps'), '%.0f'), fmt(r.get('rps_vs_haproxy'), '%.2f'),

@@ -41,7 +41,8 @@ wrk -t 1 -c CONNS -d SECONDS, in the client namespace on CPU 0.
   backend_conns_req  connections the backend accepted per request
 
 With --rounds N each proxy and mode is measured N times (the kernel
-proxies in turn, restarted each round; weir's N rounds last) and the table
+proxies in turn, restarted each round; weir's N rounds last, restarted
+each round too) and the table
 shows the medians, each round's figures kept in the row's rounds_* lists.
 
 Results: one JSON object per proxy and mode (suite "http_e2e") to --out,
@@ -375,7 +376,8 @@ class Kernel:
         self.pids = [self.p.pid] + children(self.p.pid)
 
     def mark(self):
-        return {'proc_ticks': proc_ticks(self.pids)}
+        t = proc_ticks(self.pids)
+        return {'proc_ticks': t, 'cpu1_ticks': t}
 
     def cost(self, m0, m1, requests):
         us = (m1['proc_ticks'] - m0['proc_ticks']) / CLK_TCK * 1e6 / requests
@@ -458,7 +460,8 @@ class Weir:
     def mark(self):
         st = self.ctl('stats')
         ws = [w for w in st.get('workers', []) if isinstance(w, dict)]
-        m = {'proc_ticks': proc_ticks([self.p.pid])}
+        # The whole process, and its worker thread (the one on CPU 1).
+        m = {'proc_ticks': proc_ticks([self.p.pid]), 'cpu1_ticks': self.worker_ticks()}
         if ws and all(isinstance(w.get('busy_cycles'), int) for w in ws):
             m['busy_cycles'] = sum(w['busy_cycles'] for w in ws)
             m['tsc_hz'] = report.weir_tsc_hz(st)
@@ -467,9 +470,27 @@ class Weir:
         m['drops'] = dict(tot.get('drops') or {})
         return m
 
+    def worker_ticks(self):
+        for t in os.listdir('/proc/%d/task' % self.p.pid):
+            try:
+                with open('/proc/%d/task/%s/comm' % (self.p.pid, t)) as f:
+                    if f.read().strip() != 'rte-worker-1':
+                        continue
+                with open('/proc/%d/task/%s/stat' % (self.p.pid, t)) as f:
+                    fields = f.read().rsplit(')', 1)[1].split()
+                return int(fields[11]) + int(fields[12])
+            except OSError:
+                pass
+        raise Failed('weir has no thread rte-worker-1')
+
     def cost(self, m0, m1, requests):
         out = {'proc_cpu_us_req': round((m1['proc_ticks'] - m0['proc_ticks']) / CLK_TCK * 1e6 /
                                         requests, 2)}
+        # weir's threads other than the worker (main lcore, EAL's interrupt,
+        # multi-process and telemetry threads), all on CPU 0 with wrk and the backend.
+        out['weir_other_threads_us_req'] = round(
+            ((m1['proc_ticks'] - m0['proc_ticks']) - (m1['cpu1_ticks'] - m0['cpu1_ticks'])) /
+            CLK_TCK * 1e6 / requests, 2)
         if 'busy_cycles' in m0 and 'busy_cycles' in m1 and m1.get('tsc_hz'):
             out['cpu_us_req'] = round((m1['busy_cycles'] - m0['busy_cycles']) / m1['tsc_hz'] *
                                       1e6 / requests, 2)
@@ -522,14 +543,15 @@ def measure(proxy, args, rows, commands):
         # program on the proxy's CPU (then the figures cannot be trusted).
         win = (t1 - t0) * CLK_TCK
         row['cpu1_busy_pct'] = round(100 * (c1 - c0) / win, 1)
-        row['cpu1_other_pct'] = round(100 * ((c1 - c0) - (p1['proc_ticks'] - p0['proc_ticks'])) / win, 1)
+        row['cpu1_other_pct'] = round(100 * ((c1 - c0) - (p1['cpu1_ticks'] - p0['cpu1_ticks'])) / win, 1)
         row['errors'] = r['non_2xx_3xx'] + sum(r['socket_errors'].values())
         rows.append(row)
         log('%-8s %-9s %10.0f req/s  %s us/req  errors %d' % (
             proxy.name, mode, r['rps'], row.get('cpu_us_req'), row['errors']))
 
 
-MEDIANS = ('rps', 'latency_avg_ms', 'cpu_us_req', 'proc_cpu_us_req', 'cpu1_us_req',
+MEDIANS = ('rps', 'latency_avg_ms', 'cpu_us_req', 'proc_cpu_us_req', 'weir_other_threads_us_req',
+           'cpu1_us_req',
            'backend_conns_req', 'weir_pkts_req', 'cpu1_busy_pct', 'cpu1_other_pct')
 
 
@@ -631,10 +653,10 @@ def main():
         veth = False
         # Rounds: the kernel proxies in turn, each started afresh per round
         # (interleaved, so a disturbance spreads over them); weir's rounds
-        # last, on one weir process (its taps replace the veths).
+        # last (its taps replace the veths), a new weir process each round.
         kernel = [p for p in proxies if p != 'weir']
         plan = [(kernel, r) for r in range(args.rounds)] + (
-            [(['weir'], None)] if 'weir' in proxies else [])
+            [(['weir'], r) for r in range(args.rounds)] if 'weir' in proxies else [])
         for names, rnd in plan:
             for name in names:
                 if name in failed:
@@ -655,10 +677,9 @@ def main():
                         proxy = Kernel(name, tmp)
                     try:
                         proxy.up()
-                        if rnd in (0, None):
+                        if rnd == 0:
                             commands.append('[%s] %s' % (proxy.name, proxy.cmd))
-                        for _ in range(args.rounds if rnd is None else 1):
-                            measure(proxy, args, samples, commands)
+                        measure(proxy, args, samples, commands)
                     finally:
                         proxy.down()
                 except Failed as e:

@@ -198,8 +198,10 @@ def print_http_e2e(rows, commands=None):
                 ', '.join(fmt(v, '%.2f') for v in r['rounds_cpu_us_req'])))
     weir = [r for r in rows if str(r.get('proxy', '')).startswith('weir') and 'error' not in r]
     for r in weir:
-        extra = ['/proc time %s µs/req (the poll loop: its whole CPU)'
-                 % fmt(r.get('proc_cpu_us_req'), '%.2f')]
+        extra = ['/proc time %s µs/req (the poll loop: its whole CPU), of which %s µs/req in its '
+                 'threads other than the worker (on CPU 0)'
+                 % (fmt(r.get('proc_cpu_us_req'), '%.2f'),
+                    fmt(r.get('weir_other_threads_us_req'), '%.2f'))]
         if 'weir_pkts_req' in r:
             extra.append('%s packets received per request' % fmt(r['weir_pkts_req'], '%.1f'))
         if r.get('weir_drops'):

@@ -3,7 +3,7 @@
 HAProxy, NGINX and (behind a flag) weir, in the same namespaces, in one run.
 
   bench/http_e2e.py [--build DIR] [--proxies haproxy,nginx[,weir]]
-                    [--weir-protocol http|tcp] [--seconds N] [--conns N]
+                    [--weir-protocol http|tcp|tcp,http] [--seconds N] [--conns N]
                     [--rounds N] [--out FILE]
 
 Topology (names carry this process's PID; addresses from 198.18.0.0/15):
@@ -19,7 +19,8 @@ net_tap ports take their place, moved into the same client and backend
 namespaces with the same addresses (weir owns 198.18.0.1 and 198.18.2.1;
 VIP 198.18.1.1:80, local IP 198.18.2.1). weir's main lcore is on CPU 0, its
 one worker on CPU 1. --weir-protocol tcp runs weir's L4 FullNAT service
-(reported as "weir-l4"); http (the default) is weir's HTTP service.
+(reported as "weir-l4"); http (the default) is weir's HTTP service ("weir");
+tcp,http runs both, one after the other.
 
 Per proxy, two modes, each after a 1 s warm-up: keep-alive (wrk's default)
 and close (wrk -H 'Connection: close': a new client connection per request).
@@ -72,6 +73,9 @@ CLIENT_CPU, PROXY_CPU = 0, 1
 URL = 'http://%s/' % VIP4
 MODES = (('keepalive', []), ('close', ['-H', 'Connection: close']))
 CLK_TCK = os.sysconf('SC_CLK_TCK')
+
+WEIR_NAME = {'http': 'weir', 'tcp': 'weir-l4'}  # --weir-protocol: the row's name
+WEIR_PROTOCOL = {v: k for k, v in WEIR_NAME.items()}
 
 PID = os.getpid()
 NS_CLI, NS_BK, NS_PX = 'wb-cli-%d' % PID, 'wb-bk-%d' % PID, 'wb-px-%d' % PID
@@ -393,7 +397,7 @@ class Weir:
 
     def __init__(self, tmp, build, protocol):
         self.tmp, self.protocol = os.path.join(tmp, 'weir'), protocol
-        self.name = 'weir' if protocol == 'http' else 'weir-l4'
+        self.name = WEIR_NAME[protocol]
         self.weir = os.path.join(build, 'app', 'weir')
         self.weirctl = os.path.join(build, 'control', 'weirctl')
         for f in (self.weir, self.weirctl):
@@ -613,8 +617,9 @@ def main():
                     help='weir\'s build directory (default: build-release)')
     ap.add_argument('--proxies', default='haproxy,nginx',
                     help='comma-separated, of haproxy, nginx, weir (default: haproxy,nginx)')
-    ap.add_argument('--weir-protocol', choices=('http', 'tcp'), default='http',
-                    help='weir\'s service: http (HTTP proxy) or tcp (L4 FullNAT, row "weir-l4")')
+    ap.add_argument('--weir-protocol', default='http',
+                    help='weir\'s service: http (HTTP proxy, row "weir"), tcp (L4 FullNAT, '
+                    'row "weir-l4"), or both: tcp,http (default http)')
     ap.add_argument('--seconds', type=int, default=5, help='wrk -d per measurement (default 5)')
     ap.add_argument('--conns', type=int, default=32, help='wrk -c (default 32)')
     ap.add_argument('--rounds', type=int, default=1,
@@ -623,6 +628,10 @@ def main():
     ap.add_argument('--out', help='write the result rows here (JSON lines)')
     args = ap.parse_args()
     proxies = [p for p in args.proxies.split(',') if p]
+    weir_protocols = [w for w in args.weir_protocol.split(',') if w]
+    if not weir_protocols or any(w not in WEIR_NAME for w in weir_protocols) or \
+            len(set(weir_protocols)) != len(weir_protocols):
+        ap.error('--weir-protocol: http, tcp or both (tcp,http)')
     bad = [p for p in proxies if p not in ('haproxy', 'nginx', 'weir')]
     if bad or not proxies or not 1 <= args.seconds <= 600 or not 1 <= args.conns <= 10000 or \
             not 1 <= args.rounds <= 50:
@@ -655,18 +664,19 @@ def main():
         # (interleaved, so a disturbance spreads over them); weir's rounds
         # last (its taps replace the veths), a new weir process each round.
         kernel = [p for p in proxies if p != 'weir']
-        plan = [(kernel, r) for r in range(args.rounds)] + (
-            [(['weir'], r) for r in range(args.rounds)] if 'weir' in proxies else [])
+        weirs = [WEIR_NAME[w] for w in weir_protocols] if 'weir' in proxies else []
+        plan = [(kernel, r) for r in range(args.rounds)] + [
+            ([w], r) for w in weirs for r in range(args.rounds)]
         for names, rnd in plan:
             for name in names:
                 if name in failed:
                     continue
                 try:
-                    if name == 'weir':
+                    if name in weirs:
                         if veth:
                             veths_down()
                             veth = False
-                        proxy = Weir(tmp, args.build, args.weir_protocol)
+                        proxy = Weir(tmp, args.build, WEIR_PROTOCOL[name])
                     else:
                         if not veth:
                             veths_up()

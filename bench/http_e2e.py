@@ -679,7 +679,11 @@ def main():
                         proxy = Weir(tmp, args.build, WEIR_PROTOCOL[name])
                     else:
                         if not veth:
-                            veths_up()
+                            try:
+                                veths_up()
+                            except Failed:
+                                veths_down()  # the next proxy starts from scratch
+                                raise
                             veth = True
                             wait_for(lambda: sh('curl', '-s', '--max-time', '2', 'http://%s/' % BK4,
                                                 ns=NS_PX, check=False).stdout == BODY,
@@ -698,6 +702,8 @@ def main():
                     errors.append({'suite': 'http_e2e', 'case': name, 'proxy': name,
                                    'error': str(e)[:500]})
     finally:
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(sig, signal.SIG_IGN)  # a second Ctrl-C does not cut the clean-up short
         for p, name in reversed(list(procs)):
             stop(p, name)
         for ns in (NS_PX, NS_CLI, NS_BK):

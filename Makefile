@@ -34,7 +34,8 @@ build-release: deps
 	ninja -C $(REL_BUILD)
 
 # Wire benchmark (generator, dpdk-testpmd baseline, weir) and microbenchmarks
-# (the worker path without a PMD among them); results in
+# (the worker path without a PMD among them), then HTTP proxying end to end
+# (bench/http_e2e.py: HAProxy, NGINX, weir L4); results in
 # $(REL_BUILD)/bench-results.jsonl.
 bench: build-release
 	bench/run.sh $(REL_BUILD)

@@ -148,6 +148,73 @@ def cmd_result(gen_json, gen_log, dut_cpu, st0=None, st1=None):
 
 
 MICRO = ('bench_lb', 'bench_http', 'bench_pipeline', 'bench_conn', 'bench_rl')
+HTTP_E2E = 'http_e2e'  # bench/http_e2e.py's rows
+HTTP_OTHER_WARN_PCT = 25  # CPU 1 busy outside the proxy's processes, % of the window
+
+
+def print_http_e2e(rows, commands=None):
+    """The table of bench/http_e2e.py's rows (suite http_e2e)."""
+    print('\n### HTTP end to end (plain proxying, bench/http_e2e.py)\n')
+    print('wrk (CPU 0) -> proxy (CPU 1) -> nginx backend, 64-byte body (CPU 0); '
+          'one proxy at a time, same namespaces.\n')
+    print('| proxy | mode | req/s | ÷ HAProxy | proxy CPU µs/req | ÷ HAProxy | CPU 1 µs/req '
+          '| backend conns/req | errors | CPU time from |')
+    print('|---|---|---:|---:|---:|---:|---:|---:|---:|---|')
+    for r in rows:
+        if 'error' in r:
+            err = ' '.join(r['error'].split()).replace('|', '\\|')
+            print('| %s | failed | | | | | | | | %s |' % (r.get('proxy'), err[:160]))
+            continue
+        print('| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |' % (
+            r['proxy'], r['mode'], fmt(r.get('rps'), '%.0f'), fmt(r.get('rps_vs_haproxy'), '%.2f'),
+            fmt(r.get('cpu_us_req'), '%.2f'), fmt(r.get('cpu_vs_haproxy'), '%.2f'),
+            fmt(r.get('cpu1_us_req'), '%.2f'), fmt(r.get('backend_conns_req'), '%.3f'),
+            r.get('errors', 'n/a'), r.get('cpu_method')))
+    errs = ['%s %s: non-2xx %d, socket errors %s' % (r['proxy'], r['mode'], r['non_2xx_3xx'],
+                                                    r['socket_errors'])
+            for r in rows if r.get('errors')]
+    if errs:
+        print('\n**Failed requests**: ' + '; '.join(errs) + '.')
+    busy = []
+    for r in rows:
+        shares = r.get('rounds_cpu1_other_pct') or [r.get('cpu1_other_pct')]
+        bad = [v for v in shares if isinstance(v, (int, float)) and v > HTTP_OTHER_WARN_PCT]
+        if bad:
+            busy.append('%s %s: %s%s' % (r['proxy'], r['mode'],
+                                         ', '.join('%.0f%%' % v for v in bad),
+                                         ' (%d of %d rounds)' % (len(bad), len(shares))
+                                         if len(shares) > 1 else ''))
+    if busy:
+        print('\n**Warning: CPU 1 was busy outside the proxy for more than %d%% of the window '
+              '(another program on the proxy\'s CPU?); those measurements are not '
+              'trustworthy:** %s.' % (HTTP_OTHER_WARN_PCT, '; '.join(busy)))
+    multi = [r for r in rows if r.get('rounds', 1) > 1]
+    if multi:
+        print('\nMedians of %d rounds; each round\'s req/s and proxy CPU µs/req:\n'
+              % max(r['rounds'] for r in multi))
+        for r in multi:
+            print('- %s %s: %s; %s' % (
+                r['proxy'], r['mode'], ', '.join(fmt(v, '%.0f') for v in r['rounds_rps']),
+                ', '.join(fmt(v, '%.2f') for v in r['rounds_cpu_us_req'])))
+    weir = [r for r in rows if str(r.get('proxy', '')).startswith('weir') and 'error' not in r]
+    for r in weir:
+        extra = ['/proc time %s µs/req (the poll loop: its whole CPU), of which %s µs/req in its '
+                 'threads other than the worker (on CPU 0)'
+                 % (fmt(r.get('proc_cpu_us_req'), '%.2f'),
+                    fmt(r.get('weir_other_threads_us_req'), '%.2f'))]
+        if 'weir_pkts_req' in r:
+            extra.append('%s packets received per request' % fmt(r['weir_pkts_req'], '%.1f'))
+        if r.get('weir_drops'):
+            extra.append('drops ' + ', '.join('%s %d' % kv for kv in sorted(r['weir_drops'].items())))
+        print('- %s %s: %s' % (r['proxy'], r['mode'], '; '.join(extra)))
+    print('\nproxy CPU: utime+stime from /proc/PID/stat (HAProxy: its process, nbthread 1; '
+          'NGINX: master + 1 worker) over the window, per request; weir: its worker\'s '
+          'busy_cycles (weirctl stats) / tsc_hz. CPU 1: /proc/stat cpu1 user+nice+system+irq+'
+          'softirq over the window, per request (everything on the proxy\'s CPU, the kernel\'s '
+          'network work included; for weir\'s poll loop, all of it). backend conns/req: '
+          'connections the backend accepted (its namespace\'s TCP PassiveOpens) per request.')
+    if commands:
+        print('\n    ' + '\n    '.join(commands))
 
 
 def fmt(v, f):
@@ -177,6 +244,11 @@ def cmd_report(tmp, results, secs, cpu, nproc, kernel, dpdk, rev):
                 l = l.strip()
                 if l.startswith('{'):
                     lines.append(dict({'suite': suite}, **json.loads(l)))
+    p = os.path.join(tmp, HTTP_E2E + '.jsonl')
+    http_rows = []
+    if os.path.exists(p):
+        http_rows = [json.loads(l) for l in open(p) if l.startswith('{')]
+        lines.extend(http_rows)
     with open(results, 'w') as f:
         for l in lines:
             f.write(json.dumps(l) + '\n')
@@ -238,6 +310,8 @@ def cmd_report(tmp, results, secs, cpu, nproc, kernel, dpdk, rev):
         print('\n### microbenchmarks\n')
         for l in micro:
             print('    ' + json.dumps(l))
+    if http_rows:
+        print_http_e2e(http_rows)
     print('\n### commands\n')
     with open(os.path.join(tmp, 'commands.txt')) as f:
         for c in f:

@@ -23,7 +23,10 @@
 # (weir's worker path over prebuilt mbufs, no PMD: 1K and 1M flows),
 # BUILD_DIR/bench/bench_conn and
 # BUILD_DIR/bench/bench_rl (rate limiters; per-source admission: app/adm/srctab.c
-# against a plain rte_hash at 64K, 1M and 4M sources).
+# against a plain rte_hash at 64K, 1M and 4M sources), then bench/http_e2e.py
+# (HTTP/1.1 proxying end to end: HAProxy, NGINX, weir's L4 service; wrk, the
+# proxy and an nginx backend in network namespaces; HTTP_BENCH_SECONDS=5,
+# HTTP_BENCH_WEIR=tcp: weir's services to run, tcp and/or http).
 #
 # Results: BUILD_DIR/bench-results.jsonl (one JSON object per line) and a
 # markdown report on stdout with the machine and the exact commands run.
@@ -58,6 +61,9 @@ for f in "$gen" "$weir" "$weirctl" "$bench_lb"; do
     [ -x "$f" ] || die "$f is not built (make build)"
 done
 command -v python3 >/dev/null || die "python3 not found"
+for c in wrk nginx haproxy curl; do
+    command -v "$c" >/dev/null || die "$c not found (bench/http_e2e.py): scripts/install-deps.sh installs it"
+done
 [ "$(nproc)" -ge 2 ] || die "needs 2 CPUs (generator on CPU 0, DUT worker on CPU 1)"
 
 tmp=$(mktemp -d /tmp/weir-bench.XXXXXX)
@@ -355,6 +361,35 @@ run_micro() { # NAME BINARY PREFIX
 run_micro bench_pipeline "$bench_pipeline" "$prefix_pipe"
 run_micro bench_conn "$bench_conn" "$prefix_conn"
 run_micro bench_rl "$bench_rl" "$prefix_rl"
+
+# HTTP end to end (bench/http_e2e.py): HAProxy and NGINX as plain reverse
+# proxies, and weir's L4 FullNAT service ("weir-l4") for reference, each on
+# CPU 1 between wrk and an nginx backend in network namespaces;
+# HTTP_BENCH_SECONDS (default 5) per wrk run, two runs (keep-alive, close) per
+# proxy, each after a 1 s warm-up: about 40 s in all. Run in the background
+# so that a signal to this script reaches it (it removes its namespaces).
+http_secs=${HTTP_BENCH_SECONDS:-5}
+case $http_secs in '' | *[!0-9]* | 0*) die "HTTP_BENCH_SECONDS must be a positive integer, not '$http_secs'" ;; esac
+# HTTP_BENCH_WEIR=tcp,http adds weir's HTTP service (row "weir") once weir
+# has one; today weir refuses "protocol": "http" and that row would fail.
+http_weir=${HTTP_BENCH_WEIR:-tcp}
+http_cmd=(/usr/bin/python3 "$here/http_e2e.py" --build "$build" --proxies haproxy,nginx,weir
+    --weir-protocol "$http_weir" --seconds "$http_secs" --out "$tmp/http_e2e.jsonl")
+note_cmd "[http_e2e] ${http_cmd[*]}"
+echo "bench: [http_e2e] running (${http_secs} s per wrk run)" >&2
+"${http_cmd[@]}" </dev/null >"$tmp/http_e2e.log" 2>&1 &
+http_pid=$!
+pids+=("$http_pid")
+http_rc=0
+wait "$http_pid" || http_rc=$?
+forget_pid "$http_pid"
+if [ "$http_rc" -ne 0 ]; then
+    tail -20 "$tmp/http_e2e.log" >&2
+    failed+=(http_e2e)
+fi
+if [ -f "$tmp/http_e2e.jsonl.commands" ]; then
+    while IFS= read -r c; do note_cmd "[http_e2e] $c"; done <"$tmp/http_e2e.jsonl.commands"
+fi
 
 printf '%s\n' "${commands[@]}" >"$tmp/commands.txt"
 python3 "$report" report "$tmp" "$results" "$secs" "$cpu_model" "$(nproc)" "$kernel" "$dpdk_ver" "$rev"

@@ -7,13 +7,17 @@ set -euo pipefail
 # lua5.4 runs the Pktgen scripts on a mock in `make test`; clang-format and
 # binutils (nm) run its format and layout checks; clang builds the libFuzzer
 # targets (tests/fuzz); wrk loads the backends in e2e-health; libhttp-parser-dev
-# is the baseline of bench_http; python3-websockets speaks to weir in e2e-http.
+# is the baseline of bench_http; python3-websockets speaks to weir in e2e-http;
+# nginx and haproxy are bench/http_e2e.py's reference proxies and its backend
+# (it runs its own instances in network namespaces; on a systemd host Debian
+# also starts their system services).
 packages=(
     gcc make pkg-config meson ninja-build
     libdpdk-dev dpdk dpdk-dev librte-net-pcap23 librte-net-tap23 librte-net-virtio23 librte-net-vhost23
     libjansson-dev libjwt-dev libmaxminddb-dev libcmocka-dev
     python3 python3-scapy lua5.4 clang clang-format binutils
     iproute2 iputils-ping procps curl wrk libhttp-parser-dev python3-websockets
+    nginx haproxy util-linux
 )
 
 missing=()

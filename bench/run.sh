@@ -363,16 +363,16 @@ run_micro bench_conn "$bench_conn" "$prefix_conn"
 run_micro bench_rl "$bench_rl" "$prefix_rl"
 
 # HTTP end to end (bench/http_e2e.py): HAProxy and NGINX as plain reverse
-# proxies, and weir's L4 FullNAT service ("weir-l4") for reference, each on
+# proxies, weir's http service ("weir") and its L4 FullNAT service
+# ("weir-l4", for reference), each on
 # CPU 1 between wrk and an nginx backend in network namespaces;
 # HTTP_BENCH_SECONDS (default 5) per wrk run, two runs (keep-alive, close) per
 # proxy, each after a 1 s warm-up: about 40 s in all. Run in the background
 # so that a signal to this script reaches it (it removes its namespaces).
 http_secs=${HTTP_BENCH_SECONDS:-5}
 case $http_secs in '' | *[!0-9]* | 0*) die "HTTP_BENCH_SECONDS must be a positive integer, not '$http_secs'" ;; esac
-# HTTP_BENCH_WEIR=tcp,http adds weir's HTTP service (row "weir") once weir
-# has one; today weir refuses "protocol": "http" and that row would fail.
-http_weir=${HTTP_BENCH_WEIR:-tcp}
+# HTTP_BENCH_WEIR: which of weir's services run (tcp, http, or tcp,http).
+http_weir=${HTTP_BENCH_WEIR:-tcp,http}
 http_cmd=(/usr/bin/python3 "$here/http_e2e.py" --build "$build" --proxies haproxy,nginx,weir
     --weir-protocol "$http_weir" --seconds "$http_secs" --out "$tmp/http_e2e.jsonl")
 note_cmd "[http_e2e] ${http_cmd[*]}"

@@ -8,6 +8,7 @@
 #include "adm/srctab.h"
 #include "core/counters.h"
 #include "core/worker-t.h"
+#include "http/http.h"
 #include "l4/conntrack.h"
 
 /* Descriptor tables are data: one entry a line, as written. */
@@ -92,6 +93,54 @@ conns_active(const struct weir_worker *w, unsigned int svc, unsigned int b)
 	return __atomic_load_n(&w->l4.sched[svc].b[b].active, __ATOMIC_RELAXED);
 }
 
+/* http connections by phase: those holding a head buffer (every phase but
+ * a plain splice). */
+static uint64_t
+http_in(const struct weir_worker *w, uint8_t a, uint8_t b)
+{
+	return weir_http_conns_in(&w->http, a, b);
+}
+
+static uint64_t
+http_collecting(const struct weir_worker *w, unsigned int svc, unsigned int b)
+{
+	(void)svc;
+	(void)b;
+	return http_in(w, WEIR_HTTP_P_COLLECT, WEIR_HTTP_P_COLLECT);
+}
+
+static uint64_t
+http_connecting(const struct weir_worker *w, unsigned int svc, unsigned int b)
+{
+	(void)svc;
+	(void)b;
+	return http_in(w, WEIR_HTTP_P_CONNECT, WEIR_HTTP_P_CONNECT);
+}
+
+static uint64_t
+http_sending(const struct weir_worker *w, unsigned int svc, unsigned int b)
+{
+	(void)svc;
+	(void)b;
+	return http_in(w, WEIR_HTTP_P_SEND, WEIR_HTTP_P_SEND);
+}
+
+static uint64_t
+http_answering(const struct weir_worker *w, unsigned int svc, unsigned int b)
+{
+	(void)svc;
+	(void)b;
+	return http_in(w, WEIR_HTTP_P_ANSWER, WEIR_HTTP_P_LATE);
+}
+
+static uint64_t
+http_buffers_used(const struct weir_worker *w, unsigned int svc, unsigned int b)
+{
+	(void)svc;
+	(void)b;
+	return w->http.n_bufs - __atomic_load_n(&w->http.n_free, __ATOMIC_RELAXED);
+}
+
 /* In weirctl's column order within each table. */
 /* clang-format off */
 const struct weir_ctr_desc weir_ctrs[] = {
@@ -105,6 +154,15 @@ const struct weir_ctr_desc weir_ctrs[] = {
 	WEIR_ADM_COUNTERS(ADM_CTR)
 	WEIR_SP_COUNTERS(SP_CTR)
 	WEIR_HTTP_COUNTERS(HTTP_CTR)
+	GAUGE(http_collecting, NULL, NULL, "connections",
+	      "http connections reading a request head (weir's endpoint)", http_collecting)
+	GAUGE(http_connecting, NULL, NULL, "connections",
+	      "http connections whose backend handshake runs", http_connecting)
+	GAUGE(http_sending, NULL, NULL, "connections",
+	      "http connections whose rewritten head is not ACKed by the backend yet", http_sending)
+	GAUGE(http_answering, NULL, NULL, "connections",
+	      "http connections weir answers itself (or will, in order)", http_answering)
+	GAUGE(http_buffers_used, NULL, NULL, "buffers", "head buffers in use", http_buffers_used)
 	GAUGE(syn_early_holding, NULL, NULL, "segments", "client segments held now",
 	      syn_early_holding)
 	WEIR_HEALTH_COUNTERS(HEALTH_CTR)

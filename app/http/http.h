@@ -113,6 +113,12 @@ void weir_http_poll(struct weir_http_worker *hw, unsigned int budget);
 /** Connection slot idx goes away: give back its buffer. */
 void weir_http_gone(struct weir_http_worker *hw, uint32_t idx);
 
+/**
+ * Control (stats): connections holding a head buffer whose phase is a or b
+ * (answering: ANSWER or LATE), read while the worker runs: a gauge.
+ */
+uint64_t weir_http_conns_in(const struct weir_http_worker *hw, uint8_t a, uint8_t b);
+
 /** weirctl routes: every http service's routes, with hits summed over the workers. */
 json_t *weir_cmd_routes(json_t *req, char *err, size_t errlen);
 

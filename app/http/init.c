@@ -96,6 +96,24 @@ weir_http_fini_worker(struct weir_http_worker *hw)
 	memset(hw, 0, sizeof(*hw));
 }
 
+uint64_t
+weir_http_conns_in(const struct weir_http_worker *hw, uint8_t a, uint8_t b)
+{
+	uint64_t n = 0;
+	uint32_t i;
+
+	for (i = 0; i < hw->n_bufs; i++) {
+		uint32_t idx = __atomic_load_n(&hw->buf_owner[i], __ATOMIC_RELAXED);
+		uint8_t ph;
+
+		if (idx == WEIR_CONN_NONE)
+			continue;
+		ph = __atomic_load_n(&hw->ctx[idx].phase, __ATOMIC_RELAXED);
+		n += ph == a || ph == b;
+	}
+	return n;
+}
+
 static json_t *
 route_json(const struct weir_config *cfg, const struct weir_http_config *h, unsigned int svc,
 	   unsigned int r)

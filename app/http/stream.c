@@ -68,6 +68,19 @@ http_track_first(struct weir_http_ctx *x, const uint8_t *buf)
 		x->fin_in = 0; /* a FIN after a pipelined head: the head is refused, FIN or not */
 }
 
+/* ACK the client again: what the backend has (in the client's view), or
+ * what weir ACKed itself if that is more. */
+static void
+http_reack(struct weir_http_worker *hw, uint32_t idx, const struct weir_conn *c,
+	   const struct weir_http_ctx *x)
+{
+	uint32_t b_ack = x->s.b_ack - x->s.d_c2b;
+
+	http_frame(hw, idx, c, 0, WEIR_TCP_F_ACK, x->s.b_nxt + x->s.d_b2c,
+		   seq_lt(b_ack, x->floor) ? x->floor : b_ack,
+		   weir_tcp_win_rescale(x->s.b_win, x->s.b_ws, x->s.adv_ws), NULL, 0, NULL, 0);
+}
+
 /* weir may ACK what it holds once the backend has ACKed every byte before it. */
 void
 http_ack_taken(struct weir_http_worker *hw, uint32_t idx, const struct weir_conn *c,
@@ -364,13 +377,8 @@ http_spliced_client(struct weir_http_worker *hw, struct rte_mbuf *m, const struc
 	end = seg.seq + seg.len + ((seg.flags & WEIR_TCP_F_FIN) ? 1 : 0);
 	if (!(seg.flags & WEIR_TCP_F_RST) && end != seg.seq && seq_lt(seg.seq, x->floor)) {
 		/* Bytes weir ACKed itself (its ACK was lost): ACK them again. */
-		uint32_t b_ack = x->s.b_ack - x->s.d_c2b;
-
 		hw->stats.http_old_segments++;
-		http_frame(hw, idx, c, 0, WEIR_TCP_F_ACK, x->s.b_nxt + x->s.d_b2c,
-			   seq_lt(b_ack, x->floor) ? x->floor : b_ack,
-			   weir_tcp_win_rescale(x->s.b_win, x->s.b_ws, x->s.adv_ws), NULL, 0, NULL,
-			   0);
+		http_reack(hw, idx, c, x);
 		return weir_v(WEIR_V_CONSUMED, 0);
 	}
 	if (seg.len != 0 && !(seg.flags & WEIR_TCP_F_RST) && x->c2b != WEIR_HTTP_C2B_OPAQUE) {
@@ -383,6 +391,10 @@ http_spliced_client(struct weir_http_worker *hw, struct rte_mbuf *m, const struc
 			 * forwarded again with the shift they went under. */
 			if (x->col_len != 0 && !seq_lt(seg.seq, x->col_seq))
 				return weir_v(WEIR_V_CONSUMED, 0);
+			/* From before the last shift: the backend lacks them (once
+			 * it has them, weir's floor is past them, above), so d_prev,
+			 * which changes only once the backend has ACKed a prefix,
+			 * is still the shift they went under. */
 			if (x->col_len != 0 && seq_lt(x->col_seq, end)) {
 				forward_part(hw, idx, c, x, &seg, data, x->col_seq - seg.seq);
 				return weir_v(WEIR_V_CONSUMED, 0);

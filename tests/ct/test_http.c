@@ -334,6 +334,16 @@ test_connection(void)
 	CHECK(n == 1 && !o[0].to_backend && o[0].ack == cseq + l3,
 	      "request 3 ACKed once the backend had the body: %u frames, ack %u (want %u)", n,
 	      o[0].ack, cseq + l3);
+	/* Body 2 once more, now that the backend has it: a duplicate whose
+	 * shift is gone (translated with the newest it would land among new
+	 * bytes): below what weir ACKed, so ACKed again, never forwarded. */
+	m = seg(0, F_ACK | F_PSH, cseq - 6, bseq + w_isn - b_isn, 65535, NULL, 0, BODY2, &p);
+	v = weir_http_from_client(&hw, m, &p, 0, &conn);
+	rte_pktmbuf_free(m);
+	n = take(o, 8);
+	CHECK(v.kind == WEIR_V_CONSUMED && n == 1 && !o[0].to_backend && o[0].ack == cseq + l3,
+	      "body 2, a duplicate: verdict %u, %u frames, ack %u (want %u)", v.kind, n, o[0].ack,
+	      cseq + l3);
 	CHECK(hw.stats.http_heads == 3 && hw.stats.http_heads_later == 2 &&
 		      hw.stats.http_ooo == 1 && hw.n_free == hw.n_bufs,
 	      "counters: heads %lu later %lu ooo %lu, buffers free %u of %u",

@@ -178,7 +178,8 @@ def http():
         E.wt.check(out.startswith(b'HTTP/1.1 408 Request Timeout\r\n'), '408: %r' % out[:100])
         E.wait_for(lambda: t.w.ctl('stats')['total']['conns'] == 0, 'conns back to 0', 10)
         tot = t.w.ctl('stats')['total']
-        E.wt.check(tot['http_408'] == 1 and tot['http_header_timeouts'] == 1,
+        E.wt.check(tot['http_408'] == 1 and tot['http_header_timeouts'] == 1 and
+                   tot['http_buffers_used'] == 0 and tot['http_collecting'] == 0,
                    'header timeouts: %s' % {k: v for k, v in tot.items() if 'http' in k})
         print('ok: slow loris answered 408 and freed', flush=True)
         keep_alive(t, url)

@@ -5,18 +5,21 @@
  * a colon, a Content-Length that is not one plain number, Content-Length
  * with Transfer-Encoding, a Transfer-Encoding not ending in chunked.
  *
- * Two passes. The first looks for CR LF CR LF with memchr, from where the
- * previous call stopped (r->scanned), so a head fed as a growing buffer is
- * searched once; it also refuses a bare LF as soon as it sees one. The
- * second, once the end is known, parses the head in one go: every loop
- * stops at the head's last byte (an LF, in no byte class), so none needs a
- * bound check.
+ * Two passes. The first looks for CR LF CR LF (every LF of 16 bytes at
+ * once with SSE2, memchr for the rest), from where the previous call
+ * stopped (r->scanned), so a head fed as a growing buffer is searched once; it also refuses a bare
+ * LF as soon as it sees one. The second, once the end is known, parses the head in one go: every
+ * loop stops at the head's last byte (an LF, in no byte class), so none needs a bound check.
  */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
 #include "weir_http.h"
+
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 /* Byte classes. */
 #define T 0x01 /* tchar: a token's byte (RFC 9110 5.6.2) */
@@ -616,6 +619,26 @@ weir_http_parse_req(struct weir_http_req *r, const uint8_t *buf, size_t len,
 	/* The head must end within head_max bytes. */
 	end = len < head_max ? len : head_max;
 	i = r->scanned <= end ? r->scanned : 0;
+#ifdef __SSE2__
+	/* 16 bytes at a time: every LF of a chunk at once (the common head,
+	 * complete in one call, is searched without a call per line). */
+	while (i + 16 <= end) {
+		unsigned int m = (unsigned int)_mm_movemask_epi8(
+			_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)(buf + i)),
+				       _mm_set1_epi8('\n')));
+
+		while (m != 0) {
+			size_t j = i + (size_t)__builtin_ctz(m);
+
+			if (j == 0 || buf[j - 1] != '\r')
+				return refuse(r, 400, WEIR_HTTP_F_LINE, j);
+			if (j >= 3 && buf[j - 2] == '\n')
+				return parse_head(r, buf, j + 1, headers_max, target_max);
+			m &= m - 1;
+		}
+		i += 16;
+	}
+#endif
 	for (;;) {
 		lf = memchr(buf + i, '\n', end - i);
 		if (lf == NULL)

@@ -99,10 +99,12 @@ static void
 prefix_acked(struct weir_http_worker *hw, uint32_t idx, const struct weir_conn *c,
 	     struct weir_http_ctx *x, uint32_t ack)
 {
-	uint32_t off = ack - x->pfx_seq;
+	uint32_t off;
 
-	if (off > pfx_total(x) || off <= x->pfx_una)
-		return;
+	if (!seq_lt(x->pfx_seq + x->pfx_una, ack))
+		return; /* nothing new */
+	/* An ACK past the prefix covers client bytes forwarded after it too. */
+	off = seq_lt(ack, x->pfx_seq + pfx_total(x)) ? ack - x->pfx_seq : pfx_total(x);
 	x->pfx_una = off;
 	x->rtx = 0;
 	x->rtx_at = 0;

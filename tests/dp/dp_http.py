@@ -293,4 +293,30 @@ def http_pipelined():
 
 
 def http_smuggling():
-    pass
+    """A head with both Content-Length and Transfer-Encoding (request
+    smuggling), in either order, to web (which has a pool): weir's 400, its
+    FIN, the close; no SYN to a backend, no backend connection, no head
+    counted as parsed. The client scales its window (7): weir's window is
+    the room left, shifted by weir's own 7."""
+    t0 = time.time()
+    cfg, port = http_config()
+    c, v = D.CLI4, D.VIP4
+    heads = [b'POST /upload HTTP/1.1\r\nHost: web.example\r\nContent-Length: 5\r\n'
+             b'Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n',
+             b'POST /upload HTTP/1.1\r\nHost: web.example\r\nTransfer-Encoding: chunked\r\n'
+             b'Content-Length: 5\r\n\r\n0\r\n\r\nGET /admin HTTP/1.1\r\nHost: web.example\r\n\r\n']
+    with Live('http-smuggling', cfg, port) as lv:
+        for i, req in enumerate(heads):
+            sport, isn = 41000 + i, 0xfffffff0 + i  # the second ISN wraps at once
+            k = handshake(lv, c, v, sport, 80, isn, 1460, 7, True)
+            refused(lv, c, v, sport, 80, isn, k, req, 400, 'Bad Request', 'cl_te',
+                    (8192 - len(req)) >> 7)
+        lv.counters({'http_conns': 2, 'http_heads': 0, 'http_400': 2, 'http_answers': 2,
+                     'http_routed': 0, 'http_spliced': 0, 'http_rtx_client': 0,
+                     'http_rtx_backend': 0, 'http_bytes_c2b': 0, 'syn_cookies_ok': 2},
+                    'http-smuggling counters')
+        svcs = {x['name']: x for x in lv.w.ctl('services')['services']}
+        wt.expect_counters(svcs, {'web': {'backends': {0: {'conns_total': 0}}},
+                                  'web/api4': {'backends': {0: {'conns_total': 0}}}},
+                           'no backend connection')
+    print('ok: http-smuggling (%.1f s)' % (time.time() - t0))

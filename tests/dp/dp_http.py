@@ -207,14 +207,14 @@ def payload(frame):
     return bytes(p) if not isinstance(p, D.NoPayload) else b''
 
 
-def handshake(lv, c, v, sport, dport, isn, mss, ws, sack, win=502):
+def handshake(lv, c, v, sport, dport, isn, mss, ws, sack, win=502, adv=ADV_MSS):
     """The client's SYN, weir's cookie SYN-ACK (exact: the cookie computed
     here), the client's ACK (no answer: weir's endpoint takes it): the
     cookie."""
     t = D.sp_t()
     got = lv.step([cli(c, v, sport, dport, 'S', isn, window=64240,
                        options=D.sp_syn_opts(mss, sack, ws))], 1, 'SYN %s' % c)
-    alts = D.sp_synack(c, v, sport, dport, isn, t, mss, ws, sack, ADV_MSS)
+    alts = D.sp_synack(c, v, sport, dport, isn, t, mss, ws, sack, adv)
     k, _ = D.sp_cookie(c, v, sport, dport, isn, t + same(got[0], alts, 'cookie SYN-ACK'),
                        mss, ws, sack)
     lv.step([cli(c, v, sport, dport, 'A', isn + 1, k + 1, window=win)], 0, 'cookie ACK')
@@ -274,8 +274,9 @@ def rewritten(head_lines, client, rid, via_line=None):
     gone, an existing Via appended to), then X-Forwarded-For, -Proto,
     X-Request-Id and Via, in that order, when not there before."""
     out = [ln for ln in head_lines if not ln.lower().startswith(b'proxy-connection:')]
-    added = [b'X-Forwarded-For: ' + client.encode(), b'X-Forwarded-Proto: http',
-             b'X-Request-Id: ' + rid]
+    added = [b'X-Forwarded-For: ' + client.encode(), b'X-Forwarded-Proto: http']
+    if rid is not None:  # None: the client's own
+        added.append(b'X-Request-Id: ' + rid)
     if via_line is None:
         added.append(b'Via: 1.1 weir')
     else:
@@ -419,7 +420,76 @@ def http_splice():
 
 
 def http_pipelined():
-    pass
+    """IPv6, no SACK, no window scaling: two requests in one segment. weir
+    ACKs both, sends the first rewritten head, and the second (which keeps
+    the client's X-Request-Id) once the backend has ACKed the first: the
+    backend's seq runs on, each head moving the client's bytes by its
+    growth. A response ACKing only the first head reaches the client with
+    its ACK raised to what weir ACKed; the second's, translated."""
+    t0 = time.time()
+    cfg, port = http_config()
+    c, v, sport, c0, b0 = D.CLI6, D.VIP6, 42000, 0x7ffffff0, 0x10
+    lines1 = [b'GET /a HTTP/1.1', b'Host: web.example']
+    lines2 = [b'GET /b HTTP/1.1', b'Host: web.example', b'X-Request-Id: client-chosen-1',
+              b'Connection: close']
+    h1, h2 = (b'\r\n'.join(x) + b'\r\n\r\n' for x in (lines1, lines2))
+    n = len(h1) + len(h2)
+    r1, r2 = RESP, RESP.replace(b'hello', b'again')
+    R = len(r1) + len(r2)
+    with Live('http-pipelined', cfg, port) as lv:
+        k = handshake(lv, c, v, sport, 80, c0, 1440, None, False, win=8192, adv=1440)
+        got = lv.step([cli(c, v, sport, 80, 'PA', c0 + 1, k + 1, data=h1 + h2)], 2,
+                      'two requests', rtx=True)
+        same(got[0], made(v, c, 80, sport, 'A', k + 1, c0 + 1 + n, 8192 - n), 'weir\'s ACK')
+        lport = D.Ether(got[1])[D.TCP].sport
+        wt.check(1024 <= lport < D.PROBE0, 'local port %d' % lport)
+        same(got[1], made(D.LOCAL6, D.BK6, lport, 8080, 'S', c0, 0, 8192,
+                          options=D.sp_syn_opts(1440, False, None), dmac=D.BMAC),
+             'the SYN to the backend')
+        lv.unacked(got[1])
+        bk = lambda *a, **kw: cli(D.BK6, D.LOCAL6, 8080, lport, *a, smac=D.BMAC, **kw)  # noqa
+        to_bk = lambda *a, **kw: fwd(D.LOCAL6, D.BK6, lport, 8080, *a, True, **kw)  # noqa
+        to_c = lambda *a, **kw: fwd(v, c, 80, sport, *a, False, **kw)  # noqa
+        got = lv.step([bk('SA', b0, c0 + 1, window=65535, options=[('MSS', 1440)])], 1,
+                      'the backend\'s SYN-ACK', rtx=True)
+        rw1 = rewritten(lines1, c, request_id(got[0]))
+        same(got[0], made(D.LOCAL6, D.BK6, lport, 8080, 'PA', c0 + 1, b0 + 1, 8192, rw1,
+                          dmac=D.BMAC), 'the first prefix')
+        lv.unacked(got[0])
+        g1 = len(rw1) - len(h1)
+        got = lv.step([bk('A', b0 + 1, c0 + 1 + len(rw1), window=65535)], 1,
+                      'the first prefix ACKed', rtx=True)
+        rw2 = rewritten(lines2, c, None)
+        same(got[0], made(D.LOCAL6, D.BK6, lport, 8080, 'PA', c0 + 1 + len(h1) + g1, b0 + 1,
+                          8192, rw2, dmac=D.BMAC), 'the second prefix')
+        lv.unacked(got[0])
+        G = g1 + len(rw2) - len(h2)
+        got = lv.step([bk('PA', b0 + 1, c0 + 1 + len(rw1), window=65535, data=r1)], 1,
+                      'the first response')
+        same(got[0], to_c('PA', k + 1, c0 + 1 + n, window=65535, data=r1),
+             'the first response to the client (its ACK raised)')
+        got = lv.step([bk('PA', b0 + 1 + len(r1), c0 + 1 + n + G, window=65535, data=r2)], 1,
+                      'the second response')
+        same(got[0], to_c('PA', k + 1 + len(r1), c0 + 1 + n, window=65535, data=r2),
+             'the second response to the client')
+        lv.unacked()
+        got = lv.step([cli(c, v, sport, 80, 'A', c0 + 1 + n, k + 1 + R)], 1, 'client ACK')
+        same(got[0], to_bk('A', c0 + 1 + n + G, b0 + 1 + R), 'the client\'s ACK')
+        got = lv.step([cli(c, v, sport, 80, 'FA', c0 + 1 + n, k + 1 + R)], 1, 'client FIN')
+        same(got[0], to_bk('FA', c0 + 1 + n + G, b0 + 1 + R), 'the client\'s FIN')
+        got = lv.step([bk('FA', b0 + 1 + R, c0 + 2 + n + G, window=65535)], 1, 'backend FIN')
+        same(got[0], to_c('FA', k + 1 + R, c0 + 2 + n, window=65535), 'the backend\'s FIN')
+        got = lv.step([cli(c, v, sport, 80, 'A', c0 + 2 + n, k + 2 + R)], 1, 'last ACK')
+        same(got[0], to_bk('A', c0 + 2 + n + G, b0 + 2 + R), 'the client\'s last ACK')
+        lv.counters({'http_conns': 1, 'http_heads': 2, 'http_heads_later': 1, 'http_routed': 2,
+                     'http_spliced': 1, 'http_answers': 0, 'http_bytes_b2c': R,
+                     'http_bytes_c2b': 0, 'http_ooo': 0, 'http_later_refused': 0},
+                    'http-pipelined counters')
+        svcs = {x['name']: x for x in lv.w.ctl('services')['services']}
+        wt.expect_counters(svcs, {'web6': {'backends': {0: {'conns_total': 1}}}},
+                           'one backend connection')
+        rtx = dict(lv.rtx)
+    print('ok: http-pipelined (%.1f s, retransmissions %s)' % (time.time() - t0, rtx))
 
 
 def http_smuggling():

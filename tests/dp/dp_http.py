@@ -9,7 +9,7 @@ built here, and the counters are accounted for exactly.
   http-splice     a routed request: weir asks for the backend's MAC, opens
                   the backend leg with the client's ISN and options, sends
                   the rewritten head, then splices (seq, ack, windows and
-                  SACK translated) until both FINs
+                  SACK translated) until both FINs; an old segment re-ACKed
   http-pipelined  IPv6: two requests in one segment, two rewritten heads
                   (the second once the first is ACKed), responses back
   http-smuggling  Content-Length with Transfer-Encoding, in either order:
@@ -207,9 +207,10 @@ def payload(frame):
     return bytes(p) if not isinstance(p, D.NoPayload) else b''
 
 
-def handshake(lv, c, v, sport, dport, isn, mss, ws, sack, win=502, adv=ADV_MSS):
+def handshake(lv, c, v, sport, dport, isn, mss, ws, sack, win=502, adv=ADV_MSS, ack=True):
     """The client's SYN, weir's cookie SYN-ACK (exact: the cookie computed
-    here), the client's ACK (no answer: weir's endpoint takes it): the
+    here), the client's ACK (no answer: weir's endpoint takes it; with
+    ack False, the caller's next segment is the cookie's ACK): the
     cookie."""
     t = D.sp_t()
     got = lv.step([cli(c, v, sport, dport, 'S', isn, window=64240,
@@ -217,7 +218,8 @@ def handshake(lv, c, v, sport, dport, isn, mss, ws, sack, win=502, adv=ADV_MSS):
     alts = D.sp_synack(c, v, sport, dport, isn, t, mss, ws, sack, adv)
     k, _ = D.sp_cookie(c, v, sport, dport, isn, t + same(got[0], alts, 'cookie SYN-ACK'),
                        mss, ws, sack)
-    lv.step([cli(c, v, sport, dport, 'A', isn + 1, k + 1, window=win)], 0, 'cookie ACK')
+    if ack:
+        lv.step([cli(c, v, sport, dport, 'A', isn + 1, k + 1, window=win)], 0, 'cookie ACK')
     return k
 
 
@@ -352,7 +354,8 @@ def http_splice():
     the backend's SYN-ACK brings weir's prefix, the rewritten head (exact,
     its X-Request-Id read from the frame); then the splice both ways: seq
     and ack moved by the head's growth and the ISNs' difference, windows
-    re-scaled (backend 9, weir 7), SACK edges moved; FINs both ways."""
+    re-scaled (backend 9, weir 7), SACK edges moved; the request sent
+    again is ACKed by weir itself; FINs both ways."""
     t0 = time.time()
     cfg, port = http_config(neighbors=False)
     c, v, sport, c0, b0 = D.CLI4, D.VIP4, 40000, 1000000, 0xfffff000
@@ -393,6 +396,12 @@ def http_splice():
                          data=RESP, options=sack(c0 + 1 + n + 100, c0 + 1 + n + 200)),
              'the response to the client')
         lv.unacked()
+        # The request again (as if weir's ACK were lost): weir ACKs it
+        # itself, at the backend's next byte in the client's space.
+        got = lv.step([cli(c, v, sport, 80, 'PA', c0 + 1, k + 1, window=502, data=req)], 1,
+                      'the request again')
+        same(got[0], made(v, c, 80, sport, 'A', k + 1 + R, c0 + 1 + n, 4000),
+             'weir\'s ACK of an old segment')
         got = lv.step([cli(c, v, sport, 80, 'A', c0 + 1 + n, k + 1 + R, window=502,
                            options=sack(k + 1000, k + 2000))], 1, 'the client\'s ACK')
         same(got[0], fwd(D.LOCAL4, D.BK4, lport, 8080, 'A', c0 + 1 + n + g, b0 + 1 + R, True,
@@ -411,7 +420,7 @@ def http_splice():
         lv.counters({'http_conns': 1, 'http_heads': 1, 'http_heads_later': 0, 'http_routed': 1,
                      'http_spliced': 1, 'http_answers': 0, 'http_bytes_b2c': R,
                      'http_bytes_c2b': 0,
-                     'http_ooo': 0, 'http_old_segments': 0}, 'http-splice counters')
+                     'http_ooo': 0, 'http_old_segments': 1}, 'http-splice counters')
         svcs = {x['name']: x for x in lv.w.ctl('services')['services']}
         wt.expect_counters(svcs, {'web': {'backends': {0: {'conns_total': 1}}}},
                            'the backend connection')
@@ -497,7 +506,8 @@ def http_smuggling():
     smuggling), in either order, to web (which has a pool): weir's 400, its
     FIN, the close; no SYN to a backend, no backend connection, no head
     counted as parsed. The client scales its window (7): weir's window is
-    the room left, shifted by weir's own 7."""
+    the room left, shifted by weir's own 7. The second request rides on
+    the cookie's ACK."""
     t0 = time.time()
     cfg, port = http_config()
     c, v = D.CLI4, D.VIP4
@@ -508,7 +518,8 @@ def http_smuggling():
     with Live('http-smuggling', cfg, port) as lv:
         for i, req in enumerate(heads):
             sport, isn = 41000 + i, 0xfffffff0 + i  # the second ISN wraps at once
-            k = handshake(lv, c, v, sport, 80, isn, 1460, 7, True)
+            # The second request comes in the cookie's ACK itself.
+            k = handshake(lv, c, v, sport, 80, isn, 1460, 7, True, ack=i == 0)
             refused(lv, c, v, sport, 80, isn, k, req, 400, 'Bad Request', 'cl_te',
                     (8192 - len(req)) >> 7)
         lv.counters({'http_conns': 2, 'http_heads': 0, 'http_400': 2, 'http_answers': 2,

@@ -94,7 +94,11 @@ class Live:
 
     def __exit__(self, *exc):
         self.peer.__exit__(*exc)
-        return self.w.__exit__(*exc)
+        try:
+            if exc[0] is None:
+                self.w.stop()  # exit 0 on SIGTERM, no mbuf left out
+        finally:
+            self.w.__exit__(*exc)
 
     def step(self, frames, n, what, timeout=5.0, quiet=0.3, drops=None, rtx=False):
         self.peer.send(frames)

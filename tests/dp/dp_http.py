@@ -105,18 +105,19 @@ class Live:
         self.rx += len(frames)
         for why, k in (drops or {}).items():
             self.drops[why] = self.drops.get(why, 0) + k
-        got, deadline = [], time.time() + timeout
-        while len(got) < n and time.time() < deadline:
-            got += self.peer.recv(quiet=0.02, limit=n - len(got))
-        self.t_last = time.time()
-        got += self.peer.recv(quiet=quiet)
         # A segment weir still retransmits (its timer may beat the test's
-        # answer): taken out, counted, and its copies must be exact.
-        # With again, a copy of a frame of this step is one too.
-        first, again = [], []
-        for g in got:
-            (again if g in self.again or (rtx and g in first) else first).append(g)
-        got = first
+        # answer) is taken out and counted: only exact copies are. With
+        # rtx, a copy of a frame of this step is one too.
+        got, again, deadline = [], [], time.time() + timeout
+
+        def take(frames):
+            for g in frames:
+                (again if g in self.again or (rtx and g in got) else got).append(g)
+
+        while len(got) < n and time.time() < deadline:
+            take(self.peer.recv(quiet=0.02, limit=1))
+        self.t_last = time.time()
+        take(self.peer.recv(quiet=quiet))
         for g in again:
             self.rtx['http_rtx_backend' if g[:6] == self.bmac else 'http_rtx_client'] += 1
         self.tx += len(again)

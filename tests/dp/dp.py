@@ -2542,6 +2542,9 @@ SCENARIOS = {
     'health': health,
     'health-replay': health_replay,
 }
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import dp_http  # noqa: E402
+SCENARIOS.update(dp_http.scenarios(sys.modules[__name__]))
 
 if __name__ == '__main__':
     if LISTING:

@@ -132,7 +132,7 @@ weir_workers_stages_init(char *err, size_t errlen)
 				 i, rte_strerror(rte_errno));
 			goto fail;
 		}
-		if (weir_http_init_worker(&w->http, socket,
+		if (weir_http_init_worker(&w->http, i, socket,
 					  w->l4.ct != NULL ? weir_ct_capacity(w->l4.ct) : 0,
 					  weir_core_conn, w) != 0) {
 			snprintf(err, errlen, "worker %u: cannot allocate its HTTP state: %s", i,

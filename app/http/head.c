@@ -116,9 +116,14 @@ http_route_rewrite(struct weir_http_worker *hw, const struct weir_conn *c, struc
 	e[n++] = (struct weir_http_edit){WEIR_HTTP_EDIT_SET, "X-Forwarded-Proto",
 					 h->forwarded_proto};
 	if (weir_http_header_find(r, region, "x-request-id") < 0) {
-		snprintf(rid, sizeof(rid), "%08x%08x%016llx",
-			 (unsigned int)c->client.sport << 16 | c->client.dport, x->s.c_isn,
-			 (unsigned long long)hw->stats.http_heads);
+		/* 128 bits keyed by the worker's secret over what makes the
+		 * request unique: not guessable, not repeated. */
+		uint64_t in[3] = {(uint64_t)c->client.sport << 16 | c->client.dport,
+				  (uint64_t)x->s.c_isn << 32 | hw->id, hw->stats.http_heads};
+
+		snprintf(rid, sizeof(rid), "%016llx%016llx",
+			 (unsigned long long)weir_tcp_siphash24(hw->rid_key, in, sizeof(in)),
+			 (unsigned long long)weir_tcp_siphash24(hw->rid_key + 2, in, sizeof(in)));
 		e[n++] = (struct weir_http_edit){WEIR_HTTP_EDIT_ADD, "X-Request-Id", rid};
 	}
 	e[n++] = (struct weir_http_edit){WEIR_HTTP_EDIT_APPEND, "Via", weir_http_via[x->parent]};
@@ -226,8 +231,13 @@ http_collect(struct weir_http_worker *hw, uint32_t idx, const struct weir_conn *
 		x->fin_in = 1;
 	if (x->phase != WEIR_HTTP_P_COLLECT)
 		return 0;
-	if (o.ev & WEIR_TCP_EP_EV_DATA && parse(hw, idx, c, x))
+	if (o.ev & WEIR_TCP_EP_EV_DATA && parse(hw, idx, c, x)) {
+		/* The client closed after its request (ACKed already): the
+		 * FIN follows weir's prefix to the backend. */
+		if (o.ev & WEIR_TCP_EP_EV_FIN)
+			x->fin_in = 1;
 		return 1;
+	}
 	if ((o.ev & WEIR_TCP_EP_EV_FIN) && x->phase == WEIR_HTTP_P_COLLECT) {
 		/* The client closed before its head ended: nothing to answer. */
 		struct weir_tcp_ep_out f = {0};

@@ -160,6 +160,8 @@ struct weir_http_worker {
 	struct weir_conn *(*conn)(void *arg, uint32_t idx); /**< slot -> connection */
 	void *conn_arg;
 	uint64_t now_ms;
+	uint64_t rid_key[4];  /**< two SipHash keys for X-Request-Id (random at start) */
+	unsigned int id;      /**< the worker's index */
 	uint64_t *route_hits; /**< per service x (WEIR_HTTP_ROUTES_MAX + 1): the last is the default
 			       */
 	struct weir_http_stats stats;

@@ -50,8 +50,9 @@ int weir_http_service(unsigned int svc);
  *   The worker's connection lookup (slot -> entry), with its argument:
  *   the timers need the addresses of the connections they send on.
  */
-int weir_http_init_worker(struct weir_http_worker *hw, int socket, uint32_t conn_slots,
-			  struct weir_conn *(*conn)(void *arg, uint32_t idx), void *arg);
+int weir_http_init_worker(struct weir_http_worker *hw, unsigned int id, int socket,
+			  uint32_t conn_slots, struct weir_conn *(*conn)(void *arg, uint32_t idx),
+			  void *arg);
 
 /** Free it. */
 void weir_http_fini_worker(struct weir_http_worker *hw);

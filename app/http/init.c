@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <sys/random.h>
 
 #include <rte_malloc.h>
 
@@ -47,7 +48,7 @@ weir_http_init(char *err, size_t errlen)
 }
 
 int
-weir_http_init_worker(struct weir_http_worker *hw, int socket, uint32_t conn_slots,
+weir_http_init_worker(struct weir_http_worker *hw, unsigned int id, int socket, uint32_t conn_slots,
 		      struct weir_conn *(*conn)(void *arg, uint32_t idx), void *arg)
 {
 	uint32_t n = weir.cfg->http_head_buffers != 0 ? weir.cfg->http_head_buffers
@@ -59,6 +60,9 @@ weir_http_init_worker(struct weir_http_worker *hw, int socket, uint32_t conn_slo
 		return 0;
 	hw->conn = conn;
 	hw->conn_arg = arg;
+	hw->id = id;
+	if (getrandom(hw->rid_key, sizeof(hw->rid_key), 0) != (ssize_t)sizeof(hw->rid_key))
+		return -EIO;
 	hw->buf_size = head_max_all + WEIR_HTTP_BUF_GROWTH + WEIR_HTTP_BUF_ANSWER;
 	hw->n_bufs = n;
 	hw->ctx = rte_zmalloc_socket("weir_http_ctx", sizeof(hw->ctx[0]) * conn_slots,

@@ -374,6 +374,57 @@ test_connection(void)
 	(void)d3;
 }
 
+/* The head and the client's FIN in one segment: weir ACKs both, and the
+ * FIN follows the rewritten head to the backend. */
+static void
+test_fin_with_head(void)
+{
+	const uint32_t c_isn = 7000, w_isn = 0xfffffffeu, b_isn = 90000;
+	const uint32_t l1 = sizeof(REQ1) - 1;
+	struct weir_tcp_splice s;
+	struct weir_verdict v;
+	struct weir_pkt p;
+	struct rte_mbuf *m;
+	struct out o[8];
+	unsigned int n;
+
+	memset(&s, 0, sizeof(s));
+	s.c_isn = c_isn;
+	s.w_isn = w_isn;
+	s.c_nxt = c_isn + 1;
+	s.c_ack = w_isn + 1;
+	s.b_ack = c_isn + 1;
+	s.c_win = 65535;
+	s.mss = 1460;
+	s.c_ws_opt = WEIR_TCP_WSCALE_NONE;
+	s.state = WEIR_TCP_SP_SYN_SENT;
+	conn.backend = WEIR_CONN_UNBOUND;
+	m = seg(0, F_ACK | F_PSH | F_FIN, c_isn + 1, w_isn + 1, 65535, NULL, 0, REQ1, &p);
+	v = weir_http_accept(&hw, m, &p, 0, 1, &s);
+	rte_pktmbuf_free(m);
+	n = take(o, 8);
+	CHECK(v.event == WEIR_EV_ROUTE && n == 1 && o[0].ack == c_isn + 1 + l1 + 1,
+	      "head and FIN: event %u, %u frames, ack %u (want %u)", v.event, n, o[0].ack,
+	      c_isn + 1 + l1 + 1);
+	conn.backend = 0;
+	weir_http_bound(&hw, 1, &conn, 0);
+	take(o, 8);
+	m = seg(1, F_SYN | F_ACK, b_isn, c_isn + 1, 65535, NULL, 0, NULL, &p);
+	v = weir_http_from_backend(&hw, m, &p, 1, &conn);
+	rte_pktmbuf_free(m);
+	n = take(o, 8);
+	CHECK(n == 2 && o[0].to_backend && o[0].seq == c_isn + 1 && o[1].to_backend &&
+		      o[1].flags == (F_FIN | F_ACK) && o[1].seq == c_isn + 1 + o[0].len,
+	      "the prefix then the client's FIN: %u frames, flags %x seq %u", n, o[1].flags,
+	      o[1].seq);
+	/* The backend ACKs both: the prefix is done. */
+	m = seg(1, F_ACK, b_isn + 1, c_isn + 1 + o[0].len + 1, 65535, NULL, 0, NULL, &p);
+	weir_http_from_backend(&hw, m, &p, 1, &conn);
+	rte_pktmbuf_free(m);
+	take(o, 8);
+	CHECK(hw.n_free == hw.n_bufs, "after the FIN: %u of %u buffers free", hw.n_free, hw.n_bufs);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -395,9 +446,10 @@ main(int argc, char **argv)
 	weir.pool = rte_pktmbuf_pool_create("test_http", 1023, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
 	CHECK(weir.pool != NULL, "mbuf pool");
 	CHECK(weir_http_init(err, sizeof(err)) == 0, "init: %s", err);
-	CHECK(weir_http_init_worker(&hw, 0, 16, conn_of, NULL) == 0, "worker");
+	CHECK(weir_http_init_worker(&hw, 0, 0, 16, conn_of, NULL) == 0, "worker");
 	weir_http_iteration(&hw, 1000);
 	test_connection();
+	test_fin_with_head();
 	weir_http_fini_worker(&hw);
 	rte_mempool_free(weir.pool);
 	weir_config_free(weir.cfg);

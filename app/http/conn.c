@@ -79,7 +79,7 @@ spliced(struct weir_http_worker *hw, uint32_t idx, const struct weir_conn *c,
 	x->floor = x->ep.rcv_nxt;
 	x->pfx_nxt = x->pfx_una = 0;
 	x->s.c_nxt = x->ep.rcv_nxt;
-	x->s.d_c2b = x->shift;
+	x->s.d_c2b = x->base + x->shift;
 	http_track_first(x, http_buf(hw, x));
 	cw = x->ep.snd_wnd >> x->s.c_ws;
 	x->s.c_win = (uint16_t)(cw > 65535u ? 65535u : cw);
@@ -125,6 +125,21 @@ prefix_acked(struct weir_http_worker *hw, uint32_t idx, const struct weir_conn *
 		return;
 	}
 	http_send_prefix(hw, idx, c, x);
+}
+
+/* RFC 6528's ISN for the backend leg: a 4 us clock plus a keyed hash of
+ * the connection (the worker's secret). */
+static uint32_t
+backend_isn(const struct weir_http_worker *hw, const struct weir_conn *c)
+{
+	uint8_t in[40];
+
+	memcpy(in, c->local_ip, 16);
+	memcpy(in + 16, c->backend_ip, 16);
+	memcpy(in + 32, &c->lport, 2);
+	memcpy(in + 34, &c->bport, 2);
+	memset(in + 36, 0, 4);
+	return (uint32_t)(hw->now_ms * 250u) + (uint32_t)weir_tcp_siphash24(hw->rid_key, in, 36);
 }
 
 /* ---- entry points ------------------------------------------------------------------ */
@@ -184,6 +199,13 @@ weir_http_bound(struct weir_http_worker *hw, uint32_t idx, struct weir_conn *c, 
 	}
 	hw->stats.http_routed++;
 	x->phase = WEIR_HTTP_P_CONNECT;
+	/* weir's own ISN towards the backend, from a clock (RFC 6528): the local
+	 * port may have served a connection the backend still holds in
+	 * TIME-WAIT, which takes a new SYN only above its old sequence
+	 * numbers. The client's bytes move by the difference. */
+	x->base = backend_isn(hw, c) - x->s.c_isn;
+	x->s.d_c2b = x->base;
+	x->s.b_ack = x->s.c_isn + 1 + x->base;
 	if (weir_tcp_sp_backend_syn(&x->s, &e) == 0)
 		http_frame(hw, idx, c, 1, e.flags, e.seq, e.ack, e.win, NULL, 0, e.opts,
 			   e.opts_len);
@@ -247,6 +269,18 @@ weir_http_from_backend(struct weir_http_worker *hw, struct rte_mbuf *m, const st
 		if (rc & WEIR_TCP_SP_EMIT_BACKEND) {
 			http_frame(hw, idx, c, 1, out.flags, out.seq, out.ack, out.win, NULL, 0,
 				   NULL, 0);
+			return weir_v(WEIR_V_CONSUMED, 0);
+		}
+		if (!(seg.flags & (WEIR_TCP_F_SYN | WEIR_TCP_F_RST)) &&
+		    (seg.flags & WEIR_TCP_F_ACK) && x->rtx < SYN_TRIES) {
+			/* An old connection's ACK (the backend's TIME-WAIT): RFC 793's
+			 * reset for it, and the SYN again at once. */
+			http_frame(hw, idx, c, 1, WEIR_TCP_F_RST, raw_ack, 0, 0, NULL, 0, NULL, 0);
+			if (weir_tcp_sp_backend_syn(&x->s, &out) == 0)
+				http_frame(hw, idx, c, 1, out.flags, out.seq, out.ack, out.win,
+					   NULL, 0, out.opts, out.opts_len);
+			x->rtx++;
+			hw->stats.http_rtx_backend++;
 			return weir_v(WEIR_V_CONSUMED, 0);
 		}
 		if (rc & WEIR_TCP_SP_EMIT_CLIENT) {

@@ -59,6 +59,7 @@ struct weir_http_ctx {
 	uint32_t pfx_nxt; /**< next of them to send (offset) */
 	uint32_t pfx_una; /**< of them, the first not ACKed by the backend */
 	uint32_t b_wnd;	  /**< the backend's window, bytes */
+	uint32_t base;	  /**< weir's ISN to the backend - the client's ISN */
 	uint32_t shift;	  /**< the rewritten head's growth: client seq + shift = backend's */
 	struct weir_http_body rb; /**< the current request's body (client to backend) */
 	uint32_t head_rw;	  /**< the first request: its rewritten head is buf[0, head_rw) */

@@ -54,7 +54,7 @@ http_track_first(struct weir_http_ctx *x, const uint8_t *buf)
 
 	if (k < 0)
 		k = body; /* the backend sees the malformed coding, and refuses it */
-	x->pfx_seq = x->s.c_isn + 1;
+	x->pfx_seq = x->s.c_isn + 1 + x->base;
 	x->hold_seq = x->pfx_seq;
 	x->pfx_len = x->head_rw + (uint32_t)k;
 	x->col_off = x->pfx_len;

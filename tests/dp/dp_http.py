@@ -7,7 +7,7 @@ built here, and the counters are accounted for exactly.
                   a request no route matches, weir's 404 retransmitted
                   after 1 s, its FIN, the close
   http-splice     a routed request: weir asks for the backend's MAC, opens
-                  the backend leg with the client's ISN and options, sends
+                  the backend leg with weir's own ISN and the client's options, sends
                   the rewritten head, then splices (seq, ack, windows and
                   SACK translated) until both FINs; an old segment re-ACKed
   http-pipelined  IPv6: two requests in one segment, two rewritten heads
@@ -354,8 +354,9 @@ RESP = b'HTTP/1.1 200 OK\r\nContent-Length: 12\r\nContent-Type: text/plain\r\n\r
 def http_splice():
     """A routed request on web (pool web4), BK4 without a static
     neighbour: weir's ACK of the head and its request for BK4's MAC; once
-    answered, the SYN to the backend (local IP, a local port weir owns, the
-    client's ISN, its window in bytes, MSS/SACK/wscale from the cookie);
+    answered, the SYN to the backend (local IP, a local port weir owns,
+    weir's own ISN (RFC 6528), the client's window in bytes, MSS/SACK/wscale
+    from the cookie);
     the backend's SYN-ACK brings weir's prefix, the rewritten head (exact,
     its X-Request-Id read from the frame); then the splice both ways: seq
     and ack moved by the head's growth and the ISNs' difference, windows
@@ -379,19 +380,23 @@ def http_splice():
         # One worker: every local port from 1024 up is its own (probes speak
         # from PROBE0 up).
         wt.check(1024 <= lport < D.PROBE0, 'local port %d' % lport)
-        same(got[1], made(D.LOCAL4, D.BK4, lport, 8080, 'S', c0, 0, 502 << 7,
+        # weir's own ISN to the backend (RFC 6528: a clock and a hash), so
+        # that a port the backend still holds in TIME-WAIT takes the SYN.
+        s0 = D.Ether(got[1])[D.TCP].seq
+        same(got[1], made(D.LOCAL4, D.BK4, lport, 8080, 'S', s0, 0, 502 << 7,
                           options=D.sp_syn_opts(1460, True, 7), dmac=D.BMAC),
              'the SYN to the backend')
         lv.unacked(got[1])
         bk = lambda *a, **kw: cli(D.BK4, D.LOCAL4, 8080, lport, *a, smac=D.BMAC, **kw)  # noqa
-        got = lv.step([bk('SA', b0, c0 + 1, window=65160,
+        got = lv.step([bk('SA', b0, s0 + 1, window=65160,
                           options=[('MSS', 1460), ('SAckOK', b''), ('WScale', 9)])],
                       1, 'the backend\'s SYN-ACK', rtx=True)
         rw = rewritten(lines, c, request_id(got[0]), via_line=b'Via: 1.0 edge')
-        same(got[0], made(D.LOCAL4, D.BK4, lport, 8080, 'PA', c0 + 1, b0 + 1, 502, rw,
+        same(got[0], made(D.LOCAL4, D.BK4, lport, 8080, 'PA', s0 + 1, b0 + 1, 502, rw,
                           dmac=D.BMAC), 'weir\'s prefix')
         lv.unacked(got[0])  # weir sends it again 200 ms later, 400 ms after...
-        g = len(rw) - n  # the head's growth: client seq + g = the backend's
+        # The ISNs' difference and the head's growth: client seq + g = the backend's.
+        g = s0 - c0 + len(rw) - n
         d = k - b0       # backend seq + d = the client's view
         # The response ACKs the prefix and SACKs bytes beyond it (backend's view).
         got = lv.step([bk('PA', b0 + 1, c0 + 1 + n + g, window=1000, data=RESP,
@@ -457,28 +462,29 @@ def http_pipelined():
         same(got[0], made(v, c, 80, sport, 'A', k + 1, c0 + 1 + n, 8192 - n), 'weir\'s ACK')
         lport = D.Ether(got[1])[D.TCP].sport
         wt.check(1024 <= lport < D.PROBE0, 'local port %d' % lport)
-        same(got[1], made(D.LOCAL6, D.BK6, lport, 8080, 'S', c0, 0, 8192,
+        s0 = D.Ether(got[1])[D.TCP].seq  # weir's ISN to the backend
+        same(got[1], made(D.LOCAL6, D.BK6, lport, 8080, 'S', s0, 0, 8192,
                           options=D.sp_syn_opts(1440, False, None), dmac=D.BMAC),
              'the SYN to the backend')
         lv.unacked(got[1])
         bk = lambda *a, **kw: cli(D.BK6, D.LOCAL6, 8080, lport, *a, smac=D.BMAC, **kw)  # noqa
         to_bk = lambda *a, **kw: fwd(D.LOCAL6, D.BK6, lport, 8080, *a, True, **kw)  # noqa
         to_c = lambda *a, **kw: fwd(v, c, 80, sport, *a, False, **kw)  # noqa
-        got = lv.step([bk('SA', b0, c0 + 1, window=65535, options=[('MSS', 1440)])], 1,
+        got = lv.step([bk('SA', b0, s0 + 1, window=65535, options=[('MSS', 1440)])], 1,
                       'the backend\'s SYN-ACK', rtx=True)
         rw1 = rewritten(lines1, c, request_id(got[0]))
-        same(got[0], made(D.LOCAL6, D.BK6, lport, 8080, 'PA', c0 + 1, b0 + 1, 8192, rw1,
+        same(got[0], made(D.LOCAL6, D.BK6, lport, 8080, 'PA', s0 + 1, b0 + 1, 8192, rw1,
                           dmac=D.BMAC), 'the first prefix')
         lv.unacked(got[0])
-        g1 = len(rw1) - len(h1)
-        got = lv.step([bk('A', b0 + 1, c0 + 1 + len(rw1), window=65535)], 1,
+        g1 = s0 - c0 + len(rw1) - len(h1)
+        got = lv.step([bk('A', b0 + 1, s0 + 1 + len(rw1), window=65535)], 1,
                       'the first prefix ACKed', rtx=True)
         rw2 = rewritten(lines2, c, None)
         same(got[0], made(D.LOCAL6, D.BK6, lport, 8080, 'PA', c0 + 1 + len(h1) + g1, b0 + 1,
                           8192, rw2, dmac=D.BMAC), 'the second prefix')
         lv.unacked(got[0])
         G = g1 + len(rw2) - len(h2)
-        got = lv.step([bk('PA', b0 + 1, c0 + 1 + len(rw1), window=65535, data=r1)], 1,
+        got = lv.step([bk('PA', b0 + 1, s0 + 1 + len(rw1), window=65535, data=r1)], 1,
                       'the first response')
         same(got[0], to_c('PA', k + 1, c0 + 1 + n, window=65535, data=r1),
              'the first response to the client (its ACK raised)')

@@ -8,7 +8,10 @@ a backend namespace, weir between them on tap ports.
         X-Request-Id and Via; a 20 MB upload and a 100 MB download spliced
         intact (sha256); hostile heads answered 400 by weir and never
         reaching a backend; a slow-loris client answered 408 and its state
-        freed
+        freed; keep-alive (curl), pipelining (a raw socket), later requests
+        refused in order, wrk 10 s (weir's heads = the backends' requests),
+        a websocket echo; a reload keeps the services, one changing routes
+        is refused
 """
 import hashlib
 import json
@@ -184,6 +187,27 @@ def http():
         print('ok: slow loris answered 408 and freed', flush=True)
         keep_alive(t, url)
         websocket(t)
+        reload(t, url)
+
+
+def reload(t, url):
+    """A reload keeps http services (and their internal ones) as they are;
+    one that changes routes is refused naming the key, and nothing changes."""
+    import copy
+    res = t.w.ctl('reload')
+    E.wt.check(res.get('changed') == [], 'reload of the same file: %s' % res)
+    E.wt.check(curl(t, '-H', 'Host: api.example', url + 'who') == 'b2', 'after the reload')
+    cfg = copy.deepcopy(t.w.config)
+    cfg['services'][-2]['routes'][0]['pool'] = 'web4'
+    path = os.path.join(t.w.tmp, 'routes.json')
+    with open(path, 'w') as f:
+        json.dump(cfg, f)
+    r = t.w.ctl('reload', path, json_out=False, check=False)
+    E.wt.check(r.returncode != 0 and 'routes' in r.stderr and 'unchanged' in r.stderr,
+               'reload changing routes: exit %d: %s' % (r.returncode, r.stderr))
+    E.wt.check(curl(t, '-H', 'Host: api.example', url + 'who') == 'b2', 'after a refusal')
+    print('ok: reload keeps http services; a change of routes refused, naming the key',
+          flush=True)
 
 
 def requests_seen(t):

@@ -30,6 +30,8 @@ Usage: e2e.py SCENARIO
         again within rise x interval); api4 with HTTP checks: a backend
         answering 500 is out; every backend down: SYNs answered with an RST
 
+  http  http services (tests/e2e/e2e_http.py, which says what it checks)
+
 Names (namespaces, tap interfaces, EAL prefix, socket) carry the test's PID so
 runs never collide; namespaces are removed, and weir and the HTTP servers
 stopped by PID, in every outcome.

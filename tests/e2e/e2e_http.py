@@ -2,7 +2,8 @@
 wrk and raw-socket clients in a client namespace, http_backend.py servers in
 a backend namespace, weir between them on tap ports.
 
-  http  an http service on VIP4:80 in front of three backends: curl GET,
+  http  http services h4 (VIP4:8000: three backends by default, routes by
+        host and path to others) and h4x (:8001, 404 without a route): curl GET,
         HEAD, POST (small, and 2 MB with Expect: 100-continue), a chunked
         upload; the backend sees X-Forwarded-For, X-Forwarded-Proto,
         X-Request-Id and Via; a 20 MB upload and a 100 MB download spliced

@@ -596,7 +596,11 @@ parse_head(struct weir_http_req *r, const uint8_t *buf, size_t n, uint32_t heade
 void
 weir_http_req_init(struct weir_http_req *r)
 {
-	memset(r, 0, offsetof(struct weir_http_req, headers));
+	/* The rest is written by the parse: whole by parse_head() once the
+	 * head's end is found, fault and err_pos by a refusal before. */
+	r->fault = WEIR_HTTP_F_NONE;
+	r->err_pos = 0;
+	r->n_headers = 0;
 	r->scanned = 0;
 }
 

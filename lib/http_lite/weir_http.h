@@ -126,7 +126,11 @@ struct weir_http_req {
 	uint32_t scanned; /**< bytes already searched for the end of the head (CR LF CR LF) */
 };
 
-/** Prepare r for a new head (clears the fields, not the headers array). */
+/**
+ * Prepare r for a new head: its resumption state and fault. The other
+ * fields are written by weir_http_parse_req() once it finds the head's
+ * end (all of them, before parsing); read them only after an answer > 0.
+ */
 void weir_http_req_init(struct weir_http_req *r);
 
 /**

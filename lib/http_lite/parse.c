@@ -647,6 +647,25 @@ weir_http_parse_req(struct weir_http_req *r, const uint8_t *buf, size_t len,
 		}
 		i += 16;
 	}
+	/* The last bytes: the 16 that end at end, those before i masked off. */
+	if (i < end && end >= 16) {
+		size_t base = end - 16;
+		unsigned int m = (unsigned int)_mm_movemask_epi8(
+			_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)(buf + base)),
+				       _mm_set1_epi8('\n')));
+
+		m &= ~((1u << (i - base)) - 1u);
+		while (m != 0) {
+			size_t j = base + (size_t)__builtin_ctz(m);
+
+			if (j == 0 || buf[j - 1] != '\r')
+				return refuse(r, 400, WEIR_HTTP_F_LINE, j);
+			if (j >= 3 && buf[j - 2] == '\n')
+				return parse_head(r, buf, j + 1, headers_max, target_max);
+			m &= m - 1;
+		}
+		i = end;
+	}
 #endif
 	for (;;) {
 		lf = memchr(buf + i, '\n', end - i);

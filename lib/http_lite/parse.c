@@ -541,9 +541,15 @@ parse_head(struct weir_http_req *r, const uint8_t *buf, size_t n, uint32_t heade
 			}
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 			/* The lowest flag is the first control byte (borrows only
-			 * reach upwards): skip to it. */
-			if (m != 0)
-				q += (size_t)__builtin_ctzll(m) >> 3;
+			 * reach upwards): skip to it; the line's CR, mostly, read
+			 * from x rather than loaded again. */
+			if (m != 0) {
+				unsigned int k = (unsigned int)__builtin_ctzll(m) >> 3;
+
+				q += k;
+				if ((uint8_t)(x >> (8 * k)) == '\r')
+					break;
+			}
 #endif
 			if (!IS(buf[q], C_VALUE))
 				break;

@@ -16,27 +16,13 @@
 void
 http_seg_of(uint8_t *buf, const struct weir_pkt *p, struct weir_tcp_seg *s)
 {
-	uint8_t *tcp = buf + p->l4_off;
-	unsigned int doff = (unsigned int)(tcp[12] >> 4) * 4;
-
-	s->seq = rd32(tcp + 4);
-	s->ack = rd32(tcp + 8);
-	s->win = rd16(tcp + 14);
-	s->flags = tcp[13];
-	s->opts_len = (uint8_t)(doff - 20);
-	s->opts = tcp + 20;
-	s->len = p->l3_total - (uint32_t)(p->l4_off - p->l2_len) - doff;
+	weir_tcp_seg_read(buf + p->l4_off, p->l3_total - (uint32_t)(p->l4_off - p->l2_len), s);
 }
 
 void
 http_seg_store(uint8_t *buf, const struct weir_pkt *p, const struct weir_tcp_seg *s, uint32_t csum)
 {
-	uint8_t *tcp = buf + p->l4_off;
-
-	wr32(tcp + 4, s->seq);
-	wr32(tcp + 8, s->ack);
-	wr16(tcp + 14, s->win);
-	wr16(tcp + 16, weir_tcp_csum_apply(rd16(tcp + 16), csum));
+	weir_tcp_seg_write(buf + p->l4_off, s, csum);
 }
 
 uint8_t *

@@ -194,7 +194,7 @@ http_late_backend(struct weir_http_worker *hw, struct rte_mbuf *m, const struct 
 	}
 	if (seg.flags & WEIR_TCP_F_FIN) {
 		/* The client sees weir's answer, not this end. */
-		uint16_t w = rd16(tcp + 12);
+		uint16_t w = (uint16_t)(tcp[12] << 8 | tcp[13]); /* data offset, flags */
 
 		weir_tcp_csum_add16(&csum, w, (uint16_t)(w & ~WEIR_TCP_F_FIN));
 		tcp[13] &= (uint8_t)~WEIR_TCP_F_FIN;

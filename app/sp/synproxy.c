@@ -22,28 +22,6 @@ rd16(const uint8_t *p)
 	return (uint16_t)(p[0] << 8 | p[1]);
 }
 
-static inline uint32_t
-rd32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static inline void
-wr16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static inline void
-wr32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
 void
 weir_sp_iteration(struct weir_sp_worker *sp, uint64_t tsc)
 {
@@ -74,28 +52,14 @@ flow_of(const uint8_t *buf, const struct weir_pkt *p, struct weir_tcp_flow *f)
 static void
 seg_of(uint8_t *buf, const struct weir_pkt *p, struct weir_tcp_seg *s)
 {
-	uint8_t *tcp = buf + p->l4_off;
-	unsigned int doff = (unsigned int)(tcp[12] >> 4) * 4;
-
-	s->seq = rd32(tcp + 4);
-	s->ack = rd32(tcp + 8);
-	s->win = rd16(tcp + 14);
-	s->flags = tcp[13];
-	s->opts_len = (uint8_t)(doff - 20);
-	s->opts = tcp + 20;
-	s->len = p->l3_total - (uint32_t)(p->l4_off - p->l2_len) - doff;
+	weir_tcp_seg_read(buf + p->l4_off, p->l3_total - (uint32_t)(p->l4_off - p->l2_len), s);
 }
 
 /* Write a translated segment's fields back and apply the checksum delta. */
 static void
 seg_store(uint8_t *buf, const struct weir_pkt *p, const struct weir_tcp_seg *s, uint32_t csum)
 {
-	uint8_t *tcp = buf + p->l4_off;
-
-	wr32(tcp + 4, s->seq);
-	wr32(tcp + 8, s->ack);
-	wr16(tcp + 14, s->win);
-	wr16(tcp + 16, weir_tcp_csum_apply(rd16(tcp + 16), csum));
+	weir_tcp_seg_write(buf + p->l4_off, s, csum);
 }
 
 /*

@@ -478,3 +478,26 @@ weir_tcp_sp_abort(struct weir_tcp_splice *s, struct weir_tcp_emit *to_client,
 		emit_init(to_backend, s->b_ack, s->b_nxt, 0, WEIR_TCP_F_RST | WEIR_TCP_F_ACK);
 	s->state = WEIR_TCP_SP_CLOSED;
 }
+
+void
+weir_tcp_seg_read(uint8_t *tcp, uint32_t tcp_len, struct weir_tcp_seg *s)
+{
+	unsigned int doff = (unsigned int)(tcp[12] >> 4) * 4;
+
+	s->seq = tcp_rd32(tcp + 4);
+	s->ack = tcp_rd32(tcp + 8);
+	s->win = tcp_rd16(tcp + 14);
+	s->flags = tcp[13];
+	s->opts_len = (uint8_t)(doff - 20);
+	s->opts = tcp + 20;
+	s->len = tcp_len - doff;
+}
+
+void
+weir_tcp_seg_write(uint8_t *tcp, const struct weir_tcp_seg *s, uint32_t csum)
+{
+	tcp_wr32(tcp + 4, s->seq);
+	tcp_wr32(tcp + 8, s->ack);
+	tcp_wr16(tcp + 14, s->win);
+	tcp_wr16(tcp + 16, weir_tcp_csum_apply(tcp_rd16(tcp + 16), csum));
+}

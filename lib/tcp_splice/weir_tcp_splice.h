@@ -357,6 +357,33 @@ struct weir_tcp_seg {
 	uint8_t *opts;	  /**< option bytes, at offset 20 of the TCP header */
 };
 
+/**
+ * Read a segment's header fields from its TCP header.
+ *
+ * @param tcp
+ *   The TCP header (its data offset already checked by the caller's parser).
+ * @param tcp_len
+ *   Bytes from the TCP header's start to the segment's end.
+ * @param s
+ *   Filled: seq, ack, win, flags, the options (pointing into tcp) and the
+ *   payload length.
+ */
+void weir_tcp_seg_read(uint8_t *tcp, uint32_t tcp_len, struct weir_tcp_seg *s);
+
+/**
+ * Write a translated segment's seq, ack and window back into its TCP
+ * header and apply the checksum delta of what changed (the options are
+ * rewritten in place by the translation already).
+ *
+ * @param tcp
+ *   The TCP header.
+ * @param s
+ *   The segment as translated.
+ * @param csum
+ *   The delta (weir_tcp_csum_add*()).
+ */
+void weir_tcp_seg_write(uint8_t *tcp, const struct weir_tcp_seg *s, uint32_t csum);
+
 /** @name struct weir_tcp_splice flags. */
 /** @{ */
 #define WEIR_TCP_SPF_CLIENT_SACK (1u << 0)  /**< client and weir agreed on SACK */

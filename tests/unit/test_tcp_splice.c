@@ -1310,6 +1310,59 @@ test_sp_bad_input(void **state)
 	assert_int_equal(weir_tcp_sp_from_client(&h.s, &g, &acc, &e), WEIR_TCP_SP_DROP);
 }
 
+/* Ones' complement sum of a TCP header's 16-bit words, checksum included. */
+static uint16_t
+hdr_sum(const uint8_t *h, size_t n)
+{
+	uint32_t sum = 0;
+	size_t i;
+
+	for (i = 0; i < n; i += 2)
+		sum += (uint32_t)(h[i] << 8 | h[i + 1]);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)sum;
+}
+
+/* weir_tcp_seg_read() takes what a TCP header says; weir_tcp_seg_write()
+ * writes seq, ack and window back and keeps the checksum right. */
+static void
+test_seg_read_write(void **state)
+{
+	uint8_t h[32] = {0x9c, 0x40, 0x00, 0x50, 0xff, 0xff, 0xff, 0xf0, 0x00, 0x00, 0x00,
+			 0x07, 0x80, 0x18, 0x01, 0xf6, 0x00, 0x00, 0x00, 0x00, 1,    1,
+			 5,    10,   0,	   0,	 0,    1,    0,	   0,	 0,    2};
+	struct weir_tcp_seg s;
+	uint32_t csum = 0;
+	uint16_t c;
+
+	(void)state;
+	/* A checksum field that makes the header's sum 0xffff. */
+	c = (uint16_t)~hdr_sum(h, sizeof(h));
+	h[16] = (uint8_t)(c >> 8);
+	h[17] = (uint8_t)c;
+	assert_int_equal(hdr_sum(h, sizeof(h)), 0xffff);
+	weir_tcp_seg_read(h, sizeof(h) + 100, &s);
+	assert_int_equal(s.seq, 0xfffffff0u);
+	assert_int_equal(s.ack, 7);
+	assert_int_equal(s.win, 0x01f6);
+	assert_int_equal(s.flags, 0x18);
+	assert_int_equal(s.opts_len, 12);
+	assert_ptr_equal(s.opts, h + 20);
+	assert_int_equal(s.len, 100);
+	weir_tcp_csum_add32(&csum, s.seq, 0x00000010u);
+	weir_tcp_csum_add32(&csum, s.ack, 0xdeadbeefu);
+	weir_tcp_csum_add16(&csum, s.win, 0x0100);
+	s.seq = 0x00000010u;
+	s.ack = 0xdeadbeefu;
+	s.win = 0x0100;
+	weir_tcp_seg_write(h, &s, csum);
+	assert_int_equal(h[4] << 24 | h[5] << 16 | h[6] << 8 | h[7], 0x10);
+	assert_int_equal((uint32_t)h[8] << 24 | h[9] << 16 | h[10] << 8 | h[11], 0xdeadbeefu);
+	assert_int_equal(h[14] << 8 | h[15], 0x0100);
+	assert_int_equal(hdr_sum(h, sizeof(h)), 0xffff);
+}
+
 int
 main(void)
 {
@@ -1334,6 +1387,7 @@ main(void)
 		cmocka_unit_test(test_sp_backend_without_wscale),
 		cmocka_unit_test(test_sp_client_delta),
 		cmocka_unit_test(test_sp_bad_input),
+		cmocka_unit_test(test_seg_read_write),
 	};
 
 	return weir_test_main(tests);

@@ -318,6 +318,21 @@ weir_http_from_backend(struct weir_http_worker *hw, struct rte_mbuf *m, const st
 	return weir_v_continue();
 }
 
+/* weir gives up on a spliced connection: an RST to each side, closed. */
+static void
+reset_both(struct weir_http_worker *hw, uint32_t idx, const struct weir_conn *c,
+	   struct weir_http_ctx *x)
+{
+	struct weir_tcp_emit rc, rb;
+
+	weir_tcp_sp_abort(&x->s, &rc, &rb);
+	http_frame(hw, idx, c, 1, rb.flags, rb.seq, rb.ack, 0, NULL, 0, NULL, 0);
+	http_frame(hw, idx, c, 0, rc.flags, rc.seq, rc.ack, 0, NULL, 0, NULL, 0);
+	x->phase = WEIR_HTTP_P_SPLICED;
+	http_buf_put(hw, x);
+	http_event_q(hw, idx, WEIR_EV_CLOSED);
+}
+
 /* One connection's timers. */
 static void
 timers(struct weir_http_worker *hw, uint32_t idx, const struct weir_conn *c,
@@ -360,13 +375,7 @@ timers(struct weir_http_worker *hw, uint32_t idx, const struct weir_conn *c,
 		break;
 	case WEIR_HTTP_P_LATE:
 		if (hw->now_ms >= x->late_until) {
-			/* The backend never closed: reset both. */
-			weir_tcp_sp_abort(&x->s, &rc, &rb);
-			http_frame(hw, idx, c, 1, rb.flags, rb.seq, rb.ack, 0, NULL, 0, NULL, 0);
-			http_frame(hw, idx, c, 0, rc.flags, rc.seq, rc.ack, 0, NULL, 0, NULL, 0);
-			x->phase = WEIR_HTTP_P_SPLICED;
-			http_buf_put(hw, x);
-			http_event_q(hw, idx, WEIR_EV_CLOSED);
+			reset_both(hw, idx, c, x); /* the backend never closed */
 			return;
 		}
 		if (x->rtx_at != 0 && x->rtx_at <= hw->now_ms &&
@@ -380,12 +389,7 @@ timers(struct weir_http_worker *hw, uint32_t idx, const struct weir_conn *c,
 		if (x->rtx_at == 0 || x->rtx_at > hw->now_ms)
 			break;
 		if (++x->rtx > PFX_MAX_RTX) {
-			weir_tcp_sp_abort(&x->s, &rc, &rb);
-			http_frame(hw, idx, c, 1, rb.flags, rb.seq, rb.ack, 0, NULL, 0, NULL, 0);
-			http_frame(hw, idx, c, 0, rc.flags, rc.seq, rc.ack, 0, NULL, 0, NULL, 0);
-			x->phase = WEIR_HTTP_P_SPLICED;
-			http_buf_put(hw, x);
-			http_event_q(hw, idx, WEIR_EV_CLOSED);
+			reset_both(hw, idx, c, x); /* the backend does not take the prefix */
 			return;
 		}
 		hw->stats.http_rtx_backend++;

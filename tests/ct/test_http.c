@@ -158,6 +158,23 @@ has(const struct out *o, const char *s)
 	return 0;
 }
 
+/* The splice state a valid cookie ACK gives (weir_tcp_sp_accept()): no
+ * window scaling, no SACK, MSS 1460. */
+static void
+cookie_splice(struct weir_tcp_splice *s, uint32_t c_isn, uint32_t w_isn)
+{
+	memset(s, 0, sizeof(*s));
+	s->c_isn = c_isn;
+	s->w_isn = w_isn;
+	s->c_nxt = c_isn + 1;
+	s->c_ack = w_isn + 1;
+	s->b_ack = c_isn + 1;
+	s->c_win = 65535;
+	s->mss = 1460;
+	s->c_ws_opt = WEIR_TCP_WSCALE_NONE;
+	s->state = WEIR_TCP_SP_SYN_SENT;
+}
+
 #define REQ1 "GET /a HTTP/1.1\r\nHost: h\r\n\r\n"
 #define REQ2 "POST /p HTTP/1.1\r\nHost: h\r\nContent-Length: 6\r\n\r\n"
 #define BODY2 "abcdef"
@@ -180,16 +197,7 @@ test_connection(void)
 	uint32_t p1, p2, p3, d1, d2, d3, cseq, bseq, bi;
 	unsigned int n;
 
-	memset(&s, 0, sizeof(s));
-	s.c_isn = c_isn;
-	s.w_isn = w_isn;
-	s.c_nxt = c_isn + 1;
-	s.c_ack = w_isn + 1;
-	s.b_ack = c_isn + 1;
-	s.c_win = 65535;
-	s.mss = 1460;
-	s.c_ws_opt = WEIR_TCP_WSCALE_NONE;
-	s.state = WEIR_TCP_SP_SYN_SENT;
+	cookie_splice(&s, c_isn, w_isn);
 	memset(&conn, 0, sizeof(conn));
 	conn.client.family = 4;
 	conn.client.proto = 6;
@@ -390,16 +398,7 @@ test_fin_with_head(void)
 	unsigned int n;
 	uint32_t bi;
 
-	memset(&s, 0, sizeof(s));
-	s.c_isn = c_isn;
-	s.w_isn = w_isn;
-	s.c_nxt = c_isn + 1;
-	s.c_ack = w_isn + 1;
-	s.b_ack = c_isn + 1;
-	s.c_win = 65535;
-	s.mss = 1460;
-	s.c_ws_opt = WEIR_TCP_WSCALE_NONE;
-	s.state = WEIR_TCP_SP_SYN_SENT;
+	cookie_splice(&s, c_isn, w_isn);
 	conn.backend = WEIR_CONN_UNBOUND;
 	m = seg(0, F_ACK | F_PSH | F_FIN, c_isn + 1, w_isn + 1, 65535, NULL, 0, REQ1, &p);
 	v = weir_http_accept(&hw, m, &p, 0, 1, &s);

@@ -9,7 +9,10 @@
  *   0: a whole token, given to the three issuers;
  *   1: "header.payload" as sent: the HS256 MAC is appended here;
  *   2: header JSON, a '\n', payload JSON: both base64url-encoded and the
- *      HS256 MAC appended here.
+ *      HS256 MAC appended here;
+ *   3: JSON for the object reader alone (jwt_priv.h), in a heap copy of
+ *      exactly its length: inside weir_jwt_verify() the decoded bytes sit
+ *      in the larger work area, where ASan cannot see a read past them.
  * Checked after every call: a known code and a message, the claims
  * NUL-terminated within their fields and empty unless the token is good,
  * and a good HS256 token in modes 1 and 2 verifying again the same way.
@@ -22,6 +25,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "jwt_priv.h"
 #include "weir_jwt.h"
 
 #define CHECK(c)                                                                                   \
@@ -147,6 +151,41 @@ mac_and_check(size_t n)
 	CHECK(rc != 0);
 }
 
+/* The reader on its own: members inside the buffer, names unique. */
+static void
+json_only(const uint8_t *data, size_t size)
+{
+	static struct jwt_obj o;
+	char *buf;
+	unsigned int i, j;
+	int rc;
+
+	if (size > UINT16_MAX)
+		return;
+	buf = malloc(size + (size == 0));
+	CHECK(buf != NULL);
+	memcpy(buf, data, size);
+	rc = jwt_json_object(buf, size, &o);
+	CHECK(rc == 0 || rc == JWT_JSON_BAD || rc == JWT_JSON_DUP);
+	if (rc == 0) {
+		CHECK(o.n <= WEIR_JWT_MAX_MEMBERS);
+		for (i = 0; i < o.n; i++) {
+			const struct jwt_member *m = &o.m[i];
+
+			CHECK((size_t)m->name_off + m->name_len <= size);
+			CHECK((size_t)m->val_off + m->val_len <= size);
+			CHECK(m->type >= JT_STRING && m->type <= JT_ARRAY);
+			for (j = 0; j < i; j++)
+				CHECK(o.m[j].name_len != m->name_len ||
+				      memcmp(buf + o.m[j].name_off, buf + m->name_off,
+					     m->name_len) != 0);
+			if (m->type == JT_ARRAY)
+				(void)jwt_json_array_has(buf + m->val_off, m->val_len, "weir", 4);
+		}
+	}
+	free(buf);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -178,6 +217,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		tok[n++] = '.';
 		n += b64url(nl + 1, size - (size_t)(nl + 1 - data), tok + n);
 		mac_and_check(n);
+		break;
+	case 3:
+		json_only(data + 1, size - 1);
 		break;
 	default:
 		break;

@@ -43,7 +43,7 @@ bench: build-release
 # Longer libFuzzer runs than the fuzz suite's 10 s: each target in turn for
 # FUZZ_SECONDS (make fuzz FUZZ_SECONDS=600); needs clang (docs/testing.md).
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS = probe pkt config http body tcp_ep
+FUZZ_TARGETS = probe pkt config http body tcp_ep jwt
 
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do tests/fuzz/run.sh $$t $(FUZZ_SECONDS); done

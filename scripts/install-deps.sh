@@ -8,13 +8,14 @@ set -euo pipefail
 # binutils (nm) run its format and layout checks; clang builds the libFuzzer
 # targets (tests/fuzz); wrk loads the backends in e2e-health; libhttp-parser-dev
 # is the baseline of bench_http; python3-websockets speaks to weir in e2e-http;
+# libssl-dev is lib/jwt's libcrypto (OpenSSL 3: HMAC, RSA, ECDSA);
 # nginx and haproxy are bench/http_e2e.py's reference proxies and its backend
 # (it runs its own instances in network namespaces; on a systemd host Debian
 # also starts their system services).
 packages=(
     gcc make pkg-config meson ninja-build
     libdpdk-dev dpdk dpdk-dev librte-net-pcap23 librte-net-tap23 librte-net-virtio23 librte-net-vhost23
-    libjansson-dev libjwt-dev libmaxminddb-dev libcmocka-dev
+    libjansson-dev libjwt-dev libmaxminddb-dev libcmocka-dev libssl-dev
     python3 python3-scapy lua5.4 clang clang-format binutils
     iproute2 iputils-ping procps curl wrk libhttp-parser-dev python3-websockets
     nginx haproxy util-linux

@@ -11,7 +11,8 @@
 #   http (lib/http_lite's request head parser, one call against a growing
 #   buffer), body (lib/http_lite's chunked body tracker and response head
 #   parser), tcp_ep (lib/tcp_splice's server-side TCP endpoint on random
-#   segments, answers and clock steps)
+#   segments, answers and clock steps), jwt (lib/jwt's verifier: raw tokens
+#   for HS256, RS256 and ES256 issuers, and header/payload pairs it signs)
 set -euo pipefail
 target=${1:?usage: run.sh TARGET SECONDS [WORK_DIR]}
 shift
@@ -33,13 +34,14 @@ case $target in
     probe) srcs=("$root/lib/health/probe.c"); inc=$root/lib/health ;;
     http) srcs=("$root/lib/http_lite/parse.c"); inc=$root/lib/http_lite ;;
     tcp_ep) srcs=("$root/lib/tcp_splice/endpoint.c"); inc=$root/lib/tcp_splice ;;
+    jwt) srcs=("$root"/lib/jwt/*.c -lcrypto); inc=$root/lib/jwt ;;
     pkt) srcs=("$root"/lib/pkt/*.c); inc=$root/lib/pkt ;;
     config)
         srcs=("$root"/app/config/weir_config*.c "$root"/lib/lb/*.c "$root"/lib/pkt/*.c
             "$root/lib/http_lite/route.c" -I"$root/lib/http_lite"
             -I"$root/lib/lb" -I"$root/lib/pkt" -ljansson -lm)
         inc=$root/app/config ;;
-    *) echo "fuzz: unknown target $target (probe, pkt, config, http, body, tcp_ep)"; exit 2 ;;
+    *) echo "fuzz: unknown target $target (probe, pkt, config, http, body, tcp_ep, jwt)"; exit 2 ;;
 esac
 "$cc" -std=gnu11 -D_GNU_SOURCE -g -O1 -Wall -Wextra -Werror \
     -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \

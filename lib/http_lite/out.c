@@ -467,3 +467,173 @@ weir_http_response(uint8_t *out, size_t cap, int status, const char *error, time
 	}
 	return w.over ? 0 : w.len;
 }
+
+/* ---- the API gate's answers ----------------------------------------------------- */
+
+/* Bytes an sf-string (RFC 8941 3.3.3) and RFC 6750's error_description may
+ * hold as they are: SP, visible ASCII but '"' and '\\'. */
+static int
+plain_text(const char *s)
+{
+	const uint8_t *p;
+
+	for (p = (const uint8_t *)s; *p != '\0'; p++)
+		if (*p < 0x20 || *p > 0x7e || *p == '"' || *p == '\\')
+			return 0;
+	return 1;
+}
+
+/* The policies' names are plain, their numbers within bounds (r <= q, t <= w). */
+static int
+rl_valid(const struct weir_http_rl *rl, unsigned int n)
+{
+	unsigned int i;
+
+	if (rl == NULL || n == 0)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (rl[i].policy == NULL || rl[i].policy[0] == '\0' || !plain_text(rl[i].policy) ||
+		    rl[i].remaining > rl[i].quota || rl[i].reset_s > rl[i].window_s ||
+		    rl[i].window_s == 0)
+			return 0;
+	return 1;
+}
+
+static void
+rl_put(struct writer *w, const struct weir_http_rl *rl, unsigned int n, int legacy)
+{
+	unsigned int i, k = 0;
+
+	put_str(w, "RateLimit-Policy: ");
+	for (i = 0; i < n; i++) {
+		put_str(w, i ? ", \"" : "\"");
+		put_str(w, rl[i].policy);
+		put_str(w, "\";q=");
+		put_uint(w, rl[i].quota, 1);
+		put_str(w, ";w=");
+		put_uint(w, rl[i].window_s, 1);
+	}
+	put_str(w, "\r\nRateLimit: ");
+	for (i = 0; i < n; i++) {
+		put_str(w, i ? ", \"" : "\"");
+		put_str(w, rl[i].policy);
+		put_str(w, "\";r=");
+		put_uint(w, rl[i].remaining, 1);
+		put_str(w, ";t=");
+		put_uint(w, rl[i].reset_s, 1);
+		/* The most restrictive: the fewest left, then the longest wait. */
+		if (rl[i].remaining < rl[k].remaining ||
+		    (rl[i].remaining == rl[k].remaining && rl[i].reset_s > rl[k].reset_s))
+			k = i;
+	}
+	put_str(w, "\r\n");
+	if (legacy) {
+		put_str(w, "X-RateLimit-Limit: ");
+		put_uint(w, rl[k].quota, 1);
+		put_str(w, "\r\nX-RateLimit-Remaining: ");
+		put_uint(w, rl[k].remaining, 1);
+		put_str(w, "\r\nX-RateLimit-Reset: ");
+		put_uint(w, rl[k].reset_s, 1);
+		put_str(w, "\r\n");
+	}
+}
+
+size_t
+weir_http_rl_fields(uint8_t *out, size_t cap, const struct weir_http_rl *rl, unsigned int n,
+		    int legacy)
+{
+	struct writer w = {.out = out, .cap = cap};
+
+	if (out == NULL || !rl_valid(rl, n))
+		return 0;
+	rl_put(&w, rl, n, legacy);
+	return w.over ? 0 : w.len;
+}
+
+/* The status line and Date of one of the gate's answers. */
+static int
+gate_head(struct writer *w, int status, time_t now)
+{
+	put_str(w, "HTTP/1.1 ");
+	put_uint(w, (uint64_t)status, 3);
+	put(w, " ", 1);
+	put_str(w, weir_http_reason(status));
+	put_str(w, "\r\nDate: ");
+	if (put_date(w, now) < 0)
+		return -1;
+	put_str(w, "\r\n");
+	return 0;
+}
+
+/* The 429's problem details (RFC 9457), the violated policies named. */
+static void
+problem_put(struct writer *w, const struct weir_http_rl *rl, unsigned int n, uint32_t violated)
+{
+	unsigned int i, k = 0;
+
+	put_str(w, "{\"type\": \"https://iana.org/assignments/http-problem-types#quota-exceeded\", "
+		   "\"title\": \"Too Many Requests\", \"status\": 429, \"violated-policies\": [");
+	for (i = 0; i < n; i++)
+		if (violated & (1u << i)) {
+			put_str(w, k++ ? ", \"" : "\"");
+			put_str(w, rl[i].policy);
+			put_str(w, "\"");
+		}
+	put_str(w, "]}");
+}
+
+size_t
+weir_http_response_limited(uint8_t *out, size_t cap, const struct weir_http_rl *rl, unsigned int n,
+			   uint32_t violated, time_t now, int legacy, int close)
+{
+	struct writer w = {.out = out, .cap = cap};
+	struct writer count = {.out = NULL};
+	uint32_t retry = 0;
+	unsigned int i;
+
+	if (out == NULL || !rl_valid(rl, n) || n > 32 ||
+	    (violated & (n == 32 ? 0xffffffffu : (1u << n) - 1)) == 0 ||
+	    (n < 32 && (violated >> n) != 0))
+		return 0;
+	/* Never sooner than any violated policy allows again. */
+	for (i = 0; i < n; i++)
+		if ((violated & (1u << i)) && rl[i].reset_s > retry)
+			retry = rl[i].reset_s;
+	problem_put(&count, rl, n, violated);
+	if (gate_head(&w, 429, now) < 0)
+		return 0;
+	put_str(&w, "Content-Type: application/problem+json\r\nContent-Length: ");
+	put_uint(&w, count.len, 1);
+	put_str(&w, "\r\nRetry-After: ");
+	put_uint(&w, retry, 1);
+	put_str(&w, "\r\n");
+	rl_put(&w, rl, n, legacy);
+	if (close)
+		put_str(&w, "Connection: close\r\n");
+	put_str(&w, "\r\n");
+	problem_put(&w, rl, n, violated);
+	return w.over ? 0 : w.len;
+}
+
+size_t
+weir_http_response_unauthorized(uint8_t *out, size_t cap, const char *description, time_t now,
+				int close)
+{
+	static const char body[] = "{\"error\": \"invalid_token\"}";
+	struct writer w = {.out = out, .cap = cap};
+
+	if (out == NULL || description == NULL || !plain_text(description))
+		return 0;
+	if (gate_head(&w, 401, now) < 0)
+		return 0;
+	put_str(&w, "WWW-Authenticate: Bearer error=\"invalid_token\", error_description=\"");
+	put_str(&w, description);
+	put_str(&w, "\"\r\nContent-Type: application/json\r\nContent-Length: ");
+	put_uint(&w, sizeof(body) - 1, 1);
+	put_str(&w, "\r\n");
+	if (close)
+		put_str(&w, "Connection: close\r\n");
+	put_str(&w, "\r\n");
+	put(&w, body, sizeof(body) - 1);
+	return w.over ? 0 : w.len;
+}

@@ -134,4 +134,69 @@ const char *weir_http_reason(int status);
 size_t weir_http_response(uint8_t *out, size_t cap, int status, const char *error, time_t now,
 			  int close);
 
+/**
+ * One limit policy's state for the RateLimit header fields
+ * (draft-ietf-httpapi-ratelimit-headers: RateLimit-Policy and RateLimit,
+ * Structured Field lists of strings with parameters).
+ */
+struct weir_http_rl {
+	const char *policy; /**< its name: SP and visible ASCII but '"' and '\\' */
+	uint64_t quota;	    /**< q: requests per window */
+	uint32_t window_s;  /**< w: the window, seconds (> 0) */
+	uint64_t remaining; /**< r: requests left now, <= quota */
+	uint32_t reset_s;   /**< t: seconds until the quota is back, <= window_s */
+};
+
+/**
+ * The RateLimit fields of n policies, for a backend's response (weir inserts
+ * them into its head):
+ *
+ *     RateLimit-Policy: "free";q=5;w=60[, ...]\r\n
+ *     RateLimit: "free";r=0;t=41[, ...]\r\n
+ *     [X-RateLimit-Limit: 5\r\nX-RateLimit-Remaining: 0\r\nX-RateLimit-Reset: 41\r\n]
+ *
+ * The legacy three (legacy set) name the most restrictive policy: the
+ * fewest requests left, then the longest wait.
+ *
+ * @return
+ *   Bytes written, or 0: no room, no policy, a name weir cannot write as
+ *   an sf-string, remaining > quota, reset_s > window_s or window_s 0.
+ */
+size_t weir_http_rl_fields(uint8_t *out, size_t cap, const struct weir_http_rl *rl, unsigned int n,
+			   int legacy);
+
+/**
+ * weir's 429 Too Many Requests: Date, Content-Type
+ * application/problem+json, Retry-After (integer seconds: the longest
+ * reset_s of the violated policies, so never sooner than any of their t),
+ * the RateLimit fields of every policy (weir_http_rl_fields()), and a body
+ * of problem details (RFC 9457) naming the violated ones:
+ *
+ *     {"type": "https://iana.org/assignments/http-problem-types#quota-exceeded",
+ *      "title": "Too Many Requests", "status": 429, "violated-policies": ["free"]}
+ *
+ * @param violated
+ *   Bit i: policy i is exceeded (at least one, none beyond n; n <= 32).
+ * @return
+ *   Bytes written, or 0 (as weir_http_rl_fields(), or a bad violated).
+ */
+size_t weir_http_response_limited(uint8_t *out, size_t cap, const struct weir_http_rl *rl,
+				  unsigned int n, uint32_t violated, time_t now, int legacy,
+				  int close);
+
+/**
+ * weir's 401 Unauthorized for a missing or bad token (RFC 6750 3):
+ *
+ *     WWW-Authenticate: Bearer error="invalid_token", error_description="<description>"
+ *
+ * and a JSON body {"error": "invalid_token"}.
+ *
+ * @param description
+ *   SP and visible ASCII but '"' and '\\' (RFC 6750's error_description).
+ * @return
+ *   Bytes written, or 0 (no room, a description it may not carry).
+ */
+size_t weir_http_response_unauthorized(uint8_t *out, size_t cap, const char *description,
+				       time_t now, int close);
+
 #endif /* WEIR_HTTP_OUT_H */

@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -516,6 +517,219 @@ test_reasons(void **state)
 		assert_string_equal(weir_http_reason(t[i].status), t[i].reason);
 }
 
+/* ---- the API gate's answers ---- */
+
+/*
+ * A strict reader of RateLimit and RateLimit-Policy values as Structured
+ * Field lists (RFC 8941 3.1, 3.3.3, 3.1.2): items that are sf-strings with
+ * integer parameters. Fills name[i] and the parameters q, w, r, t (-1 when
+ * absent); returns the number of items, -1 if the value is not such a list.
+ */
+struct sf_item {
+	char name[64];
+	long long q, w, r, t;
+};
+
+static int
+sf_list(const char *v, struct sf_item *it, int max)
+{
+	int n = 0;
+
+	for (;;) {
+		size_t k = 0;
+
+		if (n == max || *v++ != '"')
+			return -1;
+		memset(&it[n], 0, sizeof(it[n]));
+		it[n].q = it[n].w = it[n].r = it[n].t = -1;
+		while (*v != '"') {
+			if (*v < 0x20 || *v > 0x7e || *v == '\\' || k + 1 == sizeof(it[n].name))
+				return -1;
+			it[n].name[k++] = *v++;
+		}
+		v++;
+		while (*v == ';') {
+			char key = *++v;
+			long long x = 0;
+
+			if (v[1] != '=' || v[2] < '0' || v[2] > '9')
+				return -1;
+			for (v += 2; *v >= '0' && *v <= '9'; v++)
+				x = x * 10 + (*v - '0');
+			if (key == 'q')
+				it[n].q = x;
+			else if (key == 'w')
+				it[n].w = x;
+			else if (key == 'r')
+				it[n].r = x;
+			else if (key == 't')
+				it[n].t = x;
+			else
+				return -1;
+		}
+		n++;
+		if (*v == '\0')
+			return n;
+		if (v[0] != ',' || v[1] != ' ')
+			return -1;
+		v += 2;
+	}
+}
+
+/* The value of header name in a response (CRLF lines), copied to out. */
+static int
+field(const char *resp, const char *name, char *out, size_t cap)
+{
+	size_t n = strlen(name);
+	const char *p = resp, *e;
+
+	while ((p = strstr(p, "\r\n")) != NULL) {
+		p += 2;
+		if (strncmp(p, name, n) == 0 && p[n] == ':' && p[n + 1] == ' ') {
+			e = strstr(p, "\r\n");
+			if (e == NULL || (size_t)(e - p - n - 2) >= cap)
+				return -1;
+			memcpy(out, p + n + 2, (size_t)(e - p - n - 2));
+			out[e - p - n - 2] = '\0';
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static const struct weir_http_rl two[] = {
+	{"free", 5, 60, 0, 41},
+	{"free-day", 1000, 86400, 997, 3600},
+};
+
+static void
+test_rl_fields(void **state)
+{
+	uint8_t out[512];
+	struct sf_item it[4], pol[4];
+	char v[256];
+	size_t n;
+	int i;
+
+	(void)state;
+	n = weir_http_rl_fields(out, sizeof(out), two, 1, 0);
+	out[n] = '\0';
+	assert_string_equal((char *)out, "RateLimit-Policy: \"free\";q=5;w=60\r\n"
+					 "RateLimit: \"free\";r=0;t=41\r\n");
+	n = weir_http_rl_fields(out, sizeof(out), two, 2, 1);
+	out[n] = '\0';
+	assert_string_equal((char *)out,
+			    "RateLimit-Policy: \"free\";q=5;w=60, \"free-day\";q=1000;w=86400\r\n"
+			    "RateLimit: \"free\";r=0;t=41, \"free-day\";r=997;t=3600\r\n"
+			    "X-RateLimit-Limit: 5\r\nX-RateLimit-Remaining: 0\r\n"
+			    "X-RateLimit-Reset: 41\r\n");
+	/* Parsed back as Structured Fields: r <= q, 0 <= t <= w, the same names. */
+	memmove(out + 2, out, n + 1);
+	memcpy(out, "\r\n", 2);
+	assert_int_equal(field((char *)out, "RateLimit-Policy", v, sizeof(v)), 0);
+	assert_int_equal(sf_list(v, pol, 4), 2);
+	assert_int_equal(field((char *)out, "RateLimit", v, sizeof(v)), 0);
+	assert_int_equal(sf_list(v, it, 4), 2);
+	for (i = 0; i < 2; i++) {
+		assert_string_equal(it[i].name, pol[i].name);
+		assert_true(pol[i].q > 0 && pol[i].w > 0 && it[i].r >= 0 && it[i].t >= 0);
+		assert_true(it[i].r <= pol[i].q && it[i].t <= pol[i].w);
+	}
+	/* No room: nothing. */
+	assert_int_equal(weir_http_rl_fields(out, 20, two, 2, 1), 0);
+}
+
+static void
+test_rl_refused(void **state)
+{
+	static const struct weir_http_rl bad[] = {
+		{"quo\"te", 5, 60, 0, 1}, {"back\\slash", 5, 60, 0, 1}, {"ctl\t", 5, 60, 0, 1},
+		{"", 5, 60, 0, 1},	  {NULL, 5, 60, 0, 1},		{"r>q", 5, 60, 6, 1},
+		{"t>w", 5, 60, 0, 61},	  {"w0", 5, 0, 0, 0},		{"high\x80", 5, 60, 0, 1},
+	};
+	uint8_t out[512];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(weir_http_rl_fields(out, sizeof(out), &bad[i], 1, 1), 0);
+		assert_int_equal(
+			weir_http_response_limited(out, sizeof(out), &bad[i], 1, 1, 0, 1, 0), 0);
+	}
+	assert_int_equal(weir_http_rl_fields(out, sizeof(out), two, 0, 1), 0);
+	assert_int_equal(weir_http_rl_fields(NULL, sizeof(out), two, 1, 1), 0);
+}
+
+static void
+test_limited(void **state)
+{
+	static const char body[] =
+		"{\"type\": \"https://iana.org/assignments/http-problem-types#quota-exceeded\", "
+		"\"title\": \"Too Many Requests\", \"status\": 429, \"violated-policies\": "
+		"[\"free\"]}";
+	uint8_t out[1024];
+	struct sf_item it[4];
+	char want[1024], v[256];
+	size_t n;
+
+	(void)state;
+	n = weir_http_response_limited(out, sizeof(out), two, 2, 1, 1700000000, 1, 0);
+	out[n] = '\0';
+	snprintf(want, sizeof(want),
+		 "HTTP/1.1 429 Too Many Requests\r\n"
+		 "Date: Tue, 14 Nov 2023 22:13:20 GMT\r\n"
+		 "Content-Type: application/problem+json\r\n"
+		 "Content-Length: %zu\r\n"
+		 "Retry-After: 41\r\n"
+		 "RateLimit-Policy: \"free\";q=5;w=60, \"free-day\";q=1000;w=86400\r\n"
+		 "RateLimit: \"free\";r=0;t=41, \"free-day\";r=997;t=3600\r\n"
+		 "X-RateLimit-Limit: 5\r\nX-RateLimit-Remaining: 0\r\nX-RateLimit-Reset: 41\r\n"
+		 "\r\n%s",
+		 sizeof(body) - 1, body);
+	assert_string_equal((char *)out, want);
+	/* Retry-After is never sooner than a violated policy's t. */
+	assert_int_equal(field((char *)out, "RateLimit", v, sizeof(v)), 0);
+	assert_int_equal(sf_list(v, it, 4), 2);
+	assert_int_equal(field((char *)out, "Retry-After", v, sizeof(v)), 0);
+	assert_true(atoll(v) >= it[0].t);
+	/* Both violated: the longer wait, both named; with close. */
+	n = weir_http_response_limited(out, sizeof(out), two, 2, 3, 1700000000, 0, 1);
+	out[n] = '\0';
+	assert_non_null(strstr((char *)out, "Retry-After: 3600\r\n"));
+	assert_non_null(strstr((char *)out, "\"violated-policies\": [\"free\", \"free-day\"]}"));
+	assert_non_null(strstr((char *)out, "Connection: close\r\n\r\n"));
+	assert_null(strstr((char *)out, "X-RateLimit"));
+	/* None violated, or one beyond n: refused. */
+	assert_int_equal(weir_http_response_limited(out, sizeof(out), two, 2, 0, 0, 1, 0), 0);
+	assert_int_equal(weir_http_response_limited(out, sizeof(out), two, 2, 4, 0, 1, 0), 0);
+	assert_int_equal(weir_http_response_limited(out, 100, two, 2, 1, 0, 1, 0), 0);
+}
+
+static void
+test_unauthorized(void **state)
+{
+	uint8_t out[512];
+	size_t n;
+
+	(void)state;
+	n = weir_http_response_unauthorized(out, sizeof(out), "the token expired", 1700000000, 0);
+	out[n] = '\0';
+	assert_string_equal((char *)out, "HTTP/1.1 401 Unauthorized\r\n"
+					 "Date: Tue, 14 Nov 2023 22:13:20 GMT\r\n"
+					 "WWW-Authenticate: Bearer error=\"invalid_token\", "
+					 "error_description=\"the token expired\"\r\n"
+					 "Content-Type: application/json\r\n"
+					 "Content-Length: 26\r\n"
+					 "\r\n"
+					 "{\"error\": \"invalid_token\"}");
+	/* What RFC 6750's error_description may not carry: refused. */
+	assert_int_equal(weir_http_response_unauthorized(out, sizeof(out), "a \"quote\"", 0, 0), 0);
+	assert_int_equal(weir_http_response_unauthorized(out, sizeof(out), "back\\slash", 0, 0), 0);
+	assert_int_equal(weir_http_response_unauthorized(out, sizeof(out), "new\nline", 0, 0), 0);
+	assert_int_equal(weir_http_response_unauthorized(out, sizeof(out), NULL, 0, 0), 0);
+	assert_int_equal(weir_http_response_unauthorized(out, 50, "x", 0, 0), 0);
+}
+
 int
 main(void)
 {
@@ -527,6 +741,8 @@ main(void)
 		cmocka_unit_test(test_allowed),	     cmocka_unit_test(test_bad_req),
 		cmocka_unit_test(test_response),     cmocka_unit_test(test_response_escape),
 		cmocka_unit_test(test_response_bad), cmocka_unit_test(test_reasons),
+		cmocka_unit_test(test_rl_fields),    cmocka_unit_test(test_rl_refused),
+		cmocka_unit_test(test_limited),	     cmocka_unit_test(test_unauthorized),
 	};
 
 	return weir_test_main(tests);

@@ -332,6 +332,10 @@ command -v taskset >/dev/null && pin=(taskset -c 1)
 note_cmd "[bench_lb] ${pin[*]} $bench_lb"
 echo "bench: [bench_lb] running" >&2
 "${pin[@]}" "$bench_lb" >"$tmp/bench_lb.jsonl" || failed+=(bench_lb)
+bench_keys=$build/bench/bench_keys
+note_cmd "[bench_keys] $bench_keys"
+echo "bench: [bench_keys] running (its two threads pin themselves to CPUs 0 and 1)" >&2
+"$bench_keys" >"$tmp/bench_keys.jsonl" || failed+=(bench_keys)
 if [ -x "$bench_http" ]; then
     note_cmd "[bench_http] ${pin[*]} $bench_http"
     echo "bench: [bench_http] running" >&2

@@ -243,7 +243,9 @@ input_syn_sent(struct weir_probe *pr, const struct weir_probe_cfg *cfg,
 	if (!(in->flags & WEIR_PROBE_SYN))
 		return 0;
 	if (in->ack != pr->isn + 1) {
-		verdict(pr, WEIR_PF_PROTOCOL, now_ms);
+		/* RFC 793: an unacceptable ACK in SYN-SENT gets an RST and
+		 * changes nothing: mostly the late answer to an earlier probe's
+		 * SYN from this port, which must not fail this one. */
 		return put_rst(in->ack, out);
 	}
 	pr->irs = in->seq;

@@ -702,15 +702,19 @@ test_protocol(void **state)
 	struct weir_probe_in in;
 
 	(void)state;
-	/* A SYN-ACK of something else: the RST TCP would send, seq = its ack. */
+	/* A SYN-ACK of something else (an earlier probe's, late): the RST TCP
+	 * would send, seq = its ack, and nothing else changes (RFC 793); the
+	 * right SYN-ACK then completes the handshake. */
 	weir_probe_start(&pr, &c, ISN, T0, out);
 	in = seg_in(WEIR_PROBE_SYN | WEIR_PROBE_ACK, IRS, ISN + 77, NULL);
 	assert_int_equal(weir_probe_input(&pr, &c, &in, T0 + 4, out), 1);
 	assert_rst(&out[0], ISN + 77);
-	assert_int_equal(pr.state, WEIR_PROBE_DONE);
-	assert_int_equal(pr.fail, WEIR_PF_PROTOCOL);
-	assert_int_equal(pr.done_ms, T0 + 4);
-	assert_string_equal(weir_probe_fail_name(pr.fail), "protocol");
+	assert_int_equal(pr.state, WEIR_PROBE_SYN_SENT);
+	assert_int_equal(pr.fail, WEIR_PF_NONE);
+	in = seg_in(WEIR_PROBE_SYN | WEIR_PROBE_ACK, IRS, ISN + 1, NULL);
+	assert_int_equal(weir_probe_input(&pr, &c, &in, T0 + 5, out), 1);
+	assert_int_equal(pr.state, WEIR_PROBE_REQ_SENT);
+	assert_string_equal(weir_probe_fail_name(WEIR_PF_PROTOCOL), "protocol");
 
 	/* An ACK of bytes never sent. */
 	http_open(&pr, &c, ISN, IRS);

@@ -170,7 +170,6 @@ weir_http_accept(struct weir_http_worker *hw, struct rte_mbuf *m, const struct w
 	hw->buf_owner[b] = idx;
 	x->s = *s;
 	x->parent = (uint8_t)svc;
-	x->route = WEIR_HTTP_NO_ROUTE;
 	prm.iss = s->w_isn;
 	prm.irs = s->c_isn;
 	prm.mss = s->mss;

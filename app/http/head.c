@@ -108,7 +108,6 @@ http_route_rewrite(struct weir_http_worker *hw, const struct weir_conn *c, struc
 		return -404;
 	}
 	*svc = route >= 0 ? h->route[route].service : x->parent;
-	x->route = route >= 0 ? (uint16_t)route : WEIR_HTTP_NO_ROUTE;
 	hits[route >= 0 ? (unsigned int)route : WEIR_HTTP_ROUTES_MAX]++;
 
 	addr_str(c, client, sizeof(client));

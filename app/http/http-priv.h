@@ -7,9 +7,6 @@
 #include "core/weir.h"
 #include "http/http.h"
 
-/* ctx.route of a request no route matched: the service's own pool. */
-#define WEIR_HTTP_NO_ROUTE 0xffffu
-
 /* Per service: its Via element ("1.1 weir"), read-only once the workers run. */
 extern char weir_http_via[WEIR_MAX_SERVICES][40];
 

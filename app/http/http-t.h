@@ -73,7 +73,6 @@ struct weir_http_ctx {
 	uint32_t shift_seq;
 	uint64_t rtx_at;      /**< backend leg's retransmission (SYN, prefix), ms; 0: none */
 	uint16_t b_mss;	      /**< the backend's MSS */
-	uint16_t route;	      /**< route taken (0xffff: the default pool) */
 	uint8_t phase;	      /**< enum weir_http_phase */
 	uint8_t rtx;	      /**< backend leg retransmissions */
 	uint8_t fin_in;	      /**< the client's FIN came before the splice: sent after the prefix */

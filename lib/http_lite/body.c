@@ -28,12 +28,6 @@ is_field_byte(uint8_t c)
 }
 
 static int
-is_ows(uint8_t c)
-{
-	return c == ' ' || c == '\t';
-}
-
-static int
 hex_val(uint8_t c)
 {
 	if (c >= '0' && c <= '9')
@@ -43,25 +37,6 @@ hex_val(uint8_t c)
 	if (c >= 'A' && c <= 'F')
 		return c - 'A' + 10;
 	return -1;
-}
-
-/* s[0..n) equals the lower-case name, ignoring case. */
-static int
-name_is(const uint8_t *s, size_t n, const char *name)
-{
-	size_t i;
-
-	if (strlen(name) != n)
-		return 0;
-	for (i = 0; i < n; i++) {
-		uint8_t c = s[i];
-
-		if (c >= 'A' && c <= 'Z')
-			c = (uint8_t)(c - 'A' + 'a');
-		if (c != (uint8_t)name[i])
-			return 0;
-	}
-	return 1;
 }
 
 static int
@@ -82,119 +57,6 @@ int
 weir_http_resp_interim(const struct weir_http_resp *r)
 {
 	return r->status >= 100 && r->status < 200 && r->status != 101;
-}
-
-/*
- * The list element of a header value from s[i]: [*es, *ee), OWS around
- * it trimmed. Returns the offset of the comma after it, or n.
- */
-static size_t
-list_next(const uint8_t *s, size_t n, size_t i, size_t *es, size_t *ee)
-{
-	size_t j;
-
-	while (i < n && is_ows(s[i]))
-		i++;
-	j = i;
-	while (j < n && s[j] != ',')
-		j++;
-	*es = i;
-	*ee = j;
-	while (*ee > *es && is_ows(s[*ee - 1]))
-		(*ee)--;
-	return j;
-}
-
-/*
- * Content-Length: 1*DIGIT, or a list of one value repeated (RFC 9110
- * 8.6), below 2^63. Returns 0 and *out, or 1 + the offset of the fault.
- */
-static size_t
-cl_parse(const uint8_t *s, size_t n, uint64_t *out)
-{
-	size_t i = 0, j, es, ee, k;
-	int seen = 0;
-	uint64_t v, first = 0;
-
-	for (;; i = j + 1) {
-		j = list_next(s, n, i, &es, &ee);
-		if (ee == es)
-			return es + 1;
-		v = 0;
-		for (k = es; k < ee; k++) {
-			if (s[k] < '0' || s[k] > '9')
-				return k + 1;
-			if (v > (SIZE_MAX63 - (uint64_t)(s[k] - '0')) / 10)
-				return k + 1;
-			v = v * 10 + (uint64_t)(s[k] - '0');
-		}
-		if (seen && v != first)
-			return es + 1;
-		first = v;
-		seen = 1;
-		if (j >= n)
-			break;
-	}
-	*out = first;
-	return 0;
-}
-
-/* What Transfer-Encoding said so far, over every such header. */
-struct te_state {
-	uint8_t seen;	 /* a Transfer-Encoding header */
-	uint8_t chunked; /* its last coding is chunked */
-	uint8_t codings; /* any coding at all */
-	uint32_t pos;	 /* where the first one was (err_pos of a refusal) */
-};
-
-/* Returns 0, or 1 + the offset of the fault in s. */
-static size_t
-te_parse(struct te_state *te, const uint8_t *s, size_t n)
-{
-	size_t i = 0, j, es, ee, k, tok;
-
-	for (;; i = j + 1) {
-		j = list_next(s, n, i, &es, &ee);
-		if (ee == es) {
-			/* empty list elements are allowed (RFC 9110 5.6.1) */
-			if (j >= n)
-				break;
-			continue;
-		}
-		for (k = es; k < ee && weir_http_is_tchar(s[k]); k++)
-			;
-		tok = k;
-		if (k == es)
-			return k + 1;
-		while (k < ee && is_ows(s[k]))
-			k++;
-		if (k < ee && s[k] != ';')
-			return k + 1; /* parameters after ';' are not read */
-		/* chunked only once, and last (RFC 9112 6.1). */
-		if (te->chunked)
-			return es + 1;
-		te->chunked = (uint8_t)name_is(s + es, tok - es, "chunked");
-		te->codings = 1;
-		if (j >= n)
-			break;
-	}
-	return 0;
-}
-
-static void
-conn_parse(const uint8_t *s, size_t n, int *close, int *keep)
-{
-	size_t i = 0, j, es, ee;
-
-	for (;; i = j + 1) {
-		j = list_next(s, n, i, &es, &ee);
-		if (name_is(s + es, ee - es, "close"))
-			*close = 1;
-		else if (name_is(s + es, ee - es, "keep-alive"))
-			*keep = 1;
-		if (j >= n)
-			break;
-	}
 }
 
 /* The status line at buf[0..): returns the offset after its CRLF, or < 0. */
@@ -239,8 +101,9 @@ status_line(struct weir_http_resp *r, const uint8_t *buf)
 static int
 resp_head(struct weir_http_resp *r, const uint8_t *buf, size_t end, uint32_t headers_max)
 {
-	struct te_state te = {0, 0, 0, 0};
-	int close = 0, keep = 0;
+	uint8_t te_seen = 0, te_chunked = 0, te_codings = 0;
+	uint32_t te_pos = 0;
+	unsigned int conn = 0;
 	size_t p, q, v, ve, bad;
 	long sl;
 
@@ -258,13 +121,13 @@ resp_head(struct weir_http_resp *r, const uint8_t *buf, size_t end, uint32_t hea
 
 		if (r->n_headers >= headers_max)
 			return resp_fail(r, WEIR_HTTP_F_HEADERS_MANY, p);
-		if (is_ows(buf[p]))
+		if (weir_http_is_ows(buf[p]))
 			return resp_fail(r, WEIR_HTTP_F_FOLD, p);
 		for (q = p; weir_http_is_tchar(buf[q]); q++)
 			;
 		if (q == p || buf[q] != ':')
 			return resp_fail(r, WEIR_HTTP_F_NAME, q);
-		for (v = q + 1; is_ows(buf[v]); v++)
+		for (v = q + 1; weir_http_is_ows(buf[v]); v++)
 			;
 		for (ve = v; buf[ve] != '\r'; ve++)
 			if (!is_field_byte(buf[ve]))
@@ -273,37 +136,39 @@ resp_head(struct weir_http_resp *r, const uint8_t *buf, size_t end, uint32_t hea
 		h->name.off = (uint32_t)p;
 		h->name.len = (uint32_t)(q - p);
 		h->value.off = (uint32_t)v;
-		for (q = ve; q > v && is_ows(buf[q - 1]); q--)
+		for (q = ve; q > v && weir_http_is_ows(buf[q - 1]); q--)
 			;
 		h->value.len = (uint32_t)(q - v);
-		if (name_is(buf + p, h->name.len, "content-length")) {
-			bad = cl_parse(buf + v, h->value.len, &cl);
+		if (weir_http_name_is(buf + p, h->name.len, "content-length")) {
+			bad = weir_http_cl_parse(buf + v, h->value.len, &cl);
 			if (bad != 0 || (r->has_cl && cl != r->content_length))
 				return resp_fail(r, WEIR_HTTP_F_CL_BAD, bad != 0 ? v + bad - 1 : v);
 			r->has_cl = 1;
 			r->content_length = cl;
-		} else if (name_is(buf + p, h->name.len, "transfer-encoding")) {
-			if (!te.seen)
-				te.pos = (uint32_t)v;
-			te.seen = 1;
-			bad = te_parse(&te, buf + v, h->value.len);
+		} else if (weir_http_name_is(buf + p, h->name.len, "transfer-encoding")) {
+			if (!te_seen)
+				te_pos = (uint32_t)v;
+			te_seen = 1;
+			bad = weir_http_te_resp(buf + v, h->value.len, &te_chunked, &te_codings);
 			if (bad != 0)
 				return resp_fail(r, WEIR_HTTP_F_TE_BAD, v + bad - 1);
-		} else if (name_is(buf + p, h->name.len, "connection")) {
-			conn_parse(buf + v, h->value.len, &close, &keep);
+		} else if (weir_http_name_is(buf + p, h->name.len, "connection")) {
+			conn |= weir_http_conn_options(buf + v, h->value.len);
 		}
 	}
-	if (te.seen) {
+	if (te_seen) {
 		/* RFC 9112 6.1: TE in HTTP/1.0 is faulty framing; with CL, smuggling's shape. */
-		if (r->version == 10 || !te.codings)
-			return resp_fail(r, WEIR_HTTP_F_TE_BAD, te.pos);
+		if (r->version == 10 || !te_codings)
+			return resp_fail(r, WEIR_HTTP_F_TE_BAD, te_pos);
 		if (r->has_cl)
-			return resp_fail(r, WEIR_HTTP_F_CL_TE, te.pos);
-		r->chunked = te.chunked;
-		if (!te.chunked)
-			close = 1; /* RFC 9112 6.3 item 4: the body runs until close */
+			return resp_fail(r, WEIR_HTTP_F_CL_TE, te_pos);
+		r->chunked = te_chunked;
+		if (!te_chunked)
+			conn |= WEIR_HTTP_CONN_CLOSE; /* RFC 9112 6.3 item 4: the body runs until
+							 close */
 	}
-	r->close = (uint8_t)(close || (r->version == 10 && !keep));
+	r->close = (uint8_t)((conn & WEIR_HTTP_CONN_CLOSE) ||
+			     (r->version == 10 && !(conn & WEIR_HTTP_CONN_KEEP_ALIVE)));
 	return (int)end;
 }
 
@@ -445,9 +310,9 @@ chunk_step(struct weir_http_body *b, uint8_t c)
 			return CK_SIZE_LF;
 		if (c == ';')
 			return CK_EXT;
-		return is_ows(c) ? CK_SIZE_WS : CK_ERROR;
+		return weir_http_is_ows(c) ? CK_SIZE_WS : CK_ERROR;
 	case CK_SIZE_WS:
-		if (is_ows(c))
+		if (weir_http_is_ows(c))
 			return CK_SIZE_WS;
 		if (c == ';')
 			return CK_EXT;

@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "http_priv.h"
 #include "weir_http.h"
 
 #ifdef __SSE2__
@@ -177,58 +178,6 @@ nonvchar8(uint64_t x)
 	return ((x - 0x21 * ones) & ~x & highs) | (x & highs) | ((del - ones) & ~del & highs);
 }
 
-/* The element list of a comma-separated header value: the next element
- * [*s, *e) from *i, OWS trimmed; 0 at the end of v[0..n). */
-static int
-list_next(const uint8_t *v, size_t n, size_t *i, size_t *s, size_t *e)
-{
-	size_t k = *i, b;
-
-	if (k > n)
-		return 0;
-	while (k < n && IS(v[k], C_OWS))
-		k++;
-	*s = k;
-	while (k < n && v[k] != ',')
-		k++;
-	b = k;
-	while (b > *s && IS(v[b - 1], C_OWS))
-		b--;
-	*e = b;
-	*i = k + 1;
-	return 1;
-}
-
-/* Content-Length: 1#(1*DIGIT), every element the same number below 2^63
- * (RFC 9110 8.6: a list of identical values may be taken as one). */
-static int
-cl_parse(const uint8_t *v, size_t n, uint64_t *out)
-{
-	size_t i = 0, s, e;
-	uint64_t first = 0;
-	int have = 0;
-
-	while (list_next(v, n, &i, &s, &e)) {
-		uint64_t x = 0;
-
-		if (s == e)
-			return -1;
-		for (; s < e; s++) {
-			unsigned d = (unsigned)v[s] - '0';
-
-			if (d > 9 || x > (uint64_t)(INT64_MAX - d) / 10)
-				return -1;
-			x = x * 10 + d;
-		}
-		if (have && x != first)
-			return -1;
-		first = x;
-		have = 1;
-	}
-	*out = first;
-	return 0;
-}
-
 /* Parse state beyond struct weir_http_req's fields. */
 struct hstate {
 	size_t host_pos; /* line of the Host header */
@@ -240,68 +189,15 @@ struct hstate {
 	uint8_t upgrade; /* an Upgrade header */
 };
 
-/*
- * Transfer-Encoding, one header's codings in order (RFC 9112 6.1, 7):
- * chunked must come last and once, so anything after it is a 400; codings
- * known (chunked, gzip, x-gzip, deflate, compress, x-compress) pass, any
- * other (identity included: RFC 9112 dropped it) is a 501; an empty
- * element or one with parameters is a 400.
- */
-static int
-te_parse(struct weir_http_req *r, const uint8_t *buf, size_t off, size_t n)
-{
-	const uint8_t *v = buf + off;
-	size_t i = 0, s, e, k;
-
-	if (n == 0)
-		return refuse(r, 400, WEIR_HTTP_F_TE_BAD, off);
-	while (list_next(v, n, &i, &s, &e)) {
-		size_t len = e - s;
-
-		if (len == 0)
-			return refuse(r, 400, WEIR_HTTP_F_TE_BAD, off + s);
-		for (k = s; k < e; k++)
-			if (!IS(v[k], C_TCHAR))
-				return refuse(r, 400, WEIR_HTTP_F_TE_BAD, off + k);
-		if (r->chunked)
-			return refuse(r, 400, WEIR_HTTP_F_TE_BAD, off + s);
-		if (len == 7 && ieq(v + s, "chunked", 7))
-			r->chunked = 1;
-		else if (!((len == 4 && ieq(v + s, "gzip", 4)) ||
-			   (len == 6 && ieq(v + s, "x-gzip", 6)) ||
-			   (len == 7 && ieq(v + s, "deflate", 7)) ||
-			   (len == 8 && ieq(v + s, "compress", 8)) ||
-			   (len == 10 && ieq(v + s, "x-compress", 10))))
-			return refuse(r, 501, WEIR_HTTP_F_TE_UNKNOWN, off + s);
-	}
-	return 0;
-}
-
-static void
-conn_parse(struct hstate *st, struct weir_http_req *r, const uint8_t *v, size_t n)
-{
-	size_t i = 0, s, e;
-
-	while (list_next(v, n, &i, &s, &e)) {
-		size_t len = e - s;
-
-		if (len == 5 && ieq(v + s, "close", 5))
-			r->close = 1;
-		else if (len == 10 && ieq(v + s, "keep-alive", 10))
-			st->ka = 1;
-		else if (len == 7 && ieq(v + s, "upgrade", 7))
-			st->conn_up = 1;
-	}
-}
-
 /* What weir acts on among the headers; 0 or a refusal. */
 static int
 header_apply(struct hstate *st, struct weir_http_req *r, const uint8_t *buf, size_t line,
 	     const struct weir_http_header *h)
 {
 	const uint8_t *name = buf + h->name.off, *v = buf + h->value.off;
-	size_t vlen = h->value.len;
+	size_t vlen = h->value.len, pos;
 	uint64_t x;
+	int status;
 
 	switch (h->name.len) {
 	case 4:
@@ -321,15 +217,20 @@ header_apply(struct hstate *st, struct weir_http_req *r, const uint8_t *buf, siz
 			st->upgrade = 1;
 		break;
 	case 10:
-		if (ieq(name, "connection", 10))
-			conn_parse(st, r, v, vlen);
+		if (ieq(name, "connection", 10)) {
+			unsigned int o = weir_http_conn_options(v, vlen);
+
+			r->close |= (o & WEIR_HTTP_CONN_CLOSE) != 0;
+			st->ka |= (o & WEIR_HTTP_CONN_KEEP_ALIVE) != 0;
+			st->conn_up |= (o & WEIR_HTTP_CONN_UPGRADE) != 0;
+		}
 		break;
 	case 14:
 		if (!ieq(name, "content-length", 14))
 			break;
 		if (st->te_seen)
 			return refuse(r, 400, WEIR_HTTP_F_CL_TE, line);
-		if (cl_parse(v, vlen, &x) != 0 || (r->has_cl && x != r->content_length))
+		if (weir_http_cl_parse(v, vlen, &x) != 0 || (r->has_cl && x != r->content_length))
 			return refuse(r, 400, WEIR_HTTP_F_CL_BAD, h->value.off);
 		r->has_cl = 1;
 		r->content_length = x;
@@ -341,7 +242,12 @@ header_apply(struct hstate *st, struct weir_http_req *r, const uint8_t *buf, siz
 			return refuse(r, 400, WEIR_HTTP_F_CL_TE, line);
 		st->te_seen = 1;
 		st->te_pos = line;
-		return te_parse(r, buf, h->value.off, vlen);
+		status = weir_http_te_req(v, vlen, &r->chunked, &pos);
+		if (status != 0)
+			return refuse(r, status,
+				      status == 501 ? WEIR_HTTP_F_TE_UNKNOWN : WEIR_HTTP_F_TE_BAD,
+				      h->value.off + pos);
+		break;
 	}
 	return 0;
 }

@@ -30,9 +30,9 @@ cc=${CLANG:-clang}
 command -v "$cc" >/dev/null || { echo "fuzz: $cc not found (scripts/install-deps.sh installs clang)"; exit 1; }
 
 case $target in
-    body) srcs=("$root/lib/http_lite/body.c"); inc=$root/lib/http_lite ;;
+    body) srcs=("$root/lib/http_lite/body.c" "$root/lib/http_lite/fields.c"); inc=$root/lib/http_lite ;;
     probe) srcs=("$root/lib/health/probe.c"); inc=$root/lib/health ;;
-    http) srcs=("$root/lib/http_lite/parse.c"); inc=$root/lib/http_lite ;;
+    http) srcs=("$root/lib/http_lite/parse.c" "$root/lib/http_lite/fields.c"); inc=$root/lib/http_lite ;;
     tcp_ep) srcs=("$root/lib/tcp_splice/endpoint.c"); inc=$root/lib/tcp_splice ;;
     jwt) srcs=("$root"/lib/jwt/*.c -lcrypto); inc=$root/lib/jwt ;;
     pkt) srcs=("$root"/lib/pkt/*.c); inc=$root/lib/pkt ;;

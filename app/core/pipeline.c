@@ -200,34 +200,23 @@ http_event(struct weir_worker *w, uint32_t idx, struct weir_conn *c, struct weir
 	http_flush(w);
 }
 
+/* A segment of an http connection from its client (from_client 1) or its
+ * backend: the HTTP stage's verdict, or tracked and forwarded as translated. */
 static void
-http_client(struct weir_worker *w, struct rte_mbuf *m, const struct weir_pkt *p, uint32_t idx,
-	    struct weir_conn *c)
+http_segment(struct weir_worker *w, struct rte_mbuf *m, const struct weir_pkt *p, uint32_t idx,
+	     struct weir_conn *c, int from_client)
 {
-	struct weir_verdict v = weir_http_from_client(&w->http, m, p, idx, c);
+	struct weir_verdict v = from_client ? weir_http_from_client(&w->http, m, p, idx, c)
+					    : weir_http_from_backend(&w->http, m, p, idx, c);
 
 	http_event(w, idx, c, v);
 	if (v.kind != WEIR_V_CONTINUE) {
 		act(w, m, v);
 		return;
 	}
-	weir_l4_track(&w->l4, idx, c, tcp_hdr(m, p), 1);
-	act(w, m, weir_l4_to_backend(&w->l4, m, p, c));
-}
-
-static void
-http_backend(struct weir_worker *w, struct rte_mbuf *m, const struct weir_pkt *p, uint32_t idx,
-	     struct weir_conn *c)
-{
-	struct weir_verdict v = weir_http_from_backend(&w->http, m, p, idx, c);
-
-	http_event(w, idx, c, v);
-	if (v.kind != WEIR_V_CONTINUE) {
-		act(w, m, v);
-		return;
-	}
-	weir_l4_track(&w->l4, idx, c, tcp_hdr(m, p), 0);
-	act(w, m, weir_l4_to_client(&w->l4, m, p, c));
+	weir_l4_track(&w->l4, idx, c, tcp_hdr(m, p), from_client);
+	act(w, m,
+	    from_client ? weir_l4_to_backend(&w->l4, m, p, c) : weir_l4_to_client(&w->l4, m, p, c));
 }
 
 /*
@@ -365,7 +354,7 @@ reply(struct weir_worker *w, struct rte_mbuf *m, const struct weir_pkt *p,
 	}
 	c = weir_l4_conn(&w->l4, idx);
 	if (unlikely(weir_http_service(c->service))) {
-		http_backend(w, m, p, idx, c);
+		http_segment(w, m, p, idx, c, 0);
 		return;
 	}
 	if (c->flags & WEIR_CONN_F_SPLICE) {
@@ -609,7 +598,7 @@ weir_pipeline_burst(struct weir_worker *w, struct rte_mbuf **m, const struct wei
 			}
 		}
 		if (unlikely(weir_http_service(c->service)))
-			http_client(w, m[i], &p[i], ci, c);
+			http_segment(w, m[i], &p[i], ci, c, 1);
 		else
 			client_on(w, m[i], &p[i], ci, c);
 	}

@@ -40,8 +40,16 @@
 /** Control: which services are http services (read by the workers). */
 int weir_http_init(char *err, size_t errlen);
 
-/** Is service svc (or the service it serves) an http service? */
-int weir_http_service(unsigned int svc);
+/** Per service: 1 for an http service and its internal services (set by
+ * weir_http_init(); no reload adds or removes one). */
+extern uint8_t weir_http_svc[];
+
+/** Is service svc (or the service it serves) an http service? Per packet. */
+static inline int
+weir_http_service(unsigned int svc)
+{
+	return weir_http_svc[svc];
+}
 
 /**
  * Allocate a worker's HTTP state (nothing without http services).

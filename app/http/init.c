@@ -15,14 +15,7 @@ char weir_http_via[WEIR_MAX_SERVICES][40];
 static int http_any;
 static uint32_t head_max_all; /* largest head_max of the http services */
 
-int
-weir_http_service(unsigned int svc)
-{
-	const struct weir_service_config *sc = &weir.cfg->services[svc];
-
-	return sc->http != NULL ||
-	       (sc->internal != 0 && weir.cfg->services[sc->internal - 1].http != NULL);
-}
+uint8_t weir_http_svc[WEIR_MAX_SERVICES];
 
 int
 weir_http_init(char *err, size_t errlen)
@@ -35,8 +28,11 @@ weir_http_init(char *err, size_t errlen)
 	http_any = 0;
 	head_max_all = 0;
 	for (i = 0; i < cfg->n_services; i++) {
-		const struct weir_http_config *h = cfg->services[i].http;
+		const struct weir_service_config *sc = &cfg->services[i];
+		const struct weir_http_config *h = sc->http;
 
+		weir_http_svc[i] = h != NULL || (sc->internal != 0 &&
+						 cfg->services[sc->internal - 1].http != NULL);
 		if (h == NULL)
 			continue;
 		http_any = 1;

@@ -437,6 +437,43 @@ test_fin_with_head(void)
 	CHECK(hw.n_free == hw.n_bufs, "after the FIN: %u of %u buffers free", hw.n_free, hw.n_bufs);
 }
 
+/* No backend serving (the loop could not bind): weir answers 503 itself,
+ * from the ACK it gave the head on, and closes once it is ACKed. */
+static void
+test_no_backend(void)
+{
+	const uint32_t c_isn = 123456, w_isn = 654321, l1 = sizeof(REQ1) - 1;
+	static const char status[] = "HTTP/1.1 503 Service Unavailable\r\n";
+	struct weir_tcp_splice s;
+	struct weir_verdict v;
+	struct weir_pkt p;
+	struct rte_mbuf *m;
+	struct out o[8];
+	unsigned int n;
+
+	cookie_splice(&s, c_isn, w_isn);
+	conn.backend = WEIR_CONN_UNBOUND;
+	m = seg(0, F_ACK | F_PSH, c_isn + 1, w_isn + 1, 65535, NULL, 0, REQ1, &p);
+	v = weir_http_accept(&hw, m, &p, 0, 2, &s);
+	rte_pktmbuf_free(m);
+	take(o, 8);
+	CHECK(v.event == WEIR_EV_ROUTE, "no backend: event %u", v.event);
+	weir_http_bound(&hw, 2, &conn, 503);
+	n = take(o, 8);
+	CHECK(n == 1 && !o[0].to_backend && o[0].seq == w_isn + 1 && o[0].ack == c_isn + 1 + l1 &&
+		      o[0].len > sizeof(status) &&
+		      memcmp(o[0].data, status, sizeof(status) - 1) == 0,
+	      "the 503: %u frames, seq %u, %u bytes", n, o[0].seq, o[0].len);
+	/* ACKed: weir's FIN. */
+	m = seg(0, F_ACK, c_isn + 1 + l1, w_isn + 1 + o[0].len, 65535, NULL, 0, NULL, &p);
+	weir_http_from_client(&hw, m, &p, 2, &conn);
+	rte_pktmbuf_free(m);
+	n = take(o, 8);
+	CHECK(n == 1 && o[0].flags == (F_FIN | F_ACK), "after the 503: %u frames, flags %x", n,
+	      o[0].flags);
+	CHECK(hw.stats.http_503 == 1, "http_503 %lu", (unsigned long)hw.stats.http_503);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -462,6 +499,7 @@ main(int argc, char **argv)
 	weir_http_iteration(&hw, 1000);
 	test_connection();
 	test_fin_with_head();
+	test_no_backend();
 	weir_http_fini_worker(&hw);
 	rte_mempool_free(weir.pool);
 	weir_config_free(weir.cfg);

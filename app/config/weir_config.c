@@ -352,6 +352,7 @@ load(struct weir_cfg_ctx *c, json_t *root, struct weir_config *cfg)
 					   "limits",
 					   "clock",
 					   "http_head_buffers",
+					   "gate",
 					   NULL};
 	char key[96];
 	unsigned long u;
@@ -477,6 +478,8 @@ load(struct weir_cfg_ctx *c, json_t *root, struct weir_config *cfg)
 							     "address %s is declared twice", ip);
 				}
 	}
+	if ((rc = weir_cfg_load_gate(c, root, cfg)) != 0)
+		return rc;
 	return weir_cfg_load_l4(c, root, cfg);
 }
 
@@ -657,6 +660,16 @@ weir_config_free(struct weir_config *cfg)
 	if (cfg == NULL)
 		return;
 	free(cfg->acl);
+	if (cfg->gate != NULL) {
+		for (i = 0; i < cfg->gate->n_issuers; i++) {
+			unsigned int k;
+
+			for (k = 0; k < WEIR_JWT_MAX_KEYS; k++)
+				weir_jwt_key_free(&cfg->gate->issuers[i].jwt.keys[k]);
+		}
+		free(cfg->gate->keys);
+		free(cfg->gate);
+	}
 	/* Every slot: a service refused half-loaded may hold its http. */
 	for (i = 0; i < WEIR_MAX_SERVICES; i++)
 		free(cfg->services[i].http);

@@ -14,6 +14,7 @@
 
 #include <stdint.h>
 
+#include "weir_config_gate.h"
 #include "weir_http_route.h"
 #include "weir_lb.h"
 #include "weir_pkt.h"
@@ -216,17 +217,19 @@ struct weir_route_config {
 	 * itself when pool is its pool, else the internal service of the pool
 	 * (weir_service_config.internal). */
 	unsigned int service;
+	struct weir_route_gate gate; /**< auth, min_tier, limits (the service's by default) */
 };
 
 /** An HTTP service's settings and routes (service.http and service.routes). */
 struct weir_http_config {
-	uint32_t header_timeout_ms; /**< whole request head by then (10000, 100..600000) */
-	uint32_t head_max;	    /**< longest request head (8192, 1024..65536) */
-	uint32_t headers_max;	    /**< most header lines (100, 1..128) */
-	uint32_t target_max;	    /**< longest request target (4096, 64..65536, < head_max) */
-	char forwarded_proto[8];    /**< X-Forwarded-Proto value: "http" (default) or "https" */
-	char via[32];		    /**< pseudonym in Via: "1.1 <via>" (default "weir"), a token */
-	uint8_t default_404;	    /**< no "pool" given: requests no route matches get 404 */
+	uint32_t header_timeout_ms;  /**< whole request head by then (10000, 100..600000) */
+	uint32_t head_max;	     /**< longest request head (8192, 1024..65536) */
+	uint32_t headers_max;	     /**< most header lines (100, 1..128) */
+	uint32_t target_max;	     /**< longest request target (4096, 64..65536, < head_max) */
+	char forwarded_proto[8];     /**< X-Forwarded-Proto value: "http" (default) or "https" */
+	char via[32];		     /**< pseudonym in Via: "1.1 <via>" (default "weir"), a token */
+	uint8_t default_404;	     /**< no "pool" given: requests no route matches get 404 */
+	struct weir_route_gate gate; /**< http.auth, min_tier, limits: requests no route matches */
 	struct weir_http_routes routes; /**< the matcher's rules (lib/http_lite) */
 	struct weir_route_config route[WEIR_HTTP_ROUTES_MAX]; /**< same index as routes.r[] */
 };
@@ -283,6 +286,7 @@ struct weir_config {
 	struct weir_limits limits;    /**< global: every service together, per source */
 	uint8_t clock_rx_timestamp;   /**< admission time from RX timestamps (replays) */
 	uint32_t http_head_buffers;   /**< HTTP request head buffers per worker */
+	struct weir_gate_config *gate; /**< the API gate (always set by a load), owned */
 	unsigned int n_acl;
 	struct weir_acl_entry *acl; /**< allow and deny prefixes; NULL when none */
 	unsigned int n_pools;

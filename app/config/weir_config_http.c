@@ -38,9 +38,16 @@ is_token(const char *s)
 static int
 load_settings(struct weir_cfg_ctx *c, const char *where, json_t *o, struct weir_http_config *h)
 {
-	static const char *const keys[] = {
-		"header_timeout_ms", "head_max", "headers_max", "target_max",
-		"forwarded_proto",   "via",	 NULL};
+	static const char *const keys[] = {"header_timeout_ms",
+					   "head_max",
+					   "headers_max",
+					   "target_max",
+					   "forwarded_proto",
+					   "via",
+					   "auth",
+					   "min_tier",
+					   "limits",
+					   NULL};
 	char key[128];
 	unsigned long u;
 	json_t *v;
@@ -95,7 +102,8 @@ static int
 load_route(struct weir_cfg_ctx *c, const char *where, json_t *o, const struct weir_config *cfg,
 	   const struct weir_service_config *s, struct weir_http_config *h)
 {
-	static const char *const keys[] = {"host", "path_prefix", "pool", NULL};
+	static const char *const keys[] = {"host",     "path_prefix", "pool", "auth",
+					   "min_tier", "limits",      NULL};
 	struct weir_route_config *rc_;
 	const char *host = NULL, *path = NULL, *why = "";
 	char key[160];
@@ -135,6 +143,11 @@ load_route(struct weir_cfg_ctx *c, const char *where, json_t *o, const struct we
 	if ((rc = weir_cfg_find_pool(c, key, v, cfg, s->vip.family, &rc_->pool)) != 0)
 		return rc;
 	snprintf(rc_->pool_name, sizeof(rc_->pool_name), "%s", cfg->pools[rc_->pool].name);
+	/* What the service says, unless the route says otherwise. */
+	rc_->gate = h->gate;
+	if ((rc = weir_cfg_load_route_gate(c, where, o, cfg->gate, rc_->pool_name, &rc_->gate)) !=
+	    0)
+		return rc;
 	return weir_cfg_pool_reached(c, cfg, s, rc_->pool);
 }
 
@@ -159,7 +172,10 @@ weir_cfg_load_http(struct weir_cfg_ctx *c, const char *where, json_t *o,
 	strcpy(h->forwarded_proto, "http");
 	strcpy(h->via, "weir");
 	snprintf(key, sizeof(key), "%s.http", where);
-	if ((v = json_object_get(o, "http")) != NULL && (rc = load_settings(c, key, v, h)) != 0)
+	h->gate.min_tier = -1;
+	if ((v = json_object_get(o, "http")) != NULL &&
+	    ((rc = load_settings(c, key, v, h)) != 0 ||
+	     (rc = weir_cfg_load_route_gate(c, key, v, cfg->gate, s->name, &h->gate)) != 0))
 		return rc;
 
 	snprintf(key, sizeof(key), "%s.routes", where);
@@ -265,7 +281,8 @@ same_http_settings(const struct weir_http_config *a, const struct weir_http_conf
 {
 	return a->header_timeout_ms == b->header_timeout_ms && a->head_max == b->head_max &&
 	       a->headers_max == b->headers_max && a->target_max == b->target_max &&
-	       strcmp(a->forwarded_proto, b->forwarded_proto) == 0 && strcmp(a->via, b->via) == 0;
+	       strcmp(a->forwarded_proto, b->forwarded_proto) == 0 && strcmp(a->via, b->via) == 0 &&
+	       memcmp(&a->gate, &b->gate, sizeof(a->gate)) == 0;
 }
 
 /* Same rules in the same order, to the same pools (pools keep their
@@ -283,7 +300,8 @@ same_routes(const struct weir_http_config *a, const struct weir_http_config *b)
 		const struct weir_http_route *x = &a->routes.r[k], *y = &b->routes.r[k];
 
 		if (x->host_kind != y->host_kind || strcmp(x->host, y->host) != 0 ||
-		    strcmp(x->path, y->path) != 0 || a->route[k].pool != b->route[k].pool)
+		    strcmp(x->path, y->path) != 0 || a->route[k].pool != b->route[k].pool ||
+		    memcmp(&a->route[k].gate, &b->route[k].gate, sizeof(a->route[k].gate)) != 0)
 			return 0;
 	}
 	return 1;

@@ -94,6 +94,22 @@ int weir_cfg_load_http(struct weir_cfg_ctx *c, const char *where, json_t *o,
  */
 int weir_cfg_http_internal(struct weir_cfg_ctx *c, struct weir_config *cfg);
 
+/** Load "gate" (always: defaults without it) into a new cfg->gate (before the services). */
+int weir_cfg_load_gate(struct weir_cfg_ctx *c, json_t *root, struct weir_config *cfg);
+
+/** Limit rules at key (an array), named dflt, dflt-<window>s... unless named. */
+int weir_cfg_load_rules(struct weir_cfg_ctx *c, const char *key, json_t *v, const char *dflt,
+			struct weir_gate_rules *rs);
+
+/** The tier named by v (at key) into *out. */
+int weir_cfg_find_tier(struct weir_cfg_ctx *c, const char *key, json_t *v,
+		       const struct weir_gate_config *g, uint8_t *out);
+
+/** "auth", "min_tier" and "limits" of object o (at where) over *rg (its defaults). */
+int weir_cfg_load_route_gate(struct weir_cfg_ctx *c, const char *where, json_t *o,
+			     const struct weir_gate_config *g, const char *dflt,
+			     struct weir_route_gate *rg);
+
 /** Load ports[i].neighbors into p. */
 int weir_cfg_load_neighbors(struct weir_cfg_ctx *c, const char *where, json_t *v,
 			    struct weir_port_config *p);

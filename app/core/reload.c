@@ -255,6 +255,8 @@ check(const struct weir_config *o, const struct weir_config *n, char *err, size_
 	if (o->has_cookie_secret != n->has_cookie_secret ||
 	    memcmp(o->cookie_secret, n->cookie_secret, sizeof(o->cookie_secret)) != 0)
 		REFUSE("key 'cookie_secret': %s", FIXED);
+	if (o->gate->fingerprint != n->gate->fingerprint)
+		REFUSE("key 'gate': %s (keys change at run time: weirctl key)", FIXED);
 	if (o->source_table_size != n->source_table_size)
 		REFUSE("key 'source_table_size': %s", FIXED);
 	if (o->clock_rx_timestamp != n->clock_rx_timestamp)

@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -364,68 +365,95 @@ test_set_full(void **state)
 
 /* ---- 4. two threads ------------------------------------------------------------- */
 
+/*
+ * Two threads take the same keys in the same order at the same time: in
+ * round r both walk keys r * keys .. (r + 1) * keys - 1 passes times, after
+ * a spin barrier (else one thread would use up a key's quota before the
+ * other starts). Each round starts 2 h later than the last: earlier keys
+ * are rested, so a small table evicts them while the other thread inserts.
+ */
 struct race {
 	struct weir_kl_table *t;
 	const struct weir_kl_rule *rules;
 	unsigned int nrules;
-	uint64_t keys, passes;
-	pthread_barrier_t *bar;
+	uint64_t rounds, keys, passes;
+	unsigned int *arrived;
 	uint32_t *admitted; /* per key, this thread's */
 	uint64_t total, full;
 };
+
+static void
+spin_barrier(unsigned int *arrived, unsigned int target)
+{
+	__atomic_add_fetch(arrived, 1, __ATOMIC_ACQ_REL);
+	while (__atomic_load_n(arrived, __ATOMIC_ACQUIRE) < target)
+		sched_yield(); /* the other thread may share this CPU */
+}
 
 static void *
 race_run(void *arg)
 {
 	struct race *r = arg;
-	uint64_t now = T0;
 
-	pthread_barrier_wait(r->bar);
-	for (uint64_t p = 0; p < r->passes; p++)
-		for (uint64_t k = 0; k < r->keys; k++) {
-			int rc = weir_kl_take(r->t, k * 7919 + 1, r->rules, r->nrules, now++, NULL);
+	for (uint64_t round = 0; round < r->rounds; round++) {
+		uint64_t now = T0 + round * 7200 * S;
 
-			if (rc == 1) {
-				r->admitted[k]++;
-				r->total++;
-			} else if (rc == -ENOSPC) {
-				r->full++;
+		spin_barrier(r->arrived, 2 * (unsigned int)(round + 1));
+		for (uint64_t p = 0; p < r->passes; p++)
+			for (uint64_t k = round * r->keys; k < (round + 1) * r->keys; k++) {
+				int rc = weir_kl_take(r->t, k * 7919 + 1, r->rules, r->nrules,
+						      now++, NULL);
+
+				if (rc == 1) {
+					r->admitted[k]++;
+					r->total++;
+				} else if (rc == -ENOSPC) {
+					r->full++;
+				}
 			}
-		}
+	}
 	return NULL;
 }
 
-/* Two threads walk the same keys in the same order; returns admitted per key. */
+/* Every key must have admitted per_key requests in all, no more, no less. */
 static void
-race(uint32_t entries, const struct weir_kl_rule *rules, unsigned int nrules, uint64_t keys,
-     uint64_t passes, uint64_t per_key)
+race(uint32_t entries, const struct weir_kl_rule *rules, unsigned int nrules, uint64_t rounds,
+     uint64_t keys, uint64_t passes, uint64_t per_key)
 {
 	struct weir_kl_table *t = mk_table(entries);
-	pthread_barrier_t bar;
+	struct weir_kl_stats st;
+	unsigned int arrived = 0;
 	struct race a[2];
 	pthread_t th[2];
+	uint64_t n = rounds * keys;
 
-	pthread_barrier_init(&bar, NULL, 2);
 	for (int i = 0; i < 2; i++) {
 		a[i] = (struct race){.t = t,
 				     .rules = rules,
 				     .nrules = nrules,
+				     .rounds = rounds,
 				     .keys = keys,
 				     .passes = passes,
-				     .bar = &bar};
-		a[i].admitted = calloc(keys, sizeof(uint32_t));
+				     .arrived = &arrived};
+		a[i].admitted = calloc(n, sizeof(uint32_t));
 		assert_non_null(a[i].admitted);
 		assert_int_equal(pthread_create(&th[i], NULL, race_run, &a[i]), 0);
 	}
 	for (int i = 0; i < 2; i++)
 		pthread_join(th[i], NULL);
 	assert_int_equal(a[0].full + a[1].full, 0);
-	for (uint64_t k = 0; k < keys; k++)
+	for (uint64_t k = 0; k < n; k++)
 		if (a[0].admitted[k] + a[1].admitted[k] != per_key)
 			fail_msg("key %llu: %u + %u admitted, %llu expected", (unsigned long long)k,
 				 a[0].admitted[k], a[1].admitted[k], (unsigned long long)per_key);
-	assert_int_equal(a[0].total + a[1].total, keys * per_key);
-	pthread_barrier_destroy(&bar);
+	assert_int_equal(a[0].total + a[1].total, n * per_key);
+	weir_kl_table_stats(t, &st);
+	print_message("%llu x %llu keys x %llu passes x 2 threads: %llu/%llu admitted by thread "
+		      "1, %llu CAS retries, %llu evictions\n",
+		      (unsigned long long)rounds, (unsigned long long)keys,
+		      (unsigned long long)passes, (unsigned long long)a[1].total,
+		      (unsigned long long)(n * per_key), (unsigned long long)st.cas_retries,
+		      (unsigned long long)st.evictions);
 	free(a[0].admitted);
 	free(a[1].admitted);
 	free(t);
@@ -438,8 +466,9 @@ test_threads_one_key(void **state)
 	struct weir_kl_rule sw = mk_rule(1, WEIR_KL_SLIDING_WINDOW, 1000, 3600 * S, 0);
 
 	(void)state;
-	race(64, &g, 1, 1, 200000, 1000);
-	race(64, &sw, 1, 1, 200000, 1000);
+	/* 200 keys one after the other, 1000 decisions a thread each: 200000. */
+	race(64, &g, 1, 200, 1, 1000, 1000);
+	race(64, &sw, 1, 200, 1, 1000, 1000);
 }
 
 static void
@@ -448,8 +477,8 @@ test_threads_inserts(void **state)
 	struct weir_kl_rule g = mk_rule(2, WEIR_KL_GCRA, 3, 3600 * S, 0);
 
 	(void)state;
-	race(4, &g, 1, 4, 20000, 3);	    /* one set, 4 keys */
-	race(1u << 18, &g, 1, 10000, 6, 3); /* 10000 new keys at once */
+	race(4, &g, 1, 2000, 4, 5, 3);	       /* one set: 4 keys, evicted each round */
+	race(1u << 18, &g, 1, 100, 100, 5, 3); /* 10000 new keys at once */
 }
 
 static void
@@ -461,8 +490,8 @@ test_threads_two_rules(void **state)
 				       mk_rule(6, WEIR_KL_GCRA, 3, 3600 * S, 0)};
 
 	(void)state;
-	race(64, r, 2, 1, 100000, 500);
-	race(1u << 18, many, 2, 5000, 8, 3);
+	race(64, r, 2, 100, 1, 1000, 500);
+	race(1u << 18, many, 2, 100, 50, 8, 3);
 }
 
 int

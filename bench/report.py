@@ -147,7 +147,8 @@ def cmd_result(gen_json, gen_log, dut_cpu, st0=None, st1=None):
     print(json.dumps(out))
 
 
-MICRO = ('bench_lb', 'bench_http', 'bench_keys', 'bench_pipeline', 'bench_conn', 'bench_rl')
+MICRO = ('bench_lb', 'bench_http', 'bench_jwt', 'bench_keys', 'bench_pipeline', 'bench_conn',
+         'bench_rl')
 HTTP_E2E = 'http_e2e'  # bench/http_e2e.py's rows
 HTTP_OTHER_WARN_PCT = 25  # CPU 1 busy outside the proxy's processes, % of the window
 

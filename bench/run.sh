@@ -19,9 +19,10 @@
 #                 the same two with per-source limits (new connections and
 #                 packets) that never refuse: the cost of admission
 # Each warmup lasts at least its seconds and until 1M (2M) packets went out.
-# then BUILD_DIR/bench/bench_lb and, if built, BUILD_DIR/bench/bench_pipeline
-# (weir's worker path over prebuilt mbufs, no PMD: 1K and 1M flows),
-# BUILD_DIR/bench/bench_conn and
+# then BUILD_DIR/bench/bench_lb, BUILD_DIR/bench/bench_jwt (lib/jwt: the token
+# cache's hit, cold HS256/RS256/ES256 verification, libjwt) and, if built,
+# BUILD_DIR/bench/bench_pipeline (weir's worker path over prebuilt mbufs, no
+# PMD: 1K and 1M flows), BUILD_DIR/bench/bench_conn and
 # BUILD_DIR/bench/bench_rl (rate limiters; per-source admission: app/adm/srctab.c
 # against a plain rte_hash at 64K, 1M and 4M sources), then bench/http_e2e.py
 # (HTTP/1.1 proxying end to end: HAProxy, NGINX, weir's L4 service; wrk, the
@@ -44,6 +45,7 @@ weir=$build/app/weir
 weirctl=$build/control/weirctl
 bench_lb=$build/bench/bench_lb
 bench_http=$build/bench/bench_http
+bench_jwt=$build/bench/bench_jwt
 bench_conn=$build/bench/bench_conn
 bench_rl=$build/bench/bench_rl
 bench_pipeline=$build/bench/bench_pipeline
@@ -57,7 +59,7 @@ die() { echo "bench: $*" >&2; exit 1; }
 case $secs in '' | *[!0-9]* | 0*) die "BENCH_SECONDS must be a positive integer, not '$secs'" ;; esac
 testpmd=$(command -v dpdk-testpmd || true)
 [ -n "$testpmd" ] || die "dpdk-testpmd not found: it is in Debian's dpdk-dev (scripts/install-deps.sh installs it)"
-for f in "$gen" "$weir" "$weirctl" "$bench_lb"; do
+for f in "$gen" "$weir" "$weirctl" "$bench_lb" "$bench_jwt"; do
     [ -x "$f" ] || die "$f is not built (make build)"
 done
 command -v python3 >/dev/null || die "python3 not found"
@@ -343,6 +345,9 @@ if [ -x "$bench_http" ]; then
 else
     echo "bench: $bench_http is not built (libhttp-parser-dev missing?); skipped" >&2
 fi
+note_cmd "[bench_jwt] ${pin[*]} $bench_jwt"
+echo "bench: [bench_jwt] running (about 20 s)" >&2
+"${pin[@]}" "$bench_jwt" >"$tmp/bench_jwt.jsonl" || failed+=(bench_jwt)
 # DPDK microbenchmarks (their tables live in EAL memory): CPU 1, each its
 # own EAL prefix, removed afterwards. bench_rl's 4M-source case takes ~0.8 GB
 # for weir's table, then ~0.35 GB for rte_hash.

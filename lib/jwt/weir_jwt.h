@@ -194,4 +194,164 @@ int weir_jwt_verify(const struct weir_jwt_issuer *is, const char *token, size_t 
  */
 const char *weir_jwt_alg_name(uint8_t alg);
 
+/*
+ * ---- The per-worker cache of verified tokens (cache.c) ----
+ *
+ * One per worker thread: no locks, no allocation after
+ * weir_jwt_cache_init() (the caller gives the memory). A hit is the exact
+ * bytes of a token verified before, with the same generation and not past
+ * its expiry; the caller keeps what its gate needs from the claims
+ * (struct weir_jwt_cached) and skips weir_jwt_verify() on a hit.
+ *
+ * The hash that picks a set and tags a way is seeded (per worker) but is
+ * not a PRF and needs not be: a hit compares the stored bytes, so two
+ * tokens with the same hash are never confused; a collision only costs
+ * an eviction. Only tokens that verified are put, so nobody without the
+ * issuer's key can fill a set.
+ */
+
+/** Longest token cached; longer ones are verified every time (and counted in too_long). */
+#define WEIR_JWT_CACHE_TOKEN_MAX 1024
+/** Ways per set. */
+#define WEIR_JWT_CACHE_WAYS 4
+
+/** What the gate keeps of a verified token: a copy, stored with it. */
+struct weir_jwt_cached {
+	uint32_t issuer; /**< the caller's issuer index */
+	uint32_t tier;	 /**< the caller's tier number */
+	int64_t exp;	 /**< the token's exp (0: none) */
+	char sub[128];
+	char jti[64];
+};
+
+struct weir_jwt_cache_set;
+struct weir_jwt_cache_entry;
+
+/** A cache: fill with weir_jwt_cache_init(); the counters are the caller's to read. */
+struct weir_jwt_cache {
+	struct weir_jwt_cache_set *sets;
+	struct weir_jwt_cache_entry *ent;
+	uint32_t set_mask; /**< sets - 1 */
+	uint32_t entries;
+	uint64_t k0, k1; /**< hash keys, from the seed */
+	/**
+	 * ~0 (set by init). Tests set 0 to give every token the same hash
+	 * (one set, one tag): the cache must then still tell them apart.
+	 */
+	uint64_t hash_mask;
+	uint64_t hits;	    /**< get: found */
+	uint64_t misses;    /**< get: not found, expired or of another generation */
+	uint64_t too_long;  /**< get: longer than WEIR_JWT_CACHE_TOKEN_MAX (not looked up) */
+	uint64_t puts;	    /**< put: stored */
+	uint64_t evictions; /**< put: a live entry (this generation, not expired) replaced */
+};
+
+/**
+ * Bytes of memory a cache of that many entries needs (alignment slack
+ * included).
+ *
+ * @param entries
+ *   A power of two, at least WEIR_JWT_CACHE_WAYS.
+ * @return
+ *   The size, or 0 if entries is not acceptable.
+ */
+size_t weir_jwt_cache_size(uint32_t entries);
+
+/**
+ * Set up a cache in the caller's memory (zeroed here: empty).
+ *
+ * @param c
+ *   The cache.
+ * @param mem
+ *   At least weir_jwt_cache_size(entries) bytes, any alignment; owned by
+ *   the caller, used until the cache is dropped.
+ * @param len
+ *   Its size.
+ * @param entries
+ *   A power of two, at least WEIR_JWT_CACHE_WAYS.
+ * @param seed
+ *   Random bits, one draw per worker.
+ * @return
+ *   0, or -EINVAL (entries not a power of two >= 4, or len too small).
+ */
+int weir_jwt_cache_init(struct weir_jwt_cache *c, void *mem, size_t len, uint32_t entries,
+			uint64_t seed);
+
+/**
+ * Look a token up.
+ *
+ * @param c
+ *   The cache.
+ * @param tok
+ *   The token (no "Bearer ").
+ * @param len
+ *   Its length.
+ * @param now_s
+ *   The time, seconds: an entry whose expiry is below it is a miss.
+ * @param gen
+ *   The current generation: an entry of another one is a miss.
+ * @return
+ *   What was put with the token, valid until the next put; NULL on a miss.
+ */
+const struct weir_jwt_cached *weir_jwt_cache_get(struct weir_jwt_cache *c, const char *tok,
+						 size_t len, int64_t now_s, uint32_t gen);
+
+/**
+ * Store a token that weir_jwt_verify() accepted. A token longer than
+ * WEIR_JWT_CACHE_TOKEN_MAX, empty, or already expired is not stored. It
+ * replaces the same token, else a free, expired or old-generation way of
+ * its set, else the least recently used one.
+ *
+ * @param c
+ *   The cache.
+ * @param tok
+ *   The token.
+ * @param len
+ *   Its length.
+ * @param now_s
+ *   The time, seconds (which entries are expired).
+ * @param expiry_s
+ *   Last second the entry may hit: weir_jwt_cache_expiry().
+ * @param gen
+ *   The generation it was verified under.
+ * @param v
+ *   What to return on a hit (copied).
+ */
+void weir_jwt_cache_put(struct weir_jwt_cache *c, const char *tok, size_t len, int64_t now_s,
+			int64_t expiry_s, uint32_t gen, const struct weir_jwt_cached *v);
+
+/**
+ * The expiry of a verified token's entry: exp + the issuer's leeway (the
+ * last second weir_jwt_verify() accepts it), or now + cap_s for a token
+ * without exp.
+ *
+ * @param is
+ *   The issuer it verified for.
+ * @param cl
+ *   Its claims.
+ * @param now_s
+ *   The time of the verification, seconds.
+ * @param cap_s
+ *   How long a token without exp stays cached.
+ * @return
+ *   The expiry, seconds.
+ */
+int64_t weir_jwt_cache_expiry(const struct weir_jwt_issuer *is, const struct weir_jwt_claims *cl,
+			      int64_t now_s, uint32_t cap_s);
+
+/**
+ * The cache's hash of a token (which set: hash & set_mask). For tests
+ * and benchmarks that want tokens of one set.
+ *
+ * @param c
+ *   The cache.
+ * @param tok
+ *   The token.
+ * @param len
+ *   Its length.
+ * @return
+ *   The 64-bit hash (with hash_mask applied).
+ */
+uint64_t weir_jwt_cache_hash(const struct weir_jwt_cache *c, const char *tok, size_t len);
+
 #endif /* WEIR_JWT_H */

@@ -439,3 +439,41 @@ jwt_json_array_has(const char *arr, size_t len, const char *s, size_t slen)
 		}
 	}
 }
+
+int
+jwt_json_array_next(const char *arr, size_t len, size_t *pos, size_t *off, size_t *elen)
+{
+	struct rd r;
+	uint8_t t;
+
+	r.b = (char *)(uintptr_t)arr;
+	r.len = len;
+	r.pos = *pos;
+	if (r.pos == 0) {
+		if (len == 0 || arr[0] != '[')
+			return -1;
+		r.pos = 1;
+	}
+	skip_ws(&r);
+	if (r.pos >= r.len)
+		return -1;
+	if (arr[r.pos] == ']')
+		return 0;
+	*off = r.pos;
+	/* Only checked, never decoded: the caller's array stays as it was. */
+	if (read_value(&r, 1, &t) != 0)
+		return -1;
+	*elen = r.pos - *off;
+	skip_ws(&r);
+	if (r.pos >= r.len || (arr[r.pos] != ',' && arr[r.pos] != ']'))
+		return -1;
+	if (arr[r.pos] == ',') {
+		r.pos++;
+		skip_ws(&r);
+		/* "[1,]": a comma must lead to another element. */
+		if (r.pos >= r.len || arr[r.pos] == ']')
+			return -1;
+	}
+	*pos = r.pos;
+	return 1;
+}

@@ -68,4 +68,13 @@ int jwt_json_object(char *buf, size_t len, struct jwt_obj *o);
  */
 int jwt_json_array_has(const char *arr, size_t len, const char *s, size_t slen);
 
+/*
+ * The elements of a JSON array (raw text starting with '[', such as an
+ * array member jwt_json_object() left): set *pos to 0 before the first
+ * call; each call gives the next element's raw text as buf[*off, *off +
+ * *elen) and moves *pos past it. Nothing is decoded. Returns 1 (an
+ * element), 0 (the end), or -1 (not a well-formed array).
+ */
+int jwt_json_array_next(const char *arr, size_t len, size_t *pos, size_t *off, size_t *elen);
+
 #endif /* WEIR_JWT_PRIV_H */

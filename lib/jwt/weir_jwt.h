@@ -353,5 +353,48 @@ int64_t weir_jwt_cache_expiry(const struct weir_jwt_issuer *is, const struct wei
  *   The 64-bit hash (with hash_mask applied).
  */
 uint64_t weir_jwt_cache_hash(const struct weir_jwt_cache *c, const char *tok, size_t len);
+/* ---- JWK Sets (lib/jwt/jwks.c) ---- */
+
+/** Largest JWK Set text weir_jwt_issuer_load_jwks() reads, bytes. */
+#define WEIR_JWT_JWKS_MAX 65535
+
+/** What weir_jwt_issuer_load_jwks() did with a set. */
+struct weir_jwt_jwks_stats {
+	unsigned int added;   /**< keys added to the issuer */
+	unsigned int skipped; /**< keys not for the issuer (kty, crv, alg, use, key_ops) */
+	int bad_key;	      /**< on error: the index in "keys" of the key at fault, else -1 */
+};
+
+/**
+ * Add to an issuer the keys of a JWK Set (RFC 7517 section 5,
+ * {"keys": [...]}) usable for its algorithm (is->alg, set first): "RSA"
+ * keys (n, e; 2048 to 8192 bits) for RS256, "EC" keys on "P-256" (x, y)
+ * for ES256, "oct" keys (k) for HS256/384/512. A key whose kty or crv is
+ * another, whose "alg" is another algorithm, whose "use" is not "sig" or
+ * whose "key_ops" lacks "verify" is skipped. A set holding private key
+ * members ("d", "p", "q", "dp", "dq", "qi", "oth") is refused whole; an
+ * "oct" set is a secret in itself (lib/jwt/README.md, JWKS). When more
+ * than one key is added, each needs a "kid", unique in the issuer.
+ * Allocates (configuration time only): free the keys with
+ * weir_jwt_key_free().
+ *
+ * @param is
+ *   The issuer: keys are appended after its is->n_keys; on error it is
+ *   left as it was.
+ * @param text
+ *   The JWK Set's JSON text, not NUL-terminated.
+ * @param len
+ *   Its length, at most WEIR_JWT_JWKS_MAX.
+ * @param st
+ *   Filled with what was added and skipped, and the key at fault; may be
+ *   NULL.
+ * @param why
+ *   On error, set to a static message ("JWKS: ...").
+ * @return
+ *   0, or -EINVAL (malformed, unusable, or no key for the issuer's alg),
+ *   -ENOMEM.
+ */
+int weir_jwt_issuer_load_jwks(struct weir_jwt_issuer *is, const char *text, size_t len,
+			      struct weir_jwt_jwks_stats *st, const char **why);
 
 #endif /* WEIR_JWT_H */

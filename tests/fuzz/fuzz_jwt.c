@@ -12,13 +12,19 @@
  *      HS256 MAC appended here;
  *   3: JSON for the object reader alone (jwt_priv.h), in a heap copy of
  *      exactly its length: inside weir_jwt_verify() the decoded bytes sit
- *      in the larger work area, where ASan cannot see a read past them.
+ *      in the larger work area, where ASan cannot see a read past them;
+ *   4: a JWK Set for weir_jwt_issuer_load_jwks(), loaded by an RS256, an
+ *      ES256 and an HS256 issuer: an error leaves the issuer empty, a
+ *      success gives keys of the issuer's alg with unique kids, each
+ *      then used on a token.
  * Checked after every call: a known code and a message, the claims
  * NUL-terminated within their fields and empty unless the token is good,
  * and a good HS256 token in modes 1 and 2 verifying again the same way.
  */
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -186,6 +192,78 @@ json_only(const uint8_t *data, size_t size)
 	free(buf);
 }
 
+/* Mode 4. The tokens carry signatures of the right length, never good:
+ * what is checked is that keys of any shape the loader accepts can be used. */
+static void
+jwks(const uint8_t *data, size_t size)
+{
+	static const uint8_t algs[] = {WEIR_JWT_RS256, WEIR_JWT_ES256, WEIR_JWT_HS256};
+	static const size_t sig_len[] = {0, 64, 32};
+	static struct weir_jwt_issuer is;
+	uint8_t sig[1024];
+	unsigned int a, i, j;
+
+	memset(sig, 0x5a, sizeof(sig));
+	for (a = 0; a < sizeof(algs); a++) {
+		struct weir_jwt_jwks_stats st;
+		const char *why = NULL;
+		size_t n;
+		int rc;
+
+		memset(&is, 0, sizeof(is));
+		strcpy(is.iss, "joe");
+		is.alg = algs[a];
+		is.exp_optional = 1;
+		rc = weir_jwt_issuer_load_jwks(&is, (const char *)data, size, &st, &why);
+		CHECK(why != NULL || rc == 0);
+		if (rc != 0) {
+			CHECK(rc == -EINVAL || rc == -ENOMEM);
+			CHECK(is.n_keys == 0 && st.added == 0 && st.bad_key >= -1);
+			CHECK(strncmp(why, "JWKS: ", 6) == 0 || strcmp(why, "out of memory") == 0 ||
+			      strcmp(why, "private key material in a JWKS") == 0);
+			continue;
+		}
+		CHECK(st.added >= 1 && st.added == is.n_keys && is.n_keys <= WEIR_JWT_MAX_KEYS);
+		CHECK(st.bad_key == -1);
+		for (i = 0; i < is.n_keys; i++) {
+			const struct weir_jwt_key *k = &is.keys[i];
+
+			CHECK(k->alg == is.alg && memchr(k->kid, '\0', sizeof(k->kid)) != NULL);
+			CHECK((k->pkey != NULL) == (is.alg != WEIR_JWT_HS256));
+			CHECK(is.alg != WEIR_JWT_HS256 ||
+			      (k->secret_len >= 32 && k->secret_len <= 128));
+			CHECK(is.n_keys == 1 || k->kid[0] != '\0');
+			for (j = 0; j < i; j++)
+				CHECK(strcmp(k->kid, is.keys[j].kid) != 0);
+			/* One token naming this key's kid. */
+			n = (size_t)sprintf(tok, "%s.e30.",
+					    a == 0   ? "eyJhbGciOiJSUzI1NiJ9"
+					    : a == 1 ? "eyJhbGciOiJFUzI1NiJ9"
+						     : "eyJhbGciOiJIUzI1NiJ9");
+			if (k->kid[0] != '\0') {
+				/* {"alg":"..","kid":"<kid>"}: kids are any UTF-8 but '"' and '\\'
+				 * need escapes; those keys are tried without a kid. */
+				char hdr[128];
+				size_t hl;
+
+				if (strpbrk(k->kid, "\"\\") == NULL) {
+					hl = (size_t)snprintf(hdr, sizeof(hdr),
+							      "{\"alg\":\"%s\",\"kid\":\"%s\"}",
+							      weir_jwt_alg_name(is.alg), k->kid);
+					n = b64url((const uint8_t *)hdr, hl, tok);
+					memcpy(tok + n, ".e30.", 5);
+					n += 5;
+				}
+			}
+			n += b64url(sig, a == 0 ? (size_t)EVP_PKEY_get_size(k->pkey) : sig_len[a],
+				    tok + n);
+			CHECK(check(&is, tok, n) != 0);
+		}
+		for (i = 0; i < is.n_keys; i++)
+			weir_jwt_key_free(&is.keys[i]);
+	}
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -195,6 +273,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	init();
 	if (size < 1)
 		return 0;
+#ifdef FUZZ_JWT_MODE
+	/* One mode alone (cc -DFUZZ_JWT_MODE=4 ...): every input goes to it. */
+	if (data[0] != FUZZ_JWT_MODE)
+		return 0;
+#endif
 	switch (data[0]) {
 	case 0:
 		check(&hs, (const char *)data + 1, size - 1);
@@ -220,6 +303,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	case 3:
 		json_only(data + 1, size - 1);
+		break;
+	case 4:
+		jwks(data + 1, size - 1);
 		break;
 	default:
 		break;

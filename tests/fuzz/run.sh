@@ -12,7 +12,7 @@
 #   buffer), body (lib/http_lite's chunked body tracker and response head
 #   parser), tcp_ep (lib/tcp_splice's server-side TCP endpoint on random
 #   segments, answers and clock steps), jwt (lib/jwt's verifier: raw tokens
-#   for HS256, RS256 and ES256 issuers, and header/payload pairs it signs)
+#   for HS256, RS256 and ES256 issuers, header/payload pairs it signs, JWK Sets)
 set -euo pipefail
 target=${1:?usage: run.sh TARGET SECONDS [WORK_DIR]}
 shift

@@ -205,6 +205,7 @@ int weir_kl_peek(const struct weir_kl_table *t, uint64_t key, const struct weir_
 
 /**
  * Read a table's counters (relaxed: each is exact, together a snapshot).
+ * Control path: used is counted over the whole table.
  *
  * @param t
  *   Table.

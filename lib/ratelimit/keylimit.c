@@ -10,11 +10,14 @@
  * (else it decides again on what is there). Two workers therefore admit
  * exactly what one worker would, for any interleaving.
  *
- * Tags change only under the set's spinlock: insertion takes an empty
- * entry, eviction an entry whose key is rested at now (its state decides
- * exactly as a fresh one, so replacing it loses nothing); the eviction is a
- * compare-and-swap too, failing if a lock-free decision changed the state
- * between the rest test and the swap. Entries never go back to empty.
+ * A missing key takes the first empty entry of its set by compare-and-swap,
+ * without a lock: entries fill in order and never empty again, so two
+ * workers inserting the same key race for the same entry and the loser
+ * finds the key there. A full set changes its tags only under the set's
+ * spinlock (a byte beside the sets): the key takes the place of a key
+ * that is rested at now (its state decides exactly as a fresh one, so
+ * replacing it loses nothing); that swap fails if a lock-free decision
+ * changed the state between the rest test and the swap.
  *
  * The tag's low 10 bits are the rule id, so an evicting worker finds what
  * a rested state means for any entry (GCRA: TAT <= now; sliding window:
@@ -60,8 +63,8 @@ struct weir_kl_table {
 	struct kl_set *sets;
 	uint8_t *locks;			 /**< one spinlock byte per set */
 	uint64_t meta[WEIR_KL_RULE_IDS]; /**< per rule id: alg | window << 2, 0 unknown */
-	uint64_t used __attribute__((aligned(64)));
-	uint64_t evictions, full, cas_retries;
+	uint64_t evictions __attribute__((aligned(64))); /* rare events only: shared lines */
+	uint64_t full, cas_retries;
 } __attribute__((aligned(64)));
 
 #define HDR_SIZE ((sizeof(struct weir_kl_table) + 63) & ~(size_t)63)
@@ -346,26 +349,29 @@ weir_kl_table_init(void *mem, size_t len, uint32_t entries)
 void
 weir_kl_table_stats(const struct weir_kl_table *t, struct weir_kl_stats *s)
 {
-	s->used = __atomic_load_n(&t->used, __ATOMIC_RELAXED);
+	/* Counted here, not per insert: a counter every insert bumps is one cache
+	 * line all workers fight over (an insert is most decisions of a table
+	 * filling up). */
+	s->used = 0;
+	for (uint32_t i = 0; i < t->nsets; i++)
+		for (unsigned int j = 0; j < WAYS; j++)
+			s->used += load(&t->sets[i].e[j].tag) != 0;
 	s->evictions = __atomic_load_n(&t->evictions, __ATOMIC_RELAXED);
 	s->full = __atomic_load_n(&t->full, __ATOMIC_RELAXED);
 	s->cas_retries = __atomic_load_n(&t->cas_retries, __ATOMIC_RELAXED);
 }
 
 /*
- * A key the set lacks: under the set's lock, look again (another worker may
- * have inserted it: -EAGAIN, decide lock-free), else install the state of a
- * first admitted request in an empty entry or in place of a rested key.
+ * A key its set lacks, the set full: under the set's lock, look again
+ * (another worker may have put it in: -EAGAIN, decide lock-free), else put
+ * the state of a first admitted request in place of a rested key.
  */
 static int
-insert(struct weir_kl_table *t, uint32_t si, const struct weir_kl_rule *r, uint64_t tag,
-       uint64_t now, struct weir_kl_result *res, struct kl_entry **ep, uint64_t *wrote)
+evict(struct weir_kl_table *t, uint32_t si, const struct weir_kl_rule *r, uint64_t tag,
+      uint64_t now, struct weir_kl_result *res, struct kl_entry **ep, uint64_t *wrote)
 {
 	struct kl_set *set = &t->sets[si];
-	struct kl_entry *e;
 	uint64_t nst;
-	kl_u128 old;
-	unsigned int i;
 
 	lock(&t->locks[si]);
 	if (find(set, tag) != NULL) {
@@ -374,39 +380,60 @@ insert(struct weir_kl_table *t, uint32_t si, const struct weir_kl_rule *r, uint6
 	}
 	decide(r, 0, now, 1, &nst, res); /* a fresh key admits: limit, burst >= 1 */
 	__atomic_store_n(&t->meta[r->id], rule_meta(r), __ATOMIC_RELAXED);
-	for (i = 0; i < WAYS; i++) {
-		e = &set->e[i];
-		if (load(&e->tag) != 0)
-			continue;
-		old = pack(0, load(&e->state)); /* nobody else writes an empty entry */
-		if (cas16(e, &old, pack(tag, nst))) {
-			count(&t->used);
-			goto done;
-		}
-	}
-	for (i = 0; i < WAYS; i++) {
-		uint64_t otag;
+	for (unsigned int i = 0; i < WAYS; i++) {
+		struct kl_entry *e = &set->e[i];
+		uint64_t otag = load(&e->tag); /* stable: full sets change tags under this lock */
+		kl_u128 old = pack(otag, load(&e->state));
 
-		e = &set->e[i];
-		otag = load(&e->tag); /* stable: tags change under this lock */
-		old = pack(otag, load(&e->state));
 		while (rested(load(&t->meta[otag & ID_MASK]), (uint64_t)(old >> 64), now)) {
 			if (cas16(e, &old, pack(tag, nst))) {
 				__atomic_store_n(&e->allowed, 0, __ATOMIC_RELAXED);
 				__atomic_store_n(&e->limited, 0, __ATOMIC_RELAXED);
 				count(&t->evictions);
-				goto done;
+				unlock(&t->locks[si]);
+				*ep = e;
+				*wrote = nst;
+				return 1;
 			}
 			/* A decision changed the state meanwhile: test it again. */
 		}
 	}
 	unlock(&t->locks[si]);
 	return -ENOSPC;
-done:
-	unlock(&t->locks[si]);
-	*ep = e;
-	*wrote = nst;
-	return 1;
+}
+
+/*
+ * The entry of a tag, or a new one: the first empty entry of its set, taken
+ * by compare-and-swap without the lock (admitting the request: *wrote).
+ * Entries fill in order and never empty again, so a tag the set holds is
+ * always before its first empty entry: two workers inserting the same tag
+ * race for the same entry, and the loser finds the tag there. A full set
+ * changes tags only under its lock (evict()), when no entry is empty.
+ */
+static struct kl_entry *
+lookup(struct weir_kl_table *t, struct kl_set *set, const struct weir_kl_rule *r, uint64_t tag,
+       uint64_t now, struct weir_kl_result *res, uint64_t *wrote)
+{
+	for (unsigned int i = 0; i < WAYS; i++) {
+		struct kl_entry *e = &set->e[i];
+		uint64_t tg = load(&e->tag), nst;
+		kl_u128 old;
+
+		if (tg == tag)
+			return e;
+		if (tg != 0)
+			continue;
+		decide(r, 0, now, 1, &nst, res);
+		__atomic_store_n(&t->meta[r->id], rule_meta(r), __ATOMIC_RELAXED);
+		old = pack(0, 0); /* an empty entry's state is never written */
+		if (cas16(e, &old, pack(tag, nst))) {
+			*wrote = nst;
+			return e;
+		}
+		if ((uint64_t)old == tag)
+			return e;
+	}
+	return NULL;
 }
 
 /* One rule's take: 1 admitted, 0 denied (*ep the entry), -ENOSPC. */
@@ -416,18 +443,22 @@ take_one(struct weir_kl_table *t, const struct weir_kl_rule *r, uint64_t tag, ui
 {
 	uint32_t si = kl_set_index(t, tag);
 	struct kl_entry *e;
-	uint64_t nst;
+	uint64_t nst = 0;
 	kl_u128 old;
 	int rc;
 
 	for (;;) {
-		e = find(&t->sets[si], tag);
+		*wrote = 0;
+		e = lookup(t, &t->sets[si], r, tag, now, res, wrote);
 		if (e == NULL) {
-			rc = insert(t, si, r, tag, now, res, ep, wrote);
+			rc = evict(t, si, r, tag, now, res, ep, wrote);
 			if (rc != -EAGAIN)
 				return rc;
 			continue;
 		}
+		*ep = e;
+		if (*wrote != 0)
+			return 1; /* inserted (a state written is never 0: TAT >= T, or a count) */
 		old = pack(tag, load(&e->state));
 		for (;;) {
 			if (!decide(r, (uint64_t)(old >> 64), now, 1, &nst, res)) {
@@ -435,11 +466,9 @@ take_one(struct weir_kl_table *t, const struct weir_kl_rule *r, uint64_t tag, ui
 				 * is still ours (the entry was not given to another key). */
 				if (load(&e->tag) != tag)
 					break;
-				*ep = e;
 				return 0;
 			}
 			if (cas16(e, &old, pack(tag, nst))) {
-				*ep = e;
 				*wrote = nst;
 				return 1;
 			}

@@ -170,8 +170,9 @@ struct weir_kl_table *weir_kl_table_init(void *mem, size_t len, uint32_t entries
  *   give-back, as if the request had not come.
  * @return
  *   1 admitted, 0 limited, -ENOSPC if a rule's key has no entry and its set
- *   has no free or rested one (nothing is taken; res is unspecified;
- *   the caller decides), -EINVAL if n is 0 or above WEIR_KL_RULES_MAX.
+ *   has no free or rested one (what earlier rules took is given back
+ *   as above; res is unspecified; the caller decides), -EINVAL if n is 0 or above
+ * WEIR_KL_RULES_MAX.
  */
 int weir_kl_take(struct weir_kl_table *t, uint64_t key, const struct weir_kl_rule *rules,
 		 unsigned int n, uint64_t now_ns, struct weir_kl_result *res);
@@ -205,6 +206,7 @@ int weir_kl_peek(const struct weir_kl_table *t, uint64_t key, const struct weir_
 
 /**
  * Read a table's counters (relaxed: each is exact, together a snapshot).
+ * Control path: used is counted over the whole table.
  *
  * @param t
  *   Table.

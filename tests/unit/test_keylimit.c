@@ -466,7 +466,10 @@ test_threads_one_key(void **state)
 	struct weir_kl_rule sw = mk_rule(1, WEIR_KL_SLIDING_WINDOW, 1000, 3600 * S, 0);
 
 	(void)state;
-	/* 200 keys one after the other, 1000 decisions a thread each: 200000. */
+	/* One key, 200000 decisions a thread (the quota goes in the first few
+	 * microseconds: little racing), then 200 keys one after the other,
+	 * started together, 1000 decisions a thread each (racing throughout). */
+	race(64, &g, 1, 1, 1, 200000, 1000);
 	race(64, &g, 1, 200, 1, 1000, 1000);
 	race(64, &sw, 1, 200, 1, 1000, 1000);
 }

@@ -201,7 +201,10 @@ const char *weir_jwt_alg_name(uint8_t alg);
  * weir_jwt_cache_init() (the caller gives the memory). A hit is the exact
  * bytes of a token verified before, with the same generation and not past
  * its expiry; the caller keeps what its gate needs from the claims
- * (struct weir_jwt_cached) and skips weir_jwt_verify() on a hit.
+ * (struct weir_jwt_cached) and skips weir_jwt_verify() on a hit. The
+ * cache does not know issuers: a token verified for one issuer is found
+ * again wherever it is presented, so the caller checks the hit's issuer
+ * against the one the request's route expects (a miss if they differ).
  *
  * The hash that picks a set and tags a way is seeded (per worker) but is
  * not a PRF and needs not be: a hit compares the stored bytes, so two

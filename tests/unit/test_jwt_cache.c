@@ -348,10 +348,17 @@ test_too_long(void **state)
 	weir_jwt_cache_put(c, tok, WEIR_JWT_CACHE_TOKEN_MAX, NOW, NOW + 100, GEN, &v);
 	assert_non_null(weir_jwt_cache_get(c, tok, WEIR_JWT_CACHE_TOKEN_MAX, NOW, GEN));
 	assert_null(weir_jwt_cache_get(c, tok, WEIR_JWT_CACHE_TOKEN_MAX - 1, NOW, GEN));
-	/* The empty token is never stored. */
+	/* The empty token is never stored, nor found in a free way (length 0),
+	 * even when its hash is every way's (hash_mask 0: all tags 0) and the
+	 * time and generation those of a zeroed way. */
 	weir_jwt_cache_put(c, tok, 0, NOW, NOW + 100, GEN, &v);
 	assert_null(weir_jwt_cache_get(c, tok, 0, NOW, GEN));
 	assert_int_equal(c->puts, 1);
+	cache_free(c, mem);
+	c = cache_new(64, 42, &mem);
+	c->hash_mask = 0;
+	assert_null(weir_jwt_cache_get(c, tok, 0, 0, 0));
+	assert_int_equal(c->misses, 1);
 	cache_free(c, mem);
 }
 

@@ -14,7 +14,7 @@
 
 #include <stdint.h>
 
-#include "weir_config_gate.h"
+#include "weir_gate_config.h"
 #include "weir_http_route.h"
 #include "weir_lb.h"
 #include "weir_pkt.h"

@@ -62,7 +62,10 @@ http_answer(struct weir_http_worker *hw, uint32_t idx, const struct weir_conn *c
 	if (x->buf == 0 || x->ep.state != WEIR_TCP_EP_COLLECT)
 		return;
 	resp = http_buf(hw, x) + hw->buf_size - WEIR_HTTP_BUF_ANSWER;
-	len = weir_http_response(resp, WEIR_HTTP_BUF_ANSWER, status, error, time(NULL), 1);
+	len = x->pre_len != 0 ? x->pre_len
+			      : weir_http_response(resp, WEIR_HTTP_BUF_ANSWER, status, error,
+						   time(NULL), 1);
+	x->pre_len = 0;
 	x->phase = WEIR_HTTP_P_ANSWER;
 	count_status(hw, status);
 	if (weir_tcp_ep_respond(&x->ep, resp, (uint32_t)len, 1, hw->now_ms, &o) >= 0)
@@ -90,10 +93,10 @@ http_route_rewrite(struct weir_http_worker *hw, const struct weir_conn *c, struc
 	const struct weir_http_config *h = http_conf(x);
 	uint64_t *hits = &hw->route_hits[x->parent * (WEIR_HTTP_ROUTES_MAX + 1)];
 	char client[64], rid[40];
-	struct weir_http_edit e[6];
+	struct weir_http_edit e[9];
 	unsigned int n = 0;
 	size_t rw;
-	int route;
+	int route, g;
 
 	hw->stats.http_heads++;
 	if (r->method == WEIR_HTTP_CONNECT) {
@@ -109,6 +112,10 @@ http_route_rewrite(struct weir_http_worker *hw, const struct weir_conn *c, struc
 	}
 	*svc = route >= 0 ? h->route[route].service : x->parent;
 	hits[route >= 0 ? (unsigned int)route : WEIR_HTTP_ROUTES_MAX]++;
+	g = http_gate_request(hw, c, x, r, region, route, e, why);
+	if (g < 0)
+		return g;
+	n = (unsigned int)g;
 
 	addr_str(c, client, sizeof(client));
 	e[n++] = (struct weir_http_edit){WEIR_HTTP_EDIT_APPEND, "X-Forwarded-For", client};

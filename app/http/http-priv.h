@@ -6,6 +6,7 @@
 
 #include "core/weir.h"
 #include "http/http.h"
+#include "weir_http_out.h"
 
 /* Per service: its Via element ("1.1 weir"), read-only once the workers run. */
 extern char weir_http_via[WEIR_MAX_SERVICES][40];
@@ -15,6 +16,25 @@ seq_lt(uint32_t a, uint32_t b)
 {
 	return (int32_t)(a - b) < 0;
 }
+
+/* ---- gate.c ---- */
+
+/* The API gate's shared state (lib/gate). */
+extern struct weir_gate weir_http_gate;
+
+/* Control: the gate from the config (keys published, routes' rule sets). */
+int http_gate_init(char *err, size_t errlen);
+
+/* A worker's part of the gate. */
+int http_gate_init_worker(struct weir_http_worker *hw);
+void http_gate_fini_worker(struct weir_http_worker *hw);
+
+/* The gate on request r (routed to route, -1: the default): the number of
+ * header edits written to e[] (at most 3: identity for the backend), or
+ * -status with *why, weir's answer written (x->pre_len). */
+int http_gate_request(struct weir_http_worker *hw, const struct weir_conn *c,
+		      struct weir_http_ctx *x, const struct weir_http_req *r, const uint8_t *region,
+		      int route, struct weir_http_edit *e, const char **why);
 
 /* ---- frame.c ---- */
 

@@ -14,6 +14,7 @@
 #include <rte_common.h>
 
 #include "core/counters.h"
+#include "weir_gate.h"
 #include "weir_http.h"
 #include "weir_http_body.h"
 #include "weir_tcp_endpoint.h"
@@ -79,6 +80,7 @@ struct weir_http_ctx {
 	uint8_t parent;	      /**< the http service */
 	uint8_t c2b;	      /**< enum weir_http_c2b */
 	uint16_t late_status; /**< LATE: weir's answer */
+	uint16_t pre_len;     /**< weir's answer is written already (the gate's): its length */
 	const char *late_why; /**< LATE: its message (a static string) */
 	uint32_t late_fin;    /**< LATE: backend's view of weir's FIN */
 	uint64_t late_until;  /**< LATE: the backend's FIN is awaited until then (ms) */
@@ -164,6 +166,10 @@ struct weir_http_worker {
 	unsigned int id;      /**< the worker's index */
 	uint64_t *route_hits; /**< per service x (WEIR_HTTP_ROUTES_MAX + 1): the last is the default
 			       */
+	struct weir_gate_local *gate;	   /**< the worker's part of the API gate */
+	struct weir_gate_out gate_out;	   /**< the gate's last answer */
+	struct weir_gate_creds gate_creds; /**< the last request's credentials */
+	char gate_subject[3 * 128 + 1];	   /**< X-Weir-Subject's value */
 	struct weir_http_stats stats;
 };
 

@@ -23,8 +23,6 @@ weir_http_init(char *err, size_t errlen)
 	const struct weir_config *cfg = weir.cfg;
 	unsigned int i;
 
-	(void)err;
-	(void)errlen;
 	http_any = 0;
 	head_max_all = 0;
 	for (i = 0; i < cfg->n_services; i++) {
@@ -40,7 +38,7 @@ weir_http_init(char *err, size_t errlen)
 			head_max_all = h->head_max;
 		snprintf(weir_http_via[i], sizeof(weir_http_via[i]), "1.1 %s", h->via);
 	}
-	return 0;
+	return http_any ? http_gate_init(err, errlen) : 0;
 }
 
 int
@@ -72,7 +70,7 @@ weir_http_init_worker(struct weir_http_worker *hw, unsigned int id, int socket, 
 		"weir_http_hits", sizeof(uint64_t) * WEIR_MAX_SERVICES * (WEIR_HTTP_ROUTES_MAX + 1),
 		RTE_CACHE_LINE_SIZE, socket);
 	if (hw->ctx == NULL || hw->bufs == NULL || hw->buf_free == NULL || hw->buf_owner == NULL ||
-	    hw->scratch == NULL || hw->route_hits == NULL) {
+	    hw->scratch == NULL || hw->route_hits == NULL || http_gate_init_worker(hw) != 0) {
 		weir_http_fini_worker(hw);
 		return -ENOMEM;
 	}
@@ -93,6 +91,7 @@ weir_http_fini_worker(struct weir_http_worker *hw)
 	rte_free(hw->buf_owner);
 	rte_free(hw->scratch);
 	rte_free(hw->route_hits);
+	http_gate_fini_worker(hw);
 	memset(hw, 0, sizeof(*hw));
 }
 

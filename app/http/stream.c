@@ -146,6 +146,7 @@ late_check(struct weir_http_worker *hw, uint32_t idx, const struct weir_conn *c,
 	if (x->buf == 0 && hw->n_free != 0) {
 		x->buf = hw->buf_free[--hw->n_free] + 1;
 		hw->buf_owner[x->buf - 1] = idx;
+		x->pre_len = 0; /* an answer written in the buffer given back is gone */
 	}
 	if (x->buf == 0) {
 		/* No buffer for the answer: the client is reset instead. */

@@ -356,6 +356,7 @@ int64_t weir_jwt_cache_expiry(const struct weir_jwt_issuer *is, const struct wei
  *   The 64-bit hash (with hash_mask applied).
  */
 uint64_t weir_jwt_cache_hash(const struct weir_jwt_cache *c, const char *tok, size_t len);
+
 /* ---- JWK Sets (lib/jwt/jwks.c) ---- */
 
 /** Largest JWK Set text weir_jwt_issuer_load_jwks() reads, bytes. */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-#ifndef WEIR_CONFIG_GATE_H
-#define WEIR_CONFIG_GATE_H
+#ifndef WEIR_GATE_CONFIG_H
+#define WEIR_GATE_CONFIG_H
 
 /**
  * @file
@@ -104,4 +104,4 @@ struct weir_route_gate {
 	struct weir_gate_rules rules; /**< auth none: per client address */
 };
 
-#endif /* WEIR_CONFIG_GATE_H */
+#endif /* WEIR_GATE_CONFIG_H */

@@ -1,0 +1,452 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The gate's decision for one request: authenticate (a cached token, a
+ * token verified against the issuers, an API key looked up by its
+ * SHA-256), check the key's state and tier, then charge the request to
+ * the limits of its tier or route in the shared limit table.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "weir_gate.h"
+
+#define NS UINT64_C(1000000000)
+/* Rule ids in the limit table: tiers, routes, the failed-authentication rule. */
+#define ID_TIER(t, i) ((uint16_t)((t)*WEIR_GATE_RULES_MAX + (i)))
+#define ID_ROUTE_BASE ((uint16_t)(WEIR_GATE_TIERS_MAX * WEIR_GATE_RULES_MAX))
+#define ID_BAD_AUTH ((uint16_t)(WEIR_KL_RULE_IDS - 1))
+/* How long a token without exp stays cached (it is checked again then). */
+#define NO_EXP_CACHE_S 300
+
+/* splitmix64's finalizer: keys of different kinds stay apart by their seed. */
+static uint64_t
+mix(uint64_t x)
+{
+	x ^= x >> 30;
+	x *= UINT64_C(0xbf58476d1ce4e5b9);
+	x ^= x >> 27;
+	x *= UINT64_C(0x94d049bb133111eb);
+	return x ^ (x >> 31);
+}
+
+static uint64_t
+hash_bytes(uint64_t h, const uint8_t *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		h = (h ^ p[i]) * UINT64_C(0x100000001b3);
+	return mix(h);
+}
+
+uint64_t
+weir_gate_key_of_hash(const uint8_t hash[32])
+{
+	uint64_t k;
+
+	memcpy(&k, hash + 8, 8); /* the id shows bytes 0..7; the key's limits use others */
+	return mix(k ^ UINT64_C(0x6b6579)) | 1;
+}
+
+uint64_t
+weir_gate_key_of_subject(unsigned int issuer, const char *sub)
+{
+	return hash_bytes(UINT64_C(0xcbf29ce484222325) ^ ((uint64_t)issuer + 1) << 56,
+			  (const uint8_t *)sub, strlen(sub)) |
+	       1;
+}
+
+uint64_t
+weir_gate_key_of_addr(const uint8_t *addr, uint8_t family)
+{
+	return hash_bytes(UINT64_C(0x84222325cbf29ce4) ^ family, addr, family == 4 ? 4 : 16) | 1;
+}
+
+static int
+policy_set(struct weir_gate_policy *p, const struct weir_gate_rules *rs, uint16_t id0,
+	   const char **why)
+{
+	unsigned int i;
+
+	p->n = 0;
+	for (i = 0; i < rs->n; i++) {
+		const struct weir_gate_rule *r = &rs->r[i];
+		uint8_t alg = r->alg == WEIR_GATE_SLIDING_WINDOW ? WEIR_KL_SLIDING_WINDOW
+			      : r->alg == WEIR_GATE_TOKEN_BUCKET ? WEIR_KL_TOKEN_BUCKET
+								 : WEIR_KL_GCRA;
+
+		if (weir_kl_rule_init(&p->kl[i], (uint16_t)(id0 + i), alg, r->limit,
+				      (uint64_t)r->window_s * NS,
+				      alg == WEIR_KL_SLIDING_WINDOW ? 0 : r->burst, why) != 0)
+			return -EINVAL;
+		p->rule[i] = r;
+		p->n++;
+	}
+	return 0;
+}
+
+int
+weir_gate_init(struct weir_gate *g, const struct weir_gate_config *cfg, void *lim_mem,
+	       size_t lim_len, const char **why)
+{
+	static struct weir_gate_rule bad;
+	struct weir_gate_rules rs;
+	unsigned int t;
+
+	memset(g, 0, sizeof(*g));
+	g->cfg = cfg;
+	g->lim = weir_kl_table_init(lim_mem, lim_len, cfg->limit_entries);
+	if (g->lim == NULL) {
+		*why = "limit table: no memory";
+		return -EINVAL;
+	}
+	for (t = 0; t < cfg->n_tiers; t++)
+		if (policy_set(&g->policy[t], &cfg->tiers[t].rules, ID_TIER(t, 0), why) != 0)
+			return -EINVAL;
+	g->n_policies = cfg->n_tiers;
+	snprintf(bad.name, sizeof(bad.name), "bad_auth");
+	bad.alg = WEIR_GATE_GCRA;
+	bad.limit = cfg->bad_auth_limit;
+	bad.window_s = cfg->bad_auth_window_s;
+	bad.burst = cfg->bad_auth_limit;
+	rs.n = 1;
+	rs.r[0] = bad;
+	if (policy_set(&g->bad_auth, &rs, ID_BAD_AUTH, why) != 0)
+		return -EINVAL;
+	g->bad_auth.rule[0] = &bad;
+	return 0;
+}
+
+int
+weir_gate_policy_add(struct weir_gate *g, const struct weir_gate_rules *rs, uint16_t id)
+{
+	const char *why;
+	uint32_t id0 = ID_ROUTE_BASE + (uint32_t)id * WEIR_GATE_RULES_MAX;
+
+	if (g->n_policies == WEIR_GATE_POLICIES_MAX || id0 + WEIR_GATE_RULES_MAX > ID_BAD_AUTH)
+		return -ENOSPC;
+	if (policy_set(&g->policy[g->n_policies], rs, (uint16_t)id0, &why) != 0)
+		return -EINVAL;
+	return (int)g->n_policies++;
+}
+
+int
+weir_gate_local_init(struct weir_gate_local *l, const struct weir_gate_config *cfg, uint64_t seed)
+{
+	uint32_t n = 4;
+	size_t len;
+
+	memset(l, 0, sizeof(*l));
+	while (n < cfg->token_cache)
+		n <<= 1;
+	len = weir_jwt_cache_size(n);
+	l->cache_mem = malloc(len);
+	l->md = EVP_MD_CTX_new();
+	l->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+	if (l->cache_mem == NULL || l->md == NULL || l->sha256 == NULL ||
+	    weir_jwt_cache_init(&l->cache, l->cache_mem, len, n, seed) != 0) {
+		weir_gate_local_fini(l);
+		return -ENOMEM;
+	}
+	l->cold_second = -1;
+	return 0;
+}
+
+void
+weir_gate_local_fini(struct weir_gate_local *l)
+{
+	free(l->cache_mem);
+	EVP_MD_CTX_free(l->md);
+	EVP_MD_free(l->sha256);
+	l->cache_mem = NULL;
+	l->md = NULL;
+	l->sha256 = NULL;
+}
+
+/* SHA-256 with the worker's context: no allocation per request. */
+static int
+sha256(struct weir_gate_local *l, const char *key, size_t len, uint8_t out[32])
+{
+	unsigned int n = 32;
+
+	return EVP_DigestInit_ex2(l->md, l->sha256, NULL) == 1 &&
+			       EVP_DigestUpdate(l->md, key, len) == 1 &&
+			       EVP_DigestFinal_ex(l->md, out, &n) == 1
+		       ? 0
+		       : -1;
+}
+
+static int
+tier_of(const struct weir_gate_config *cfg, const char *name)
+{
+	unsigned int t;
+
+	for (t = 0; t < cfg->n_tiers; t++)
+		if (strcmp(cfg->tiers[t].name, name) == 0)
+			return (int)t;
+	return cfg->default_tier;
+}
+
+static int
+cold_budget(struct weir_gate *g, struct weir_gate_local *l, int64_t now_s)
+{
+	if (l->cold_second != now_s) {
+		l->cold_second = now_s;
+		l->cold_left = g->cfg->cold_verify_per_s;
+	}
+	if (l->cold_left == 0)
+		return -1;
+	l->cold_left--;
+	return 0;
+}
+
+/* A token: cached, or verified against each issuer (its alg first). 0 or -1 (o set). */
+static int
+by_token(struct weir_gate *g, struct weir_gate_local *l, const struct weir_gate_creds *cr,
+	 int64_t now_s, uint32_t gen, struct weir_gate_out *o, uint64_t *key)
+{
+	const struct weir_gate_config *cfg = g->cfg;
+	const struct weir_jwt_cached *hit;
+	struct weir_jwt_cached v;
+	const char *why = "no issuer takes this token", *w;
+	unsigned int i, best = 0;
+	int rc = -1;
+
+	hit = weir_jwt_cache_get(&l->cache, cr->token, cr->token_len, now_s, gen);
+	if (hit != NULL) {
+		l->stats.cache_hits++;
+		o->tier = (int)hit->tier;
+		snprintf(o->subject, sizeof(o->subject), "%s", hit->sub);
+		*key = weir_gate_key_of_subject(hit->issuer, hit->sub);
+		return 0;
+	}
+	if (cold_budget(g, l, now_s) != 0) {
+		l->stats.cold_capped++;
+		o->status = 503;
+		o->why = "token verification capacity exceeded";
+		return -1;
+	}
+	for (i = 0; i < cfg->n_issuers; i++) {
+		int e = weir_jwt_verify(&cfg->issuers[i].jwt, cr->token, cr->token_len, now_s,
+					&l->claims, &w);
+
+		if (e == 0) {
+			rc = 0;
+			break;
+		}
+		/* The most telling refusal: past the algorithm check of an issuer of that alg. */
+		if (best == 0 && e != WEIR_JWT_E_ALG) {
+			why = w;
+			best = 1;
+		} else if (best == 0 && i == 0) {
+			why = w;
+		}
+	}
+	l->stats.verified++;
+	if (rc != 0) {
+		l->stats.bad_token++;
+		o->status = 401;
+		o->why = why;
+		return -1;
+	}
+	if (l->claims.sub[0] == '\0') {
+		l->stats.bad_token++;
+		o->status = 401;
+		o->why = "token has no subject";
+		return -1;
+	}
+	if (l->claims.jti[0] != '\0' &&
+	    weir_gate_is_revoked(__atomic_load_n(&g->revoked, __ATOMIC_ACQUIRE), l->claims.jti,
+				 now_s)) {
+		l->stats.bad_token++;
+		o->status = 401;
+		o->why = "token revoked";
+		return -1;
+	}
+	memset(&v, 0, sizeof(v));
+	v.issuer = i;
+	v.tier = (uint32_t)tier_of(cfg, l->claims.tier);
+	v.exp = l->claims.exp;
+	memcpy(v.sub, l->claims.sub, sizeof(v.sub));
+	memcpy(v.jti, l->claims.jti, sizeof(v.jti));
+	weir_jwt_cache_put(
+		&l->cache, cr->token, cr->token_len, now_s,
+		weir_jwt_cache_expiry(&cfg->issuers[i].jwt, &l->claims, now_s, NO_EXP_CACHE_S), gen,
+		&v);
+	o->tier = (int)v.tier;
+	snprintf(o->subject, sizeof(o->subject), "%s", v.sub);
+	*key = weir_gate_key_of_subject(i, v.sub);
+	return 0;
+}
+
+/* An API key. 0 or -1 (o set). */
+static int
+by_key(struct weir_gate *g, struct weir_gate_local *l, const struct weir_gate_creds *cr,
+       struct weir_gate_out *o, uint64_t *key)
+{
+	const struct weir_apikey_table *t = __atomic_load_n(&g->keys, __ATOMIC_ACQUIRE);
+	const struct weir_apikey *k;
+	uint8_t h[32];
+
+	if (sha256(l, cr->key, cr->key_len, h) != 0 || t == NULL ||
+	    (k = weir_apikey_find(t, h)) == NULL) {
+		l->stats.unknown_key++;
+		o->status = 401;
+		o->why = "unknown API key";
+		return -1;
+	}
+	memcpy(o->key_id, k->id, sizeof(o->key_id));
+	snprintf(o->subject, sizeof(o->subject), "%s", k->owner);
+	o->tier = k->tier;
+	if (k->blocked) {
+		l->stats.blocked++;
+		o->status = 403;
+		o->why = "API key blocked";
+		return -1;
+	}
+	*key = weir_gate_key_of_hash(h);
+	return 0;
+}
+
+/* 401s cost a source: over gate.bad_auth it is not even heard. */
+static void
+charge_bad(struct weir_gate *g, const uint8_t *addr, uint8_t family, uint64_t now_ns)
+{
+	weir_kl_take(g->lim, weir_gate_key_of_addr(addr, family), g->bad_auth.kl, 1, now_ns, NULL);
+}
+
+static uint32_t
+ceil_s(uint64_t ns)
+{
+	return (uint32_t)((ns + NS - 1) / NS);
+}
+
+static void
+limits(struct weir_gate *g, struct weir_gate_local *l, const struct weir_gate_policy *p,
+       uint64_t key, uint64_t now_ns, struct weir_gate_out *o)
+{
+	struct weir_kl_result res[WEIR_GATE_RULES_MAX];
+	unsigned int i;
+	int rc;
+
+	if (p->n == 0)
+		return;
+	rc = weir_kl_take(g->lim, key, p->kl, p->n, now_ns, res);
+	if (rc < 0) {
+		l->stats.table_full++;
+		o->status = 503;
+		o->why = "limit table full";
+		return;
+	}
+	o->n_rl = p->n;
+	for (i = 0; i < p->n; i++) {
+		struct weir_http_rl *rl = &o->rl[i];
+		uint32_t w = p->rule[i]->window_s;
+
+		rl->policy = p->rule[i]->name;
+		rl->quota = res[i].limit;
+		rl->window_s = w;
+		rl->remaining = res[i].remaining;
+		rl->reset_s = ceil_s(res[i].allowed ? res[i].reset_ns : res[i].retry_ns);
+		if (rl->reset_s > w)
+			rl->reset_s = w;
+		if (!res[i].allowed)
+			o->violated |= 1u << i;
+	}
+	if (rc == 0) {
+		l->stats.limited++;
+		if (o->tier >= 0)
+			l->stats.tier_limited[o->tier]++;
+		o->status = 429;
+		o->why = "over the limit";
+	}
+}
+
+void
+weir_gate_decide(struct weir_gate *g, struct weir_gate_local *l, const struct weir_gate_route *rt,
+		 const struct weir_gate_creds *cr, const uint8_t *addr, uint8_t family,
+		 int64_t now_s, uint64_t now_ns, struct weir_gate_out *o)
+{
+	const struct weir_route_gate *rg = rt->cfg;
+	uint32_t gen = __atomic_load_n(&g->gen, __ATOMIC_ACQUIRE);
+	uint64_t key = 0;
+	int rc = -1;
+
+	memset(o, 0, offsetof(struct weir_gate_out, subject));
+	o->subject[0] = '\0';
+	o->key_id[0] = '\0';
+	o->tier = -1;
+	o->how = rg->auth;
+	if (rg->auth == WEIR_GATE_AUTH_NONE) {
+		l->stats.anonymous++;
+		key = weir_gate_key_of_addr(addr, family);
+		goto limit;
+	}
+	if (cr->bad != NULL) {
+		l->stats.bad_creds++;
+		o->status = 401;
+		o->why = cr->bad;
+		goto bad;
+	}
+	{
+		struct weir_kl_result r;
+
+		if (weir_kl_peek(g->lim, weir_gate_key_of_addr(addr, family), g->bad_auth.kl, 1,
+				 now_ns, &r, NULL, NULL) > 0 &&
+		    !r.allowed) {
+			l->stats.bad_auth_limited++;
+			o->status = 429;
+			o->why = "too many failed authentications";
+			o->n_rl = 1;
+			o->violated = 1;
+			o->rl[0] = (struct weir_http_rl){g->bad_auth.rule[0]->name, r.limit,
+							 g->bad_auth.rule[0]->window_s, 0,
+							 ceil_s(r.retry_ns)};
+			return;
+		}
+	}
+	if (cr->token != NULL && rg->auth != WEIR_GATE_AUTH_API_KEY) {
+		o->how = WEIR_GATE_AUTH_JWT;
+		rc = by_token(g, l, cr, now_s, gen, o, &key);
+		if (rc == 0)
+			l->stats.by_jwt++;
+	} else if (cr->key != NULL && rg->auth != WEIR_GATE_AUTH_JWT) {
+		o->how = WEIR_GATE_AUTH_API_KEY;
+		rc = by_key(g, l, cr, o, &key);
+		if (rc == 0)
+			l->stats.by_key++;
+	} else {
+		l->stats.no_creds++;
+		o->status = 401;
+		o->why = rg->auth == WEIR_GATE_AUTH_API_KEY ? "API key required"
+			 : rg->auth == WEIR_GATE_AUTH_JWT   ? "Bearer token required"
+							    : "Bearer token or API key required";
+	}
+	if (rc != 0)
+		goto bad;
+	if (rg->min_tier >= 0 && o->tier < rg->min_tier) {
+		l->stats.low_tier++;
+		o->status = 403;
+		o->why = "tier too low for this route";
+		return;
+	}
+limit:
+	/* The route's rules, else the tier's; anonymous without rules: none. */
+	if (rt->policy >= 0)
+		limits(g, l, &g->policy[rt->policy], key, now_ns, o);
+	else if (o->tier >= 0)
+		limits(g, l, &g->policy[o->tier], key, now_ns, o);
+	if (o->status == 0) {
+		l->stats.allowed++;
+		if (o->tier >= 0)
+			l->stats.tier_allowed[o->tier]++;
+	}
+	return;
+bad:
+	if (o->status == 401)
+		charge_bad(g, addr, family, now_ns);
+}

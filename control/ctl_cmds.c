@@ -68,14 +68,14 @@ wanted(const struct weir_ctl_arg *a, const char *first)
 {
 	if (a->when == NULL)
 		return !a->optional;
-	return first != NULL && strcmp(first, a->when) == 0;
+	return first != NULL && is_choice(a->when, first);
 }
 
 /* May a be given at all? */
 static int
 allowed(const struct weir_ctl_arg *a, const char *first)
 {
-	return a->when == NULL || (first != NULL && strcmp(first, a->when) == 0);
+	return a->when == NULL || (first != NULL && is_choice(a->when, first));
 }
 
 int

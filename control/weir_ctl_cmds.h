@@ -34,7 +34,8 @@ struct weir_ctl_arg {
 	int optional;	     /**< may be left out */
 	long long min, max;  /**< WEIR_CTL_ARG_INT */
 	const char *choices; /**< WEIR_CTL_ARG_CHOICE: "disable|enable|weight" */
-	const char *when;    /**< if set: given exactly when the first argument is this word */
+	const char *when;    /**< if set: given exactly when the first argument is one of these
+			      * words ("add|tier") */
 };
 
 /** One command. */
@@ -61,6 +62,8 @@ struct weir_ctl_cmd {
 	{.key = k, .option = k, .metavar = m, .type = WEIR_CTL_ARG_INT, .optional = 1, .min = lo,  \
 	 .max = hi},
 #define WEIR_CTL_STR_OPT(k, m) {.key = k, .metavar = m, .type = WEIR_CTL_ARG_STR, .optional = 1},
+#define WEIR_CTL_STR_WHEN(k, m, w)                                                                 \
+	{.key = k, .metavar = m, .type = WEIR_CTL_ARG_STR, .optional = 1, .when = w},
 #define WEIR_CTL_STR_OPTION(k, m)                                                                  \
 	{.key = k, .option = k, .metavar = m, .type = WEIR_CTL_ARG_STR, .optional = 1},
 /* clang-format on */
@@ -110,7 +113,22 @@ struct weir_ctl_cmd {
 		  WEIR_CTL_STR_OPTION(WEIR_CTL_KEY_AFTER, "CURSOR"))                               \
 	X(top, "the N (default 10) sources refused most (limits and bans),",                       \
 	  "merged over the workers; counts may over-estimate by 'error'",                          \
-	  WEIR_CTL_INT_OPT("n", "N", 1, 1000))
+	  WEIR_CTL_INT_OPT("n", "N", 1, 1000))                                                     \
+	X(gate, "the API gate: tiers and their limits with requests allowed and",                  \
+	  "limited, issuers, keys, revoked tokens, the shared limit table")                        \
+	X(key, "change an API key at run time: add KEY TIER [--owner OWNER], rm,",                 \
+	  "tier KEY TIER, block, unblock, show. KEY is the key itself, or\n"                       \
+	  "id:ID (the id backends see in X-Weir-Key-Id); weir keeps only its SHA-256",             \
+	  WEIR_CTL_CHOICE("action", "add|rm|tier|block|unblock|show") WEIR_CTL_STR("key", "KEY")   \
+		  WEIR_CTL_STR_WHEN("tier", "TIER", "add|tier")                                    \
+			  WEIR_CTL_STR_OPTION("owner", "OWNER"))                                   \
+	X(keys, "API keys: id, tier, owner, blocked (never the key)", NULL)                        \
+	X(usage, "a key's limits: per rule, requests allowed and limited, remaining,",             \
+	  "seconds until the quota is whole (KEY or id:ID)", WEIR_CTL_STR("key", "KEY"))           \
+	X(token, "revoke a JWT by its jti until UNTIL (seconds since the epoch;",                  \
+	  "default: a day from now): tokens cached by the workers are checked again",              \
+	  WEIR_CTL_CHOICE("action", "revoke") WEIR_CTL_STR("jti", "JTI")                           \
+		  WEIR_CTL_INT_OPT("until", "UNTIL", 1, 253402300799))
 
 /** Request members of a paged answer (the options of bans), and the most
  * entries of a page. */

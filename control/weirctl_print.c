@@ -375,6 +375,70 @@ print_services(json_t *r)
 }
 
 static void
+print_key(json_t *k)
+{
+	printf("%-16s %-12s %-5s %s%s\n", gets_(k, "id"), gets_(k, "tier"),
+	       json_is_true(json_object_get(k, "blocked")) ? "yes" : "no", gets_(k, "owner"),
+	       json_is_true(json_object_get(k, "removed")) ? "  (removed)" : "");
+}
+
+static void
+print_keys(json_t *r)
+{
+	json_t *k;
+	size_t i;
+
+	printf("%-16s %-12s %-5s %s\n", "id", "tier", "block", "owner");
+	json_array_foreach(json_object_get(r, "keys"), i, k) print_key(k);
+	printf("%lld keys (capacity %lld)\n", geti(r, "count"), geti(r, "capacity"));
+}
+
+static void
+print_usage(json_t *r)
+{
+	json_t *u;
+	size_t i;
+
+	printf("%-16s %-12s %-5s %s\n", "id", "tier", "block", "owner");
+	print_key(r);
+	printf("%-20s %-6s %10s %10s %10s %10s %10s %8s\n", "rule", "scope", "limit", "window_s",
+	       "allowed", "limited", "remaining", "reset_s");
+	json_array_foreach(json_object_get(r, "rules"), i, u)
+		printf("%-20s %-6s %10lld %10lld %10lld %10lld %10lld %8lld\n", gets_(u, "rule"),
+		       gets_(u, "scope"), geti(u, "limit"), geti(u, "window_s"), geti(u, "allowed"),
+		       geti(u, "limited"), geti(u, "remaining"), geti(u, "reset_s"));
+	if (json_array_size(json_object_get(r, "rules")) == 0)
+		printf("(no request of this key in the limit table: every quota whole)\n");
+}
+
+static void
+print_gate(json_t *r)
+{
+	json_t *t, *l, *lt = json_object_get(r, "limit_table");
+	size_t i, j;
+
+	printf("%-16s %-40s %12s %12s\n", "tier", "limits", "allowed", "limited");
+	json_array_foreach(json_object_get(r, "tiers"), i, t)
+	{
+		char lim[128] = "";
+		size_t n = 0;
+
+		json_array_foreach(json_object_get(t, "limits"), j, l) if (n < sizeof(lim)) n +=
+			(size_t)snprintf(lim + n, sizeof(lim) - n, "%s%lld/%llds", j ? ", " : "",
+					 geti(l, "limit"), geti(l, "window_s"));
+		printf("%-16s %-40s %12lld %12lld\n", gets_(t, "name"), lim, geti(t, "allowed"),
+		       geti(t, "limited"));
+	}
+	json_array_foreach(json_object_get(r, "issuers"), i, t)
+		printf("issuer %s: iss %s, %s, %lld key(s)\n", gets_(t, "name"), gets_(t, "iss"),
+		       gets_(t, "alg"), geti(t, "keys"));
+	printf("API keys: %lld; revoked tokens: %lld; limit table: %lld entries used, %lld "
+	       "evictions, %lld full, %lld CAS retries\n",
+	       geti(r, "keys"), geti(r, "revoked"), geti(lt, "used"), geti(lt, "evictions"),
+	       geti(lt, "full"), geti(lt, "cas_retries"));
+}
+
+static void
 print_routes(json_t *r)
 {
 	json_t *s, *e;
@@ -535,6 +599,17 @@ weirctl_print(const char *cmd, json_t *res)
 		       geti(res, "remaining_s"), geti(res, "times"));
 	else if (strcmp(cmd, "unban") == 0)
 		printf("%s: unbanned\n", gets_(res, "source"));
+	else if (strcmp(cmd, "key") == 0)
+		print_key(res);
+	else if (strcmp(cmd, "keys") == 0)
+		print_keys(res);
+	else if (strcmp(cmd, "usage") == 0)
+		print_usage(res);
+	else if (strcmp(cmd, "gate") == 0)
+		print_gate(res);
+	else if (strcmp(cmd, "token") == 0)
+		printf("%s: revoked until %lld (%lld revoked)\n", gets_(res, "jti"),
+		       geti(res, "until"), geti(res, "revoked"));
 	else
 		print_ports(res);
 }

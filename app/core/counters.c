@@ -23,6 +23,9 @@
 #define SP_CTR(...) PLAIN(sp.stats, __VA_ARGS__)
 #define HEALTH_CTR(...) PLAIN(health.stats, __VA_ARGS__)
 #define HTTP_CTR(...) PLAIN(http.stats, __VA_ARGS__)
+#define GATE_CTR(name, table, label, help)                                                         \
+	{"gate_" #name, table, label, "requests", help, WEIR_CTR_COUNTER, WEIR_CTR_WORKER,        \
+	 offsetof(struct weir_worker, http.gate.stats.name), NULL, NULL, NULL},
 #define BACKEND_CTR(name, table, label, unit, help)                                                \
 	{#name, table, label, unit, help, WEIR_CTR_COUNTER, WEIR_CTR_BACKEND,                     \
 	 offsetof(struct weir_l4_backend_stats, name), NULL, NULL, NULL},
@@ -163,6 +166,7 @@ const struct weir_ctr_desc weir_ctrs[] = {
 	GAUGE(http_answering, NULL, NULL, "connections",
 	      "http connections weir answers itself (or will, in order)", http_answering)
 	GAUGE(http_buffers_used, NULL, NULL, "buffers", "head buffers in use", http_buffers_used)
+	WEIR_GATE_COUNTERS(GATE_CTR)
 	GAUGE(syn_early_holding, NULL, NULL, "segments", "client segments held now",
 	      syn_early_holding)
 	WEIR_HEALTH_COUNTERS(HEALTH_CTR)

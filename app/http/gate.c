@@ -98,25 +98,13 @@ http_gate_init_worker(struct weir_http_worker *hw)
 
 	if (getrandom(&seed, sizeof(seed), 0) != (ssize_t)sizeof(seed))
 		return -EIO;
-	hw->gate = calloc(1, sizeof(*hw->gate));
-	if (hw->gate == NULL)
-		return -ENOMEM;
-	if (weir_gate_local_init(hw->gate, weir.cfg->gate, seed) != 0) {
-		free(hw->gate);
-		hw->gate = NULL;
-		return -ENOMEM;
-	}
-	return 0;
+	return weir_gate_local_init(&hw->gate, weir.cfg->gate, seed);
 }
 
 void
 http_gate_fini_worker(struct weir_http_worker *hw)
 {
-	if (hw->gate == NULL)
-		return;
-	weir_gate_local_fini(hw->gate);
-	free(hw->gate);
-	hw->gate = NULL;
+	weir_gate_local_fini(&hw->gate);
 }
 
 /* A header value from any bytes: visible ASCII but '%' as it is, the rest %XX. */
@@ -161,7 +149,7 @@ http_gate_request(struct weir_http_worker *hw, const struct weir_conn *c, struct
 		return (int)n;
 	}
 	weir_gate_creds(r, region, gc->key_header, gc->key_query, cr);
-	weir_gate_decide(&weir_http_gate, hw->gate, gr, cr, c->client.src, c->client.family,
+	weir_gate_decide(&weir_http_gate, &hw->gate, gr, cr, c->client.src, c->client.family,
 			 (int64_t)(weir_clock_real_ns(tsc) / 1000000000u), weir_clock_ns(tsc), o);
 	if (o->status != 0) {
 		uint8_t *ans = http_buf(hw, x) + hw->buf_size - WEIR_HTTP_BUF_ANSWER;

@@ -166,7 +166,7 @@ struct weir_http_worker {
 	unsigned int id;      /**< the worker's index */
 	uint64_t *route_hits; /**< per service x (WEIR_HTTP_ROUTES_MAX + 1): the last is the default
 			       */
-	struct weir_gate_local *gate;	   /**< the worker's part of the API gate */
+	struct weir_gate_local gate;	   /**< the worker's part of the API gate */
 	struct weir_gate_out gate_out;	   /**< the gate's last answer */
 	struct weir_gate_creds gate_creds; /**< the last request's credentials */
 	char gate_subject[3 * 128 + 1];	   /**< X-Weir-Subject's value */

@@ -103,26 +103,31 @@ struct weir_gate {
 	struct weir_gate_policy bad_auth; /**< failed authentications per source */
 };
 
-/** Per-worker counters of the gate: X(name, help). */
+/**
+ * Per-worker counters of the gate: X(name, table, label, help), the shape
+ * of the daemon's counter lists (app/core/counters.h: the table and label
+ * of weirctl stats, NULL for JSON only); their JSON names are "gate_" name.
+ */
 #define WEIR_GATE_COUNTERS(X)                                                                      \
-	X(allowed, "requests the gate let through")                                                \
-	X(anonymous, "of those, on routes without auth")                                           \
-	X(by_jwt, "of those, with a good token")                                                   \
-	X(by_key, "of those, with a good API key")                                                 \
-	X(no_creds, "401: no credentials where the route needs them")                              \
-	X(bad_creds, "401: malformed credentials")                                                 \
-	X(bad_token, "401: a token refused (signature, claims, revoked)")                          \
-	X(unknown_key, "401: an API key not in the table")                                         \
-	X(blocked, "403: a blocked key")                                                           \
-	X(low_tier, "403: a tier below the route's min_tier")                                      \
-	X(limited, "429: over a limit")                                                            \
-	X(bad_auth_limited, "429: a source over gate.bad_auth (not even checked)")                 \
-	X(cold_capped, "503: over cold_verify_per_s this second")                                  \
-	X(table_full, "503: no room in the limit table")                                           \
-	X(cache_hits, "tokens found in the worker's cache")                                        \
-	X(verified, "signatures checked (cold)")
+	X(allowed, "gate", "allowed", "requests the gate let through")                             \
+	X(anonymous, NULL, NULL, "of those, on routes without auth")                               \
+	X(by_jwt, "gate", "jwt", "of those, with a good token")                                    \
+	X(by_key, "gate", "key", "of those, with a good API key")                                  \
+	X(no_creds, "gate", "401_none", "401: no credentials where the route needs them")          \
+	X(bad_creds, NULL, NULL, "401: malformed credentials")                                     \
+	X(bad_token, "gate", "401_token", "401: a token refused (signature, claims, revoked)")     \
+	X(unknown_key, "gate", "401_key", "401: an API key not in the table")                      \
+	X(blocked, "gate", "403_blocked", "403: a blocked key")                                    \
+	X(low_tier, "gate", "403_tier", "403: a tier below the route's min_tier")                  \
+	X(limited, "gate", "429", "429: over a limit")                                             \
+	X(bad_auth_limited, "gate", "429_bad_auth",                                                \
+	  "429: a source over gate.bad_auth (its credentials not even checked)")                   \
+	X(cold_capped, NULL, NULL, "503: over cold_verify_per_s this second")                      \
+	X(table_full, NULL, NULL, "503: no room in the limit table")                               \
+	X(cache_hits, "gate", "cached", "tokens found in the worker's cache")                      \
+	X(verified, "gate", "verified", "tokens verified (signature checked)")
 
-#define WEIR_GATE_CTR_FIELD(name, help) uint64_t name;
+#define WEIR_GATE_CTR_FIELD(name, table, label, help) uint64_t name;
 
 /** Counters per tier (limited, allowed) and outcome. */
 struct weir_gate_stats {

@@ -31,6 +31,7 @@ Usage: e2e.py SCENARIO
         answering 500 is out; every backend down: SYNs answered with an RST
 
   http  http services (tests/e2e/e2e_http.py, which says what it checks)
+  gate  the API gate (tests/e2e/e2e_gate.py, which says what it checks)
 
 Names (namespaces, tap interfaces, EAL prefix, socket) carry the test's PID so
 runs never collide; namespaces are removed, and weir and the HTTP servers
@@ -314,7 +315,7 @@ def bring_up(w, nsc, nsb, tapc, tapb, web, servers, keep_alive=False, serve=None
 
 
 @contextlib.contextmanager
-def l4_topology(name, limits=None, synproxy=None, mutate=None):
+def l4_topology(name, limits=None, synproxy=None, mutate=None, lcores=None):
     """weir on l4_config() (web4 gets `limits` and `synproxy` if given;
     mutate(cfg) changes anything else), its client and
     backend namespaces and tap names, a web directory, and a list of
@@ -330,7 +331,7 @@ def l4_topology(name, limits=None, synproxy=None, mutate=None):
         cfg['services'][0]['synproxy'] = synproxy
     if mutate is not None:
         mutate(cfg)
-    t.w = wt.Weir(name)
+    t.w = wt.Weir(name) if lcores is None else wt.Weir(name, lcores=lcores)
     t.w.configure(cfg)
     t.web = tempfile.mkdtemp(prefix='weir-%s-web-' % name)
     try:
@@ -1215,7 +1216,9 @@ SCENARIOS = {'admin-fairness': admin_fairness, 'bans-pages': bans_pages, 'cli-ed
              'health': health, 'l4': l4, 'reload': reload, 'limits': limits, 'ping': ping, 'synproxy': synproxy}
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import e2e_http  # noqa: E402
+import e2e_gate  # noqa: E402
 SCENARIOS.update(e2e_http.scenarios(sys.modules[__name__]))
+SCENARIOS.update(e2e_gate.scenarios(sys.modules[__name__]))
 
 if __name__ == '__main__':
     if sys.argv[1:] == ['--list']:

@@ -23,7 +23,8 @@ expect() { # WANT WORDS...: complete the last word of WORDS
 
 expect "backends backend ban bans" weirctl ba
 expect "status stats" weirctl --json st
-expect "top" weirctl --socket /run/x.sock --timeout 3 t
+expect "top token" weirctl --socket /run/x.sock --timeout 3 t
+expect "add rm tier block unblock show" weirctl key ""
 expect "disable enable weight check" weirctl backend ""
 expect "weight" weirctl --json backend w
 expect "" weirctl backend disable ""

@@ -38,9 +38,15 @@ test_table(void **state)
 			assert_true(a->type >= WEIR_CTL_ARG_STR && a->type <= WEIR_CTL_ARG_CHOICE);
 			if (a->type == WEIR_CTL_ARG_INT)
 				assert_true(a->min <= a->max);
-			/* "when" names a word of the first argument. */
-			if (a->when != NULL)
-				assert_non_null(strstr(c->args[0].choices, a->when));
+			/* "when" names words of the first argument ("add|tier"). */
+			if (a->when != NULL) {
+				char w[64], *p, *save = NULL;
+
+				snprintf(w, sizeof(w), "%s", a->when);
+				for (p = strtok_r(w, "|", &save); p != NULL;
+				     p = strtok_r(NULL, "|", &save))
+					assert_non_null(strstr(c->args[0].choices, p));
+			}
 		}
 	}
 	assert_null(weir_ctl_cmd_find("reboot"));
@@ -211,6 +217,10 @@ test_requests(void **state)
 		"\"weight\": 3}",
 		"top {\"n\": 1000}",
 		"bans {\"limit\": 10000, \"after\": \"198.18.0.9/32\"}",
+		"key {\"action\": \"add\", \"key\": \"k\", \"tier\": \"free\", \"owner\": \"o\"}",
+		"key {\"action\": \"tier\", \"key\": \"k\", \"tier\": \"free\"}",
+		"key {\"action\": \"rm\", \"key\": \"k\"}",
+		"token {\"action\": \"revoke\", \"jti\": \"j\", \"until\": 253402300799}",
 	};
 	static const struct weir_reject_case refused[] = {
 		{"backend {\"action\": \"weight\", \"pool\": \"p\", \"backend\": \"a:1\"}",
@@ -242,6 +252,12 @@ test_requests(void **state)
 		{"bans {\"limit\": 0}", "bans: \"limit\": expected an integer in [1, 10000]"},
 		{"bans {\"limit\": 10001}", "bans: \"limit\": expected an integer in [1, 10000]"},
 		{"bans {\"after\": 5}", "bans: \"after\": expected a string (CURSOR)"},
+		{"key {\"action\": \"add\", \"key\": \"k\"}", "key: missing \"tier\" (TIER)"},
+		{"key {\"action\": \"tier\", \"key\": \"k\"}", "key: missing \"tier\" (TIER)"},
+		{"key {\"action\": \"block\", \"key\": \"k\", \"tier\": \"free\"}",
+		 "key: \"tier\" only goes with add|tier"},
+		{"token {\"action\": \"revoke\", \"jti\": \"j\", \"until\": 0}",
+		 "token: \"until\": expected an integer in [1, 253402300799]"},
 	};
 	unsigned int i;
 

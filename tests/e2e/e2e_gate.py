@@ -1,0 +1,304 @@
+"""End-to-end scenarios of the API gate (e2e.py runs them): curl and wrk in a
+client namespace, http_backend.py servers in a backend namespace, weir
+between them on tap ports, with two workers.
+
+  gate  an http service whose routes (by host) need a JWT (jwt.example), an
+        API key (key.example), either with min_tier basic (any.example), or
+        nothing but a per-address limit (open.example): a good token reaches
+        the backend, which sees X-Weir-Subject and X-Weir-Tier (and not what
+        the client claimed); no token, an expired one, alg none -> 401 with
+        WWW-Authenticate; a blocked key -> 403; a free key's 6th request in
+        a minute -> 429 with Retry-After, RateLimit-Policy, RateLimit, the
+        legacy X-RateLimit trio and problem+json; a key in the query; a free
+        key below min_tier -> 403; weirctl key add, tier, block, usage, keys,
+        token revoke take effect at run time; exactness across workers: one
+        key from 24 client addresses spread over both workers, exactly its
+        quota admitted; wrk keep-alive with one key: admitted = the quota,
+        admitted + limited = what weir answered, >= wrk's count
+"""
+import base64
+import concurrent.futures
+import hashlib
+import hmac
+import json
+import os
+import subprocess
+import time
+
+E = None  # the e2e module
+PORT = 8000
+SECRET = b'e2e-gate-secret-0123456789abcdef!'
+ISS = 'https://auth.e2e.example'
+AUD = 'weir-e2e'
+K_FREE = 'k-free-0123456789abcdef'
+K_FREE2 = 'k-free2-0123456789abcdef'
+K_BASIC = 'k-basic-0123456789abcdef'
+K_BLOCKED = 'k-blocked-0123456789abcdef'
+K_NEW = 'k-new-0123456789abcdef'
+K_WRK = 'k-wrk-0123456789abcdef'
+K_SPREAD = 'k-spread-0123456789abcdef'
+N_ADDRS = 24  # client addresses of the exactness check
+
+
+def b64(b):
+    return base64.urlsafe_b64encode(b).rstrip(b'=').decode()
+
+
+def jwt(claims, alg='HS256', key=SECRET):
+    head = b64(json.dumps({'alg': alg, 'typ': 'JWT'}).encode())
+    body = b64(json.dumps(claims).encode())
+    signing = (head + '.' + body).encode()
+    sig = b64(hmac.new(key, signing, hashlib.sha256).digest()) if alg == 'HS256' else ''
+    return head + '.' + body + '.' + sig
+
+
+def claims(**kw):
+    c = {'iss': ISS, 'aud': AUD, 'sub': 'alice', 'exp': int(time.time()) + 3600}
+    c.update(kw)
+    return c
+
+
+def gate_config(web):
+    def mutate(cfg):
+        with open(os.path.join(web, 'jwt.secret'), 'wb') as f:
+            f.write(SECRET)
+        cfg['workers'] = [1, 2]
+        cfg['gate'] = {
+            'issuers': [{'name': 'e2e', 'iss': ISS, 'aud': AUD, 'alg': 'HS256',
+                         'secret_file': os.path.join(web, 'jwt.secret')}],
+            'api_keys': {'keys': [
+                {'key': K_FREE, 'tier': 'free', 'owner': 'fred'},
+                {'key': K_FREE2, 'tier': 'free', 'owner': 'fran'},
+                {'key': K_BASIC, 'tier': 'basic', 'owner': 'bob'},
+                {'hash': hashlib.sha256(K_BLOCKED.encode()).hexdigest(), 'tier': 'premium',
+                 'owner': 'mallory', 'blocked': True}]},
+            'limit_entries': 65536, 'token_cache': 256,
+            'bad_auth': {'limit': 1000, 'window_s': 60},
+        }
+        cfg['services'].append({
+            'name': 'api', 'vip': E.VIP4, 'port': PORT, 'protocol': 'http', 'scheduler': 'rr',
+            'local_ips': [E.BLOCAL4], 'pool': 'web4', 'timeouts': {'closed': 1},
+            'routes': [
+                {'host': 'jwt.example', 'pool': 'web4', 'auth': 'jwt'},
+                {'host': 'key.example', 'pool': 'web4', 'auth': 'api_key'},
+                {'host': 'any.example', 'pool': 'web4', 'auth': 'any', 'min_tier': 'basic'},
+                {'host': 'open.example', 'pool': 'web4',
+                 'limits': [{'name': 'open', 'limit': 3, 'window_s': 60}]}]})
+    return mutate
+
+
+def curl(t, host, path, *args, src=None):
+    """(status, headers dict lowercased, body) of one request from the client namespace."""
+    argv = ['curl', '-sS', '--max-time', '20', '-D', '-', '-H', 'Host: ' + host]
+    if src is not None:
+        argv += ['--interface', src]
+    r = E.sh(*argv, *args, 'http://%s:%d%s' % (E.VIP4, PORT, path), ns=t.nsc, check=False)
+    E.wt.check(r.returncode == 0, 'curl %s %s: exit %d %s' % (host, path, r.returncode,
+                                                              r.stderr))
+    # (text mode: CR LF reads as LF)
+    head, _, body = r.stdout.partition('\n\n')
+    lines = head.split('\n')
+    status = int(lines[0].split()[1])
+    hdr = {}
+    for ln in lines[1:]:
+        k, _, v = ln.partition(':')
+        hdr[k.strip().lower()] = v.strip()
+    return status, hdr, body
+
+
+def echo_headers(body):
+    try:
+        return {k.lower(): v for k, v in json.loads(body)['headers']}
+    except ValueError:
+        E.wt.fail('not the backend\'s echo: %r' % body)
+
+
+def stats_total(t):
+    return t.w.ctl('stats')['total']
+
+
+def check_401(t, name, *args):
+    st, h, body = curl(t, 'jwt.example', '/echo', *args)
+    E.wt.check(st == 401 and h.get('www-authenticate', '').startswith(
+        'Bearer error="invalid_token", error_description="'),
+               '%s: %d %s %s' % (name, st, h, body))
+    return h['www-authenticate']
+
+
+def check_429(t, h, body, policy, q, w):
+    E.wt.check(h.get('content-type') == 'application/problem+json', '429 type: %s' % h)
+    pb = json.loads(body)
+    E.wt.check(pb.get('type') == 'https://iana.org/assignments/http-problem-types#quota-exceeded'
+               and pb.get('status') == 429 and pb.get('violated-policies') == [policy],
+               '429 body: %s' % body)
+    E.wt.check(h.get('ratelimit-policy') == '"%s";q=%d;w=%d' % (policy, q, w),
+               'RateLimit-Policy: %s' % h)
+    rl = h.get('ratelimit', '')
+    E.wt.check(rl.startswith('"%s";r=0;t=' % policy), 'RateLimit: %s' % h)
+    t_s = int(rl.split(';t=')[1])
+    E.wt.check(0 <= t_s <= w and int(h.get('retry-after', '-1')) >= t_s,
+               'Retry-After %s, t %d' % (h.get('retry-after'), t_s))
+    E.wt.check(h.get('x-ratelimit-limit') == str(q) and h.get('x-ratelimit-remaining') == '0'
+               and int(h.get('x-ratelimit-reset', '-1')) == t_s, 'legacy trio: %s' % h)
+
+
+def gate():
+    import tempfile
+    web = tempfile.mkdtemp(prefix='weir-e2e-gate-secret-')
+    try:
+        with E.l4_topology('e2e-gate', mutate=gate_config(web),
+                           lcores='0@0,1@1,2@0') as t:
+            E.write_who(t.web)
+            E.bring_up(t.w, t.nsc, t.nsb, t.tapc, t.tapb, t.web, t.procs,
+                       serve=backend_argv())
+            run(t)
+    finally:
+        for f in os.listdir(web):
+            os.unlink(os.path.join(web, f))
+        os.rmdir(web)
+
+
+def backend_argv():
+    here = os.path.dirname(os.path.abspath(__file__))
+
+    def argv(addr, name, log):
+        return ['/usr/bin/python3', os.path.join(here, 'http_backend.py'), addr, str(E.BPORT),
+                name, log]
+    return argv
+
+
+def run(t):
+    # A good token: through, and the backend learns who (not what the client says).
+    tok = jwt(claims(tier='basic'))
+    st, h, body = curl(t, 'jwt.example', '/echo', '-H', 'Authorization: Bearer ' + tok,
+                       '-H', 'X-Weir-Subject: root', '-H', 'X-Weir-Key-Id: 0000')
+    E.wt.check(st == 200, 'good token: %d %s' % (st, body))
+    eh = echo_headers(body)
+    E.wt.check(eh.get('x-weir-subject') == 'alice' and eh.get('x-weir-tier') == 'basic' and
+               'x-weir-key-id' not in eh, 'identity seen by the backend: %s' % eh)
+    before = stats_total(t)
+    curl(t, 'jwt.example', '/echo', '-H', 'Authorization: Bearer ' + tok)
+    E.wt.check(stats_total(t)['gate_cache_hits'] >= before['gate_cache_hits'],
+               'gate counters')
+    # Refusals: 401 with RFC 6750's challenge.
+    check_401(t, 'no token')
+    w = check_401(t, 'expired', '-H', 'Authorization: Bearer ' +
+                  jwt(claims(exp=int(time.time()) - 100)))
+    E.wt.check('expired' in w, 'expired: %s' % w)
+    check_401(t, 'alg none', '-H', 'Authorization: Bearer ' + jwt(claims(), alg='none'))
+    check_401(t, 'forged', '-H', 'Authorization: Bearer ' + jwt(claims(), key=b'x' * 40))
+    print('ok: JWT through with X-Weir-Subject/-Tier; no token, expired, alg none, forged: 401',
+          flush=True)
+
+    # API keys: blocked 403; a free key's 6th request in a minute 429.
+    st, _, body = curl(t, 'key.example', '/echo', '-H', 'X-API-Key: ' + K_BLOCKED)
+    E.wt.check(st == 403, 'blocked key: %d %s' % (st, body))
+    for i in range(5):
+        st, h, body = curl(t, 'key.example', '/echo', '-H', 'X-API-Key: ' + K_FREE)
+        E.wt.check(st == 200, 'free key request %d: %d %s' % (i + 1, st, body))
+        eh = echo_headers(body)
+        E.wt.check(eh.get('x-weir-subject') == 'fred' and eh.get('x-weir-tier') == 'free' and
+                   len(eh.get('x-weir-key-id', '')) == 16 and
+                   K_FREE not in ''.join(v for k, v in eh.items() if k.startswith('x-weir')),
+                   'key identity: %s' % eh)
+    st, h, body = curl(t, 'key.example', '/echo', '-H', 'X-API-Key: ' + K_FREE)
+    E.wt.check(st == 429, '6th free request: %d %s' % (st, body))
+    check_429(t, h, body, 'free', 5, 60)
+    # In the query; a free key below min_tier basic; a basic one passes.
+    st, _, body = curl(t, 'key.example', '/echo?x=1&api_key=' + K_FREE2)
+    E.wt.check(st == 200 and echo_headers(body).get('x-weir-subject') == 'fran',
+               'key in the query: %d %s' % (st, body))
+    st, _, body = curl(t, 'any.example', '/echo', '-H', 'X-API-Key: ' + K_FREE2)
+    E.wt.check(st == 403, 'free key on a basic route: %d %s' % (st, body))
+    st, _, body = curl(t, 'any.example', '/echo', '-H', 'X-API-Key: ' + K_BASIC)
+    E.wt.check(st == 200, 'basic key on a basic route: %d %s' % (st, body))
+    # No auth, a per-address limit of 3 a minute.
+    codes = [curl(t, 'open.example', '/who')[0] for _ in range(4)]
+    E.wt.check(codes == [200, 200, 200, 429], 'open route, 3 a minute: %s' % codes)
+    print('ok: blocked 403, free 6th 429 with its headers, key in the query, min_tier 403, '
+          'per-address limit', flush=True)
+
+    # Run time: add a key, use up its quota, re-tier it, block it; usage; revoke a token.
+    st, _, _ = curl(t, 'key.example', '/who', '-H', 'X-API-Key: ' + K_NEW)
+    E.wt.check(st == 401, 'unknown key: %d' % st)
+    added = t.w.ctl('key', 'add', K_NEW, 'free', '--owner', 'newbie')
+    E.wt.check(added.get('tier') == 'free' and added.get('owner') == 'newbie', str(added))
+    codes = [curl(t, 'key.example', '/who', '-H', 'X-API-Key: ' + K_NEW)[0] for _ in range(6)]
+    E.wt.check(codes == [200] * 5 + [429], 'added key: %s' % codes)
+    use = t.w.ctl('usage', K_NEW)
+    r0 = use['rules'][0]
+    E.wt.check(r0['rule'] == 'free' and r0['allowed'] == 5 and r0['limited'] == 1 and
+               r0['remaining'] == 0 and 0 < r0['reset_s'] <= 60, 'usage: %s' % use)
+    t.w.ctl('key', 'tier', K_NEW, 'enterprise')
+    st, _, body = curl(t, 'key.example', '/echo', '-H', 'X-API-Key: ' + K_NEW)
+    E.wt.check(st == 200 and echo_headers(body).get('x-weir-tier') == 'enterprise',
+               're-tiered key: %d %s' % (st, body))
+    t.w.ctl('key', 'block', 'id:' + added['id'])
+    E.wt.check(curl(t, 'key.example', '/who', '-H', 'X-API-Key: ' + K_NEW)[0] == 403,
+               'blocked at run time')
+    keys = t.w.ctl('keys')
+    E.wt.check(keys['count'] == 5 and not any(K_NEW in json.dumps(k) for k in keys['keys']),
+               'keys: %s' % keys)
+    tok = jwt(claims(sub='carol', jti='logout-1'))
+    E.wt.check(curl(t, 'jwt.example', '/who', '-H', 'Authorization: Bearer ' + tok)[0] == 200,
+               'token before revocation')
+    t.w.ctl('token', 'revoke', 'logout-1')
+    w = check_401(t, 'revoked', '-H', 'Authorization: Bearer ' + tok)
+    E.wt.check('revoked' in w, 'revoked: %s' % w)
+    print('ok: weirctl key add/tier/block, usage, keys, token revoke at run time', flush=True)
+
+    spread(t)
+    wrk(t)
+
+
+def spread(t):
+    """One free key from many addresses over both workers: exactly 5 pass."""
+    addrs = ['198.18.0.%d' % (100 + i) for i in range(N_ADDRS)]
+    for a in addrs:
+        E.sh('ip', 'addr', 'add', a + '/24', 'dev', t.tapc, ns=t.nsc)
+    t.w.ctl('key', 'add', K_SPREAD, 'free')
+    before = t.w.ctl('stats')['workers']
+
+    def one(a):
+        return curl(t, 'key.example', '/who', '-H', 'X-API-Key: ' + K_SPREAD, src=a)[0]
+    with concurrent.futures.ThreadPoolExecutor(max_workers=N_ADDRS) as ex:
+        codes = list(ex.map(one, addrs * 2))
+    after = t.w.ctl('stats')['workers']
+    per = [(a['gate_allowed'] + a['gate_limited']) - (b['gate_allowed'] + b['gate_limited'])
+           for a, b in zip(after, before)]
+    E.wt.check(codes.count(200) == 5 and codes.count(429) == len(codes) - 5,
+               'one key from %d addresses: %s' % (N_ADDRS, codes))
+    E.wt.check(len(per) == 2 and min(per) > 0, 'requests per worker: %s' % per)
+    print('ok: one key over both workers (%s requests each): exactly 5 of %d admitted' %
+          (per, len(codes)), flush=True)
+
+
+def wrk(t):
+    """wrk keep-alive for 5 s with one free key (5 a minute: one more every 12 s, so
+    none within the run): admitted = 5; weir's answers >= wrk's count."""
+    t.w.ctl('key', 'add', K_WRK, 'free')
+    before = stats_total(t)
+    r = E.sh('wrk', '-t', '2', '-c', '8', '-d', '5s', '-H', 'Host: key.example', '-H',
+             'X-API-Key: ' + K_WRK, 'http://%s:%d/who' % (E.VIP4, PORT), ns=t.nsc)
+    total = int(r.stdout.split(' requests in ')[0].split()[-1])
+    non2xx = 0
+    for ln in r.stdout.splitlines():
+        if 'Non-2xx or 3xx responses:' in ln:
+            non2xx = int(ln.split(':')[1])
+    after = stats_total(t)
+    allowed = after['gate_allowed'] - before['gate_allowed']
+    limited = after['gate_limited'] - before['gate_limited']
+    use = t.w.ctl('usage', K_WRK)['rules'][0]
+    E.wt.check(total - non2xx == 5 and allowed == 5 and use['allowed'] == 5,
+               'wrk: %d requests, %d non-2xx, weir allowed %d, usage %s\n%s' %
+               (total, non2xx, allowed, use, r.stdout))
+    E.wt.check(total <= allowed + limited <= total + 8 and use['limited'] == limited,
+               'wrk %d, weir allowed %d + limited %d' % (total, allowed, limited))
+    print('ok: wrk %d requests with one key: %d admitted, %d limited' % (total, allowed, limited),
+          flush=True)
+
+
+def scenarios(module):
+    global E
+    E = module
+    return {'gate': gate}

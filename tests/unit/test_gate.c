@@ -69,6 +69,12 @@ static const struct creds_case creds_cases[] = {
 	{"/p?xapi_key=" K_FREE "&api_keyx=" K_FREE "&api_key", "", NULL, NULL, NULL},
 	{"/p?API_KEY=" K_FREE, "", NULL, NULL, NULL},
 	{"/p?api_key=" K_FREE, "Authorization: Bearer t.t.t\r\n", "t.t.t", K_FREE, NULL},
+	/* Malformed: nothing found, not even the good token before the bad key. */
+	{"/", "Authorization: Bearer t.t.t\r\nX-API-Key: short\r\n", NULL, NULL,
+	 "malformed API key"},
+	{"/p?api_key=%zz", "Authorization: Bearer t.t.t\r\n", NULL, NULL, "malformed API key"},
+	{"/p?api_key=" K_FREE "&api_key=" K_FREE, "Authorization: Bearer t.t.t\r\n", NULL, NULL,
+	 "two API key parameters"},
 };
 
 /* What case i found (what, at p, n bytes) against what it should have (want, or NULL). */

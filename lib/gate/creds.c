@@ -85,6 +85,18 @@ query_param(const char *q, uint32_t n, const char *name, char *out, uint32_t cap
 	return found;
 }
 
+/* Malformed: the message, and nothing found (a token seen before the key is dropped too). */
+static int
+refuse(struct weir_gate_creds *c, const char *why)
+{
+	c->token = NULL;
+	c->token_len = 0;
+	c->key = NULL;
+	c->key_len = 0;
+	c->bad = why;
+	return -1;
+}
+
 int
 weir_gate_creds(const struct weir_http_req *r, const uint8_t *head, const char *key_header,
 		const char *key_query, struct weir_gate_creds *c)
@@ -102,17 +114,13 @@ weir_gate_creds(const struct weir_http_req *r, const uint8_t *head, const char *
 		const char *name = (const char *)head + h->name.off;
 
 		if (h->name.len == 13 && strncasecmp(name, "authorization", 13) == 0) {
-			if (auth >= 0) {
-				c->bad = "two Authorization fields";
-				return -1;
-			}
+			if (auth >= 0)
+				return refuse(c, "two Authorization fields");
 			auth = (int)i;
 		} else if (h->name.len == strlen(key_header) &&
 			   strncasecmp(name, key_header, h->name.len) == 0) {
-			if (key >= 0) {
-				c->bad = "two API key fields";
-				return -1;
-			}
+			if (key >= 0)
+				return refuse(c, "two API key fields");
 			key = (int)i;
 		}
 	}
@@ -124,10 +132,8 @@ weir_gate_creds(const struct weir_http_req *r, const uint8_t *head, const char *
 		if (n >= 6 && strncasecmp(v, "bearer", 6) == 0 && (n == 6 || v[6] == ' ')) {
 			while (k < n && v[k] == ' ')
 				k++;
-			if (k == n || !b64token(v + k, n - k)) {
-				c->bad = "malformed Bearer token";
-				return -1;
-			}
+			if (k == n || !b64token(v + k, n - k))
+				return refuse(c, "malformed Bearer token");
 			c->token = v + k;
 			c->token_len = n - k;
 		}
@@ -141,24 +147,16 @@ weir_gate_creds(const struct weir_http_req *r, const uint8_t *head, const char *
 		int n = query_param((const char *)head + r->query.off, r->query.len, key_query,
 				    c->buf, sizeof(c->buf));
 
-		if (n == -3) {
-			c->bad = "two API key parameters";
-			return -1;
-		}
-		if (n == -2) {
-			c->bad = "malformed API key";
-			return -1;
-		}
+		if (n == -3)
+			return refuse(c, "two API key parameters");
+		if (n == -2)
+			return refuse(c, "malformed API key");
 		if (n >= 0) {
 			c->key = c->buf;
 			c->key_len = (uint32_t)n;
 		}
 	}
-	if (c->key != NULL && !weir_apikey_key_valid((const uint8_t *)c->key, c->key_len)) {
-		c->key = NULL;
-		c->key_len = 0;
-		c->bad = "malformed API key";
-		return -1;
-	}
+	if (c->key != NULL && !weir_apikey_key_valid((const uint8_t *)c->key, c->key_len))
+		return refuse(c, "malformed API key");
 	return 0;
 }

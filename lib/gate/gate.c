@@ -376,9 +376,12 @@ weir_gate_decide(struct weir_gate *g, struct weir_gate_local *l, const struct we
 	uint64_t key = 0;
 	int rc = -1;
 
+	/* Not the whole answer: rl[] is read only up to n_rl. */
 	memset(o, 0, offsetof(struct weir_gate_out, subject));
 	o->subject[0] = '\0';
 	o->key_id[0] = '\0';
+	o->n_rl = 0;
+	o->violated = 0;
 	o->tier = -1;
 	o->how = rg->auth;
 	if (rg->auth == WEIR_GATE_AUTH_NONE) {

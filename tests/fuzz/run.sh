@@ -12,7 +12,9 @@
 #   buffer), body (lib/http_lite's chunked body tracker and response head
 #   parser), tcp_ep (lib/tcp_splice's server-side TCP endpoint on random
 #   segments, answers and clock steps), jwt (lib/jwt's verifier: raw tokens
-#   for HS256, RS256 and ES256 issuers, header/payload pairs it signs, JWK Sets)
+#   for HS256, RS256 and ES256 issuers, header/payload pairs it signs, JWK Sets),
+#   gate (lib/gate's credentials: Bearer token, API key header or query, over
+#   heads lib/http_lite accepts)
 set -euo pipefail
 target=${1:?usage: run.sh TARGET SECONDS [WORK_DIR]}
 shift
@@ -35,13 +37,18 @@ case $target in
     http) srcs=("$root/lib/http_lite/parse.c" "$root/lib/http_lite/fields.c"); inc=$root/lib/http_lite ;;
     tcp_ep) srcs=("$root/lib/tcp_splice/endpoint.c"); inc=$root/lib/tcp_splice ;;
     jwt) srcs=("$root"/lib/jwt/*.c -lcrypto); inc=$root/lib/jwt ;;
+    gate)
+        srcs=("$root/lib/gate/creds.c" "$root/lib/http_lite/parse.c" "$root/lib/http_lite/fields.c"
+            "$root/lib/apikey/apikey.c" -I"$root/lib/apikey" -I"$root/lib/http_lite"
+            -I"$root/lib/jwt" -I"$root/lib/ratelimit" -lcrypto)
+        inc=$root/lib/gate ;;
     pkt) srcs=("$root"/lib/pkt/*.c); inc=$root/lib/pkt ;;
     config)
         srcs=("$root"/app/config/weir_config*.c "$root"/lib/lb/*.c "$root"/lib/pkt/*.c
             "$root/lib/http_lite/route.c" -I"$root/lib/http_lite"
             -I"$root/lib/lb" -I"$root/lib/pkt" -ljansson -lm)
         inc=$root/app/config ;;
-    *) echo "fuzz: unknown target $target (probe, pkt, config, http, body, tcp_ep, jwt)"; exit 2 ;;
+    *) echo "fuzz: unknown target $target (probe, pkt, config, http, body, tcp_ep, jwt, gate)"; exit 2 ;;
 esac
 "$cc" -std=gnu11 -D_GNU_SOURCE -g -O1 -Wall -Wextra -Werror \
     -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \

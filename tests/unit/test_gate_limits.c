@@ -1,0 +1,338 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * lib/gate's limits: a tier's, a route's own, two rules at once, each 429
+ * written by lib/http_lite and its RateLimit fields read back; failed
+ * authentications per source; the cap on cold verifications per second;
+ * exactness of the shared limit table through the gate with two workers.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gate_fixture.h"
+
+/* ---- 3. limits ---- */
+
+struct sf_item {
+	char name[64];
+	long long q, w, r, t;
+};
+
+/* RateLimit and RateLimit-Policy values as Structured Field lists (test_http_out.c). */
+static int
+sf_list(const char *v, struct sf_item *it, int max)
+{
+	int n = 0;
+
+	for (;;) {
+		size_t k = 0;
+
+		if (n == max || *v++ != '"')
+			return -1;
+		memset(&it[n], 0, sizeof(it[n]));
+		it[n].q = it[n].w = it[n].r = it[n].t = -1;
+		while (*v != '"') {
+			if (*v < 0x20 || *v > 0x7e || *v == '\\' || k + 1 == sizeof(it[n].name))
+				return -1;
+			it[n].name[k++] = *v++;
+		}
+		v++;
+		while (*v == ';') {
+			char key = *++v;
+			long long x = 0;
+
+			if (v[1] != '=' || v[2] < '0' || v[2] > '9')
+				return -1;
+			for (v += 2; *v >= '0' && *v <= '9'; v++)
+				x = x * 10 + (*v - '0');
+			if (key == 'q')
+				it[n].q = x;
+			else if (key == 'w')
+				it[n].w = x;
+			else if (key == 'r')
+				it[n].r = x;
+			else if (key == 't')
+				it[n].t = x;
+			else
+				return -1;
+		}
+		n++;
+		if (*v == '\0')
+			return n;
+		if (v[0] != ',' || v[1] != ' ')
+			return -1;
+		v += 2;
+	}
+}
+
+static void
+field(const char *resp, const char *name, char *out, size_t cap)
+{
+	char pat[64];
+	const char *p, *e;
+
+	snprintf(pat, sizeof(pat), "\r\n%s: ", name);
+	p = strstr(resp, pat);
+	assert_non_null(p);
+	p += strlen(pat);
+	e = strstr(p, "\r\n");
+	assert_true(e != NULL && (size_t)(e - p) < cap);
+	memcpy(out, p, (size_t)(e - p));
+	out[e - p] = '\0';
+}
+
+/* A 429 as weir writes it, read back: the policies, r <= q, 0 <= t <= w, Retry-After >= t. */
+static void
+check_429(const struct weir_gate_out *o)
+{
+	struct sf_item it[WEIR_GATE_RULES_MAX], pol[WEIR_GATE_RULES_MAX];
+	char out[2048], v[512];
+	unsigned int i;
+	size_t n;
+
+	assert_int_equal(o->status, 429);
+	n = weir_http_response_limited((uint8_t *)out, sizeof(out) - 1, o->rl, o->n_rl, o->violated,
+				       T0, 0, 0);
+	assert_true(n > 0);
+	out[n] = '\0';
+	field(out, "RateLimit-Policy", v, sizeof(v));
+	assert_int_equal(sf_list(v, pol, WEIR_GATE_RULES_MAX), (int)o->n_rl);
+	field(out, "RateLimit", v, sizeof(v));
+	assert_int_equal(sf_list(v, it, WEIR_GATE_RULES_MAX), (int)o->n_rl);
+	field(out, "Retry-After", v, sizeof(v));
+	for (i = 0; i < o->n_rl; i++) {
+		assert_string_equal(it[i].name, o->rl[i].policy);
+		assert_string_equal(pol[i].name, o->rl[i].policy);
+		assert_true(it[i].r >= 0 && it[i].r <= pol[i].q);
+		assert_true(it[i].t >= 0 && it[i].t <= pol[i].w);
+		if (o->violated & (1u << i))
+			assert_true(atoll(v) >= it[i].t && it[i].t > 0);
+	}
+}
+
+static void
+test_limits(void **state)
+{
+	const char *hk = "X-API-Key: " K_FREE "\r\n", *hb = "X-API-Key: " K_BASIC "\r\n";
+	struct weir_gate_out o;
+	int i, p2;
+
+	(void)state;
+	for (i = 0; i < 5; i++) {
+		decide_at(&rg_key, -1, "/", hk, 1, 0, &o);
+		expect(&o, 0, NULL);
+		assert_int_equal(o.n_rl, 1);
+		assert_int_equal(o.rl[0].remaining, (uint64_t)(4 - i));
+		assert_int_equal(o.violated, 0);
+	}
+	decide_at(&rg_key, -1, "/", hk, 2, 0, &o);
+	expect(&o, 429, "over the limit");
+	assert_string_equal(o.rl[0].policy, "free");
+	assert_int_equal(o.rl[0].quota, 5);
+	assert_int_equal(o.rl[0].window_s, 60);
+	assert_int_equal(o.rl[0].remaining, 0);
+	assert_int_equal(o.rl[0].reset_s, 12);
+	assert_int_equal(o.violated, 1);
+	check_429(&o);
+	decide_at(&rg_key, -1, "/", hk, 3, 11, &o);
+	expect(&o, 429, NULL);
+	assert_int_equal(o.rl[0].reset_s, 1);
+	check_429(&o);
+	/* The same answer area again: nothing of the 429 left in it. */
+	decide_at(&rg_key, -1, "/", hk, 3, 12, &o);
+	expect(&o, 0, NULL);
+	assert_int_equal(o.violated, 0);
+	assert_int_equal(o.rl[0].remaining, 0);
+	decide_at(&rg_key, -1, "/", "", 3, 12, &o);
+	expect(&o, 401, NULL);
+	assert_int_equal(o.n_rl, 0);
+	assert_int_equal(l.stats.tier_allowed[0], 6);
+	assert_int_equal(l.stats.tier_limited[0], 2);
+	/* A route's own rules instead of the tier's: basic (20/min) gets 3. */
+	for (i = 0; i < 3; i++) {
+		decide_at(&rg_key, p_route, "/", hb, 4, 0, &o);
+		expect(&o, 0, NULL);
+		assert_string_equal(o.rl[0].policy, "route-a");
+		assert_int_equal(o.rl[0].quota, 3);
+	}
+	decide_at(&rg_key, p_route, "/", hb, 4, 0, &o);
+	expect(&o, 429, NULL);
+	check_429(&o);
+	decide_at(&rg_key, -1, "/", hb, 4, 0, &o);
+	expect(&o, 0, NULL);
+	assert_int_equal(o.rl[0].remaining, 19);
+	/* Two rules: which one is violated. */
+	p2 = weir_gate_policy_add(&g, &two_rules, 2);
+	assert_true(p2 > p_route);
+	for (i = 0; i < 5; i++) {
+		decide_at(&rg_key, p2, "/", hk, 5, 100, &o);
+		expect(&o, 0, NULL);
+		assert_int_equal(o.n_rl, 2);
+		assert_int_equal(o.rl[1].remaining, (uint64_t)(6 - i));
+	}
+	decide_at(&rg_key, p2, "/", hk, 5, 100, &o);
+	expect(&o, 429, NULL);
+	assert_int_equal(o.violated, 1);
+	check_429(&o);
+	for (i = 0; i < 2; i++) {
+		decide_at(&rg_key, p2, "/", hk, 5, 160, &o);
+		expect(&o, 0, NULL);
+	}
+	decide_at(&rg_key, p2, "/", hk, 5, 220, &o);
+	expect(&o, 429, NULL);
+	assert_int_equal(o.violated, 2);
+	assert_string_equal(o.rl[1].policy, "per-hour");
+	assert_true(o.rl[0].remaining > 0);
+	check_429(&o);
+}
+
+/* ---- failed authentications, the cold cap ---- */
+
+static void
+test_bad_auth(void **state)
+{
+	struct weir_gate_out o;
+	char tok[1024], good[1100];
+	int i;
+
+	(void)state;
+	tok_for(tok, "alice", "", T0 + 3600);
+	bearer(good, tok);
+	/* Three failures (a bad token, malformed creds, no creds): each its 401. */
+	decide_at(&rg_jwt, -1, "/", "Authorization: Bearer a.b.c\r\n", 7, 0, &o);
+	expect(&o, 401, NULL);
+	decide_at(&rg_jwt, -1, "/", "Authorization: Bearer a b\r\n", 7, 0, &o);
+	expect(&o, 401, "malformed Bearer token");
+	decide_at(&rg_jwt, -1, "/", "", 7, 1, &o);
+	expect(&o, 401, "Bearer token required");
+	/* The fourth, even a good token: not heard. */
+	for (i = 0; i < 2; i++) {
+		decide_at(&rg_jwt, -1, "/", good, 7, 1, &o);
+		expect(&o, 429, "too many failed authentications");
+		assert_int_equal(o.n_rl, 1);
+		assert_int_equal(o.violated, 1);
+		assert_string_equal(o.rl[0].policy, "bad_auth");
+		assert_int_equal(o.rl[0].quota, 3);
+		assert_int_equal(o.rl[0].window_s, 60);
+		assert_int_equal(o.rl[0].remaining, 0);
+		check_429(&o);
+	}
+	assert_int_equal(l.stats.bad_auth_limited, 2);
+	assert_int_equal(l.stats.verified, 1);
+	/* Another address is not affected; nor a route without auth. */
+	decide_at(&rg_jwt, -1, "/", good, 8, 1, &o);
+	expect(&o, 0, NULL);
+	decide_at(&rg_none, p_none, "/", "", 7, 1, &o);
+	expect(&o, 0, NULL);
+	/* One failure's worth later (20 s, from the first at 0 s), heard again. */
+	decide_at(&rg_jwt, -1, "/", good, 7, 19, &o);
+	expect(&o, 429, NULL);
+	assert_int_equal(o.rl[0].reset_s, 1);
+	decide_at(&rg_jwt, -1, "/", good, 7, 20, &o);
+	expect(&o, 0, NULL);
+}
+
+static void
+test_cold_cap(void **state)
+{
+	struct weir_gate_out o;
+	char tok[3][1024], h[3][1100];
+	int i;
+
+	(void)state;
+	cfg.cold_verify_per_s = 2;
+	for (i = 0; i < 3; i++) {
+		char sub[8];
+
+		snprintf(sub, sizeof(sub), "u%d", i);
+		tok_for(tok[i], sub, "", T0 + 3600);
+		bearer(h[i], tok[i]);
+	}
+	decide_at(&rg_jwt, -1, "/", h[0], 1, 5, &o);
+	expect(&o, 0, NULL);
+	decide_at(&rg_jwt, -1, "/", h[1], 1, 5, &o);
+	expect(&o, 0, NULL);
+	decide_at(&rg_jwt, -1, "/", h[2], 1, 5, &o);
+	expect(&o, 503, "token verification capacity exceeded");
+	assert_int_equal(l.stats.cold_capped, 1);
+	/* Cached tokens cost nothing; a 503 is no failed authentication. */
+	for (i = 0; i < 5; i++) {
+		decide_at(&rg_jwt, -1, "/", h[i & 1], 1, 5, &o);
+		expect(&o, 0, NULL);
+		decide_at(&rg_jwt, -1, "/", h[2], 1, 5, &o);
+		expect(&o, 503, NULL);
+	}
+	decide_at(&rg_jwt, -1, "/", h[2], 1, 6, &o);
+	expect(&o, 0, NULL);
+	assert_string_equal(o.subject, "u2");
+	assert_int_equal(l.stats.verified, 3);
+	assert_int_equal(l.stats.cache_hits, 5);
+}
+
+/* ---- two workers, one key ---- */
+
+#define DECISIONS 10000
+
+struct worker {
+	const struct weir_gate_creds *cr;
+	struct weir_gate_local l;
+	pthread_barrier_t *start;
+};
+
+static void *
+worker(void *arg)
+{
+	struct worker *w = arg;
+	const struct weir_gate_route rt = {&rg_key, -1};
+	uint8_t addr[16] = {198, 51, 100, 1};
+	struct weir_gate_out o;
+	int i;
+
+	pthread_barrier_wait(w->start);
+	for (i = 0; i < DECISIONS; i++)
+		weir_gate_decide(&g, &w->l, &rt, w->cr, addr, 4, T0, 1000 * NS + (uint64_t)i, &o);
+	return NULL;
+}
+
+static void
+test_two_workers(void **state)
+{
+	static struct worker w[2];
+	struct weir_gate_creds cr;
+	pthread_barrier_t start;
+	pthread_t th[2];
+	int i;
+
+	(void)state;
+	parse("/", "X-API-Key: " K_FREE "\r\n");
+	assert_int_equal(weir_gate_creds(&req, head, cfg.key_header, cfg.key_query, &cr), 0);
+	assert_int_equal(pthread_barrier_init(&start, NULL, 2), 0);
+	for (i = 0; i < 2; i++) {
+		w[i].cr = &cr;
+		w[i].start = &start;
+		assert_int_equal(weir_gate_local_init(&w[i].l, &cfg, (uint64_t)i + 1), 0);
+		assert_int_equal(pthread_create(&th[i], NULL, worker, &w[i]), 0);
+	}
+	for (i = 0; i < 2; i++)
+		assert_int_equal(pthread_join(th[i], NULL), 0);
+	pthread_barrier_destroy(&start);
+	assert_int_equal(w[0].l.stats.allowed + w[1].l.stats.allowed, 5);
+	assert_int_equal(w[0].l.stats.limited + w[1].l.stats.limited, 2 * DECISIONS - 5);
+	assert_int_equal(w[0].l.stats.by_key + w[1].l.stats.by_key, 2 * DECISIONS);
+	for (i = 0; i < 2; i++)
+		weir_gate_local_fini(&w[i].l);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_limits, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_auth, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cold_cap, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_two_workers, setup, teardown),
+	};
+
+	return weir_test_main(tests);
+}

@@ -245,7 +245,9 @@ member(const struct jwt_obj *o, const char *buf, const char *name)
 	unsigned int i;
 
 	for (i = 0; i < o->n; i++)
-		if (o->m[i].name_len == l && memcmp(buf + o->m[i].name_off, name, l) == 0)
+		/* The first byte before memcmp(): most names differ there. */
+		if (o->m[i].name_len == l && (l == 0 || buf[o->m[i].name_off] == name[0]) &&
+		    memcmp(buf + o->m[i].name_off, name, l) == 0)
 			return &o->m[i];
 	return NULL;
 }

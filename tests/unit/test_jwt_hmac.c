@@ -3,7 +3,8 @@
  * lib/jwt's fast paths against references: the HMAC computed from the
  * key's pad states (hmac.c) against OpenSSL's one-shot HMAC() over random
  * keys and messages, for HS256/384/512; the table base64url (b64.c)
- * against the byte-by-byte reader it replaced; and two threads verifying
+ * against the byte-by-byte reader it replaced; JSON strings decoded in
+ * place around escapes; and two threads verifying
  * with one shared key, which must stay as it was (the key is only read).
  */
 #include <errno.h>
@@ -214,6 +215,45 @@ test_b64_vs_reference(void **state)
 	}
 }
 
+/* JSON strings decoded in place, plain ASCII runs before and after
+ * escapes (moved at once since the run is shifted left by each escape). */
+static void
+test_json_ascii_runs(void **state)
+{
+	static const struct {
+		const char *json, *name, *val;
+	} cases[] = {
+		{"{\"abc\":\"plain text\"}", "abc", "plain text"},
+		{"{\"a\\u0062c\":\"x\\ny z\"}", "abc", "x\ny z"},
+		{"{\"\\u00e9t\\u00e9 long\":\"ab\\\"cd ef\\\\gh\"}", "\xc3\xa9t\xc3\xa9 long",
+		 "ab\"cd ef\\gh"},
+		{"{\"k\":\"\\ud83d\\ude00 and \xc3\xa9 then ascii\"}", "k",
+		 "\xf0\x9f\x98\x80 and \xc3\xa9 then ascii"},
+		{"{\"\":\"\"}", "", ""},
+	};
+	struct jwt_obj o;
+	char buf[128];
+	size_t i, l;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		l = strlen(cases[i].json);
+		memcpy(buf, cases[i].json, l);
+		assert_int_equal(jwt_json_object(buf, l, &o), 0);
+		assert_int_equal(o.n, 1);
+		assert_int_equal(o.m[0].type, JT_STRING);
+		assert_int_equal(o.m[0].name_len, strlen(cases[i].name));
+		assert_memory_equal(buf + o.m[0].name_off, cases[i].name, o.m[0].name_len);
+		assert_int_equal(o.m[0].val_len, strlen(cases[i].val));
+		assert_memory_equal(buf + o.m[0].val_off, cases[i].val, o.m[0].val_len);
+	}
+	/* Two empty names are one name twice; a control byte ends a run badly. */
+	strcpy(buf, "{\"\":1,\"\":2}");
+	assert_int_equal(jwt_json_object(buf, strlen(buf), &o), JWT_JSON_DUP);
+	strcpy(buf, "{\"ab\tc\":1}");
+	assert_int_equal(jwt_json_object(buf, strlen(buf), &o), JWT_JSON_BAD);
+}
+
 /* ---- two threads, one key ---- */
 
 static size_t
@@ -344,9 +384,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_hmac_vs_oneshot),
-		cmocka_unit_test(test_hmac_key_states),
-		cmocka_unit_test(test_b64_vs_reference),
+		cmocka_unit_test(test_hmac_vs_oneshot),	  cmocka_unit_test(test_hmac_key_states),
+		cmocka_unit_test(test_b64_vs_reference),  cmocka_unit_test(test_json_ascii_runs),
 		cmocka_unit_test(test_threads_share_key),
 	};
 

@@ -20,7 +20,7 @@
 #                 packets) that never refuse: the cost of admission
 # Each warmup lasts at least its seconds and until 1M (2M) packets went out.
 # then BUILD_DIR/bench/bench_lb, BUILD_DIR/bench/bench_jwt (lib/jwt: the token
-# cache's hit, cold HS256/RS256/ES256 verification, libjwt) and, if built,
+# cache's hit, cold HS256/384/512, RS256, ES256 verification, libjwt) and, if built,
 # BUILD_DIR/bench/bench_pipeline (weir's worker path over prebuilt mbufs, no
 # PMD: 1K and 1M flows), BUILD_DIR/bench/bench_conn and
 # BUILD_DIR/bench/bench_rl (rate limiters; per-source admission: app/adm/srctab.c

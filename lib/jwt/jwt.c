@@ -13,7 +13,6 @@
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <openssl/pem.h>
 
 #include "jwt_priv.h"
@@ -26,7 +25,7 @@
 
 struct jwt_work {
 	char buf[WEIR_JWT_MAX_TOKEN / 4 * 3 + 16];
-	uint8_t sig[SIG_MAX];
+	uint8_t sig[SIG_MAX + 4]; /* room for jwt_b64url_check_decode()'s bound */
 	struct jwt_obj obj;
 };
 
@@ -50,19 +49,6 @@ static int
 is_hmac(uint8_t alg)
 {
 	return alg >= WEIR_JWT_HS256 && alg <= WEIR_JWT_HS512;
-}
-
-static const EVP_MD *
-alg_md(uint8_t alg)
-{
-	switch (alg) {
-	case WEIR_JWT_HS384:
-		return EVP_sha384();
-	case WEIR_JWT_HS512:
-		return EVP_sha512();
-	default:
-		return EVP_sha256();
-	}
 }
 
 static int
@@ -107,6 +93,7 @@ weir_jwt_key_hmac(struct weir_jwt_key *k, uint8_t alg, const uint8_t *secret, si
 	k->alg = alg;
 	memcpy(k->secret, secret, len);
 	k->secret_len = len;
+	jwt_hmac_key(k);
 	return 0;
 }
 
@@ -208,14 +195,15 @@ sig_ok(const struct weir_jwt_key *k, const uint8_t *in, size_t in_len, const uin
 {
 	uint8_t mac[EVP_MAX_MD_SIZE], der[72];
 	const uint8_t *s = sig;
-	unsigned int mac_len = 0;
+	size_t mac_len;
 	EVP_MD_CTX *ctx;
 	size_t l;
 	int ok;
 
 	if (is_hmac(k->alg)) {
-		if (HMAC(alg_md(k->alg), k->secret, (int)k->secret_len, in, in_len, mac,
-			 &mac_len) == NULL)
+		/* From the key's pad states (hmac.c): no allocation, no lock. */
+		mac_len = jwt_hmac(k, in, in_len, mac);
+		if (mac_len == 0)
 			return 0;
 		/* The lengths are public; the bytes are compared in constant time. */
 		ok = sig_len == mac_len && CRYPTO_memcmp(mac, sig, mac_len) == 0;
@@ -257,7 +245,9 @@ member(const struct jwt_obj *o, const char *buf, const char *name)
 	unsigned int i;
 
 	for (i = 0; i < o->n; i++)
-		if (o->m[i].name_len == l && memcmp(buf + o->m[i].name_off, name, l) == 0)
+		/* The first byte before memcmp(): most names differ there. */
+		if (o->m[i].name_len == l && (l == 0 || buf[o->m[i].name_off] == name[0]) &&
+		    memcmp(buf + o->m[i].name_off, name, l) == 0)
 			return &o->m[i];
 	return NULL;
 }
@@ -348,6 +338,7 @@ weir_jwt_verify(const struct weir_jwt_issuer *is, const char *token, size_t len,
 	struct jwt_work *w = (struct jwt_work *)(void *)out->work;
 	const struct jwt_member *m, *kid;
 	const char *d1, *d2, *pay, *sig_b64;
+	char *pb;
 	size_t max, h_len, p_len, s_len, tried = 0, i;
 	long hl, pl, sl;
 	int64_t exp = 0, nbf = 0, iat = 0;
@@ -374,14 +365,20 @@ weir_jwt_verify(const struct weir_jwt_issuer *is, const char *token, size_t len,
 	p_len = (size_t)(d2 - pay);
 	sig_b64 = d2 + 1;
 	s_len = len - (size_t)(sig_b64 - token);
-	hl = jwt_b64url_check(token, h_len);
-	pl = jwt_b64url_check(pay, p_len);
-	sl = jwt_b64url_check(sig_b64, s_len);
+	/* Checked and decoded in one pass each: the header to buf, the
+	 * payload after it (read only once the signature is good), the
+	 * signature to sig if it fits (if not, it is refused below). */
+	hl = jwt_b64url_check_decode(token, h_len, (uint8_t *)w->buf);
+	pl = hl < 0 ? -1 : jwt_b64url_check_decode(pay, p_len, (uint8_t *)w->buf + hl);
+	if (s_len / 4 * 3 + 2 <= sizeof(w->sig))
+		sl = jwt_b64url_check_decode(sig_b64, s_len, w->sig);
+	else
+		sl = jwt_b64url_check(sig_b64, s_len);
 	if (h_len == 0 || p_len == 0 || hl < 0 || pl < 0 || sl < 0)
 		FAIL(WEIR_JWT_E_FORMAT, "token is not three base64url segments");
+	pb = w->buf + hl;
 
 	/* Header. */
-	jwt_b64url_decode(token, h_len, (uint8_t *)w->buf);
 	rc = jwt_json_object(w->buf, (size_t)hl, &w->obj);
 	if (rc == JWT_JSON_DUP)
 		FAIL(WEIR_JWT_E_DUPLICATE, "duplicate member in header");
@@ -411,7 +408,6 @@ weir_jwt_verify(const struct weir_jwt_issuer *is, const char *token, size_t len,
 	 * the key of that kid and those for any kid. */
 	if ((size_t)sl > SIG_MAX)
 		FAIL(WEIR_JWT_E_SIGNATURE, "invalid signature");
-	jwt_b64url_decode(sig_b64, s_len, w->sig);
 	for (i = 0; i < is->n_keys; i++) {
 		const struct weir_jwt_key *k = &is->keys[i];
 
@@ -428,22 +424,21 @@ weir_jwt_verify(const struct weir_jwt_issuer *is, const char *token, size_t len,
 		FAIL(WEIR_JWT_E_SIGNATURE, "invalid signature");
 
 	/* Payload: authentic from here on. */
-	jwt_b64url_decode(pay, p_len, (uint8_t *)w->buf);
-	rc = jwt_json_object(w->buf, (size_t)pl, &w->obj);
+	rc = jwt_json_object(pb, (size_t)pl, &w->obj);
 	if (rc == JWT_JSON_DUP)
 		FAIL(WEIR_JWT_E_DUPLICATE, "duplicate claim");
 	if (rc != 0)
 		FAIL(WEIR_JWT_E_PAYLOAD, "payload is not a JSON object");
-	m = member(&w->obj, w->buf, "exp");
-	if (m != NULL && int_claim(w->buf, m, &exp) != 0)
+	m = member(&w->obj, pb, "exp");
+	if (m != NULL && int_claim(pb, m, &exp) != 0)
 		FAIL(WEIR_JWT_E_CLAIM_TYPE, "non-integer exp");
 	has_exp = m != NULL;
-	m = member(&w->obj, w->buf, "nbf");
-	if (m != NULL && int_claim(w->buf, m, &nbf) != 0)
+	m = member(&w->obj, pb, "nbf");
+	if (m != NULL && int_claim(pb, m, &nbf) != 0)
 		FAIL(WEIR_JWT_E_CLAIM_TYPE, "non-integer nbf");
 	has_nbf = m != NULL;
-	m = member(&w->obj, w->buf, "iat");
-	if (m != NULL && int_claim(w->buf, m, &iat) != 0)
+	m = member(&w->obj, pb, "iat");
+	if (m != NULL && int_claim(pb, m, &iat) != 0)
 		FAIL(WEIR_JWT_E_CLAIM_TYPE, "non-integer iat");
 	has_iat = m != NULL;
 	if (!has_exp && !is->exp_optional)
@@ -452,10 +447,10 @@ weir_jwt_verify(const struct weir_jwt_issuer *is, const char *token, size_t len,
 		FAIL(WEIR_JWT_E_EXPIRED, "token expired");
 	if (has_nbf && now < nbf - (int64_t)is->leeway_s)
 		FAIL(WEIR_JWT_E_NOT_YET, "token not yet valid");
-	m = member(&w->obj, w->buf, "iss");
-	if (m == NULL || !str_eq(w->buf, m, is->iss))
+	m = member(&w->obj, pb, "iss");
+	if (m == NULL || !str_eq(pb, m, is->iss))
 		FAIL(WEIR_JWT_E_ISS, "issuer not accepted");
-	m = member(&w->obj, w->buf, "aud");
+	m = member(&w->obj, pb, "aud");
 	if (is->aud[0] == '\0') {
 		/* RFC 7519 section 4.1.3: an aud that does not name us is refused. */
 		if (m != NULL)
@@ -463,20 +458,18 @@ weir_jwt_verify(const struct weir_jwt_issuer *is, const char *token, size_t len,
 	} else if (m == NULL) {
 		FAIL(WEIR_JWT_E_AUD, "audience missing");
 	} else if (m->type == JT_ARRAY) {
-		if (jwt_json_array_has(w->buf + m->val_off, m->val_len, is->aud, strlen(is->aud)) !=
-		    1)
+		if (jwt_json_array_has(pb + m->val_off, m->val_len, is->aud, strlen(is->aud)) != 1)
 			FAIL(WEIR_JWT_E_AUD, "audience not accepted");
-	} else if (!str_eq(w->buf, m, is->aud)) {
+	} else if (!str_eq(pb, m, is->aud)) {
 		FAIL(WEIR_JWT_E_AUD, "audience not accepted");
 	}
-	rc = copy_claim(w->buf, &w->obj, is->sub_claim[0] ? is->sub_claim : "sub", out->sub,
+	rc = copy_claim(pb, &w->obj, is->sub_claim[0] ? is->sub_claim : "sub", out->sub,
 			sizeof(out->sub), why, "sub is not a string", "sub too long");
 	if (rc == 0)
-		rc = copy_claim(w->buf, &w->obj, is->tier_claim[0] ? is->tier_claim : "tier",
-				out->tier, sizeof(out->tier), why, "tier is not a string",
-				"tier too long");
+		rc = copy_claim(pb, &w->obj, is->tier_claim[0] ? is->tier_claim : "tier", out->tier,
+				sizeof(out->tier), why, "tier is not a string", "tier too long");
 	if (rc == 0)
-		rc = copy_claim(w->buf, &w->obj, "jti", out->jti, sizeof(out->jti), why,
+		rc = copy_claim(pb, &w->obj, "jti", out->jti, sizeof(out->jti), why,
 				"jti is not a string", "jti too long");
 	if (rc != 0) {
 		memset(out, 0, offsetof(struct weir_jwt_claims, work));

@@ -25,6 +25,25 @@ long jwt_b64url_check(const char *in, size_t len);
 /* Decode a segment jwt_b64url_check() accepted; out holds its length. */
 void jwt_b64url_decode(const char *in, size_t len, uint8_t *out);
 
+/*
+ * Both in one pass: check as jwt_b64url_check() and decode to out, which
+ * holds len / 4 * 3 + 2 bytes (written even when the segment is refused).
+ * Returns the decoded length, or -1.
+ */
+long jwt_b64url_check_decode(const char *in, size_t len, uint8_t *out);
+
+/*
+ * HMAC (hmac.c). jwt_hmac_key() computes k->hmac_pads from k->alg and
+ * k->secret (RFC 2104's inner and outer hash states); jwt_hmac() writes
+ * the MAC of in[0, len) by a key so prepared to mac (64 bytes of room)
+ * and returns its length (jwt_hmac_len(): 32, 48 or 64), or 0 if the key
+ * has no states (not made by weir_jwt_key_hmac()). No allocation, no
+ * lock; the key is only read.
+ */
+size_t jwt_hmac_len(uint8_t alg);
+void jwt_hmac_key(struct weir_jwt_key *k);
+size_t jwt_hmac(const struct weir_jwt_key *k, const uint8_t *in, size_t len, uint8_t *mac);
+
 /* The JSON value types the reader reports. */
 enum jwt_json_type {
 	JT_STRING = 1,

@@ -8,10 +8,10 @@
  * JWS (RFC 7515) with a JWT claims set (RFC 7519), checked against one
  * issuer's settings. Pure: no DPDK, no globals, no allocation by weir per
  * verification (the decoded header and payload go to the caller's
- * struct weir_jwt_claims; OpenSSL allocates its own digest contexts
- * inside a signature check). Keys are loaded once, at configuration time
- * (weir_jwt_key_hmac(), weir_jwt_key_pem()); weir_jwt_verify() only reads
- * them, so one issuer may be shared by every lcore.
+ * struct weir_jwt_claims; an HMAC is computed from states kept in the key,
+ * OpenSSL allocates its own contexts inside an RS256 or ES256 check). Keys are loaded once, at
+ * configuration time (weir_jwt_key_hmac(), weir_jwt_key_pem()); weir_jwt_verify() only reads them,
+ * so one issuer may be shared by every lcore.
  *
  * The algorithm is the issuer's, pinned: the token's "alg" must be that
  * one exactly, never chosen by the token. The order of the checks is
@@ -80,6 +80,13 @@ struct weir_jwt_key {
 	char kid[64]; /**< the token's kid must equal it; "" takes any kid (or none) */
 	uint8_t secret[WEIR_JWT_SECRET_MAX]; /**< HS*: the secret */
 	size_t secret_len;
+	/**
+	 * HS*: the hash states after the secret's inner and outer pads (RFC
+	 * 2104), set by weir_jwt_key_hmac(): a MAC copies them, so no
+	 * verification hashes the pads again. Opaque (OpenSSL's SHA256_CTX or
+	 * SHA512_CTX); as secret as the secret.
+	 */
+	uint64_t hmac_pads[2][28];
 	void *pkey; /**< RS256, ES256: the public key (EVP_PKEY *), owned */
 };
 
@@ -155,7 +162,8 @@ int weir_jwt_key_pem(struct weir_jwt_key *k, uint8_t alg, const char *pem, size_
 		     const char *kid, const char **why);
 
 /**
- * Free what a key holds and zero it (the secret too). NULL is a no-op.
+ * Free what a key holds and zero it (the secret and its HMAC states too).
+ * NULL is a no-op.
  *
  * @param k
  *   The key.

@@ -14,7 +14,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "weir_apikey.h"
 #include "weir_config_priv.h"
 
 #define FILE_MAX 65536
@@ -124,10 +123,11 @@ load_key(struct weir_cfg_ctx *c, const char *where, json_t *o, struct weir_jwt_i
 static int
 load_issuer(struct weir_cfg_ctx *c, const char *where, json_t *o, struct weir_gate_issuer *gi)
 {
-	static const char *const keys[] = {
-		"name", "iss",	     "aud",	   "alg",      "secret_file", "public_key_file",
-		"keys", "sub_claim", "tier_claim", "leeway_s", "max_len",     "exp_optional",
-		NULL};
+	static const char *const keys[] = {"name",	   "iss",	  "aud",
+					   "alg",	   "secret_file", "public_key_file",
+					   "keys",	   "jwks_file",	  "sub_claim",
+					   "tier_claim",   "leeway_s",	  "max_len",
+					   "exp_optional", NULL};
 	struct weir_jwt_issuer *is = &gi->jwt;
 	char key[224];
 	unsigned long u;
@@ -186,7 +186,31 @@ load_issuer(struct weir_cfg_ctx *c, const char *where, json_t *o, struct weir_ga
 		is->exp_optional = json_is_true(v);
 	}
 
-	/* The keys: one given inline (any kid), or "keys" with a kid each. */
+	/* The keys: one given inline (any kid), "keys" with a kid each, or a JWK Set. */
+	if ((v = json_object_get(o, "jwks_file")) != NULL) {
+		struct weir_jwt_jwks_stats st;
+		const char *why = "";
+		char *text = NULL;
+		size_t len = 0;
+
+		snprintf(key, sizeof(key), "%s.jwks_file", where);
+		if (json_object_get(o, "secret_file") != NULL ||
+		    json_object_get(o, "public_key_file") != NULL ||
+		    json_object_get(o, "keys") != NULL)
+			return weir_cfg_fail(c, key, NULL,
+					     "give one of \"jwks_file\", \"keys\" or a key file");
+		if ((rc = read_file(c, key, v, &text, &len)) != 0)
+			return rc;
+		rc = weir_jwt_issuer_load_jwks(is, text, len, &st, &why);
+		memset(text, 0, len); /* an "oct" set holds secrets */
+		free(text);
+		if (rc != 0 && st.bad_key >= 0)
+			return weir_cfg_fail(c, key, NULL, "%s: key %d: %s", json_string_value(v),
+					     st.bad_key, why);
+		if (rc != 0)
+			return weir_cfg_fail(c, key, NULL, "%s: %s", json_string_value(v), why);
+		return 0;
+	}
 	if ((v = json_object_get(o, "keys")) != NULL) {
 		snprintf(key, sizeof(key), "%s.keys", where);
 		if (json_object_get(o, "secret_file") != NULL ||
@@ -401,125 +425,6 @@ weir_cfg_find_tier(struct weir_cfg_ctx *c, const char *key, json_t *v,
 			     g->n_tiers > 2 ? ", " : "");
 }
 
-static int
-load_keys(struct weir_cfg_ctx *c, json_t *o, struct weir_gate_config *g)
-{
-	static const char *const keys[] = {"header", "query", "capacity", "keys", NULL};
-	static const char *const kkeys[] = {"key", "hash", "tier", "owner", "blocked", NULL};
-	char key[96], sub[64];
-	unsigned long u;
-	unsigned int j;
-	json_t *v, *e, *f;
-	size_t i;
-	int rc;
-
-	if (!json_is_object(o))
-		return weir_cfg_fail(c, "gate.api_keys", o, "expected an object {keys, ...}");
-	if ((rc = weir_cfg_check_keys(c, "gate.api_keys", o, keys)) != 0)
-		return rc;
-	if ((v = json_object_get(o, "header")) != NULL) {
-		if ((rc = weir_cfg_get_string(c, "gate.api_keys.header", v, g->key_header,
-					      sizeof(g->key_header))) != 0)
-			return rc;
-		for (j = 0; g->key_header[j] != '\0'; j++)
-			if (!(g->key_header[j] == '-' ||
-			      (g->key_header[j] >= '0' && g->key_header[j] <= '9') ||
-			      ((g->key_header[j] | 0x20) >= 'a' &&
-			       (g->key_header[j] | 0x20) <= 'z')))
-				break;
-		if (j == 0 || g->key_header[j] != '\0')
-			return weir_cfg_fail(c, "gate.api_keys.header", v,
-					     "expected a header name (letters, digits, '-')");
-	}
-	if ((v = json_object_get(o, "query")) != NULL) {
-		if ((rc = weir_cfg_get_string(c, "gate.api_keys.query", v, g->key_query,
-					      sizeof(g->key_query))) != 0)
-			return rc;
-		for (j = 0; g->key_query[j] != '\0'; j++)
-			if (strchr("&=#%+ ", g->key_query[j]) != NULL || g->key_query[j] < 0x21 ||
-			    g->key_query[j] > 0x7e)
-				return weir_cfg_fail(c, "gate.api_keys.query", v,
-						     "expected a parameter name (\"\": none) "
-						     "without '&', '=', '#', '%%', '+'");
-	}
-	u = g->key_capacity;
-	if ((rc = weir_cfg_member_uint(c, "gate.api_keys", o, "capacity", 0, 1, 1u << 24, &u)) < 0)
-		return rc;
-	g->key_capacity = (uint32_t)u;
-	if ((v = json_object_get(o, "keys")) == NULL)
-		return 0;
-	if (!json_is_array(v) || json_array_size(v) > WEIR_GATE_CONF_KEYS_MAX)
-		return weir_cfg_fail(c, "gate.api_keys.keys", v,
-				     "expected an array of at most %d keys",
-				     WEIR_GATE_CONF_KEYS_MAX);
-	if (json_array_size(v) > g->key_capacity)
-		return weir_cfg_fail(c, "gate.api_keys.keys", NULL,
-				     "%zu keys, more than gate.api_keys.capacity (%u)",
-				     json_array_size(v), g->key_capacity);
-	g->keys = calloc(json_array_size(v) + 1, sizeof(*g->keys));
-	if (g->keys == NULL)
-		return weir_cfg_fail(c, "gate.api_keys.keys", NULL, "out of memory");
-	json_array_foreach(v, i, e)
-	{
-		struct weir_gate_key *k = &g->keys[i];
-		const char *s;
-
-		snprintf(sub, sizeof(sub), "gate.api_keys.keys[%zu]", i);
-		if (!json_is_object(e))
-			return weir_cfg_fail(c, sub, e,
-					     "expected an object {key or hash, tier, ...}");
-		if ((rc = weir_cfg_check_keys(c, sub, e, kkeys)) != 0)
-			return rc;
-		/* Neither a key nor its hash is ever shown in a message. */
-		if ((f = json_object_get(e, "key")) != NULL) {
-			snprintf(key, sizeof(key), "%s.key", sub);
-			if (json_object_get(e, "hash") != NULL)
-				return weir_cfg_fail(c, key, NULL,
-						     "give \"key\" or \"hash\", not both");
-			s = json_string_value(f);
-			if (s == NULL || !weir_apikey_key_valid((const uint8_t *)s, strlen(s)))
-				return weir_cfg_fail(c, key, NULL,
-						     "expected %d to %d visible ASCII bytes but "
-						     "',;\"\\' (value not shown)",
-						     WEIR_APIKEY_KEY_MIN, WEIR_APIKEY_KEY_MAX);
-			weir_apikey_hash((const uint8_t *)s, strlen(s), k->hash);
-		} else if ((f = json_object_get(e, "hash")) != NULL) {
-			snprintf(key, sizeof(key), "%s.hash", sub);
-			if (weir_apikey_hash_hex(json_string_value(f), k->hash) != 0)
-				return weir_cfg_fail(c, key, NULL,
-						     "expected the key's SHA-256 as 64 hex digits "
-						     "(value not shown)");
-		} else {
-			return weir_cfg_fail(c, sub, NULL, "missing \"key\" or \"hash\"");
-		}
-		for (j = 0; j < i; j++)
-			if (memcmp(g->keys[j].hash, k->hash, 32) == 0)
-				return weir_cfg_fail(c, sub, NULL,
-						     "the same key as gate.api_keys.keys[%u]", j);
-		snprintf(key, sizeof(key), "%s.tier", sub);
-		if ((f = json_object_get(e, "tier")) == NULL)
-			return weir_cfg_fail(c, key, NULL, "missing");
-		if ((rc = weir_cfg_find_tier(c, key, f, g, &k->tier)) != 0)
-			return rc;
-		snprintf(key, sizeof(key), "%s.owner", sub);
-		if ((f = json_object_get(e, "owner")) != NULL) {
-			if ((rc = weir_cfg_get_string(c, key, f, k->owner, sizeof(k->owner))) != 0)
-				return rc;
-			for (j = 0; k->owner[j] != '\0'; j++)
-				if ((unsigned char)k->owner[j] < 0x20 || k->owner[j] == 0x7f)
-					return weir_cfg_fail(c, key, NULL, "a control character");
-		}
-		snprintf(key, sizeof(key), "%s.blocked", sub);
-		if ((f = json_object_get(e, "blocked")) != NULL) {
-			if (!json_is_boolean(f))
-				return weir_cfg_fail(c, key, f, "expected true or false");
-			k->blocked = json_is_true(f);
-		}
-		g->n_keys++;
-	}
-	return 0;
-}
-
 /* FNV-1a over the canonical text of the "gate" object. */
 static uint64_t
 fingerprint(json_t *o)
@@ -597,7 +502,7 @@ weir_cfg_load_gate(struct weir_cfg_ctx *c, json_t *root, struct weir_config *cfg
 				}
 		}
 	}
-	if ((v = json_object_get(o, "api_keys")) != NULL && (rc = load_keys(c, v, g)) != 0)
+	if ((v = json_object_get(o, "api_keys")) != NULL && (rc = weir_cfg_load_keys(c, v, g)) != 0)
 		return rc;
 	u = g->token_cache;
 	if ((rc = weir_cfg_member_uint(c, "gate", o, "token_cache", 0, 0, 1u << 20, &u)) < 0)

@@ -101,6 +101,9 @@ int weir_cfg_load_gate(struct weir_cfg_ctx *c, json_t *root, struct weir_config 
 int weir_cfg_load_rules(struct weir_cfg_ctx *c, const char *key, json_t *v, const char *dflt,
 			struct weir_gate_rules *rs);
 
+/** Load "gate.api_keys" (object o) into g (its tiers loaded). */
+int weir_cfg_load_keys(struct weir_cfg_ctx *c, json_t *o, struct weir_gate_config *g);
+
 /** The tier named by v (at key) into *out. */
 int weir_cfg_find_tier(struct weir_cfg_ctx *c, const char *key, json_t *v,
 		       const struct weir_gate_config *g, uint8_t *out);

@@ -93,7 +93,7 @@ int
 weir_gate_init(struct weir_gate *g, const struct weir_gate_config *cfg, void *lim_mem,
 	       size_t lim_len, const char **why)
 {
-	static struct weir_gate_rule bad;
+	struct weir_gate_rule *bad = &g->bad_rule;
 	struct weir_gate_rules rs;
 	unsigned int t;
 
@@ -108,16 +108,16 @@ weir_gate_init(struct weir_gate *g, const struct weir_gate_config *cfg, void *li
 		if (policy_set(&g->policy[t], &cfg->tiers[t].rules, ID_TIER(t, 0), why) != 0)
 			return -EINVAL;
 	g->n_policies = cfg->n_tiers;
-	snprintf(bad.name, sizeof(bad.name), "bad_auth");
-	bad.alg = WEIR_GATE_GCRA;
-	bad.limit = cfg->bad_auth_limit;
-	bad.window_s = cfg->bad_auth_window_s;
-	bad.burst = cfg->bad_auth_limit;
+	snprintf(bad->name, sizeof(bad->name), "bad_auth");
+	bad->alg = WEIR_GATE_GCRA;
+	bad->limit = cfg->bad_auth_limit;
+	bad->window_s = cfg->bad_auth_window_s;
+	bad->burst = cfg->bad_auth_limit;
 	rs.n = 1;
-	rs.r[0] = bad;
+	rs.r[0] = *bad;
 	if (policy_set(&g->bad_auth, &rs, ID_BAD_AUTH, why) != 0)
 		return -EINVAL;
-	g->bad_auth.rule[0] = &bad;
+	g->bad_auth.rule[0] = bad;
 	return 0;
 }
 

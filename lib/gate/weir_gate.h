@@ -101,6 +101,7 @@ struct weir_gate {
 	unsigned int n_policies; /**< tiers first, in order */
 	struct weir_gate_policy policy[WEIR_GATE_POLICIES_MAX];
 	struct weir_gate_policy bad_auth; /**< failed authentications per source */
+	struct weir_gate_rule bad_rule;	  /**< its rule (gate.bad_auth) */
 };
 
 /**

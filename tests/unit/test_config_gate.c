@@ -48,7 +48,8 @@ static char dir[64];
 	"'issuers':[" HS ",{'name':'rs','iss':'rs-iss','alg':'RS256','keys':[{'kid':'a',"          \
 	"'public_key_file':'rsa.pem'},{'kid':'b','public_key_file':'rsa.pem'}],"                   \
 	"'sub_claim':'uid','tier_claim':'plan','leeway_s':30,'max_len':2048,'exp_optional':true}," \
-	"{'name':'es','iss':'es-iss','alg':'ES256','public_key_file':'ec.pem'}],"                  \
+	"{'name':'es','iss':'es-iss','alg':'ES256','public_key_file':'ec.pem'},"                   \
+	"{'name':'jw','iss':'jw-iss','alg':'HS256','jwks_file':'oct.jwks'}],"                      \
 	"'tiers':[{'name':'free','limits':[{'limit':5,'window_s':60},{'limit':100,'window_s':"     \
 	"86400,'algorithm':'sliding_window'}]},{'name':'gold','limits':[{'name':'gold-min',"       \
 	"'limit':1000,'window_s':60,'algorithm':'token_bucket','burst':50}]}],"                    \
@@ -127,7 +128,16 @@ setup(void **state)
 		return -1;
 	put("hs.key", "0123456789abcdef0123456789abcdef\n", 33);
 	put("short.key", "0123456789abcdef0123456789abcde\n", 32);
-	put("rsa.pem", "", 0);
+	put("oct.jwks",
+	    "{\"keys\":[{\"kty\":\"oct\",\"kid\":\"k1\",\"k\":"
+	    "\"MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY\"},{\"kty\":\"RSA\",\"n\":\"AQAB\","
+	    "\"e\":\"AQAB\"}]}",
+	    strlen("{\"keys\":[{\"kty\":\"oct\",\"kid\":\"k1\",\"k\":"
+		   "\"MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY\"},{\"kty\":\"RSA\",\"n\":"
+		   "\"AQAB\","
+		   "\"e\":\"AQAB\"}]}"));
+	put("private.jwks", "{\"keys\":[{\"kty\":\"oct\",\"k\":\"AA\",\"d\":\"AA\"}]}",
+	    strlen("{\"keys\":[{\"kty\":\"oct\",\"k\":\"AA\",\"d\":\"AA\"}]}"));
 	put_pubkey("rsa.pem", EVP_RSA_gen(2048));
 	put_pubkey("ec.pem", EVP_EC_gen("P-256"));
 	put_pubkey("rsa1024.pem", EVP_RSA_gen(1024));
@@ -137,8 +147,8 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-	static const char *const files[] = {"hs.key", "short.key", "rsa.pem", "ec.pem",
-					    "rsa1024.pem"};
+	static const char *const files[] = {"hs.key",	   "short.key",	   "rsa.pem", "ec.pem",
+					    "rsa1024.pem", "private.jwks", "oct.jwks"};
 	unsigned int i;
 
 	(void)state;
@@ -161,7 +171,11 @@ test_example(void **state)
 		fail_msg("rejected: %s", errbuf);
 	g = c->gate;
 	assert_non_null(g);
-	assert_int_equal(g->n_issuers, 3);
+	assert_int_equal(g->n_issuers, 4);
+	/* The JWK Set's oct key for HS256 (its RSA key is for another alg: skipped). */
+	assert_int_equal(g->issuers[3].jwt.n_keys, 1);
+	assert_string_equal(g->issuers[3].jwt.keys[0].kid, "k1");
+	assert_int_equal(g->issuers[3].jwt.keys[0].secret_len, 32);
 	assert_string_equal(g->issuers[0].name, "hs");
 	assert_string_equal(g->issuers[0].jwt.iss, "https://auth.example");
 	assert_string_equal(g->issuers[0].jwt.aud, "api");
@@ -330,6 +344,14 @@ test_rejects(void **state)
 		     "'hs.key'}]",
 		     "", ""),
 		 E "gate.issuers[0].keys': give either \"keys\" or one key file, not both"},
+		{CFG("'issuers':[{'name':'x','iss':'i','alg':'HS256','jwks_file':'private.jwks'}]",
+		     "", ""),
+		 E
+		 "gate.issuers[0].jwks_file': private.jwks: key 0: private key material in a JWKS"},
+		{CFG("'issuers':[{'name':'x','iss':'i','alg':'HS256','jwks_file':'oct.jwks',"
+		     "'secret_file':'hs.key'}]",
+		     "", ""),
+		 E "gate.issuers[0].jwks_file': give one of \"jwks_file\", \"keys\" or a key file"},
 		{CFG("'issuers':[" HS "," HS "]", "", ""),
 		 E "gate.issuers[1].name': same name as gate.issuers[0]"},
 		{CFG("'issuers':[{'name':'x','iss':'i','alg':'HS256','secret_file':'hs.key',"

@@ -35,8 +35,8 @@ build-release: deps
 
 # Wire benchmark (generator, dpdk-testpmd baseline, weir) and microbenchmarks
 # (the worker path without a PMD among them), then HTTP proxying end to end
-# (bench/http_e2e.py: HAProxy, NGINX, weir L4); results in
-# $(REL_BUILD)/bench-results.jsonl.
+# (bench/http_e2e.py: HAProxy, NGINX, weir's L4 and http services; then the
+# API gate's job, --job jwt); results in $(REL_BUILD)/bench-results.jsonl.
 bench: build-release
 	bench/run.sh $(REL_BUILD)
 

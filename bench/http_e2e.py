@@ -3,8 +3,8 @@
 HAProxy, NGINX and (behind a flag) weir, in the same namespaces, in one run.
 
   bench/http_e2e.py [--build DIR] [--proxies haproxy,nginx[,weir]]
-                    [--weir-protocol http|tcp|tcp,http] [--seconds N] [--conns N]
-                    [--rounds N] [--out FILE]
+                    [--weir-protocol http|tcp|tcp,http] [--job plain|jwt]
+                    [--seconds N] [--conns N] [--rounds N] [--out FILE]
 
 Topology (names carry this process's PID; addresses from 198.18.0.0/15):
 
@@ -46,17 +46,37 @@ proxies in turn, restarted each round; weir's N rounds last, restarted
 each round too) and the table
 shows the medians, each round's figures kept in the row's rounds_* lists.
 
+--job jwt (default plain) measures the API gate's job instead: one HS256
+token (sub "bench", iss and aud set, exp an hour ahead; its 40-byte secret
+in a file of the run's temporary directory) in "Authorization: Bearer" on
+every wrk request. HAProxy ("haproxy-jwt") takes the bearer token, checks
+its alg is HS256, jwt_verify()s it with the secret, checks iss, aud and
+exp (401 otherwise), then tracks its sub claim in a stick-table with
+http_req_rate(60s) and denies 429 above 100000000 (never during a run: the
+cost of tracking is what is measured). weir ("weir-jwt") runs its http
+service with "auth": "jwt", an issuer with the same secret file, iss and
+aud, and a default tier "bench" of 1000000000 requests per 60 s. NGINX
+stays a plain proxy ("nginx"), the baseline of a proxy doing no auth.
+Before measuring, each gating proxy must answer 401 to no token, a forged
+one and an expired one, and 200 to the good token. Rows have suite "http_e2e_jwt" and
+"job": "jwt"; weir's rows add its gate counters over the window.
+
 Results: one JSON object per proxy and mode (suite "http_e2e") to --out,
 and a markdown table on stdout. Every process is stopped by PID and the
 namespaces are deleted in every outcome (SIGINT/SIGTERM/SIGHUP included).
 Exit 1 if a proxy failed to run or a request failed.
 """
 import argparse
+import base64
+import hashlib
+import hmac
 import json
 import os
 import re
+import secrets
 import shutil
 import signal
+import string
 import subprocess
 import sys
 import tempfile
@@ -76,6 +96,12 @@ CLK_TCK = os.sysconf('SC_CLK_TCK')
 
 WEIR_NAME = {'http': 'weir', 'tcp': 'weir-l4'}  # --weir-protocol: the row's name
 WEIR_PROTOCOL = {v: k for k, v in WEIR_NAME.items()}
+
+# --job jwt: the token, its secret and the claims both gating proxies check.
+JWT_ISS, JWT_AUD, JWT_SUB = 'https://auth.bench.example', 'weir-bench', 'bench'
+JWT_LIMIT = 100000000  # HAProxy's per-sub limit per 60 s: never reached in a run
+WEIR_JWT_LIMIT = 1000000000  # weir's "bench" tier per 60 s (its maximum): the same
+AUTH = []  # curl's and wrk's extra arguments: -H 'Authorization: Bearer ...' for --job jwt
 
 PID = os.getpid()
 NS_CLI, NS_BK, NS_PX = 'wb-cli-%d' % PID, 'wb-bk-%d' % PID, 'wb-px-%d' % PID
@@ -212,7 +238,7 @@ def parse_wrk(out):
 
 def wrk(args, seconds, extra):
     argv = ['ip', 'netns', 'exec', NS_CLI, 'taskset', '-c', str(CLIENT_CPU), 'wrk', '-t', '1',
-            '-c', str(args.conns), '-d', '%ds' % seconds] + extra + [URL]
+            '-c', str(args.conns), '-d', '%ds' % seconds] + AUTH + extra + [URL]
     try:
         r = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 30)
     except subprocess.TimeoutExpired:
@@ -223,8 +249,73 @@ def wrk(args, seconds, extra):
 
 
 def curl_ok():
-    r = sh('curl', '-s', '--max-time', '2', URL, ns=NS_CLI, check=False)
+    r = sh('curl', '-s', '--max-time', '2', *AUTH, URL, ns=NS_CLI, check=False)
     return r.returncode == 0 and r.stdout == BODY
+
+
+def curl_status(*hdr):
+    r = sh('curl', '-s', '-o', '/dev/null', '-w', '%{http_code}', '--max-time', '5', *hdr, URL,
+           ns=NS_CLI, check=False)
+    return r.stdout.strip()
+
+
+def check_gate(name, job):
+    """A gating proxy refuses no token, a forged one and an expired one (401), lets the
+    good one through."""
+    got = {'no token': curl_status()}
+    for what, tok in (('forged token', job.forged), ('expired token', job.expired),
+                      ('good token', job.token)):
+        got[what] = curl_status('-H', 'Authorization: Bearer ' + tok)
+    want = {'no token': '401', 'forged token': '401', 'expired token': '401', 'good token': '200'}
+    if got != want:
+        raise Failed('%s does not gate: %s (want %s)' % (name, got, want))
+    log('%s gates: %s' % (name, ', '.join('%s %s' % kv for kv in got.items())))
+
+
+# ---- --job jwt: one HS256 token ---------------------------------------------------------
+
+def b64url(b):
+    return base64.urlsafe_b64encode(b).rstrip(b'=').decode()
+
+
+def make_jwt(secret, claims):
+    head = b64url(json.dumps({'alg': 'HS256', 'typ': 'JWT'}, separators=(',', ':')).encode())
+    body = b64url(json.dumps(claims, separators=(',', ':')).encode())
+    signing = head + '.' + body
+    return signing + '.' + b64url(hmac.new(secret, signing.encode(), hashlib.sha256).digest())
+
+
+class Job:
+    """What the proxies are asked to do: plain proxying, or --job jwt's gate."""
+
+    def __init__(self, name, tmp):
+        self.name, self.suite = name, 'http_e2e' if name == 'plain' else 'http_e2e_' + name
+        self.secret_file = self.secret = self.token = self.forged = self.expired = None
+        if name == 'jwt':
+            # Letters and digits only: the secret is a quoted string in HAProxy's
+            # configuration (its jwt_verify takes an HMAC secret as is).
+            alphabet = string.ascii_letters + string.digits
+            self.secret = ''.join(secrets.choice(alphabet) for _ in range(40))
+            self.secret_file = os.path.join(tmp, 'jwt.secret')
+            fd = os.open(self.secret_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, 'w') as f:
+                f.write(self.secret)
+            claims = {'iss': JWT_ISS, 'aud': JWT_AUD, 'sub': JWT_SUB,
+                      'exp': int(time.time()) + 3600}
+            self.token = make_jwt(self.secret.encode(), claims)
+            self.forged = make_jwt(b'not-the-secret-' + b'x' * 32, claims)
+            self.expired = make_jwt(self.secret.encode(), dict(claims, exp=int(time.time()) - 600))
+
+    def label(self, proxy):
+        """The row's proxy name: the gating proxies carry the job's name."""
+        return proxy if self.name == 'plain' or proxy == 'nginx' else proxy + '-' + self.name
+
+    def remove_secret(self):
+        if self.secret_file is not None:
+            try:
+                os.unlink(self.secret_file)
+            except FileNotFoundError:
+                pass
 
 
 # ---- topology --------------------------------------------------------------------------
@@ -319,7 +410,7 @@ defaults
 
 frontend fe
     bind %s:80
-    default_backend be
+%%(gate)s    default_backend be
 
 backend be
     # Idle server connections are shared between client connections, as
@@ -328,6 +419,25 @@ backend be
     http-reuse always
     server s1 %s:80
 ''' % (VIP4, BK4)
+
+# --job jwt: what HAProxy 2.6's documentation gives for JWTs (its jwt_verify
+# takes an HMAC secret as the string itself), with the claims weir checks
+# too (iss, aud, exp), then a stick-table on the token's sub: the rate is
+# tracked on every request, the limit never reached.
+HAPROXY_JWT = '''    stick-table type string len 64 size 100k expire 60s store http_req_rate(60s)
+    http-request set-var(txn.bearer) http_auth_bearer
+    http-request set-var(txn.alg) var(txn.bearer),jwt_header_query('$.alg')
+    http-request deny deny_status 401 unless { var(txn.alg) -m str HS256 }
+    http-request deny deny_status 401 unless { var(txn.bearer),jwt_verify(txn.alg,"%(secret)s") 1 }
+    http-request deny deny_status 401 unless { var(txn.bearer),jwt_payload_query('$.iss') -m str %(iss)s }
+    http-request deny deny_status 401 unless { var(txn.bearer),jwt_payload_query('$.aud') -m str %(aud)s }
+    http-request set-var(txn.now) date
+    http-request set-var(txn.exp) var(txn.bearer),jwt_payload_query('$.exp','int')
+    http-request deny deny_status 401 unless { var(txn.exp),sub(txn.now) gt 0 }
+    http-request set-var(txn.sub) var(txn.bearer),jwt_payload_query('$.sub')
+    http-request track-sc0 var(txn.sub)
+    http-request deny deny_status 429 if { sc_http_req_rate(0) gt %(limit)d }
+'''
 
 
 def nginx_conf(tmp, name, server):
@@ -355,16 +465,21 @@ class Kernel:
     """HAProxy or NGINX in the proxy namespace: CPU time from /proc."""
     cpu_method = 'proc'
 
-    def __init__(self, name, tmp):
-        self.name, self.tmp = name, tmp
+    def __init__(self, name, tmp, job):
+        self.kind, self.tmp, self.job = name, tmp, job
+        self.name = job.label(name)
 
     def up(self):
-        if self.name == 'haproxy':
+        if self.kind == 'haproxy':
             d = os.path.join(self.tmp, 'haproxy')
             os.makedirs(d, exist_ok=True)
             cfg = os.path.join(d, 'haproxy.cfg')
+            gate = ''
+            if self.job.name == 'jwt':
+                gate = HAPROXY_JWT % {'secret': self.job.secret, 'iss': JWT_ISS, 'aud': JWT_AUD,
+                                      'limit': JWT_LIMIT}
             with open(cfg, 'w') as f:
-                f.write(HAPROXY_CFG)
+                f.write(HAPROXY_CFG % {'gate': gate})
             cmd = ['haproxy', '-db', '-f', cfg]
             self.log = os.path.join(d, 'out.log')
             self.p = start('haproxy', cmd, self.log, ns=NS_PX, cpu=PROXY_CPU)
@@ -378,6 +493,8 @@ class Kernel:
             with open(self.log) as f:
                 raise Failed('%s exited %d: %s' % (self.name, self.p.returncode, f.read()[-1000:]))
         self.pids = [self.p.pid] + children(self.p.pid)
+        if self.job.name == 'jwt' and self.kind == 'haproxy':
+            check_gate(self.name, self.job)
 
     def mark(self):
         t = proc_ticks(self.pids)
@@ -395,9 +512,9 @@ class Weir:
     """weir on two net_tap ports moved into the client and backend namespaces."""
     cpu_method = 'busy_cycles'
 
-    def __init__(self, tmp, build, protocol):
-        self.tmp, self.protocol = os.path.join(tmp, 'weir'), protocol
-        self.name = WEIR_NAME[protocol]
+    def __init__(self, tmp, build, protocol, job):
+        self.tmp, self.protocol, self.job = os.path.join(tmp, 'weir'), protocol, job
+        self.name = job.label(WEIR_NAME[protocol])
         self.weir = os.path.join(build, 'app', 'weir')
         self.weirctl = os.path.join(build, 'control', 'weirctl')
         for f in (self.weir, self.weirctl):
@@ -409,7 +526,7 @@ class Weir:
         self.p = None
 
     def config(self):
-        return {
+        cfg = {
             'workers': [1],
             'idle_sleep_us': 0,  # pure polling: CPU 1 is the worker's
             'conn_table_size': 262144,
@@ -424,6 +541,18 @@ class Weir:
                           'pool': 'site', 'scheduler': 'rr', 'local_ips': [PX_BK4]}],
             'control': {'socket': self.sock},
         }
+        if self.job.name == 'jwt':
+            # Every request through the gate: the token checked (from the worker's
+            # cache after the first), then charged to the bench tier's limit.
+            cfg['gate'] = {
+                'issuers': [{'name': 'bench', 'iss': JWT_ISS, 'aud': JWT_AUD, 'alg': 'HS256',
+                             'secret_file': self.job.secret_file}],
+                'tiers': [{'name': 'bench', 'limits': [{'name': 'bench', 'limit': WEIR_JWT_LIMIT,
+                                                        'window_s': 60}]}],
+                'default_tier': 'bench',
+            }
+            cfg['services'][0]['http'] = {'auth': 'jwt'}
+        return cfg
 
     def ctl(self, *args):
         r = subprocess.run([self.weirctl, '--socket', self.sock, '--json', '--timeout', '5'] +
@@ -460,6 +589,8 @@ class Weir:
         wait_for(lambda: all(b.get('mac') for s in self.ctl('services')['services']
                              for b in s['backends']), 'weir to resolve the backend\'s MAC')
         wait_for(curl_ok, 'weir to proxy ' + URL)
+        if self.job.name == 'jwt':
+            check_gate(self.name, self.job)
 
     def mark(self):
         st = self.ctl('stats')
@@ -472,6 +603,7 @@ class Weir:
         tot = st.get('total') or {}
         m['rx'], m['tx'] = tot.get('rx'), tot.get('tx')
         m['drops'] = dict(tot.get('drops') or {})
+        m['gate'] = {k: v for k, v in tot.items() if k.startswith('gate_') and isinstance(v, int)}
         return m
 
     def worker_ticks(self):
@@ -508,6 +640,10 @@ class Weir:
                  if isinstance(v, int) and v - m0['drops'].get(k, 0)}
         if drops:
             out['weir_drops'] = drops
+        gate = {k: v - m0['gate'].get(k, 0) for k, v in m1['gate'].items()
+                if v - m0['gate'].get(k, 0)}
+        if gate:
+            out['weir_gate'] = gate
         return out
 
     def down(self):
@@ -530,12 +666,16 @@ def measure(proxy, args, rows, commands):
         r, cmd = wrk(args, args.seconds, extra)
         t1 = time.monotonic()
         p1, c1, b1 = proxy.mark(), cpu_busy_ticks(PROXY_CPU), passive_opens(NS_BK)
+        if args.job_.token:
+            cmd = cmd.replace(args.job_.token, '$JWT')  # the run's token, long and useless later
         c = '[%s %s] %s' % (proxy.name, mode, cmd)
         if c not in commands:
             commands.append(c)
-        row = {'suite': 'http_e2e', 'case': '%s_%s' % (proxy.name, mode), 'proxy': proxy.name,
-               'mode': mode, 'conns': args.conns, 'seconds': args.seconds,
+        row = {'suite': args.job_.suite, 'case': '%s_%s' % (proxy.name, mode),
+               'proxy': proxy.name, 'mode': mode, 'conns': args.conns, 'seconds': args.seconds,
                'cpu_method': proxy.cpu_method}
+        if args.job_.name != 'plain':
+            row['job'] = args.job_.name
         row.update(r)
         if r['requests'] > 0:
             row.update(proxy.cost(p0, p1, r['requests']))
@@ -550,7 +690,7 @@ def measure(proxy, args, rows, commands):
         row['cpu1_other_pct'] = round(100 * ((c1 - c0) - (p1['cpu1_ticks'] - p0['cpu1_ticks'])) / win, 1)
         row['errors'] = r['non_2xx_3xx'] + sum(r['socket_errors'].values())
         rows.append(row)
-        log('%-8s %-9s %10.0f req/s  %s us/req  errors %d' % (
+        log('%-11s %-9s %10.0f req/s  %s us/req  errors %d' % (
             proxy.name, mode, r['rps'], row.get('cpu_us_req'), row['errors']))
 
 
@@ -591,6 +731,12 @@ def aggregate(samples):
                 drops[d] = drops.get(d, 0) + n
         if drops:
             row['weir_drops'] = drops
+        gate = {}
+        for x in rs:
+            for d, n in (x.get('weir_gate') or {}).items():
+                gate[d] = gate.get(d, 0) + n
+        if gate:
+            row['weir_gate'] = gate
         row.pop('wrk_seconds', None)
         if len(rs) > 1:
             for f in ('rps', 'cpu_us_req', 'cpu1_other_pct'):
@@ -600,7 +746,8 @@ def aggregate(samples):
 
 
 def ratios(rows):
-    base = {r['mode']: r for r in rows if r.get('proxy') == 'haproxy' and 'rps' in r}
+    base = {r['mode']: r for r in rows
+            if str(r.get('proxy', '')).split('-')[0] == 'haproxy' and 'rps' in r}
     for r in rows:
         b = base.get(r.get('mode'))
         if not b or 'rps' not in r:
@@ -620,6 +767,10 @@ def main():
     ap.add_argument('--weir-protocol', default='http',
                     help='weir\'s service: http (HTTP proxy, row "weir"), tcp (L4 FullNAT, '
                     'row "weir-l4"), or both: tcp,http (default http)')
+    ap.add_argument('--job', default='plain', choices=('plain', 'jwt'),
+                    help='plain: plain proxying (suite http_e2e); jwt: the API gate\'s job, '
+                    'HAProxy and weir verifying one HS256 token and tracking its sub, NGINX a '
+                    'plain proxy (suite http_e2e_jwt) (default plain)')
     ap.add_argument('--seconds', type=int, default=5, help='wrk -d per measurement (default 5)')
     ap.add_argument('--conns', type=int, default=32, help='wrk -c (default 32)')
     ap.add_argument('--rounds', type=int, default=1,
@@ -632,6 +783,8 @@ def main():
     if not weir_protocols or any(w not in WEIR_NAME for w in weir_protocols) or \
             len(set(weir_protocols)) != len(weir_protocols):
         ap.error('--weir-protocol: http, tcp or both (tcp,http)')
+    if args.job == 'jwt' and 'tcp' in weir_protocols:
+        ap.error('--job jwt: weir\'s http service only (--weir-protocol http); L4 has no gate')
     bad = [p for p in proxies if p not in ('haproxy', 'nginx', 'weir')]
     if bad or not proxies or not 1 <= args.seconds <= 600 or not 1 <= args.conns <= 10000 or \
             not 1 <= args.rounds <= 50:
@@ -654,7 +807,11 @@ def main():
         signal.signal(s, _terminated)
     tmp = tempfile.mkdtemp(prefix='weir-http-e2e-')
     samples, errors, commands, failed = [], [], [], []
+    job = None
     try:
+        job = args.job_ = Job(args.job, tmp)
+        if job.token is not None:
+            AUTH[:] = ['-H', 'Authorization: Bearer ' + job.token]
         ns_add(NS_CLI)
         ns_add(NS_BK)
         backend, cmd = start_nginx(tmp, 'nginx-backend', BACKEND_SERVER, NS_BK, CLIENT_CPU)
@@ -676,7 +833,7 @@ def main():
                         if veth:
                             veths_down()
                             veth = False
-                        proxy = Weir(tmp, args.build, WEIR_PROTOCOL[name])
+                        proxy = Weir(tmp, args.build, WEIR_PROTOCOL[name], job)
                     else:
                         if not veth:
                             try:
@@ -688,7 +845,7 @@ def main():
                             wait_for(lambda: sh('curl', '-s', '--max-time', '2', 'http://%s/' % BK4,
                                                 ns=NS_PX, check=False).stdout == BODY,
                                      'the backend from the proxy namespace')
-                        proxy = Kernel(name, tmp)
+                        proxy = Kernel(name, tmp, job)
                     try:
                         proxy.up()
                         if rnd == 0:
@@ -699,8 +856,8 @@ def main():
                 except Failed as e:
                     log('%s failed: %s' % (name, e))
                     failed.append(name)
-                    errors.append({'suite': 'http_e2e', 'case': name, 'proxy': name,
-                                   'error': str(e)[:500]})
+                    errors.append({'suite': job.suite, 'case': job.label(name),
+                                   'proxy': job.label(name), 'error': str(e)[:500]})
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
             signal.signal(sig, signal.SIG_IGN)  # a second Ctrl-C does not cut the clean-up short
@@ -708,6 +865,8 @@ def main():
             stop(p, name)
         for ns in (NS_PX, NS_CLI, NS_BK):
             ns_del(ns)
+        if job is not None:
+            job.remove_secret()
         shutil.rmtree(tmp, ignore_errors=True)
         for pfx in ('weir-http-e2e-%d' % PID,):
             shutil.rmtree(os.path.join('/var/run/dpdk', pfx), ignore_errors=True)
@@ -725,7 +884,7 @@ def main():
                 f.write(json.dumps(r) + '\n')
         with open(args.out + '.commands', 'w') as f:
             f.write('\n'.join(commands) + '\n')
-    report.print_http_e2e(rows, commands)
+    report.print_http_e2e(rows, commands, job=args.job)
     errs = [r['case'] for r in rows if r.get('errors')]
     if errs:
         log('failed requests in: ' + ', '.join(errs))

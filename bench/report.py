@@ -150,14 +150,23 @@ def cmd_result(gen_json, gen_log, dut_cpu, st0=None, st1=None):
 MICRO = ('bench_lb', 'bench_http', 'bench_jwt', 'bench_keys', 'bench_pipeline', 'bench_conn',
          'bench_rl')
 HTTP_E2E = 'http_e2e'  # bench/http_e2e.py's rows
+HTTP_E2E_JWT = 'http_e2e_jwt'  # bench/http_e2e.py --job jwt's rows
 HTTP_OTHER_WARN_PCT = 25  # CPU 1 busy outside the proxy's processes, % of the window
 
 
-def print_http_e2e(rows, commands=None):
-    """The table of bench/http_e2e.py's rows (suite http_e2e)."""
-    print('\n### HTTP end to end (plain proxying, bench/http_e2e.py)\n')
-    print('wrk (CPU 0) -> proxy (CPU 1) -> nginx backend, 64-byte body (CPU 0); '
-          'one proxy at a time, same namespaces.\n')
+def print_http_e2e(rows, commands=None, job='plain'):
+    """The table of bench/http_e2e.py's rows (suite http_e2e, or http_e2e_jwt for --job jwt)."""
+    if job == 'jwt':
+        print('\n### HTTP end to end, the API gate\'s job (bench/http_e2e.py --job jwt)\n')
+        print('wrk (CPU 0) -> proxy (CPU 1) -> nginx backend, 64-byte body (CPU 0); '
+              'one proxy at a time, same namespaces; one HS256 JWT in Authorization: Bearer '
+              'on every request. haproxy-jwt: jwt_verify + iss/aud/exp + a stick-table on '
+              'sub (http_req_rate(60s)); weir-jwt: "auth": "jwt" + a tier limit on sub; '
+              'nginx: plain proxy, no auth (the baseline).\n')
+    else:
+        print('\n### HTTP end to end (plain proxying, bench/http_e2e.py)\n')
+        print('wrk (CPU 0) -> proxy (CPU 1) -> nginx backend, 64-byte body (CPU 0); '
+              'one proxy at a time, same namespaces.\n')
     print('| proxy | mode | req/s | ÷ HAProxy | proxy CPU µs/req | ÷ HAProxy | CPU 1 µs/req '
           '| backend conns/req | errors | CPU time from |')
     print('|---|---|---:|---:|---:|---:|---:|---:|---:|---|')
@@ -207,7 +216,22 @@ def print_http_e2e(rows, commands=None):
             extra.append('%s packets received per request' % fmt(r['weir_pkts_req'], '%.1f'))
         if r.get('weir_drops'):
             extra.append('drops ' + ', '.join('%s %d' % kv for kv in sorted(r['weir_drops'].items())))
+        if r.get('weir_gate'):
+            extra.append('gate ' + ', '.join('%s %d' % (k[5:], v)
+                                             for k, v in sorted(r['weir_gate'].items())))
         print('- %s %s: %s' % (r['proxy'], r['mode'], '; '.join(extra)))
+    if job == 'jwt':
+        goal = []
+        for mode in ('keepalive', 'close'):
+            h = [r for r in rows if r.get('proxy') == 'haproxy-jwt' and r.get('mode') == mode]
+            w = [r for r in rows if r.get('proxy') == 'weir-jwt' and r.get('mode') == mode]
+            if h and w and 'cpu_vs_haproxy' in w[0]:
+                goal.append('%s %s µs against %s µs: %.2f' % (
+                    mode, fmt(w[0].get('cpu_us_req'), '%.2f'), fmt(h[0].get('cpu_us_req'), '%.2f'),
+                    w[0]['cpu_vs_haproxy']))
+        if goal:
+            print('\nweir-jwt ÷ haproxy-jwt, proxy CPU per request (the issue\'s goal: 0.10 or '
+                  'less): ' + '; '.join(goal) + '.')
     print('\nproxy CPU: utime+stime from /proc/PID/stat (HAProxy: its process, nbthread 1; '
           'NGINX: master + 1 worker) over the window, per request; weir: its worker\'s '
           'busy_cycles (weirctl stats) / tsc_hz. CPU 1: /proc/stat cpu1 user+nice+system+irq+'
@@ -250,6 +274,11 @@ def cmd_report(tmp, results, secs, cpu, nproc, kernel, dpdk, rev):
     if os.path.exists(p):
         http_rows = [json.loads(l) for l in open(p) if l.startswith('{')]
         lines.extend(http_rows)
+    p = os.path.join(tmp, HTTP_E2E_JWT + '.jsonl')
+    jwt_rows = []
+    if os.path.exists(p):
+        jwt_rows = [json.loads(l) for l in open(p) if l.startswith('{')]
+        lines.extend(jwt_rows)
     with open(results, 'w') as f:
         for l in lines:
             f.write(json.dumps(l) + '\n')
@@ -313,6 +342,8 @@ def cmd_report(tmp, results, secs, cpu, nproc, kernel, dpdk, rev):
             print('    ' + json.dumps(l))
     if http_rows:
         print_http_e2e(http_rows)
+    if jwt_rows:
+        print_http_e2e(jwt_rows, job='jwt')
     print('\n### commands\n')
     with open(os.path.join(tmp, 'commands.txt')) as f:
         for c in f:

@@ -27,7 +27,9 @@
 # against a plain rte_hash at 64K, 1M and 4M sources), then bench/http_e2e.py
 # (HTTP/1.1 proxying end to end: HAProxy, NGINX, weir's L4 service; wrk, the
 # proxy and an nginx backend in network namespaces; HTTP_BENCH_SECONDS=5,
-# HTTP_BENCH_WEIR=tcp: weir's services to run, tcp and/or http).
+# HTTP_BENCH_WEIR=tcp: weir's services to run, tcp and/or http), then the
+# same with --job jwt (the API gate's job: HAProxy's jwt_verify and a
+# stick-table on the token's sub against weir's "auth": "jwt", NGINX plain).
 #
 # Results: BUILD_DIR/bench-results.jsonl (one JSON object per line) and a
 # markdown report on stdout with the machine and the exact commands run.
@@ -398,6 +400,28 @@ if [ "$http_rc" -ne 0 ]; then
 fi
 if [ -f "$tmp/http_e2e.jsonl.commands" ]; then
     while IFS= read -r c; do note_cmd "[http_e2e] $c"; done <"$tmp/http_e2e.jsonl.commands"
+fi
+
+# The API gate's job (bench/http_e2e.py --job jwt): one HS256 token on every
+# request; HAProxy verifies it (jwt_verify, iss, aud, exp) and tracks its sub
+# in a stick-table, weir's http service has "auth": "jwt" and a tier limit,
+# NGINX proxies without auth. Same wrk runs as above, about 30 s.
+jwt_cmd=(/usr/bin/python3 "$here/http_e2e.py" --build "$build" --proxies haproxy,nginx,weir
+    --job jwt --seconds "$http_secs" --out "$tmp/http_e2e_jwt.jsonl")
+note_cmd "[http_e2e_jwt] ${jwt_cmd[*]}"
+echo "bench: [http_e2e_jwt] running (${http_secs} s per wrk run)" >&2
+"${jwt_cmd[@]}" </dev/null >"$tmp/http_e2e_jwt.log" 2>&1 &
+jwt_pid=$!
+pids+=("$jwt_pid")
+jwt_rc=0
+wait "$jwt_pid" || jwt_rc=$?
+forget_pid "$jwt_pid"
+if [ "$jwt_rc" -ne 0 ]; then
+    tail -20 "$tmp/http_e2e_jwt.log" >&2
+    failed+=(http_e2e_jwt)
+fi
+if [ -f "$tmp/http_e2e_jwt.jsonl.commands" ]; then
+    while IFS= read -r c; do note_cmd "[http_e2e_jwt] $c"; done <"$tmp/http_e2e_jwt.jsonl.commands"
 fi
 
 printf '%s\n' "${commands[@]}" >"$tmp/commands.txt"

@@ -6,7 +6,9 @@
 # neighbour solicitation, HTTP requests to both VIPs spread over the backends
 # (round robin over IPv4, Maglev over IPv6), a second client address
 # looping past web4's per-source limit until it is banned (weirctl bans,
-# weirctl top), a backend killed and routed around within a second, then
+# weirctl top), the API gate (a JWT and API keys let through, 401, 403,
+# a free key's 429 with its RateLimit headers, weirctl usage and gate), a
+# backend killed and routed around within a second, then
 # brought back, the services and the counters, and stop cleanly. DEMO_HOLD=1 keeps everything running until Ctrl-C.
 set -euo pipefail
 build=${1:-build}
@@ -114,6 +116,8 @@ for i in 0 1 2; do
     mkdir -p "$web/${names[i]}/api" "$web/${names[i]}/files"
     printf '%s' "${names[i]}" >"$web/${names[i]}/who"
     printf '%s (api)' "${names[i]}" >"$web/${names[i]}/api/who"
+    mkdir -p "$web/${names[i]}/premium"
+    printf '%s (premium)' "${names[i]}" >"$web/${names[i]}/premium/who"
     # http.server binds one address: one server per backend address.
     for a in "${back4[i]}" "${back6[i]}"; do
         ip netns exec "$bns" /usr/bin/python3 -m http.server --bind "$a" "$bport" \
@@ -184,6 +188,51 @@ sleep 0.5
 echo "$got; sha256 $(cat "$web/got.sha") (sent $want)"
 [ "$(cat "$web/got.sha")" = "$want" ] || { echo "demo: the download differs" >&2; failed=1; }
 "$weirctl" --socket "$sock" routes
+
+step "the API gate (service api, $vip4:8001): every request needs a JWT or an API key"
+api="http://$vip4:8001/who"
+# A token of the demo issuer (config/weir.json's gate.issuers: HS256, its secret inline).
+jwt=$(/usr/bin/python3 - <<'PY'
+import base64, hashlib, hmac, json, time
+b = lambda x: base64.urlsafe_b64encode(x).rstrip(b'=').decode()
+h = b(json.dumps({'alg': 'HS256', 'typ': 'JWT'}).encode())
+p = b(json.dumps({'iss': 'https://auth.demo.example', 'aud': 'weir-demo', 'sub': 'demo-user',
+                  'tier': 'basic', 'exp': int(time.time()) + 600}).encode())
+key = b'weir-demo-secret: replace before production!'
+print(h + '.' + p + '.' + b(hmac.new(key, (h + '.' + p).encode(), hashlib.sha256).digest()))
+PY
+)
+show() {  # the status line and the gate's headers of one answer, then its body
+    ip netns exec "$ns" curl -s -i --max-time 5 "$@" |
+        grep -iE '^(HTTP/|www-authenticate|retry-after|ratelimit|x-ratelimit)|^\{' ||
+        failed=1
+}
+gate_code() { ip netns exec "$ns" curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$@"; }
+echo "curl -H 'Authorization: Bearer <JWT sub demo-user, tier basic>' $api"
+code=$(gate_code -H "Authorization: Bearer $jwt" "$api"); echo "-> $code"
+[ "$code" = 200 ] || failed=1
+echo "curl -H 'X-API-Key: demo-premium-key-0001' http://$vip4:8001/premium/who (route min_tier premium)"
+code=$(gate_code -H 'X-API-Key: demo-premium-key-0001' "http://$vip4:8001/premium/who"); echo "-> $code"
+[ "$code" = 200 ] || failed=1
+echo "curl '$api?api_key=demo-free-key-0001' (the key in the query)"
+code=$(gate_code "$api?api_key=demo-free-key-0001"); echo "-> $code"
+[ "$code" = 200 ] || failed=1
+echo "curl $api (no credentials):"
+show "$api"
+echo "curl -H 'X-API-Key: demo-blocked-key-0001' $api (a blocked key):"
+show -H 'X-API-Key: demo-blocked-key-0001' "$api"
+echo "curl -H 'X-API-Key: demo-free-key-0001' http://$vip4:8001/premium/who (free below min_tier premium):"
+show -H 'X-API-Key: demo-free-key-0001' "http://$vip4:8001/premium/who"
+echo "the free key (5 a minute, one used above) 4 more times, then once more: 429"
+codes=""
+for _ in 1 2 3 4; do codes="$codes $(gate_code -H 'X-API-Key: demo-free-key-0001' "$api")"; done
+echo "->$codes"
+[ "$codes" = " 200 200 200 200" ] || failed=1
+show -H 'X-API-Key: demo-free-key-0001' "$api"
+[ "$(gate_code -H 'X-API-Key: demo-free-key-0001' "$api")" = 429 ] || failed=1
+step "weirctl usage demo-free-key-0001; weirctl gate"
+"$weirctl" --socket "$sock" usage demo-free-key-0001
+"$weirctl" --socket "$sock" gate
 
 step "a greedy client ($greedy): web4 admits 50 new connections per 10 s per source, answers the rest with an RST, and bans a source for 60 s after 20 refusals"
 ip -n "$ns" addr add "$greedy/24" dev "$tap"

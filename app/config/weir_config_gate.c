@@ -100,6 +100,21 @@ load_key(struct weir_cfg_ctx *c, const char *where, json_t *o, struct weir_jwt_i
 		return weir_cfg_fail(c, key, v, "not for alg %s (use %s)",
 				     weir_jwt_alg_name(is->alg), name);
 	}
+	if (hmac && (v = json_object_get(o, "secret")) != NULL) {
+		/* Inline (the config file is then a secret itself): never shown. */
+		snprintf(key, sizeof(key), "%s.secret", where);
+		if (json_object_get(o, "secret_file") != NULL)
+			return weir_cfg_fail(c, key, NULL,
+					     "give \"secret\" or \"secret_file\", not both");
+		if (!json_is_string(v))
+			return weir_cfg_fail(c, key, NULL, "expected a string (value not shown)");
+		rc = weir_jwt_key_hmac(k, is->alg, (const uint8_t *)json_string_value(v),
+				       json_string_length(v), kid, &why);
+		if (rc != 0)
+			return weir_cfg_fail(c, key, NULL, "%s (value not shown)", why);
+		is->n_keys++;
+		return 0;
+	}
 	if ((v = json_object_get(o, name)) == NULL)
 		return weir_cfg_fail(c, key, NULL, "missing (alg %s)", weir_jwt_alg_name(is->alg));
 	if ((rc = read_file(c, key, v, &text, &len)) != 0)
@@ -123,11 +138,21 @@ load_key(struct weir_cfg_ctx *c, const char *where, json_t *o, struct weir_jwt_i
 static int
 load_issuer(struct weir_cfg_ctx *c, const char *where, json_t *o, struct weir_gate_issuer *gi)
 {
-	static const char *const keys[] = {"name",	   "iss",	  "aud",
-					   "alg",	   "secret_file", "public_key_file",
-					   "keys",	   "jwks_file",	  "sub_claim",
-					   "tier_claim",   "leeway_s",	  "max_len",
-					   "exp_optional", NULL};
+	static const char *const keys[] = {"name",
+					   "iss",
+					   "aud",
+					   "secret",
+					   "alg",
+					   "secret_file",
+					   "public_key_file",
+					   "keys",
+					   "jwks_file",
+					   "sub_claim",
+					   "tier_claim",
+					   "leeway_s",
+					   "max_len",
+					   "exp_optional",
+					   NULL};
 	struct weir_jwt_issuer *is = &gi->jwt;
 	char key[224];
 	unsigned long u;
@@ -195,6 +220,7 @@ load_issuer(struct weir_cfg_ctx *c, const char *where, json_t *o, struct weir_ga
 
 		snprintf(key, sizeof(key), "%s.jwks_file", where);
 		if (json_object_get(o, "secret_file") != NULL ||
+		    json_object_get(o, "secret") != NULL ||
 		    json_object_get(o, "public_key_file") != NULL ||
 		    json_object_get(o, "keys") != NULL)
 			return weir_cfg_fail(c, key, NULL,
@@ -214,6 +240,7 @@ load_issuer(struct weir_cfg_ctx *c, const char *where, json_t *o, struct weir_ga
 	if ((v = json_object_get(o, "keys")) != NULL) {
 		snprintf(key, sizeof(key), "%s.keys", where);
 		if (json_object_get(o, "secret_file") != NULL ||
+		    json_object_get(o, "secret") != NULL ||
 		    json_object_get(o, "public_key_file") != NULL)
 			return weir_cfg_fail(c, key, NULL,
 					     "give either \"keys\" or one key file, not both");
@@ -223,8 +250,8 @@ load_issuer(struct weir_cfg_ctx *c, const char *where, json_t *o, struct weir_ga
 					     WEIR_JWT_MAX_KEYS);
 		json_array_foreach(v, i, e)
 		{
-			static const char *const kkeys[] = {"kid", "secret_file", "public_key_file",
-							    NULL};
+			static const char *const kkeys[] = {"kid", "secret", "secret_file",
+							    "public_key_file", NULL};
 			char sub[176], kid[64];
 			unsigned int j;
 

@@ -256,15 +256,22 @@ test_default_config(void **state)
 			assert_string_equal(pl->backends[b].datacenter, "");
 		}
 	}
-	/* web4, web6, site, and site's internal service for api4 (the route
-	 * pool other than its default). */
-	assert_int_equal(cfg->n_services, 4);
+	/* web4, web6, site, api (the gate's), and site's internal service for
+	 * api4 (the route pool other than its default). */
+	assert_int_equal(cfg->n_services, 5);
 	assert_string_equal(cfg->services[2].name, "site");
 	assert_non_null(cfg->services[2].http);
 	assert_int_equal(cfg->services[2].http->default_404, 1);
 	assert_int_equal(cfg->services[2].http->routes.n, 3);
-	assert_string_equal(cfg->services[3].name, "site/api4");
-	assert_int_equal(cfg->services[3].internal, 3);
+	assert_string_equal(cfg->services[3].name, "api");
+	assert_int_equal(cfg->services[3].http->gate.auth, WEIR_GATE_AUTH_ANY);
+	assert_int_equal(cfg->services[3].http->route[0].gate.min_tier, 2);
+	assert_string_equal(cfg->services[4].name, "site/api4");
+	assert_int_equal(cfg->services[4].internal, 3);
+	/* The demo's issuer and keys. */
+	assert_int_equal(cfg->gate->n_issuers, 1);
+	assert_int_equal(cfg->gate->n_keys, 3);
+	assert_int_equal(cfg->gate->keys[2].blocked, 1);
 	for (i = 0; i < 2; i++) {
 		const struct weir_service_config *s = &cfg->services[i];
 
@@ -1173,7 +1180,7 @@ test_file_valid(void **state)
 	assert_string_equal(cfg->ports[0].name, "client");
 	assert_string_equal(cfg->ports[1].name, "backend");
 	assert_int_equal(cfg->n_vips, 2);
-	assert_int_equal(cfg->n_services, 4);
+	assert_int_equal(cfg->n_services, 5);
 	weir_config_free(cfg);
 }
 

@@ -352,6 +352,15 @@ test_rejects(void **state)
 		     "'secret_file':'hs.key'}]",
 		     "", ""),
 		 E "gate.issuers[0].jwks_file': give one of \"jwks_file\", \"keys\" or a key file"},
+		{CFG("'issuers':[{'name':'x','iss':'i','alg':'HS256','secret':'s3cr3t'}]", "", ""),
+		 E "gate.issuers[0].secret': HS256 secret shorter than 32 bytes (value not shown)"},
+		{CFG("'issuers':[{'name':'x','iss':'i','alg':'HS256','secret':'s3cr3t','secret_"
+		     "file':"
+		     "'hs.key'}]",
+		     "", ""),
+		 E "gate.issuers[0].secret': give \"secret\" or \"secret_file\", not both"},
+		{CFG("'issuers':[{'name':'x','iss':'i','alg':'HS256','secret':7}]", "", ""),
+		 E "gate.issuers[0].secret': expected a string (value not shown)"},
 		{CFG("'issuers':[" HS "," HS "]", "", ""),
 		 E "gate.issuers[1].name': same name as gate.issuers[0]"},
 		{CFG("'issuers':[{'name':'x','iss':'i','alg':'HS256','secret_file':'hs.key',"
@@ -470,6 +479,21 @@ test_secret_not_shown(void **state)
 	assert_null(c);
 	assert_null(strstr(errbuf, "s3cr3t"));
 	c = load(CFG("'api_keys':{'keys':[{'key':'s3cr3t,s3cr3t-s3cr3t','tier':'free'}]}", "", ""));
+	assert_null(c);
+	assert_null(strstr(errbuf, "s3cr3t"));
+	/* An inline secret: taken as it is (no newline to strip), never shown. */
+	c = load(
+		CFG("'issuers':[{'name':'x','iss':'i','alg':'HS256','secret':'s3cr3t-s3cr3t-s3cr3t-"
+		    "s3cr3t-s3cr3t\\n'}]",
+		    "", ""));
+	if (c == NULL)
+		fail_msg("rejected: %s", errbuf);
+	assert_int_equal(c->gate->issuers[0].jwt.keys[0].secret_len, 35);
+	weir_config_free(c);
+	c = load(
+		CFG("'issuers':[{'name':'x','iss':'i','alg':'HS512','secret':'s3cr3t-s3cr3t-s3cr3t-"
+		    "s3cr3t-s3cr3t'}]",
+		    "", ""));
 	assert_null(c);
 	assert_null(strstr(errbuf, "s3cr3t"));
 	unlink("leak.key");

@@ -499,14 +499,33 @@ test_secret_not_shown(void **state)
 	unlink("leak.key");
 }
 
+/* A reload compares the gate by a fingerprint of its canonical text. */
+static void
+test_fingerprint(void **state)
+{
+	struct weir_config *a, *b;
+
+	(void)state;
+	a = load(CFG("'token_cache':64,'legacy_headers':false", "", ""));
+	b = load(CFG("'legacy_headers':false,  'token_cache':64", "", ""));
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_int_equal(a->gate->fingerprint, b->gate->fingerprint);
+	weir_config_free(b);
+	b = load(CFG("'token_cache':128,'legacy_headers':false", "", ""));
+	assert_non_null(b);
+	assert_int_not_equal(a->gate->fingerprint, b->gate->fingerprint);
+	weir_config_free(a);
+	weir_config_free(b);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_example),
-		cmocka_unit_test(test_defaults),
-		cmocka_unit_test(test_rejects),
-		cmocka_unit_test(test_secret_not_shown),
+		cmocka_unit_test(test_example),	    cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_rejects),	    cmocka_unit_test(test_secret_not_shown),
+		cmocka_unit_test(test_fingerprint),
 	};
 
 	int failed;

@@ -472,6 +472,15 @@ test_reload(void **state)
 		{CFG(WEBS(HEAD, H0,
 			  "{'host':'api.example.com','path_prefix':'/v1/','pool':'api'}") "," TSVC),
 		 "key 'services[0].routes': routes cannot change at a reload (restart weir)"},
+		/* The gate's side of them: limits on the service, then on a route. */
+		{CFG(WEBS(HEAD, H0 ",'limits':[{'limit':5,'window_s':60}]", R0) "," TSVC),
+		 "key 'services[0].http': http settings cannot change at a reload (restart weir)"},
+		{CFG(WEBS(HEAD, H0,
+			  "{'host':'api.example.com','path_prefix':'/v1/','pool':'api',"
+			  "'limits':[{'limit':5,'window_s':60}]},"
+			  "{'host':'*.Example.com','pool':'site'},{'path_prefix':'/static/','pool':"
+			  "'static'},{'host':'api.example.com','pool':'api'}") "," TSVC),
+		 "key 'services[0].routes': routes cannot change at a reload (restart weir)"},
 		/* Same rules, one to another pool. */
 		{CFG(WEBS(HEAD, H0,
 			  "{'host':'api.example.com','path_prefix':'/v1/','pool':'api'},"

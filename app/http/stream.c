@@ -163,7 +163,9 @@ late_check(struct weir_http_worker *hw, uint32_t idx, const struct weir_conn *c,
 	prm.mss = s->mss;
 	prm.peer_wscale = s->c_ws_opt;
 	prm.wscale = s->adv_ws;
-	weir_tcp_ep_open(&x->ep, &prm, http_buf(hw, x), 0, hw->now_ms);
+	/* The head buffer's room, as for a first request: behind a zero window
+	 * the client's FIN waits (a sender keeps even a FIN within the window). */
+	weir_tcp_ep_open(&x->ep, &prm, http_buf(hw, x), http_conf(x)->head_max, hw->now_ms);
 	x->ep.snd_wnd = (uint32_t)s->c_win << s->c_ws;
 	x->ep.hdr_deadline = UINT64_MAX;
 	x->rtx_at = 0;

@@ -233,6 +233,10 @@ http_late_client(struct weir_http_worker *hw, struct rte_mbuf *m, const struct w
 	}
 	v = http_spliced_client(hw, m, p, idx, c, x);
 	late_check(hw, idx, c, x);
+	/* Answered now: the backend was just reset, this segment (an ACK of its
+	 * last bytes) would reach it after the RST. */
+	if (x->phase != WEIR_HTTP_P_LATE && v.kind == WEIR_V_CONTINUE)
+		return weir_v(WEIR_V_CONSUMED, 0);
 	return v;
 }
 

@@ -163,7 +163,9 @@ late_check(struct weir_http_worker *hw, uint32_t idx, const struct weir_conn *c,
 	prm.mss = s->mss;
 	prm.peer_wscale = s->c_ws_opt;
 	prm.wscale = s->adv_ws;
-	weir_tcp_ep_open(&x->ep, &prm, http_buf(hw, x), 0, hw->now_ms);
+	/* The head buffer's room, as for a first request: behind a zero window
+	 * the client's FIN waits (a sender keeps even a FIN within the window). */
+	weir_tcp_ep_open(&x->ep, &prm, http_buf(hw, x), http_conf(x)->head_max, hw->now_ms);
 	x->ep.snd_wnd = (uint32_t)s->c_win << s->c_ws;
 	x->ep.hdr_deadline = UINT64_MAX;
 	x->rtx_at = 0;
@@ -231,6 +233,10 @@ http_late_client(struct weir_http_worker *hw, struct rte_mbuf *m, const struct w
 	}
 	v = http_spliced_client(hw, m, p, idx, c, x);
 	late_check(hw, idx, c, x);
+	/* Answered now: the backend was just reset, this segment (an ACK of its
+	 * last bytes) would reach it after the RST. */
+	if (x->phase != WEIR_HTTP_P_LATE && v.kind == WEIR_V_CONTINUE)
+		return weir_v(WEIR_V_CONSUMED, 0);
 	return v;
 }
 

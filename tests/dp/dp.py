@@ -2545,6 +2545,8 @@ SCENARIOS = {
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import dp_http  # noqa: E402
 SCENARIOS.update(dp_http.scenarios(sys.modules[__name__]))
+import dp_gate  # noqa: E402
+SCENARIOS.update(dp_gate.scenarios(sys.modules[__name__]))
 
 if __name__ == '__main__':
     if LISTING:

@@ -102,15 +102,16 @@ struct ban_rec {
 	uint64_t forget_ns; /* when the record may go */
 };
 #define BAN_MANUAL (WEIR_ADM_GLOBAL + 1)
+#define BAN_GATE (WEIR_ADM_GLOBAL + 2) /* failed authentications (gate.bad_auth) */
 #define MAX_BANS 262144
 #define TOP_K 1024 /* counters per worker summary (about 100 KiB) */
 
 /* The stage's shared state: rules (read-only once workers run), the
  * tables the workers load, and control's lists. */
 struct adm_state {
-	struct rule rules[WEIR_MAX_SERVICES + 1];
-	struct weir_adm_acl *acl_cur;	/* published prefix tables */
-	struct weir_adm_bans *bans_cur; /* published bans */
+	struct rule rules[WEIR_MAX_SERVICES + 3]; /* services, global, (manual), gate */
+	struct weir_adm_acl *acl_cur;		  /* published prefix tables */
+	struct weir_adm_bans *bans_cur;		  /* published bans */
 	struct weir_adm_worker *workers[WEIR_MAX_WORKERS];
 	unsigned int n_workers;
 	/* control */

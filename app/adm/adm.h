@@ -169,6 +169,19 @@ void weir_adm_unban(struct weir_adm_worker *aw, const void *payload);
 /** WEIR_MSG_TOP_COPY: copy the refused-sources summary into control's buffer. */
 void weir_adm_top_copy(struct weir_adm_worker *aw, const void *payload);
 
+/**
+ * Worker: the API gate found a source failing authentication past
+ * gate.bad_auth: report a ban of every service (progressive, from
+ * gate.bad_auth.ban_s) to control, which publishes it. Nothing without
+ * ban_s.
+ *
+ * @param addr
+ *   The source (16 bytes, IPv4 in the first 4).
+ * @param family
+ *   4 or 6 (IPv6 sources are banned per /64).
+ */
+void weir_adm_gate_ban(struct weir_adm_worker *aw, const uint8_t *addr, uint8_t family);
+
 /* ---- control ---- */
 
 /** WEIR_MSG_BAN_REPORT from a worker. */

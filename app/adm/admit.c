@@ -416,3 +416,27 @@ weir_adm_packet(struct weir_adm_worker *aw, const struct rte_mbuf *m, const stru
 	}
 	return weir_v_continue();
 }
+
+void
+weir_adm_gate_ban(struct weir_adm_worker *aw, const uint8_t *addr, uint8_t family)
+{
+	const struct rule *ru = &weir_adm.rules[BAN_GATE];
+	struct ban_report rep;
+	uint64_t now = aw->now_ns;
+
+	if (ru->l == NULL)
+		return;
+	memset(&rep, 0, sizeof(rep));
+	rep.key.family = family;
+	rep.key.plen = family == 4 ? 32 : 64;
+	rep.key.scope = BAN_ALL;
+	memcpy(rep.key.addr, addr, family == 4 ? 4 : 8); /* the /64 */
+	rep.rule = BAN_GATE;
+	rep.proven = 1; /* its handshake was completed: a real source */
+	rep.now_ns = now;
+	weir_rl_ban_trigger(&ru->ban, &rep.st, now, NULL);
+	if (weir_mailbox_post(aw->outbox, WEIR_MSG_BAN_REPORT, &rep, sizeof(rep)) == 0)
+		aw->stats.ban_reports++;
+	else
+		aw->stats.ban_reports_lost++;
+}

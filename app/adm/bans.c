@@ -287,6 +287,8 @@ ban_json(const struct ban_rec *rec, uint64_t now)
 
 	if (rec->rule == BAN_MANUAL)
 		by = "weirctl";
+	else if (rec->rule == BAN_GATE)
+		by = "gate";
 	else if (rec->rule == WEIR_ADM_GLOBAL)
 		by = "limits";
 	else

@@ -36,6 +36,9 @@ adm_control_now(void)
 	return now;
 }
 
+/* The rule of the gate's bans: its ban settings only. */
+static struct weir_limits gate_limits;
+
 static int
 rule_init(unsigned int r, const struct weir_limits *l, const char *name, char *err, size_t errlen)
 {
@@ -217,6 +220,20 @@ weir_adm_init(char *err, size_t errlen)
 		if (rule_init(i, &cfg->services[i].limits, cfg->services[i].name, err, errlen) != 0)
 			return -1;
 	if (rule_init(WEIR_ADM_GLOBAL, &cfg->limits, "limits", err, errlen) != 0)
+		return -1;
+	/* The gate's bans (its bad_auth): progressive, for every service. */
+	memset(&gate_limits, 0, sizeof(gate_limits));
+	if (cfg->gate != NULL && cfg->gate->bad_auth_ban_s != 0) {
+		gate_limits.enabled = 1;
+		gate_limits.ban.after = 1;
+		gate_limits.ban.first_s = cfg->gate->bad_auth_ban_s;
+		gate_limits.ban.factor = 2;
+		gate_limits.ban.max_s =
+			86400 > gate_limits.ban.first_s ? 86400 : gate_limits.ban.first_s;
+		gate_limits.ban.decay_s = 86400;
+		gate_limits.ban.scope = WEIR_BAN_SCOPE_GLOBAL;
+	}
+	if (rule_init(BAN_GATE, &gate_limits, "gate.bad_auth", err, errlen) != 0)
 		return -1;
 	weir_adm.limits_at_start = (uint8_t)any_limits();
 	weir_adm.acl_rules = calloc(WEIR_MAX_ACL, sizeof(weir_adm.acl_rules[0]));

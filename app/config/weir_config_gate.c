@@ -496,6 +496,7 @@ weir_cfg_load_gate(struct weir_cfg_ctx *c, json_t *root, struct weir_config *cfg
 	g->cold_verify_per_s = 20000;
 	g->bad_auth_limit = 20;
 	g->bad_auth_window_s = 60;
+	g->bad_auth_ban_s = 300;
 	g->legacy_headers = 1;
 	if ((o = json_object_get(root, "gate")) == NULL)
 		return 0;
@@ -544,7 +545,7 @@ weir_cfg_load_gate(struct weir_cfg_ctx *c, json_t *root, struct weir_config *cfg
 		return rc;
 	g->cold_verify_per_s = (uint32_t)u;
 	if ((v = json_object_get(o, "bad_auth")) != NULL) {
-		static const char *const bkeys[] = {"limit", "window_s", NULL};
+		static const char *const bkeys[] = {"limit", "window_s", "ban_s", NULL};
 
 		if (!json_is_object(v))
 			return weir_cfg_fail(c, "gate.bad_auth", v,
@@ -561,6 +562,11 @@ weir_cfg_load_gate(struct weir_cfg_ctx *c, json_t *root, struct weir_config *cfg
 					       &u)) < 0)
 			return rc;
 		g->bad_auth_window_s = (uint32_t)u;
+		u = g->bad_auth_ban_s;
+		if ((rc = weir_cfg_member_uint(c, "gate.bad_auth", v, "ban_s", 0, 0, 86400, &u)) <
+		    0)
+			return rc;
+		g->bad_auth_ban_s = (uint32_t)u;
 	}
 	if ((v = json_object_get(o, "legacy_headers")) != NULL) {
 		if (!json_is_boolean(v))

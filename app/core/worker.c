@@ -16,6 +16,7 @@
 #include "core/rcu.h"
 #include "core/tx.h"
 #include "core/worker.h"
+#include "adm/adm.h"
 
 void
 weir_tx_flush(struct weir_worker *w, unsigned int pi)
@@ -164,4 +165,12 @@ weir_worker_loop(void *arg)
 		weir_tx_flush(w, pi);
 	weir_rcu_offline(w->id);
 	return 0;
+}
+
+void
+weir_worker_gate_ban(struct weir_http_worker *hw, const uint8_t *addr, uint8_t family)
+{
+	struct weir_worker *w = container_of(hw, struct weir_worker, http);
+
+	weir_adm_gate_ban(&w->adm, addr, family);
 }

@@ -24,6 +24,19 @@
 int weir_worker_loop(void *arg);
 
 /**
+ * The HTTP stage's gate found a source failing authentication past
+ * gate.bad_auth: the admission stage reports its ban (stages reach each
+ * other through the core only).
+ * @param hw
+ *   The worker's HTTP state (inside its struct weir_worker).
+ * @param addr
+ *   The source (16 bytes, IPv4 in the first 4).
+ * @param family
+ *   4 or 6.
+ */
+void weir_worker_gate_ban(struct weir_http_worker *hw, const uint8_t *addr, uint8_t family);
+
+/**
  * Parse a burst; the packets this worker owns go through the stages
  * together (one bulk connection lookup), the others to their owner through
  * the SPSC ring between the two. The owner is a pure function of the

@@ -15,6 +15,7 @@
 
 #include "core/clock.h"
 #include "core/rcu.h"
+#include "core/worker.h"
 #include "http/http-priv.h"
 #include "weir_http_out.h"
 
@@ -151,6 +152,8 @@ http_gate_request(struct weir_http_worker *hw, const struct weir_conn *c, struct
 	weir_gate_creds(r, region, gc->key_header, gc->key_query, cr);
 	weir_gate_decide(&weir_http_gate, &hw->gate, gr, cr, c->client.src, c->client.family,
 			 (int64_t)(weir_clock_real_ns(tsc) / 1000000000u), weir_clock_ns(tsc), o);
+	if (o->ban_source)
+		weir_worker_gate_ban(hw, c->client.src, c->client.family);
 	if (o->status != 0) {
 		uint8_t *ans = http_buf(hw, x) + hw->buf_size - WEIR_HTTP_BUF_ANSWER;
 		time_t now = time(NULL);

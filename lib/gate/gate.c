@@ -312,11 +312,13 @@ by_key(struct weir_gate *g, struct weir_gate_local *l, const struct weir_gate_cr
 	return 0;
 }
 
-/* 401s cost a source: over gate.bad_auth it is not even heard. */
-static void
+/* 401s cost a source: over gate.bad_auth it is not even heard (and the
+ * caller bans it: 1 when this failure is the one too many). */
+static int
 charge_bad(struct weir_gate *g, const uint8_t *addr, uint8_t family, uint64_t now_ns)
 {
-	weir_kl_take(g->lim, weir_gate_key_of_addr(addr, family), g->bad_auth.kl, 1, now_ns, NULL);
+	return weir_kl_take(g->lim, weir_gate_key_of_addr(addr, family), g->bad_auth.kl, 1, now_ns,
+			    NULL) == 0;
 }
 
 static uint32_t
@@ -382,6 +384,7 @@ weir_gate_decide(struct weir_gate *g, struct weir_gate_local *l, const struct we
 	o->key_id[0] = '\0';
 	o->n_rl = 0;
 	o->violated = 0;
+	o->ban_source = 0;
 	o->tier = -1;
 	o->how = rg->auth;
 	if (rg->auth == WEIR_GATE_AUTH_NONE) {
@@ -402,6 +405,10 @@ weir_gate_decide(struct weir_gate *g, struct weir_gate_local *l, const struct we
 				 now_ns, &r, NULL, NULL) > 0 &&
 		    !r.allowed) {
 			l->stats.bad_auth_limited++;
+			/* The one too many: the caller bans the source (control
+			 * ignores the reports of a source banned already). */
+			o->ban_source = 1;
+			l->stats.bans++;
 			o->status = 429;
 			o->why = "too many failed authentications";
 			o->n_rl = 1;
@@ -451,5 +458,6 @@ limit:
 	return;
 bad:
 	if (o->status == 401)
-		charge_bad(g, addr, family, now_ns);
+		o->ban_source = (uint8_t)charge_bad(g, addr, family, now_ns);
+	l->stats.bans += o->ban_source;
 }

@@ -123,6 +123,7 @@ struct weir_gate {
 	X(limited, "gate", "429", "429: over a limit")                                             \
 	X(bad_auth_limited, "gate", "429_bad_auth",                                                \
 	  "429: a source over gate.bad_auth (its credentials not even checked)")                   \
+	X(bans, "gate", "bans", "sources that went past gate.bad_auth (banned ban_s)")             \
 	X(cold_capped, NULL, NULL, "503: over cold_verify_per_s this second")                      \
 	X(table_full, NULL, NULL, "503: no room in the limit table")                               \
 	X(cache_hits, "gate", "cached", "tokens found in the worker's cache")                      \
@@ -164,7 +165,8 @@ struct weir_gate_out {
 	char subject[128]; /**< JWT: sub; API key: the owner */
 	char key_id[17];   /**< API key: its id */
 	unsigned int n_rl;
-	uint32_t violated; /**< 429: bit i, rl[i] was exceeded */
+	uint32_t violated;  /**< 429: bit i, rl[i] was exceeded */
+	uint8_t ban_source; /**< this failure took the source past gate.bad_auth: ban it */
 	struct weir_http_rl rl[WEIR_GATE_RULES_MAX];
 };
 

@@ -91,7 +91,8 @@ struct weir_gate_config {
 	uint32_t limit_entries;	    /**< shared limit states (all workers) */
 	uint32_t cold_verify_per_s; /**< signature checks per worker per second */
 	uint32_t bad_auth_limit;    /**< failed authentications per source per window... */
-	uint32_t bad_auth_window_s; /**< ...before the source is banned */
+	uint32_t bad_auth_window_s; /**< ...before the source is refused (429), and... */
+	uint32_t bad_auth_ban_s;    /**< ...banned this long (progressive; 0: not banned) */
 	uint8_t legacy_headers;	    /**< also X-RateLimit-Limit/-Remaining/-Reset */
 	uint64_t fingerprint;	    /**< of the "gate" object: a reload must not change it */
 };

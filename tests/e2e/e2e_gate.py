@@ -73,7 +73,7 @@ def gate_config(web):
                 {'hash': hashlib.sha256(K_BLOCKED.encode()).hexdigest(), 'tier': 'premium',
                  'owner': 'mallory', 'blocked': True}]},
             'limit_entries': 65536, 'token_cache': 256,
-            'bad_auth': {'limit': 1000, 'window_s': 60},
+            'bad_auth': {'limit': 10, 'window_s': 60, 'ban_s': 30},
         }
         cfg['services'].append({
             'name': 'api', 'vip': E.VIP4, 'port': PORT, 'protocol': 'http', 'scheduler': 'rr',
@@ -247,8 +247,31 @@ def run(t):
     E.wt.check('revoked' in w, 'revoked: %s' % w)
     print('ok: weirctl key add/tier/block, usage, keys, token revoke at run time', flush=True)
 
+    bad_auth(t)
     spread(t)
     wrk(t)
+
+
+def bad_auth(t):
+    """A source failing authentication 10 times in a minute (bad_auth 10): its
+    next request is refused 429 and the source banned from every service by
+    'gate' (weirctl bans); another source is not."""
+    src = '198.18.0.99'
+    E.sh('ip', 'addr', 'add', src + '/24', 'dev', t.tapc, ns=t.nsc)
+    forged = 'Authorization: Bearer ' + jwt(claims(), key=b'y' * 40)
+    codes = [curl(t, 'jwt.example', '/who', '-H', forged, src=src)[0] for _ in range(11)]
+    E.wt.check(codes == [401] * 10 + [429], 'bad tokens: %s' % codes)
+    E.wait_for(lambda: any(b['source'] == src + '/32' and b['by'] == 'gate'
+                              for b in t.w.ctl('bans')['bans']), 'the gate\'s ban of ' + src)
+    r = E.sh('curl', '-sS', '-o', '/dev/null', '--max-time', '2', '--interface', src,
+             '-H', 'Host: jwt.example', '-H', 'Authorization: Bearer ' + jwt(claims()),
+             'http://%s:%d/who' % (E.VIP4, PORT), ns=t.nsc, check=False)
+    E.wt.check(r.returncode != 0, 'a banned source was answered: %s' % r.stdout)
+    E.wt.check(curl(t, 'jwt.example', '/who', '-H', 'Authorization: Bearer ' +
+                    jwt(claims()))[0] == 200, 'another source')
+    E.wt.check(stats_total(t)['gate_bans'] == 1, 'gate_bans')
+    print('ok: 10 failed authentications from one source, then 429 and a ban by the gate',
+          flush=True)
 
 
 def spread(t):

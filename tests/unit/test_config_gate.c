@@ -57,7 +57,7 @@ static char dir[64];
 	"'keys':[{'key':'" KEY1 "','tier':'gold','owner':'alice'},{'hash':"                        \
 	"'ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef0123456789','tier':'free',"        \
 	"'blocked':true}]},'token_cache':64,'limit_entries':4096,'cold_verify_per_s':500,"         \
-	"'bad_auth':{'limit':3,'window_s':10},'legacy_headers':false"
+	"'bad_auth':{'limit':3,'window_s':10,'ban_s':0},'legacy_headers':false"
 #define EXAMPLE                                                                                    \
 	CFG(GATE0, "'auth':'jwt','min_tier':'free'",                                               \
 	    "{'path_prefix':'/v1/','pool':'api','auth':'any','min_tier':'gold'},"                  \
@@ -231,6 +231,7 @@ test_example(void **state)
 	assert_int_equal(g->cold_verify_per_s, 500);
 	assert_int_equal(g->bad_auth_limit, 3);
 	assert_int_equal(g->bad_auth_window_s, 10);
+	assert_int_equal(g->bad_auth_ban_s, 0);
 	assert_int_equal(g->legacy_headers, 0);
 	assert_int_not_equal(g->fingerprint, 0);
 
@@ -284,6 +285,7 @@ test_defaults(void **state)
 	assert_int_equal(g->token_cache, 1024);
 	assert_int_equal(g->limit_entries, 1u << 20);
 	assert_int_equal(g->legacy_headers, 1);
+	assert_int_equal(g->bad_auth_ban_s, 300);
 	assert_int_equal(g->fingerprint, 0);
 	assert_int_equal(c->services[0].http->gate.auth, WEIR_GATE_AUTH_NONE);
 	assert_int_equal(c->services[0].http->gate.min_tier, -1);

@@ -202,14 +202,17 @@ test_bad_auth(void **state)
 	/* Three failures (a bad token, malformed creds, no creds): each its 401. */
 	decide_at(&rg_jwt, -1, "/", "Authorization: Bearer a.b.c\r\n", 7, 0, &o);
 	expect(&o, 401, NULL);
+	assert_int_equal(o.ban_source, 0);
 	decide_at(&rg_jwt, -1, "/", "Authorization: Bearer a b\r\n", 7, 0, &o);
 	expect(&o, 401, "malformed Bearer token");
 	decide_at(&rg_jwt, -1, "/", "", 7, 1, &o);
 	expect(&o, 401, "Bearer token required");
+	assert_int_equal(o.ban_source, 0);
 	/* The fourth, even a good token: not heard. */
 	for (i = 0; i < 2; i++) {
 		decide_at(&rg_jwt, -1, "/", good, 7, 1, &o);
 		expect(&o, 429, "too many failed authentications");
+		assert_int_equal(o.ban_source, 1); /* the caller bans the source */
 		assert_int_equal(o.n_rl, 1);
 		assert_int_equal(o.violated, 1);
 		assert_string_equal(o.rl[0].policy, "bad_auth");

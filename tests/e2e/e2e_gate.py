@@ -14,7 +14,9 @@ between them on tap ports, with two workers.
         token revoke take effect at run time; exactness across workers: one
         key from 24 client addresses spread over both workers, exactly its
         quota admitted; wrk keep-alive with one key: admitted = the quota,
-        admitted + limited = what weir answered, >= wrk's count
+        admitted + limited = what weir answered, >= wrk's count; weirctl top keys:
+        the keys limited most, in order, with exact counts (error 0: fewer keys
+        than counters), owners, tiers, a JWT subject by name and an address
 """
 import base64
 import concurrent.futures
@@ -37,6 +39,8 @@ K_BLOCKED = 'k-blocked-0123456789abcdef'
 K_NEW = 'k-new-0123456789abcdef'
 K_WRK = 'k-wrk-0123456789abcdef'
 K_SPREAD = 'k-spread-0123456789abcdef'
+K_TOP7 = 'k-top7-0123456789abcdef'
+K_TOP3 = 'k-top3-0123456789abcdef'
 N_ADDRS = 24  # client addresses of the exactness check
 
 
@@ -249,6 +253,7 @@ def run(t):
 
     spread(t)
     wrk(t)
+    top_keys(t)
 
 
 def spread(t):
@@ -296,6 +301,50 @@ def wrk(t):
                'wrk %d, weir allowed %d + limited %d' % (total, allowed, limited))
     print('ok: wrk %d requests with one key: %d admitted, %d limited' % (total, allowed, limited),
           flush=True)
+
+
+def top_keys(t):
+    """weirctl top keys: two new keys limited 7 and 3 times, a JWT subject once,
+    after the keys of the checks above (wrk's, the spread one's 43, 1s)."""
+    ids = {}
+    for k, owner, n in ((K_TOP7, 'seven', 12), (K_TOP3, 'three', 8)):
+        ids[k] = t.w.ctl('key', 'add', k, 'free', '--owner', owner)['id']
+        codes = [curl(t, 'key.example', '/who', '-H', 'X-API-Key: ' + k)[0] for _ in range(n)]
+        E.wt.check(codes == [200] * 5 + [429] * (n - 5), '%s: %s' % (owner, codes))
+    tok = jwt(claims(sub='dave', tier='free'))
+    codes = [curl(t, 'jwt.example', '/who', '-H', 'Authorization: Bearer ' + tok)[0]
+             for _ in range(6)]
+    E.wt.check(codes == [200] * 5 + [429], 'dave (free): %s' % codes)
+    wrk_use = t.w.ctl('usage', K_WRK)
+    top = t.w.ctl('top', 'keys', '20')
+    rows = top['keys']
+    want = [('id:' + wrk_use['id'], wrk_use['rules'][0]['limited']),
+            ('id:' + t.w.ctl('usage', K_SPREAD)['id'], N_ADDRS * 2 - 5),
+            ('id:' + ids[K_TOP7], 7), ('id:' + ids[K_TOP3], 3)]
+    E.wt.check([(r['key'], r['limited']) for r in rows[:4]] == want and
+               all(r['error'] == 0 for r in rows), 'top keys: want %s first\n%s' %
+               (want, json.dumps(top, indent=1)))
+    by = {r['key']: r for r in rows}
+    r7 = by['id:' + ids[K_TOP7]]
+    E.wt.check(r7['owner'] == 'seven' and r7['tier'] == 'free' and r7['kind'] == 'api_key',
+               'top keys row: %s' % r7)
+    d = by.get('jwt:e2e/dave')
+    E.wt.check(d is not None and d['limited'] == 1 and d['tier'] == 'free' and
+               d['subject'] == 'dave' and d['issuer'] == 'e2e', 'dave: %s' % rows)
+    E.wt.check(any(r['kind'] == 'address' and r['limited'] == 1 and r['tier'] is None
+                   for r in rows), 'the open route\'s address: %s' % rows)
+    E.wt.check(top['limited_total'] == sum(r['limited'] for r in rows),
+               'limited_total: %s' % top)
+    E.wt.check(t.w.ctl('top', 'keys', '2')['keys'] == rows[:2] and
+               'top' in t.w.ctl('top', '3'), 'top keys 2, top 3')
+    text = subprocess.run([t.w.weirctl, '--socket', t.w.sock, 'top', 'keys', '4'],
+                          capture_output=True, text=True, timeout=30).stdout.splitlines()
+    E.wt.check(len(text) == 6 and text[0].split() == ['rank', 'key', 'tier', 'limited', 'error',
+                                                        'owner'] and
+               text[3].split() == ['3', 'id:' + ids[K_TOP7], 'free', '7', '0', 'seven'],
+               'weirctl top keys 4:\n%s' % '\n'.join(text))
+    print('ok: weirctl top keys: %s' % ', '.join('%s %d' % (r['key'], r['limited'])
+                                                 for r in rows), flush=True)
 
 
 def scenarios(module):

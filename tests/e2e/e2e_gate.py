@@ -278,6 +278,18 @@ def spread(t):
           (per, len(codes)), flush=True)
 
 
+def settled(t):
+    """The total counters once the gate's have not moved for 0.3 s (at most 3 s)."""
+    prev = stats_total(t)
+    for _ in range(10):
+        time.sleep(0.3)
+        cur = stats_total(t)
+        if all(cur[k] == prev[k] for k in ('gate_allowed', 'gate_limited')):
+            return cur
+        prev = cur
+    return prev
+
+
 def wrk(t):
     """wrk keep-alive for 5 s with one free key (5 a minute: one more every 12 s, so
     none within the run): admitted = 5; weir's answers >= wrk's count."""
@@ -290,7 +302,9 @@ def wrk(t):
     for ln in r.stdout.splitlines():
         if 'Non-2xx or 3xx responses:' in ln:
             non2xx = int(ln.split(':')[1])
-    after = stats_total(t)
+    # wrk stops with a request in flight on each connection: weir may still
+    # answer them; read the counters and the key's usage once they are still.
+    after = settled(t)
     allowed = after['gate_allowed'] - before['gate_allowed']
     limited = after['gate_limited'] - before['gate_limited']
     use = t.w.ctl('usage', K_WRK)['rules'][0]

@@ -229,6 +229,10 @@ weir_ctl_cmd_args(const struct weir_ctl_cmd *c, int argc, char **argv, json_t *r
 		if (a->option != NULL)
 			continue;
 		w = k < n && allowed(a, first) ? words[k] : NULL;
+		/* An optional choice not given: the word is the next argument's. */
+		if (w != NULL && a->type == WEIR_CTL_ARG_CHOICE && a->optional &&
+		    !is_choice(a->choices, w))
+			w = NULL;
 		if (w == NULL) {
 			if (wanted(a, first))
 				goto usage;

@@ -31,7 +31,8 @@ struct weir_ctl_arg {
 	const char *option;  /**< if set: given as --option VALUE, anywhere, and optional */
 	const char *metavar; /**< shown in usage, e.g. ADDRESS:PORT */
 	int type;	     /**< enum weir_ctl_arg_type */
-	int optional;	     /**< may be left out */
+	int optional;	     /**< may be left out (an optional choice: a word that is none of
+			      * its choices is the next argument's) */
 	long long min, max;  /**< WEIR_CTL_ARG_INT */
 	const char *choices; /**< WEIR_CTL_ARG_CHOICE: "disable|enable|weight" */
 	const char *when;    /**< if set: given exactly when the first argument is one of these
@@ -51,6 +52,8 @@ struct weir_ctl_cmd {
 /* clang-format off */
 #define WEIR_CTL_STR(k, m) {.key = k, .metavar = m, .type = WEIR_CTL_ARG_STR},
 #define WEIR_CTL_CHOICE(k, c) {.key = k, .metavar = c, .type = WEIR_CTL_ARG_CHOICE, .choices = c},
+#define WEIR_CTL_CHOICE_OPT(k, c)                                                                  \
+	{.key = k, .metavar = c, .type = WEIR_CTL_ARG_CHOICE, .optional = 1, .choices = c},
 #define WEIR_CTL_INT(k, m, lo, hi)                                                                 \
 	{.key = k, .metavar = m, .type = WEIR_CTL_ARG_INT, .min = lo, .max = hi},
 #define WEIR_CTL_INT_OPT(k, m, lo, hi)                                                             \
@@ -111,9 +114,11 @@ struct weir_ctl_cmd {
 	  "every page, or one page of N after CURSOR (the source it prints last)",                 \
 	  WEIR_CTL_INT_OPTION(WEIR_CTL_KEY_LIMIT, "N", 1, WEIR_CTL_PAGE_MAX)                       \
 		  WEIR_CTL_STR_OPTION(WEIR_CTL_KEY_AFTER, "CURSOR"))                               \
-	X(top, "the N (default 10) sources refused most (limits and bans),",                       \
-	  "merged over the workers; counts may over-estimate by 'error'",                          \
-	  WEIR_CTL_INT_OPT("n", "N", 1, 1000))                                                     \
+	X(top, "the N (default 10) sources refused most (limits and bans), or with",               \
+	  "keys the keys the gate limited most (429: API keys, JWT subjects,\n"                    \
+	  "addresses on anonymous routes); merged over the workers, counts may\n"                  \
+	  "over-estimate by 'error'",                                                              \
+	  WEIR_CTL_CHOICE_OPT("what", "keys") WEIR_CTL_INT_OPT("n", "N", 1, 1000))                 \
 	X(gate, "the API gate: tiers and their limits with requests allowed and",                  \
 	  "limited, issuers, keys, revoked tokens, the shared limit table")                        \
 	X(key, "change an API key at run time: add KEY TIER [--owner OWNER], rm,",                 \

@@ -501,11 +501,35 @@ print_bans(json_t *r)
 		       gets_(r, "next"));
 }
 
+/* weirctl top keys: the key, then its owner (an API key's). */
+static void
+print_top_keys(json_t *r)
+{
+	json_t *e;
+	size_t i;
+
+	printf("%4s %-40s %-12s %12s %10s %s\n", "rank", "key", "tier", "limited", "error",
+	       "owner");
+	json_array_foreach(json_object_get(r, "keys"), i, e)
+		printf("%4zu %-40s %-12s %12lld %10lld %s\n", i + 1, gets_(e, "key"),
+		       gets_(e, "tier"), geti(e, "limited"), geti(e, "error"),
+		       json_is_string(json_object_get(e, "owner")) ? gets_(e, "owner") : "");
+	if (json_array_size(json_object_get(r, "keys")) == 0)
+		printf("(no key limited)\n");
+	else
+		printf("%lld requests limited in all\n", geti(r, "limited_total"));
+}
+
 static void
 print_top(json_t *r)
 {
 	json_t *e;
 	size_t i;
+
+	if (json_object_get(r, "keys") != NULL) {
+		print_top_keys(r);
+		return;
+	}
 
 	printf("%-44s %14s %10s %s\n", "source", "refused", "error", "banned");
 	json_array_foreach(json_object_get(r, "top"), i, e)

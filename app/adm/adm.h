@@ -207,7 +207,8 @@ json_t *weir_cmd_unblock(json_t *req, char *err, size_t errlen);
 json_t *weir_cmd_ban(json_t *req, char *err, size_t errlen);
 json_t *weir_cmd_unban(json_t *req, char *err, size_t errlen);
 json_t *weir_cmd_bans(json_t *req, char *err, size_t errlen);
-json_t *weir_cmd_top(json_t *req, char *err, size_t errlen);
+/* weirctl top [N] (the core's weir_cmd_top() sends it here without "keys"). */
+json_t *weir_adm_cmd_top(json_t *req, char *err, size_t errlen);
 /** @} */
 
 /**

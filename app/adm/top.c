@@ -108,7 +108,7 @@ weir_adm_top_copy(struct weir_adm_worker *aw, const void *payload)
 }
 
 json_t *
-weir_cmd_top(json_t *req, char *err, size_t errlen)
+weir_adm_cmd_top(json_t *req, char *err, size_t errlen)
 {
 	json_t *v = json_object_get(req, "n");
 	struct top_req *t = calloc(1, sizeof(*t));

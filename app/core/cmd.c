@@ -23,6 +23,15 @@
 
 typedef json_t *(*cmd_fn)(json_t *req, char *err, size_t errlen);
 
+/* weirctl top [keys] [N]: the sources refused most are admission's, the
+ * keys limited most the gate's (the HTTP stage): two stages, one command. */
+static json_t *
+weir_cmd_top(json_t *req, char *err, size_t errlen)
+{
+	return json_object_get(req, "what") != NULL ? weir_http_cmd_top_keys(req, err, errlen)
+						    : weir_adm_cmd_top(req, err, errlen);
+}
+
 #define CMD_HANDLER(n, ...) weir_cmd_##n,
 static const cmd_fn handlers[] = {WEIR_CTL_COMMANDS(CMD_HANDLER)};
 

@@ -27,9 +27,10 @@
 enum weir_msg_type {
 	WEIR_MSG_NONE = 0,
 	/* control -> worker */
-	WEIR_MSG_TX_FRAME, /**< an mbuf for the worker to send (control owns no TX queue) */
-	WEIR_MSG_UNBAN,	   /**< adm: lift a ban in the worker's own source entries */
-	WEIR_MSG_TOP_COPY, /**< adm: copy the refused-sources summary for control */
+	WEIR_MSG_TX_FRAME,     /**< an mbuf for the worker to send (control owns no TX queue) */
+	WEIR_MSG_UNBAN,	       /**< adm: lift a ban in the worker's own source entries */
+	WEIR_MSG_TOP_COPY,     /**< adm: copy the refused-sources summary for control */
+	WEIR_MSG_TOPKEYS_COPY, /**< http: copy the limited-keys summary for control */
 	/* worker -> control */
 	WEIR_MSG_NEIGH,	       /**< l4: an ARP/ND observation (a backend's MAC) */
 	WEIR_MSG_BAN_REPORT,   /**< adm: a source earned a ban */

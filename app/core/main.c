@@ -216,7 +216,7 @@ static const struct {
 	{"load balancing", init_l4, weir_l4_fini},
 	{"admission", init_adm, weir_adm_fini},
 	{"synproxy", init_sp, fini_nothing},
-	{"http", init_http, fini_nothing},
+	{"http", init_http, weir_http_fini},
 	{"health", init_health, weir_hc_fini},
 	{"worker state", weir_workers_stages_init, weir_workers_stages_fini},
 	{"port start", weir_ports_start, weir_ports_stop},

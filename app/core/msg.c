@@ -13,6 +13,7 @@
 #include "core/rcu.h"
 #include "core/tx.h"
 #include "health/health.h"
+#include "http/http.h"
 #include "l4/l4.h"
 
 static_assert(sizeof(struct weir_msg) == 64, "a message is one cache line");
@@ -42,6 +43,12 @@ on_top_copy(struct weir_worker *w, const void *d)
 }
 
 static void
+on_topkeys_copy(struct weir_worker *w, const void *d)
+{
+	weir_http_top_copy(&w->http, d);
+}
+
+static void
 on_probe_now(struct weir_worker *w, const void *d)
 {
 	weir_hc_probe_now(&w->health, d);
@@ -56,7 +63,7 @@ on_probe_setup(struct weir_worker *w, const void *d)
 static void (*const at_worker[WEIR_MSG__MAX])(struct weir_worker *w, const void *d) = {
 	[WEIR_MSG_TX_FRAME] = on_tx_frame,	 [WEIR_MSG_UNBAN] = on_unban,
 	[WEIR_MSG_TOP_COPY] = on_top_copy,	 [WEIR_MSG_PROBE_NOW] = on_probe_now,
-	[WEIR_MSG_PROBE_SETUP] = on_probe_setup,
+	[WEIR_MSG_PROBE_SETUP] = on_probe_setup, [WEIR_MSG_TOPKEYS_COPY] = on_topkeys_copy,
 };
 
 static void (*const at_control[WEIR_MSG__MAX])(const void *d) = {

@@ -99,6 +99,8 @@ http_gate_init_worker(struct weir_http_worker *hw)
 
 	if (getrandom(&seed, sizeof(seed), 0) != (ssize_t)sizeof(seed))
 		return -EIO;
+	if (http_top_init_worker(hw, seed ^ UINT64_C(0x746f70)) != 0)
+		return -ENOMEM;
 	return weir_gate_local_init(&hw->gate, weir.cfg->gate, seed);
 }
 
@@ -106,6 +108,7 @@ void
 http_gate_fini_worker(struct weir_http_worker *hw)
 {
 	weir_gate_local_fini(&hw->gate);
+	http_top_fini_worker(hw);
 }
 
 /* A header value from any bytes: visible ASCII but '%' as it is, the rest %XX. */
@@ -160,6 +163,8 @@ http_gate_request(struct weir_http_worker *hw, const struct weir_conn *c, struct
 		size_t len;
 
 		*why = o->why;
+		if (o->status == 429)
+			http_top_limited(hw, o, c->client.src, c->client.family);
 		if (o->status == 401)
 			len = weir_http_response_unauthorized(ans, WEIR_HTTP_BUF_ANSWER, o->why,
 							      now, 1);

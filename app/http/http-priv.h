@@ -36,6 +36,16 @@ int http_gate_request(struct weir_http_worker *hw, const struct weir_conn *c,
 		      struct weir_http_ctx *x, const struct weir_http_req *r, const uint8_t *region,
 		      int route, struct weir_http_edit *e, const char **why);
 
+/* ---- top_keys.c ---- */
+
+/* A worker's summary of the keys its gate limited, and its JWT subjects. */
+int http_top_init_worker(struct weir_http_worker *hw, uint64_t seed);
+void http_top_fini_worker(struct weir_http_worker *hw);
+
+/* A 429 of the gate (o): charged to the key, subject or address it limited. */
+void http_top_limited(struct weir_http_worker *hw, const struct weir_gate_out *o,
+		      const uint8_t *addr, uint8_t family);
+
 /* ---- frame.c ---- */
 
 /* The segment as the splice sees it (options stay in the frame). */

@@ -22,6 +22,8 @@
 
 struct rte_mbuf;
 struct weir_conn;
+struct weir_rl_topk;
+struct weir_http_top_name;
 
 /** Frames one call may queue (weir's answer, the prefix, ACKs). */
 #define WEIR_HTTP_OUT_MAX 64u
@@ -166,10 +168,12 @@ struct weir_http_worker {
 	unsigned int id;      /**< the worker's index */
 	uint64_t *route_hits; /**< per service x (WEIR_HTTP_ROUTES_MAX + 1): the last is the default
 			       */
-	struct weir_gate_local gate;	   /**< the worker's part of the API gate */
-	struct weir_gate_out gate_out;	   /**< the gate's last answer */
-	struct weir_gate_creds gate_creds; /**< the last request's credentials */
-	char gate_subject[3 * 128 + 1];	   /**< X-Weir-Subject's value */
+	struct weir_gate_local gate;	      /**< the worker's part of the API gate */
+	struct weir_gate_out gate_out;	      /**< the gate's last answer */
+	struct weir_gate_creds gate_creds;    /**< the last request's credentials */
+	char gate_subject[3 * 128 + 1];	      /**< X-Weir-Subject's value */
+	struct weir_rl_topk *top_keys;	      /**< keys the gate limited (heavy hitters) */
+	struct weir_http_top_name *top_names; /**< their JWT subjects (app/http/top_keys.c) */
 	struct weir_http_stats stats;
 };
 

@@ -138,4 +138,16 @@ json_t *weir_cmd_keys(json_t *req, char *err, size_t errlen);
 json_t *weir_cmd_usage(json_t *req, char *err, size_t errlen);
 json_t *weir_cmd_token(json_t *req, char *err, size_t errlen);
 
+/**
+ * weirctl top keys [N]: the keys the gate limited most, merged over the
+ * workers (app/http/top_keys.c; the core's weir_cmd_top() sends it here).
+ */
+json_t *weir_http_cmd_top_keys(json_t *req, char *err, size_t errlen);
+
+/** WEIR_MSG_TOPKEYS_COPY: copy the limited-keys summary into control's buffers. */
+void weir_http_top_copy(struct weir_http_worker *hw, const void *payload);
+
+/** Control, once the workers have stopped: free what late workers could still write. */
+void weir_http_fini(void);
+
 #endif /* WEIR_HTTP_STAGE_H */

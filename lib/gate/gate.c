@@ -220,6 +220,7 @@ by_token(struct weir_gate *g, struct weir_gate_local *l, const struct weir_gate_
 	if (hit != NULL) {
 		l->stats.cache_hits++;
 		o->tier = (int)hit->tier;
+		o->issuer = (int)hit->issuer;
 		snprintf(o->subject, sizeof(o->subject), "%s", hit->sub);
 		*key = weir_gate_key_of_subject(hit->issuer, hit->sub);
 		return 0;
@@ -278,6 +279,7 @@ by_token(struct weir_gate *g, struct weir_gate_local *l, const struct weir_gate_
 		weir_jwt_cache_expiry(&cfg->issuers[i].jwt, &l->claims, now_s, NO_EXP_CACHE_S), gen,
 		&v);
 	o->tier = (int)v.tier;
+	o->issuer = (int)i;
 	snprintf(o->subject, sizeof(o->subject), "%s", v.sub);
 	*key = weir_gate_key_of_subject(i, v.sub);
 	return 0;
@@ -337,6 +339,7 @@ limits(struct weir_gate *g, struct weir_gate_local *l, const struct weir_gate_po
 
 	if (p->n == 0)
 		return;
+	o->key = key;
 	rc = weir_kl_take(g->lim, key, p->kl, p->n, now_ns, res);
 	if (rc < 0) {
 		l->stats.table_full++;
@@ -386,6 +389,8 @@ weir_gate_decide(struct weir_gate *g, struct weir_gate_local *l, const struct we
 	o->violated = 0;
 	o->ban_source = 0;
 	o->tier = -1;
+	o->issuer = -1;
+	o->key = 0;
 	o->how = rg->auth;
 	if (rg->auth == WEIR_GATE_AUTH_NONE) {
 		l->stats.anonymous++;

@@ -164,6 +164,8 @@ struct weir_gate_out {
 	int tier;	   /**< its tier, or -1 */
 	char subject[128]; /**< JWT: sub; API key: the owner */
 	char key_id[17];   /**< API key: its id */
+	int issuer;	   /**< JWT: the issuer's index (cfg->issuers), else -1 */
+	uint64_t key;	   /**< the limit key charged (weir_gate_key_of_*()), 0: none */
 	unsigned int n_rl;
 	uint32_t violated;  /**< 429: bit i, rl[i] was exceeded */
 	uint8_t ban_source; /**< this failure took the source past gate.bad_auth: ban it */

@@ -14,7 +14,9 @@ between them on tap ports, with two workers.
         token revoke take effect at run time; exactness across workers: one
         key from 24 client addresses spread over both workers, exactly its
         quota admitted; wrk keep-alive with one key: admitted = the quota,
-        admitted + limited = what weir answered, >= wrk's count
+        admitted + limited = what weir answered, >= wrk's count; weirctl top keys:
+        the keys limited most, in order, with exact counts (error 0: fewer keys
+        than counters), owners, tiers, a JWT subject by name and an address
 """
 import base64
 import concurrent.futures
@@ -37,6 +39,8 @@ K_BLOCKED = 'k-blocked-0123456789abcdef'
 K_NEW = 'k-new-0123456789abcdef'
 K_WRK = 'k-wrk-0123456789abcdef'
 K_SPREAD = 'k-spread-0123456789abcdef'
+K_TOP7 = 'k-top7-0123456789abcdef'
+K_TOP3 = 'k-top3-0123456789abcdef'
 N_ADDRS = 24  # client addresses of the exactness check
 
 
@@ -250,6 +254,7 @@ def run(t):
     bad_auth(t)
     spread(t)
     wrk(t)
+    top_keys(t)
 
 
 def bad_auth(t):
@@ -296,6 +301,18 @@ def spread(t):
           (per, len(codes)), flush=True)
 
 
+def settled(t):
+    """The total counters once the gate's have not moved for 0.3 s (at most 3 s)."""
+    prev = stats_total(t)
+    for _ in range(10):
+        time.sleep(0.3)
+        cur = stats_total(t)
+        if all(cur[k] == prev[k] for k in ('gate_allowed', 'gate_limited')):
+            return cur
+        prev = cur
+    return prev
+
+
 def wrk(t):
     """wrk keep-alive for 5 s with one free key (5 a minute: one more every 12 s, so
     none within the run): admitted = 5; weir's answers >= wrk's count."""
@@ -308,7 +325,9 @@ def wrk(t):
     for ln in r.stdout.splitlines():
         if 'Non-2xx or 3xx responses:' in ln:
             non2xx = int(ln.split(':')[1])
-    after = stats_total(t)
+    # wrk stops with a request in flight on each connection: weir may still
+    # answer them; read the counters and the key's usage once they are still.
+    after = settled(t)
     allowed = after['gate_allowed'] - before['gate_allowed']
     limited = after['gate_limited'] - before['gate_limited']
     use = t.w.ctl('usage', K_WRK)['rules'][0]
@@ -319,6 +338,50 @@ def wrk(t):
                'wrk %d, weir allowed %d + limited %d' % (total, allowed, limited))
     print('ok: wrk %d requests with one key: %d admitted, %d limited' % (total, allowed, limited),
           flush=True)
+
+
+def top_keys(t):
+    """weirctl top keys: two new keys limited 7 and 3 times, a JWT subject once,
+    after the keys of the checks above (wrk's, the spread one's 43, 1s)."""
+    ids = {}
+    for k, owner, n in ((K_TOP7, 'seven', 12), (K_TOP3, 'three', 8)):
+        ids[k] = t.w.ctl('key', 'add', k, 'free', '--owner', owner)['id']
+        codes = [curl(t, 'key.example', '/who', '-H', 'X-API-Key: ' + k)[0] for _ in range(n)]
+        E.wt.check(codes == [200] * 5 + [429] * (n - 5), '%s: %s' % (owner, codes))
+    tok = jwt(claims(sub='dave', tier='free'))
+    codes = [curl(t, 'jwt.example', '/who', '-H', 'Authorization: Bearer ' + tok)[0]
+             for _ in range(6)]
+    E.wt.check(codes == [200] * 5 + [429], 'dave (free): %s' % codes)
+    wrk_use = t.w.ctl('usage', K_WRK)
+    top = t.w.ctl('top', 'keys', '20')
+    rows = top['keys']
+    want = [('id:' + wrk_use['id'], wrk_use['rules'][0]['limited']),
+            ('id:' + t.w.ctl('usage', K_SPREAD)['id'], N_ADDRS * 2 - 5),
+            ('id:' + ids[K_TOP7], 7), ('id:' + ids[K_TOP3], 3)]
+    E.wt.check([(r['key'], r['limited']) for r in rows[:4]] == want and
+               all(r['error'] == 0 for r in rows), 'top keys: want %s first\n%s' %
+               (want, json.dumps(top, indent=1)))
+    by = {r['key']: r for r in rows}
+    r7 = by['id:' + ids[K_TOP7]]
+    E.wt.check(r7['owner'] == 'seven' and r7['tier'] == 'free' and r7['kind'] == 'api_key',
+               'top keys row: %s' % r7)
+    d = by.get('jwt:e2e/dave')
+    E.wt.check(d is not None and d['limited'] == 1 and d['tier'] == 'free' and
+               d['subject'] == 'dave' and d['issuer'] == 'e2e', 'dave: %s' % rows)
+    E.wt.check(any(r['kind'] == 'address' and r['limited'] == 1 and r['tier'] is None
+                   for r in rows), 'the open route\'s address: %s' % rows)
+    E.wt.check(top['limited_total'] == sum(r['limited'] for r in rows),
+               'limited_total: %s' % top)
+    E.wt.check(t.w.ctl('top', 'keys', '2')['keys'] == rows[:2] and
+               'top' in t.w.ctl('top', '3'), 'top keys 2, top 3')
+    text = subprocess.run([t.w.weirctl, '--socket', t.w.sock, 'top', 'keys', '4'],
+                          capture_output=True, text=True, timeout=30).stdout.splitlines()
+    E.wt.check(len(text) == 6 and text[0].split() == ['rank', 'key', 'tier', 'limited', 'error',
+                                                        'owner'] and
+               text[3].split() == ['3', 'id:' + ids[K_TOP7], 'free', '7', '0', 'seven'],
+               'weirctl top keys 4:\n%s' % '\n'.join(text))
+    print('ok: weirctl top keys: %s' % ', '.join('%s %d' % (r['key'], r['limited'])
+                                                 for r in rows), flush=True)
 
 
 def scenarios(module):

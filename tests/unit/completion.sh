@@ -29,6 +29,9 @@ expect "disable enable weight check" weirctl backend ""
 expect "weight" weirctl --json backend w
 expect "" weirctl backend disable ""
 expect "" weirctl stats ""
+# An optional first word (top [keys] [N]).
+expect "keys" weirctl top ""
+expect "" weirctl top keys ""
 expect "--socket" weirctl --s
 # A command's options, and the word after one is its value, not an argument.
 expect "--limit" weirctl bans --l

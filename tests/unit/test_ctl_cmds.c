@@ -54,7 +54,7 @@ test_table(void **state)
 	assert_string_equal(weir_ctl_cmd_usage(weir_ctl_cmd_find("backend"), usage, sizeof(usage)),
 			    "backend disable|enable|weight|check POOL ADDRESS:PORT [WEIGHT]");
 	assert_string_equal(weir_ctl_cmd_usage(weir_ctl_cmd_find("top"), usage, sizeof(usage)),
-			    "top [N]");
+			    "top [keys] [N]");
 	assert_string_equal(weir_ctl_cmd_usage(weir_ctl_cmd_find("stats"), usage, sizeof(usage)),
 			    "stats");
 	assert_string_equal(weir_ctl_cmd_usage(weir_ctl_cmd_find("bans"), usage, sizeof(usage)),
@@ -113,6 +113,9 @@ test_command_lines(void **state)
 		{"ban 198.18.0.9 31536000", "{\"seconds\": 31536000}"},
 		{"top", "{}"},
 		{"top 1000", "{\"n\": 1000}"},
+		/* An optional first word: a word that is not it is N's. */
+		{"top keys", "{\"what\": \"keys\"}"},
+		{"top keys 5", "{\"what\": \"keys\", \"n\": 5}"},
 		{"block 198.18.5.0/24", "{\"prefix\": \"198.18.5.0/24\"}"},
 		{"bans", "{}"},
 		{"bans --limit 100", "{\"limit\": 100}"},
@@ -142,6 +145,10 @@ test_command_lines(void **state)
 		{"ban 198.18.0.9 60 more", "usage: ban ADDRESS [SECONDS]"},
 		{"unban", "usage: unban ADDRESS"},
 		{"top 1001", "top N '1001': expected an integer in [1, 1000]"},
+		{"top keys 0", "top N '0': expected an integer in [1, 1000]"},
+		{"top sources", "top N 'sources': expected an integer in [1, 1000]"},
+		{"top 5 keys", "usage: top [keys] [N]"},
+		{"top keys keys", "top N 'keys': expected an integer in [1, 1000]"},
 		{"allow", "usage: allow PREFIX"},
 		{"bans --limit 0", "bans --limit '0': expected an integer in [1, 10000]"},
 		{"bans --limit 10001", "bans --limit '10001': expected an integer in [1, 10000]"},
@@ -182,6 +189,15 @@ test_command_lines(void **state)
 		json_decref(want);
 		json_decref(req);
 	}
+	/* top N is the sources': no "what" in its request. */
+	{
+		char err[256] = "";
+		json_t *req = args_of("top 5", err, sizeof(err));
+
+		assert_non_null(req);
+		assert_null(json_object_get(req, "what"));
+		json_decref(req);
+	}
 	weir_test_rejects(bad_lines, try_line, NULL);
 }
 
@@ -216,6 +232,7 @@ test_requests(void **state)
 		"backend {\"action\": \"weight\", \"pool\": \"p\", \"backend\": \"a:1\", "
 		"\"weight\": 3}",
 		"top {\"n\": 1000}",
+		"top {\"what\": \"keys\", \"n\": 3}",
 		"bans {\"limit\": 10000, \"after\": \"198.18.0.9/32\"}",
 		"key {\"action\": \"add\", \"key\": \"k\", \"tier\": \"free\", \"owner\": \"o\"}",
 		"key {\"action\": \"tier\", \"key\": \"k\", \"tier\": \"free\"}",
@@ -248,6 +265,7 @@ test_requests(void **state)
 		 "ban: \"seconds\": expected an integer in [1, 31536000]"},
 		{"ban {\"address\": null}", "ban: \"address\": expected a string (ADDRESS)"},
 		{"top {\"n\": 0}", "top: \"n\": expected an integer in [1, 1000]"},
+		{"top {\"what\": \"sources\"}", "top: \"what\": expected one of keys"},
 		{"block {}", "block: missing \"prefix\" (PREFIX)"},
 		{"bans {\"limit\": 0}", "bans: \"limit\": expected an integer in [1, 10000]"},
 		{"bans {\"limit\": 10001}", "bans: \"limit\": expected an integer in [1, 10000]"},

@@ -116,9 +116,11 @@ test_limits(void **state)
 {
 	const char *hk = "X-API-Key: " K_FREE "\r\n", *hb = "X-API-Key: " K_BASIC "\r\n";
 	struct weir_gate_out o;
+	uint8_t h[32];
 	int i, p2;
 
 	(void)state;
+	weir_apikey_hash((const uint8_t *)K_FREE, strlen(K_FREE), h);
 	for (i = 0; i < 5; i++) {
 		decide_at(&rg_key, -1, "/", hk, 1, 0, &o);
 		expect(&o, 0, NULL);
@@ -135,6 +137,10 @@ test_limits(void **state)
 	assert_int_equal(o.rl[0].reset_s, 12);
 	assert_int_equal(o.violated, 1);
 	check_429(&o);
+	/* Who was charged (weirctl top keys counts it): the key's limit key. */
+	assert_int_equal(o.key, weir_gate_key_of_hash(h));
+	assert_int_equal(o.issuer, -1);
+	assert_int_equal(strlen(o.key_id), 16);
 	decide_at(&rg_key, -1, "/", hk, 3, 11, &o);
 	expect(&o, 429, NULL);
 	assert_int_equal(o.rl[0].reset_s, 1);
@@ -220,14 +226,23 @@ test_bad_auth(void **state)
 		assert_int_equal(o.rl[0].window_s, 60);
 		assert_int_equal(o.rl[0].remaining, 0);
 		check_429(&o);
+		assert_int_equal(o.key, 0); /* no key charged: not one of top keys */
 	}
 	assert_int_equal(l.stats.bad_auth_limited, 2);
 	assert_int_equal(l.stats.verified, 1);
 	/* Another address is not affected; nor a route without auth. */
 	decide_at(&rg_jwt, -1, "/", good, 8, 1, &o);
 	expect(&o, 0, NULL);
+	assert_int_equal(o.issuer, 0);
+	assert_int_equal(o.key, weir_gate_key_of_subject(0, "alice"));
 	decide_at(&rg_none, p_none, "/", "", 7, 1, &o);
 	expect(&o, 0, NULL);
+	{
+		const uint8_t a7[16] = {192, 0, 2, 7};
+
+		assert_int_equal(o.issuer, -1);
+		assert_int_equal(o.key, weir_gate_key_of_addr(a7, 4));
+	}
 	/* One failure's worth later (20 s, from the first at 0 s), heard again. */
 	decide_at(&rg_jwt, -1, "/", good, 7, 19, &o);
 	expect(&o, 429, NULL);

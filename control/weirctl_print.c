@@ -432,6 +432,9 @@ print_gate(json_t *r)
 	json_array_foreach(json_object_get(r, "issuers"), i, t)
 		printf("issuer %s: iss %s, %s, %lld key(s)\n", gets_(t, "name"), gets_(t, "iss"),
 		       gets_(t, "alg"), geti(t, "keys"));
+	json_array_foreach(json_object_get(r, "banned_keys"), i, t)
+		printf("banned key %s: %lld s left (ban %lld)\n", gets_(t, "key"),
+		       geti(t, "remaining_s"), geti(t, "times"));
 	printf("API keys: %lld; revoked tokens: %lld; limit table: %lld entries used, %lld "
 	       "evictions, %lld full, %lld CAS retries\n",
 	       geti(r, "keys"), geti(r, "revoked"), geti(lt, "used"), geti(lt, "evictions"),

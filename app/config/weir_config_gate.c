@@ -469,11 +469,10 @@ fingerprint(json_t *o)
 int
 weir_cfg_load_gate(struct weir_cfg_ctx *c, json_t *root, struct weir_config *cfg)
 {
-	static const char *const keys[] = {"issuers",		"tiers",
-					   "default_tier",	"api_keys",
-					   "token_cache",	"limit_entries",
-					   "cold_verify_per_s", "bad_auth",
-					   "legacy_headers",	NULL};
+	static const char *const keys[] = {"issuers",		"tiers",       "default_tier",
+					   "api_keys",		"token_cache", "limit_entries",
+					   "cold_verify_per_s", "bad_auth",    "legacy_headers",
+					   "key_bans",		NULL};
 	struct weir_gate_config *g;
 	json_t *o, *v, *e;
 	unsigned long u;
@@ -567,6 +566,30 @@ weir_cfg_load_gate(struct weir_cfg_ctx *c, json_t *root, struct weir_config *cfg
 		    0)
 			return rc;
 		g->bad_auth_ban_s = (uint32_t)u;
+	}
+	if ((v = json_object_get(o, "key_bans")) != NULL) {
+		static const char *const kb[] = {"after", "window_s", "first_s", NULL};
+
+		if (!json_is_object(v))
+			return weir_cfg_fail(c, "gate.key_bans", v,
+					     "expected an object {after, window_s, first_s}");
+		if ((rc = weir_cfg_check_keys(c, "gate.key_bans", v, kb)) != 0)
+			return rc;
+		u = 0;
+		if ((rc = weir_cfg_member_uint(c, "gate.key_bans", v, "after", 1, 1, 1000000, &u)) <
+		    0)
+			return rc;
+		g->key_ban_after = (uint32_t)u;
+		u = 60;
+		if ((rc = weir_cfg_member_uint(c, "gate.key_bans", v, "window_s", 0, 1, 86400,
+					       &u)) < 0)
+			return rc;
+		g->key_ban_window_s = (uint32_t)u;
+		u = 300;
+		if ((rc = weir_cfg_member_uint(c, "gate.key_bans", v, "first_s", 0, 1, 86400, &u)) <
+		    0)
+			return rc;
+		g->key_ban_first_s = (uint32_t)u;
 	}
 	if ((v = json_object_get(o, "legacy_headers")) != NULL) {
 		if (!json_is_boolean(v))

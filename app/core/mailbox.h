@@ -37,6 +37,7 @@ enum weir_msg_type {
 	WEIR_MSG_PROBE_RESULT, /**< health: a probe's verdict */
 	WEIR_MSG_PROBE_NOW,    /**< health: start a probe at once (weirctl backend check) */
 	WEIR_MSG_PROBE_SETUP,  /**< health: a reload changed a pool's checks */
+	WEIR_MSG_GATE_BAN,     /**< http: a key earned a ban (gate.key_bans) */
 	WEIR_MSG__MAX,
 };
 

@@ -69,6 +69,7 @@ static void (*const at_worker[WEIR_MSG__MAX])(struct weir_worker *w, const void 
 static void (*const at_control[WEIR_MSG__MAX])(const void *d) = {
 	[WEIR_MSG_NEIGH] = weir_l4_neigh_learned,
 	[WEIR_MSG_BAN_REPORT] = weir_adm_ban_reported,
+	[WEIR_MSG_GATE_BAN] = weir_http_gate_ban_reported,
 	[WEIR_MSG_PROBE_RESULT] = weir_hc_result,
 };
 

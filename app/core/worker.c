@@ -15,6 +15,7 @@
 #include "core/pipeline.h"
 #include "core/rcu.h"
 #include "core/tx.h"
+#include "core/mailbox.h"
 #include "core/worker.h"
 #include "adm/adm.h"
 
@@ -173,4 +174,12 @@ weir_worker_gate_ban(struct weir_http_worker *hw, const uint8_t *addr, uint8_t f
 	struct weir_worker *w = container_of(hw, struct weir_worker, http);
 
 	weir_adm_gate_ban(&w->adm, addr, family);
+}
+
+int
+weir_worker_post(struct weir_http_worker *hw, uint16_t type, const void *payload, size_t len)
+{
+	struct weir_worker *w = container_of(hw, struct weir_worker, http);
+
+	return weir_mailbox_post(w->outbox, type, payload, len);
 }

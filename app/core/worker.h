@@ -37,6 +37,13 @@ int weir_worker_loop(void *arg);
 void weir_worker_gate_ban(struct weir_http_worker *hw, const uint8_t *addr, uint8_t family);
 
 /**
+ * The HTTP stage posts a message to control (its worker's outbox).
+ * @return
+ *   0, or -ENOBUFS (outbox full: dropped).
+ */
+int weir_worker_post(struct weir_http_worker *hw, uint16_t type, const void *payload, size_t len);
+
+/**
  * Parse a burst; the packets this worker owns go through the stages
  * together (one bulk connection lookup), the others to their owner through
  * the SPSC ring between the two. The owner is a pure function of the

@@ -157,6 +157,8 @@ http_gate_request(struct weir_http_worker *hw, const struct weir_conn *c, struct
 			 (int64_t)(weir_clock_real_ns(tsc) / 1000000000u), weir_clock_ns(tsc), o);
 	if (o->ban_source)
 		weir_worker_gate_ban(hw, c->client.src, c->client.family);
+	if (o->ban_key)
+		http_gate_key_ban(hw, o);
 	if (o->status != 0) {
 		uint8_t *ans = http_buf(hw, x) + hw->buf_size - WEIR_HTTP_BUF_ANSWER;
 		time_t now = time(NULL);

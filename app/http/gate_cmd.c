@@ -315,8 +315,9 @@ weir_cmd_gate(json_t *req, char *err, size_t errlen)
 				       weir_jwt_alg_name(g->cfg->issuers[i].jwt.alg), "keys",
 				       (json_int_t)g->cfg->issuers[i].jwt.n_keys));
 	weir_kl_table_stats(g->lim, &ks);
-	return json_pack("{s:o, s:o, s:I, s:I, s:{s:I, s:I, s:I, s:I}}", "tiers", tiers, "issuers",
-			 iss, "keys", (json_int_t)g->keys->n, "revoked",
+	return json_pack("{s:o, s:o, s:I, s:o, s:I, s:{s:I, s:I, s:I, s:I}}", "tiers", tiers,
+			 "issuers", iss, "keys", (json_int_t)g->keys->n, "banned_keys",
+			 http_gate_bans_json(), "revoked",
 			 (json_int_t)(g->revoked != NULL ? g->revoked->n : 0), "limit_table",
 			 "used", (json_int_t)ks.used, "evictions", (json_int_t)ks.evictions, "full",
 			 (json_int_t)ks.full, "cas_retries", (json_int_t)ks.cas_retries);

@@ -46,6 +46,21 @@ void http_top_fini_worker(struct weir_http_worker *hw);
 void http_top_limited(struct weir_http_worker *hw, const struct weir_gate_out *o,
 		      const uint8_t *addr, uint8_t family);
 
+/* ---- gate_ban.c ---- */
+
+/* What a worker reports of a key that earned a ban (a mailbox payload). */
+#define WEIR_HTTP_KBAN_LABEL 48
+struct weir_http_kban_report {
+	uint64_t tag;			  /* its limit key */
+	char label[WEIR_HTTP_KBAN_LABEL]; /* "id:<id>" or "jwt:<issuer>/<sub>", cut */
+};
+
+/* Worker: report o's key (its 429 took it past gate.key_bans). */
+void http_gate_key_ban(struct weir_http_worker *hw, const struct weir_gate_out *o);
+
+/* Control: the keys banned now (weirctl gate). */
+json_t *http_gate_bans_json(void);
+
 /* ---- frame.c ---- */
 
 /* The segment as the splice sees it (options stay in the frame). */

@@ -131,6 +131,9 @@ uint64_t weir_http_conns_in(const struct weir_http_worker *hw, uint8_t a, uint8_
 /** weirctl routes: every http service's routes, with hits summed over the workers. */
 json_t *weir_cmd_routes(json_t *req, char *err, size_t errlen);
 
+/** Control: WEIR_MSG_GATE_BAN, a worker's report of a key that earned a ban. */
+void weir_http_gate_ban_reported(const void *payload);
+
 /** weirctl gate, key, keys, usage, token: the API gate (app/http/gate_cmd.c). */
 json_t *weir_cmd_gate(json_t *req, char *err, size_t errlen);
 json_t *weir_cmd_key(json_t *req, char *err, size_t errlen);

@@ -19,6 +19,7 @@
 #define ID_TIER(t, i) ((uint16_t)((t)*WEIR_GATE_RULES_MAX + (i)))
 #define ID_ROUTE_BASE ((uint16_t)(WEIR_GATE_TIERS_MAX * WEIR_GATE_RULES_MAX))
 #define ID_BAD_AUTH ((uint16_t)(WEIR_KL_RULE_IDS - 1))
+#define ID_STRIKES ((uint16_t)(WEIR_KL_RULE_IDS - 2))
 /* How long a token without exp stays cached (it is checked again then). */
 #define NO_EXP_CACHE_S 300
 
@@ -118,6 +119,40 @@ weir_gate_init(struct weir_gate *g, const struct weir_gate_config *cfg, void *li
 	if (policy_set(&g->bad_auth, &rs, ID_BAD_AUTH, why) != 0)
 		return -EINVAL;
 	g->bad_auth.rule[0] = bad;
+	if (cfg->key_ban_after != 0 && cfg->key_ban_first_s != 0) {
+		struct weir_gate_rule *st = &g->strike_rule;
+
+		snprintf(st->name, sizeof(st->name), "key_bans");
+		st->alg = WEIR_GATE_GCRA;
+		st->limit = cfg->key_ban_after;
+		st->window_s = cfg->key_ban_window_s;
+		st->burst = cfg->key_ban_after;
+		rs.r[0] = *st;
+		if (policy_set(&g->strikes, &rs, ID_STRIKES, why) != 0)
+			return -EINVAL;
+		g->strikes.rule[0] = st;
+	}
+	return 0;
+}
+
+uint64_t
+weir_gate_kban_left(const struct weir_gate_kbans *t, uint64_t tag, uint64_t now_ns)
+{
+	uint32_t lo = 0, hi;
+
+	if (t == NULL)
+		return 0;
+	hi = t->n;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (t->e[mid].tag < tag)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < t->n && t->e[lo].tag == tag && t->e[lo].until_ns > now_ns)
+		return t->e[lo].until_ns - now_ns;
 	return 0;
 }
 
@@ -127,7 +162,7 @@ weir_gate_policy_add(struct weir_gate *g, const struct weir_gate_rules *rs, uint
 	const char *why;
 	uint32_t id0 = ID_ROUTE_BASE + (uint32_t)id * WEIR_GATE_RULES_MAX;
 
-	if (g->n_policies == WEIR_GATE_POLICIES_MAX || id0 + WEIR_GATE_RULES_MAX > ID_BAD_AUTH)
+	if (g->n_policies == WEIR_GATE_POLICIES_MAX || id0 + WEIR_GATE_RULES_MAX > ID_STRIKES)
 		return -ENOSPC;
 	if (policy_set(&g->policy[g->n_policies], rs, (uint16_t)id0, &why) != 0)
 		return -EINVAL;
@@ -363,6 +398,12 @@ limits(struct weir_gate *g, struct weir_gate_local *l, const struct weir_gate_po
 			o->violated |= 1u << i;
 	}
 	if (rc == 0) {
+		/* A key that keeps going past its limits earns a ban (gate.key_bans). */
+		if (g->strikes.n != 0 && o->how != WEIR_GATE_AUTH_NONE &&
+		    weir_kl_take(g->lim, key, g->strikes.kl, 1, now_ns, NULL) == 0) {
+			o->ban_key = 1;
+			l->stats.key_bans++;
+		}
 		l->stats.limited++;
 		if (o->tier >= 0)
 			l->stats.tier_limited[o->tier]++;
@@ -388,6 +429,7 @@ weir_gate_decide(struct weir_gate *g, struct weir_gate_local *l, const struct we
 	o->n_rl = 0;
 	o->violated = 0;
 	o->ban_source = 0;
+	o->ban_key = 0;
 	o->tier = -1;
 	o->issuer = -1;
 	o->key = 0;
@@ -443,6 +485,12 @@ weir_gate_decide(struct weir_gate *g, struct weir_gate_local *l, const struct we
 	}
 	if (rc != 0)
 		goto bad;
+	if (weir_gate_kban_left(__atomic_load_n(&g->kbans, __ATOMIC_ACQUIRE), key, now_ns) != 0) {
+		l->stats.key_banned++;
+		o->status = 403;
+		o->why = "API key or subject banned for now: it kept going past its limits";
+		return;
+	}
 	if (rg->min_tier >= 0 && o->tier < rg->min_tier) {
 		l->stats.low_tier++;
 		o->status = 403;

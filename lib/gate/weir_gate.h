@@ -84,6 +84,18 @@ int weir_gate_is_revoked(const struct weir_gate_revoked *rv, const char *jti, in
 struct weir_gate_revoked *weir_gate_revoke(const struct weir_gate_revoked *rv, const char *jti,
 					   int64_t until, int64_t now);
 
+/** Banned keys (a key's limit key, until when: monotonic ns): immutable, sorted by tag. */
+struct weir_gate_kbans {
+	uint32_t n;
+	struct {
+		uint64_t tag;
+		uint64_t until_ns;
+	} e[];
+};
+
+/** ns left of a key's ban at now_ns, or 0. */
+uint64_t weir_gate_kban_left(const struct weir_gate_kbans *t, uint64_t tag, uint64_t now_ns);
+
 /** A rule set as the limit table takes it. */
 struct weir_gate_policy {
 	unsigned int n;
@@ -102,6 +114,9 @@ struct weir_gate {
 	struct weir_gate_policy policy[WEIR_GATE_POLICIES_MAX];
 	struct weir_gate_policy bad_auth; /**< failed authentications per source */
 	struct weir_gate_rule bad_rule;	  /**< its rule (gate.bad_auth) */
+	struct weir_gate_policy strikes;  /**< 429s of a key (gate.key_bans); n 0: off */
+	struct weir_gate_rule strike_rule;
+	const struct weir_gate_kbans *kbans; /**< published; NULL: none */
 };
 
 /**
@@ -124,6 +139,8 @@ struct weir_gate {
 	X(bad_auth_limited, "gate", "429_bad_auth",                                                \
 	  "429: a source over gate.bad_auth (its credentials not even checked)")                   \
 	X(bans, "gate", "bans", "sources that went past gate.bad_auth (banned ban_s)")             \
+	X(key_bans, "gate", "key_bans", "keys that went past gate.key_bans (reported for a ban)")  \
+	X(key_banned, "gate", "403_banned", "403: a banned key (gate.key_bans)")                   \
 	X(cold_capped, NULL, NULL, "503: over cold_verify_per_s this second")                      \
 	X(table_full, NULL, NULL, "503: no room in the limit table")                               \
 	X(cache_hits, "gate", "cached", "tokens found in the worker's cache")                      \
@@ -169,6 +186,7 @@ struct weir_gate_out {
 	unsigned int n_rl;
 	uint32_t violated;  /**< 429: bit i, rl[i] was exceeded */
 	uint8_t ban_source; /**< this failure took the source past gate.bad_auth: ban it */
+	uint8_t ban_key;    /**< this 429 took the key past gate.key_bans: ban it */
 	struct weir_http_rl rl[WEIR_GATE_RULES_MAX];
 };
 

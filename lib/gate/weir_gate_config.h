@@ -93,8 +93,13 @@ struct weir_gate_config {
 	uint32_t bad_auth_limit;    /**< failed authentications per source per window... */
 	uint32_t bad_auth_window_s; /**< ...before the source is refused (429), and... */
 	uint32_t bad_auth_ban_s;    /**< ...banned this long (progressive; 0: not banned) */
-	uint8_t legacy_headers;	    /**< also X-RateLimit-Limit/-Remaining/-Reset */
-	uint64_t fingerprint;	    /**< of the "gate" object: a reload must not change it */
+	uint32_t
+		key_ban_after; /**< 429s of one key in key_ban_window_s that earn a ban (0: none) */
+	uint32_t key_ban_window_s;
+	uint32_t key_ban_first_s; /**< its first ban; doubling per repeat within a day, at most a
+				     day */
+	uint8_t legacy_headers;	  /**< also X-RateLimit-Limit/-Remaining/-Reset */
+	uint64_t fingerprint;	  /**< of the "gate" object: a reload must not change it */
 };
 
 /** What a service (requests no route matches) or a route says. */

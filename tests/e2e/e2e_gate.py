@@ -78,6 +78,7 @@ def gate_config(web):
                  'owner': 'mallory', 'blocked': True}]},
             'limit_entries': 65536, 'token_cache': 256,
             'bad_auth': {'limit': 10, 'window_s': 60, 'ban_s': 30},
+            'key_bans': {'after': 50, 'window_s': 60, 'first_s': 30},
         }
         cfg['services'].append({
             'name': 'api', 'vip': E.VIP4, 'port': PORT, 'protocol': 'http', 'scheduler': 'rr',
@@ -315,7 +316,9 @@ def settled(t):
 
 def wrk(t):
     """wrk keep-alive for 5 s with one free key (5 a minute: one more every 12 s, so
-    none within the run): admitted = 5; weir's answers >= wrk's count."""
+    none within the run): admitted = 5; weir's answers >= wrk's count; past 50
+    429s (gate.key_bans) the key is banned: 403 from then on, weirctl gate
+    lists it."""
     t.w.ctl('key', 'add', K_WRK, 'free')
     before = stats_total(t)
     r = E.sh('wrk', '-t', '2', '-c', '8', '-d', '5s', '-H', 'Host: key.example', '-H',
@@ -330,14 +333,22 @@ def wrk(t):
     after = settled(t)
     allowed = after['gate_allowed'] - before['gate_allowed']
     limited = after['gate_limited'] - before['gate_limited']
-    use = t.w.ctl('usage', K_WRK)['rules'][0]
+    banned = after['gate_key_banned'] - before['gate_key_banned']
+    usage = t.w.ctl('usage', K_WRK)
+    use = usage['rules'][0]
     E.wt.check(total - non2xx == 5 and allowed == 5 and use['allowed'] == 5,
                'wrk: %d requests, %d non-2xx, weir allowed %d, usage %s\n%s' %
                (total, non2xx, allowed, use, r.stdout))
-    E.wt.check(total <= allowed + limited <= total + 8 and use['limited'] == limited,
-               'wrk %d, weir allowed %d + limited %d' % (total, allowed, limited))
-    print('ok: wrk %d requests with one key: %d admitted, %d limited' % (total, allowed, limited),
-          flush=True)
+    E.wt.check(total <= allowed + limited + banned <= total + 8 and use['limited'] == limited,
+               'wrk %d, weir allowed %d + limited %d + banned %d' %
+               (total, allowed, limited, banned))
+    gate = t.w.ctl('gate')
+    E.wt.check(limited > 50 and banned > 0 and after['gate_key_bans'] >= 1 and
+               any(b['key'] == 'id:' + usage['id'] and b['times'] >= 1 and
+                   0 < b['remaining_s'] <= 30 for b in gate['banned_keys']),
+               'key ban: limited %d, banned %d, %s' % (limited, banned, gate['banned_keys']))
+    print('ok: wrk %d requests with one key: %d admitted, %d limited, then banned: %d 403' %
+          (total, allowed, limited, banned), flush=True)
 
 
 def top_keys(t):

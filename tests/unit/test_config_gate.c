@@ -57,7 +57,8 @@ static char dir[64];
 	"'keys':[{'key':'" KEY1 "','tier':'gold','owner':'alice'},{'hash':"                        \
 	"'ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef0123456789','tier':'free',"        \
 	"'blocked':true}]},'token_cache':64,'limit_entries':4096,'cold_verify_per_s':500,"         \
-	"'bad_auth':{'limit':3,'window_s':10,'ban_s':0},'legacy_headers':false"
+	"'bad_auth':{'limit':3,'window_s':10,'ban_s':0},'key_bans':{'after':20,'first_s':120},'"   \
+	"legacy_headers':false"
 #define EXAMPLE                                                                                    \
 	CFG(GATE0, "'auth':'jwt','min_tier':'free'",                                               \
 	    "{'path_prefix':'/v1/','pool':'api','auth':'any','min_tier':'gold'},"                  \
@@ -232,6 +233,9 @@ test_example(void **state)
 	assert_int_equal(g->bad_auth_limit, 3);
 	assert_int_equal(g->bad_auth_window_s, 10);
 	assert_int_equal(g->bad_auth_ban_s, 0);
+	assert_int_equal(g->key_ban_after, 20);
+	assert_int_equal(g->key_ban_window_s, 60);
+	assert_int_equal(g->key_ban_first_s, 120);
 	assert_int_equal(g->legacy_headers, 0);
 	assert_int_not_equal(g->fingerprint, 0);
 
@@ -286,6 +290,7 @@ test_defaults(void **state)
 	assert_int_equal(g->limit_entries, 1u << 20);
 	assert_int_equal(g->legacy_headers, 1);
 	assert_int_equal(g->bad_auth_ban_s, 300);
+	assert_int_equal(g->key_ban_after, 0); /* no key bans unless asked */
 	assert_int_equal(g->fingerprint, 0);
 	assert_int_equal(c->services[0].http->gate.auth, WEIR_GATE_AUTH_NONE);
 	assert_int_equal(c->services[0].http->gate.min_tier, -1);
@@ -446,6 +451,9 @@ test_rejects(void **state)
 		 E "gate.limit_entries' = 10: expected an integer in [1024, 67108864]"},
 		{CFG("'bad_auth':{'limit':0}", "", ""),
 		 E "gate.bad_auth.limit' = 0: expected an integer in [1, 1000000]"},
+		{CFG("'key_bans':{'after':0}", "", ""),
+		 E "gate.key_bans.after' = 0: expected an integer in [1, 1000000]"},
+		{CFG("'key_bans':{'window_s':5}", "", ""), E "gate.key_bans.after': missing"},
 		{CFG("'legacy_headers':1", "", ""),
 		 E "gate.legacy_headers' = 1: expected true or false"},
 		{CFG("", "'auth':'jwt'", ""),

@@ -298,6 +298,66 @@ struct worker {
 	pthread_barrier_t *start;
 };
 
+/* gate.key_bans: a key past `after` 429s in the window is to be banned; a
+ * banned key (the published table) gets 403 before its limits. */
+static void
+test_key_bans(void **state)
+{
+	const char *hk = "X-API-Key: " K_FREE "\r\n", *why = NULL;
+	struct weir_gate_kbans *t;
+	struct weir_gate_out o;
+	size_t len = weir_kl_table_size(cfg.limit_entries);
+	void *mem = aligned_alloc(64, len);
+	uint64_t tag;
+	int i;
+
+	(void)state;
+	assert_non_null(mem);
+	cfg.key_ban_after = 2;
+	cfg.key_ban_window_s = 60;
+	cfg.key_ban_first_s = 30;
+	assert_int_equal(weir_gate_init(&g, &cfg, mem, len, &why), 0);
+	g.keys = &keys;
+	for (i = 0; i < 5; i++) {
+		decide_at(&rg_key, -1, "/", hk, 9, 0, &o);
+		expect(&o, 0, NULL);
+	}
+	/* Two 429s within the strikes; the third is one too many. */
+	for (i = 0; i < 3; i++) {
+		decide_at(&rg_key, -1, "/", hk, 9, 1, &o);
+		expect(&o, 429, NULL);
+		assert_int_equal(o.ban_key, i == 2);
+	}
+	assert_int_equal(l.stats.key_bans, 1);
+	tag = o.key;
+	assert_int_not_equal(tag, 0);
+	/* Control publishes the ban: 403 for it, nothing for another key. */
+	t = malloc(sizeof(*t) + 3 * sizeof(t->e[0]));
+	assert_non_null(t);
+	t->n = 3;
+	t->e[0].tag = tag - 1;
+	t->e[1].tag = tag;
+	t->e[2].tag = tag + 1;
+	for (i = 0; i < 3; i++)
+		t->e[i].until_ns = (1000 + 31) * NS;
+	g.kbans = t;
+	decide_at(&rg_key, -1, "/", hk, 9, 2, &o);
+	expect(&o, 403, "API key or subject banned for now: it kept going past its limits");
+	assert_int_equal(l.stats.key_banned, 1);
+	decide_at(&rg_key, -1, "/", "X-API-Key: " K_BASIC "\r\n", 9, 2, &o);
+	expect(&o, 0, NULL);
+	assert_int_equal(weir_gate_kban_left(t, tag, (1000 + 30) * NS), NS);
+	assert_int_equal(weir_gate_kban_left(t, tag, (1000 + 31) * NS), 0);
+	assert_int_equal(weir_gate_kban_left(t, tag + 2, 0), 0);
+	assert_int_equal(weir_gate_kban_left(NULL, tag, 0), 0);
+	/* Past the ban: its limits again (31 s: two requests regained). */
+	decide_at(&rg_key, -1, "/", hk, 9, 31, &o);
+	expect(&o, 0, NULL);
+	g.kbans = NULL;
+	free(t);
+	free(mem);
+}
+
 static void *
 worker(void *arg)
 {
@@ -349,6 +409,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_limits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_auth, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cold_cap, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_key_bans, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_two_workers, setup, teardown),
 	};
 

@@ -16,7 +16,8 @@ int
 weir_cfg_load_keys(struct weir_cfg_ctx *c, json_t *o, struct weir_gate_config *g)
 {
 	static const char *const keys[] = {"header", "query", "capacity", "keys", NULL};
-	static const char *const kkeys[] = {"key", "hash", "tier", "owner", "blocked", NULL};
+	static const char *const kkeys[] = {"key",     "hash",	 "tier", "owner",
+					    "blocked", "limits", NULL};
 	char key[96], sub[64];
 	unsigned long u;
 	unsigned int j;
@@ -120,6 +121,10 @@ weir_cfg_load_keys(struct weir_cfg_ctx *c, json_t *o, struct weir_gate_config *g
 				if ((unsigned char)k->owner[j] < 0x20 || k->owner[j] == 0x7f)
 					return weir_cfg_fail(c, key, NULL, "a control character");
 		}
+		snprintf(key, sizeof(key), "%s.limits", sub);
+		if ((f = json_object_get(e, "limits")) != NULL &&
+		    (rc = weir_cfg_load_rules(c, key, f, "key", &k->rules)) != 0)
+			return rc;
 		snprintf(key, sizeof(key), "%s.blocked", sub);
 		if ((f = json_object_get(e, "blocked")) != NULL) {
 			if (!json_is_boolean(f))

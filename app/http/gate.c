@@ -89,6 +89,23 @@ http_gate_init(char *err, size_t errlen)
 			gated[i] |= route_gated(gr);
 		}
 	}
+	/* Keys with limits of their own (the same rules: one rule set). */
+	for (k = 0; k < gc->n_keys; k++) {
+		const struct weir_gate_key *gk = &gc->keys[k];
+		int p;
+
+		if (gk->rules.n == 0)
+			continue;
+		p = weir_gate_policy_find(&weir_http_gate, &gk->rules);
+		if (p < 0 && (p = weir_gate_policy_add(&weir_http_gate, &gk->rules, id++)) < 0) {
+			snprintf(err, errlen,
+				 "gate.api_keys.keys[%u].limits: too many different rule sets "
+				 "(routes' and keys')",
+				 k);
+			return -ENOSPC;
+		}
+		weir_apikey_find(t, gk->hash)->extra = (uint16_t)(p + 1);
+	}
 	return 0;
 }
 

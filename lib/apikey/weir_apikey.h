@@ -44,6 +44,9 @@ struct weir_apikey {
 	/** 16 lowercase hex digits: the first 8 bytes of the hash. What backends see in
 	 * X-Weir-Key-Id, never the key. */
 	char id[17];
+	/** The caller's: 0 (weir_apikey_add()), or what the key's own settings are
+	 * (the gate: 1 + the index of the key's own limit rules). */
+	uint16_t extra;
 };
 
 /** The keys: a hash table. Zeroed: empty, finds nothing, refuses adds. */

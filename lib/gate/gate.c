@@ -170,6 +170,30 @@ weir_gate_policy_add(struct weir_gate *g, const struct weir_gate_rules *rs, uint
 }
 
 int
+weir_gate_policy_find(const struct weir_gate *g, const struct weir_gate_rules *rs)
+{
+	unsigned int p, i;
+
+	for (p = g->cfg->n_tiers; p < g->n_policies; p++) {
+		const struct weir_gate_policy *q = &g->policy[p];
+
+		if (q->n != rs->n)
+			continue;
+		for (i = 0; i < q->n; i++) {
+			const struct weir_gate_rule *a = q->rule[i], *b = &rs->r[i];
+
+			if (strcmp(a->name, b->name) != 0 || a->alg != b->alg ||
+			    a->limit != b->limit || a->window_s != b->window_s ||
+			    a->burst != b->burst)
+				break;
+		}
+		if (i == q->n)
+			return (int)p;
+	}
+	return -1;
+}
+
+int
 weir_gate_local_init(struct weir_gate_local *l, const struct weir_gate_config *cfg, uint64_t seed)
 {
 	uint32_t n = 4;
@@ -337,6 +361,7 @@ by_key(struct weir_gate *g, struct weir_gate_local *l, const struct weir_gate_cr
 		return -1;
 	}
 	memcpy(o->key_id, k->id, sizeof(o->key_id));
+	o->key_policy = k->extra != 0 ? (int)k->extra - 1 : -1;
 	snprintf(o->subject, sizeof(o->subject), "%s", k->owner);
 	o->tier = k->tier;
 	if (k->blocked) {
@@ -430,6 +455,7 @@ weir_gate_decide(struct weir_gate *g, struct weir_gate_local *l, const struct we
 	o->violated = 0;
 	o->ban_source = 0;
 	o->ban_key = 0;
+	o->key_policy = -1;
 	o->tier = -1;
 	o->issuer = -1;
 	o->key = 0;
@@ -498,9 +524,12 @@ weir_gate_decide(struct weir_gate *g, struct weir_gate_local *l, const struct we
 		return;
 	}
 limit:
-	/* The route's rules, else the tier's; anonymous without rules: none. */
+	/* The route's rules, else the key's own, else its tier's; anonymous
+	 * without rules: none. */
 	if (rt->policy >= 0)
 		limits(g, l, &g->policy[rt->policy], key, now_ns, o);
+	else if (o->key_policy >= 0)
+		limits(g, l, &g->policy[o->key_policy], key, now_ns, o);
 	else if (o->tier >= 0)
 		limits(g, l, &g->policy[o->tier], key, now_ns, o);
 	if (o->status == 0) {

@@ -187,6 +187,7 @@ struct weir_gate_out {
 	uint32_t violated;  /**< 429: bit i, rl[i] was exceeded */
 	uint8_t ban_source; /**< this failure took the source past gate.bad_auth: ban it */
 	uint8_t ban_key;    /**< this 429 took the key past gate.key_bans: ban it */
+	int key_policy;	    /**< API key: its own rule set (weir_apikey.extra - 1), else -1 */
 	struct weir_http_rl rl[WEIR_GATE_RULES_MAX];
 };
 
@@ -203,6 +204,9 @@ int weir_gate_init(struct weir_gate *g, const struct weir_gate_config *cfg, void
 
 /** Add a route's own rules: the rule set's index, or -ENOSPC. id: unique per route. */
 int weir_gate_policy_add(struct weir_gate *g, const struct weir_gate_rules *rs, uint16_t id);
+
+/** The index of a rule set (not a tier's) with the same rules as rs, or -1. */
+int weir_gate_policy_find(const struct weir_gate *g, const struct weir_gate_rules *rs);
 
 /** One worker's part (allocates: its token cache). 0 or -ENOMEM. */
 int weir_gate_local_init(struct weir_gate_local *l, const struct weir_gate_config *cfg,

@@ -73,6 +73,7 @@ struct weir_gate_key {
 	uint8_t tier; /**< index into tiers */
 	uint8_t blocked;
 	char owner[48];
+	struct weir_gate_rules rules; /**< its own limits (n 0: its tier's) */
 };
 
 /** The top-level "gate" object (always present: defaults without one). */

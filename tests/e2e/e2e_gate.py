@@ -39,6 +39,7 @@ K_BLOCKED = 'k-blocked-0123456789abcdef'
 K_NEW = 'k-new-0123456789abcdef'
 K_WRK = 'k-wrk-0123456789abcdef'
 K_SPREAD = 'k-spread-0123456789abcdef'
+K_OWN = 'k-own-0123456789abcdef'
 K_TOP7 = 'k-top7-0123456789abcdef'
 K_TOP3 = 'k-top3-0123456789abcdef'
 N_ADDRS = 24  # client addresses of the exactness check
@@ -74,6 +75,8 @@ def gate_config(web):
                 {'key': K_FREE, 'tier': 'free', 'owner': 'fred'},
                 {'key': K_FREE2, 'tier': 'free', 'owner': 'fran'},
                 {'key': K_BASIC, 'tier': 'basic', 'owner': 'bob'},
+                {'key': K_OWN, 'tier': 'enterprise', 'owner': 'own',
+                 'limits': [{'name': 'own', 'limit': 2, 'window_s': 60}]},
                 {'hash': hashlib.sha256(K_BLOCKED.encode()).hexdigest(), 'tier': 'premium',
                  'owner': 'mallory', 'blocked': True}]},
             'limit_entries': 65536, 'token_cache': 256,
@@ -217,6 +220,11 @@ def run(t):
     E.wt.check(st == 403, 'free key on a basic route: %d %s' % (st, body))
     st, _, body = curl(t, 'any.example', '/echo', '-H', 'X-API-Key: ' + K_BASIC)
     E.wt.check(st == 200, 'basic key on a basic route: %d %s' % (st, body))
+    # A key with limits of its own (2 a minute) in place of its tier's (enterprise).
+    codes = [curl(t, 'key.example', '/who', '-H', 'X-API-Key: ' + K_OWN) for _ in range(3)]
+    E.wt.check([c[0] for c in codes] == [200, 200, 429] and
+               codes[2][1].get('ratelimit-policy') == '"own";q=2;w=60',
+               'a key\'s own limits: %s' % [(c[0], c[1].get('ratelimit-policy')) for c in codes])
     # No auth, a per-address limit of 3 a minute.
     codes = [curl(t, 'open.example', '/who')[0] for _ in range(4)]
     E.wt.check(codes == [200, 200, 200, 429], 'open route, 3 a minute: %s' % codes)
@@ -242,7 +250,7 @@ def run(t):
     E.wt.check(curl(t, 'key.example', '/who', '-H', 'X-API-Key: ' + K_NEW)[0] == 403,
                'blocked at run time')
     keys = t.w.ctl('keys')
-    E.wt.check(keys['count'] == 5 and not any(K_NEW in json.dumps(k) for k in keys['keys']),
+    E.wt.check(keys['count'] == 6 and not any(K_NEW in json.dumps(k) for k in keys['keys']),
                'keys: %s' % keys)
     tok = jwt(claims(sub='carol', jti='logout-1'))
     E.wt.check(curl(t, 'jwt.example', '/who', '-H', 'Authorization: Bearer ' + tok)[0] == 200,

@@ -54,7 +54,8 @@ static char dir[64];
 	"86400,'algorithm':'sliding_window'}]},{'name':'gold','limits':[{'name':'gold-min',"       \
 	"'limit':1000,'window_s':60,'algorithm':'token_bucket','burst':50}]}],"                    \
 	"'default_tier':'free','api_keys':{'header':'X-Key','query':'key','capacity':100,"         \
-	"'keys':[{'key':'" KEY1 "','tier':'gold','owner':'alice'},{'hash':"                        \
+	"'keys':[{'key':'" KEY1 "','tier':'gold','owner':'alice','limits':[{'limit':2,"            \
+	"'window_s':60}]},{'hash':"                                                                \
 	"'ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef0123456789','tier':'free',"        \
 	"'blocked':true}]},'token_cache':64,'limit_entries':4096,'cold_verify_per_s':500,"         \
 	"'bad_auth':{'limit':3,'window_s':10,'ban_s':0},'key_bans':{'after':20,'first_s':120},'"   \
@@ -223,6 +224,10 @@ test_example(void **state)
 	assert_memory_equal(g->keys[0].hash, hash, 32);
 	assert_int_equal(g->keys[0].tier, 1);
 	assert_string_equal(g->keys[0].owner, "alice");
+	assert_int_equal(g->keys[0].rules.n, 1);
+	assert_string_equal(g->keys[0].rules.r[0].name, "key");
+	assert_int_equal(g->keys[0].rules.r[0].limit, 2);
+	assert_int_equal(g->keys[1].rules.n, 0);
 	assert_int_equal(g->keys[0].blocked, 0);
 	assert_int_equal(g->keys[1].hash[0], 0xab);
 	assert_int_equal(g->keys[1].hash[31], 0x89);

@@ -298,6 +298,45 @@ struct worker {
 	pthread_barrier_t *start;
 };
 
+/* A key with limits of its own: they replace its tier's; a route's own
+ * rules still come first; one rule set found again for the same rules. */
+static void
+test_key_limits(void **state)
+{
+	const char *hb = "X-API-Key: " K_BASIC "\r\n";
+	struct weir_gate_out o;
+	uint8_t h[32];
+	int p, i;
+
+	(void)state;
+	p = weir_gate_policy_add(&g, &route_rules, 7);
+	assert_true(p > p_route);
+	/* The same rules as route_rules: found, not added again. */
+	assert_int_equal(weir_gate_policy_find(&g, &route_rules), p_route);
+	assert_int_equal(weir_gate_policy_find(&g, &two_rules), -1);
+	weir_apikey_hash((const uint8_t *)K_BASIC, strlen(K_BASIC), h);
+	weir_apikey_find(&keys, h)->extra = (uint16_t)(p + 1);
+	/* basic is 20 a minute; the key's own rule 3 a minute. */
+	for (i = 0; i < 4; i++) {
+		decide_at(&rg_key, -1, "/", hb, 5, 0, &o);
+		expect(&o, i < 3 ? 0 : 429, NULL);
+		assert_string_equal(o.rl[0].policy, "route-a");
+		assert_int_equal(o.rl[0].quota, 3);
+		assert_int_equal(o.key_policy, p);
+	}
+	/* A route with its own rules (two_rules): those, not the key's. */
+	p = weir_gate_policy_add(&g, &two_rules, 8);
+	decide_at(&rg_key, p, "/", hb, 5, 0, &o);
+	expect(&o, 0, NULL);
+	assert_int_equal(o.n_rl, 2);
+	assert_string_equal(o.rl[0].policy, "per-minute");
+	/* Another key: its tier's. */
+	decide_at(&rg_key, -1, "/", "X-API-Key: " K_FREE "\r\n", 5, 0, &o);
+	expect(&o, 0, NULL);
+	assert_string_equal(o.rl[0].policy, "free");
+	assert_int_equal(o.key_policy, -1);
+}
+
 /* gate.key_bans: a key past `after` 429s in the window is to be banned; a
  * banned key (the published table) gets 403 before its limits. */
 static void
@@ -409,6 +448,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_limits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_auth, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cold_cap, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_key_limits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_key_bans, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_two_workers, setup, teardown),
 	};

@@ -45,8 +45,9 @@ case $target in
     pkt) srcs=("$root"/lib/pkt/*.c); inc=$root/lib/pkt ;;
     config)
         srcs=("$root"/app/config/weir_config*.c "$root"/lib/lb/*.c "$root"/lib/pkt/*.c
-            "$root/lib/http_lite/route.c" -I"$root/lib/http_lite"
-            -I"$root/lib/lb" -I"$root/lib/pkt" -ljansson -lm)
+            "$root/lib/http_lite/route.c" "$root"/lib/jwt/*.c "$root/lib/apikey/apikey.c"
+            -I"$root/lib/http_lite" -I"$root/lib/lb" -I"$root/lib/pkt" -I"$root/lib/gate"
+            -I"$root/lib/jwt" -I"$root/lib/apikey" -ljansson -lcrypto -lm)
         inc=$root/app/config ;;
     *) echo "fuzz: unknown target $target (probe, pkt, config, http, body, tcp_ep, jwt, gate)"; exit 2 ;;
 esac

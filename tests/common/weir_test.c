@@ -90,3 +90,92 @@ weir_test_heap_bytes(void)
 	return mallinfo2().uordblks;
 }
 #endif
+
+size_t
+weir_test_b64url(const void *in_, size_t len, char *out)
+{
+	static const char a[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	const uint8_t *in = in_;
+	uint32_t acc = 0;
+	unsigned int bits = 0;
+	size_t i, n = 0;
+
+	for (i = 0; i < len; i++) {
+		acc = acc << 8 | in[i];
+		bits += 8;
+		while (bits >= 6) {
+			bits -= 6;
+			out[n++] = a[(acc >> bits) & 63];
+		}
+	}
+	if (bits > 0)
+		out[n++] = a[(acc << (6 - bits)) & 63];
+	out[n] = '\0';
+	return n;
+}
+
+int
+weir_test_sf_list(const char *v, struct weir_test_sf_item *it, int max)
+{
+	int n = 0;
+
+	for (;;) {
+		size_t k = 0;
+
+		if (n == max || *v++ != '"')
+			return -1;
+		memset(&it[n], 0, sizeof(it[n]));
+		it[n].q = it[n].w = it[n].r = it[n].t = -1;
+		while (*v != '"') {
+			if (*v < 0x20 || *v > 0x7e || *v == '\\' || k + 1 == sizeof(it[n].name))
+				return -1;
+			it[n].name[k++] = *v++;
+		}
+		v++;
+		while (*v == ';') {
+			char key = *++v;
+			long long x = 0;
+
+			if (v[1] != '=' || v[2] < '0' || v[2] > '9')
+				return -1;
+			for (v += 2; *v >= '0' && *v <= '9'; v++)
+				x = x * 10 + (*v - '0');
+			if (key == 'q')
+				it[n].q = x;
+			else if (key == 'w')
+				it[n].w = x;
+			else if (key == 'r')
+				it[n].r = x;
+			else if (key == 't')
+				it[n].t = x;
+			else
+				return -1;
+		}
+		n++;
+		if (*v == '\0')
+			return n;
+		if (v[0] != ',' || v[1] != ' ')
+			return -1;
+		v += 2;
+	}
+}
+
+int
+weir_test_field(const char *resp, const char *name, char *out, size_t cap)
+{
+	size_t n = strlen(name);
+	const char *p = resp, *e;
+
+	while ((p = strstr(p, "\r\n")) != NULL) {
+		p += 2;
+		if (strncmp(p, name, n) == 0 && p[n] == ':' && p[n + 1] == ' ') {
+			e = strstr(p, "\r\n");
+			if (e == NULL || (size_t)(e - p - n - 2) >= cap)
+				return -1;
+			memcpy(out, p + n + 2, (size_t)(e - p - n - 2));
+			out[e - p - n - 2] = '\0';
+			return 0;
+		}
+	}
+	return -1;
+}

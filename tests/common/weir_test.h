@@ -81,4 +81,37 @@ int weir_test_run(const char *name, const struct CMUnitTest *tests, size_t n);
  */
 size_t weir_test_heap_bytes(void);
 
+/**
+ * base64url without padding (RFC 4648 section 5), independent of the code
+ * under test: out gets ceil(4 len / 3) characters and a NUL.
+ *
+ * @return
+ *   The characters written (without the NUL).
+ */
+size_t weir_test_b64url(const void *in, size_t len, char *out);
+
+/** One item of a RateLimit or RateLimit-Policy field: its name and q, w, r, t (-1: absent). */
+struct weir_test_sf_item {
+	char name[64];
+	long long q, w, r, t;
+};
+
+/**
+ * Read a RateLimit or RateLimit-Policy value as a Structured Field list
+ * (RFC 8941) of strings with integer parameters q, w, r, t, strictly:
+ * '"name";q=5;w=60, "other";...'.
+ *
+ * @return
+ *   The items read, or -1 (malformed, an unknown parameter, more than max).
+ */
+int weir_test_sf_list(const char *v, struct weir_test_sf_item *it, int max);
+
+/**
+ * The value of field name in a response head (CRLF lines), into out.
+ *
+ * @return
+ *   0, or -1 (absent, or longer than cap - 1).
+ */
+int weir_test_field(const char *resp, const char *name, char *out, size_t cap);
+
 #endif /* WEIR_TEST_H */

@@ -108,50 +108,23 @@ teardown(void **state)
 
 /* ---- tokens: base64url and HMAC, independent of lib/jwt ---- */
 
-static size_t
-b64url(const uint8_t *in, size_t len, char *out)
-{
-	static const char a[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-	size_t i, n = 0;
-	uint32_t v;
-
-	for (i = 0; i + 2 < len; i += 3) {
-		v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
-		out[n++] = a[v >> 18];
-		out[n++] = a[(v >> 12) & 63];
-		out[n++] = a[(v >> 6) & 63];
-		out[n++] = a[v & 63];
-	}
-	if (len - i == 1) {
-		out[n++] = a[in[i] >> 2];
-		out[n++] = a[(in[i] & 3) << 4];
-	} else if (len - i == 2) {
-		v = (uint32_t)in[i] << 8 | in[i + 1];
-		out[n++] = a[v >> 10];
-		out[n++] = a[(v >> 4) & 63];
-		out[n++] = a[(v & 15) << 2];
-	}
-	out[n] = '\0';
-	return n;
-}
-
 /* An HS256 token of header hdr and payload pay, signed with SECRET (or unsigned). */
 void
 mk_tok(char *tok, const char *hdr, const char *pay, int sign)
 {
 	uint8_t mac[EVP_MAX_MD_SIZE];
 	unsigned int ml;
-	size_t n = b64url((const uint8_t *)hdr, strlen(hdr), tok);
+	size_t n = weir_test_b64url((const uint8_t *)hdr, strlen(hdr), tok);
 
 	tok[n++] = '.';
-	n += b64url((const uint8_t *)pay, strlen(pay), tok + n);
+	n += weir_test_b64url((const uint8_t *)pay, strlen(pay), tok + n);
 	if (!sign) {
 		strcpy(tok + n, ".");
 		return;
 	}
 	assert_non_null(HMAC(EVP_sha256(), SECRET, 32, (uint8_t *)tok, n, mac, &ml));
 	tok[n++] = '.';
-	b64url(mac, ml, tok + n);
+	weir_test_b64url(mac, ml, tok + n);
 }
 
 /* A good token's payload: sub, then extra members (",\"tier\":\"basic\"", ...). */

@@ -14,79 +14,18 @@
 
 /* ---- 3. limits ---- */
 
-struct sf_item {
-	char name[64];
-	long long q, w, r, t;
-};
-
-/* RateLimit and RateLimit-Policy values as Structured Field lists (test_http_out.c). */
-static int
-sf_list(const char *v, struct sf_item *it, int max)
-{
-	int n = 0;
-
-	for (;;) {
-		size_t k = 0;
-
-		if (n == max || *v++ != '"')
-			return -1;
-		memset(&it[n], 0, sizeof(it[n]));
-		it[n].q = it[n].w = it[n].r = it[n].t = -1;
-		while (*v != '"') {
-			if (*v < 0x20 || *v > 0x7e || *v == '\\' || k + 1 == sizeof(it[n].name))
-				return -1;
-			it[n].name[k++] = *v++;
-		}
-		v++;
-		while (*v == ';') {
-			char key = *++v;
-			long long x = 0;
-
-			if (v[1] != '=' || v[2] < '0' || v[2] > '9')
-				return -1;
-			for (v += 2; *v >= '0' && *v <= '9'; v++)
-				x = x * 10 + (*v - '0');
-			if (key == 'q')
-				it[n].q = x;
-			else if (key == 'w')
-				it[n].w = x;
-			else if (key == 'r')
-				it[n].r = x;
-			else if (key == 't')
-				it[n].t = x;
-			else
-				return -1;
-		}
-		n++;
-		if (*v == '\0')
-			return n;
-		if (v[0] != ',' || v[1] != ' ')
-			return -1;
-		v += 2;
-	}
-}
-
+/* A field of weir's answer; it must be there. */
 static void
 field(const char *resp, const char *name, char *out, size_t cap)
 {
-	char pat[64];
-	const char *p, *e;
-
-	snprintf(pat, sizeof(pat), "\r\n%s: ", name);
-	p = strstr(resp, pat);
-	assert_non_null(p);
-	p += strlen(pat);
-	e = strstr(p, "\r\n");
-	assert_true(e != NULL && (size_t)(e - p) < cap);
-	memcpy(out, p, (size_t)(e - p));
-	out[e - p] = '\0';
+	assert_int_equal(weir_test_field(resp, name, out, cap), 0);
 }
 
 /* A 429 as weir writes it, read back: the policies, r <= q, 0 <= t <= w, Retry-After >= t. */
 static void
 check_429(const struct weir_gate_out *o)
 {
-	struct sf_item it[WEIR_GATE_RULES_MAX], pol[WEIR_GATE_RULES_MAX];
+	struct weir_test_sf_item it[WEIR_GATE_RULES_MAX], pol[WEIR_GATE_RULES_MAX];
 	char out[2048], v[512];
 	unsigned int i;
 	size_t n;
@@ -97,9 +36,9 @@ check_429(const struct weir_gate_out *o)
 	assert_true(n > 0);
 	out[n] = '\0';
 	field(out, "RateLimit-Policy", v, sizeof(v));
-	assert_int_equal(sf_list(v, pol, WEIR_GATE_RULES_MAX), (int)o->n_rl);
+	assert_int_equal(weir_test_sf_list(v, pol, WEIR_GATE_RULES_MAX), (int)o->n_rl);
 	field(out, "RateLimit", v, sizeof(v));
-	assert_int_equal(sf_list(v, it, WEIR_GATE_RULES_MAX), (int)o->n_rl);
+	assert_int_equal(weir_test_sf_list(v, it, WEIR_GATE_RULES_MAX), (int)o->n_rl);
 	field(out, "Retry-After", v, sizeof(v));
 	for (i = 0; i < o->n_rl; i++) {
 		assert_string_equal(it[i].name, o->rl[i].policy);

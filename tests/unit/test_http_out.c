@@ -519,83 +519,8 @@ test_reasons(void **state)
 
 /* ---- the API gate's answers ---- */
 
-/*
- * A strict reader of RateLimit and RateLimit-Policy values as Structured
- * Field lists (RFC 8941 3.1, 3.3.3, 3.1.2): items that are sf-strings with
- * integer parameters. Fills name[i] and the parameters q, w, r, t (-1 when
- * absent); returns the number of items, -1 if the value is not such a list.
- */
-struct sf_item {
-	char name[64];
-	long long q, w, r, t;
-};
-
-static int
-sf_list(const char *v, struct sf_item *it, int max)
-{
-	int n = 0;
-
-	for (;;) {
-		size_t k = 0;
-
-		if (n == max || *v++ != '"')
-			return -1;
-		memset(&it[n], 0, sizeof(it[n]));
-		it[n].q = it[n].w = it[n].r = it[n].t = -1;
-		while (*v != '"') {
-			if (*v < 0x20 || *v > 0x7e || *v == '\\' || k + 1 == sizeof(it[n].name))
-				return -1;
-			it[n].name[k++] = *v++;
-		}
-		v++;
-		while (*v == ';') {
-			char key = *++v;
-			long long x = 0;
-
-			if (v[1] != '=' || v[2] < '0' || v[2] > '9')
-				return -1;
-			for (v += 2; *v >= '0' && *v <= '9'; v++)
-				x = x * 10 + (*v - '0');
-			if (key == 'q')
-				it[n].q = x;
-			else if (key == 'w')
-				it[n].w = x;
-			else if (key == 'r')
-				it[n].r = x;
-			else if (key == 't')
-				it[n].t = x;
-			else
-				return -1;
-		}
-		n++;
-		if (*v == '\0')
-			return n;
-		if (v[0] != ',' || v[1] != ' ')
-			return -1;
-		v += 2;
-	}
-}
-
-/* The value of header name in a response (CRLF lines), copied to out. */
-static int
-field(const char *resp, const char *name, char *out, size_t cap)
-{
-	size_t n = strlen(name);
-	const char *p = resp, *e;
-
-	while ((p = strstr(p, "\r\n")) != NULL) {
-		p += 2;
-		if (strncmp(p, name, n) == 0 && p[n] == ':' && p[n + 1] == ' ') {
-			e = strstr(p, "\r\n");
-			if (e == NULL || (size_t)(e - p - n - 2) >= cap)
-				return -1;
-			memcpy(out, p + n + 2, (size_t)(e - p - n - 2));
-			out[e - p - n - 2] = '\0';
-			return 0;
-		}
-	}
-	return -1;
-}
+/* (The RateLimit fields are read back by tests/common's strict reader of
+ * Structured Field lists, weir_test_sf_list().) */
 
 static const struct weir_http_rl two[] = {
 	{"free", 5, 60, 0, 41},
@@ -606,7 +531,7 @@ static void
 test_rl_fields(void **state)
 {
 	uint8_t out[512];
-	struct sf_item it[4], pol[4];
+	struct weir_test_sf_item it[4], pol[4];
 	char v[256];
 	size_t n;
 	int i;
@@ -626,10 +551,10 @@ test_rl_fields(void **state)
 	/* Parsed back as Structured Fields: r <= q, 0 <= t <= w, the same names. */
 	memmove(out + 2, out, n + 1);
 	memcpy(out, "\r\n", 2);
-	assert_int_equal(field((char *)out, "RateLimit-Policy", v, sizeof(v)), 0);
-	assert_int_equal(sf_list(v, pol, 4), 2);
-	assert_int_equal(field((char *)out, "RateLimit", v, sizeof(v)), 0);
-	assert_int_equal(sf_list(v, it, 4), 2);
+	assert_int_equal(weir_test_field((char *)out, "RateLimit-Policy", v, sizeof(v)), 0);
+	assert_int_equal(weir_test_sf_list(v, pol, 4), 2);
+	assert_int_equal(weir_test_field((char *)out, "RateLimit", v, sizeof(v)), 0);
+	assert_int_equal(weir_test_sf_list(v, it, 4), 2);
 	for (i = 0; i < 2; i++) {
 		assert_string_equal(it[i].name, pol[i].name);
 		assert_true(pol[i].q > 0 && pol[i].w > 0 && it[i].r >= 0 && it[i].t >= 0);
@@ -668,7 +593,7 @@ test_limited(void **state)
 		"\"title\": \"Too Many Requests\", \"status\": 429, \"violated-policies\": "
 		"[\"free\"]}";
 	uint8_t out[1024];
-	struct sf_item it[4];
+	struct weir_test_sf_item it[4];
 	char want[1024], v[256];
 	size_t n;
 
@@ -688,9 +613,9 @@ test_limited(void **state)
 		 sizeof(body) - 1, body);
 	assert_string_equal((char *)out, want);
 	/* Retry-After is never sooner than a violated policy's t. */
-	assert_int_equal(field((char *)out, "RateLimit", v, sizeof(v)), 0);
-	assert_int_equal(sf_list(v, it, 4), 2);
-	assert_int_equal(field((char *)out, "Retry-After", v, sizeof(v)), 0);
+	assert_int_equal(weir_test_field((char *)out, "RateLimit", v, sizeof(v)), 0);
+	assert_int_equal(weir_test_sf_list(v, it, 4), 2);
+	assert_int_equal(weir_test_field((char *)out, "Retry-After", v, sizeof(v)), 0);
 	assert_true(atoll(v) >= it[0].t);
 	/* Both violated: the longer wait, both named; with close. */
 	n = weir_http_response_limited(out, sizeof(out), two, 2, 3, 1700000000, 0, 1);

@@ -27,34 +27,6 @@
 /* ---- helpers: base64url and signing, independent of lib/jwt ---- */
 
 static size_t
-b64url(const uint8_t *in, size_t len, char *out)
-{
-	static const char a[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-	size_t i, n = 0;
-
-	for (i = 0; i + 2 < len; i += 3) {
-		uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
-
-		out[n++] = a[v >> 18];
-		out[n++] = a[(v >> 12) & 63];
-		out[n++] = a[(v >> 6) & 63];
-		out[n++] = a[v & 63];
-	}
-	if (len - i == 1) {
-		out[n++] = a[in[i] >> 2];
-		out[n++] = a[(in[i] & 3) << 4];
-	} else if (len - i == 2) {
-		uint32_t v = (uint32_t)in[i] << 8 | in[i + 1];
-
-		out[n++] = a[v >> 10];
-		out[n++] = a[(v >> 4) & 63];
-		out[n++] = a[(v & 15) << 2];
-	}
-	out[n] = '\0';
-	return n;
-}
-
-static size_t
 unb64url(const char *in, uint8_t *out)
 {
 	uint32_t acc = 0;
@@ -78,17 +50,17 @@ unb64url(const char *in, uint8_t *out)
 static size_t
 signing_input(const char *hdr, const char *pay, char *out)
 {
-	size_t n = b64url((const uint8_t *)hdr, strlen(hdr), out);
+	size_t n = weir_test_b64url((const uint8_t *)hdr, strlen(hdr), out);
 
 	out[n++] = '.';
-	return n + b64url((const uint8_t *)pay, strlen(pay), out + n);
+	return n + weir_test_b64url((const uint8_t *)pay, strlen(pay), out + n);
 }
 
 static void
 append_sig(char *tok, size_t n, const uint8_t *sig, size_t sig_len)
 {
 	tok[n++] = '.';
-	b64url(sig, sig_len, tok + n);
+	weir_test_b64url(sig, sig_len, tok + n);
 }
 
 static void

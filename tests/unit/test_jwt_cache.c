@@ -22,28 +22,6 @@
 
 static const char secret[] = "0123456789abcdef0123456789abcdef";
 
-static size_t
-b64url(const uint8_t *in, size_t len, char *out)
-{
-	static const char a[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-	uint32_t acc = 0;
-	unsigned int bits = 0;
-	size_t i, n = 0;
-
-	for (i = 0; i < len; i++) {
-		acc = acc << 8 | in[i];
-		bits += 8;
-		while (bits >= 6) {
-			bits -= 6;
-			out[n++] = a[(acc >> bits) & 63];
-		}
-	}
-	if (bits > 0)
-		out[n++] = a[(acc << (6 - bits)) & 63];
-	out[n] = '\0';
-	return n;
-}
-
 /* An HS256 token of the test issuer for that payload; returns its length. */
 static size_t
 mk_token(const char *pay, char *tok)
@@ -51,13 +29,13 @@ mk_token(const char *pay, char *tok)
 	static const char hdr[] = "{\"alg\":\"HS256\",\"typ\":\"JWT\"}";
 	uint8_t mac[EVP_MAX_MD_SIZE];
 	unsigned int ml;
-	size_t n = b64url((const uint8_t *)hdr, strlen(hdr), tok);
+	size_t n = weir_test_b64url((const uint8_t *)hdr, strlen(hdr), tok);
 
 	tok[n++] = '.';
-	n += b64url((const uint8_t *)pay, strlen(pay), tok + n);
+	n += weir_test_b64url((const uint8_t *)pay, strlen(pay), tok + n);
 	assert_non_null(HMAC(EVP_sha256(), secret, 32, (uint8_t *)tok, n, mac, &ml));
 	tok[n++] = '.';
-	return n + b64url(mac, ml, tok + n);
+	return n + weir_test_b64url(mac, ml, tok + n);
 }
 
 /* About 250 bytes, as an API gateway sees them. */

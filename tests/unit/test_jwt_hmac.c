@@ -256,28 +256,6 @@ test_json_ascii_runs(void **state)
 
 /* ---- two threads, one key ---- */
 
-static size_t
-b64url(const uint8_t *in, size_t len, char *out)
-{
-	static const char a[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-	uint32_t acc = 0;
-	unsigned int bits = 0;
-	size_t i, n = 0;
-
-	for (i = 0; i < len; i++) {
-		acc = acc << 8 | in[i];
-		bits += 8;
-		while (bits >= 6) {
-			bits -= 6;
-			out[n++] = a[(acc >> bits) & 63];
-		}
-	}
-	if (bits > 0)
-		out[n++] = a[(acc << (6 - bits)) & 63];
-	out[n] = '\0';
-	return n;
-}
-
 struct shared {
 	const struct weir_jwt_issuer *is;
 	char tok[N_TOKENS][512];
@@ -344,14 +322,14 @@ shared_issuer_run(uint8_t alg)
 	for (t = 0; t < N_TOKENS; t++) {
 		snprintf(pay, sizeof(pay), "{\"iss\":\"joe\",\"exp\":%d,\"sub\":\"user-%u\"}",
 			 NOW + 100, t);
-		n = b64url((const uint8_t *)hdr, strlen(hdr), sh->tok[t]);
+		n = weir_test_b64url((const uint8_t *)hdr, strlen(hdr), sh->tok[t]);
 		sh->tok[t][n++] = '.';
-		n += b64url((const uint8_t *)pay, strlen(pay), sh->tok[t] + n);
+		n += weir_test_b64url((const uint8_t *)pay, strlen(pay), sh->tok[t] + n);
 		sh->good[t] = t % 2 == 0;
 		assert_non_null(HMAC(md_of(alg), sh->good[t] ? secret : other, 64,
 				     (const uint8_t *)sh->tok[t], n, mac, &ml));
 		sh->tok[t][n++] = '.';
-		n += b64url(mac, ml, sh->tok[t] + n);
+		n += weir_test_b64url(mac, ml, sh->tok[t] + n);
 		sh->len[t] = n;
 	}
 	memcpy(&copy, &is, sizeof(is));

@@ -26,36 +26,14 @@
 
 /* ---- helpers, independent of lib/jwt ---- */
 
-static size_t
-b64url(const uint8_t *in, size_t len, char *out)
-{
-	static const char a[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-	uint32_t acc = 0;
-	unsigned int bits = 0;
-	size_t i, n = 0;
-
-	for (i = 0; i < len; i++) {
-		acc = acc << 8 | in[i];
-		bits += 8;
-		while (bits >= 6) {
-			bits -= 6;
-			out[n++] = a[(acc >> bits) & 63];
-		}
-	}
-	if (bits > 0)
-		out[n++] = a[(acc << (6 - bits)) & 63];
-	out[n] = '\0';
-	return n;
-}
-
 /* "b64(hdr).b64(pay)" into out; returns its length. */
 static size_t
 signing_input(const char *hdr, const char *pay, char *out)
 {
-	size_t n = b64url((const uint8_t *)hdr, strlen(hdr), out);
+	size_t n = weir_test_b64url((const uint8_t *)hdr, strlen(hdr), out);
 
 	out[n++] = '.';
-	return n + b64url((const uint8_t *)pay, strlen(pay), out + n);
+	return n + weir_test_b64url((const uint8_t *)pay, strlen(pay), out + n);
 }
 
 /* RS256 (es 0) or ES256 (R || S) over hdr and PAY. */
@@ -79,10 +57,10 @@ sign(EVP_PKEY *pkey, int es, const char *hdr, char *tok)
 		assert_int_equal(BN_bn2binpad(ECDSA_SIG_get0_r(s), raw, 32), 32);
 		assert_int_equal(BN_bn2binpad(ECDSA_SIG_get0_s(s), raw + 32, 32), 32);
 		ECDSA_SIG_free(s);
-		b64url(raw, 64, tok + n);
+		weir_test_b64url(raw, 64, tok + n);
 		return;
 	}
-	b64url(sig, sl, tok + n);
+	weir_test_b64url(sig, sl, tok + n);
 }
 
 static void
@@ -94,7 +72,7 @@ sign_hmac(const uint8_t *key, size_t kl, const char *hdr, char *tok)
 
 	assert_non_null(HMAC(EVP_sha256(), key, (int)kl, (uint8_t *)tok, n, mac, &ml));
 	tok[n++] = '.';
-	b64url(mac, ml, tok + n);
+	weir_test_b64url(mac, ml, tok + n);
 }
 
 /* A BIGNUM parameter of a key, big-endian in pad bytes (0: its own length),
@@ -110,7 +88,7 @@ bn_param(EVP_PKEY *pkey, const char *name, int pad, char *out)
 	l = pad ? BN_bn2binpad(bn, b, pad) : BN_bn2bin(bn, b);
 	assert_true(l > 0);
 	BN_free(bn);
-	b64url(b, (size_t)l, out);
+	weir_test_b64url(b, (size_t)l, out);
 }
 
 /* Text built with printf, kept for freeing at the end of the test. */
@@ -424,7 +402,7 @@ test_refused(void **state)
 	b[0] = 0;
 	assert_int_equal(BN_bn2bin(bn, b + 1), 256);
 	BN_free(bn);
-	b64url(b, 257, n0);
+	weir_test_b64url(b, 257, n0);
 	snprintf(pre_rs, sizeof(pre_rs), "{\"keys\":[{\"kty\":\"RSA\",\"kid\":\"pre\",%s}]}",
 		 rsa2_j);
 	snprintf(pre_es, sizeof(pre_es), "{\"keys\":[{\"kty\":\"EC\",\"kid\":\"pre\",%s}]}", ec2_j);

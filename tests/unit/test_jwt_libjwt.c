@@ -29,44 +29,22 @@ static const char rsa_pem[] = "-----BEGIN PUBLIC KEY-----\n"
 			      "oQIDAQAB\n"
 			      "-----END PUBLIC KEY-----\n";
 
-static size_t
-b64url(const uint8_t *in, size_t len, char *out)
-{
-	static const char a[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-	uint32_t acc = 0;
-	unsigned int bits = 0;
-	size_t i, n = 0;
-
-	for (i = 0; i < len; i++) {
-		acc = acc << 8 | in[i];
-		bits += 8;
-		while (bits >= 6) {
-			bits -= 6;
-			out[n++] = a[(acc >> bits) & 63];
-		}
-	}
-	if (bits > 0)
-		out[n++] = a[(acc << (6 - bits)) & 63];
-	out[n] = '\0';
-	return n;
-}
-
 /* md NULL: unsigned ("header.payload."). */
 static void
 mk(const EVP_MD *md, const void *key, size_t key_len, const char *hdr, const char *pay, char *tok)
 {
 	uint8_t mac[EVP_MAX_MD_SIZE];
 	unsigned int ml;
-	size_t n = b64url((const uint8_t *)hdr, strlen(hdr), tok);
+	size_t n = weir_test_b64url((const uint8_t *)hdr, strlen(hdr), tok);
 
 	tok[n++] = '.';
-	n += b64url((const uint8_t *)pay, strlen(pay), tok + n);
+	n += weir_test_b64url((const uint8_t *)pay, strlen(pay), tok + n);
 	tok[n] = '.';
 	tok[n + 1] = '\0';
 	if (md == NULL)
 		return;
 	assert_non_null(HMAC(md, key, (int)key_len, (uint8_t *)tok, n, mac, &ml));
-	b64url(mac, ml, tok + n + 1);
+	weir_test_b64url(mac, ml, tok + n + 1);
 }
 
 struct lcase {

@@ -263,10 +263,44 @@ cold_budget(struct weir_gate *g, struct weir_gate_local *l, int64_t now_s)
 	return 0;
 }
 
+static uint32_t
+ceil_s(uint64_t ns)
+{
+	return (uint32_t)((ns + NS - 1) / NS);
+}
+
+/*
+ * A source past gate.bad_auth: answered 429 before its credentials cost a
+ * verification or a hash (a cached token costs neither: it is not asked),
+ * and reported for a ban. 1 if so.
+ */
+static int
+bad_source(struct weir_gate *g, struct weir_gate_local *l, uint64_t src, uint64_t now_ns,
+	   struct weir_gate_out *o)
+{
+	struct weir_kl_result r;
+
+	if (weir_kl_peek(g->lim, src, g->bad_auth.kl, 1, now_ns, &r, NULL, NULL) == 0 || r.allowed)
+		return 0;
+	l->stats.bad_auth_limited++;
+	/* The one too many: the caller bans the source (control ignores the
+	 * reports of a source banned already). */
+	o->ban_source = 1;
+	l->stats.bans++;
+	o->status = 429;
+	o->why = "too many failed authentications";
+	o->n_rl = 1;
+	o->violated = 1;
+	o->rl[0] = (struct weir_http_rl){g->bad_auth.rule[0]->name, r.limit,
+					 g->bad_auth.rule[0]->window_s, 0, ceil_s(r.retry_ns)};
+	return 1;
+}
+
 /* A token: cached, or verified against each issuer (its alg first). 0 or -1 (o set). */
 static int
 by_token(struct weir_gate *g, struct weir_gate_local *l, const struct weir_gate_creds *cr,
-	 int64_t now_s, uint32_t gen, struct weir_gate_out *o, uint64_t *key)
+	 int64_t now_s, uint64_t now_ns, uint64_t src, uint32_t gen, struct weir_gate_out *o,
+	 uint64_t *key)
 {
 	const struct weir_gate_config *cfg = g->cfg;
 	const struct weir_jwt_cached *hit;
@@ -284,6 +318,8 @@ by_token(struct weir_gate *g, struct weir_gate_local *l, const struct weir_gate_
 		*key = weir_gate_key_of_subject(hit->issuer, hit->sub);
 		return 0;
 	}
+	if (bad_source(g, l, src, now_ns, o))
+		return -1;
 	if (cold_budget(g, l, now_s) != 0) {
 		l->stats.cold_capped++;
 		o->status = 503;
@@ -347,12 +383,14 @@ by_token(struct weir_gate *g, struct weir_gate_local *l, const struct weir_gate_
 /* An API key. 0 or -1 (o set). */
 static int
 by_key(struct weir_gate *g, struct weir_gate_local *l, const struct weir_gate_creds *cr,
-       struct weir_gate_out *o, uint64_t *key)
+       uint64_t now_ns, uint64_t src, struct weir_gate_out *o, uint64_t *key)
 {
 	const struct weir_apikey_table *t = __atomic_load_n(&g->keys, __ATOMIC_ACQUIRE);
 	const struct weir_apikey *k;
 	uint8_t h[32];
 
+	if (bad_source(g, l, src, now_ns, o))
+		return -1;
 	if (sha256(l, cr->key, cr->key_len, h) != 0 || t == NULL ||
 	    (k = weir_apikey_find(t, h)) == NULL) {
 		l->stats.unknown_key++;
@@ -377,16 +415,9 @@ by_key(struct weir_gate *g, struct weir_gate_local *l, const struct weir_gate_cr
 /* 401s cost a source: over gate.bad_auth it is not even heard (and the
  * caller bans it: 1 when this failure is the one too many). */
 static int
-charge_bad(struct weir_gate *g, const uint8_t *addr, uint8_t family, uint64_t now_ns)
+charge_bad(struct weir_gate *g, uint64_t src, uint64_t now_ns)
 {
-	return weir_kl_take(g->lim, weir_gate_key_of_addr(addr, family), g->bad_auth.kl, 1, now_ns,
-			    NULL) == 0;
-}
-
-static uint32_t
-ceil_s(uint64_t ns)
-{
-	return (uint32_t)((ns + NS - 1) / NS);
+	return weir_kl_take(g->lim, src, g->bad_auth.kl, 1, now_ns, NULL) == 0;
 }
 
 static void
@@ -444,25 +475,20 @@ weir_gate_decide(struct weir_gate *g, struct weir_gate_local *l, const struct we
 {
 	const struct weir_route_gate *rg = rt->cfg;
 	uint32_t gen = __atomic_load_n(&g->gen, __ATOMIC_ACQUIRE);
-	uint64_t key = 0;
+	uint64_t src = weir_gate_key_of_addr(addr, family), key = 0;
 	int rc = -1;
 
-	/* Not the whole answer: rl[] is read only up to n_rl. */
+	/* Not the whole answer: the strings are emptied, rl[] is read up to n_rl. */
 	memset(o, 0, offsetof(struct weir_gate_out, subject));
 	o->subject[0] = '\0';
 	o->key_id[0] = '\0';
-	o->n_rl = 0;
-	o->violated = 0;
-	o->ban_source = 0;
-	o->ban_key = 0;
 	o->key_policy = -1;
 	o->tier = -1;
 	o->issuer = -1;
-	o->key = 0;
 	o->how = rg->auth;
 	if (rg->auth == WEIR_GATE_AUTH_NONE) {
 		l->stats.anonymous++;
-		key = weir_gate_key_of_addr(addr, family);
+		key = src;
 		goto limit;
 	}
 	if (cr->bad != NULL) {
@@ -471,35 +497,14 @@ weir_gate_decide(struct weir_gate *g, struct weir_gate_local *l, const struct we
 		o->why = cr->bad;
 		goto bad;
 	}
-	{
-		struct weir_kl_result r;
-
-		if (weir_kl_peek(g->lim, weir_gate_key_of_addr(addr, family), g->bad_auth.kl, 1,
-				 now_ns, &r, NULL, NULL) > 0 &&
-		    !r.allowed) {
-			l->stats.bad_auth_limited++;
-			/* The one too many: the caller bans the source (control
-			 * ignores the reports of a source banned already). */
-			o->ban_source = 1;
-			l->stats.bans++;
-			o->status = 429;
-			o->why = "too many failed authentications";
-			o->n_rl = 1;
-			o->violated = 1;
-			o->rl[0] = (struct weir_http_rl){g->bad_auth.rule[0]->name, r.limit,
-							 g->bad_auth.rule[0]->window_s, 0,
-							 ceil_s(r.retry_ns)};
-			return;
-		}
-	}
 	if (cr->token != NULL && rg->auth != WEIR_GATE_AUTH_API_KEY) {
 		o->how = WEIR_GATE_AUTH_JWT;
-		rc = by_token(g, l, cr, now_s, gen, o, &key);
+		rc = by_token(g, l, cr, now_s, now_ns, src, gen, o, &key);
 		if (rc == 0)
 			l->stats.by_jwt++;
 	} else if (cr->key != NULL && rg->auth != WEIR_GATE_AUTH_JWT) {
 		o->how = WEIR_GATE_AUTH_API_KEY;
-		rc = by_key(g, l, cr, o, &key);
+		rc = by_key(g, l, cr, now_ns, src, o, &key);
 		if (rc == 0)
 			l->stats.by_key++;
 	} else {
@@ -540,6 +545,6 @@ limit:
 	return;
 bad:
 	if (o->status == 401)
-		o->ban_source = (uint8_t)charge_bad(g, addr, family, now_ns);
+		o->ban_source = (uint8_t)charge_bad(g, src, now_ns);
 	l->stats.bans += o->ban_source;
 }

@@ -175,19 +175,20 @@ struct weir_gate_route {
 
 /** The gate's answer. */
 struct weir_gate_out {
-	int status;	   /**< 0: let through; 401, 403, 429, 503 */
-	const char *why;   /**< for weir's answer (WWW-Authenticate's error_description) */
-	uint8_t how;	   /**< enum weir_gate_auth the request passed by */
-	int tier;	   /**< its tier, or -1 */
-	char subject[128]; /**< JWT: sub; API key: the owner */
-	char key_id[17];   /**< API key: its id */
-	int issuer;	   /**< JWT: the issuer's index (cfg->issuers), else -1 */
-	uint64_t key;	   /**< the limit key charged (weir_gate_key_of_*()), 0: none */
-	unsigned int n_rl;
+	/* Scalars first: weir_gate_decide() clears them at once (up to subject). */
+	int status;	    /**< 0: let through; 401, 403, 429, 503 */
+	const char *why;    /**< for weir's answer (WWW-Authenticate's error_description) */
+	uint8_t how;	    /**< enum weir_gate_auth the request passed by */
+	int tier;	    /**< its tier, or -1 */
+	int issuer;	    /**< JWT: the issuer's index (cfg->issuers), else -1 */
+	uint64_t key;	    /**< the limit key charged (weir_gate_key_of_*()), 0: none */
+	unsigned int n_rl;  /**< rl[] in use */
 	uint32_t violated;  /**< 429: bit i, rl[i] was exceeded */
 	uint8_t ban_source; /**< this failure took the source past gate.bad_auth: ban it */
 	uint8_t ban_key;    /**< this 429 took the key past gate.key_bans: ban it */
 	int key_policy;	    /**< API key: its own rule set (weir_apikey.extra - 1), else -1 */
+	char subject[128];  /**< JWT: sub; API key: the owner */
+	char key_id[17];    /**< API key: its id */
 	struct weir_http_rl rl[WEIR_GATE_RULES_MAX];
 };
 

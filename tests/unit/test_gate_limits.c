@@ -182,7 +182,13 @@ test_bad_auth(void **state)
 		assert_int_equal(o.issuer, -1);
 		assert_int_equal(o.key, weir_gate_key_of_addr(a7, 4));
 	}
-	/* One failure's worth later (20 s, from the first at 0 s), heard again. */
+	/* A token the worker has verified already costs nothing: it passes. */
+	decide_at(&rg_jwt, -1, "/", good, 7, 2, &o);
+	expect(&o, 0, NULL);
+	/* One failure's worth later (20 s, from the first at 0 s), a token not
+	 * verified yet is heard again. */
+	tok_for(tok, "bob", "", T0 + 3600);
+	bearer(good, tok);
 	decide_at(&rg_jwt, -1, "/", good, 7, 19, &o);
 	expect(&o, 429, NULL);
 	assert_int_equal(o.rl[0].reset_s, 1);

@@ -384,45 +384,34 @@ http_secs=${HTTP_BENCH_SECONDS:-5}
 case $http_secs in '' | *[!0-9]* | 0*) die "HTTP_BENCH_SECONDS must be a positive integer, not '$http_secs'" ;; esac
 # HTTP_BENCH_WEIR: which of weir's services run (tcp, http, or tcp,http).
 http_weir=${HTTP_BENCH_WEIR:-tcp,http}
-http_cmd=(/usr/bin/python3 "$here/http_e2e.py" --build "$build" --proxies haproxy,nginx,weir
-    --weir-protocol "$http_weir" --seconds "$http_secs" --out "$tmp/http_e2e.jsonl")
-note_cmd "[http_e2e] ${http_cmd[*]}"
-echo "bench: [http_e2e] running (${http_secs} s per wrk run)" >&2
-"${http_cmd[@]}" </dev/null >"$tmp/http_e2e.log" 2>&1 &
-http_pid=$!
-pids+=("$http_pid")
-http_rc=0
-wait "$http_pid" || http_rc=$?
-forget_pid "$http_pid"
-if [ "$http_rc" -ne 0 ]; then
-    tail -20 "$tmp/http_e2e.log" >&2
-    failed+=(http_e2e)
-fi
-if [ -f "$tmp/http_e2e.jsonl.commands" ]; then
-    while IFS= read -r c; do note_cmd "[http_e2e] $c"; done <"$tmp/http_e2e.jsonl.commands"
-fi
-
-# The API gate's job (bench/http_e2e.py --job jwt): one HS256 token on every
-# request; HAProxy verifies it (jwt_verify, iss, aud, exp) and tracks its sub
-# in a stick-table, weir's http service has "auth": "jwt" and a tier limit,
-# NGINX proxies without auth. Same wrk runs as above, about 30 s.
-jwt_cmd=(/usr/bin/python3 "$here/http_e2e.py" --build "$build" --proxies haproxy,nginx,weir
-    --job jwt --seconds "$http_secs" --out "$tmp/http_e2e_jwt.jsonl")
-note_cmd "[http_e2e_jwt] ${jwt_cmd[*]}"
-echo "bench: [http_e2e_jwt] running (${http_secs} s per wrk run)" >&2
-"${jwt_cmd[@]}" </dev/null >"$tmp/http_e2e_jwt.log" 2>&1 &
-jwt_pid=$!
-pids+=("$jwt_pid")
-jwt_rc=0
-wait "$jwt_pid" || jwt_rc=$?
-forget_pid "$jwt_pid"
-if [ "$jwt_rc" -ne 0 ]; then
-    tail -20 "$tmp/http_e2e_jwt.log" >&2
-    failed+=(http_e2e_jwt)
-fi
-if [ -f "$tmp/http_e2e_jwt.jsonl.commands" ]; then
-    while IFS= read -r c; do note_cmd "[http_e2e_jwt] $c"; done <"$tmp/http_e2e_jwt.jsonl.commands"
-fi
+# One bench/http_e2e.py job, NAME its label and file stem, in the background
+# so that a signal to this script reaches it (it removes its namespaces).
+http_job() {
+    local name=$1 pid rc=0 c
+    shift
+    local cmd=(/usr/bin/python3 "$here/http_e2e.py" --build "$build" --proxies haproxy,nginx,weir
+        --seconds "$http_secs" --out "$tmp/$name.jsonl" "$@")
+    note_cmd "[$name] ${cmd[*]}"
+    echo "bench: [$name] running (${http_secs} s per wrk run)" >&2
+    "${cmd[@]}" </dev/null >"$tmp/$name.log" 2>&1 &
+    pid=$!
+    pids+=("$pid")
+    wait "$pid" || rc=$?
+    forget_pid "$pid"
+    if [ "$rc" -ne 0 ]; then
+        tail -20 "$tmp/$name.log" >&2
+        failed+=("$name")
+    fi
+    if [ -f "$tmp/$name.jsonl.commands" ]; then
+        while IFS= read -r c; do note_cmd "[$name] $c"; done <"$tmp/$name.jsonl.commands"
+    fi
+}
+http_job http_e2e --weir-protocol "$http_weir"
+# The API gate's job (--job jwt): one HS256 token on every request; HAProxy
+# verifies it (jwt_verify, iss, aud, exp) and tracks its sub in a
+# stick-table, weir's http service has "auth": "jwt" and a tier limit, NGINX
+# proxies without auth. Same wrk runs as above, about 30 s.
+http_job http_e2e_jwt --job jwt
 
 printf '%s\n' "${commands[@]}" >"$tmp/commands.txt"
 python3 "$report" report "$tmp" "$results" "$secs" "$cpu_model" "$(nproc)" "$kernel" "$dpdk_ver" "$rev"

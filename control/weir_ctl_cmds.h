@@ -131,7 +131,7 @@ struct weir_ctl_cmd {
 	X(usage, "a key's limits: per rule, requests allowed and limited, remaining,",             \
 	  "seconds until the quota is whole (KEY or id:ID)", WEIR_CTL_STR("key", "KEY"))           \
 	X(token, "revoke a JWT by its jti until UNTIL (seconds since the epoch;",                  \
-	  "default: a day from now): tokens cached by the workers are checked again",              \
+	  "default: a day from now): tokens the workers cached are refused too",                   \
 	  WEIR_CTL_CHOICE("action", "revoke") WEIR_CTL_STR("jti", "JTI")                           \
 		  WEIR_CTL_INT_OPT("until", "UNTIL", 1, 253402300799))
 

@@ -266,8 +266,6 @@ weir_cmd_token(json_t *req, char *err, size_t errlen)
 		return NULL;
 	}
 	weir_rcu_publish((void **)&weir_http_gate.revoked, rv, revoked_free);
-	/* Cached tokens are verified again (their jti checked). */
-	__atomic_fetch_add(&weir_http_gate.gen, 1, __ATOMIC_RELEASE);
 	return weir_cmd_after(json_pack("{s:s, s:I, s:I}", "jti", jti, "until", (json_int_t)until,
 					"revoked", (json_int_t)rv->n));
 }

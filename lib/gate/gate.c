@@ -269,6 +269,21 @@ ceil_s(uint64_t ns)
 	return (uint32_t)((ns + NS - 1) / NS);
 }
 
+/* A token's jti revoked now (weirctl token revoke): 401. Cached tokens are
+ * asked too: a revocation empties no cache. */
+static int
+revoked(struct weir_gate *g, const char *jti, int64_t now_s, struct weir_gate_out *o,
+	struct weir_gate_local *l)
+{
+	if (jti[0] == '\0' ||
+	    !weir_gate_is_revoked(__atomic_load_n(&g->revoked, __ATOMIC_ACQUIRE), jti, now_s))
+		return 0;
+	l->stats.bad_token++;
+	o->status = 401;
+	o->why = "token revoked";
+	return 1;
+}
+
 /*
  * A source past gate.bad_auth: answered 429 before its credentials cost a
  * verification or a hash (a cached token costs neither: it is not asked),
@@ -286,7 +301,6 @@ bad_source(struct weir_gate *g, struct weir_gate_local *l, uint64_t src, uint64_
 	/* The one too many: the caller bans the source (control ignores the
 	 * reports of a source banned already). */
 	o->ban_source = 1;
-	l->stats.bans++;
 	o->status = 429;
 	o->why = "too many failed authentications";
 	o->n_rl = 1;
@@ -299,8 +313,7 @@ bad_source(struct weir_gate *g, struct weir_gate_local *l, uint64_t src, uint64_
 /* A token: cached, or verified against each issuer (its alg first). 0 or -1 (o set). */
 static int
 by_token(struct weir_gate *g, struct weir_gate_local *l, const struct weir_gate_creds *cr,
-	 int64_t now_s, uint64_t now_ns, uint64_t src, uint32_t gen, struct weir_gate_out *o,
-	 uint64_t *key)
+	 int64_t now_s, uint64_t now_ns, uint64_t src, struct weir_gate_out *o, uint64_t *key)
 {
 	const struct weir_gate_config *cfg = g->cfg;
 	const struct weir_jwt_cached *hit;
@@ -309,9 +322,11 @@ by_token(struct weir_gate *g, struct weir_gate_local *l, const struct weir_gate_
 	unsigned int i, best = 0;
 	int rc = -1;
 
-	hit = weir_jwt_cache_get(&l->cache, cr->token, cr->token_len, now_s, gen);
+	hit = weir_jwt_cache_get(&l->cache, cr->token, cr->token_len, now_s, 0);
 	if (hit != NULL) {
 		l->stats.cache_hits++;
+		if (revoked(g, hit->jti, now_s, o, l))
+			return -1;
 		o->tier = (int)hit->tier;
 		o->issuer = (int)hit->issuer;
 		snprintf(o->subject, sizeof(o->subject), "%s", hit->sub);
@@ -355,14 +370,8 @@ by_token(struct weir_gate *g, struct weir_gate_local *l, const struct weir_gate_
 		o->why = "token has no subject";
 		return -1;
 	}
-	if (l->claims.jti[0] != '\0' &&
-	    weir_gate_is_revoked(__atomic_load_n(&g->revoked, __ATOMIC_ACQUIRE), l->claims.jti,
-				 now_s)) {
-		l->stats.bad_token++;
-		o->status = 401;
-		o->why = "token revoked";
+	if (revoked(g, l->claims.jti, now_s, o, l))
 		return -1;
-	}
 	memset(&v, 0, sizeof(v));
 	v.issuer = i;
 	v.tier = (uint32_t)tier_of(cfg, l->claims.tier);
@@ -371,7 +380,7 @@ by_token(struct weir_gate *g, struct weir_gate_local *l, const struct weir_gate_
 	memcpy(v.jti, l->claims.jti, sizeof(v.jti));
 	weir_jwt_cache_put(
 		&l->cache, cr->token, cr->token_len, now_s,
-		weir_jwt_cache_expiry(&cfg->issuers[i].jwt, &l->claims, now_s, NO_EXP_CACHE_S), gen,
+		weir_jwt_cache_expiry(&cfg->issuers[i].jwt, &l->claims, now_s, NO_EXP_CACHE_S), 0,
 		&v);
 	o->tier = (int)v.tier;
 	o->issuer = (int)i;
@@ -474,7 +483,6 @@ weir_gate_decide(struct weir_gate *g, struct weir_gate_local *l, const struct we
 		 int64_t now_s, uint64_t now_ns, struct weir_gate_out *o)
 {
 	const struct weir_route_gate *rg = rt->cfg;
-	uint32_t gen = __atomic_load_n(&g->gen, __ATOMIC_ACQUIRE);
 	uint64_t src = weir_gate_key_of_addr(addr, family), key = 0;
 	int rc = -1;
 
@@ -499,7 +507,7 @@ weir_gate_decide(struct weir_gate *g, struct weir_gate_local *l, const struct we
 	}
 	if (cr->token != NULL && rg->auth != WEIR_GATE_AUTH_API_KEY) {
 		o->how = WEIR_GATE_AUTH_JWT;
-		rc = by_token(g, l, cr, now_s, now_ns, src, gen, o, &key);
+		rc = by_token(g, l, cr, now_s, now_ns, src, o, &key);
 		if (rc == 0)
 			l->stats.by_jwt++;
 	} else if (cr->key != NULL && rg->auth != WEIR_GATE_AUTH_JWT) {

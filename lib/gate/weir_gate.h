@@ -108,7 +108,6 @@ struct weir_gate {
 	const struct weir_gate_config *cfg;
 	const struct weir_apikey_table *keys;	 /**< published (atomic pointer) */
 	const struct weir_gate_revoked *revoked; /**< published; NULL: none */
-	uint32_t gen; /**< bumped with each revocation: cached tokens are checked again */
 	struct weir_kl_table *lim;
 	unsigned int n_policies; /**< tiers first, in order */
 	struct weir_gate_policy policy[WEIR_GATE_POLICIES_MAX];

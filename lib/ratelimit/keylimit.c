@@ -97,6 +97,9 @@ weir_kl_rule_init(struct weir_kl_rule *r, uint16_t id, uint8_t alg, uint64_t lim
 			msg = "sliding window limit above 1048575";
 		else if (window_ns < WEIR_KL_SW_WINDOW_MIN)
 			msg = "sliding window shorter than 1 ms";
+		else if (window_ns >= WEIR_RL_SPAN_MAX)
+			msg = "sliding window of 2^62 ns or more"; /* rule_meta() keeps window << 2
+								    */
 		else if (burst != 0)
 			msg = "a sliding window has no burst";
 		else if (weir_rl_sw_params_init(&q.sw, limit, window_ns, 0) != 0)
@@ -124,6 +127,18 @@ static inline uint64_t
 rule_meta(const struct weir_kl_rule *r)
 {
 	return r->alg == WEIR_KL_SLIDING_WINDOW ? r->window_ns << 2 | r->alg : r->alg;
+}
+
+/* A rule's meta for eviction, written only when it changes: the line it
+ * shares with the table's header is read by every decision, and a store
+ * would take it from every other worker's cache. */
+static inline void
+meta_set(struct weir_kl_table *t, const struct weir_kl_rule *r)
+{
+	uint64_t m = rule_meta(r);
+
+	if (__atomic_load_n(&t->meta[r->id], __ATOMIC_RELAXED) != m)
+		__atomic_store_n(&t->meta[r->id], m, __ATOMIC_RELAXED);
 }
 
 /* ---- the 8-byte states ---------------------------------------------------------- */
@@ -379,7 +394,7 @@ evict(struct weir_kl_table *t, uint32_t si, const struct weir_kl_rule *r, uint64
 		return -EAGAIN;
 	}
 	decide(r, 0, now, 1, &nst, res); /* a fresh key admits: limit, burst >= 1 */
-	__atomic_store_n(&t->meta[r->id], rule_meta(r), __ATOMIC_RELAXED);
+	meta_set(t, r);
 	for (unsigned int i = 0; i < WAYS; i++) {
 		struct kl_entry *e = &set->e[i];
 		uint64_t otag = load(&e->tag); /* stable: full sets change tags under this lock */
@@ -424,7 +439,7 @@ lookup(struct weir_kl_table *t, struct kl_set *set, const struct weir_kl_rule *r
 		if (tg != 0)
 			continue;
 		decide(r, 0, now, 1, &nst, res);
-		__atomic_store_n(&t->meta[r->id], rule_meta(r), __ATOMIC_RELAXED);
+		meta_set(t, r);
 		old = pack(0, 0); /* an empty entry's state is never written */
 		if (cas16(e, &old, pack(tag, nst))) {
 			*wrote = nst;

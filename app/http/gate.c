@@ -22,8 +22,6 @@
 struct weir_gate weir_http_gate;
 /* Per service and route (the last: requests no route matches). */
 static struct weir_gate_route routes[WEIR_MAX_SERVICES][WEIR_HTTP_ROUTES_MAX + 1];
-/* Per service: 1 if a route (or its default) authenticates or limits. */
-static uint8_t gated[WEIR_MAX_SERVICES];
 static void *lim_mem;
 
 static int
@@ -86,7 +84,6 @@ http_gate_init(char *err, size_t errlen)
 			}
 			gr->cfg = rg;
 			gr->policy = p;
-			gated[i] |= route_gated(gr);
 		}
 	}
 	/* Keys with limits of their own (the same rules: one rule set). */
@@ -159,26 +156,31 @@ http_gate_request(struct weir_http_worker *hw, const struct weir_conn *c, struct
 	const struct weir_gate_config *gc = weir.cfg->gate;
 	struct weir_gate_out *o = &hw->gate_out;
 	struct weir_gate_creds *cr = &hw->gate_creds;
-	uint64_t tsc = weir_clock_tsc();
 	unsigned int n = 0;
+	uint64_t tsc;
+	int64_t now_s;
 
-	if (!gated[x->parent] || !route_gated(gr)) {
+	if (!route_gated(gr)) {
 		/* Nobody is vouched for: whatever the client says is removed. */
 		e[n++] = (struct weir_http_edit){WEIR_HTTP_EDIT_DEL, "X-Weir-Subject", NULL};
 		e[n++] = (struct weir_http_edit){WEIR_HTTP_EDIT_DEL, "X-Weir-Tier", NULL};
 		e[n++] = (struct weir_http_edit){WEIR_HTTP_EDIT_DEL, "X-Weir-Key-Id", NULL};
 		return (int)n;
 	}
-	weir_gate_creds(r, region, gc->key_header, gc->key_query, cr);
-	weir_gate_decide(&weir_http_gate, &hw->gate, gr, cr, c->client.src, c->client.family,
-			 (int64_t)(weir_clock_real_ns(tsc) / 1000000000u), weir_clock_ns(tsc), o);
+	/* A route without auth reads no credentials (its limits count per address). */
+	if (gr->cfg->auth != WEIR_GATE_AUTH_NONE)
+		weir_gate_creds(r, region, gc->key_header, gc->key_query, cr);
+	tsc = weir_clock_tsc();
+	now_s = (int64_t)(weir_clock_real_ns(tsc) / 1000000000u);
+	weir_gate_decide(&weir_http_gate, &hw->gate, gr, cr, c->client.src, c->client.family, now_s,
+			 weir_clock_ns(tsc), o);
 	if (o->ban_source)
 		weir_worker_gate_ban(hw, c->client.src, c->client.family);
 	if (o->ban_key)
 		http_gate_key_ban(hw, o);
 	if (o->status != 0) {
 		uint8_t *ans = http_buf(hw, x) + hw->buf_size - WEIR_HTTP_BUF_ANSWER;
-		time_t now = time(NULL);
+		time_t now = (time_t)now_s;
 		size_t len;
 
 		*why = o->why;

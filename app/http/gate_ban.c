@@ -139,12 +139,23 @@ http_gate_bans_json(void)
 	json_t *a = json_array();
 	unsigned int i;
 
-	for (i = 0; i < n_recs; i++)
-		if (recs[i].st.until_ns > now)
-			json_array_append_new(
-				a, json_pack("{s:s, s:I, s:I}", "key", recs[i].label, "remaining_s",
-					     (json_int_t)((recs[i].st.until_ns - now + SEC_NS - 1) /
-							  SEC_NS),
-					     "times", (json_int_t)recs[i].times));
+	for (i = 0; i < n_recs; i++) {
+		char hex[24];
+		json_t *label;
+
+		if (recs[i].st.until_ns <= now)
+			continue;
+		/* A subject cut inside a UTF-8 character is no JSON string: its hash then. */
+		label = json_string(recs[i].label);
+		if (label == NULL) {
+			snprintf(hex, sizeof(hex), "#%016llx", (unsigned long long)recs[i].tag);
+			label = json_string(hex);
+		}
+		json_array_append_new(
+			a,
+			json_pack("{s:o, s:I, s:I}", "key", label, "remaining_s",
+				  (json_int_t)((recs[i].st.until_ns - now + SEC_NS - 1) / SEC_NS),
+				  "times", (json_int_t)recs[i].times));
+	}
 	return a;
 }

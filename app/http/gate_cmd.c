@@ -225,8 +225,10 @@ weir_cmd_usage(json_t *req, char *err, size_t errlen)
 	key = weir_gate_key_of_hash(hash);
 	rules = json_array();
 	usage_of(rules, &g->policy[k->tier], key, now, "tier");
+	/* Its own rules (api_keys.keys[i].limits), then those of routes. */
 	for (p = g->cfg->n_tiers; p < g->n_policies; p++)
-		usage_of(rules, &g->policy[p], key, now, "route");
+		usage_of(rules, &g->policy[p], key, now,
+			 k->extra != 0 && p == (unsigned int)k->extra - 1 ? "key" : "route");
 	res = key_json(k);
 	json_object_set_new(res, "rules", rules);
 	return res;

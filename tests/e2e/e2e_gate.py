@@ -225,6 +225,14 @@ def run(t):
     E.wt.check([c[0] for c in codes] == [200, 200, 429] and
                codes[2][1].get('ratelimit-policy') == '"own";q=2;w=60',
                'a key\'s own limits: %s' % [(c[0], c[1].get('ratelimit-policy')) for c in codes])
+    own = t.w.ctl('usage', K_OWN)['rules']
+    E.wt.check([(u['rule'], u['scope'], u['allowed'], u['limited']) for u in own] ==
+               [('own', 'key', 2, 1)], 'usage of a key with its own limits: %s' % own)
+    # A route nobody authenticates: what the client claims never reaches the backend.
+    st, _, body = curl(t, 'other.example', '/echo', '-H', 'X-Weir-Subject: root', '-H',
+                       'X-Weir-Tier: enterprise', '-H', 'X-Weir-Key-Id: 0123456789abcdef')
+    E.wt.check(st == 200 and not any(k.startswith('x-weir-') for k in echo_headers(body)),
+               'X-Weir-* on a route without auth: %d %s' % (st, body))
     # No auth, a per-address limit of 3 a minute.
     codes = [curl(t, 'open.example', '/who')[0] for _ in range(4)]
     E.wt.check(codes == [200, 200, 200, 429], 'open route, 3 a minute: %s' % codes)

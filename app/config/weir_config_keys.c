@@ -5,6 +5,7 @@
  * file, each given as the key or as its SHA-256; neither is ever shown in
  * a message).
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,17 +13,17 @@
 #include "weir_apikey.h"
 #include "weir_config_priv.h"
 
+static int load_each(struct weir_cfg_ctx *c, json_t *v, struct weir_gate_config *g,
+		     struct weir_apikey_table *seen);
+
 int
 weir_cfg_load_keys(struct weir_cfg_ctx *c, json_t *o, struct weir_gate_config *g)
 {
 	static const char *const keys[] = {"header", "query", "capacity", "keys", NULL};
-	static const char *const kkeys[] = {"key",     "hash",	 "tier", "owner",
-					    "blocked", "limits", NULL};
-	char key[96], sub[64];
+	struct weir_apikey_table seen;
 	unsigned long u;
 	unsigned int j;
-	json_t *v, *e, *f;
-	size_t i;
+	json_t *v;
 	int rc;
 
 	if (!json_is_object(o))
@@ -69,8 +70,27 @@ weir_cfg_load_keys(struct weir_cfg_ctx *c, json_t *o, struct weir_gate_config *g
 				     "%zu keys, more than gate.api_keys.capacity (%u)",
 				     json_array_size(v), g->key_capacity);
 	g->keys = calloc(json_array_size(v) + 1, sizeof(*g->keys));
-	if (g->keys == NULL)
+	/* The keys so far by hash (each entry's extra: its index): a repeat is
+	 * found in O(1), not by comparing every pair of 65536 keys. */
+	if (g->keys == NULL || weir_apikey_table_init(&seen, (uint32_t)json_array_size(v)) != 0)
 		return weir_cfg_fail(c, "gate.api_keys.keys", NULL, "out of memory");
+	rc = load_each(c, v, g, &seen);
+	weir_apikey_table_free(&seen);
+	return rc;
+}
+
+static int
+load_each(struct weir_cfg_ctx *c, json_t *v, struct weir_gate_config *g,
+	  struct weir_apikey_table *seen)
+{
+	static const char *const kkeys[] = {"key",     "hash",	 "tier", "owner",
+					    "blocked", "limits", NULL};
+	char key[96], sub[64];
+	json_t *e, *f;
+	unsigned int j;
+	size_t i;
+	int rc;
+
 	json_array_foreach(v, i, e)
 	{
 		struct weir_gate_key *k = &g->keys[i];
@@ -104,10 +124,10 @@ weir_cfg_load_keys(struct weir_cfg_ctx *c, json_t *o, struct weir_gate_config *g
 		} else {
 			return weir_cfg_fail(c, sub, NULL, "missing \"key\" or \"hash\"");
 		}
-		for (j = 0; j < i; j++)
-			if (memcmp(g->keys[j].hash, k->hash, 32) == 0)
-				return weir_cfg_fail(c, sub, NULL,
-						     "the same key as gate.api_keys.keys[%u]", j);
+		if (weir_apikey_add(seen, k->hash, 0, NULL) == -EEXIST)
+			return weir_cfg_fail(c, sub, NULL, "the same key as gate.api_keys.keys[%u]",
+					     (unsigned int)weir_apikey_find(seen, k->hash)->extra);
+		weir_apikey_find(seen, k->hash)->extra = (uint16_t)i;
 		snprintf(key, sizeof(key), "%s.tier", sub);
 		if ((f = json_object_get(e, "tier")) == NULL)
 			return weir_cfg_fail(c, key, NULL, "missing");

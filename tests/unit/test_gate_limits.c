@@ -243,6 +243,36 @@ struct worker {
 	pthread_barrier_t *start;
 };
 
+/* A rule's algorithm reaches the shared table: 2 a minute lets a third
+ * request through after 30 s as GCRA (and token bucket: the same
+ * decisions), not as a sliding window (the window still holds both). */
+static void
+test_rule_algorithms(void **state)
+{
+	static const uint8_t algs[] = {WEIR_GATE_GCRA, WEIR_GATE_TOKEN_BUCKET,
+				       WEIR_GATE_SLIDING_WINDOW};
+	struct weir_gate_out o;
+	unsigned int a;
+
+	(void)state;
+	/* At 1020 s (t 20) a 60 s window begins: t 51 is still in it. */
+	for (a = 0; a < 3; a++) {
+		struct weir_gate_rules rs = {1, {{"two", algs[a], 2, 60, 2}}};
+		int p = weir_gate_policy_add(&g, &rs, (uint16_t)(10 + a));
+		uint8_t addr = (uint8_t)(20 + a);
+
+		assert_true(p >= 0);
+		decide_at(&rg_none, p, "/", "", addr, 20, &o);
+		expect(&o, 0, NULL);
+		decide_at(&rg_none, p, "/", "", addr, 20, &o);
+		expect(&o, 0, NULL);
+		decide_at(&rg_none, p, "/", "", addr, 21, &o);
+		expect(&o, 429, NULL);
+		decide_at(&rg_none, p, "/", "", addr, 51, &o);
+		expect(&o, algs[a] == WEIR_GATE_SLIDING_WINDOW ? 429 : 0, NULL);
+	}
+}
+
 /* A key with limits of its own: they replace its tier's; a route's own
  * rules still come first; one rule set found again for the same rules. */
 static void
@@ -393,6 +423,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_limits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_auth, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cold_cap, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rule_algorithms, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_key_limits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_key_bans, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_two_workers, setup, teardown),

@@ -35,7 +35,7 @@ http_send_prefix(struct weir_http_worker *hw, uint32_t idx, const struct weir_co
 		 struct weir_http_ctx *x)
 {
 	const struct weir_tcp_splice *s = &x->s;
-	uint32_t base = x->pfx_seq, ack = s->c_ack - s->d_b2c;
+	uint32_t base = x->pfx_seq, ack = http_c2b_ack(x, s->c_ack);
 	uint16_t win = weir_tcp_win_rescale(s->c_win, s->c_ws, s->cb_ws);
 	uint32_t mss = x->b_mss < FRAME_DATA_MAX ? x->b_mss : FRAME_DATA_MAX;
 	const uint8_t *buf = http_buf(hw, x);
@@ -81,6 +81,7 @@ spliced(struct weir_http_worker *hw, uint32_t idx, const struct weir_conn *c,
 	x->s.c_nxt = x->ep.rcv_nxt;
 	x->s.d_c2b = x->base + x->shift;
 	http_track_first(x, http_buf(hw, x));
+	http_rsp_start(x);
 	cw = x->ep.snd_wnd >> x->s.c_ws;
 	x->s.c_win = (uint16_t)(cw > 65535u ? 65535u : cw);
 	if (x->fin_in) {
@@ -218,6 +219,7 @@ weir_http_from_client(struct weir_http_worker *hw, struct rte_mbuf *m, const str
 {
 	struct weir_http_ctx *x = &hw->ctx[idx];
 	uint8_t *buf = rte_pktmbuf_mtod(m, uint8_t *);
+	struct weir_verdict v;
 
 	switch (x->phase) {
 	case WEIR_HTTP_P_COLLECT:
@@ -231,11 +233,15 @@ weir_http_from_client(struct weir_http_worker *hw, struct rte_mbuf *m, const str
 	case WEIR_HTTP_P_SPLICED:
 		break;
 	case WEIR_HTTP_P_LATE:
-		return http_late_client(hw, m, p, idx, c, x);
+		v = http_late_client(hw, m, p, idx, c, x);
+		http_fields_check(hw, x);
+		return v;
 	default:
 		return weir_v_drop(WEIR_DROP_HTTP_SEGMENT);
 	}
-	return http_spliced_client(hw, m, p, idx, c, x);
+	v = http_spliced_client(hw, m, p, idx, c, x);
+	http_fields_check(hw, x);
+	return v;
 }
 
 struct weir_verdict
@@ -246,8 +252,9 @@ weir_http_from_backend(struct weir_http_worker *hw, struct rte_mbuf *m, const st
 	uint8_t *buf = rte_pktmbuf_mtod(m, uint8_t *);
 	struct weir_tcp_seg seg;
 	struct weir_tcp_emit out;
-	uint32_t csum = 0, raw_ack;
+	uint32_t csum = 0, raw_ack, raw_seq;
 	uint8_t phase = x->phase;
+	const uint8_t *data;
 	int rc;
 
 	if (phase < WEIR_HTTP_P_CONNECT)
@@ -256,7 +263,11 @@ weir_http_from_backend(struct weir_http_worker *hw, struct rte_mbuf *m, const st
 		return http_late_backend(hw, m, p, idx, c, x);
 	http_seg_of(buf, p, &seg);
 	raw_ack = seg.ack;
-	rc = weir_tcp_sp_from_backend(&x->s, &seg, &csum, &out);
+	raw_seq = seg.seq;
+	data = buf + p->l4_off + 20 + seg.opts_len;
+	rc = weir_tcp_sp_from_backend_ed(
+		&x->s, phase == WEIR_HTTP_P_CONNECT ? NULL : http_rsp_track(hw, x, &seg, data),
+		&seg, &csum, &out);
 	if (rc < 0)
 		return weir_v_drop(WEIR_DROP_HTTP_SEGMENT);
 	if (phase == WEIR_HTTP_P_CONNECT) {
@@ -312,6 +323,8 @@ weir_http_from_backend(struct weir_http_worker *hw, struct rte_mbuf *m, const st
 		weir_tcp_csum_add32(&csum, seg.ack, x->floor);
 		seg.ack = x->floor;
 	}
+	if (http_rsp_rewrite(hw, idx, c, x, &seg, raw_seq, data))
+		return weir_v(WEIR_V_CONSUMED, 0);
 	http_seg_store(buf, p, &seg, csum);
 	hw->stats.http_bytes_b2c += seg.len;
 	return weir_v_continue();
@@ -427,5 +440,6 @@ weir_http_gone(struct weir_http_worker *hw, uint32_t idx)
 		return;
 	x = &hw->ctx[idx];
 	http_buf_put(hw, x);
+	http_fields_gone(hw, x);
 	x->phase = WEIR_HTTP_P_NONE;
 }

@@ -160,6 +160,7 @@ http_gate_request(struct weir_http_worker *hw, const struct weir_conn *c, struct
 	uint64_t tsc;
 	int64_t now_s;
 
+	hw->gate_allowed = NULL;
 	if (!route_gated(gr)) {
 		/* Nobody is vouched for: whatever the client says is removed. */
 		e[n++] = (struct weir_http_edit){WEIR_HTTP_EDIT_DEL, "X-Weir-Subject", NULL};
@@ -198,6 +199,8 @@ http_gate_request(struct weir_http_worker *hw, const struct weir_conn *c, struct
 		x->pre_len = (uint16_t)len; /* 0: http_answer() writes a plain one */
 		return -o->status;
 	}
+	if (o->n_rl != 0)
+		hw->gate_allowed = o; /* its RateLimit fields go into the response */
 	field_value(o->subject, hw->gate_subject, sizeof(hw->gate_subject));
 	e[n++] = (struct weir_http_edit){WEIR_HTTP_EDIT_SET, "X-Weir-Subject", hw->gate_subject};
 	if (o->tier >= 0)

@@ -141,6 +141,7 @@ http_route_rewrite(struct weir_http_worker *hw, const struct weir_conn *c, struc
 	}
 	weir_http_body_req(&x->rb, r);
 	x->c2b = r->upgrade ? WEIR_HTTP_C2B_OPAQUE : WEIR_HTTP_C2B_BODY;
+	http_rsp_sent(hw, x, r->method);
 	return (int)rw;
 }
 

@@ -117,6 +117,45 @@ int http_collect(struct weir_http_worker *hw, uint32_t idx, const struct weir_co
 void http_send_prefix(struct weir_http_worker *hw, uint32_t idx, const struct weir_conn *c,
 		      struct weir_http_ctx *x);
 
+/* ---- fields.c ---- */
+
+/* The edit of the backend's stream in force (weir's fields), or NULL. */
+const struct weir_tcp_edit *http_ed(const struct weir_http_ctx *x);
+
+/* A request goes to the backend (method: its enum weir_http_method); with
+ * hw->gate_allowed, weir's RateLimit fields wait for its response. */
+void http_rsp_sent(struct weir_http_worker *hw, struct weir_http_ctx *x, int method);
+
+/* The last request sent was refused after all (another pool): forgotten. */
+void http_rsp_unsent(struct weir_http_worker *hw, struct weir_http_ctx *x);
+
+/* Spliced: the backend's responses are followed from its first byte. */
+void http_rsp_start(struct weir_http_ctx *x);
+
+/* A backend segment before translation (data: its payload): the responses
+ * followed through it (an edit may start); the edit to translate it with. */
+const struct weir_tcp_edit *http_rsp_track(struct weir_http_worker *hw, struct weir_http_ctx *x,
+					   const struct weir_tcp_seg *seg, const uint8_t *data);
+
+/* A translated backend segment (raw_seq: its backend seq): 1 if it overlaps
+ * the edit and weir sent it rewritten (the caller drops the original). */
+int http_rsp_rewrite(struct weir_http_worker *hw, uint32_t idx, const struct weir_conn *c,
+		     struct weir_http_ctx *x, const struct weir_tcp_seg *seg, uint32_t raw_seq,
+		     const uint8_t *data);
+
+/* Drop the edit once the client has ACKed its bytes. */
+void http_fields_check(struct weir_http_worker *hw, struct weir_http_ctx *x);
+
+/* The connection is gone: its field slot back. */
+void http_fields_gone(struct weir_http_worker *hw, struct weir_http_ctx *x);
+
+/* The client's ACK in the backend's view (through the edit in force). */
+static inline uint32_t
+http_c2b_ack(const struct weir_http_ctx *x, uint32_t ack)
+{
+	return weir_tcp_edit_c2b_ack(&x->s, http_ed(x), ack);
+}
+
 /* ---- stream.c ---- */
 
 /* The first request spliced: count its body bytes taken with the head

@@ -17,6 +17,7 @@
 #include "weir_gate.h"
 #include "weir_http.h"
 #include "weir_http_body.h"
+#include "weir_tcp_edit.h"
 #include "weir_tcp_endpoint.h"
 #include "weir_tcp_splice.h"
 
@@ -42,6 +43,26 @@ enum weir_http_phase {
 	WEIR_HTTP_P_SPLICED,  /**< spliced; the buffer is given back */
 	WEIR_HTTP_P_LATE,     /**< a later request refused: the backend's last response drains
 			       * (weir sent it a FIN), then weir answers in order and closes */
+};
+
+/** Bytes of a field slot: weir's RateLimit fields for a response, and the
+ * backend's lines they replace with the rest of the region (app/http/fields.c). */
+#define WEIR_HTTP_FIELDS_SLOT 384u
+/** Requests out on a connection whose responses weir can frame (a power of 2). */
+#define WEIR_HTTP_RQ_MAX 8u
+
+/** What weir knows of the backend's stream (its responses). */
+enum weir_http_b2c {
+	WEIR_HTTP_B2C_HEAD = 0, /**< the next response head starts at rsp_nxt */
+	WEIR_HTTP_B2C_BODY,	/**< a response body (rsp_body) runs from rsp_nxt */
+	WEIR_HTTP_B2C_LOST,	/**< not followed any more (no fields from here on) */
+};
+
+/** A connection's field slot. */
+enum weir_http_fld {
+	WEIR_HTTP_FLD_NONE = 0,
+	WEIR_HTTP_FLD_PENDING, /**< weir's fields for request fld_req's response */
+	WEIR_HTTP_FLD_LIVE,    /**< the edit ed in force: its bytes, until the client ACKs them */
 };
 
 /** What the client's bytes are, once spliced (keep-alive). */
@@ -86,6 +107,20 @@ struct weir_http_ctx {
 	const char *late_why; /**< LATE: its message (a static string) */
 	uint32_t late_fin;    /**< LATE: backend's view of weir's FIN */
 	uint64_t late_until;  /**< LATE: the backend's FIN is awaited until then (ms) */
+	/* The backend's responses, for the RateLimit fields (app/http/fields.c). */
+	struct weir_http_body rsp_body; /**< the current response's body */
+	struct weir_tcp_edit ed;	/**< the edit in force when fld is LIVE */
+	uint32_t rsp_nxt;		/**< backend seq: the responses are followed up to here */
+	uint32_t fld;			/**< 1 + index of its field slot, or 0 */
+	uint64_t fld_r;			/**< PENDING: the fewest requests left of weir's policies */
+	uint32_t fld_t;			/**< and the longest wait among those */
+	uint16_t fld_len;		/**< PENDING: the fields' length */
+	uint8_t fld_state;		/**< enum weir_http_fld */
+	uint8_t fld_req;		/**< PENDING: the request (rq_sent's count) they answer */
+	uint8_t rsp;			/**< enum weir_http_b2c */
+	uint8_t rq_sent;		/**< requests sent to the backend (mod 256) */
+	uint8_t rq_done;		/**< of them, those whose final response head came */
+	uint8_t rq_meth[WEIR_HTTP_RQ_MAX]; /**< methods of those out, by count mod RQ_MAX */
 };
 
 /** A frame the stage made up, for the worker loop to address and send. */
@@ -137,7 +172,14 @@ struct weir_http_ev {
 	  "client segments of bytes weir had ACKed itself, re-ACKed")                              \
 	X(http_no_mbuf, NULL, NULL, "segments", "frames weir could not make (no mbuf)")            \
 	X(http_later_refused, NULL, NULL, "connections",                                           \
-	  "later requests weir refused on a kept-alive connection (both legs reset)")
+	  "later requests weir refused on a kept-alive connection (both legs reset)")              \
+	X(http_rl_fields, "gate", "fields", "responses",                                           \
+	  "backend responses given weir's RateLimit fields")                                       \
+	X(http_rl_fields_backend, "gate", "fields_backend", "responses",                           \
+	  "responses whose own RateLimit fields were as restrictive as weir's (left as sent)")     \
+	X(http_rl_fields_skipped, "gate", "fields_skipped", "responses",                           \
+	  "responses to limited requests sent without weir's fields (head not in one segment, "    \
+	  "no room, pipelined, the last fields not yet ACKed, stream not followed)")
 
 /** Per-worker HTTP counters (written by the owner only). */
 struct weir_http_stats {
@@ -154,7 +196,12 @@ struct weir_http_worker {
 	uint32_t n_free;
 	uint32_t *buf_owner; /**< per buffer: its connection slot, or UINT32_MAX */
 	uint32_t scan;	     /**< timer scan cursor over the buffers */
-	uint8_t *scratch;    /**< the rewritten head */
+	uint8_t *scratch;    /**< the rewritten head; a response segment with fields */
+	uint8_t *fld_bufs;   /**< n_bufs field slots of WEIR_HTTP_FIELDS_SLOT bytes */
+	uint32_t *fld_free;  /**< stack of free field slots */
+	uint32_t n_fld_free;
+	const struct weir_gate_out *gate_allowed; /**< the last request's limits, if any */
+	struct weir_http_resp resp;		  /**< a response head parsed */
 	struct weir_http_req req;
 	unsigned int n_out;
 	struct weir_http_out out[WEIR_HTTP_OUT_MAX];

@@ -125,8 +125,9 @@ http_late_fin(struct weir_http_worker *hw, uint32_t idx, const struct weir_conn 
 {
 	const struct weir_tcp_splice *s = &x->s;
 
-	http_frame(hw, idx, c, 1, WEIR_TCP_F_FIN | WEIR_TCP_F_ACK, x->late_fin, s->c_ack - s->d_b2c,
-		   weir_tcp_win_rescale(s->c_win, s->c_ws, s->cb_ws), NULL, 0, NULL, 0);
+	http_frame(hw, idx, c, 1, WEIR_TCP_F_FIN | WEIR_TCP_F_ACK, x->late_fin,
+		   http_c2b_ack(x, s->c_ack), weir_tcp_win_rescale(s->c_win, s->c_ws, s->cb_ws),
+		   NULL, 0, NULL, 0);
 	x->rtx_at = hw->now_ms + ((uint64_t)LATE_RTO_MS << x->rtx);
 }
 
@@ -180,11 +181,15 @@ http_late_backend(struct weir_http_worker *hw, struct rte_mbuf *m, const struct 
 	uint8_t *tcp = buf + p->l4_off;
 	struct weir_tcp_seg seg;
 	struct weir_tcp_emit out;
-	uint32_t csum = 0;
+	uint32_t csum = 0, raw_seq;
+	const uint8_t *data;
 	int rc;
 
 	http_seg_of(buf, p, &seg);
-	rc = weir_tcp_sp_from_backend(&x->s, &seg, &csum, &out);
+	raw_seq = seg.seq;
+	data = tcp + 20 + seg.opts_len;
+	rc = weir_tcp_sp_from_backend_ed(&x->s, http_rsp_track(hw, x, &seg, data), &seg, &csum,
+					 &out);
 	if (rc < 0 || !(rc & WEIR_TCP_SP_FORWARD) || (seg.flags & WEIR_TCP_F_RST)) {
 		/* A reset backend: nothing more comes from it; answer now. */
 		if (rc >= 0 && (seg.flags & WEIR_TCP_F_RST) && !(x->s.flags & WEIR_TCP_SPF_FIN_B)) {
@@ -206,6 +211,10 @@ http_late_backend(struct weir_http_worker *hw, struct rte_mbuf *m, const struct 
 	if ((seg.flags & WEIR_TCP_F_ACK) && seq_lt(seg.ack, x->floor)) {
 		weir_tcp_csum_add32(&csum, seg.ack, x->floor);
 		seg.ack = x->floor;
+	}
+	if (http_rsp_rewrite(hw, idx, c, x, &seg, raw_seq, data)) {
+		late_check(hw, idx, c, x);
+		return weir_v(WEIR_V_CONSUMED, 0);
 	}
 	http_seg_store(buf, p, &seg, csum);
 	hw->stats.http_bytes_b2c += seg.len;
@@ -281,6 +290,8 @@ http_next_head(struct weir_http_worker *hw, uint32_t idx, const struct weir_conn
 	extra = x->col_len - head_len;
 	rw = http_route_rewrite(hw, c, x, r, buf, head_len,
 				hw->buf_size - WEIR_HTTP_BUF_ANSWER - extra, &svc, &why);
+	if (rw >= 0 && svc != c->service)
+		http_rsp_unsent(hw, x);
 	if (rw < 0 || svc != c->service) {
 		refuse_later(hw, idx, c, x, rw < 0 ? -rw : 503,
 			     rw < 0 ? why
@@ -362,8 +373,8 @@ forward_part(struct weir_http_worker *hw, uint32_t idx, const struct weir_conn *
 	if (n == 0)
 		return;
 	http_frame(hw, idx, c, 1, WEIR_TCP_F_ACK | WEIR_TCP_F_PSH, seg->seq + d_for(x, seg->seq),
-		   seg->ack - s->d_b2c, weir_tcp_win_rescale(seg->win, s->c_ws, s->cb_ws), data, n,
-		   NULL, 0);
+		   http_c2b_ack(x, seg->ack), weir_tcp_win_rescale(seg->win, s->c_ws, s->cb_ws),
+		   data, n, NULL, 0);
 	hw->stats.http_bytes_c2b += n;
 }
 
@@ -431,7 +442,7 @@ http_spliced_client(struct weir_http_worker *hw, struct rte_mbuf *m, const struc
 forward:
 	saved = x->s.d_c2b;
 	x->s.d_c2b = d_for(x, seg.seq);
-	rc = weir_tcp_sp_from_client(&x->s, &seg, &csum, &out);
+	rc = weir_tcp_sp_from_client_ed(&x->s, http_ed(x), &seg, &csum, &out);
 	x->s.d_c2b = saved;
 	if (rc < 0 || !(rc & WEIR_TCP_SP_FORWARD))
 		return weir_v_drop(WEIR_DROP_HTTP_SEGMENT);

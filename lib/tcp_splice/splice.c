@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "tcp_splice_priv.h"
+#include "weir_tcp_edit.h"
 #include "weir_tcp_splice.h"
 
 _Static_assert(sizeof(struct weir_tcp_splice) <= 64, "splice state grew past a cache line");
@@ -38,13 +39,23 @@ weir_tcp_win_rescale(uint16_t win, unsigned int in_ws, unsigned int out_ws)
 	return bytes > 0xffff ? 0xffff : (uint16_t)bytes;
 }
 
+/* An ack (or SACK edge) of the receiver's data in its own view: minus the
+ * receiver's delta, or through the edit of its stream in force. */
+static uint32_t
+ack_map(const struct weir_tcp_splice *s, const struct weir_tcp_edit *e, uint32_t v, uint32_t sub)
+{
+	return e != NULL ? weir_tcp_edit_c2b_ack(s, e, v) : v - sub;
+}
+
 /*
  * Rewrite the SACK options of an already validated option area: every edge
- * minus sub, or the whole option turned into NOPs when the receiver did not
- * agree on SACK. Both changes go into the checksum delta at their offsets.
+ * mapped back (ack_map()), or the whole option turned into NOPs when the
+ * receiver did not agree on SACK. Both changes go into the checksum delta
+ * at their offsets.
  */
 static void
-sack_rewrite(uint8_t *opts, size_t len, uint32_t sub, int strip, uint32_t *csum)
+sack_rewrite(uint8_t *opts, size_t len, const struct weir_tcp_splice *s,
+	     const struct weir_tcp_edit *e, uint32_t sub, int strip, uint32_t *csum)
 {
 	uint8_t old[WEIR_TCP_OPTS_MAX];
 	uint8_t nb[4];
@@ -65,9 +76,9 @@ sack_rewrite(uint8_t *opts, size_t len, uint32_t sub, int strip, uint32_t *csum)
 				memset(opts + i, WEIR_TCP_OPT_NOP, olen);
 				weir_tcp_csum_add_bytes(csum, TCP_OPTS_OFF + i, old, opts + i,
 							olen);
-			} else if (sub != 0) {
+			} else if (sub != 0 || e != NULL) {
 				for (j = i + 2; j < i + olen; j += 4) {
-					v = tcp_rd32(opts + j) - sub;
+					v = ack_map(s, e, tcp_rd32(opts + j), sub);
 					tcp_wr32(nb, v);
 					weir_tcp_csum_add_bytes(csum, TCP_OPTS_OFF + j, opts + j,
 								nb, 4);
@@ -82,10 +93,12 @@ sack_rewrite(uint8_t *opts, size_t len, uint32_t sub, int strip, uint32_t *csum)
 /*
  * The common part of both directions: seq moves by the sender's delta; ack
  * and SACK edges name the receiver's data, so they move back by the
- * receiver's delta.
+ * receiver's delta (or through e, an edit of the receiver's stream; then
+ * the window is win_sub bytes smaller).
  */
 static int
-translate(struct weir_tcp_seg *seg, uint32_t seq_add, uint32_t ack_sub, unsigned int in_ws,
+translate(const struct weir_tcp_splice *s, struct weir_tcp_seg *seg, uint32_t seq_add,
+	  uint32_t ack_sub, const struct weir_tcp_edit *e, uint32_t win_sub, unsigned int in_ws,
 	  unsigned int out_ws, int strip_sack, uint32_t *csum)
 {
 	struct weir_tcp_opts o;
@@ -96,34 +109,63 @@ translate(struct weir_tcp_seg *seg, uint32_t seq_add, uint32_t ack_sub, unsigned
 		if (seg->opts == NULL || weir_tcp_opts_parse(seg->opts, seg->opts_len, &o) < 0)
 			return -EINVAL;
 		if (o.present & WEIR_TCP_HAS_SACK)
-			sack_rewrite(seg->opts, seg->opts_len, ack_sub, strip_sack, csum);
+			sack_rewrite(seg->opts, seg->opts_len, s, e, ack_sub, strip_sack, csum);
 	}
 	v = seg->seq + seq_add;
 	weir_tcp_csum_add32(csum, seg->seq, v);
 	seg->seq = v;
 	if (seg->flags & WEIR_TCP_F_ACK) {
-		v = seg->ack - ack_sub;
+		v = ack_map(s, e, seg->ack, ack_sub);
 		weir_tcp_csum_add32(csum, seg->ack, v);
 		seg->ack = v;
 	}
-	w = weir_tcp_win_rescale(seg->win, in_ws, out_ws);
+	if (win_sub != 0) {
+		uint32_t bytes = (uint32_t)seg->win << ws_clamp(in_ws);
+
+		bytes = bytes > win_sub ? bytes - win_sub : 0;
+		w = (uint16_t)((bytes >> ws_clamp(out_ws)) > 0xffff ? 0xffff
+								    : bytes >> ws_clamp(out_ws));
+	} else {
+		w = weir_tcp_win_rescale(seg->win, in_ws, out_ws);
+	}
 	weir_tcp_csum_add16(csum, seg->win, w);
 	seg->win = w;
 	return 0;
 }
 
+/* The client's segment with edit e of the backend's stream in force. */
+static int
+c2b_ed(const struct weir_tcp_splice *s, const struct weir_tcp_edit *e, struct weir_tcp_seg *seg,
+       uint32_t *csum)
+{
+	uint32_t win_sub = 0;
+
+	if (e != NULL && e->ins > e->del && !weir_tcp_edit_acked(e, seg->ack))
+		win_sub = e->ins - e->del;
+	return translate(s, seg, s->d_c2b, s->d_b2c, e, win_sub, s->c_ws, s->cb_ws,
+			 !(s->flags & WEIR_TCP_SPF_BACKEND_SACK), csum);
+}
+
+static int
+b2c_ed(const struct weir_tcp_splice *s, const struct weir_tcp_edit *e, struct weir_tcp_seg *seg,
+       uint32_t *csum)
+{
+	uint32_t add = e != NULL ? weir_tcp_edit_b2c_seq(s, e, seg->seq) - seg->seq : s->d_b2c;
+
+	return translate(s, seg, add, s->d_c2b, NULL, 0, s->b_ws, s->adv_ws,
+			 !(s->flags & WEIR_TCP_SPF_CLIENT_SACK), csum);
+}
+
 int
 weir_tcp_splice_c2b(const struct weir_tcp_splice *s, struct weir_tcp_seg *seg, uint32_t *csum)
 {
-	return translate(seg, s->d_c2b, s->d_b2c, s->c_ws, s->cb_ws,
-			 !(s->flags & WEIR_TCP_SPF_BACKEND_SACK), csum);
+	return c2b_ed(s, NULL, seg, csum);
 }
 
 int
 weir_tcp_splice_b2c(const struct weir_tcp_splice *s, struct weir_tcp_seg *seg, uint32_t *csum)
 {
-	return translate(seg, s->d_b2c, s->d_c2b, s->b_ws, s->adv_ws,
-			 !(s->flags & WEIR_TCP_SPF_CLIENT_SACK), csum);
+	return b2c_ed(s, NULL, seg, csum);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -296,9 +338,10 @@ fin_state(struct weir_tcp_splice *s)
 
 /* A RST in a synchronized state: translate, forward, close. */
 static int
-forward_rst(struct weir_tcp_splice *s, struct weir_tcp_seg *seg, uint32_t *csum, int c2b)
+forward_rst(struct weir_tcp_splice *s, const struct weir_tcp_edit *e, struct weir_tcp_seg *seg,
+	    uint32_t *csum, int c2b)
 {
-	int rc = c2b ? weir_tcp_splice_c2b(s, seg, csum) : weir_tcp_splice_b2c(s, seg, csum);
+	int rc = c2b ? c2b_ed(s, e, seg, csum) : b2c_ed(s, e, seg, csum);
 
 	if (rc < 0)
 		return rc;
@@ -315,7 +358,8 @@ forward_rst(struct weir_tcp_splice *s, struct weir_tcp_seg *seg, uint32_t *csum,
  * window, its FIN, whether the other side's FIN is acked).
  */
 static int
-synced(struct weir_tcp_splice *s, struct weir_tcp_seg *seg, uint32_t *csum, int c2b)
+synced(struct weir_tcp_splice *s, const struct weir_tcp_edit *e, struct weir_tcp_seg *seg,
+       uint32_t *csum, int c2b)
 {
 	uint32_t seq = seg->seq, ack = seg->ack;
 	uint32_t end = seq + seg->len + ((seg->flags & WEIR_TCP_F_FIN) ? 1 : 0);
@@ -332,12 +376,12 @@ synced(struct weir_tcp_splice *s, struct weir_tcp_seg *seg, uint32_t *csum, int 
 		if (s->state != WEIR_TCP_SP_CLOSED &&
 		    !rst_acceptable(seq, *nxt, c2b ? backend_win_bytes(s) : client_win_bytes(s)))
 			return -EACCES;
-		return forward_rst(s, seg, csum, c2b);
+		return forward_rst(s, e, seg, csum, c2b);
 	}
 	/* RFC 793: in a synchronized state a segment without ACK is dropped. */
 	if (!(fl & WEIR_TCP_F_ACK))
 		return WEIR_TCP_SP_DROP;
-	rc = c2b ? weir_tcp_splice_c2b(s, seg, csum) : weir_tcp_splice_b2c(s, seg, csum);
+	rc = c2b ? c2b_ed(s, e, seg, csum) : b2c_ed(s, e, seg, csum);
 	if (rc < 0)
 		return rc;
 	if (tcp_seq_after(end, *nxt))
@@ -364,6 +408,13 @@ synced(struct weir_tcp_splice *s, struct weir_tcp_seg *seg, uint32_t *csum, int 
 int
 weir_tcp_sp_from_client(struct weir_tcp_splice *s, struct weir_tcp_seg *seg, uint32_t *csum,
 			struct weir_tcp_emit *out)
+{
+	return weir_tcp_sp_from_client_ed(s, NULL, seg, csum, out);
+}
+
+int
+weir_tcp_sp_from_client_ed(struct weir_tcp_splice *s, const struct weir_tcp_edit *e,
+			   struct weir_tcp_seg *seg, uint32_t *csum, struct weir_tcp_emit *out)
 {
 	uint32_t seq = seg->seq, end;
 	uint16_t win = seg->win;
@@ -398,12 +449,19 @@ weir_tcp_sp_from_client(struct weir_tcp_splice *s, struct weir_tcp_seg *seg, uin
 	}
 	if (fl & WEIR_TCP_F_SYN)
 		return WEIR_TCP_SP_DROP;
-	return synced(s, seg, csum, 1);
+	return synced(s, e, seg, csum, 1);
 }
 
 int
 weir_tcp_sp_from_backend(struct weir_tcp_splice *s, struct weir_tcp_seg *seg, uint32_t *csum,
 			 struct weir_tcp_emit *out)
+{
+	return weir_tcp_sp_from_backend_ed(s, NULL, seg, csum, out);
+}
+
+int
+weir_tcp_sp_from_backend_ed(struct weir_tcp_splice *s, const struct weir_tcp_edit *e,
+			    struct weir_tcp_seg *seg, uint32_t *csum, struct weir_tcp_emit *out)
 {
 	struct weir_tcp_opts o;
 	uint32_t seq = seg->seq, ack = seg->ack;
@@ -463,7 +521,7 @@ weir_tcp_sp_from_backend(struct weir_tcp_splice *s, struct weir_tcp_seg *seg, ui
 		}
 		return WEIR_TCP_SP_DROP;
 	}
-	return synced(s, seg, csum, 0);
+	return synced(s, e, seg, csum, 0);
 }
 
 void

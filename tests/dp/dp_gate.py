@@ -193,6 +193,22 @@ def head(*lines):
     return b'\r\n'.join(lines) + b'\r\n\r\n'
 
 
+def fields(policy, q, w, r, t, legacy=True):
+    """weir's RateLimit fields for an admitted request (one policy)."""
+    f = b'RateLimit-Policy: "%s";q=%d;w=%d\r\nRateLimit: "%s";r=%d;t=%d\r\n' % (
+        policy, q, w, policy, r, t)
+    if legacy:
+        f += b'X-RateLimit-Limit: %d\r\nX-RateLimit-Remaining: %d\r\nX-RateLimit-Reset: %d\r\n' % (
+            q, r, t)
+    return f
+
+
+def with_fields(resp, f):
+    """A response with weir's fields before its head's final CRLF."""
+    i = resp.index(b'\r\n\r\n') + 2
+    return resp[:i] + f + resp[i:]
+
+
 # --- scenarios ------------------------------------------------------------------
 
 def gate_token():
@@ -239,27 +255,33 @@ def gate_token():
         lv.unacked(got[0])
         g = s0 - c0 + len(rw) - n  # client seq + g = the backend's
         d = k - b0                 # backend seq + d = the client's
+        # weir's RateLimit fields in the response's head (basic: 20 a
+        # minute, one taken, the quota whole again in 3 s); the client's
+        # bytes from there on move by their length.
+        F = fields(b'basic', 20, 60, 19, 3)
         got = lv.step([bk('PA', b0 + 1, c0 + 1 + n + g, window=1000, data=H.RESP)], 1,
                       'the response')
-        H.same(got[0], H.fwd(v, c, 80, sport, 'PA', b0 + 1 + d, c0 + 1 + n, False, window=4000,
-                             data=H.RESP), 'the response to the client')
+        H.same(got[0], H.made(v, c, 80, sport, 'PA', b0 + 1 + d, c0 + 1 + n, 4000,
+                              with_fields(H.RESP, F)), 'the response to the client, with fields')
         lv.unacked()
-        got = lv.step([H.cli(c, v, sport, 80, 'A', c0 + 1 + n, k + 1 + R, window=502)], 1,
-                      'the client\'s ACK')
+        d += len(F)
+        got = lv.step([H.cli(c, v, sport, 80, 'A', c0 + 1 + n, k + 1 + R + len(F), window=502)],
+                      1, 'the client\'s ACK')
         H.same(got[0], H.fwd(D.LOCAL4, D.BK4, lport, 8080, 'A', c0 + 1 + n + g, b0 + 1 + R,
                              True, window=502), 'the client\'s ACK to the backend')
         got = lv.step([bk('FA', b0 + 1 + R, c0 + 1 + n + g, window=1000)], 1, 'backend FIN')
-        H.same(got[0], H.fwd(v, c, 80, sport, 'FA', k + 1 + R, c0 + 1 + n, False, window=4000),
-               'the backend\'s FIN to the client')
-        got = lv.step([H.cli(c, v, sport, 80, 'FA', c0 + 1 + n, k + 2 + R, window=502)], 1,
+        H.same(got[0], H.fwd(v, c, 80, sport, 'FA', b0 + 1 + R + d, c0 + 1 + n, False,
+                             window=4000), 'the backend\'s FIN to the client')
+        got = lv.step([H.cli(c, v, sport, 80, 'FA', c0 + 1 + n, b0 + 2 + R + d, window=502)], 1,
                       'client FIN')
         H.same(got[0], H.fwd(D.LOCAL4, D.BK4, lport, 8080, 'FA', c0 + 1 + n + g, b0 + 2 + R,
                              True, window=502), 'the client\'s FIN to the backend')
         got = lv.step([bk('A', b0 + 2 + R, c0 + 2 + n + g, window=1000)], 1, 'last ACK')
-        H.same(got[0], H.fwd(v, c, 80, sport, 'A', k + 2 + R, c0 + 2 + n, False, window=4000),
-               'the backend\'s last ACK to the client')
+        H.same(got[0], H.fwd(v, c, 80, sport, 'A', b0 + 2 + R + d, c0 + 2 + n, False,
+                             window=4000), 'the backend\'s last ACK to the client')
         lv.counters({'http_conns': 1, 'http_heads': 1, 'http_routed': 1, 'http_spliced': 1,
-                     'http_answers': 0, 'http_bytes_b2c': R, 'http_bytes_c2b': 0,
+                     'http_answers': 0, 'http_bytes_b2c': R + len(F), 'http_bytes_c2b': 0,
+                     'http_rl_fields': 1, 'http_rl_fields_skipped': 0,
                      'gate_allowed': 1, 'gate_by_jwt': 1, 'gate_verified': 1,
                      'gate_cache_hits': 0, 'gate_bad_token': 0, 'gate_limited': 0},
                     'gate-token counters')
@@ -417,7 +439,11 @@ def gate_pipelined():
     h1, h2, h3 = (head(*x) for x in hs)
     n = len(h1) + len(h2) + len(h3)
     r1, r2 = H.RESP, H.RESP.replace(b'hello', b'again')
-    R = len(r1) + len(r2)
+    # The first response carries weir's fields (two: 2 a minute, one
+    # taken, whole again in 30 s); the second request was pipelined behind
+    # it, so its response goes without (http_rl_fields_skipped).
+    F = fields(b'two', 2, 60, 1, 30)
+    R = len(r1) + len(r2) + len(F)
 
     def vouched(lines):
         return lines + [b'X-Weir-Subject: tom', b'X-Weir-Tier: two',
@@ -468,13 +494,13 @@ def gate_pipelined():
         H.same(cs[0], to_c('A', k + 1, c0 + 1 + n, window=65535), 'the backend\'s ACK')
         lv.unacked(bks[0])
         got = lv.step([bk('PA', b0 + 1, fin, window=65535, data=r1)], 1, 'the first response')
-        H.same(got[0], to_c('PA', k + 1, c0 + 1 + n, window=65535, data=r1),
-               'the first response to the client')
+        H.same(got[0], H.made(v, c, 80, sport, 'PA', k + 1, c0 + 1 + n, 65535,
+                              with_fields(r1, F)), 'the first response to the client, with fields')
         # The second response with the backend's FIN: the FIN is kept back.
         got = lv.step([bk('FPA', b0 + 1 + len(r1), fin + 1, window=65535, data=r2)], 1,
                       'the second response and the backend\'s FIN')
         lv.unacked()
-        H.same(got[0], to_c('PA', k + 1 + len(r1), c0 + 1 + n, window=65535, data=r2),
+        H.same(got[0], to_c('PA', k + 1 + len(r1) + len(F), c0 + 1 + n, window=65535, data=r2),
                'the second response to the client, without the FIN')
         # The client has both: weir resets the backend and answers.
         got = lv.step([H.cli(c, v, sport, 80, 'A', c0 + 1 + n, k + 1 + R)], 2,
@@ -483,7 +509,7 @@ def gate_pipelined():
         cs = [f for f in got if f[:6] != lv.bmac]
         wt.check(len(bks) == 1 and len(cs) == 1, 'a frame to each side: %s' %
                  [D.Ether(f).summary() for f in got])
-        H.same(bks[0], H.made(D.LOCAL4, D.BK4, lport, 8080, 'RA', fin + 1, b0 + 2 + R, 0,
+        H.same(bks[0], H.made(D.LOCAL4, D.BK4, lport, 8080, 'RA', fin + 1, b0 + 2 + R - len(F), 0,
                               dmac=D.BMAC), 'weir\'s RST to the backend')
         alts = limited_alts(date_of(cs[0]), 'two', 2, 60, t_refused - t_first)
         # weir's window: the head buffer's room (head_max), as on a first request.
@@ -502,7 +528,7 @@ def gate_pipelined():
         lv.counters({'http_conns': 1, 'http_heads': 3, 'http_heads_later': 1, 'http_routed': 2,
                      'http_spliced': 1, 'http_answers': 1, 'http_later_refused': 1,
                      'http_bytes_b2c': R, 'http_bytes_c2b': 0, 'http_ooo': 0,
-                     'gate_by_key': 3, 'gate_allowed': 2, 'gate_limited': 1},
+                     'http_rl_fields': 1, 'http_rl_fields_skipped': 1, 'gate_by_key': 3, 'gate_allowed': 2, 'gate_limited': 1},
                     'gate-pipelined counters')
         svcs = {x['name']: x for x in lv.w.ctl('services')['services']}
         wt.expect_counters(svcs, {'api': {'backends': {0: {'conns_total': 1}}}},

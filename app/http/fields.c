@@ -1,0 +1,441 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The API gate's RateLimit fields in the backend's responses (issue 13,
+ * docs/architecture.md "RateLimit fields in responses"). A request the gate
+ * let through with limits leaves its fields pending on the connection; the
+ * backend's stream is followed response by response (lib/http_lite's
+ * response parser and body tracker, the methods of the requests out), and
+ * when the response to that request begins with its whole head in one
+ * segment, weir edits the head: its fields go before the final CRLF, or
+ * replace the backend's own RateLimit lines unless those are at least as
+ * restrictive (a segment grown past the client's MSS goes in two). The edit moves the
+ * backend-to-client shift at that point (lib/tcp_splice's weir_tcp_edit); every backend segment
+ * overlapping the edited bytes, the first and any retransmission, is rewritten with the same bytes
+ * from the connection's field slot, kept until the client ACKs them. One edit at a time: a later
+ * response gets fields once the client has ACKed the last ones (a client that waits for each
+ * response always has). Where any of this cannot hold, the response goes without weir's fields and
+ * http_rl_fields_skipped counts it.
+ */
+#include <string.h>
+#include <strings.h>
+
+#include <rte_mbuf.h>
+
+#include "http/http-priv.h"
+
+/* Largest payload of a segment weir rewrites (a 2 KiB mbuf with headers). */
+#define FIELDS_FRAME_MAX 1900u
+
+static uint8_t *
+slot(const struct weir_http_worker *hw, const struct weir_http_ctx *x)
+{
+	return hw->fld_bufs + (size_t)(x->fld - 1) * WEIR_HTTP_FIELDS_SLOT;
+}
+
+/* Give the slot back; no edit in force any more. */
+static void
+slot_put(struct weir_http_worker *hw, struct weir_http_ctx *x)
+{
+	if (x->fld != 0)
+		hw->fld_free[hw->n_fld_free++] = x->fld - 1;
+	x->fld = 0;
+	x->fld_state = WEIR_HTTP_FLD_NONE;
+	memset(&x->ed, 0, sizeof(x->ed));
+}
+
+/* Fields pending for a response that will not get them. */
+static void
+skip_pending(struct weir_http_worker *hw, struct weir_http_ctx *x)
+{
+	if (x->fld_state != WEIR_HTTP_FLD_PENDING)
+		return;
+	hw->stats.http_rl_fields_skipped++;
+	slot_put(hw, x);
+}
+
+static void
+lose(struct weir_http_worker *hw, struct weir_http_ctx *x)
+{
+	x->rsp = WEIR_HTTP_B2C_LOST;
+	skip_pending(hw, x);
+}
+
+const struct weir_tcp_edit *
+http_ed(const struct weir_http_ctx *x)
+{
+	return x->fld_state == WEIR_HTTP_FLD_LIVE ? &x->ed : NULL;
+}
+
+void
+http_fields_check(struct weir_http_worker *hw, struct weir_http_ctx *x)
+{
+	if (x->fld_state == WEIR_HTTP_FLD_LIVE && weir_tcp_edit_acked(&x->ed, x->s.c_ack))
+		slot_put(hw, x);
+}
+
+void
+http_fields_gone(struct weir_http_worker *hw, struct weir_http_ctx *x)
+{
+	if (x->fld != 0)
+		slot_put(hw, x);
+}
+
+/* weir's fields for the request about to be sent (its limits o). */
+static void
+pending(struct weir_http_worker *hw, struct weir_http_ctx *x, const struct weir_gate_out *o)
+{
+	unsigned int i, k = 0;
+	size_t n;
+
+	http_fields_check(hw, x);
+	if (x->fld_state != WEIR_HTTP_FLD_NONE || x->rsp == WEIR_HTTP_B2C_LOST ||
+	    x->rq_sent != x->rq_done || hw->n_fld_free == 0) {
+		/* The last fields not ACKed yet, pipelined, not followed, no slot. */
+		hw->stats.http_rl_fields_skipped++;
+		return;
+	}
+	x->fld = hw->fld_free[--hw->n_fld_free] + 1;
+	n = weir_http_rl_fields(slot(hw, x), WEIR_HTTP_FIELDS_SLOT - 2, o->rl, o->n_rl,
+				weir.cfg->gate->legacy_headers);
+	if (n == 0) {
+		hw->stats.http_rl_fields_skipped++;
+		slot_put(hw, x);
+		return;
+	}
+	/* The most restrictive of weir's policies, as the legacy fields name it. */
+	for (i = 1; i < o->n_rl; i++)
+		if (o->rl[i].remaining < o->rl[k].remaining ||
+		    (o->rl[i].remaining == o->rl[k].remaining &&
+		     o->rl[i].reset_s > o->rl[k].reset_s))
+			k = i;
+	x->fld_r = o->rl[k].remaining;
+	x->fld_t = o->rl[k].reset_s;
+	x->fld_len = (uint16_t)n;
+	x->fld_req = x->rq_sent;
+	x->fld_state = WEIR_HTTP_FLD_PENDING;
+}
+
+void
+http_rsp_sent(struct weir_http_worker *hw, struct weir_http_ctx *x, int method)
+{
+	const struct weir_gate_out *o = hw->gate_allowed;
+
+	hw->gate_allowed = NULL;
+	if (x->rsp == WEIR_HTTP_B2C_LOST)
+		return;
+	if ((uint8_t)(x->rq_sent - x->rq_done) >= WEIR_HTTP_RQ_MAX) {
+		lose(hw, x); /* more out than weir remembers: their ends are not known */
+		return;
+	}
+	if (o != NULL)
+		pending(hw, x, o);
+	x->rq_meth[x->rq_sent & (WEIR_HTTP_RQ_MAX - 1)] = (uint8_t)method;
+	x->rq_sent++;
+}
+
+void
+http_rsp_unsent(struct weir_http_worker *hw, struct weir_http_ctx *x)
+{
+	if (x->rsp == WEIR_HTTP_B2C_LOST || x->rq_sent == x->rq_done)
+		return;
+	x->rq_sent--;
+	if (x->fld_state == WEIR_HTTP_FLD_PENDING && x->fld_req == x->rq_sent)
+		slot_put(hw, x); /* not counted: the request was refused, not answered */
+}
+
+void
+http_rsp_start(struct weir_http_ctx *x)
+{
+	x->rsp_nxt = x->s.b_nxt;
+}
+
+/* ---- the backend's own fields ------------------------------------------------------- */
+
+enum { RL_NONE = 0, RL_STRUCT, RL_POLICY, RL_LEGACY_LIMIT, RL_LEGACY_REMAINING, RL_LEGACY_RESET };
+
+static int
+rl_kind(const uint8_t *name, uint32_t len)
+{
+	static const struct {
+		const char *n;
+		int kind;
+	} k[] = {{"ratelimit", RL_STRUCT},
+		 {"ratelimit-policy", RL_POLICY},
+		 {"x-ratelimit-limit", RL_LEGACY_LIMIT},
+		 {"x-ratelimit-remaining", RL_LEGACY_REMAINING},
+		 {"x-ratelimit-reset", RL_LEGACY_RESET}};
+	unsigned int i;
+
+	for (i = 0; i < RTE_DIM(k); i++)
+		if (strlen(k[i].n) == len && strncasecmp(k[i].n, (const char *)name, len) == 0)
+			return k[i].kind;
+	return RL_NONE;
+}
+
+/* A decimal integer at v[*i] (at most 15 digits); -1 if none. */
+static int64_t
+sf_int(const uint8_t *v, uint32_t n, uint32_t *i)
+{
+	int64_t x = 0;
+	uint32_t d = 0;
+
+	while (*i < n && v[*i] >= '0' && v[*i] <= '9' && d < 15) {
+		x = x * 10 + (v[*i] - '0');
+		(*i)++;
+		d++;
+	}
+	return d == 0 ? -1 : x;
+}
+
+/*
+ * The most restrictive item of a RateLimit value (an SF List of items with
+ * r and t parameters): the fewest left (*r), then the longest wait (*t).
+ * 0, or -1 if the value is not such a list.
+ */
+static int
+sf_restrictive(const uint8_t *v, uint32_t n, int64_t *r, int64_t *t)
+{
+	uint32_t i = 0;
+	int any = 0;
+
+	*r = INT64_MAX;
+	*t = 0;
+	while (i < n) {
+		int64_t ir = -1, it = 0;
+
+		if (v[i] == '"') {
+			for (i++; i < n && v[i] != '"'; i++)
+				if (v[i] == '\\')
+					i++;
+			if (i >= n)
+				return -1;
+			i++;
+		} else {
+			while (i < n && v[i] != ';' && v[i] != ',' && v[i] != ' ')
+				i++;
+		}
+		while (i < n && v[i] == ';') {
+			uint32_t key = ++i;
+
+			while (i < n && v[i] == ' ')
+				key = ++i;
+			while (i < n && v[i] != '=' && v[i] != ';' && v[i] != ',')
+				i++;
+			if (i < n && v[i] == '=') {
+				int is_r = i - key == 1 && v[key] == 'r';
+				int is_t = i - key == 1 && v[key] == 't';
+				int64_t x;
+
+				i++;
+				if (is_r || is_t) {
+					if ((x = sf_int(v, n, &i)) < 0)
+						return -1;
+					if (is_r)
+						ir = x;
+					else
+						it = x;
+				}
+				while (i < n && v[i] != ';' && v[i] != ',')
+					i++;
+			}
+		}
+		if (ir >= 0 && (ir < *r || (ir == *r && it > *t))) {
+			*r = ir;
+			*t = it;
+			any = 1;
+		}
+		while (i < n && (v[i] == ' ' || v[i] == '\t'))
+			i++;
+		if (i < n && v[i] != ',')
+			return -1;
+		i++;
+		while (i < n && (v[i] == ' ' || v[i] == '\t'))
+			i++;
+	}
+	return any ? 0 : -1;
+}
+
+/* Where header line h of a head ends (after its CRLF). */
+static uint32_t
+line_end(const uint8_t *head, uint32_t len, const struct weir_http_header *h)
+{
+	uint32_t i = h->value.off + h->value.len;
+
+	while (i + 1 < len && !(head[i] == '\r' && head[i + 1] == '\n'))
+		i++;
+	return i + 2;
+}
+
+/*
+ * The response to request fld_req begins at backend seq hseq with its head
+ * (head[0, hlen), parsed in hw->resp): put
+ * weir's fields in force as an edit of it.
+ */
+static void
+fields_at(struct weir_http_worker *hw, struct weir_http_ctx *x, uint32_t hseq, const uint8_t *head,
+	  uint32_t hlen)
+{
+	const struct weir_http_resp *r = &hw->resp;
+	uint8_t *f = slot(hw, x);
+	uint32_t first = hlen - 2, last = hlen, ins = x->fld_len, i;
+	int64_t br = -1, bt = 0, sr, st;
+	int lo = -1, hi = -1;
+
+	for (i = 0; i < r->n_headers; i++) {
+		const struct weir_http_header *h = &r->headers[i];
+		int k = rl_kind(head + h->name.off, h->name.len);
+		uint32_t vi = 0;
+
+		if (k == RL_NONE)
+			continue;
+		if (lo < 0)
+			lo = (int)i;
+		hi = (int)i;
+		if (k == RL_STRUCT &&
+		    sf_restrictive(head + h->value.off, h->value.len, &sr, &st) == 0 &&
+		    (br < 0 || sr < br || (sr == br && st > bt))) {
+			br = sr;
+			bt = st;
+		} else if (k == RL_LEGACY_REMAINING && br < 0) {
+			br = sf_int(head + h->value.off, h->value.len, &vi);
+		}
+	}
+	if (br >= 0 && ((uint64_t)br < x->fld_r || ((uint64_t)br == x->fld_r && bt >= x->fld_t))) {
+		/* The backend's own are at least as restrictive: they stand. */
+		hw->stats.http_rl_fields_backend++;
+		slot_put(hw, x);
+		return;
+	}
+	if (lo >= 0) {
+		/* weir's replace the backend's lines; the others among them stay. */
+		first = r->headers[lo].name.off;
+		last = line_end(head, hlen, &r->headers[hi]);
+		for (i = (uint32_t)lo; i <= (uint32_t)hi; i++) {
+			const struct weir_http_header *h = &r->headers[i];
+			uint32_t s = h->name.off, e = line_end(head, hlen, h);
+
+			if (rl_kind(head + s, h->name.len) != RL_NONE)
+				continue;
+			if (ins + e - s > WEIR_HTTP_FIELDS_SLOT) {
+				ins = UINT32_MAX;
+				break;
+			}
+			memcpy(f + ins, head + s, e - s);
+			ins += e - s;
+		}
+	} else {
+		memcpy(f + ins, "\r\n", 2);
+		ins += 2;
+	}
+	if (ins > WEIR_HTTP_FIELDS_SLOT) {
+		hw->stats.http_rl_fields_skipped++;
+		slot_put(hw, x);
+		return;
+	}
+	weir_tcp_edit_start(&x->s, &x->ed, hseq + first, last - first, ins);
+	x->fld_state = WEIR_HTTP_FLD_LIVE;
+	hw->stats.http_rl_fields++;
+}
+
+/* ---- following the responses -------------------------------------------------------- */
+
+/* The backend's bytes [seq, seq + n) at data, in order. */
+static void
+follow(struct weir_http_worker *hw, struct weir_http_ctx *x, uint32_t seq, const uint8_t *data,
+       uint32_t n)
+{
+	const struct weir_http_config *h = http_conf(x);
+	struct weir_http_limits lim = {h->head_max, h->headers_max, h->target_max};
+	struct weir_http_resp *r = &hw->resp;
+	uint32_t off = 0;
+	int done, rc;
+	long k;
+
+	while (off < n && x->rsp != WEIR_HTTP_B2C_LOST) {
+		if (x->rsp == WEIR_HTTP_B2C_BODY) {
+			k = weir_http_body_feed(&x->rsp_body, data + off, n - off, &done);
+			if (k < 0) {
+				lose(hw, x);
+				break;
+			}
+			off += (uint32_t)k;
+			if (done)
+				x->rsp = WEIR_HTTP_B2C_HEAD;
+			continue;
+		}
+		if (x->rq_sent == x->rq_done) {
+			lose(hw, x); /* a response to no request (an early 408, say) */
+			break;
+		}
+		weir_http_resp_init(r);
+		rc = weir_http_parse_resp(r, data + off, n - off, &lim);
+		if (rc <= 0) {
+			/* A head cut across segments (or malformed): not followed. */
+			lose(hw, x);
+			break;
+		}
+		if (!weir_http_resp_interim(r)) {
+			if (x->fld_state == WEIR_HTTP_FLD_PENDING && x->fld_req == x->rq_done)
+				fields_at(hw, x, seq + off, data + off, (uint32_t)rc);
+			weir_http_body_resp(&x->rsp_body,
+					    x->rq_meth[x->rq_done & (WEIR_HTTP_RQ_MAX - 1)], r);
+			x->rq_done++;
+			if (x->rsp_body.mode == WEIR_HTTP_BODY_CLOSE ||
+			    x->rsp_body.mode == WEIR_HTTP_BODY_OPAQUE)
+				lose(hw, x); /* nothing follows that weir could frame */
+			else if (x->rsp_body.mode != WEIR_HTTP_BODY_NONE)
+				x->rsp = WEIR_HTTP_B2C_BODY;
+		}
+		off += (uint32_t)rc;
+	}
+}
+
+const struct weir_tcp_edit *
+http_rsp_track(struct weir_http_worker *hw, struct weir_http_ctx *x, const struct weir_tcp_seg *seg,
+	       const uint8_t *data)
+{
+	uint32_t skip;
+
+	if (x->rsp != WEIR_HTTP_B2C_LOST && seg->len != 0 && !(seg->flags & WEIR_TCP_F_RST) &&
+	    seq_lt(x->rsp_nxt, seg->seq + seg->len)) {
+		if (seq_lt(x->rsp_nxt, seg->seq)) {
+			lose(hw, x); /* a gap: the bytes in it were never seen */
+		} else {
+			skip = x->rsp_nxt - seg->seq;
+			follow(hw, x, x->rsp_nxt, data + skip, seg->len - skip);
+			x->rsp_nxt = seg->seq + seg->len;
+		}
+	}
+	return http_ed(x);
+}
+
+int
+http_rsp_rewrite(struct weir_http_worker *hw, uint32_t idx, const struct weir_conn *c,
+		 struct weir_http_ctx *x, const struct weir_tcp_seg *seg, uint32_t raw_seq,
+		 const uint8_t *data)
+{
+	const struct weir_tcp_edit *e = http_ed(x);
+	uint32_t a, b, n, off, mss = x->s.mss < FIELDS_FRAME_MAX ? x->s.mss : FIELDS_FRAME_MAX;
+	uint8_t *out = hw->scratch, fl;
+
+	if (e == NULL || !weir_tcp_edit_overlaps(e, raw_seq, seg->len))
+		return 0;
+	/* The backend's bytes before the edit, weir's, the backend's after it. */
+	a = seq_lt(raw_seq, e->at) ? e->at - raw_seq : 0;
+	b = seq_lt(e->at + e->del, raw_seq + seg->len) ? raw_seq + seg->len - (e->at + e->del) : 0;
+	memcpy(out, data, a);
+	memcpy(out + a, slot(hw, x), e->ins);
+	memcpy(out + a + e->ins, data + seg->len - b, b);
+	n = a + e->ins + b;
+	/* Grown past the client's MSS: in two (or more) segments, the FIN on the last. */
+	for (off = 0; off < n; off += mss) {
+		uint32_t len = n - off < mss ? n - off : mss;
+
+		fl = off + len < n ? (uint8_t)(seg->flags & ~(WEIR_TCP_F_FIN | WEIR_TCP_F_PSH))
+				   : seg->flags;
+		http_frame(hw, idx, c, 0, fl, seg->seq + off, seg->ack, seg->win, out + off, len,
+			   seg->opts, seg->opts_len);
+	}
+	hw->stats.http_bytes_b2c += n;
+	return 1;
+}

@@ -8,16 +8,15 @@
  * when the response to that request begins with its whole head in one
  * segment, weir edits the head: its fields go before the final CRLF, or
  * replace the backend's own RateLimit lines unless those are at least as
- * restrictive (a segment grown past the client's MSS goes in two). The edit moves the
- * backend-to-client shift at that point (lib/tcp_splice's weir_tcp_edit); every backend segment
- * overlapping the edited bytes, the first and any retransmission, is rewritten with the same bytes
- * from the connection's field slot, kept until the client ACKs them. One edit at a time: a later
- * response gets fields once the client has ACKed the last ones (a client that waits for each
- * response always has). Where any of this cannot hold, the response goes without weir's fields and
- * http_rl_fields_skipped counts it.
+ * restrictive (lib/http_lite's weir_http_rl_merge()) (a segment grown past the client's MSS goes in
+ * two). The edit moves the backend-to-client shift at that point (lib/tcp_splice's weir_tcp_edit);
+ * every backend segment overlapping the edited bytes, the first and any retransmission, is
+ * rewritten with the same bytes from the connection's field slot, kept until the client ACKs them.
+ * One edit at a time: a later response gets fields once the client has ACKed the last ones (a
+ * client that waits for each response always has). Where any of this cannot hold, the response goes
+ * without weir's fields and http_rl_fields_skipped counts it.
  */
 #include <string.h>
-#include <strings.h>
 
 #include <rte_mbuf.h>
 
@@ -149,190 +148,28 @@ http_rsp_start(struct weir_http_ctx *x)
 	x->rsp_nxt = x->s.b_nxt;
 }
 
-/* ---- the backend's own fields ------------------------------------------------------- */
-
-enum { RL_NONE = 0, RL_STRUCT, RL_POLICY, RL_LEGACY_LIMIT, RL_LEGACY_REMAINING, RL_LEGACY_RESET };
-
-static int
-rl_kind(const uint8_t *name, uint32_t len)
-{
-	static const struct {
-		const char *n;
-		int kind;
-	} k[] = {{"ratelimit", RL_STRUCT},
-		 {"ratelimit-policy", RL_POLICY},
-		 {"x-ratelimit-limit", RL_LEGACY_LIMIT},
-		 {"x-ratelimit-remaining", RL_LEGACY_REMAINING},
-		 {"x-ratelimit-reset", RL_LEGACY_RESET}};
-	unsigned int i;
-
-	for (i = 0; i < RTE_DIM(k); i++)
-		if (strlen(k[i].n) == len && strncasecmp(k[i].n, (const char *)name, len) == 0)
-			return k[i].kind;
-	return RL_NONE;
-}
-
-/* A decimal integer at v[*i] (at most 15 digits); -1 if none. */
-static int64_t
-sf_int(const uint8_t *v, uint32_t n, uint32_t *i)
-{
-	int64_t x = 0;
-	uint32_t d = 0;
-
-	while (*i < n && v[*i] >= '0' && v[*i] <= '9' && d < 15) {
-		x = x * 10 + (v[*i] - '0');
-		(*i)++;
-		d++;
-	}
-	return d == 0 ? -1 : x;
-}
-
-/*
- * The most restrictive item of a RateLimit value (an SF List of items with
- * r and t parameters): the fewest left (*r), then the longest wait (*t).
- * 0, or -1 if the value is not such a list.
- */
-static int
-sf_restrictive(const uint8_t *v, uint32_t n, int64_t *r, int64_t *t)
-{
-	uint32_t i = 0;
-	int any = 0;
-
-	*r = INT64_MAX;
-	*t = 0;
-	while (i < n) {
-		int64_t ir = -1, it = 0;
-
-		if (v[i] == '"') {
-			for (i++; i < n && v[i] != '"'; i++)
-				if (v[i] == '\\')
-					i++;
-			if (i >= n)
-				return -1;
-			i++;
-		} else {
-			while (i < n && v[i] != ';' && v[i] != ',' && v[i] != ' ')
-				i++;
-		}
-		while (i < n && v[i] == ';') {
-			uint32_t key = ++i;
-
-			while (i < n && v[i] == ' ')
-				key = ++i;
-			while (i < n && v[i] != '=' && v[i] != ';' && v[i] != ',')
-				i++;
-			if (i < n && v[i] == '=') {
-				int is_r = i - key == 1 && v[key] == 'r';
-				int is_t = i - key == 1 && v[key] == 't';
-				int64_t x;
-
-				i++;
-				if (is_r || is_t) {
-					if ((x = sf_int(v, n, &i)) < 0)
-						return -1;
-					if (is_r)
-						ir = x;
-					else
-						it = x;
-				}
-				while (i < n && v[i] != ';' && v[i] != ',')
-					i++;
-			}
-		}
-		if (ir >= 0 && (ir < *r || (ir == *r && it > *t))) {
-			*r = ir;
-			*t = it;
-			any = 1;
-		}
-		while (i < n && (v[i] == ' ' || v[i] == '\t'))
-			i++;
-		if (i < n && v[i] != ',')
-			return -1;
-		i++;
-		while (i < n && (v[i] == ' ' || v[i] == '\t'))
-			i++;
-	}
-	return any ? 0 : -1;
-}
-
-/* Where header line h of a head ends (after its CRLF). */
-static uint32_t
-line_end(const uint8_t *head, uint32_t len, const struct weir_http_header *h)
-{
-	uint32_t i = h->value.off + h->value.len;
-
-	while (i + 1 < len && !(head[i] == '\r' && head[i + 1] == '\n'))
-		i++;
-	return i + 2;
-}
-
 /*
  * The response to request fld_req begins at backend seq hseq with its head
- * (head[0, hlen), parsed in hw->resp): put
- * weir's fields in force as an edit of it.
+ * (head[0, hlen), parsed in hw->resp): put weir's fields in force as an
+ * edit of it, unless the backend's own are at least as restrictive.
  */
 static void
 fields_at(struct weir_http_worker *hw, struct weir_http_ctx *x, uint32_t hseq, const uint8_t *head,
 	  uint32_t hlen)
 {
-	const struct weir_http_resp *r = &hw->resp;
-	uint8_t *f = slot(hw, x);
-	uint32_t first = hlen - 2, last = hlen, ins = x->fld_len, i;
-	int64_t br = -1, bt = 0, sr, st;
-	int lo = -1, hi = -1;
+	uint32_t first, last;
+	long ins = weir_http_rl_merge(&hw->resp, head, hlen, slot(hw, x), x->fld_len,
+				      WEIR_HTTP_FIELDS_SLOT, x->fld_r, x->fld_t, &first, &last);
 
-	for (i = 0; i < r->n_headers; i++) {
-		const struct weir_http_header *h = &r->headers[i];
-		int k = rl_kind(head + h->name.off, h->name.len);
-		uint32_t vi = 0;
-
-		if (k == RL_NONE)
-			continue;
-		if (lo < 0)
-			lo = (int)i;
-		hi = (int)i;
-		if (k == RL_STRUCT &&
-		    sf_restrictive(head + h->value.off, h->value.len, &sr, &st) == 0 &&
-		    (br < 0 || sr < br || (sr == br && st > bt))) {
-			br = sr;
-			bt = st;
-		} else if (k == RL_LEGACY_REMAINING && br < 0) {
-			br = sf_int(head + h->value.off, h->value.len, &vi);
-		}
-	}
-	if (br >= 0 && ((uint64_t)br < x->fld_r || ((uint64_t)br == x->fld_r && bt >= x->fld_t))) {
-		/* The backend's own are at least as restrictive: they stand. */
-		hw->stats.http_rl_fields_backend++;
+	if (ins <= 0) {
+		if (ins == 0)
+			hw->stats.http_rl_fields_backend++;
+		else
+			hw->stats.http_rl_fields_skipped++;
 		slot_put(hw, x);
 		return;
 	}
-	if (lo >= 0) {
-		/* weir's replace the backend's lines; the others among them stay. */
-		first = r->headers[lo].name.off;
-		last = line_end(head, hlen, &r->headers[hi]);
-		for (i = (uint32_t)lo; i <= (uint32_t)hi; i++) {
-			const struct weir_http_header *h = &r->headers[i];
-			uint32_t s = h->name.off, e = line_end(head, hlen, h);
-
-			if (rl_kind(head + s, h->name.len) != RL_NONE)
-				continue;
-			if (ins + e - s > WEIR_HTTP_FIELDS_SLOT) {
-				ins = UINT32_MAX;
-				break;
-			}
-			memcpy(f + ins, head + s, e - s);
-			ins += e - s;
-		}
-	} else {
-		memcpy(f + ins, "\r\n", 2);
-		ins += 2;
-	}
-	if (ins > WEIR_HTTP_FIELDS_SLOT) {
-		hw->stats.http_rl_fields_skipped++;
-		slot_put(hw, x);
-		return;
-	}
-	weir_tcp_edit_start(&x->s, &x->ed, hseq + first, last - first, ins);
+	weir_tcp_edit_start(&x->s, &x->ed, hseq + first, last - first, (uint32_t)ins);
 	x->fld_state = WEIR_HTTP_FLD_LIVE;
 	hw->stats.http_rl_fields++;
 }

@@ -166,4 +166,41 @@ long weir_http_body_feed(struct weir_http_body *b, const uint8_t *buf, size_t le
  */
 int weir_http_body_eof(const struct weir_http_body *b);
 
+/**
+ * The most restrictive item of a RateLimit field's value
+ * (draft-ietf-httpapi-ratelimit-headers: a Structured Field list of items,
+ * each with r, requests left, and t, seconds until the quota is back,
+ * as sf-integers): the fewest left, then the longest wait. Items without
+ * r count for nothing; other parameters and the items' names are skipped
+ * (strings with their escapes, tokens).
+ *
+ * @return
+ *   0 with *r and *t (0 when the item had no t); -1 if the value is not
+ *   such a list or no item has r.
+ */
+int weir_http_rl_parse(const uint8_t *v, size_t n, uint64_t *r, uint64_t *t);
+
+/**
+ * Where weir's RateLimit fields go in a response head (r: head[0, hlen)
+ * parsed by weir_http_parse_resp()), against the backend's own:
+ * RateLimit (its most restrictive item, weir_http_rl_parse()), else
+ * X-RateLimit-Remaining (a plain count; t 0). If the backend's leave at
+ * most our_r requests (and at that, wait at least our_t), they stand.
+ * Otherwise weir's replace every line of RateLimit, RateLimit-Policy and
+ * X-RateLimit-Limit/-Remaining/-Reset: the head's bytes [*first, *last)
+ * become buf[0, return): weir's fields, then the backend's other lines
+ * found among those (in order); with none of those lines, [*first,
+ * *last) is the head's final CRLF and a CRLF ends buf.
+ *
+ * @param buf
+ *   Holds weir's fields at [0, ours_len) (weir_http_rl_fields()); room
+ *   for cap bytes.
+ * @return
+ *   The bytes of buf; 0: the backend's fields stand (nothing to do);
+ *   -ENOSPC: buf too small; -EINVAL: ours_len > cap or hlen < 4.
+ */
+long weir_http_rl_merge(const struct weir_http_resp *r, const uint8_t *head, uint32_t hlen,
+			uint8_t *buf, size_t ours_len, size_t cap, uint64_t our_r, uint64_t our_t,
+			uint32_t *first, uint32_t *last);
+
 #endif /* WEIR_HTTP_BODY_H */

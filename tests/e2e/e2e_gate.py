@@ -7,7 +7,9 @@ between them on tap ports, with two workers.
         nothing but a per-address limit (open.example): a good token reaches
         the backend, which sees X-Weir-Subject and X-Weir-Tier (and not what
         the client claimed); no token, an expired one, alg none -> 401 with
-        WWW-Authenticate; a blocked key -> 403; a free key's 6th request in
+        WWW-Authenticate; a blocked key -> 403; a free key's 5 admitted
+        requests carry weir's RateLimit fields in the backend's answers (r
+        counting down 4..0) and its 6th request in
         a minute -> 429 with Retry-After, RateLimit-Policy, RateLimit, the
         legacy X-RateLimit trio and problem+json; a key in the query; a free
         key below min_tier -> 403; weirctl key add, tier, block, usage, keys,
@@ -24,6 +26,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import subprocess
 import time
 
@@ -209,6 +212,14 @@ def run(t):
                    len(eh.get('x-weir-key-id', '')) == 16 and
                    K_FREE not in ''.join(v for k, v in eh.items() if k.startswith('x-weir')),
                    'key identity: %s' % eh)
+        # weir's RateLimit fields in the backend's answer: what is left after this one.
+        m = re.fullmatch(r'"free";r=(\d+);t=(\d+)', h.get('ratelimit', ''))
+        E.wt.check(h.get('ratelimit-policy') == '"free";q=5;w=60' and m is not None and
+                   int(m.group(1)) == 4 - i and 0 < int(m.group(2)) <= 60 and
+                   h.get('x-ratelimit-limit') == '5' and
+                   h.get('x-ratelimit-remaining') == str(4 - i) and
+                   h.get('x-ratelimit-reset') == m.group(2),
+                   'RateLimit fields of allowed request %d: %s' % (i + 1, h))
     st, h, body = curl(t, 'key.example', '/echo', '-H', 'X-API-Key: ' + K_FREE)
     E.wt.check(st == 429, '6th free request: %d %s' % (st, body))
     check_429(t, h, body, 'free', 5, 60)

@@ -6,7 +6,8 @@
 # neighbour solicitation, HTTP requests to both VIPs spread over the backends
 # (round robin over IPv4, Maglev over IPv6), a second client address
 # looping past web4's per-source limit until it is banned (weirctl bans,
-# weirctl top), the API gate (a JWT and API keys let through, 401, 403,
+# weirctl top), the API gate (a JWT and API keys let through, the
+# backend's answer with weir's RateLimit fields, 401, 403,
 # a free key's 429 with its RateLimit headers, weirctl usage and gate), a
 # backend killed and routed around within a second, then
 # brought back, the services and the counters, and stop cleanly. DEMO_HOLD=1 keeps everything running until Ctrl-C.
@@ -209,8 +210,11 @@ show() {  # the status line and the gate's headers of one answer, then its body
 }
 gate_code() { ip netns exec "$ns" curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$@"; }
 echo "curl -H 'Authorization: Bearer <JWT sub demo-user, tier basic>' $api"
-code=$(gate_code -H "Authorization: Bearer $jwt" "$api"); echo "-> $code"
-[ "$code" = 200 ] || failed=1
+echo "(the backend's answer, with weir's RateLimit fields in its head: 19 of 20 left this minute)"
+out=$(ip netns exec "$ns" curl -s -i --max-time 5 -H "Authorization: Bearer $jwt" "$api" | tr -d '\r')
+echo "$out" | grep -iE '^(HTTP/|ratelimit|x-ratelimit|content-type)' || failed=1
+echo "$out" | grep -qE '^HTTP/1\.[01] 200' && echo "$out" | grep -qi '^ratelimit: "basic";r=19;' ||
+    failed=1
 echo "curl -H 'X-API-Key: demo-premium-key-0001' http://$vip4:8001/premium/who (route min_tier premium)"
 code=$(gate_code -H 'X-API-Key: demo-premium-key-0001' "http://$vip4:8001/premium/who"); echo "-> $code"
 [ "$code" = 200 ] || failed=1

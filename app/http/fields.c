@@ -233,7 +233,9 @@ http_rsp_track(struct weir_http_worker *hw, struct weir_http_ctx *x, const struc
 {
 	uint32_t skip;
 
-	if (x->rsp != WEIR_HTTP_B2C_LOST && seg->len != 0 && !(seg->flags & WEIR_TCP_F_RST) &&
+	/* Only what the splice forwards: data with an ACK, no SYN or RST. */
+	if (x->rsp != WEIR_HTTP_B2C_LOST && seg->len != 0 &&
+	    (seg->flags & (WEIR_TCP_F_ACK | WEIR_TCP_F_SYN | WEIR_TCP_F_RST)) == WEIR_TCP_F_ACK &&
 	    seq_lt(x->rsp_nxt, seg->seq + seg->len)) {
 		if (seq_lt(x->rsp_nxt, seg->seq)) {
 			lose(hw, x); /* a gap: the bytes in it were never seen */
@@ -246,6 +248,27 @@ http_rsp_track(struct weir_http_worker *hw, struct weir_http_ctx *x, const struc
 	return http_ed(x);
 }
 
+/* n bytes from offset off of the three pieces p[] (lengths l[]) into out. */
+static void
+gather(uint8_t *out, const uint8_t *const p[3], const uint32_t l[3], uint32_t off, uint32_t n)
+{
+	unsigned int i;
+
+	for (i = 0; i < 3 && n != 0; i++) {
+		uint32_t k;
+
+		if (off >= l[i]) {
+			off -= l[i];
+			continue;
+		}
+		k = l[i] - off < n ? l[i] - off : n;
+		memcpy(out, p[i] + off, k);
+		out += k;
+		n -= k;
+		off = 0;
+	}
+}
+
 int
 http_rsp_rewrite(struct weir_http_worker *hw, uint32_t idx, const struct weir_conn *c,
 		 struct weir_http_ctx *x, const struct weir_tcp_seg *seg, uint32_t raw_seq,
@@ -253,16 +276,21 @@ http_rsp_rewrite(struct weir_http_worker *hw, uint32_t idx, const struct weir_co
 {
 	const struct weir_tcp_edit *e = http_ed(x);
 	uint32_t a, b, n, off, mss = x->s.mss < FIELDS_FRAME_MAX ? x->s.mss : FIELDS_FRAME_MAX;
-	uint8_t *out = hw->scratch, fl;
+	const uint8_t *p[3];
+	uint32_t l[3];
+	uint8_t fl;
 
 	if (e == NULL || !weir_tcp_edit_overlaps(e, raw_seq, seg->len))
 		return 0;
 	/* The backend's bytes before the edit, weir's, the backend's after it. */
 	a = seq_lt(raw_seq, e->at) ? e->at - raw_seq : 0;
 	b = seq_lt(e->at + e->del, raw_seq + seg->len) ? raw_seq + seg->len - (e->at + e->del) : 0;
-	memcpy(out, data, a);
-	memcpy(out + a, slot(hw, x), e->ins);
-	memcpy(out + a + e->ins, data + seg->len - b, b);
+	p[0] = data;
+	l[0] = a;
+	p[1] = slot(hw, x);
+	l[1] = e->ins;
+	p[2] = data + seg->len - b;
+	l[2] = b;
 	n = a + e->ins + b;
 	/* Grown past the client's MSS: in two (or more) segments, the FIN on the last. */
 	for (off = 0; off < n; off += mss) {
@@ -270,7 +298,8 @@ http_rsp_rewrite(struct weir_http_worker *hw, uint32_t idx, const struct weir_co
 
 		fl = off + len < n ? (uint8_t)(seg->flags & ~(WEIR_TCP_F_FIN | WEIR_TCP_F_PSH))
 				   : seg->flags;
-		http_frame(hw, idx, c, 0, fl, seg->seq + off, seg->ack, seg->win, out + off, len,
+		gather(hw->scratch, p, l, off, len);
+		http_frame(hw, idx, c, 0, fl, seg->seq + off, seg->ack, seg->win, hw->scratch, len,
 			   seg->opts, seg->opts_len);
 	}
 	hw->stats.http_bytes_b2c += n;

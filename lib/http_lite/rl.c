@@ -174,7 +174,8 @@ weir_http_rl_merge(const struct weir_http_resp *r, const uint8_t *head, uint32_t
 		hi = (int)i;
 		if (k == RL_STRUCT &&
 		    weir_http_rl_parse(head + h->value.off, h->value.len, &sr, &st) == 0) {
-			if (!have || sr < br || (sr == br && st > bt)) {
+			/* A RateLimit field outranks a legacy count seen before it. */
+			if (have < 2 || sr < br || (sr == br && st > bt)) {
 				br = sr;
 				bt = st;
 			}

@@ -486,6 +486,12 @@ test_merge_legacy(void **state)
 	replaced("HTTP/1.1 200 OK\r\nRateLimit: \"b\";r=100\r\nX-RateLimit-Remaining: 1\r\n\r\n",
 		 "RateLimit:", "X-RateLimit-Remaining: 1\r\n", "");
 	stands("HTTP/1.1 200 OK\r\nRateLimit: \"b\";r=1\r\nX-RateLimit-Remaining: 100\r\n\r\n");
+	replaced("HTTP/1.1 200 OK\r\nX-RateLimit-Remaining: 1\r\nRateLimit: \"b\";r=100\r\n\r\n",
+		 "X-RateLimit-Remaining:", "RateLimit: \"b\";r=100\r\n", "");
+	replaced("HTTP/1.1 200 OK\r\nX-RateLimit-Remaining: 4\r\nRateLimit: \"b\";r=4;t=1\r\n"
+		 "\r\n",
+		 "X-RateLimit-Remaining:", "RateLimit: \"b\";r=4;t=1\r\n", "");
+	stands("HTTP/1.1 200 OK\r\nX-RateLimit-Remaining: 100\r\nRateLimit: \"b\";r=1\r\n\r\n");
 }
 
 static void

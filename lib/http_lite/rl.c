@@ -57,14 +57,18 @@ ows(const uint8_t *v, size_t n, size_t *i)
 		(*i)++;
 }
 
-/* A bare item other than an integer we need: an sf-string or a token. */
+/* A bare item other than an integer we need: an sf-string (SP and VCHAR
+ * only) or a token (VCHAR only; RFC 8941 3.3.3, 3.3.4). */
 static int
 skip_item(const uint8_t *v, size_t n, size_t *i)
 {
 	if (*i < n && v[*i] == '"') {
-		for ((*i)++; *i < n && v[*i] != '"'; (*i)++)
+		for ((*i)++; *i < n && v[*i] != '"'; (*i)++) {
 			if (v[*i] == '\\' && ++(*i) == n)
 				return -1;
+			if (v[*i] < 0x20 || v[*i] > 0x7e)
+				return -1;
+		}
 		if (*i == n)
 			return -1;
 		(*i)++;
@@ -72,8 +76,11 @@ skip_item(const uint8_t *v, size_t n, size_t *i)
 	}
 	if (*i == n || v[*i] == ';' || v[*i] == ',' || v[*i] == ' ' || v[*i] == '\t')
 		return -1;
-	while (*i < n && v[*i] != ';' && v[*i] != ',' && v[*i] != ' ' && v[*i] != '\t')
+	while (*i < n && v[*i] != ';' && v[*i] != ',' && v[*i] != ' ' && v[*i] != '\t') {
+		if (v[*i] < 0x21 || v[*i] > 0x7e)
+			return -1;
 		(*i)++;
+	}
 	return 0;
 }
 

@@ -141,6 +141,18 @@ test_parse_hostile(void **state)
 		 "1",
 		 8},
 		{"\"a\";\0r=1", 8},
+		{"\"a\";r=1,\0\"b\";r=2", 16},
+		{"\0\"a\";r=1", 8},
+		{"a\0b;r=1", 7},
+		{"\"a\0b\";r=1", 9},
+		{"\"a\";q=x\0y;r=1", 13},
+		{"\"a\";q=\"x\0\";r=1", 14},
+		/* Other control bytes and bytes above 0x7e in names. */
+		{"\"a\x01\";r=1", 0},
+		{"\"a\x7f\";r=1", 0},
+		{"\"caf\xc3\xa9\";r=1", 0},
+		{"a\x1b;r=1", 0},
+		{"caf\xc3\xa9;r=1", 0},
 	};
 	unsigned int i;
 	uint64_t r, t;

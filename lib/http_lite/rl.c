@@ -57,14 +57,18 @@ ows(const uint8_t *v, size_t n, size_t *i)
 		(*i)++;
 }
 
-/* A bare item other than an integer we need: an sf-string or a token. */
+/* A bare item other than an integer we need: an sf-string (SP and VCHAR
+ * only) or a token (VCHAR only; RFC 8941 3.3.3, 3.3.4). */
 static int
 skip_item(const uint8_t *v, size_t n, size_t *i)
 {
 	if (*i < n && v[*i] == '"') {
-		for ((*i)++; *i < n && v[*i] != '"'; (*i)++)
+		for ((*i)++; *i < n && v[*i] != '"'; (*i)++) {
 			if (v[*i] == '\\' && ++(*i) == n)
 				return -1;
+			if (v[*i] < 0x20 || v[*i] > 0x7e)
+				return -1;
+		}
 		if (*i == n)
 			return -1;
 		(*i)++;
@@ -72,8 +76,11 @@ skip_item(const uint8_t *v, size_t n, size_t *i)
 	}
 	if (*i == n || v[*i] == ';' || v[*i] == ',' || v[*i] == ' ' || v[*i] == '\t')
 		return -1;
-	while (*i < n && v[*i] != ';' && v[*i] != ',' && v[*i] != ' ' && v[*i] != '\t')
+	while (*i < n && v[*i] != ';' && v[*i] != ',' && v[*i] != ' ' && v[*i] != '\t') {
+		if (v[*i] < 0x21 || v[*i] > 0x7e)
+			return -1;
 		(*i)++;
+	}
 	return 0;
 }
 
@@ -174,7 +181,8 @@ weir_http_rl_merge(const struct weir_http_resp *r, const uint8_t *head, uint32_t
 		hi = (int)i;
 		if (k == RL_STRUCT &&
 		    weir_http_rl_parse(head + h->value.off, h->value.len, &sr, &st) == 0) {
-			if (!have || sr < br || (sr == br && st > bt)) {
+			/* A RateLimit field outranks a legacy count seen before it. */
+			if (have < 2 || sr < br || (sr == br && st > bt)) {
 				br = sr;
 				bt = st;
 			}

@@ -9,8 +9,8 @@
 #   TARGET: probe (lib/health's probe exchange), pkt (lib/pkt's parser,
 #   source check and responder), config (the config loader; needs jansson),
 #   http (lib/http_lite's request head parser, one call against a growing
-#   buffer), body (lib/http_lite's chunked body tracker and response head
-#   parser), tcp_ep (lib/tcp_splice's server-side TCP endpoint on random
+#   buffer), body (lib/http_lite's chunked body tracker, response head
+#   parser and RateLimit fields), tcp_ep (lib/tcp_splice's server-side TCP endpoint on random
 #   segments, answers and clock steps), jwt (lib/jwt's verifier: raw tokens
 #   for HS256, RS256 and ES256 issuers, header/payload pairs it signs, JWK Sets),
 #   gate (lib/gate's credentials: Bearer token, API key header or query, over
@@ -32,7 +32,7 @@ cc=${CLANG:-clang}
 command -v "$cc" >/dev/null || { echo "fuzz: $cc not found (scripts/install-deps.sh installs clang)"; exit 1; }
 
 case $target in
-    body) srcs=("$root/lib/http_lite/body.c" "$root/lib/http_lite/fields.c"); inc=$root/lib/http_lite ;;
+    body) srcs=("$root/lib/http_lite/body.c" "$root/lib/http_lite/fields.c" "$root/lib/http_lite/rl.c"); inc=$root/lib/http_lite ;;
     probe) srcs=("$root/lib/health/probe.c"); inc=$root/lib/health ;;
     http) srcs=("$root/lib/http_lite/parse.c" "$root/lib/http_lite/fields.c"); inc=$root/lib/http_lite ;;
     tcp_ep) srcs=("$root/lib/tcp_splice/endpoint.c"); inc=$root/lib/tcp_splice ;;

@@ -492,7 +492,11 @@ def gate_pipelined():
         H.same(bks[0], H.made(D.LOCAL4, D.BK4, lport, 8080, 'FA', fin, b0 + 1, 8192,
                               dmac=D.BMAC), 'weir\'s FIN to the backend')
         H.same(cs[0], to_c('A', k + 1, c0 + 1 + n, window=65535), 'the backend\'s ACK')
-        lv.unacked(bks[0])
+        # weir sends its FIN again until the backend ACKs it; once the first
+        # response's fields are out, with the window len(F) smaller (the
+        # client has not ACKed them).
+        lv.unacked(bks[0], H.made(D.LOCAL4, D.BK4, lport, 8080, 'FA', fin, b0 + 1, 8192 - len(F),
+                                  dmac=D.BMAC))
         got = lv.step([bk('PA', b0 + 1, fin, window=65535, data=r1)], 1, 'the first response')
         H.same(got[0], H.made(v, c, 80, sport, 'PA', k + 1, c0 + 1 + n, 65535,
                               with_fields(r1, F)), 'the first response to the client, with fields')

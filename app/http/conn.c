@@ -36,7 +36,7 @@ http_send_prefix(struct weir_http_worker *hw, uint32_t idx, const struct weir_co
 {
 	const struct weir_tcp_splice *s = &x->s;
 	uint32_t base = x->pfx_seq, ack = http_c2b_ack(x, s->c_ack);
-	uint16_t win = weir_tcp_win_rescale(s->c_win, s->c_ws, s->cb_ws);
+	uint16_t win = http_c2b_win(x, s->c_ack, s->c_win);
 	uint32_t mss = x->b_mss < FRAME_DATA_MAX ? x->b_mss : FRAME_DATA_MAX;
 	const uint8_t *buf = http_buf(hw, x);
 

@@ -156,6 +156,14 @@ http_c2b_ack(const struct weir_http_ctx *x, uint32_t ack)
 	return weir_tcp_edit_c2b_ack(&x->s, http_ed(x), ack);
 }
 
+/* The client's window win (with its ACK ack) for a segment weir makes to the
+ * backend: re-scaled, and smaller while an edit's bytes are unACKed. */
+static inline uint16_t
+http_c2b_win(const struct weir_http_ctx *x, uint32_t ack, uint16_t win)
+{
+	return weir_tcp_edit_c2b_win(&x->s, http_ed(x), ack, win);
+}
+
 /* ---- stream.c ---- */
 
 /* The first request spliced: count its body bytes taken with the head

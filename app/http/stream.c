@@ -126,8 +126,8 @@ http_late_fin(struct weir_http_worker *hw, uint32_t idx, const struct weir_conn 
 	const struct weir_tcp_splice *s = &x->s;
 
 	http_frame(hw, idx, c, 1, WEIR_TCP_F_FIN | WEIR_TCP_F_ACK, x->late_fin,
-		   http_c2b_ack(x, s->c_ack), weir_tcp_win_rescale(s->c_win, s->c_ws, s->cb_ws),
-		   NULL, 0, NULL, 0);
+		   http_c2b_ack(x, s->c_ack), http_c2b_win(x, s->c_ack, s->c_win), NULL, 0, NULL,
+		   0);
 	x->rtx_at = hw->now_ms + ((uint64_t)LATE_RTO_MS << x->rtx);
 }
 
@@ -368,13 +368,11 @@ forward_part(struct weir_http_worker *hw, uint32_t idx, const struct weir_conn *
 	     struct weir_http_ctx *x, const struct weir_tcp_seg *seg, const uint8_t *data,
 	     uint32_t n)
 {
-	const struct weir_tcp_splice *s = &x->s;
-
 	if (n == 0)
 		return;
 	http_frame(hw, idx, c, 1, WEIR_TCP_F_ACK | WEIR_TCP_F_PSH, seg->seq + d_for(x, seg->seq),
-		   http_c2b_ack(x, seg->ack), weir_tcp_win_rescale(seg->win, s->c_ws, s->cb_ws),
-		   data, n, NULL, 0);
+		   http_c2b_ack(x, seg->ack), http_c2b_win(x, seg->ack, seg->win), data, n, NULL,
+		   0);
 	hw->stats.http_bytes_c2b += n;
 }
 

@@ -90,6 +90,35 @@ sack_rewrite(uint8_t *opts, size_t len, const struct weir_tcp_splice *s,
 	}
 }
 
+/* A window re-scaled, sub bytes smaller (not below 0). */
+static uint16_t
+win_less(uint16_t win, unsigned int in_ws, unsigned int out_ws, uint32_t sub)
+{
+	uint32_t bytes;
+
+	if (sub == 0)
+		return weir_tcp_win_rescale(win, in_ws, out_ws);
+	bytes = (uint32_t)win << ws_clamp(in_ws);
+	bytes = bytes > sub ? bytes - sub : 0;
+	bytes >>= ws_clamp(out_ws);
+	return bytes > 0xffff ? 0xffff : (uint16_t)bytes;
+}
+
+/* How much smaller the client's window is made for the backend while the
+ * client has not ACKed (ack) the bytes of edit e. */
+static uint32_t
+c2b_win_sub(const struct weir_tcp_edit *e, uint32_t ack)
+{
+	return e != NULL && e->ins > e->del && !weir_tcp_edit_acked(e, ack) ? e->ins - e->del : 0;
+}
+
+uint16_t
+weir_tcp_edit_c2b_win(const struct weir_tcp_splice *s, const struct weir_tcp_edit *e, uint32_t ack,
+		      uint16_t win)
+{
+	return win_less(win, s->c_ws, s->cb_ws, c2b_win_sub(e, ack));
+}
+
 /*
  * The common part of both directions: seq moves by the sender's delta; ack
  * and SACK edges name the receiver's data, so they move back by the
@@ -119,15 +148,7 @@ translate(const struct weir_tcp_splice *s, struct weir_tcp_seg *seg, uint32_t se
 		weir_tcp_csum_add32(csum, seg->ack, v);
 		seg->ack = v;
 	}
-	if (win_sub != 0) {
-		uint32_t bytes = (uint32_t)seg->win << ws_clamp(in_ws);
-
-		bytes = bytes > win_sub ? bytes - win_sub : 0;
-		w = (uint16_t)((bytes >> ws_clamp(out_ws)) > 0xffff ? 0xffff
-								    : bytes >> ws_clamp(out_ws));
-	} else {
-		w = weir_tcp_win_rescale(seg->win, in_ws, out_ws);
-	}
+	w = win_less(seg->win, in_ws, out_ws, win_sub);
 	weir_tcp_csum_add16(csum, seg->win, w);
 	seg->win = w;
 	return 0;
@@ -138,11 +159,7 @@ static int
 c2b_ed(const struct weir_tcp_splice *s, const struct weir_tcp_edit *e, struct weir_tcp_seg *seg,
        uint32_t *csum)
 {
-	uint32_t win_sub = 0;
-
-	if (e != NULL && e->ins > e->del && !weir_tcp_edit_acked(e, seg->ack))
-		win_sub = e->ins - e->del;
-	return translate(s, seg, s->d_c2b, s->d_b2c, e, win_sub, s->c_ws, s->cb_ws,
+	return translate(s, seg, s->d_c2b, s->d_b2c, e, c2b_win_sub(e, seg->ack), s->c_ws, s->cb_ws,
 			 !(s->flags & WEIR_TCP_SPF_BACKEND_SACK), csum);
 }
 

@@ -83,6 +83,17 @@ uint32_t weir_tcp_edit_c2b_ack(const struct weir_tcp_splice *s, const struct wei
 			       uint32_t ack);
 
 /**
+ * The client's window win (in its scale) in the backend's scale, ins - del
+ * bytes smaller while ack (the client's) has not covered the edited bytes
+ * (e NULL: weir_tcp_win_rescale()): for segments weir makes towards the
+ * backend with the client's ACK and window (weir's prefix of a later
+ * request, the client's bytes it forwards itself, its FIN), as the
+ * client's own segments get it.
+ */
+uint16_t weir_tcp_edit_c2b_win(const struct weir_tcp_splice *s, const struct weir_tcp_edit *e,
+			       uint32_t ack, uint16_t win);
+
+/**
  * weir_tcp_sp_from_client() with an edit in force (e NULL: the same): the
  * ACK and SACK edges mapped back through it, the window made smaller until
  * the client ACKs the edited bytes.

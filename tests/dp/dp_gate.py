@@ -19,6 +19,13 @@ byte for byte with one built here, the counters accounted for exactly.
                   minute: the first two spliced and answered by the backend,
                   the third answered 429 by weir in order, after the second
                   response, from the sequence number where the backend's ended
+  gate-fields     weir's RateLimit fields in the backend's responses on one
+                  keep-alive connection: the edit's seqs exact, the response
+                  sent again whole and cut (each cut re-made or forwarded by
+                  the rules), client ACKs/SACK edges inside the fields, the
+                  window smaller until ACKed, a second response's fields, the
+                  backend's own fields kept or replaced, a segment grown past
+                  the client's MSS, a head cut in two (not followed)
 """
 import base64
 import hashlib
@@ -49,7 +56,7 @@ def scenarios(dp):
     D, wt = dp, dp.wt
     H.scenarios(dp)  # dp_http's helpers use the same module
     return {'gate-token': gate_token, 'gate-answers': gate_answers,
-            'gate-pipelined': gate_pipelined}
+            'gate-pipelined': gate_pipelined, 'gate-fields': gate_fields}
 
 
 # --- tokens and configuration ---------------------------------------------------
@@ -492,7 +499,11 @@ def gate_pipelined():
         H.same(bks[0], H.made(D.LOCAL4, D.BK4, lport, 8080, 'FA', fin, b0 + 1, 8192,
                               dmac=D.BMAC), 'weir\'s FIN to the backend')
         H.same(cs[0], to_c('A', k + 1, c0 + 1 + n, window=65535), 'the backend\'s ACK')
-        lv.unacked(bks[0])
+        # weir sends its FIN again until the backend ACKs it; once the first
+        # response's fields are out, with the window len(F) smaller (the
+        # client has not ACKed them).
+        lv.unacked(bks[0], H.made(D.LOCAL4, D.BK4, lport, 8080, 'FA', fin, b0 + 1, 8192 - len(F),
+                                  dmac=D.BMAC))
         got = lv.step([bk('PA', b0 + 1, fin, window=65535, data=r1)], 1, 'the first response')
         H.same(got[0], H.made(v, c, 80, sport, 'PA', k + 1, c0 + 1 + n, 65535,
                               with_fields(r1, F)), 'the first response to the client, with fields')
@@ -535,3 +546,347 @@ def gate_pipelined():
                            'one backend connection')
         rtx = dict(lv.rtx)
     print('ok: gate-pipelined (%.1f s, retransmissions %s)' % (time.time() - t0, rtx))
+
+
+def rl_alts(q, w, times, i):
+    """Every (r, t) weir's fields may carry for the i-th admission of a
+    fresh key under a GCRA of q a window w (T = w / q): times holds a
+    (lo, hi) of each admission (when the request went, when weir's frames
+    for it were in). TAT = max(TAT, a) + T; ahead = TAT - a; r = the
+    requests left, floor((q T - ahead) / T); t = ahead rounded up. ahead
+    grows with the earlier admissions' times and shrinks with this one's:
+    the two corners bound it, every value between is possible."""
+    T = w / q
+
+    def ahead(ts):
+        tat = None
+        for a in ts:
+            tat = (a if tat is None else max(tat, a)) + T
+        return tat - ts[-1]
+    lo = ahead([x[0] for x in times[:i]] + [times[i][1]])
+    hi = ahead([x[1] for x in times[:i]] + [times[i][0]])
+    out = []
+    for j in range(401):
+        a = lo + (hi - lo) * j / 400
+        rt = (int(math.floor((q * T - a) / T + 1e-9)), min(w, int(math.ceil(a - 1e-9))))
+        if rt not in out:
+            out.append(rt)
+    return out
+
+
+def gate_fields():
+    """jwt.example, a good token (tier basic: 20 a minute), one keep-alive
+    connection (client MSS 536, wscale 7, SACK), seven requests, the
+    backend's stream edited for weir's RateLimit fields, every frame exact:
+    1. the first response gets weir's fields before its head's final CRLF
+       (an edit: 2 backend bytes, the CRLF, become the fields and the
+       CRLF); the backend sends it again whole (the same frame again),
+       then cut: its first 20 bytes (forwarded, before the edit), the rest
+       (re-made from byte 20: the fields whole), a segment starting inside
+       the CRLF (re-made at the edit's client seq, the fields whole and the
+       body), one starting after it (the body, shifted by the fields), one
+       ending inside it (the head up to the edit, the fields whole);
+    2. a client ACK inside the fields reaches the backend as the edit's
+       start, a SACK edge inside them too and one after them moved by the
+       shift, the window len(F) smaller; the full ACK exact, window whole;
+    3. the second request's response gets fields again (r and t of the
+       GCRA after two: r one less), the shift now len(F1) more; a request
+       that comes before the client ACKs them: weir's prefix of it carries
+       the backend's view of the client's ACK and a window len(F2)
+       smaller, its response no fields (http_rl_fields_skipped);
+    4. a backend's own RateLimit more restrictive than weir's: forwarded
+       as it is (http_rl_fields_backend); a less restrictive RateLimit and
+       RateLimit-Policy with a header between them: replaced by weir's
+       fields, the header between kept after them; that response sent
+       again from inside the replaced lines (re-made from the edit's
+       start); client ACKs at the start (the edit's start, the window
+       ins - del smaller) and at the end of weir's bytes (window whole);
+    5. a head segment of 500 bytes grown past the client's MSS: two
+       segments (PSH on the last), the same two when it comes again; then
+       a head cut over two backend segments: forwarded as is, no fields (http_rl_fields_skipped), the
+       responses no longer followed. FINs both ways, counters exact
+       (http_bytes_b2c: every byte weir sent the client from the backend's
+       stream, retransmissions and fields included)."""
+    t0 = time.time()
+    c, v, sport, c0, b0 = D.CLI4, D.VIP4, 43100, 0x5000000, 0xfffffe00
+    mss = 536
+    tok = jwt(claims(tier='basic')).encode()
+    reqs = [head(b'GET /v1/f?n=%d HTTP/1.1' % i, b'Host: jwt.example',
+                 b'Authorization: Bearer ' + tok) for i in range(7)]
+    vouched = [[b'GET /v1/f?n=%d HTTP/1.1' % i, b'Host: jwt.example',
+                b'Authorization: Bearer ' + tok, b'X-Weir-Subject: alice',
+                b'X-Weir-Tier: basic'] for i in range(7)]
+    times = []  # when each request was admitted: (lo, hi)
+    # The first response's steps quickly (weir answers each segment at
+    # once; a late frame would still show in the next step's accounting):
+    # the second request comes well within 3 s (basic's emission interval)
+    # of the first, its r one less.
+    Q = 0.05
+    b2c = 0     # bytes of the backend's stream weir sent the client
+
+    def pick(got, mk, what):
+        """got against the frames mk(F) for every F possible for the
+        latest admission: the F it carries."""
+        alts = [fields(b'basic', 20, 60, r, t) for r, t in rl_alts(20, 60, times,
+                                                                   len(times) - 1)]
+        i = H.same(got, tuple(mk(f) for f in alts), what)
+        return alts[i]
+
+    with GateConfig() as gc, H.Live('gate-fields', gc.cfg, D.L4_PORT) as lv:
+        k = H.handshake(lv, c, v, sport, 80, c0, mss, 7, True)
+        n = len(reqs[0])
+        win = (8192 - n) >> 7
+        ta = time.time()
+        got = lv.step([H.cli(c, v, sport, 80, 'PA', c0 + 1, k + 1, window=502, data=reqs[0])], 2,
+                      'the first request', rtx=True, quiet=Q)
+        times.append((ta, time.time()))
+        H.same(got[0], H.made(v, c, 80, sport, 'A', k + 1, c0 + 1 + n, win), 'weir\'s ACK')
+        lport = D.Ether(got[1])[D.TCP].sport
+        s0 = D.Ether(got[1])[D.TCP].seq
+        H.same(got[1], H.made(D.LOCAL4, D.BK4, lport, 8080, 'S', s0, 0, 502 << 7,
+                              options=D.sp_syn_opts(mss, True, 7), dmac=D.BMAC),
+               'the SYN to the backend')
+        lv.unacked(got[1])
+        bk = lambda *a, **kw: H.cli(D.BK4, D.LOCAL4, 8080, lport, *a, smac=D.BMAC, **kw)  # noqa
+        to_c = lambda *a, **kw: H.made(v, c, 80, sport, *a, **kw)  # noqa
+        fwd_c = lambda *a, **kw: H.fwd(v, c, 80, sport, *a, False, **kw)  # noqa
+        fwd_b = lambda *a, **kw: H.fwd(D.LOCAL4, D.BK4, lport, 8080, *a, True, **kw)  # noqa
+        got = lv.step([bk('SA', b0, s0 + 1, window=65160,
+                          options=[('MSS', 1460), ('SAckOK', b''), ('WScale', 9)])],
+                      1, 'the backend\'s SYN-ACK', rtx=True)
+        rw = H.rewritten(vouched[0], c, H.request_id(got[0]))
+        H.same(got[0], H.made(D.LOCAL4, D.BK4, lport, 8080, 'PA', s0 + 1, b0 + 1, 502, rw,
+                              dmac=D.BMAC), 'weir\'s prefix (the vouched head)')
+        lv.unacked(got[0])
+        cn = c0 + 1 + n          # the client's next byte
+        g = s0 - c0 + len(rw) - n  # client seq + g = the backend's (from cn on)
+        bn = b0 + 1              # the backend's next byte
+        d = k - b0               # backend seq + d = the client's
+
+        # 1. The first response, with fields; then sent again, whole and cut.
+        r1 = H.RESP
+        hl = r1.index(b'\r\n\r\n') + 4
+        body = r1[hl:]
+        got = lv.step([bk('PA', bn, cn + g, window=1000, data=r1)], 1, 'the first response',
+                      quiet=Q)
+        F1 = pick(got[0], lambda f: to_c('PA', bn + d, cn, 4000, with_fields(r1, f)),
+                  'the first response to the client, with fields')
+        lv.unacked()
+        first = got[0]
+        w1 = with_fields(r1, F1)
+        b2c += len(w1)
+        at = bn + hl - 2  # the edit: the head's final CRLF (backend seq)
+        got = lv.step([bk('PA', bn, cn + g, window=1000, data=r1)], 1, 'the response again',
+                      quiet=Q)
+        H.same(got[0], first, 'the response again to the client: the same frame')
+        b2c += len(w1)
+        got = lv.step([bk('PA', bn, cn + g, window=1000, data=r1[:20])], 1,
+                      'its first 20 bytes again', quiet=Q)
+        H.same(got[0], fwd_c('PA', bn + d, cn, window=4000, data=r1[:20]),
+               'the first 20 bytes, before the edit: forwarded')
+        b2c += 20
+        got = lv.step([bk('PA', bn + 20, cn + g, window=1000, data=r1[20:])], 1,
+                      'the rest again', quiet=Q)
+        H.same(got[0], to_c('PA', bn + 20 + d, cn, 4000, w1[20:]),
+               'the rest: re-made, the fields whole')
+        b2c += len(w1) - 20
+        got = lv.step([bk('PA', at + 1, cn + g, window=1000, data=r1[hl - 1:])], 1,
+                      'a segment from inside the edited CRLF', quiet=Q)
+        H.same(got[0], to_c('PA', at + d, cn, 4000, F1 + b'\r\n' + body),
+               'from the edit\'s start: the fields whole, the body')
+        b2c += len(F1) + 2 + len(body)
+        got = lv.step([bk('PA', at + 2, cn + g, window=1000, data=body)], 1, 'the body again',
+                      quiet=Q)
+        H.same(got[0], fwd_c('PA', at + 2 + d + len(F1), cn, window=4000, data=body),
+               'the body, after the edit: forwarded, shifted')
+        b2c += len(body)
+        got = lv.step([bk('PA', bn, cn + g, window=1000, data=r1[:hl - 1])], 1,
+                      'a segment ending inside the edited CRLF', quiet=Q)
+        H.same(got[0], to_c('PA', bn + d, cn, 4000, r1[:hl - 2] + F1 + b'\r\n'),
+               'up to the edit, the fields whole')
+        b2c += hl + len(F1)
+
+        # 2. The client's ACKs: inside the fields, then of everything.
+        start, ins = at + d, len(F1) + 2
+        got = lv.step([H.cli(c, v, sport, 80, 'A', cn, start + 5, window=502,
+                             options=H.sack(start + 10, start + ins + 5))], 1,
+                      'an ACK inside the fields', quiet=Q)
+        H.same(got[0], fwd_b('A', cn + g, at, window=((502 << 7) - len(F1)) >> 7,
+                             options=H.sack(at, at + 2 + 5)),
+               'the ACK to the backend: the edit\'s start, the window len(F) smaller')
+        bn += len(r1)
+        d += len(F1)
+        got = lv.step([H.cli(c, v, sport, 80, 'A', cn, bn + d, window=502)], 1,
+                      'the client\'s ACK of all', quiet=Q)
+        H.same(got[0], fwd_b('A', cn + g, bn, window=502), 'the full ACK to the backend')
+
+        def request(i, what, ack=None, b_ack=None, pwin=502):
+            """Request i on the connection (the client's ACK ack, all by
+            default): weir's ACK, its prefix (ACK b_ack, window pwin); the
+            backend's ACK of it comes with the response."""
+            nonlocal cn, g
+            q = reqs[i]
+            ta = time.time()
+            got = lv.step([H.cli(c, v, sport, 80, 'PA', cn, bn + d if ack is None else ack,
+                                 window=502, data=q)], 2, what, rtx=True, quiet=Q)
+            times.append((ta, time.time()))
+            bks = [f for f in got if f[:6] == lv.bmac]
+            cs = [f for f in got if f[:6] != lv.bmac]
+            wt.check(len(bks) == 1 and len(cs) == 1, '%s: a frame to each side: %s' %
+                     (what, [D.Ether(f).summary() for f in got]))
+            H.same(cs[0], to_c('A', bn + d, cn + len(q), 4000), what + ': weir\'s ACK')
+            rwi = H.rewritten(vouched[i], c, H.request_id(bks[0]))
+            H.same(bks[0], H.made(D.LOCAL4, D.BK4, lport, 8080, 'PA', cn + g,
+                                  bn if b_ack is None else b_ack, pwin, rwi, dmac=D.BMAC),
+                   what + ': weir\'s prefix')
+            lv.unacked(bks[0])
+            cn += len(q)
+            g += len(rwi) - len(q)
+
+        def acked(what):
+            got = lv.step([H.cli(c, v, sport, 80, 'A', cn, bn + d, window=502)], 1, what)
+            H.same(got[0], fwd_b('A', cn + g, bn, window=502), what + ' to the backend')
+
+        # 3. The second request: fields again, after the first's shift.
+        request(1, 'the second request')
+        r2 = H.RESP.replace(b'hello', b'again')
+        got = lv.step([bk('PA', bn, cn + g, window=1000, data=r2)], 1, 'the second response')
+        lv.unacked()
+        F2 = pick(got[0], lambda f: to_c('PA', bn + d, cn, 4000, with_fields(r2, f)),
+                  'the second response to the client, with fields')
+        # Within 3 s of the first (pick() checked it against the GCRA
+        # whatever the time): the second of the minute, r one less, t the
+        # two emission intervals less the time gone by, rounded up.
+        e = times[1][1] - times[0][0]
+        if e < 3:
+            wt.check(F2 in [fields(b'basic', 20, 60, 18, t) for t in (6, 5, 4)],
+                     'the second fields: %r' % F2)
+        else:
+            print('note: the second request %.2f s after the first: r and t checked '
+                  'against the GCRA only' % e)
+        b2c += len(r2) + len(F2)
+        # A request while the second response's fields are unACKed (the
+        # client's ACK from before the response): the prefix's ACK is the
+        # backend's seq of it, its window len(F2) smaller; its response
+        # gets no fields (http_rl_fields_skipped), shifted by them.
+        bn += len(r2)
+        d += len(F2)
+        request(2, 'a request, the second response unACKed', ack=bn - len(r2) + d - len(F2),
+                b_ack=bn - len(r2), pwin=((502 << 7) - len(F2)) >> 7)
+        r2b = H.RESP.replace(b'hello', b'plain')
+        got = lv.step([bk('PA', bn, cn + g, window=1000, data=r2b)], 1,
+                      'the response to it')
+        lv.unacked()
+        H.same(got[0], fwd_c('PA', bn + d, cn, window=4000, data=r2b),
+               'the response to it: no fields (the last ones unACKed)')
+        b2c += len(r2b)
+        bn += len(r2b)
+        acked('the second response and the next ACKed')
+
+        # 4. The backend's own RateLimit: more restrictive, then less.
+        request(3, 'the third request')
+        r3 = (b'HTTP/1.1 200 OK\r\nRateLimit: "backend";r=0;t=50\r\nContent-Length: 5\r\n\r\n'
+              b'third')
+        got = lv.step([bk('PA', bn, cn + g, window=1000, data=r3)], 1, 'the third response')
+        lv.unacked()
+        H.same(got[0], fwd_c('PA', bn + d, cn, window=4000, data=r3),
+               'the third response: the backend\'s own fields stand')
+        b2c += len(r3)
+        bn += len(r3)
+        acked('the third response ACKed')
+        request(4, 'the fourth request')
+        own = (b'RateLimit: "backend";r=999;t=1\r\nX-Between: kept\r\n'
+               b'RateLimit-Policy: "backend";q=1000;w=60\r\n')
+        r4 = (b'HTTP/1.1 200 OK\r\nContent-Length: 6\r\n' + own + b'Server: dp\r\n\r\nfourth')
+        got = lv.step([bk('PA', bn, cn + g, window=1000, data=r4)], 1, 'the fourth response')
+        lv.unacked()
+        F4 = pick(got[0], lambda f: to_c('PA', bn + d, cn, 4000,
+                                         r4.replace(own, f + b'X-Between: kept\r\n')),
+                  'the fourth response: weir\'s fields instead of the backend\'s')
+        w4 = r4.replace(own, F4 + b'X-Between: kept\r\n')
+        b2c += len(w4)
+        # Sent again from inside the backend's lines weir replaced: re-made
+        # from the edit's start, the fields and X-Between whole.
+        at4 = bn + r4.index(own)
+        ins4, del4 = len(F4) + len(b'X-Between: kept\r\n'), len(own)
+        got = lv.step([bk('PA', at4 + 10, cn + g, window=1000, data=r4[at4 + 10 - bn:])], 1,
+                      'the fourth response again, from inside the edit')
+        H.same(got[0], to_c('PA', at4 + d, cn, 4000, w4[at4 - bn:]),
+               'from inside the replaced lines: from the edit\'s start')
+        b2c += len(w4) - (at4 - bn)
+        # ACKs at the edges of weir's bytes: at their start (the backend's
+        # edit start, the window ins - del smaller), at their end (the
+        # backend's bytes after the edit, the window whole).
+        got = lv.step([H.cli(c, v, sport, 80, 'A', cn, at4 + d, window=502)], 1,
+                      'an ACK at the start of the fields', quiet=Q)
+        H.same(got[0], fwd_b('A', cn + g, at4, window=((502 << 7) - (ins4 - del4)) >> 7),
+               'the ACK at the fields\' start to the backend')
+        got = lv.step([H.cli(c, v, sport, 80, 'A', cn, at4 + d + ins4, window=502)], 1,
+                      'an ACK at the end of the fields', quiet=Q)
+        H.same(got[0], fwd_b('A', cn + g, at4 + del4, window=502),
+               'the ACK at the fields\' end to the backend')
+        bn += len(r4)
+        d += len(w4) - len(r4)
+        acked('the fourth response ACKed')
+
+        # 5. Grown past the client's MSS: two segments.
+        request(5, 'the fifth request')
+        pad = b'X-Pad: ' + b'p' * 400
+        r5 = b'HTTP/1.1 200 OK\r\n' + pad + b'\r\nContent-Length: 40\r\n\r\n' + b'5' * 40
+        wt.check(len(r5) <= mss < len(r5) + 100, 'r5 is %d bytes' % len(r5))
+        got = lv.step([bk('PA', bn, cn + g, window=1000, data=r5)], 2, 'the fifth response')
+        lv.unacked()
+        F5 = pick(got[0], lambda f: to_c('A', bn + d, cn, 4000, with_fields(r5, f)[:mss]),
+                  'the fifth response\'s first segment (the client\'s MSS, no PSH)')
+        w5 = with_fields(r5, F5)
+        H.same(got[1], to_c('PA', bn + d + mss, cn, 4000, w5[mss:]),
+               'the fifth response\'s second segment')
+        b2c += len(w5)
+        got = lv.step([bk('PA', bn, cn + g, window=1000, data=r5)], 2,
+                      'the fifth response again')
+        wt.check(got == [w for w in (to_c('A', bn + d, cn, 4000, w5[:mss]),
+                                     to_c('PA', bn + d + mss, cn, 4000, w5[mss:]))],
+                 'the fifth response again: not the same two segments:\n%s' %
+                 '\n'.join(D.Ether(f).summary() for f in got))
+        b2c += len(w5)
+        bn += len(r5)
+        d += len(F5)
+        acked('the fifth response ACKed')
+        # A head cut over two segments: not followed any more.
+        request(6, 'the sixth request')
+        r6 = H.RESP.replace(b'hello', b'sixth')
+        cut = 30
+        got = lv.step([bk('PA', bn, cn + g, window=1000, data=r6[:cut])], 1,
+                      'the sixth response\'s head, part 1')
+        lv.unacked()
+        H.same(got[0], fwd_c('PA', bn + d, cn, window=4000, data=r6[:cut]),
+               'part 1, as it is')
+        got = lv.step([bk('PA', bn + cut, cn + g, window=1000, data=r6[cut:])], 1,
+                      'the sixth response\'s head, part 2')
+        H.same(got[0], fwd_c('PA', bn + cut + d, cn, window=4000, data=r6[cut:]),
+               'part 2, as it is')
+        b2c += len(r6)
+        bn += len(r6)
+        acked('the sixth response ACKed')
+
+        # FINs both ways.
+        got = lv.step([bk('FA', bn, cn + g, window=1000)], 1, 'backend FIN')
+        H.same(got[0], fwd_c('FA', bn + d, cn, window=4000), 'the backend\'s FIN to the client')
+        got = lv.step([H.cli(c, v, sport, 80, 'FA', cn, bn + 1 + d, window=502)], 1, 'client FIN')
+        H.same(got[0], fwd_b('FA', cn + g, bn + 1, window=502), 'the client\'s FIN to the backend')
+        got = lv.step([bk('A', bn + 1, cn + 1 + g, window=1000)], 1, 'last ACK')
+        H.same(got[0], fwd_c('A', bn + 1 + d, cn + 1, window=4000),
+               'the backend\'s last ACK to the client')
+        lv.counters({'http_conns': 1, 'http_heads': 7, 'http_heads_later': 6, 'http_routed': 7,
+                     'http_spliced': 1, 'http_answers': 0, 'http_bytes_b2c': b2c,
+                     'http_bytes_c2b': 0, 'http_ooo': 0,
+                     'http_rl_fields': 4, 'http_rl_fields_backend': 1,
+                     'http_rl_fields_skipped': 2,
+                     'gate_allowed': 7, 'gate_by_jwt': 7, 'gate_limited': 0},
+                    'gate-fields counters')
+        svcs = {x['name']: x for x in lv.w.ctl('services')['services']}
+        wt.expect_counters(svcs, {'api': {'backends': {0: {'conns_total': 1}}}},
+                           'one backend connection')
+        rtx = dict(lv.rtx)
+    print('ok: gate-fields (%.1f s, retransmissions %s, the second request %.2f s after the '
+          'first, fields %r)' % (time.time() - t0, rtx, e, [F1, F2, F4, F5]))

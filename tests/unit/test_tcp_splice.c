@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "weir_tcp_edit.h"
 #include "weir_tcp_splice.h"
 #include "weir_test.h"
 
@@ -769,6 +770,37 @@ csum_case(const struct weir_tcp_splice *s, int c2b, int v6, const uint8_t *opts,
 	assert_int_equal(fixed, ref_csum(&p));
 }
 
+/* The client's window for segments weir makes towards the backend while an
+ * edit of the backend's stream is in force: ins - del bytes smaller until the
+ * client's ACK covers the edited bytes, as on the client's own segments. */
+static void
+test_edit_c2b_win(void **state)
+{
+	struct weir_tcp_splice s = splice_manual(0, 0);
+	struct weir_tcp_edit e;
+	struct weir_tcp_seg g;
+	uint32_t acc = 0, end;
+
+	(void)state;
+	s.c_ws = 7;
+	s.cb_ws = 7;
+	s.d_b2c = 1000;
+	weir_tcp_edit_start(&s, &e, 5000, 2, 132); /* 130 bytes more from 5000 on */
+	end = 5000 + 1000 + 132;		   /* the client's seq after the ins bytes */
+	assert_int_equal(weir_tcp_edit_c2b_win(&s, NULL, 0, 502), 502);
+	assert_int_equal(weir_tcp_edit_c2b_win(&s, &e, 6000, 502), ((502u << 7) - 130) >> 7);
+	assert_int_equal(weir_tcp_edit_c2b_win(&s, &e, end - 1, 502), ((502u << 7) - 130) >> 7);
+	assert_int_equal(weir_tcp_edit_c2b_win(&s, &e, end, 502), 502);
+	assert_int_equal(weir_tcp_edit_c2b_win(&s, &e, 6000, 1), 0); /* not below 0 */
+	/* The same as a client's segment gets. */
+	g = seg_mk(1, 6000, 502, WEIR_TCP_F_ACK, 0, NULL, 0);
+	assert_int_equal(weir_tcp_splice_c2b(&s, &g, &acc), 0);
+	assert_int_equal(g.win, 502); /* no edit given: whole */
+	/* Fewer bytes than it replaces: the window stays whole. */
+	weir_tcp_edit_start(&s, &e, 9000, 50, 20);
+	assert_int_equal(weir_tcp_edit_c2b_win(&s, &e, 9000, 502), 502);
+}
+
 static void
 test_csum_delta(void **state)
 {
@@ -1378,6 +1410,7 @@ main(void)
 		cmocka_unit_test(test_seq_wrap),
 		cmocka_unit_test(test_sack_rewrite),
 		cmocka_unit_test(test_window_rescale),
+		cmocka_unit_test(test_edit_c2b_win),
 		cmocka_unit_test(test_csum_delta),
 		cmocka_unit_test(test_sp_handshake_and_close),
 		cmocka_unit_test(test_sp_hold_and_flush),

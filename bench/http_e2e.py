@@ -603,7 +603,9 @@ class Weir:
         tot = st.get('total') or {}
         m['rx'], m['tx'] = tot.get('rx'), tot.get('tx')
         m['drops'] = dict(tot.get('drops') or {})
-        m['gate'] = {k: v for k, v in tot.items() if k.startswith('gate_') and isinstance(v, int)}
+        # The gate's counters, and the responses given its RateLimit fields.
+        m['gate'] = {k: v for k, v in tot.items()
+                     if k.startswith(('gate_', 'http_rl_fields')) and isinstance(v, int)}
         return m
 
     def worker_ticks(self):

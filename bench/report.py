@@ -217,7 +217,7 @@ def print_http_e2e(rows, commands=None, job='plain'):
         if r.get('weir_drops'):
             extra.append('drops ' + ', '.join('%s %d' % kv for kv in sorted(r['weir_drops'].items())))
         if r.get('weir_gate'):
-            extra.append('gate ' + ', '.join('%s %d' % (k[5:], v)
+            extra.append('gate ' + ', '.join('%s %d' % (k[5:] if k.startswith('gate_') else k, v)
                                              for k, v in sorted(r['weir_gate'].items())))
         print('- %s %s: %s' % (r['proxy'], r['mode'], '; '.join(extra)))
     if job == 'jwt':

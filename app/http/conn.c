@@ -35,8 +35,8 @@ http_send_prefix(struct weir_http_worker *hw, uint32_t idx, const struct weir_co
 		 struct weir_http_ctx *x)
 {
 	const struct weir_tcp_splice *s = &x->s;
-	uint32_t base = x->pfx_seq, ack = http_c2b_ack(x, s->c_ack);
-	uint16_t win = http_c2b_win(x, s->c_ack, s->c_win);
+	uint32_t base = x->pfx_seq, ack = http_c2b_ack(hw, x, s->c_ack);
+	uint16_t win = http_c2b_win(hw, x, s->c_ack, s->c_win);
 	uint32_t mss = x->b_mss < FRAME_DATA_MAX ? x->b_mss : FRAME_DATA_MAX;
 	const uint8_t *buf = http_buf(hw, x);
 

@@ -25,10 +25,10 @@
 /* Largest payload of a segment weir rewrites (a 2 KiB mbuf with headers). */
 #define FIELDS_FRAME_MAX 1900u
 
-static uint8_t *
+static struct weir_http_fld *
 slot(const struct weir_http_worker *hw, const struct weir_http_ctx *x)
 {
-	return hw->fld_bufs + (size_t)(x->fld - 1) * WEIR_HTTP_FIELDS_SLOT;
+	return &hw->flds[x->fld - 1];
 }
 
 /* Give the slot back; no edit in force any more. */
@@ -39,7 +39,6 @@ slot_put(struct weir_http_worker *hw, struct weir_http_ctx *x)
 		hw->fld_free[hw->n_fld_free++] = x->fld - 1;
 	x->fld = 0;
 	x->fld_state = WEIR_HTTP_FLD_NONE;
-	memset(&x->ed, 0, sizeof(x->ed));
 }
 
 /* Fields pending for a response that will not get them. */
@@ -60,15 +59,15 @@ lose(struct weir_http_worker *hw, struct weir_http_ctx *x)
 }
 
 const struct weir_tcp_edit *
-http_ed(const struct weir_http_ctx *x)
+http_ed(const struct weir_http_worker *hw, const struct weir_http_ctx *x)
 {
-	return x->fld_state == WEIR_HTTP_FLD_LIVE ? &x->ed : NULL;
+	return x->fld_state == WEIR_HTTP_FLD_LIVE ? &slot(hw, x)->ed : NULL;
 }
 
 void
 http_fields_check(struct weir_http_worker *hw, struct weir_http_ctx *x)
 {
-	if (x->fld_state == WEIR_HTTP_FLD_LIVE && weir_tcp_edit_acked(&x->ed, x->s.c_ack))
+	if (x->fld_state == WEIR_HTTP_FLD_LIVE && weir_tcp_edit_acked(&slot(hw, x)->ed, x->s.c_ack))
 		slot_put(hw, x);
 }
 
@@ -83,6 +82,7 @@ http_fields_gone(struct weir_http_worker *hw, struct weir_http_ctx *x)
 static void
 pending(struct weir_http_worker *hw, struct weir_http_ctx *x, const struct weir_gate_out *o)
 {
+	struct weir_http_fld *f;
 	unsigned int i, k = 0;
 	size_t n;
 
@@ -94,7 +94,8 @@ pending(struct weir_http_worker *hw, struct weir_http_ctx *x, const struct weir_
 		return;
 	}
 	x->fld = hw->fld_free[--hw->n_fld_free] + 1;
-	n = weir_http_rl_fields(slot(hw, x), WEIR_HTTP_FIELDS_SLOT - 2, o->rl, o->n_rl,
+	f = slot(hw, x);
+	n = weir_http_rl_fields(f->text, WEIR_HTTP_FIELDS_SLOT - 2, o->rl, o->n_rl,
 				weir.cfg->gate->legacy_headers);
 	if (n == 0) {
 		hw->stats.http_rl_fields_skipped++;
@@ -107,10 +108,10 @@ pending(struct weir_http_worker *hw, struct weir_http_ctx *x, const struct weir_
 		    (o->rl[i].remaining == o->rl[k].remaining &&
 		     o->rl[i].reset_s > o->rl[k].reset_s))
 			k = i;
-	x->fld_r = o->rl[k].remaining;
-	x->fld_t = o->rl[k].reset_s;
-	x->fld_len = (uint16_t)n;
-	x->fld_req = x->rq_sent;
+	f->r = o->rl[k].remaining;
+	f->t = o->rl[k].reset_s;
+	f->len = (uint16_t)n;
+	f->req = x->rq_sent;
 	x->fld_state = WEIR_HTTP_FLD_PENDING;
 }
 
@@ -138,7 +139,7 @@ http_rsp_unsent(struct weir_http_worker *hw, struct weir_http_ctx *x)
 	if (x->rsp == WEIR_HTTP_B2C_LOST || x->rq_sent == x->rq_done)
 		return;
 	x->rq_sent--;
-	if (x->fld_state == WEIR_HTTP_FLD_PENDING && x->fld_req == x->rq_sent)
+	if (x->fld_state == WEIR_HTTP_FLD_PENDING && slot(hw, x)->req == x->rq_sent)
 		slot_put(hw, x); /* not counted: the request was refused, not answered */
 }
 
@@ -149,7 +150,7 @@ http_rsp_start(struct weir_http_ctx *x)
 }
 
 /*
- * The response to request fld_req begins at backend seq hseq with its head
+ * The response to the pending request begins at backend seq hseq with its head
  * (head[0, hlen), parsed in hw->resp): put weir's fields in force as an
  * edit of it, unless the backend's own are at least as restrictive.
  */
@@ -157,9 +158,10 @@ static void
 fields_at(struct weir_http_worker *hw, struct weir_http_ctx *x, uint32_t hseq, const uint8_t *head,
 	  uint32_t hlen)
 {
+	struct weir_http_fld *f = slot(hw, x);
 	uint32_t first, last;
-	long ins = weir_http_rl_merge(&hw->resp, head, hlen, slot(hw, x), x->fld_len,
-				      WEIR_HTTP_FIELDS_SLOT, x->fld_r, x->fld_t, &first, &last);
+	long ins = weir_http_rl_merge(&hw->resp, head, hlen, f->text, f->len, WEIR_HTTP_FIELDS_SLOT,
+				      f->r, f->t, &first, &last);
 
 	if (ins <= 0) {
 		if (ins == 0)
@@ -169,7 +171,7 @@ fields_at(struct weir_http_worker *hw, struct weir_http_ctx *x, uint32_t hseq, c
 		slot_put(hw, x);
 		return;
 	}
-	weir_tcp_edit_start(&x->s, &x->ed, hseq + first, last - first, (uint32_t)ins);
+	weir_tcp_edit_start(&x->s, &f->ed, hseq + first, last - first, (uint32_t)ins);
 	x->fld_state = WEIR_HTTP_FLD_LIVE;
 	hw->stats.http_rl_fields++;
 }
@@ -212,7 +214,7 @@ follow(struct weir_http_worker *hw, struct weir_http_ctx *x, uint32_t seq, const
 			break;
 		}
 		if (!weir_http_resp_interim(r)) {
-			if (x->fld_state == WEIR_HTTP_FLD_PENDING && x->fld_req == x->rq_done)
+			if (x->fld_state == WEIR_HTTP_FLD_PENDING && slot(hw, x)->req == x->rq_done)
 				fields_at(hw, x, seq + off, data + off, (uint32_t)rc);
 			weir_http_body_resp(&x->rsp_body,
 					    x->rq_meth[x->rq_done & (WEIR_HTTP_RQ_MAX - 1)], r);
@@ -245,7 +247,7 @@ http_rsp_track(struct weir_http_worker *hw, struct weir_http_ctx *x, const struc
 			x->rsp_nxt = seg->seq + seg->len;
 		}
 	}
-	return http_ed(x);
+	return http_ed(hw, x);
 }
 
 /* n bytes from offset off of the three pieces p[] (lengths l[]) into out. */
@@ -274,7 +276,7 @@ http_rsp_rewrite(struct weir_http_worker *hw, uint32_t idx, const struct weir_co
 		 struct weir_http_ctx *x, const struct weir_tcp_seg *seg, uint32_t raw_seq,
 		 const uint8_t *data)
 {
-	const struct weir_tcp_edit *e = http_ed(x);
+	const struct weir_tcp_edit *e = http_ed(hw, x);
 	uint32_t a, b, n, off, mss = x->s.mss < FIELDS_FRAME_MAX ? x->s.mss : FIELDS_FRAME_MAX;
 	const uint8_t *p[3];
 	uint32_t l[3];
@@ -287,7 +289,7 @@ http_rsp_rewrite(struct weir_http_worker *hw, uint32_t idx, const struct weir_co
 	b = seq_lt(e->at + e->del, raw_seq + seg->len) ? raw_seq + seg->len - (e->at + e->del) : 0;
 	p[0] = data;
 	l[0] = a;
-	p[1] = slot(hw, x);
+	p[1] = slot(hw, x)->text;
 	l[1] = e->ins;
 	p[2] = data + seg->len - b;
 	l[2] = b;

@@ -120,7 +120,8 @@ void http_send_prefix(struct weir_http_worker *hw, uint32_t idx, const struct we
 /* ---- fields.c ---- */
 
 /* The edit of the backend's stream in force (weir's fields), or NULL. */
-const struct weir_tcp_edit *http_ed(const struct weir_http_ctx *x);
+const struct weir_tcp_edit *http_ed(const struct weir_http_worker *hw,
+				    const struct weir_http_ctx *x);
 
 /* A request goes to the backend (method: its enum weir_http_method); with
  * hw->gate_allowed, weir's RateLimit fields wait for its response. */
@@ -151,17 +152,18 @@ void http_fields_gone(struct weir_http_worker *hw, struct weir_http_ctx *x);
 
 /* The client's ACK in the backend's view (through the edit in force). */
 static inline uint32_t
-http_c2b_ack(const struct weir_http_ctx *x, uint32_t ack)
+http_c2b_ack(const struct weir_http_worker *hw, const struct weir_http_ctx *x, uint32_t ack)
 {
-	return weir_tcp_edit_c2b_ack(&x->s, http_ed(x), ack);
+	return weir_tcp_edit_c2b_ack(&x->s, http_ed(hw, x), ack);
 }
 
 /* The client's window win (with its ACK ack) for a segment weir makes to the
  * backend: re-scaled, and smaller while an edit's bytes are unACKed. */
 static inline uint16_t
-http_c2b_win(const struct weir_http_ctx *x, uint32_t ack, uint16_t win)
+http_c2b_win(const struct weir_http_worker *hw, const struct weir_http_ctx *x, uint32_t ack,
+	     uint16_t win)
 {
-	return weir_tcp_edit_c2b_win(&x->s, http_ed(x), ack, win);
+	return weir_tcp_edit_c2b_win(&x->s, http_ed(hw, x), ack, win);
 }
 
 /* ---- stream.c ---- */

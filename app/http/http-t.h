@@ -59,10 +59,20 @@ enum weir_http_b2c {
 };
 
 /** A connection's field slot. */
-enum weir_http_fld {
+enum weir_http_fld_state {
 	WEIR_HTTP_FLD_NONE = 0,
 	WEIR_HTTP_FLD_PENDING, /**< weir's fields for request fld_req's response */
 	WEIR_HTTP_FLD_LIVE,    /**< the edit ed in force: its bytes, until the client ACKs them */
+};
+
+/** A field slot: weir's fields for one response, and the edit that puts them there. */
+struct weir_http_fld {
+	struct weir_tcp_edit ed; /**< LIVE: the edit in force */
+	uint64_t r;		 /**< PENDING: the fewest requests left of weir's policies */
+	uint32_t t;		 /**< and the longest wait among those */
+	uint16_t len;		 /**< PENDING: the fields' length */
+	uint8_t req;		 /**< PENDING: the request (rq_sent's count) they answer */
+	uint8_t text[WEIR_HTTP_FIELDS_SLOT]; /**< the fields; LIVE: the edit's bytes */
 };
 
 /** What the client's bytes are, once spliced (keep-alive). */
@@ -109,14 +119,9 @@ struct weir_http_ctx {
 	uint64_t late_until;  /**< LATE: the backend's FIN is awaited until then (ms) */
 	/* The backend's responses, for the RateLimit fields (app/http/fields.c). */
 	struct weir_http_body rsp_body; /**< the current response's body */
-	struct weir_tcp_edit ed;	/**< the edit in force when fld is LIVE */
 	uint32_t rsp_nxt;		/**< backend seq: the responses are followed up to here */
 	uint32_t fld;			/**< 1 + index of its field slot, or 0 */
-	uint64_t fld_r;			/**< PENDING: the fewest requests left of weir's policies */
-	uint32_t fld_t;			/**< and the longest wait among those */
-	uint16_t fld_len;		/**< PENDING: the fields' length */
-	uint8_t fld_state;		/**< enum weir_http_fld */
-	uint8_t fld_req;		/**< PENDING: the request (rq_sent's count) they answer */
+	uint8_t fld_state;		/**< enum weir_http_fld_state */
 	uint8_t rsp;			/**< enum weir_http_b2c */
 	uint8_t rq_sent;		/**< requests sent to the backend (mod 256) */
 	uint8_t rq_done;		/**< of them, those whose final response head came */
@@ -194,11 +199,11 @@ struct weir_http_worker {
 	uint32_t n_bufs;
 	uint32_t *buf_free; /**< stack of free buffer indices */
 	uint32_t n_free;
-	uint32_t *buf_owner; /**< per buffer: its connection slot, or UINT32_MAX */
-	uint32_t scan;	     /**< timer scan cursor over the buffers */
-	uint8_t *scratch;    /**< the rewritten head; a response segment with fields */
-	uint8_t *fld_bufs;   /**< n_bufs field slots of WEIR_HTTP_FIELDS_SLOT bytes */
-	uint32_t *fld_free;  /**< stack of free field slots */
+	uint32_t *buf_owner;	    /**< per buffer: its connection slot, or UINT32_MAX */
+	uint32_t scan;		    /**< timer scan cursor over the buffers */
+	uint8_t *scratch;	    /**< the rewritten head; a response segment with fields */
+	struct weir_http_fld *flds; /**< n_bufs field slots */
+	uint32_t *fld_free;	    /**< stack of free field slots */
 	uint32_t n_fld_free;
 	const struct weir_gate_out *gate_allowed; /**< the last request's limits, if any */
 	struct weir_http_resp resp;		  /**< a response head parsed */

@@ -66,14 +66,13 @@ weir_http_init_worker(struct weir_http_worker *hw, unsigned int id, int socket, 
 	hw->buf_free = rte_malloc_socket("weir_http_buf", sizeof(uint32_t) * n, 0, socket);
 	hw->buf_owner = rte_malloc_socket("weir_http_buf", sizeof(uint32_t) * n, 0, socket);
 	hw->scratch = rte_malloc_socket("weir_http_scratch", hw->buf_size, 0, socket);
-	hw->fld_bufs =
-		rte_malloc_socket("weir_http_fld", (size_t)WEIR_HTTP_FIELDS_SLOT * n, 0, socket);
+	hw->flds = rte_malloc_socket("weir_http_fld", sizeof(hw->flds[0]) * n, 0, socket);
 	hw->fld_free = rte_malloc_socket("weir_http_fld", sizeof(uint32_t) * n, 0, socket);
 	hw->route_hits = rte_zmalloc_socket(
 		"weir_http_hits", sizeof(uint64_t) * WEIR_MAX_SERVICES * (WEIR_HTTP_ROUTES_MAX + 1),
 		RTE_CACHE_LINE_SIZE, socket);
 	if (hw->ctx == NULL || hw->bufs == NULL || hw->buf_free == NULL || hw->buf_owner == NULL ||
-	    hw->scratch == NULL || hw->route_hits == NULL || hw->fld_bufs == NULL ||
+	    hw->scratch == NULL || hw->route_hits == NULL || hw->flds == NULL ||
 	    hw->fld_free == NULL || http_gate_init_worker(hw) != 0) {
 		weir_http_fini_worker(hw);
 		return -ENOMEM;
@@ -96,7 +95,7 @@ weir_http_fini_worker(struct weir_http_worker *hw)
 	rte_free(hw->buf_free);
 	rte_free(hw->buf_owner);
 	rte_free(hw->scratch);
-	rte_free(hw->fld_bufs);
+	rte_free(hw->flds);
 	rte_free(hw->fld_free);
 	rte_free(hw->route_hits);
 	http_gate_fini_worker(hw);

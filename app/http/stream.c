@@ -126,8 +126,8 @@ http_late_fin(struct weir_http_worker *hw, uint32_t idx, const struct weir_conn 
 	const struct weir_tcp_splice *s = &x->s;
 
 	http_frame(hw, idx, c, 1, WEIR_TCP_F_FIN | WEIR_TCP_F_ACK, x->late_fin,
-		   http_c2b_ack(x, s->c_ack), http_c2b_win(x, s->c_ack, s->c_win), NULL, 0, NULL,
-		   0);
+		   http_c2b_ack(hw, x, s->c_ack), http_c2b_win(hw, x, s->c_ack, s->c_win), NULL, 0,
+		   NULL, 0);
 	x->rtx_at = hw->now_ms + ((uint64_t)LATE_RTO_MS << x->rtx);
 }
 
@@ -371,8 +371,8 @@ forward_part(struct weir_http_worker *hw, uint32_t idx, const struct weir_conn *
 	if (n == 0)
 		return;
 	http_frame(hw, idx, c, 1, WEIR_TCP_F_ACK | WEIR_TCP_F_PSH, seg->seq + d_for(x, seg->seq),
-		   http_c2b_ack(x, seg->ack), http_c2b_win(x, seg->ack, seg->win), data, n, NULL,
-		   0);
+		   http_c2b_ack(hw, x, seg->ack), http_c2b_win(hw, x, seg->ack, seg->win), data, n,
+		   NULL, 0);
 	hw->stats.http_bytes_c2b += n;
 }
 
@@ -440,7 +440,7 @@ http_spliced_client(struct weir_http_worker *hw, struct rte_mbuf *m, const struc
 forward:
 	saved = x->s.d_c2b;
 	x->s.d_c2b = d_for(x, seg.seq);
-	rc = weir_tcp_sp_from_client_ed(&x->s, http_ed(x), &seg, &csum, &out);
+	rc = weir_tcp_sp_from_client_ed(&x->s, http_ed(hw, x), &seg, &csum, &out);
 	x->s.d_c2b = saved;
 	if (rc < 0 || !(rc & WEIR_TCP_SP_FORWARD))
 		return weir_v_drop(WEIR_DROP_HTTP_SEGMENT);

@@ -18,7 +18,12 @@ between them on tap ports, with two workers.
         quota admitted; wrk keep-alive with one key: admitted = the quota,
         admitted + limited = what weir answered, >= wrk's count; weirctl top keys:
         the keys limited most, in order, with exact counts (error 0: fewer keys
-        than counters), owners, tiers, a JWT subject by name and an address
+        than counters), owners, tiers, a JWT subject by name and an address;
+        one keep-alive connection (keepalive_client.py) with a premium key:
+        weir's fields in each response head, never in a body, through chunked
+        bodies holding a response head's text, HEAD, 100-continue, 204, 304,
+        the backend's own RateLimit fields (more restrictive: they stand;
+        less: weir's replace them) and a large body, exact bodies and counters
 """
 import base64
 import concurrent.futures
@@ -45,6 +50,7 @@ K_SPREAD = 'k-spread-0123456789abcdef'
 K_OWN = 'k-own-0123456789abcdef'
 K_TOP7 = 'k-top7-0123456789abcdef'
 K_TOP3 = 'k-top3-0123456789abcdef'
+K_KA = 'k-ka-0123456789abcdef'
 N_ADDRS = 24  # client addresses of the exactness check
 
 
@@ -78,6 +84,11 @@ def gate_config(web):
                 {'key': K_FREE, 'tier': 'free', 'owner': 'fred'},
                 {'key': K_FREE2, 'tier': 'free', 'owner': 'fran'},
                 {'key': K_BASIC, 'tier': 'basic', 'owner': 'bob'},
+                # 100 a day in place of premium's 100 a minute: GCRA gives one
+                # back every 864 s (60 / 100 = 0.6 s for premium's), so r counts
+                # down by exactly one per request however slowly keepalive() runs.
+                {'key': K_KA, 'tier': 'premium', 'owner': 'kim',
+                 'limits': [{'name': 'ka', 'limit': 100, 'window_s': 86400}]},
                 {'key': K_OWN, 'tier': 'enterprise', 'owner': 'own',
                  'limits': [{'name': 'own', 'limit': 2, 'window_s': 60}]},
                 {'hash': hashlib.sha256(K_BLOCKED.encode()).hexdigest(), 'tier': 'premium',
@@ -269,7 +280,7 @@ def run(t):
     E.wt.check(curl(t, 'key.example', '/who', '-H', 'X-API-Key: ' + K_NEW)[0] == 403,
                'blocked at run time')
     keys = t.w.ctl('keys')
-    E.wt.check(keys['count'] == 6 and not any(K_NEW in json.dumps(k) for k in keys['keys']),
+    E.wt.check(keys['count'] == 7 and not any(K_NEW in json.dumps(k) for k in keys['keys']),
                'keys: %s' % keys)
     tok = jwt(claims(sub='carol', jti='logout-1'))
     E.wt.check(curl(t, 'jwt.example', '/who', '-H', 'Authorization: Bearer ' + tok)[0] == 200,
@@ -279,10 +290,133 @@ def run(t):
     E.wt.check('revoked' in w, 'revoked: %s' % w)
     print('ok: weirctl key add/tier/block, usage, keys, token revoke at run time', flush=True)
 
+    keepalive(t)
     bad_auth(t)
     spread(t)
     wrk(t)
     top_keys(t)
+
+
+FAKE_HEAD = b'HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n'  # as http_backend.py's
+RL_NAMES = ('ratelimit', 'ratelimit-policy', 'x-ratelimit-limit', 'x-ratelimit-remaining',
+            'x-ratelimit-reset')
+
+
+def pattern(n):
+    """http_backend.py's /bytes/N."""
+    return (bytes(range(256)) * (n // 256 + 1))[:n]
+
+
+def chunked_body(n):
+    """http_backend.py's /chunked/N: /bytes/N's with a response head at offset 101."""
+    b = bytearray(pattern(n))
+    b[101:101 + len(FAKE_HEAD)] = FAKE_HEAD
+    return bytes(b)
+
+
+def sha(b):
+    return hashlib.sha256(b).hexdigest()
+
+
+def keepalive(t):
+    """One keep-alive connection with a premium key (its own 100 a day), each request
+    after the whole response to the one before (keepalive_client.py parses
+    them strictly): every response is framed as the backend sent it, bodies
+    exact (a chunked one whose bytes hold a response head, so a tracker out of
+    step would put fields into it), and each final head carries weir's fields
+    with r counting down 99..90 (one per admitted request), but the one where
+    the backend's own are more restrictive: those stand, alone. The client
+    waits for (and so ACKs) each response before the next request goes, so
+    every response is one to the only request out with the last fields ACKed:
+    none is skipped."""
+    names = {sha(n.encode()): n for n in E.NAMES}
+    key = [['Host', 'key.example'], ['X-API-Key', K_KA]]
+    post = 'the body of a POST that waited for 100 Continue\n' * 20
+    # (request, status, backend's header names without RateLimit ones, bodies' sha256s
+    # (several: the backend's name in them), length)
+    steps = [
+        ({'method': 'GET', 'path': '/who'}, 200,
+         ['Server', 'Date', 'Content-Type', 'Content-Length'], names, None),
+        ({'method': 'GET', 'path': '/chunked/70000'}, 200,
+         ['Server', 'Date', 'Content-Type', 'Transfer-Encoding'],
+         {sha(chunked_body(70000))}, 70000),
+        ({'method': 'HEAD', 'path': '/who'}, 200,
+         ['Server', 'Date', 'Content-Type', 'Content-Length'], {sha(b'')}, 0),
+        ({'method': 'POST', 'path': '/echo', 'body': post, 'expect_100': True}, 200,
+         ['Server', 'Date', 'Content-Type', 'Content-Length'],
+         {sha(json.dumps({'name': n, 'length': len(post),
+                          'sha256': sha(post.encode())}).encode()) for n in E.NAMES}, None),
+        ({'method': 'GET', 'path': '/status/204'}, 204, ['Server', 'Date'], {sha(b'')}, 0),
+        ({'method': 'GET', 'path': '/status/304'}, 304, ['Server', 'Date'], {sha(b'')}, 0),
+        ({'method': 'GET', 'path': '/own-ratelimit?r=0&t=50'}, 200,
+         ['Server', 'Date', 'Content-Type', 'X-Between', 'Content-Length'], {sha(b'own')}, 3),
+        ({'method': 'GET', 'path': '/own-ratelimit?r=999&t=1'}, 200,
+         ['Server', 'Date', 'Content-Type', 'X-Between', 'Content-Length'], {sha(b'own')}, 3),
+        ({'method': 'GET', 'path': '/bytes/200000'}, 200,
+         ['Server', 'Date', 'Content-Type', 'Content-Length'], {sha(pattern(200000))}, 200000),
+        ({'method': 'GET', 'path': '/who'}, 200,
+         ['Server', 'Date', 'Content-Type', 'Content-Length'], names, None),
+    ]
+    backend_wins = 6  # the index of /own-ratelimit?r=0: the backend's r=0 < weir's 93
+    reqs = [dict(rq, headers=key) for rq, *_ in steps]
+    before = stats_total(t)
+    here = os.path.dirname(os.path.abspath(__file__))
+    r = E.sh('/usr/bin/python3', os.path.join(here, 'keepalive_client.py'), E.VIP4, str(PORT),
+             json.dumps(reqs), ns=t.nsc, check=False)
+    E.wt.check(r.returncode == 0, 'keepalive_client exited %d:\n%s%s' %
+               (r.returncode, r.stderr, r.stdout))
+    got = json.loads(r.stdout)
+    E.wt.check(len(got) == len(steps), 'keep-alive: %d answers of %d' % (len(got), len(steps)))
+    for i, ((rq, status, names_want, digests, length), a) in enumerate(zip(steps, got)):
+        what = 'keep-alive request %d (%s %s): %s' % (i + 1, rq['method'], rq['path'],
+                                                      json.dumps(a))
+        hs = a['headers']
+
+        def vals(name):
+            return [v for k, v in hs if k.lower() == name]
+        E.wt.check(a['status'] == status, what)
+        E.wt.check(a['interim'] == ([100] if rq.get('expect_100') else []) and
+                   not any(k.lower() in RL_NAMES for ih in a['interim_headers'] for k, _ in ih),
+                   'interim responses: ' + what)
+        E.wt.check(a['sha256'] in digests and (length is None or a['length'] == length),
+                   'body: ' + what)
+        E.wt.check([k for k, _ in hs if k.lower() not in RL_NAMES] == names_want,
+                   'the backend\'s header lines: ' + what)
+        if rq['path'].startswith('/own-ratelimit'):
+            E.wt.check(vals('x-between') == ['1'], 'X-Between: ' + what)
+        if i == backend_wins:
+            # The backend's own, more restrictive, stand as it sent them, and weir's
+            # none: not even its legacy trio.
+            E.wt.check([[k, v] for k, v in hs if k.lower() in RL_NAMES + ('x-between',)] ==
+                       [['RateLimit-Policy', '"backend";q=1000;w=60'], ['X-Between', '1'],
+                        ['RateLimit', '"backend";r=0;t=50']], 'the backend\'s fields: ' + what)
+            continue
+        # weir's, each once: what is left after this request (q 100, the i+1-th).
+        rl = vals('ratelimit')
+        m = re.fullmatch(r'"ka";r=(\d+);t=(\d+)', rl[0]) if len(rl) == 1 else None
+        E.wt.check(vals('ratelimit-policy') == ['"ka";q=100;w=86400'] and m is not None and
+                   int(m.group(1)) == 99 - i and 0 < int(m.group(2)) <= 86400 and
+                   vals('x-ratelimit-limit') == ['100'] and
+                   vals('x-ratelimit-remaining') == [str(99 - i)] and
+                   vals('x-ratelimit-reset') == [m.group(2)], 'weir\'s fields: ' + what)
+    E.wt.check(got[0]['sha256'] == got[-1]['sha256'], 'one backend for one connection')
+    # The counters: 9 responses with weir's fields, 1 with the backend's, none skipped.
+    want = {'http_rl_fields': 9, 'http_rl_fields_backend': 1, 'http_rl_fields_skipped': 0,
+            'gate_allowed': 10, 'gate_limited': 0}
+
+    def moved():
+        cur = stats_total(t)
+        return {k: cur[k] - before[k] for k in want}
+    d = moved()
+    for _ in range(10):  # (read at most 3 s, should a worker's counters lag)
+        if d == want:
+            break
+        time.sleep(0.3)
+        d = moved()
+    E.wt.check(d == want, 'keep-alive counters moved %s, want %s' % (d, want))
+    print('ok: one keep-alive connection, 10 requests (chunked with a head inside, HEAD, '
+          '100-continue, 204, 304, the backend\'s own fields standing and replaced, 200 KB): '
+          'bodies exact, weir\'s fields r 99..90 in 9 heads, counters %s' % d, flush=True)
 
 
 def bad_auth(t):

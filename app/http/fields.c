@@ -83,13 +83,12 @@ static void
 pending(struct weir_http_worker *hw, struct weir_http_ctx *x, const struct weir_gate_out *o)
 {
 	struct weir_http_fld *f;
-	unsigned int i, k = 0;
+	unsigned int k;
 	size_t n;
 
 	http_fields_check(hw, x);
-	if (x->fld_state != WEIR_HTTP_FLD_NONE || x->rsp == WEIR_HTTP_B2C_LOST ||
-	    x->rq_sent != x->rq_done || hw->n_fld_free == 0) {
-		/* The last fields not ACKed yet, pipelined, not followed, no slot. */
+	if (x->fld_state != WEIR_HTTP_FLD_NONE || x->rq_sent != x->rq_done || hw->n_fld_free == 0) {
+		/* The last fields not ACKed yet, pipelined, no slot. */
 		hw->stats.http_rl_fields_skipped++;
 		return;
 	}
@@ -103,11 +102,7 @@ pending(struct weir_http_worker *hw, struct weir_http_ctx *x, const struct weir_
 		return;
 	}
 	/* The most restrictive of weir's policies, as the legacy fields name it. */
-	for (i = 1; i < o->n_rl; i++)
-		if (o->rl[i].remaining < o->rl[k].remaining ||
-		    (o->rl[i].remaining == o->rl[k].remaining &&
-		     o->rl[i].reset_s > o->rl[k].reset_s))
-			k = i;
+	k = weir_http_rl_most(o->rl, o->n_rl);
 	f->r = o->rl[k].remaining;
 	f->t = o->rl[k].reset_s;
 	f->len = (uint16_t)n;
@@ -121,8 +116,11 @@ http_rsp_sent(struct weir_http_worker *hw, struct weir_http_ctx *x, int method)
 	const struct weir_gate_out *o = hw->gate_allowed;
 
 	hw->gate_allowed = NULL;
-	if (x->rsp == WEIR_HTTP_B2C_LOST)
+	if (x->rsp == WEIR_HTTP_B2C_LOST) {
+		if (o != NULL)
+			hw->stats.http_rl_fields_skipped++;
 		return;
+	}
 	if ((uint8_t)(x->rq_sent - x->rq_done) >= WEIR_HTTP_RQ_MAX) {
 		lose(hw, x); /* more out than weir remembers: their ends are not known */
 		return;
@@ -147,6 +145,9 @@ void
 http_rsp_start(struct weir_http_ctx *x)
 {
 	x->rsp_nxt = x->s.b_nxt;
+	/* A service none of whose routes the gate decides: nothing to follow. */
+	if (!http_gate_fields[x->parent])
+		x->rsp = WEIR_HTTP_B2C_LOST;
 }
 
 /*

@@ -20,6 +20,7 @@
 #include "weir_http_out.h"
 
 struct weir_gate weir_http_gate;
+uint8_t http_gate_fields[WEIR_MAX_SERVICES];
 /* Per service and route (the last: requests no route matches). */
 static struct weir_gate_route routes[WEIR_MAX_SERVICES][WEIR_HTTP_ROUTES_MAX + 1];
 static void *lim_mem;
@@ -84,6 +85,8 @@ http_gate_init(char *err, size_t errlen)
 			}
 			gr->cfg = rg;
 			gr->policy = p;
+			if (route_gated(gr))
+				http_gate_fields[i] = 1;
 		}
 	}
 	/* Keys with limits of their own (the same rules: one rule set). */

@@ -22,6 +22,9 @@ seq_lt(uint32_t a, uint32_t b)
 /* The API gate's shared state (lib/gate). */
 extern struct weir_gate weir_http_gate;
 
+/* Per service: 1 if a route of it is gated (its responses may get fields). */
+extern uint8_t http_gate_fields[WEIR_MAX_SERVICES];
+
 /* Control: the gate from the config (keys published, routes' rule sets). */
 int http_gate_init(char *err, size_t errlen);
 

@@ -499,10 +499,22 @@ rl_valid(const struct weir_http_rl *rl, unsigned int n)
 	return 1;
 }
 
+unsigned int
+weir_http_rl_most(const struct weir_http_rl *rl, unsigned int n)
+{
+	unsigned int i, k = 0;
+
+	for (i = 1; i < n; i++)
+		if (rl[i].remaining < rl[k].remaining ||
+		    (rl[i].remaining == rl[k].remaining && rl[i].reset_s > rl[k].reset_s))
+			k = i;
+	return k;
+}
+
 static void
 rl_put(struct writer *w, const struct weir_http_rl *rl, unsigned int n, int legacy)
 {
-	unsigned int i, k = 0;
+	unsigned int i, k = weir_http_rl_most(rl, n);
 
 	put_str(w, "RateLimit-Policy: ");
 	for (i = 0; i < n; i++) {
@@ -521,10 +533,6 @@ rl_put(struct writer *w, const struct weir_http_rl *rl, unsigned int n, int lega
 		put_uint(w, rl[i].remaining, 1);
 		put_str(w, ";t=");
 		put_uint(w, rl[i].reset_s, 1);
-		/* The most restrictive: the fewest left, then the longest wait. */
-		if (rl[i].remaining < rl[k].remaining ||
-		    (rl[i].remaining == rl[k].remaining && rl[i].reset_s > rl[k].reset_s))
-			k = i;
 	}
 	put_str(w, "\r\n");
 	if (legacy) {

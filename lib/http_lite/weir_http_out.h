@@ -147,6 +147,9 @@ struct weir_http_rl {
 	uint32_t reset_s;   /**< t: seconds until the quota is back, <= window_s */
 };
 
+/** The most restrictive of n >= 1 policies: the fewest left, then the longest wait. */
+unsigned int weir_http_rl_most(const struct weir_http_rl *rl, unsigned int n);
+
 /**
  * The RateLimit fields of n policies, for a backend's response (weir inserts
  * them into its head):
